@@ -1,0 +1,226 @@
+import { and, assign, createActor, initialTransition, or, raise, setup, stateIn, transition } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
+import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
+
+/**
+ * The statechart of one application: a parallel state with one region per step, plus a region for the
+ * application's own status. Everything here is pure: the service restores a snapshot, calls `applyEvent`,
+ * persists the result and only then acts on the changes.
+ */
+
+export type StepStatus = 'blocked' | 'open' | 'approved' | 'rejected' | 'returned' | 'skipped' | 'cancelled';
+export type ApplicationStatus = 'in_review' | 'correction_requested' | 'approved' | 'rejected' | 'withdrawn';
+export type DecidedBy = 'officer' | 'rule' | 'timeout';
+
+export type EngineEvent =
+  | { type: 'DECIDE'; step: string; attempt: number; outcome: 'approve' | 'reject'; officer: string }
+  | { type: 'TIMEOUT'; step: string; attempt: number }
+  | { type: 'RULE'; step: string; attempt: number }
+  | { type: 'WITHDRAW' };
+
+type InternalEvent = { type: 'END' } | { type: 'REJECTED' };
+
+export interface EngineContext {
+  skipped: string[];
+  attempts: Record<string, number>;
+  /** Distinct officers who approved the step's current attempt (countersigning, `signoff`). */
+  signoffs: Record<string, string[]>;
+  overdue: Record<string, boolean>;
+}
+
+export interface EngineInput {
+  /** Steps whose `when` was false at submission: fixed at fan-out. */
+  skipped: string[];
+}
+
+export interface StepChange {
+  step: string;
+  from: StepStatus | null;
+  to: StepStatus;
+}
+
+export interface EngineResult {
+  /** False when the event no longer applies (already decided, old attempt, wrong step): nothing changed. */
+  applied: boolean;
+  snapshot: PersistedSnapshot;
+  status: ApplicationStatus;
+  steps: Record<string, StepStatus>;
+  changes: StepChange[];
+  context: EngineContext;
+}
+
+export type PersistedSnapshot = Record<string, unknown>;
+
+const OPENABLE_FROM = '#app.steps.';
+
+/** A prerequisite is satisfied once approved, or skipped at fan-out. */
+const satisfiedGuard = (step: string) =>
+  or([stateIn(`${OPENABLE_FROM}${step}.approved`), stateIn(`${OPENABLE_FROM}${step}.skipped`)]);
+
+function stepRegion(step: StepDefinition, prerequisites: string[]) {
+  const isThisStep = ({ event }: { event: { step?: string } }) => event.step === step.id;
+  const currentAttempt = ({ context, event }: { context: EngineContext; event: { attempt?: number } }) =>
+    event.attempt === context.attempts[step.id];
+  const isMine = (args: { context: EngineContext; event: { step?: string; attempt?: number } }) =>
+    isThisStep(args) && currentAttempt(args);
+  const signoffRequired = step.signoff ?? 1;
+  const signed = (context: EngineContext) => context.signoffs[step.id] ?? [];
+  const addSignoff = assign({
+    signoffs: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
+      event.type === 'DECIDE' ? { ...context.signoffs, [step.id]: [...signed(context), event.officer] } : context.signoffs,
+  });
+  const onTimeout = {
+    approve: { guard: isMine, target: 'approved' },
+    reject: { guard: isMine, target: 'rejected', actions: raise({ type: 'REJECTED' }) },
+    // Escalation keeps the step open; marking it overdue twice would be a second outcome of one timeout.
+    escalate: {
+      guard: (args: { context: EngineContext; event: { step?: string; attempt?: number } }) =>
+        isMine(args) && !args.context.overdue[step.id],
+      actions: assign({
+        overdue: ({ context }: { context: EngineContext }) => ({ ...context.overdue, [step.id]: true }),
+      }),
+    },
+  }[step.onTimeout ?? 'escalate'];
+
+  return {
+    initial: 'pending',
+    states: {
+      pending: {
+        always: [
+          { guard: ({ context }: { context: EngineContext }) => context.skipped.includes(step.id), target: 'skipped' },
+          { target: 'blocked' },
+        ],
+      },
+      blocked: {
+        always: { guard: and(prerequisites.map(satisfiedGuard)), target: 'open' },
+        on: { END: 'cancelled' },
+      },
+      open: {
+        on: {
+          END: 'cancelled',
+          DECIDE: [
+            {
+              guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
+                event.type === 'DECIDE' && event.outcome === 'reject' && isMine({ context, event }),
+              target: 'rejected',
+              actions: raise({ type: 'REJECTED' }),
+            },
+            {
+              // The officer's signature completes the countersigning: the step is approved.
+              guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
+                event.type === 'DECIDE' &&
+                isMine({ context, event }) &&
+                !signed(context).includes(event.officer) &&
+                signed(context).length + 1 >= signoffRequired,
+              target: 'approved',
+              actions: addSignoff,
+            },
+            {
+              guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
+                event.type === 'DECIDE' && isMine({ context, event }) && !signed(context).includes(event.officer),
+              actions: addSignoff,
+            },
+          ],
+          RULE: { guard: isMine, target: 'approved' },
+          TIMEOUT: onTimeout,
+        },
+      },
+      approved: { type: 'final' as const },
+      rejected: { type: 'final' as const },
+      returned: {},
+      skipped: { type: 'final' as const },
+      cancelled: { type: 'final' as const },
+    },
+  };
+}
+
+export function buildWorkflowMachine(
+  definition: WorkflowDefinition,
+  version: number,
+  dependencies: Record<string, string[]>,
+): AnyStateMachine {
+  const allDone = and(definition.steps.map((s) => satisfiedGuard(s.id)));
+  const regions = Object.fromEntries(definition.steps.map((s) => [s.id, stepRegion(s, dependencies[s.id] ?? [])]));
+
+  return setup({
+    types: {} as { context: EngineContext; events: EngineEvent | InternalEvent; input: EngineInput },
+  }).createMachine({
+    id: 'app',
+    // The version is part of the id so a cached machine never serves another version's snapshot.
+    description: `${definition.key}@${version}`,
+    type: 'parallel',
+    context: ({ input }) => ({
+      skipped: input.skipped,
+      attempts: Object.fromEntries(definition.steps.map((s) => [s.id, 1])),
+      signoffs: {},
+      overdue: {},
+    }),
+    states: {
+      steps: { type: 'parallel', states: regions } as never,
+      application: {
+        initial: 'in_review',
+        states: {
+          in_review: {
+            always: { guard: allDone as never, target: 'approved' },
+            on: {
+              REJECTED: { target: 'rejected', actions: raise({ type: 'END' }) },
+              WITHDRAW: { target: 'withdrawn', actions: raise({ type: 'END' }) },
+            },
+          },
+          correction_requested: {},
+          approved: {},
+          rejected: {},
+          withdrawn: {},
+        },
+      },
+    },
+  });
+}
+
+function stepStatuses(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): Record<string, StepStatus> {
+  const value = snapshot.value as { steps: Record<string, string> };
+  const ids = Object.keys((machine.config.states as { steps: { states: object } }).steps.states);
+  return Object.fromEntries(ids.map((id) => [id, value.steps[id] as StepStatus]));
+}
+
+function describe(
+  machine: AnyStateMachine,
+  snapshot: AnyMachineSnapshot,
+  before: Record<string, StepStatus> | null,
+  applied: boolean,
+): EngineResult {
+  const steps = stepStatuses(machine, snapshot);
+  const changes: StepChange[] = Object.entries(steps)
+    .filter(([id, to]) => before?.[id] !== to)
+    .map(([step, to]) => ({ step, from: before?.[step] ?? null, to }));
+  return {
+    applied,
+    snapshot: machine.getPersistedSnapshot(snapshot) as PersistedSnapshot,
+    status: (snapshot.value as { application: ApplicationStatus }).application,
+    steps,
+    changes,
+    context: snapshot.context as EngineContext,
+  };
+}
+
+/** The application's first snapshot: skipped steps are fixed, steps without prerequisites are open. */
+export function startApplication(machine: AnyStateMachine, input: EngineInput): EngineResult {
+  const [snapshot] = initialTransition(machine, input);
+  return describe(machine, snapshot as AnyMachineSnapshot, null, true);
+}
+
+export function restore(machine: AnyStateMachine, persisted: PersistedSnapshot): AnyMachineSnapshot {
+  // A persisted snapshot cannot go straight into transition(); an unstarted actor revives it (STACK-NOTES.md).
+  return createActor(machine, { snapshot: persisted as unknown as Snapshot<unknown> }).getSnapshot() as AnyMachineSnapshot;
+}
+
+export function applyEvent(machine: AnyStateMachine, persisted: PersistedSnapshot, event: EngineEvent): EngineResult {
+  const current = restore(machine, persisted);
+  const before = stepStatuses(machine, current);
+  const [next] = transition(machine, current, event);
+  const nextSnapshot = next as AnyMachineSnapshot;
+  const applied =
+    JSON.stringify(nextSnapshot.value) !== JSON.stringify(current.value) ||
+    JSON.stringify(nextSnapshot.context) !== JSON.stringify(current.context);
+  return describe(machine, nextSnapshot, before, applied);
+}
