@@ -33,7 +33,13 @@ const approve = (s: string, officer = 'alice', attempt = 1): EngineEvent => ({
   outcome: 'approve',
   officer,
 });
-const reject = (s: string): EngineEvent => ({ type: 'DECIDE', step: s, attempt: 1, outcome: 'reject', officer: 'bob' });
+const reject = (s: string): EngineEvent => ({
+  type: 'DECIDE',
+  step: s,
+  attempt: 1,
+  outcome: 'reject',
+  officer: 'bob',
+});
 
 const diamond = workflow([
   step('a'),

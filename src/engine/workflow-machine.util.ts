@@ -67,7 +67,9 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
   const signed = (context: EngineContext) => context.signoffs[step.id] ?? [];
   const addSignoff = assign({
     signoffs: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
-      event.type === 'DECIDE' ? { ...context.signoffs, [step.id]: [...signed(context), event.officer] } : context.signoffs,
+      event.type === 'DECIDE'
+        ? { ...context.signoffs, [step.id]: [...signed(context), event.officer] }
+        : context.signoffs,
   });
   const onTimeout = {
     approve: { guard: isMine, target: 'approved' },
@@ -87,7 +89,10 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
     states: {
       pending: {
         always: [
-          { guard: ({ context }: { context: EngineContext }) => context.skipped.includes(step.id), target: 'skipped' },
+          {
+            guard: ({ context }: { context: EngineContext }) => context.skipped.includes(step.id),
+            target: 'skipped',
+          },
           { target: 'blocked' },
         ],
       },
@@ -117,7 +122,9 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
             },
             {
               guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
-                event.type === 'DECIDE' && isMine({ context, event }) && !signed(context).includes(event.officer),
+                event.type === 'DECIDE' &&
+                isMine({ context, event }) &&
+                !signed(context).includes(event.officer),
               actions: addSignoff,
             },
           ],
@@ -140,13 +147,14 @@ export function buildWorkflowMachine(
   dependencies: Record<string, string[]>,
 ): AnyStateMachine {
   const allDone = and(definition.steps.map((s) => satisfiedGuard(s.id)));
-  const regions = Object.fromEntries(definition.steps.map((s) => [s.id, stepRegion(s, dependencies[s.id] ?? [])]));
+  const regions = Object.fromEntries(
+    definition.steps.map((s) => [s.id, stepRegion(s, dependencies[s.id] ?? [])]),
+  );
 
-  return setup({
-    types: {} as { context: EngineContext; events: EngineEvent | InternalEvent; input: EngineInput },
-  }).createMachine({
+  const types = {} as { context: EngineContext; events: EngineEvent | InternalEvent; input: EngineInput };
+  return setup({ types }).createMachine({
     id: 'app',
-    // The version is part of the id so a cached machine never serves another version's snapshot.
+    // `#app` anchors the stateIn guards; the description names the version the machine was built from.
     description: `${definition.key}@${version}`,
     type: 'parallel',
     context: ({ input }) => ({
@@ -195,7 +203,7 @@ function describe(
     .map(([step, to]) => ({ step, from: before?.[step] ?? null, to }));
   return {
     applied,
-    snapshot: machine.getPersistedSnapshot(snapshot) as PersistedSnapshot,
+    snapshot: machine.getPersistedSnapshot(snapshot),
     status: (snapshot.value as { application: ApplicationStatus }).application,
     steps,
     changes,
@@ -211,10 +219,16 @@ export function startApplication(machine: AnyStateMachine, input: EngineInput): 
 
 export function restore(machine: AnyStateMachine, persisted: PersistedSnapshot): AnyMachineSnapshot {
   // A persisted snapshot cannot go straight into transition(); an unstarted actor revives it (STACK-NOTES.md).
-  return createActor(machine, { snapshot: persisted as unknown as Snapshot<unknown> }).getSnapshot() as AnyMachineSnapshot;
+  return createActor(machine, {
+    snapshot: persisted as unknown as Snapshot<unknown>,
+  }).getSnapshot() as AnyMachineSnapshot;
 }
 
-export function applyEvent(machine: AnyStateMachine, persisted: PersistedSnapshot, event: EngineEvent): EngineResult {
+export function applyEvent(
+  machine: AnyStateMachine,
+  persisted: PersistedSnapshot,
+  event: EngineEvent,
+): EngineResult {
   const current = restore(machine, persisted);
   const before = stepStatuses(machine, current);
   const [next] = transition(machine, current, event);

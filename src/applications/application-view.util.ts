@@ -1,0 +1,51 @@
+import type { CompiledWorkflow } from '../definitions/compiled-workflow.js';
+import type { StepStatus } from '../engine/workflow-machine.util.js';
+import type { TaskEntity } from '../tasks/task.entity.js';
+import type { ApplicationEntity } from './application.entity.js';
+
+/** The applicant's one status view (API.md): every step, with the latest attempt's times and outcome. */
+export function applicationView(
+  application: ApplicationEntity,
+  workflow: CompiledWorkflow,
+  tasks: TaskEntity[],
+) {
+  const latest = new Map<string, TaskEntity>();
+  for (const task of tasks) {
+    const seen = latest.get(task.step);
+    if (!seen || seen.attempt < task.attempt) latest.set(task.step, task);
+  }
+  const stepStatus = (application.snapshot.value as { steps: Record<string, StepStatus> }).steps;
+  return {
+    id: application.id,
+    workflow: { key: application.workflowKey, version: application.workflowVersion },
+    status: application.status,
+    submittedAt: application.submittedAt.toISOString(),
+    decidedAt: application.decidedAt?.toISOString() ?? null,
+    expectedBy: application.expectedBy?.toISOString() ?? null,
+    revision: application.revision,
+    data: application.data,
+    produced: application.produced,
+    steps: workflow.definition.steps.map((step) => {
+      const task = latest.get(step.id);
+      return {
+        id: step.id,
+        name: step.name,
+        department: step.department,
+        status: stepStatus[step.id] ?? 'blocked',
+        openedAt: task?.openedAt.toISOString() ?? null,
+        dueAt: task?.dueAt.toISOString() ?? null,
+        decidedAt: task?.decidedAt?.toISOString() ?? null,
+        decidedBy: task?.decidedBy ?? null,
+        overdue: task?.overdue ?? false,
+        comment: task?.comment ?? null,
+      };
+    }),
+    corrections: [] as { step: string; comment: string | null; fields: string[] }[],
+  };
+}
+
+export type ApplicationView = ReturnType<typeof applicationView>;
+
+export function etagOf(application: Pick<ApplicationEntity, 'id' | 'revision'>): string {
+  return `"${application.id}.${application.revision}"`;
+}

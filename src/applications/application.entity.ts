@@ -1,0 +1,42 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ApplicationStatus, PersistedSnapshot } from '../engine/workflow-machine.util.js';
+
+@Entity('applications')
+@Index('applications_applicant_submitted', ['applicantId', 'submittedAt', 'id'])
+export class ApplicationEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'workflow_key', type: 'text' })
+  workflowKey: string;
+
+  @Column({ name: 'workflow_version', type: 'int' })
+  workflowVersion: number;
+
+  @Column({ name: 'applicant_id', type: 'text' })
+  applicantId: string;
+
+  @Column({ type: 'text' })
+  status: ApplicationStatus;
+
+  @Column({ type: 'jsonb' })
+  data: Record<string, unknown>;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  produced: Record<string, unknown>;
+
+  @Column({ type: 'jsonb' })
+  snapshot: PersistedSnapshot;
+
+  @Column({ type: 'int', default: 1 })
+  revision: number;
+
+  @Column({ name: 'submitted_at', type: 'timestamptz' })
+  submittedAt: Date;
+
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt: Date | null;
+
+  @Column({ name: 'expected_by', type: 'timestamptz', nullable: true })
+  expectedBy: Date | null;
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { HistoryService } from '../audit/history.service.js';
+import type { Caller } from '../auth/caller.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { DomainException } from '../common/domain.exception.js';
+import { UnitOfWork } from '../common/unit-of-work.service.js';
+import type { Response } from '../common/unit-of-work.service.js';
+import { DefinitionsService } from '../definitions/definitions.service.js';
+import { formErrors } from '../definitions/form-schema.util.js';
+import { TaskEntity } from '../tasks/task.entity.js';
+import { ApplicationEventsService } from './application-events.service.js';
+import { ApplicationEntity } from './application.entity.js';
+import type { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
+import { applicationView } from './application-view.util.js';
+import type { ApplicationView } from './application-view.util.js';
+
+@Injectable()
+export class ApplicationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly definitions: DefinitionsService,
+    private readonly events: ApplicationEventsService,
+    private readonly history: HistoryService,
+  ) {}
+
+  async submit(
+    caller: Caller,
+    dto: SubmitApplicationDto,
+    idempotencyKey?: string,
+  ): Promise<Response<ApplicationView>> {
+    const workflow = await this.definitions.load(dto.workflow);
+    if (!workflow.validateForm(dto.data)) {
+      throw DomainException.invalid(
+        'The application data does not match the form',
+        formErrors(workflow.validateForm.errors, '$.data'),
+      );
+    }
+    return this.unitOfWork.idempotent(
+      { caller: caller.id, key: idempotencyKey, method: 'POST', path: '/applications', body: dto },
+      async (manager, afterCommit) => {
+        const { application } = await this.events.submit(
+          manager,
+          afterCommit,
+          workflow,
+          { role: 'applicant', id: caller.id },
+          dto.data,
+        );
+        return { status: 201, body: await this.view(manager, application) };
+      },
+    );
+  }
+
+  async get(caller: Caller, id: string): Promise<ApplicationView> {
+    return this.view(this.dataSource.manager, await this.findVisible(caller, id));
+  }
+
+  async list(caller: Caller, query: ListApplicationsQuery) {
+    const limit = Number(query.limit ?? 20);
+    const after = decodeCursor(query.cursor, 2);
+    const builder = this.dataSource.manager
+      .createQueryBuilder(ApplicationEntity, 'a')
+      .orderBy('a.submitted_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(limit + 1);
+    // Admins read all applications; everyone else reads their own.
+    if (caller.role !== 'admin') builder.andWhere('a.applicant_id = :me', { me: caller.id });
+    if (query.status) builder.andWhere('a.status = :status', { status: query.status });
+    if (after) {
+      const [submittedAt, id] = after;
+      builder.andWhere(
+        new Brackets((w) =>
+          w
+            .where('a.submitted_at < :at', { at: submittedAt })
+            .orWhere('a.submitted_at = :at AND a.id < :id', { id }),
+        ),
+      );
+    }
+    const rows = await builder.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: await Promise.all(page.map((a) => this.view(this.dataSource.manager, a))),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.submittedAt.toISOString(), last.id]) : null,
+    };
+  }
+
+  async historyOf(caller: Caller, id: string) {
+    await this.findVisible(caller, id);
+    return this.history.list(id);
+  }
+
+  /** Another applicant's application is 404, never 403: its existence is not the caller's business. */
+  async findVisible(caller: Caller, id: string): Promise<ApplicationEntity> {
+    const application = isUuid(id)
+      ? await this.dataSource.manager.findOneBy(ApplicationEntity, { id })
+      : null;
+    if (!application || (caller.role !== 'admin' && application.applicantId !== caller.id)) {
+      throw DomainException.notFound('Application');
+    }
+    return application;
+  }
+
+  async view(manager: EntityManager, application: ApplicationEntity): Promise<ApplicationView> {
+    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
+    const tasks = await manager.find(TaskEntity, { where: { applicationId: application.id } });
+    return applicationView(application, workflow, tasks);
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,78 @@
+import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainException, ErrorCode } from './domain.exception.js';
+import type { FieldError } from './domain.exception.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [ErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  406: 'Not acceptable',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors: FieldError[];
+}
+
+export function problem(status: number, detail: string, errors: FieldError[] = []): Problem {
+  return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, errors };
+}
+
+/** Turns anything thrown into RFC 9457 problem+json; only our own faults become 500, and they are logged. */
+export function toProblem(error: unknown, logger: Logger): Problem {
+  if (error instanceof DomainException) return problem(STATUS[error.code], error.message, error.errors);
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : error.message;
+    return problem(error.getStatus(), detail);
+  }
+  // Fastify's own errors (malformed JSON, body too large, wrong content type) carry a 4xx statusCode.
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return problem(status, (error as Error).message);
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return problem(500, 'An unexpected error occurred');
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): void {
+  void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), toProblem(exception, this.logger));
+  }
+}

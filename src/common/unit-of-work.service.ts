@@ -1,0 +1,90 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { canonicalJson } from './canonical-json.util.js';
+import { DomainException } from './domain.exception.js';
+import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
+
+export type AfterCommit = (effect: () => Promise<void>) => void;
+export type Work<T> = (manager: EntityManager, afterCommit: AfterCommit) => Promise<T>;
+
+export interface Response<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface IdempotencyRequest {
+  caller: string;
+  key: string | undefined;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * One transaction per request, with effects (queue jobs) run only after the commit: a job must never point at
+ * rows that were rolled back. Queue failures do not fail the request; the sweep finds what was not enqueued.
+ */
+@Injectable()
+export class UnitOfWork {
+  private readonly logger = new Logger(UnitOfWork.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async run<T>(work: Work<T>): Promise<T> {
+    const effects: (() => Promise<void>)[] = [];
+    const result = await this.dataSource.transaction((manager) =>
+      work(manager, (effect) => effects.push(effect)),
+    );
+    await Promise.all(
+      effects.map((effect) =>
+        effect().catch((error: unknown) =>
+          this.logger.warn(`after-commit effect failed: ${(error as Error).message}`),
+        ),
+      ),
+    );
+    return result;
+  }
+
+  /**
+   * With an Idempotency-Key, the key is claimed in the same transaction as the work: a concurrent retry waits on
+   * the key's row and then replays the stored response; a retry after a failure runs again, since nothing was kept.
+   */
+  async idempotent<T>(request: IdempotencyRequest, work: Work<Response<T>>): Promise<Response<T>> {
+    if (request.key === undefined) return this.run(work);
+    if (!KEY_PATTERN.test(request.key)) {
+      throw DomainException.invalid('Invalid Idempotency-Key', [
+        { path: '$.headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+    const { key, caller } = request;
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.path}\n${canonicalJson(request.body ?? null)}`)
+      .digest('hex');
+    return this.run(async (manager, afterCommit) => {
+      const claimed: unknown[] = await manager.query(
+        `INSERT INTO idempotency_keys (caller, key, request_hash, response_status, response_body)
+         VALUES ($1, $2, $3, 0, 'null') ON CONFLICT DO NOTHING RETURNING key`,
+        [caller, key, requestHash],
+      );
+      if (claimed.length === 0) {
+        const stored = await manager.findOneByOrFail(IdempotencyKeyEntity, { caller, key });
+        if (stored.requestHash !== requestHash) {
+          throw DomainException.conflict('This Idempotency-Key was already used with another request');
+        }
+        return { status: stored.responseStatus, body: stored.responseBody as T };
+      }
+      const response = await work(manager, afterCommit);
+      await manager.update(
+        IdempotencyKeyEntity,
+        { caller, key },
+        { responseStatus: response.status, responseBody: response.body as never },
+      );
+      return response;
+    });
+  }
+}

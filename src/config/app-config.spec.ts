@@ -1,0 +1,178 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { APP_CONFIG, ConfigError, loadConfig, redactUrl, resolveJwtSecret } from './app-config.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const SECRET = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('gives every default for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      nodeEnv: 'development',
+      production: false,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      jwtSecret: undefined,
+      dataDir: resolve('.data'),
+      port: 3000,
+      host: '127.0.0.1',
+      workflowsDir: resolve('workflows'),
+      processRole: 'all',
+      bodyLimitBytes: 1_048_576,
+      logLevel: 'log',
+      factsAllowedHosts: [],
+      sweepIntervalMs: 30_000,
+    });
+  });
+
+  it('treats empty and blank values as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: '  ', DATABASE_URL: '', JWT_SECRET: ' ' })).toEqual(loadConfig({}));
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgresql://app:pw@db.internal:5432/approvals',
+      REDIS_URL: 'rediss://cache.internal:6380',
+      JWT_SECRET: SECRET,
+      DATA_DIR: '/var/lib/approvals',
+      PORT: '0',
+      HOST: '0.0.0.0',
+      WORKFLOWS_DIR: 'defs',
+      PROCESS_ROLE: 'worker',
+      BODY_LIMIT_BYTES: '65536',
+      LOG_LEVEL: 'verbose',
+      FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
+      SWEEP_INTERVAL_MS: '5000',
+    });
+    expect(config).toEqual({
+      nodeEnv: 'production',
+      production: true,
+      databaseUrl: 'postgresql://app:pw@db.internal:5432/approvals',
+      redisUrl: 'rediss://cache.internal:6380',
+      jwtSecret: SECRET,
+      dataDir: '/var/lib/approvals',
+      port: 0,
+      host: '0.0.0.0',
+      workflowsDir: resolve('defs'),
+      processRole: 'worker',
+      bodyLimitBytes: 65_536,
+      logLevel: 'verbose',
+      factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
+      sweepIntervalMs: 5000,
+    });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
+    ).toMatchObject({
+      databaseUrl: 'postgres://localhost/x',
+      redisUrl: 'redis://localhost',
+    });
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65_535);
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT must be an integer from 0 to 65535 (got "abc")'],
+    ['PORT', '65536', 'PORT must be an integer from 0 to 65535 (got "65536")'],
+    ['PORT', '-1', 'PORT must be an integer from 0 to 65535 (got "-1")'],
+    ['PORT', '80.5', 'PORT must be an integer from 0 to 65535 (got "80.5")'],
+    [
+      'DATABASE_URL',
+      'mysql://db/x',
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://db/x")',
+    ],
+    [
+      'DATABASE_URL',
+      'not a url',
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (got "not a url")',
+    ],
+    ['REDIS_URL', 'http://cache', 'REDIS_URL must be a redis:// or rediss:// URL (got "http://cache")'],
+    ['JWT_SECRET', 'short', 'JWT_SECRET must be at least 32 characters (got 5)'],
+    ['HOST', 'local host', 'HOST must be a host name or IP address (got "local host")'],
+    ['PROCESS_ROLE', 'both', 'PROCESS_ROLE must be one of api, worker, all (got "both")'],
+    ['BODY_LIMIT_BYTES', '0', 'BODY_LIMIT_BYTES must be a positive integer (got "0")'],
+    ['BODY_LIMIT_BYTES', '1mb', 'BODY_LIMIT_BYTES must be a positive integer (got "1mb")'],
+    ['LOG_LEVEL', 'info', 'LOG_LEVEL must be one of error, warn, log, debug, verbose (got "info")'],
+    [
+      'FACTS_ALLOWED_HOSTS',
+      'ok.example,https://bad.example/x',
+      'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
+    ],
+    ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+  ])('refuses %s=%j with one line naming it', (name, value, message) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toBe(message);
+    expect(error.problems).toEqual([message]);
+    expect(error.name).toBe('ConfigError');
+  });
+
+  it('refuses a generated JWT secret in production', () => {
+    expect(configError({ NODE_ENV: 'production' }).message).toBe(
+      'JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused)',
+    );
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
+  });
+
+  it('collects every bad variable into one line', () => {
+    const error = configError({ PORT: 'x', LOG_LEVEL: 'loud', REDIS_URL: 'nope\nnext' });
+    expect(error.message).toBe(
+      'REDIS_URL must be a redis:// or rediss:// URL (got "nope\\nnext"); PORT must be an integer from 0 to 65535 (got "x"); ' +
+        'LOG_LEVEL must be one of error, warn, log, debug, verbose (got "loud")',
+    );
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never prints credentials of a bad URL', () => {
+    const error = configError({ DATABASE_URL: 'mysql://app:s3cret@db/x' });
+    expect(error.message).toBe(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://***@db/x")',
+    );
+    expect(configError({ JWT_SECRET: 'tooshort-secret' }).message).not.toContain('tooshort-secret');
+    expect(redactUrl('postgres://u:p@ss@h/db')).toBe('postgres://***@h/db');
+    expect(redactUrl('redis://h:6379')).toBe('redis://h:6379');
+  });
+
+  it('exports a symbol injection token', () => {
+    expect(typeof APP_CONFIG).toBe('symbol');
+  });
+});
+
+describe('resolveJwtSecret', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pa-config-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('uses JWT_SECRET when given, touching no file', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, DATA_DIR: join(dataDir, 'unused') });
+    expect(resolveJwtSecret(config)).toBe(SECRET);
+    expect(() => statSync(join(dataDir, 'unused'))).toThrow();
+  });
+
+  it('generates the secret once into DATA_DIR/jwt-secret and reuses it', () => {
+    const config = loadConfig({ DATA_DIR: join(dataDir, 'nested', 'data') });
+    const first = resolveJwtSecret(config);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{64}$/); // 48 bytes, base64url
+    const file = join(config.dataDir, 'jwt-secret');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(resolveJwtSecret(loadConfig({ DATA_DIR: config.dataDir }))).toBe(first);
+  });
+
+  it('refuses a generated secret in production, and a damaged file', () => {
+    expect(() => resolveJwtSecret({ jwtSecret: undefined, dataDir, production: true })).toThrow(ConfigError);
+    const damaged = mkdtempSync(join(dataDir, 'damaged-'));
+    writeFileSync(join(damaged, 'jwt-secret'), 'short\n');
+    expect(() => resolveJwtSecret({ jwtSecret: undefined, dataDir: damaged, production: false })).toThrow(
+      /jwt-secret must hold at least 32 characters \(got 5\)/,
+    );
+  });
+});

@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * The environment, read once at boot and validated as a whole.
+ *
+ * `loadConfig(env)` is pure (no file I/O): it reads only the given environment object, so specs can call it with
+ * any values. Generating the JWT secret file is I/O and lives apart in `resolveJwtSecret(config)`; the bootstrap
+ * calls both and provides `{ ...config, jwtSecret: resolveJwtSecret(config) }` under `APP_CONFIG`.
+ */
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+/** NestJS logger levels, most severe first: a level enables itself and every level before it. */
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Minimum length of `JWT_SECRET` (HS256 wants at least 256 bits of key). */
+export const MIN_JWT_SECRET_LENGTH = 32;
+/** Name of the generated secret file inside `DATA_DIR`. */
+export const JWT_SECRET_FILE = 'jwt-secret';
+
+export interface AppConfig {
+  /** `NODE_ENV`, default `development`. */
+  readonly nodeEnv: string;
+  /** `NODE_ENV === 'production'`. */
+  readonly production: boolean;
+  /** `DATABASE_URL`; undefined: start embedded PostgreSQL in `DATA_DIR/postgres`. */
+  readonly databaseUrl: string | undefined;
+  /** `REDIS_URL`; undefined: queues on PostgreSQL. */
+  readonly redisUrl: string | undefined;
+  /** `JWT_SECRET`; undefined: `resolveJwtSecret` reads or generates `DATA_DIR/jwt-secret` (never in production). */
+  readonly jwtSecret: string | undefined;
+  /** `DATA_DIR`, absolute; default `./.data`. */
+  readonly dataDir: string;
+  /** `PORT`, default 3000. */
+  readonly port: number;
+  /** `HOST`, default `127.0.0.1`. */
+  readonly host: string;
+  /** `WORKFLOWS_DIR`, absolute; default `./workflows`. */
+  readonly workflowsDir: string;
+  /** `PROCESS_ROLE`, default `all`. */
+  readonly processRole: ProcessRole;
+  /** `BODY_LIMIT_BYTES`, default 1 MiB. */
+  readonly bodyLimitBytes: number;
+  /** `LOG_LEVEL`, default `log`. */
+  readonly logLevel: LogLevel;
+  /** `FACTS_ALLOWED_HOSTS`, lower-cased, default empty (no external fact provider may be called). */
+  readonly factsAllowedHosts: readonly string[];
+  /** `SWEEP_INTERVAL_MS`, default 30000. */
+  readonly sweepIntervalMs: number;
+}
+
+/** A bad environment. The message is one line naming every bad variable, separated by "; ". */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+export const CONFIG_DEFAULTS = {
+  dataDir: './.data',
+  port: 3000,
+  host: '127.0.0.1',
+  workflowsDir: './workflows',
+  processRole: 'all',
+  bodyLimitBytes: 1_048_576,
+  logLevel: 'log',
+  sweepIntervalMs: 30_000,
+} as const satisfies Partial<AppConfig>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the environment; throws one `ConfigError` listing every bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const problem = (message: string): undefined => {
+    problems.push(message);
+    return undefined;
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+
+  const databaseUrl = url(read('DATABASE_URL'), 'DATABASE_URL', ['postgres:', 'postgresql:'], problem);
+  const redisUrl = url(read('REDIS_URL'), 'REDIS_URL', ['redis:', 'rediss:'], problem);
+
+  let jwtSecret = env['JWT_SECRET'];
+  if (jwtSecret === undefined || jwtSecret.trim() === '') {
+    jwtSecret = undefined;
+    if (production)
+      problem('JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused)');
+  } else if (jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
+    jwtSecret = problem(
+      `JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters (got ${jwtSecret.length})`,
+    );
+  }
+
+  const port = integer(
+    read('PORT'),
+    CONFIG_DEFAULTS.port,
+    0,
+    65_535,
+    'PORT must be an integer from 0 to 65535',
+  );
+
+  const host = read('HOST') ?? CONFIG_DEFAULTS.host;
+  if (/\s/.test(host)) problem(`HOST must be a host name or IP address (got ${quote(host)})`);
+
+  const processRole = oneOf(read('PROCESS_ROLE'), PROCESS_ROLES, CONFIG_DEFAULTS.processRole, 'PROCESS_ROLE');
+  const logLevel = oneOf(read('LOG_LEVEL'), LOG_LEVELS, CONFIG_DEFAULTS.logLevel, 'LOG_LEVEL');
+
+  const bodyLimitBytes = integer(
+    read('BODY_LIMIT_BYTES'),
+    CONFIG_DEFAULTS.bodyLimitBytes,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'BODY_LIMIT_BYTES must be a positive integer',
+  );
+  const sweepIntervalMs = integer(
+    read('SWEEP_INTERVAL_MS'),
+    CONFIG_DEFAULTS.sweepIntervalMs,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
+  );
+
+  const factsAllowedHosts = (read('FACTS_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== '');
+  const badHosts = factsAllowedHosts.filter((entry) => !/^(\*\.)?[a-z0-9._-]+(:\d{1,5})?$/.test(entry));
+  if (badHosts.length > 0) {
+    problem(
+      `FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got ${badHosts.map(quote).join(', ')})`,
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    nodeEnv,
+    production,
+    databaseUrl,
+    redisUrl,
+    jwtSecret,
+    dataDir: resolve(read('DATA_DIR') ?? CONFIG_DEFAULTS.dataDir),
+    port,
+    host,
+    workflowsDir: resolve(read('WORKFLOWS_DIR') ?? CONFIG_DEFAULTS.workflowsDir),
+    processRole,
+    bodyLimitBytes,
+    logLevel,
+    factsAllowedHosts,
+    sweepIntervalMs,
+  };
+
+  function integer(
+    raw: string | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+    rule: string,
+  ): number {
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+    problem(`${rule} (got ${quote(raw)})`);
+    return fallback;
+  }
+
+  function oneOf<T extends string>(
+    raw: string | undefined,
+    allowed: readonly T[],
+    fallback: T,
+    name: string,
+  ): T {
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problem(`${name} must be one of ${allowed.join(', ')} (got ${quote(raw)})`);
+    return fallback;
+  }
+}
+
+function url(
+  raw: string | undefined,
+  name: string,
+  protocols: readonly string[],
+  problem: (message: string) => undefined,
+): string | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== undefined && protocols.includes(parsed.protocol) && parsed.hostname !== '') return raw;
+  const schemes = protocols.map((protocol) => `${protocol}//`).join(' or ');
+  return problem(`${name} must be a ${schemes} URL (got ${quote(redactUrl(raw))})`);
+}
+
+/** Hides the credentials of a URL (`scheme://***@host…`) so error messages never print a password. */
+export function redactUrl(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at < 0) return raw;
+  const schemeEnd = raw.indexOf('://');
+  const start = schemeEnd >= 0 && schemeEnd < at ? schemeEnd + 3 : 0;
+  return `${raw.slice(0, start)}***${raw.slice(at)}`;
+}
+
+/** JSON quoting keeps the message on one line whatever the value holds; long values are cut. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}
+
+/**
+ * The secret that signs and verifies tokens: `JWT_SECRET` when set; otherwise the content of `DATA_DIR/jwt-secret`,
+ * generated on first use (48 random bytes, base64url, file mode 0600) and reused afterwards. Creation is atomic
+ * (write a temporary file, then hard-link it into place), so processes starting together on one `DATA_DIR` agree
+ * on one secret. Refused in production: there the secret must come from the environment.
+ */
+export function resolveJwtSecret(config: Pick<AppConfig, 'jwtSecret' | 'dataDir' | 'production'>): string {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  if (config.production) {
+    throw new ConfigError([
+      'JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused)',
+    ]);
+  }
+  const file = join(config.dataDir, JWT_SECRET_FILE);
+  const existing = readSecretFile(file);
+  if (existing !== undefined) return existing;
+
+  mkdirSync(dirname(config.dataDir), { recursive: true }); // parents with the usual mode; DATA_DIR itself private
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process created it first: use theirs.
+  } finally {
+    unlinkSync(temporary);
+  }
+  const created = readSecretFile(file);
+  if (created === undefined) throw new Error(`${file} vanished right after it was created`);
+  return created;
+}
+
+function readSecretFile(file: string): string | undefined {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const secret = content.trim();
+  if (secret.length < MIN_JWT_SECRET_LENGTH) {
+    throw new ConfigError([
+      `${file} must hold at least ${MIN_JWT_SECRET_LENGTH} characters (got ${secret.length}); delete it to generate a new one or set JWT_SECRET`,
+    ]);
+  }
+  return secret;
+}

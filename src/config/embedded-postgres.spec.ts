@@ -1,0 +1,161 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+/** Pids of every process (postmaster and children) whose working directory is the cluster: PostgreSQL chdirs there. */
+function processesIn(clusterDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === clusterDir) pids.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+describe('startEmbeddedPostgres', () => {
+  // mkdtemp makes a 0700 directory: as root, startEmbeddedPostgres must open it to the `postgres` user itself.
+  const dataDir = mkdtempSync(join(tmpdir(), 'pa-embedded-pg-'));
+  const clusterDir = join(dataDir, 'postgres');
+  const logs: string[] = [];
+  const log = (msg: string) => logs.push(msg);
+
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('initialises a fresh DATA_DIR, answers over pg, and stops with no process left', async () => {
+    const db = await startEmbeddedPostgres(dataDir, log);
+    try {
+      expect(db.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/parallel_approvals$/);
+      expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+      expect(await query(db.url, 'select current_database() as db')).toEqual([{ db: 'parallel_approvals' }]);
+      await query(db.url, 'create table kept (value text); insert into kept values ($$first start$$)');
+      expect(processesIn(clusterDir).length).toBeGreaterThan(0);
+    } finally {
+      await db.stop();
+    }
+    await db.stop(); // twice is harmless
+    expect(processesIn(clusterDir)).toEqual([]);
+    expect(readdirSync(clusterDir)).not.toContain('postmaster.pid');
+    await expect(query(db.url, 'select 1')).rejects.toThrow(/ECONNREFUSED/);
+    expect(logs.some((line) => line.includes('initialising'))).toBe(true);
+    if (process.getuid?.() === 0) expect(statSync(clusterDir).uid).not.toBe(0);
+    expect(statSync(join(dataDir, 'postgres-password')).mode & 0o077).toBe(0);
+  });
+
+  it('restarts on the same data without initialising again', async () => {
+    logs.length = 0;
+    const db = await startEmbeddedPostgres(dataDir, log);
+    try {
+      expect(await query(db.url, 'select value from kept')).toEqual([{ value: 'first start' }]);
+      expect(logs.some((line) => line.includes('initialising'))).toBe(false);
+      await expect(startEmbeddedPostgres(dataDir, log)).rejects.toThrow(/already running/);
+    } finally {
+      await db.stop();
+    }
+    expect(processesIn(clusterDir)).toEqual([]);
+  });
+
+  it('starts after a crash whose postmaster.pid names a pid now used by another process', async () => {
+    const crashed = await startEmbeddedPostgres(dataDir, log);
+    const pidFile = join(clusterDir, 'postmaster.pid');
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    process.kill(postmaster, 'SIGKILL');
+    await waitFor(() => processesIn(clusterDir).length === 0);
+    await crashed.stop(); // already dead: returns at once
+
+    const impostor = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const lines = readFileSync(pidFile, 'utf8').split('\n');
+      lines[0] = String(impostor.pid);
+      writeFileSync(pidFile, lines.join('\n'));
+
+      const db = await startEmbeddedPostgres(dataDir, log);
+      try {
+        expect(await query(db.url, 'select value from kept')).toEqual([{ value: 'first start' }]);
+      } finally {
+        await db.stop();
+      }
+      expect(processesIn(clusterDir)).toEqual([]);
+      expect(logs.some((line) => line.includes('removing stale'))).toBe(true);
+    } finally {
+      impostor.kill('SIGKILL');
+    }
+  });
+
+  it('takes over from a postmaster left running by a killed Node process', async () => {
+    const register = join(process.cwd(), 'scripts', 'register-ts.mjs');
+    const source = join(process.cwd(), 'src', 'config', 'embedded-postgres.js');
+    const owner = spawn(
+      process.execPath,
+      [
+        '--import',
+        register,
+        '--input-type=module',
+        '-e',
+        `const { startEmbeddedPostgres } = await import(${JSON.stringify(source)});
+         const db = await startEmbeddedPostgres(${JSON.stringify(dataDir)});
+         console.log('READY ' + db.url);
+         setInterval(() => undefined, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const url = await new Promise<string>((done, fail) => {
+      let output = '';
+      owner.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /READY (\S+)/.exec(output);
+        if (match?.[1] !== undefined) done(match[1]);
+      });
+      owner.on('exit', (code) => fail(new Error(`owner exited with ${code}`)));
+    });
+    const orphan = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    await expect(startEmbeddedPostgres(dataDir, log)).rejects.toThrow(/already running/);
+    owner.kill('SIGKILL'); // no exit hook runs: the postmaster stays, orphaned
+    await waitFor(() => owner.exitCode !== null || owner.signalCode !== null);
+    expect(processesIn(clusterDir)).toContain(orphan);
+    expect(await query(url, 'select 1 as one')).toEqual([{ one: 1 }]);
+
+    const db = await startEmbeddedPostgres(dataDir, log);
+    try {
+      expect(processesIn(clusterDir)).not.toContain(orphan);
+      expect(logs.some((line) => line.includes(`stopping PostgreSQL pid ${orphan} left running`))).toBe(true);
+      expect(await query(db.url, 'select value from kept')).toEqual([{ value: 'first start' }]);
+    } finally {
+      await db.stop();
+    }
+    expect(processesIn(clusterDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { DomainException } from '../common/domain.exception.js';
+import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
+import type { CompiledWorkflow } from './compiled-workflow.js';
+import { analyze, contentHash, resolveDependencies } from './definition-graph.util.js';
+import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
+import { compileFormSchema } from './form-schema.util.js';
+import { validateDefinition } from './validate-definition.util.js';
+import { WorkflowVersionEntity } from './workflow-version.entity.js';
+
+export interface Registration {
+  created: boolean;
+  key: string;
+  version: number;
+  analysis: Analysis;
+}
+
+@Injectable()
+export class DefinitionsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(DefinitionsService.name);
+  private readonly compiled = new Map<string, CompiledWorkflow>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  /** Registers `workflows/*.json`; one invalid file stops the start, naming the file and all its errors. */
+  async onApplicationBootstrap(): Promise<void> {
+    const dir = this.config.workflowsDir;
+    const files = (await readdir(dir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.json') && f !== 'workflow.schema.json')
+      .sort();
+    for (const file of files) {
+      const path = join(dir, file);
+      let document: unknown;
+      try {
+        document = JSON.parse(await readFile(path, 'utf8'));
+      } catch (error) {
+        throw new Error(`Workflow file ${path} is not JSON: ${(error as Error).message}`, { cause: error });
+      }
+      const { errors } = this.check(document);
+      if (errors.length > 0) {
+        throw new Error(
+          `Workflow file ${path} is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+        );
+      }
+      const registration = await this.register(document);
+      this.logger.log(
+        `${file}: ${registration.key} v${registration.version}${registration.created ? ' registered' : ''}`,
+      );
+    }
+  }
+
+  check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
+    return validateDefinition(document, { allowedFactHosts: [...this.config.factsAllowedHosts] });
+  }
+
+  analyzeDocument(document: unknown) {
+    const { definition, errors } = this.check(document);
+    return { valid: errors.length === 0, errors, analysis: definition ? analyze(definition) : null };
+  }
+
+  /** An identical document returns the latest version; a changed one becomes the next version. */
+  async register(document: unknown): Promise<Registration> {
+    const { definition, errors } = this.check(document);
+    if (!definition) throw DomainException.invalid('The workflow definition is invalid', errors);
+    const hash = contentHash(definition);
+    return this.dataSource.transaction(async (manager) => {
+      // Serialises registrations of one key so two writers cannot both take the next version number.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${definition.key}`]);
+      const latest = await manager.findOne(WorkflowVersionEntity, {
+        where: { key: definition.key },
+        order: { version: 'DESC' },
+      });
+      const analysis = analyze(definition);
+      if (latest?.contentHash === hash) {
+        return { created: false, key: latest.key, version: latest.version, analysis };
+      }
+      const version = (latest?.version ?? 0) + 1;
+      await manager.insert(WorkflowVersionEntity, {
+        key: definition.key,
+        version,
+        name: definition.name,
+        definition: definition as never,
+        contentHash: hash,
+      });
+      return { created: true, key: definition.key, version, analysis };
+    });
+  }
+
+  async list(): Promise<{ key: string; name: string; version: number }[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT ON (key) key, name, version FROM workflow_versions ORDER BY key, version DESC`,
+    );
+  }
+
+  async get(key: string, version?: number) {
+    const compiled = await this.load(key, version);
+    return {
+      key: compiled.key,
+      version: compiled.version,
+      name: compiled.definition.name,
+      definition: compiled.definition,
+      analysis: compiled.analysis,
+    };
+  }
+
+  /** The compiled workflow of a version, or of the latest version when none is named. 404 when unknown. */
+  async load(key: string, version?: number): Promise<CompiledWorkflow> {
+    const cached = version !== undefined ? this.compiled.get(`${key}@${version}`) : undefined;
+    if (cached) return cached;
+    const row = await this.dataSource.manager.findOne(WorkflowVersionEntity, {
+      where: version !== undefined ? { key, version } : { key },
+      order: { version: 'DESC' },
+    });
+    if (!row)
+      throw DomainException.notFound(`Workflow ${key}${version !== undefined ? ` version ${version}` : ''}`);
+    return this.compile(row);
+  }
+
+  private compile(row: WorkflowVersionEntity): CompiledWorkflow {
+    const id = `${row.key}@${row.version}`;
+    const existing = this.compiled.get(id);
+    if (existing) return existing;
+    const definition = row.definition;
+    const dependencies = resolveDependencies(definition);
+    const steps = new Map(definition.steps.map((s) => [s.id, s]));
+    const compiled: CompiledWorkflow = {
+      key: row.key,
+      version: row.version,
+      definition,
+      dependencies,
+      analysis: analyze(definition),
+      machine: buildWorkflowMachine(definition, row.version, dependencies),
+      validateForm: compileFormSchema(definition.form),
+      step: (stepId) => {
+        const step = steps.get(stepId);
+        if (!step) throw new Error(`${id} has no step ${stepId}`);
+        return step;
+      },
+    };
+    this.compiled.set(id, compiled);
+    return compiled;
+  }
+}

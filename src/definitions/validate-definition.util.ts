@@ -1,0 +1,346 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { WorkflowDefinitionDto } from './definition.dto.js';
+import { formFieldPaths, isRecord, resolveDependencies } from './definition-graph.util.js';
+import type { DefinitionError, JsonLogic, WorkflowDefinition } from './definition.types.js';
+
+export interface ValidateOptions {
+  /** Hosts facts may be fetched from (FACTS_ALLOWED_HOSTS); when given, any other host is an error. */
+  allowedFactHosts?: string[];
+}
+
+export interface ValidationResult {
+  definition: WorkflowDefinition | null;
+  errors: DefinitionError[];
+}
+
+/** Checks a workflow document completely and lists every problem with its JSON path; never throws. */
+export function validateDefinition(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  if (!isRecord(input))
+    return { definition: null, errors: [{ path: '$', message: 'must be a JSON object' }] };
+
+  const dto = plainToInstance(WorkflowDefinitionDto, input);
+  const errors = validateSync(dto, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  }).flatMap((e) => flatten(e, '$'));
+  errors.push(...prototypeKeys(input, '$'));
+  if (isRecord(input.form)) errors.push(...schemaErrors(input.form));
+
+  // Graph checks read ids, data flow and rules: run them only when those parts have a sound shape,
+  // so one typo does not cascade into a page of follow-on errors.
+  if (!errors.some((e) => GRAPH_INPUT.test(e.path))) {
+    errors.push(...graphErrors(input as unknown as WorkflowDefinition, options));
+  }
+  return {
+    definition: errors.length === 0 ? normalise(input as unknown as WorkflowDefinition) : null,
+    errors,
+  };
+}
+
+const GRAPH_INPUT =
+  /^\$(\.steps(\[\d+\](\.(id|after|needs|produces|fields|when|autoApprove)\b.*)?)?|\.form\b.*|\.facts\b.*)?$/;
+
+function normalise(def: WorkflowDefinition): WorkflowDefinition {
+  const copy = structuredClone(def);
+  return {
+    ...copy,
+    steps: copy.steps.map((s) => ({
+      ...s,
+      after: s.after ?? [],
+      needs: s.needs ?? [],
+      produces: s.produces ?? [],
+      when: s.when === undefined ? true : s.when, // null is a real (falsy) rule
+      onTimeout: s.onTimeout ?? 'escalate',
+      signoff: s.signoff ?? 1,
+    })),
+  };
+}
+
+// ---------- class-validator errors as paths ----------
+
+/** The first failing type check says all there is to say about a value; its length or pattern is noise then. */
+const TYPE_CHECKS = ['isObject', 'isArray', 'isString', 'isInt', 'nestedValidation'];
+/** `each: true` checks name the array; these find the offending elements so each gets its own path. */
+const ELEMENT_CHECKS: Record<string, (v: unknown) => boolean> = {
+  isString: (v) => typeof v === 'string',
+  isNotEmpty: (v) => v !== '' && v !== null && v !== undefined,
+};
+
+function flatten(error: ValidationError, parent: string, parentValue?: unknown): DefinitionError[] {
+  const path = Array.isArray(parentValue)
+    ? `${parent}[${error.property}]`
+    : childPath(parent, error.property);
+  const all = Object.entries(error.constraints ?? {});
+  const perElement = all.filter(([, message]) => message.startsWith('each value in '));
+  const own = all.filter((c) => !perElement.includes(c));
+  const typeCheck = own.find(([name]) => TYPE_CHECKS.includes(name));
+  // A missing or wrongly typed value has no meaningful inside: report it alone, not its children.
+  if (all.length > 0 && error.value === undefined) return [{ path, message: 'is required' }];
+  if (typeCheck) return [{ path, message: tidy(typeCheck[1]) }];
+
+  const out = own.map(([, message]) => ({ path, message: tidy(message) }));
+  for (const [name, message] of perElement) {
+    const ok = ELEMENT_CHECKS[name];
+    if (!ok || !Array.isArray(error.value)) out.push({ path, message: tidy(message) });
+    else
+      error.value.forEach((v: unknown, i) => {
+        if (!ok(v)) out.push({ path: `${path}[${i}]`, message: tidy(message) });
+      });
+  }
+  for (const child of error.children ?? []) out.push(...flatten(child, path, error.value));
+  return out;
+}
+
+function tidy(message: string): string {
+  return message
+    .replace(/^each value in (nested property )?\S+ /, '')
+    .replace(/^All \S+'s elements must be unique$/, 'must not repeat a value')
+    .replace(/^property \S+ should not exist$/, 'is not a known property')
+    .replace(/must be either object or array$/, 'must be an object')
+    .replace(/^\S+ (must|should) /, '$1 ');
+}
+
+function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+/** class-transformer silently drops `__proto__` keys, so the whitelist never sees them: name them here. */
+function prototypeKeys(value: unknown, path: string): DefinitionError[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, `${path}[${i}]`));
+  if (!isRecord(value)) return [];
+  return Object.keys(value).flatMap((key) =>
+    key === '__proto__'
+      ? [{ path: childPath(path, key), message: 'is not allowed as a property name' }]
+      : prototypeKeys(value[key], childPath(path, key)),
+  );
+}
+
+// ---------- the form schema ----------
+
+function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
+  // A fresh Ajv per document: a shared one would refuse a second schema reusing an `$id`.
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv); // CommonJS module: under nodenext the plugin is its `.default`
+  if (!ajv.validateSchema(form)) {
+    return [
+      {
+        path: '$.form',
+        message: `is not a valid JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'form' })}`,
+      },
+    ];
+  }
+  try {
+    ajv.compile(form);
+    return [];
+  } catch (e) {
+    return [{ path: '$.form', message: `is not a usable JSON Schema: ${(e as Error).message}` }];
+  }
+}
+
+// ---------- the graph, data flow and rules ----------
+
+function graphErrors(def: WorkflowDefinition, options: ValidateOptions): DefinitionError[] {
+  const errors: DefinitionError[] = [];
+  const add = (path: string, message: string) => errors.push({ path, message });
+  const formPaths = new Set(formFieldPaths(def.form));
+  const formParents = new Set([...formPaths].map((p) => p.split('.').slice(0, -1).join('.')));
+  const factNames = new Set(Object.keys(def.facts ?? {}));
+
+  const firstIndex = new Map<string, number>();
+  def.steps.forEach((step, i) => {
+    if (firstIndex.has(step.id))
+      add(`$.steps[${i}].id`, `duplicates the id of $.steps[${firstIndex.get(step.id)}]`);
+    else firstIndex.set(step.id, i);
+  });
+
+  const producer = new Map<string, string>();
+  def.steps.forEach((step, i) => {
+    (step.produces ?? []).forEach((value, j) => {
+      const path = `$.steps[${i}].produces[${j}]`;
+      const other = producer.get(value);
+      if (other !== undefined) add(path, `'${value}' is already produced by step '${other}'`);
+      else producer.set(value, step.id);
+      if (formPaths.has(value)) add(path, `'${value}' is also a form property; a value must have one source`);
+    });
+  });
+
+  /** Form data is known by its declared paths; below an undeclared level (arrays, free objects) anything goes. */
+  const inForm = (path: string): boolean =>
+    formPaths.has(path) || prefixes(path).some((p) => formPaths.has(p) && !formParents.has(p));
+  const isProduced = (path: string): boolean =>
+    producer.has(path) || prefixes(path).some((p) => producer.has(p));
+
+  def.steps.forEach((step, i) => {
+    const at = `$.steps[${i}]`;
+    (step.after ?? []).forEach((id, j) => {
+      if (id === step.id) add(`${at}.after[${j}]`, 'a step cannot wait for itself');
+      else if (!firstIndex.has(id)) add(`${at}.after[${j}]`, `unknown step id '${id}'`);
+    });
+    (step.needs ?? []).forEach((need, j) => {
+      if (formPaths.has(need)) return;
+      const from = producer.get(need);
+      if (from === step.id) add(`${at}.needs[${j}]`, `'${need}' is produced only by this step itself`);
+      else if (from === undefined)
+        add(`${at}.needs[${j}]`, `'${need}' is neither a form property nor produced by a step`);
+    });
+    (step.fields ?? []).forEach((field, j) => {
+      if (!formPaths.has(field)) add(`${at}.fields[${j}]`, `'${field}' is not a form property`);
+    });
+    if (step.when !== undefined) {
+      for (const v of jsonLogicVars(step.when, `${at}.when`)) {
+        if (!inForm(v.name))
+          add(v.path, `'${v.name}' is not a form property ('when' is decided at submission)`);
+      }
+    }
+    if (step.autoApprove !== undefined) {
+      for (const v of jsonLogicVars(step.autoApprove, `${at}.autoApprove`)) {
+        const [head, fact] = v.name.split('.');
+        if (head === 'facts') {
+          if (fact === undefined || !factNames.has(fact)) add(v.path, `'${v.name}' names no declared fact`);
+        } else if (!inForm(v.name) && !isProduced(v.name)) {
+          add(v.path, `'${v.name}' is neither a form property, a produced value nor a fact`);
+        }
+      }
+    }
+  });
+
+  if (firstIndex.size === def.steps.length) errors.push(...cycleErrors(def, firstIndex));
+  errors.push(...factErrors(def, formPaths, options));
+  return errors;
+}
+
+function prefixes(path: string): string[] {
+  const parts = path.split('.');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'));
+}
+
+interface VarUse {
+  name: string;
+  path: string;
+}
+
+/** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
+export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
+  if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
+  if (!isRecord(logic)) return [];
+  const entries = Object.entries(logic);
+  const [op, raw] = entries[0] ?? [];
+  if (entries.length !== 1 || op === undefined) return []; // not an operation: a literal object
+  const at = childPath(path, op);
+  const args: JsonLogic[] = Array.isArray(raw) ? raw : [raw as JsonLogic];
+  const argPath = (i: number) => (Array.isArray(raw) ? `${at}[${i}]` : at);
+  const literal = (name: unknown, p: string): VarUse[] =>
+    typeof name === 'string' && name !== ''
+      ? [{ name, path: p }]
+      : typeof name === 'number'
+        ? [{ name: String(name), path: p }]
+        : [];
+
+  switch (op) {
+    case 'var': {
+      const name = args[0];
+      return isRecord(name) || Array.isArray(name)
+        ? jsonLogicVars(name, argPath(0))
+        : literal(name, argPath(0));
+    }
+    case 'missing':
+      return args.flatMap((a, i) =>
+        Array.isArray(a) ? a.flatMap((n, k) => literal(n, `${argPath(i)}[${k}]`)) : literal(a, argPath(i)),
+      );
+    case 'missing_some': {
+      const names = args[1];
+      return Array.isArray(names) ? names.flatMap((n, k) => literal(n, `${argPath(1)}[${k}]`)) : [];
+    }
+    // The second argument runs against each element (and the accumulator), not the application data.
+    case 'map':
+    case 'filter':
+    case 'all':
+    case 'none':
+    case 'some':
+    case 'reduce':
+      return args.flatMap((a, i) => (i === 1 ? [] : jsonLogicVars(a, argPath(i))));
+    default:
+      return args.flatMap((a, i) => jsonLogicVars(a, argPath(i)));
+  }
+}
+
+/** Each cycle once, as the chain of steps it runs through (prerequisite first), starting at its earliest step. */
+function cycleErrors(def: WorkflowDefinition, index: Map<string, number>): DefinitionError[] {
+  const deps = resolveDependencies(def);
+  // Unknown ids and self-references are reported on their own; they are not edges.
+  const next = (id: string) => (deps[id] ?? []).filter((p) => p !== id && index.has(p));
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const seen = new Set<string>();
+  const errors: DefinitionError[] = [];
+
+  const visit = (id: string): void => {
+    state.set(id, 'open');
+    stack.push(id);
+    for (const p of next(id)) {
+      if (state.get(p) === 'open') {
+        // stack holds dependents before their prerequisites; reverse to read in the order things must happen
+        const cycle = stack.slice(stack.indexOf(p)).reverse();
+        const start = cycle.reduce(
+          (best, s, i) => ((index.get(s) ?? 0) < (index.get(cycle[best]!) ?? 0) ? i : best),
+          0,
+        );
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        const key = rotated.join(' ');
+        if (!seen.has(key)) {
+          seen.add(key);
+          errors.push({
+            path: `$.steps[${index.get(rotated[0]!)}]`,
+            message: `dependency cycle: ${[...rotated, rotated[0]].join(' -> ')} (each must be approved before the next)`,
+          });
+        }
+      } else if (!state.has(p)) {
+        visit(p);
+      }
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const step of def.steps) if (!state.has(step.id)) visit(step.id);
+  return errors;
+}
+
+function factErrors(
+  def: WorkflowDefinition,
+  formPaths: Set<string>,
+  options: ValidateOptions,
+): DefinitionError[] {
+  const errors: DefinitionError[] = [];
+  const allowed = options.allowedFactHosts?.map((h) => h.toLowerCase());
+  for (const [name, fact] of Object.entries(def.facts ?? {})) {
+    const at = childPath('$.facts', name);
+    if (!/^[A-Za-z_][\w-]*$/.test(name))
+      errors.push({ path: at, message: 'a fact name must be a plain word (letters, digits, _ or -)' });
+    const placeholders = [...fact.url.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
+    for (const p of placeholders) {
+      if (!formPaths.has(p))
+        errors.push({ path: `${at}.url`, message: `placeholder {${p}} is not a form property` });
+    }
+    let url: URL;
+    try {
+      url = new URL(fact.url.replace(/\{[^{}]*\}/g, 'x'));
+    } catch {
+      errors.push({ path: `${at}.url`, message: 'is not a URL' });
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      errors.push({ path: `${at}.url`, message: 'must be an http or https URL' });
+    } else if (/^[a-z]+:\/\/[^/]*\{/i.test(fact.url)) {
+      // The host decides where application data goes: it must be fixed, never taken from the applicant.
+      errors.push({ path: `${at}.url`, message: 'the host may not contain a placeholder' });
+    } else if (allowed && !allowed.includes(url.hostname) && !allowed.includes(url.host)) {
+      errors.push({ path: `${at}.url`, message: `host '${url.host}' is not in the allowed fact hosts` });
+    }
+  }
+  return errors;
+}

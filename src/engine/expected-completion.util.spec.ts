@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { expectedCompletion } from './expected-completion.util.js';
+import type { ProjectionInput } from './expected-completion.util.js';
+
+const now = new Date('2026-11-27T08:00:00Z');
+const hours = (n: number, from = now) => new Date(from.getTime() + n * 3_600_000);
+const limits: Record<string, number> = { a: 2, b: 5, c: 4, d: 1 };
+
+function input(status: ProjectionInput['status'], dueAt: ProjectionInput['dueAt']): ProjectionInput {
+  return {
+    order: ['a', 'b', 'c', 'd'],
+    dependencies: { a: [], b: [], c: ['a'], d: ['b', 'c'] },
+    status,
+    dueAt,
+    due: (step, from) => hours(limits[step]!, from),
+    now,
+  };
+}
+
+describe('expected completion', () => {
+  it('projects blocked steps from their prerequisites due times along the longest path', () => {
+    // a due +2h, then c +4h = +6h; b due +5h; d opens at max(+5h, +6h) and takes 1h.
+    const result = expectedCompletion(
+      input({ a: 'open', b: 'open', c: 'blocked', d: 'blocked' }, { a: hours(2), b: hours(5) }),
+    );
+    expect(result).toEqual(hours(7));
+  });
+
+  it('counts finished steps as done now', () => {
+    const result = expectedCompletion(
+      input({ a: 'approved', b: 'approved', c: 'open', d: 'blocked' }, { c: hours(1) }),
+    );
+    expect(result).toEqual(hours(2));
+  });
+
+  it('is null when nothing is left', () => {
+    expect(
+      expectedCompletion(input({ a: 'approved', b: 'skipped', c: 'approved', d: 'approved' }, {})),
+    ).toBeNull();
+  });
+});

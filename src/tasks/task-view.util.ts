@@ -1,0 +1,57 @@
+import type { StepDefinition } from '../definitions/definition.types.js';
+import type { TaskEntity } from './task.entity.js';
+
+/** Only the form fields the step's `fields` grant (all of them when it names none): data minimisation. */
+export function pickFields(
+  data: Record<string, unknown>,
+  fields: string[] | undefined,
+): Record<string, unknown> {
+  if (fields === undefined) return data;
+  const picked: Record<string, unknown> = {};
+  for (const path of fields) {
+    const segments = path.split('.');
+    let source: unknown = data;
+    for (const segment of segments) {
+      source =
+        source && typeof source === 'object' ? (source as Record<string, unknown>)[segment] : undefined;
+    }
+    if (source === undefined) continue;
+    let target = picked;
+    for (const segment of segments.slice(0, -1)) {
+      target = (target[segment] ??= {}) as Record<string, unknown>;
+    }
+    target[segments[segments.length - 1]!] = source;
+  }
+  return picked;
+}
+
+export function taskView(
+  task: TaskEntity,
+  step: StepDefinition,
+  workflowVersion: number,
+  data: Record<string, unknown>,
+) {
+  return {
+    id: task.id,
+    applicationId: task.applicationId,
+    workflow: { key: task.workflowKey, version: workflowVersion },
+    step: task.step,
+    name: step.name,
+    department: task.department,
+    status: task.status,
+    openedAt: task.openedAt.toISOString(),
+    dueAt: task.dueAt.toISOString(),
+    decidedAt: task.decidedAt?.toISOString() ?? null,
+    decidedBy: task.decidedBy,
+    overdue: task.overdue,
+    reminded: task.reminded,
+    attempt: task.attempt,
+    comment: task.comment,
+    signoffs: task.signoffs,
+    signoffRequired: step.signoff ?? 1,
+    produces: step.produces ?? [],
+    data: pickFields(data, step.fields),
+  };
+}
+
+export type TaskView = ReturnType<typeof taskView>;

@@ -1,0 +1,63 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { DecidedBy, StepStatus } from '../engine/workflow-machine.util.js';
+
+export interface Signoff {
+  officer: string;
+  at: string;
+}
+
+@Entity('tasks')
+@Unique('tasks_application_step_attempt', ['applicationId', 'step', 'attempt'])
+@Index('tasks_inbox', ['department', 'status', 'dueAt', 'id'])
+@Index('tasks_open_due', ['dueAt'], { where: "status = 'open'" })
+export class TaskEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index()
+  @Column({ name: 'application_id', type: 'uuid' })
+  applicationId: string;
+
+  @Column({ name: 'workflow_key', type: 'text' })
+  workflowKey: string;
+
+  @Column({ type: 'text' })
+  step: string;
+
+  @Column({ type: 'int' })
+  attempt: number;
+
+  @Column({ type: 'text' })
+  department: string;
+
+  @Column({ type: 'text' })
+  status: StepStatus;
+
+  @Column({ name: 'opened_at', type: 'timestamptz' })
+  openedAt: Date;
+
+  @Column({ name: 'due_at', type: 'timestamptz' })
+  dueAt: Date;
+
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt: Date | null;
+
+  @Column({ name: 'decided_by', type: 'text', nullable: true })
+  decidedBy: DecidedBy | null;
+
+  /** The officer whose decision closed the step, when an officer did. */
+  @Column({ name: 'decided_by_officer', type: 'text', nullable: true })
+  decidedByOfficer: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  overdue: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  reminded: boolean;
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  signoffs: Signoff[];
+
+  @Column({ type: 'text', nullable: true })
+  comment: string | null;
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { ApplicationEventsService } from '../applications/application-events.service.js';
+import { ApplicationEntity } from '../applications/application.entity.js';
+import { isUuid } from '../applications/applications.service.js';
+import type { Caller } from '../auth/caller.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { DomainException } from '../common/domain.exception.js';
+import type { FieldError } from '../common/domain.exception.js';
+import { UnitOfWork } from '../common/unit-of-work.service.js';
+import type { Response } from '../common/unit-of-work.service.js';
+import type { StepDefinition } from '../definitions/definition.types.js';
+import { DefinitionsService } from '../definitions/definitions.service.js';
+import type { DecisionDto, InboxQuery } from './task.dto.js';
+import { TaskEntity } from './task.entity.js';
+import { taskView } from './task-view.util.js';
+import type { TaskView } from './task-view.util.js';
+
+@Injectable()
+export class TasksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly definitions: DefinitionsService,
+    private readonly events: ApplicationEventsService,
+  ) {}
+
+  /** The department's inbox, most urgent due time first; admins see every department. */
+  async inbox(caller: Caller, query: InboxQuery) {
+    const limit = Number(query.limit ?? 50);
+    const after = decodeCursor(query.cursor, 2);
+    const builder = this.dataSource.manager
+      .createQueryBuilder(TaskEntity, 't')
+      .where('t.status = :status', { status: query.status ?? 'open' })
+      .orderBy('t.due_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .take(limit + 1);
+    if (caller.role !== 'admin')
+      builder.andWhere('t.department = :department', { department: caller.department });
+    if (query.overdue !== undefined)
+      builder.andWhere('t.overdue = :overdue', { overdue: query.overdue === 'true' });
+    if (query.workflow) builder.andWhere('t.workflow_key = :workflow', { workflow: query.workflow });
+    if (after) {
+      const [dueAt, id] = after;
+      builder.andWhere(
+        new Brackets((w) =>
+          w.where('t.due_at > :due', { due: dueAt }).orWhere('t.due_at = :due AND t.id > :id', { id }),
+        ),
+      );
+    }
+    const rows = await builder.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: await Promise.all(page.map((task) => this.view(this.dataSource.manager, task))),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.dueAt.toISOString(), last.id]) : null,
+    };
+  }
+
+  async get(caller: Caller, id: string): Promise<TaskView> {
+    return this.view(this.dataSource.manager, await this.findVisible(this.dataSource.manager, caller, id));
+  }
+
+  async decide(
+    caller: Caller,
+    id: string,
+    dto: DecisionDto,
+    idempotencyKey?: string,
+  ): Promise<Response<TaskView>> {
+    return this.unitOfWork.idempotent(
+      { caller: caller.id, key: idempotencyKey, method: 'POST', path: `/tasks/${id}/decision`, body: dto },
+      async (manager, afterCommit) => {
+        const task = await this.findVisible(manager, caller, id);
+        const step = (
+          await this.definitions.load(task.workflowKey, await this.versionOf(manager, task))
+        ).step(task.step);
+        const produces = checkProduces(step, dto);
+        const outcome = await this.events.apply(
+          manager,
+          afterCommit,
+          task.applicationId,
+          {
+            type: 'DECIDE',
+            step: task.step,
+            attempt: task.attempt,
+            outcome: dto.outcome,
+            officer: caller.id,
+          },
+          {
+            actor: { role: 'officer', id: caller.id },
+            type: 'decided',
+            detail: { outcome: dto.outcome, attempt: task.attempt, comment: dto.comment ?? null, produces },
+            produces,
+            comment: dto.comment ?? null,
+            conflictIfIgnored: 'The task is not open, or this officer has already signed it',
+          },
+        );
+        if (!outcome) throw new Error('unreachable: a refused decision throws');
+        const decided = await manager.findOneByOrFail(TaskEntity, { id: task.id });
+        return { status: 200, body: await this.view(manager, decided) };
+      },
+    );
+  }
+
+  /** Another department's task is 404: officers never learn it exists. */
+  private async findVisible(manager: EntityManager, caller: Caller, id: string): Promise<TaskEntity> {
+    const task = isUuid(id) ? await manager.findOneBy(TaskEntity, { id }) : null;
+    if (!task || (caller.role !== 'admin' && task.department !== caller.department)) {
+      throw DomainException.notFound('Task');
+    }
+    return task;
+  }
+
+  private async versionOf(manager: EntityManager, task: TaskEntity): Promise<number> {
+    const application = await manager.findOneByOrFail(ApplicationEntity, { id: task.applicationId });
+    return application.workflowVersion;
+  }
+
+  private async view(manager: EntityManager, task: TaskEntity): Promise<TaskView> {
+    const application = await manager.findOneByOrFail(ApplicationEntity, { id: task.applicationId });
+    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
+    return taskView(task, workflow.step(task.step), application.workflowVersion, application.data);
+  }
+}
+
+/** An approval must carry exactly the values the step declares in `produces`; other outcomes carry none. */
+function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, unknown> {
+  const declared = step.produces ?? [];
+  const given = dto.produces ?? {};
+  const errors: FieldError[] = [];
+  if (dto.outcome !== 'approve') {
+    if (Object.keys(given).length > 0)
+      errors.push({ path: '$.produces', message: 'only an approval produces values' });
+  } else {
+    for (const name of declared) {
+      if (given[name] === undefined || given[name] === null)
+        errors.push({ path: `$.produces.${name}`, message: 'is required: the step produces it' });
+    }
+    for (const name of Object.keys(given)) {
+      if (!declared.includes(name))
+        errors.push({ path: `$.produces.${name}`, message: 'is not a value this step produces' });
+    }
+  }
+  if (dto.fields !== undefined)
+    errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
+  if (errors.length > 0) throw DomainException.invalid('The decision is invalid', errors);
+  return dto.outcome === 'approve' ? given : {};
+}

@@ -1,0 +1,118 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { createPostgresBackend, Queue, Worker } from 'bullmq';
+import type { IQueueBackend, Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+
+export const QUEUE_NAMES = ['deadlines', 'reminders', 'rules'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const HEALTH_TIMEOUT_MS = 2000;
+
+type JobData = Record<string, unknown>;
+// One type for queues and workers of either backend; the methods we call are the same on both.
+type AnyQueue = Queue<JobData, unknown, string, JobData, unknown, string, IQueueBackend, unknown>;
+type AnyWorker = Worker<JobData, unknown, string, IQueueBackend>;
+
+/**
+ * BullMQ on either backend: Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend on our own database
+ * (its tables live in schema `bullmq`). @nestjs/bullmq cannot pass BullMQ 6's backend factory, so the queues are
+ * built here. Queues only wake things up; PostgreSQL stays the truth.
+ */
+@Injectable()
+export class QueueService implements OnApplicationShutdown {
+  private readonly logger = new Logger(QueueService.name);
+  private readonly queues = new Map<QueueName, AnyQueue>();
+  private readonly workers: AnyWorker[] = [];
+  private readonly redis: Redis | null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
+    this.redis = config.redisUrl
+      ? new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true })
+      : null;
+  }
+
+  get backend(): 'redis' | 'postgres' {
+    return this.redis ? 'redis' : 'postgres';
+  }
+
+  queue(name: QueueName): AnyQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = (this.redis
+        ? new Queue<JobData>(name, { connection: this.redis, prefix: this.config.queuePrefix })
+        : new Queue(
+            name,
+            { connection: this.postgresConnection() },
+            createPostgresBackend,
+          )) as unknown as AnyQueue;
+      queue.on('error', (error) => this.logger.error(`queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Adds a job whose id is deterministic: adding it twice keeps the first (BullMQ ids may not contain `:`). */
+  async add(name: QueueName, jobId: string, data: Record<string, unknown>, delayMs = 0): Promise<void> {
+    await this.queue(name).add(name, data, {
+      jobId,
+      delay: Math.max(0, delayMs),
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 24 * 3600 },
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+    });
+  }
+
+  async remove(name: QueueName, jobId: string): Promise<void> {
+    await this.queue(name).remove(jobId);
+  }
+
+  work(name: QueueName, processor: Processor<JobData>, concurrency = 8): AnyWorker {
+    const worker = (this.redis
+      ? new Worker<JobData>(name, processor, {
+          connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+          prefix: this.config.queuePrefix,
+          concurrency,
+        })
+      : new Worker(
+          name,
+          processor,
+          { connection: this.postgresConnection(), concurrency },
+          createPostgresBackend,
+        )) as unknown as AnyWorker;
+    worker.on('error', (error) => this.logger.error(`worker ${name}: ${error.message}`));
+    worker.on('failed', (job, error) =>
+      this.logger.warn(`job ${job?.id ?? '?'} on ${name} failed: ${error.message}`),
+    );
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** True when the queue store answers within the health time-out. */
+  async healthy(): Promise<boolean> {
+    const probe = this.queue('deadlines').getJobCounts('delayed');
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('queue health check timed out')), HEALTH_TIMEOUT_MS).unref(),
+    );
+    try {
+      await Promise.race([probe, timeout]);
+      return true;
+    } catch (error) {
+      this.logger.warn(`queue unhealthy: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    if (this.redis) this.redis.disconnect();
+  }
+
+  private postgresConnection() {
+    return { connectionString: this.config.databaseUrl, migrate: true, max: 5 };
+  }
+}

@@ -1,0 +1,173 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createApp } from '../../src/app.factory.js';
+import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
+import type { RuntimeConfig } from '../../src/config/runtime-config.js';
+import { QUEUE_NAMES, QueueService } from '../../src/timers/queue.service.js';
+
+export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+function serverUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: the Jest global setup should have set it');
+  return url;
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A database of its own for one test file, so files run in parallel and on a machine that ran them before. */
+export async function createDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `pa_test_${randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: async () => {
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+export interface TestAppOptions {
+  workflowsDir?: string;
+  config?: Partial<RuntimeConfig>;
+  /** Reuse another app's database: two processes on one database and one queue. */
+  databaseUrl?: string;
+  queuePrefix?: string;
+}
+
+export interface Caller {
+  role: 'admin' | 'officer' | 'applicant';
+  sub: string;
+  department?: string;
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** The real app on a real port, its own database, and the queue backend REDIS_URL selects. */
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly baseUrl: string,
+    readonly databaseUrl: string,
+    private readonly dropDatabase: (() => Promise<void>) | null,
+  ) {}
+
+  static async start(options: TestAppOptions = {}): Promise<TestApp> {
+    const database = options.databaseUrl ? null : await createDatabase();
+    const databaseUrl = options.databaseUrl ?? database!.url;
+    const config: RuntimeConfig = {
+      nodeEnv: 'test',
+      production: false,
+      databaseUrl,
+      redisUrl: process.env.REDIS_URL || undefined,
+      jwtSecret: JWT_SECRET,
+      dataDir: join(FIXTURES, '..', '.data'),
+      port: 0,
+      host: '127.0.0.1',
+      workflowsDir: options.workflowsDir ?? join(FIXTURES, 'none'),
+      processRole: 'all',
+      bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
+      logLevel: 'error',
+      factsAllowedHosts: ['127.0.0.1', 'localhost'],
+      sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+      queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
+      ...options.config,
+    };
+    const app = await createApp(config);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, database?.drop ?? null);
+  }
+
+  async close(): Promise<void> {
+    if (process.env.REDIS_URL && this.dropDatabase) {
+      const queues = this.app.get(QueueService);
+      await Promise.all(
+        QUEUE_NAMES.map((n) =>
+          queues
+            .queue(n)
+            .obliterate({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+    }
+    await this.app.close();
+    await this.dropDatabase?.();
+  }
+
+  async token(caller: Caller, options: { expiresIn?: string; secret?: string } = {}): Promise<string> {
+    const jwt = new SignJWT({
+      role: caller.role,
+      ...(caller.department ? { department: caller.department } : {}),
+    })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(caller.sub)
+      .setIssuedAt();
+    if (options.expiresIn) jwt.setExpirationTime(options.expiresIn);
+    return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
+  }
+
+  /** One HTTP request; `as` signs a token for the caller, `headers` adds or overrides headers. */
+  async request<T = any>(
+    method: string,
+    path: string,
+    init: { as?: Caller; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string> = {};
+    if (init.as) headers.authorization = `Bearer ${await this.token(init.as)}`;
+    if (init.body !== undefined || init.rawBody !== undefined) headers['content-type'] = 'application/json';
+    Object.assign(headers, init.headers);
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      body: init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: body as T };
+  }
+
+  async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+export const ADMIN: Caller = { role: 'admin', sub: 'root' };
+export const applicant = (sub: string): Caller => ({ role: 'applicant', sub });
+export const officer = (department: string, sub = `${department}-officer`): Caller => ({
+  role: 'officer',
+  sub,
+  department,
+});
