@@ -22,7 +22,7 @@ export class ApplicationEntity {
   @Column({ type: 'jsonb' })
   data: Record<string, unknown>;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb' })
   produced: Record<string, unknown>;
 
   @Column({ type: 'jsonb' })

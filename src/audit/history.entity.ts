@@ -23,7 +23,7 @@ export class HistoryEntity {
   @Column({ type: 'text', nullable: true })
   step: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb' })
   detail: Record<string, unknown>;
 
   @Column({ name: 'prev_hash', type: 'text' })

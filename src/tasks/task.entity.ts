@@ -55,7 +55,7 @@ export class TaskEntity {
   @Column({ type: 'boolean', default: false })
   reminded: boolean;
 
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ type: 'jsonb' })
   signoffs: Signoff[];
 
   @Column({ type: 'text', nullable: true })
