@@ -1,5 +1,11 @@
 import type { MigrationInterface } from 'typeorm';
 import { Init1795772042598 } from './1795772042598-Init.js';
+import { TaskReminders1795772152682 } from './1795772152682-TaskReminders.js';
+import { IdempotencyJsonBody1795773065341 } from './1795773065341-IdempotencyJsonBody.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
-export const migrations: (new () => MigrationInterface)[] = [Init1795772042598];
+export const migrations: (new () => MigrationInterface)[] = [
+  Init1795772042598,
+  TaskReminders1795772152682,
+  IdempotencyJsonBody1795773065341,
+];

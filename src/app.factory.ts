@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
+import { jsonBodyProblems } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 
@@ -15,7 +16,10 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logLevels(config.logLevel),
+    // Our own JSON parser is installed below instead of Nest's.
+    bodyParser: false,
   });
+  installJsonParser(app, config.bodyLimitBytes);
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
   app.useGlobalPipes(
     new ValidationPipe({
@@ -37,6 +41,35 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * Fastify's JSON parser, plus the checks that keep odd but well-formed JSON from becoming a 500 later
+ * (see jsonBodyProblems); a malformed body stays Fastify's 400.
+ */
+function installJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    (_request, body, done) => {
+      let parsed: unknown;
+      try {
+        parsed = body === '' ? undefined : JSON.parse(body as string);
+      } catch (error) {
+        const problem = DomainException.invalid(`The body is not valid JSON: ${(error as Error).message}`, [
+          { path: '$', message: 'is not valid JSON' },
+        ]);
+        done(problem, undefined);
+        return;
+      }
+      const problems = jsonBodyProblems(parsed);
+      if (problems.length > 0)
+        done(DomainException.invalid('The body holds values that cannot be stored', problems), undefined);
+      else done(null, parsed);
+    },
+  );
 }
 
 function logLevels(level: RuntimeConfig['logLevel']) {

@@ -7,6 +7,8 @@ import { ApplicationsController } from './applications/applications.controller.j
 import { ApplicationsService } from './applications/applications.service.js';
 import { HistoryService } from './audit/history.service.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { CalendarController } from './calendar/calendar.controller.js';
+import { CalendarService } from './calendar/calendar.service.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { UnitOfWork } from './common/unit-of-work.service.js';
 import { APP_CONFIG } from './config/app-config.js';
@@ -18,6 +20,7 @@ import { HealthController } from './health/health.controller.js';
 import { TasksController } from './tasks/tasks.controller.js';
 import { TasksService } from './tasks/tasks.service.js';
 import { QueueService } from './timers/queue.service.js';
+import { TimersProcessor } from './timers/timers.processor.js';
 
 @Module({})
 export class AppModule {
@@ -25,7 +28,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl))],
-      controllers: [DefinitionsController, ApplicationsController, TasksController, HealthController],
+      controllers: [
+        DefinitionsController,
+        ApplicationsController,
+        TasksController,
+        CalendarController,
+        HealthController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -33,6 +42,8 @@ export class AppModule {
         UnitOfWork,
         HistoryService,
         QueueService,
+        CalendarService,
+        TimersProcessor,
         DefinitionsService,
         ApplicationEventsService,
         ApplicationsService,

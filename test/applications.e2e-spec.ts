@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
+import type { Caller } from './support/test-app.js';
 
 const ann = applicant('ann');
 const data = {
@@ -9,6 +10,31 @@ const data = {
   seats: 12,
   sellsAlcohol: false,
 };
+
+interface StepView {
+  id: string;
+  status: string;
+  openedAt: string | null;
+  dueAt: string | null;
+  decidedAt: string | null;
+  decidedBy: string | null;
+}
+
+const HOUR = 3600 * 1000;
+
+function step(id: string, department: string, extra: Record<string, unknown> = {}) {
+  return { id, name: `Step ${id}`, department, timeLimit: { hours: 24 }, ...extra };
+}
+
+function statusOf(view: { steps: StepView[] }): Record<string, string> {
+  return Object.fromEntries(view.steps.map((s) => [s.id, s.status]));
+}
+
+function stepOf(view: { steps: StepView[] }, id: string): StepView {
+  const found = view.steps.find((s) => s.id === id);
+  if (!found) throw new Error(`no step ${id}`);
+  return found;
+}
 
 describe('an application from submission to approval', () => {
   let t: TestApp;
@@ -19,12 +45,42 @@ describe('an application from submission to approval', () => {
     await t.close();
   });
 
-  async function openTask(department: string, applicationId: string) {
-    const inbox = await t.request('GET', '/api/v1/tasks', { as: officer(department) });
+  async function register(definition: Record<string, unknown>): Promise<void> {
+    const reply = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
+    expect([200, 201]).toContain(reply.status);
+  }
+
+  async function submit(workflow: string, body: Record<string, unknown>, as: Caller = ann) {
+    const reply = await t.request('POST', '/api/v1/applications', { as, body: { workflow, data: body } });
+    expect(reply.status).toBe(201);
+    return reply;
+  }
+
+  async function openTask(department: string, applicationId: string, step?: string) {
+    const inbox = await t.request('GET', '/api/v1/tasks?limit=100', { as: officer(department) });
     expect(inbox.status).toBe(200);
-    const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === applicationId);
+    const task = inbox.body.items.find(
+      (i: { applicationId: string; step: string }) =>
+        i.applicationId === applicationId && (step === undefined || i.step === step),
+    );
     expect(task).toBeDefined();
-    return task as { id: string };
+    return task as { id: string; step: string; data: Record<string, unknown>; dueAt: string };
+  }
+
+  async function inboxHas(department: string, taskId: string): Promise<boolean> {
+    const inbox = await t.request('GET', '/api/v1/tasks?limit=100', { as: officer(department) });
+    expect(inbox.status).toBe(200);
+    return inbox.body.items.some((i: { id: string }) => i.id === taskId);
+  }
+
+  async function decide(department: string, taskId: string, body: Record<string, unknown>, sub?: string) {
+    return t.request('POST', `/api/v1/tasks/${taskId}/decision`, { as: officer(department, sub), body });
+  }
+
+  async function view(id: string, as: Caller = ann) {
+    const reply = await t.request('GET', `/api/v1/applications/${id}`, { as });
+    expect(reply.status).toBe(200);
+    return reply.body;
   }
 
   it('fans out to every department at once and is approved when every step is', async () => {
@@ -84,5 +140,553 @@ describe('an application from submission to approval', () => {
     expect(history.body.events.map((e: { type: string }) => e.type)).toContain('application_approved');
     const admin = await t.request('GET', `/api/v1/applications/${id}`, { as: ADMIN });
     expect(admin.status).toBe(200);
+  });
+
+  describe('rejection', () => {
+    it('ends the application as rejected and cancels the open and blocked steps', async () => {
+      const submitted = await submit('shop-permit', data);
+      const id: string = submitted.body.id;
+      const licence = await openTask('market-regulation', id);
+      const sign = await openTask('urban-management', id);
+      const fire = await openTask('fire-rescue', id);
+      expect(await inboxHas('market-regulation', licence.id)).toBe(true);
+
+      const rejected = await decide('fire-rescue', fire.id, { outcome: 'reject', comment: 'No exits' });
+      expect(rejected.status).toBe(200);
+      expect(rejected.body.status).toBe('rejected');
+
+      const after = await view(id);
+      expect(after.status).toBe('rejected');
+      expect(after.decidedAt).not.toBeNull();
+      expect(statusOf(after)).toEqual({
+        licence: 'cancelled',
+        fire: 'rejected',
+        food: 'cancelled',
+        alcohol: 'skipped',
+        sign: 'cancelled',
+      });
+      expect(stepOf(after, 'fire')).toMatchObject({ decidedBy: 'officer', comment: 'No exits' });
+      expect(stepOf(after, 'fire').decidedAt).not.toBeNull();
+
+      // The cancelled tasks leave their departments' inboxes and say so when read directly.
+      expect(await inboxHas('market-regulation', licence.id)).toBe(false);
+      expect(await inboxHas('urban-management', sign.id)).toBe(false);
+      const licenceTask = await t.request('GET', `/api/v1/tasks/${licence.id}`, {
+        as: officer('market-regulation'),
+      });
+      expect(licenceTask.status).toBe(200);
+      expect(licenceTask.body.status).toBe('cancelled');
+      const rows = await t.query<{ step: string; status: string }>(
+        'SELECT step, status FROM tasks WHERE application_id = $1 ORDER BY step',
+        [id],
+      );
+      expect(rows).toEqual([
+        { step: 'fire', status: 'rejected' },
+        { step: 'licence', status: 'cancelled' },
+        { step: 'sign', status: 'cancelled' },
+      ]);
+
+      const history = await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann });
+      const types = history.body.events.map((e: { type: string; step: string | null }) =>
+        [e.type, e.step].join(':'),
+      );
+      expect(types.slice(-5)).toEqual(
+        expect.arrayContaining([
+          'decided:fire',
+          'step_cancelled:licence',
+          'step_cancelled:food',
+          'step_cancelled:sign',
+          'application_rejected:',
+        ]),
+      );
+      expect(types[types.length - 1]).toBe('application_rejected:');
+      expect(history.body.chain.valid).toBe(true);
+    });
+  });
+
+  describe('conditional steps', () => {
+    const skipFlow = {
+      key: 'skip-flow',
+      name: 'Conditional steps',
+      form: {
+        type: 'object',
+        required: ['address'],
+        properties: { address: { type: 'string' }, hasGarden: { type: 'boolean' } },
+      },
+      steps: [
+        step('garden', 'parks', { when: { '==': [{ var: 'hasGarden' }, true] } }),
+        step('after-garden', 'planning', { after: ['garden'] }),
+        step('survey', 'surveying'),
+        step('both', 'housing', { after: ['garden', 'survey'] }),
+      ],
+    };
+
+    beforeAll(async () => {
+      await register(skipFlow);
+    });
+
+    it('skips a step whose `when` is false and opens at once a step whose every prerequisite is skipped', async () => {
+      const submitted = await submit('skip-flow', { address: '2 Hill Road', hasGarden: false });
+      expect(statusOf(submitted.body)).toEqual({
+        garden: 'skipped',
+        'after-garden': 'open',
+        survey: 'open',
+        both: 'blocked',
+      });
+      expect(stepOf(submitted.body, 'garden')).toMatchObject({ openedAt: null, dueAt: null });
+      const id: string = submitted.body.id;
+      // A skipped step never reaches an inbox.
+      const parks = await t.request('GET', '/api/v1/tasks', { as: officer('parks') });
+      expect(parks.body.items.filter((i: { applicationId: string }) => i.applicationId === id)).toEqual([]);
+
+      // A skipped prerequisite counts as satisfied: `both` waits only for `survey`.
+      const survey = await openTask('surveying', id);
+      expect((await decide('surveying', survey.id, { outcome: 'approve' })).status).toBe(200);
+      expect(statusOf(await view(id)).both).toBe('open');
+
+      const afterGarden = await openTask('planning', id);
+      expect((await decide('planning', afterGarden.id, { outcome: 'approve' })).status).toBe(200);
+      const both = await openTask('housing', id);
+      expect((await decide('housing', both.id, { outcome: 'approve' })).status).toBe(200);
+
+      const done = await view(id);
+      expect(done.status).toBe('approved');
+      expect(statusOf(done)).toEqual({
+        garden: 'skipped',
+        'after-garden': 'approved',
+        survey: 'approved',
+        both: 'approved',
+      });
+    });
+
+    it('keeps a step whose `when` holds, and its dependants wait for it', async () => {
+      const submitted = await submit('skip-flow', { address: '3 Hill Road', hasGarden: true });
+      expect(statusOf(submitted.body)).toEqual({
+        garden: 'open',
+        'after-garden': 'blocked',
+        survey: 'open',
+        both: 'blocked',
+      });
+    });
+
+    it('approves at once an application whose every step is skipped', async () => {
+      await register({
+        key: 'all-skipped',
+        name: 'Nothing to review',
+        form: { type: 'object', properties: { flag: { type: 'boolean' } } },
+        steps: [
+          step('one', 'dept-one', { when: { '==': [{ var: 'flag' }, true] } }),
+          step('two', 'dept-two', { when: { '==': [{ var: 'flag' }, true] }, after: ['one'] }),
+        ],
+      });
+      const submitted = await submit('all-skipped', { flag: false });
+      expect(submitted.body.status).toBe('approved');
+      expect(statusOf(submitted.body)).toEqual({ one: 'skipped', two: 'skipped' });
+      expect(submitted.body.decidedAt).not.toBeNull();
+      expect(submitted.body.expectedBy).toBeNull();
+    });
+  });
+
+  describe('produced values', () => {
+    beforeAll(async () => {
+      await register({
+        key: 'produce-flow',
+        name: 'Values produced by decisions',
+        form: { type: 'object', properties: { name: { type: 'string' } } },
+        steps: [
+          step('register', 'registry', { produces: ['regNo', 'regDate'] }),
+          step('certify', 'certification', { produces: ['certNo'] }),
+          step('publish', 'gazette', { needs: ['regNo', 'certNo'] }),
+        ],
+      });
+    });
+
+    it('merges the values each approval produces into `produced`, and opens the steps that need them', async () => {
+      const submitted = await submit('produce-flow', { name: 'Acme' });
+      const id: string = submitted.body.id;
+      expect(submitted.body.produced).toEqual({});
+      expect(statusOf(submitted.body).publish).toBe('blocked');
+
+      const reg = await openTask('registry', id);
+      const regReply = await decide('registry', reg.id, {
+        outcome: 'approve',
+        produces: { regNo: 'R-77', regDate: '2026-01-05' },
+      });
+      expect(regReply.status).toBe(200);
+      const mid = await view(id);
+      expect(mid.produced).toEqual({ regNo: 'R-77', regDate: '2026-01-05' });
+      expect(statusOf(mid).publish).toBe('blocked');
+
+      const cert = await openTask('certification', id);
+      expect(
+        (await decide('certification', cert.id, { outcome: 'approve', produces: { certNo: 42 } })).status,
+      ).toBe(200);
+      const after = await view(id);
+      expect(after.produced).toEqual({ regNo: 'R-77', regDate: '2026-01-05', certNo: 42 });
+      expect(statusOf(after).publish).toBe('open');
+      // Produced values are the application's, not part of the applicant's own data.
+      expect(after.data).toEqual({ name: 'Acme' });
+    });
+  });
+
+  describe('data minimisation', () => {
+    const person = {
+      owner: {
+        name: 'Bo Chen',
+        idNumber: '110101199003071234',
+        contact: { phone: '555-0100', email: 'bo@example.com' },
+      },
+      address: '9 Pier Lane',
+      income: 120000,
+      notes: 'private',
+    };
+
+    beforeAll(async () => {
+      await register({
+        key: 'minimal-flow',
+        name: 'Each department sees only its fields',
+        form: {
+          type: 'object',
+          properties: {
+            owner: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                idNumber: { type: 'string' },
+                contact: {
+                  type: 'object',
+                  properties: { phone: { type: 'string' }, email: { type: 'string' } },
+                },
+              },
+            },
+            address: { type: 'string' },
+            income: { type: 'number' },
+            notes: { type: 'string' },
+          },
+        },
+        steps: [
+          step('contact', 'telecom', { fields: ['owner.contact.phone', 'owner.name'] }),
+          step('tax', 'revenue', { fields: ['income'] }),
+          step('site', 'zoning', { fields: ['address', 'owner.contact'] }),
+          step('everything', 'audit-office'),
+        ],
+      });
+    });
+
+    it("shows a task only the form fields its step's `fields` grant, nested paths included", async () => {
+      const submitted = await submit('minimal-flow', person);
+      const id: string = submitted.body.id;
+
+      const contact = await openTask('telecom', id);
+      expect(contact.data).toEqual({ owner: { name: 'Bo Chen', contact: { phone: '555-0100' } } });
+      const tax = await openTask('revenue', id);
+      expect(tax.data).toEqual({ income: 120000 });
+      const site = await openTask('zoning', id);
+      expect(site.data).toEqual({
+        address: '9 Pier Lane',
+        owner: { contact: { phone: '555-0100', email: 'bo@example.com' } },
+      });
+      // A step that names no fields sees the whole form.
+      const everything = await openTask('audit-office', id);
+      expect(everything.data).toEqual(person);
+
+      // The single-task view and the decision reply cut the data the same way.
+      const single = await t.request('GET', `/api/v1/tasks/${contact.id}`, { as: officer('telecom') });
+      expect(single.body.data).toEqual({ owner: { name: 'Bo Chen', contact: { phone: '555-0100' } } });
+      const serialised = JSON.stringify(single.body);
+      for (const secret of ['110101199003071234', 'bo@example.com', '9 Pier Lane', 'private', '120000']) {
+        expect(serialised).not.toContain(secret);
+      }
+      const decided = await decide('revenue', tax.id, { outcome: 'approve' });
+      expect(decided.status).toBe(200);
+      expect(decided.body.data).toEqual({ income: 120000 });
+    });
+  });
+
+  describe('ETag', () => {
+    it('answers 304 with an empty body to If-None-Match with the current ETag, and 200 once it changed', async () => {
+      const submitted = await submit('shop-permit', data);
+      const id: string = submitted.body.id;
+      const submitTag = submitted.headers.get('etag');
+      expect(submitTag).toBeTruthy();
+      expect(submitted.body.revision).toBe(1);
+
+      const first = await t.request('GET', `/api/v1/applications/${id}`, { as: ann });
+      expect(first.status).toBe(200);
+      const etag = first.headers.get('etag')!;
+      expect(etag).toBe(submitTag);
+
+      const notModified = await t.request('GET', `/api/v1/applications/${id}`, {
+        as: ann,
+        headers: { 'if-none-match': etag },
+      });
+      expect(notModified.status).toBe(304);
+      expect(notModified.body).toBeNull();
+      expect(notModified.headers.get('etag')).toBe(etag);
+
+      const fire = await openTask('fire-rescue', id);
+      expect((await decide('fire-rescue', fire.id, { outcome: 'approve' })).status).toBe(200);
+
+      const changed = await t.request('GET', `/api/v1/applications/${id}`, {
+        as: ann,
+        headers: { 'if-none-match': etag },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body.revision).toBe(2);
+      const newTag = changed.headers.get('etag')!;
+      expect(newTag).toBeTruthy();
+      expect(newTag).not.toBe(etag);
+      expect(statusOf(changed.body).fire).toBe('approved');
+
+      const again = await t.request('GET', `/api/v1/applications/${id}`, {
+        as: ann,
+        headers: { 'if-none-match': newTag },
+      });
+      expect(again.status).toBe(304);
+      expect(again.body).toBeNull();
+    });
+
+    it("does not answer 304 to another application's ETag", async () => {
+      const one = await submit('shop-permit', data);
+      const two = await submit('shop-permit', data);
+      const reply = await t.request('GET', `/api/v1/applications/${two.body.id}`, {
+        as: ann,
+        headers: { 'if-none-match': one.headers.get('etag')! },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.id).toBe(two.body.id);
+    });
+  });
+
+  describe('listing own applications', () => {
+    const lister = applicant('lister');
+    const other = applicant('other-lister');
+    const created: { id: string; submittedAt: string }[] = [];
+
+    beforeAll(async () => {
+      for (let i = 0; i < 5; i++) {
+        const reply = await submit('shop-permit', { ...data, seats: i }, lister);
+        created.push({ id: reply.body.id, submittedAt: reply.body.submittedAt });
+        await submit('shop-permit', data, other);
+      }
+    });
+
+    function newestFirst(items: { id: string; submittedAt: string }[]): string[] {
+      return [...items]
+        .sort((a, b) =>
+          a.submittedAt !== b.submittedAt
+            ? b.submittedAt.localeCompare(a.submittedAt)
+            : b.id.localeCompare(a.id),
+        )
+        .map((i) => i.id);
+    }
+
+    async function walk(query: string, as: Caller) {
+      const ids: string[] = [];
+      const pages: number[] = [];
+      let cursor: string | null = null;
+      for (let guard = 0; guard < 20; guard++) {
+        const path: string = `/api/v1/applications?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page = await t.request('GET', path, { as });
+        expect(page.status).toBe(200);
+        ids.push(...page.body.items.map((i: { id: string }) => i.id));
+        pages.push(page.body.items.length);
+        cursor = page.body.nextCursor;
+        if (cursor === null) return { ids, pages };
+      }
+      throw new Error('pagination did not end');
+    }
+
+    it("lists only the caller's own applications, newest first", async () => {
+      const reply = await t.request('GET', '/api/v1/applications', { as: lister });
+      expect(reply.status).toBe(200);
+      expect(reply.body.items.map((i: { id: string }) => i.id)).toEqual(newestFirst(created));
+      expect(reply.body.nextCursor).toBeNull();
+      const theirs = await t.request('GET', '/api/v1/applications', { as: other });
+      expect(theirs.body.items).toHaveLength(5);
+      for (const item of theirs.body.items) expect(created.map((c) => c.id)).not.toContain(item.id);
+    });
+
+    it('walks every page with a cursor: no duplicates, no gaps, nextCursor null at the end', async () => {
+      const { ids, pages } = await walk('limit=2', lister);
+      expect(pages).toEqual([2, 2, 1]);
+      expect(new Set(ids).size).toBe(5);
+      expect(ids).toEqual(newestFirst(created));
+    });
+
+    it('filters by status, with the filter kept across pages', async () => {
+      const victim = created[2]!;
+      const fire = await openTask('fire-rescue', victim.id);
+      expect((await decide('fire-rescue', fire.id, { outcome: 'reject' })).status).toBe(200);
+
+      const rejected = await t.request('GET', '/api/v1/applications?status=rejected', { as: lister });
+      expect(rejected.status).toBe(200);
+      expect(rejected.body.items.map((i: { id: string }) => i.id)).toEqual([victim.id]);
+      expect(rejected.body.items[0].status).toBe('rejected');
+
+      const inReview = await walk('status=in_review&limit=2', lister);
+      expect(inReview.pages).toEqual([2, 2]);
+      expect(inReview.ids).toEqual(newestFirst(created.filter((c) => c.id !== victim.id)));
+
+      const approved = await t.request('GET', '/api/v1/applications?status=approved', { as: lister });
+      expect(approved.body).toEqual({ items: [], nextCursor: null });
+    });
+
+    it('refuses an unknown status, a bad limit and a forged cursor with 400', async () => {
+      for (const query of ['status=pending', 'limit=0', 'limit=101', 'cursor=not-a-cursor']) {
+        const reply = await t.request('GET', `/api/v1/applications?${query}`, { as: lister });
+        expect(reply.status).toBe(400);
+        expect(reply.headers.get('content-type')).toContain('application/problem+json');
+      }
+    });
+  });
+
+  describe('expectedBy', () => {
+    beforeAll(async () => {
+      await register({
+        key: 'expect-flow',
+        name: 'Expected completion',
+        form: { type: 'object' },
+        steps: [
+          step('first', 'exp-a', { timeLimit: { hours: 1 } }),
+          step('then', 'exp-b', { timeLimit: { hours: 10 }, after: ['first'] }),
+          step('side', 'exp-c', { timeLimit: { hours: 5 } }),
+        ],
+      });
+    });
+
+    it('is the latest due time along what is left of the critical path while in review, null once decided', async () => {
+      const submitted = await submit('expect-flow', {});
+      const id: string = submitted.body.id;
+      const firstDue = Date.parse(stepOf(submitted.body, 'first').dueAt!);
+      expect(submitted.body.expectedBy).not.toBeNull();
+      // `then` cannot open before `first` is due, and takes 10 hours from there: the longer of the two paths.
+      expect(Date.parse(submitted.body.expectedBy)).toBe(firstDue + 10 * HOUR);
+
+      const first = await openTask('exp-a', id);
+      await decide('exp-a', first.id, { outcome: 'approve' });
+      const mid = await view(id);
+      expect(mid.status).toBe('in_review');
+      expect(Date.parse(mid.expectedBy)).toBe(Date.parse(stepOf(mid, 'then').dueAt!));
+
+      const then = await openTask('exp-b', id);
+      await decide('exp-b', then.id, { outcome: 'approve' });
+      const side = await openTask('exp-c', id);
+      await decide('exp-c', side.id, { outcome: 'approve' });
+      const done = await view(id);
+      expect(done.status).toBe('approved');
+      expect(done.expectedBy).toBeNull();
+    });
+
+    it('is null once the application is rejected', async () => {
+      const submitted = await submit('expect-flow', {});
+      expect(submitted.body.expectedBy).not.toBeNull();
+      const side = await openTask('exp-c', submitted.body.id);
+      await decide('exp-c', side.id, { outcome: 'reject' });
+      const done = await view(submitted.body.id);
+      expect(done.status).toBe('rejected');
+      expect(done.expectedBy).toBeNull();
+    });
+  });
+
+  describe('history', () => {
+    beforeAll(async () => {
+      await register({
+        key: 'history-flow',
+        name: 'Traceable',
+        form: { type: 'object', properties: { name: { type: 'string' } } },
+        steps: [step('check', 'hist-a', { produces: ['ref'] }), step('seal', 'hist-b', { after: ['check'] })],
+      });
+    });
+
+    async function decidedHistoryApplication() {
+      const submitted = await submit('history-flow', { name: 'Dee' });
+      const id: string = submitted.body.id;
+      const check = await openTask('hist-a', id);
+      await decide(
+        'hist-a',
+        check.id,
+        { outcome: 'approve', comment: 'fine', produces: { ref: 'X1' } },
+        'hal',
+      );
+      const seal = await openTask('hist-b', id);
+      await decide('hist-b', seal.id, { outcome: 'approve' }, 'sam');
+      return id;
+    }
+
+    it('lists every event in order, with actor, type, step and detail, and a valid chain ending at the last hash', async () => {
+      const id = await decidedHistoryApplication();
+      const history = await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann });
+      expect(history.status).toBe(200);
+      const events = history.body.events as {
+        seq: number;
+        at: string;
+        actor: unknown;
+        type: string;
+        step: string | null;
+        detail: Record<string, unknown>;
+      }[];
+      const system = { role: 'system', id: 'engine' };
+      expect(events.map(({ seq, actor, type, step }) => ({ seq, actor, type, step }))).toEqual([
+        { seq: 1, actor: { role: 'applicant', id: 'ann' }, type: 'submitted', step: null },
+        { seq: 2, actor: system, type: 'step_opened', step: 'check' },
+        { seq: 3, actor: { role: 'officer', id: 'hal' }, type: 'decided', step: 'check' },
+        { seq: 4, actor: system, type: 'step_opened', step: 'seal' },
+        { seq: 5, actor: { role: 'officer', id: 'sam' }, type: 'decided', step: 'seal' },
+        { seq: 6, actor: system, type: 'application_approved', step: null },
+      ]);
+      expect(events[0]!.detail).toMatchObject({
+        workflow: { key: 'history-flow', version: 1 },
+        skipped: [],
+        dataHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(events[1]!.detail).toMatchObject({ attempt: 1, dueAt: expect.any(String) });
+      expect(events[2]!.detail).toMatchObject({
+        outcome: 'approve',
+        attempt: 1,
+        comment: 'fine',
+        produces: { ref: 'X1' },
+      });
+      expect(events[4]!.detail).toMatchObject({ outcome: 'approve', comment: null });
+      const times = events.map((e) => Date.parse(e.at));
+      expect(times.every((time, i) => i === 0 || time >= times[i - 1]!)).toBe(true);
+
+      const [last] = await t.query<{ hash: string }>(
+        'SELECT hash FROM history WHERE application_id = $1 ORDER BY seq DESC LIMIT 1',
+        [id],
+      );
+      expect(history.body.chain).toEqual({ valid: true, head: last!.hash });
+    });
+
+    it("is the applicant's and the admin's to read, and 404 to another applicant", async () => {
+      const id = await decidedHistoryApplication();
+      expect((await t.request('GET', `/api/v1/applications/${id}/history`, { as: ADMIN })).status).toBe(200);
+      const stranger = await t.request('GET', `/api/v1/applications/${id}/history`, {
+        as: applicant('mallory'),
+      });
+      expect(stranger.status).toBe(404);
+    });
+
+    it('shows the chain as broken once one stored row is altered', async () => {
+      const id = await decidedHistoryApplication();
+      const before = await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann });
+      expect(before.body.chain.valid).toBe(true);
+
+      await t.query(
+        `UPDATE history SET detail = jsonb_set(detail, '{outcome}', '"reject"') WHERE application_id = $1 AND seq = 3`,
+        [id],
+      );
+      const after = await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann });
+      expect(after.status).toBe(200);
+      expect(after.body.events[2].detail.outcome).toBe('reject');
+      expect(after.body.chain.valid).toBe(false);
+    });
+
+    it('shows the chain as broken once a row is dropped', async () => {
+      const id = await decidedHistoryApplication();
+      await t.query('DELETE FROM history WHERE application_id = $1 AND seq = 4', [id]);
+      const after = await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann });
+      expect(after.body.chain.valid).toBe(false);
+    });
   });
 });

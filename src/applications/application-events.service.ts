@@ -4,12 +4,13 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { Actor, HistoryEntry } from '../audit/history.service.js';
 import { HistoryService } from '../audit/history.service.js';
-import { dueTime } from '../calendar/due-time.util.js';
+import { CalendarService } from '../calendar/calendar.service.js';
 import { canonicalJson } from '../common/canonical-json.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.js';
 import { topologicalOrder } from '../definitions/definition-graph.util.js';
+import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { expectedCompletion } from '../engine/expected-completion.util.js';
 import { applyEvent, startApplication } from '../engine/workflow-machine.util.js';
@@ -50,6 +51,7 @@ export class ApplicationEventsService {
     private readonly definitions: DefinitionsService,
     private readonly history: HistoryService,
     private readonly queues: QueueService,
+    private readonly calendars: CalendarService,
   ) {}
 
   async submit(
@@ -145,6 +147,12 @@ export class ApplicationEventsService {
     for (const change of result.changes) {
       const step = workflow.step(change.step);
       if (change.to === 'open') {
+        const due = this.calendars.due(
+          workflow.definition.calendar,
+          now,
+          step.timeLimit,
+          `${workflow.key}/${step.id}`,
+        );
         const task = manager.create(TaskEntity, {
           id: randomUUID(),
           applicationId: application.id,
@@ -154,7 +162,9 @@ export class ApplicationEventsService {
           department: step.department,
           status: 'open',
           openedAt: now,
-          dueAt: dueTime(now, step.timeLimit),
+          dueAt: due.dueAt,
+          dueBeyondCalendar: due.beyondData,
+          remindAt: this.reminderTime(workflow.definition.calendar, step, due.dueAt, now),
           signoffs: [],
         });
         opened.push(task);
@@ -212,16 +222,19 @@ export class ApplicationEventsService {
     } as QueryDeepPartialEntity<ApplicationEntity>);
     await this.history.append(manager, application.id, now, entries);
 
-    for (const task of opened) {
-      afterCommit(() =>
-        this.queues.add(
-          'deadlines',
-          `deadline-${task.id}-${task.attempt}`,
-          { taskId: task.id, applicationId: application.id, step: task.step, attempt: task.attempt },
-          task.dueAt.getTime() - Date.now(),
-        ),
-      );
-    }
+    for (const task of opened) afterCommit(() => this.queues.scheduleTask(task));
+  }
+
+  /** A reminder only makes sense while the step is open: one that would fall before it opens is dropped. */
+  private reminderTime(
+    calendar: string | undefined,
+    step: StepDefinition,
+    dueAt: Date,
+    now: Date,
+  ): Date | null {
+    if (!step.remindBefore) return null;
+    const at = this.calendars.remindAt(calendar, dueAt, step.remindBefore);
+    return at > now ? at : null;
   }
 
   /** Changes an event makes to a step that stays open: a countersignature, an escalation. */
@@ -253,6 +266,7 @@ export class ApplicationEventsService {
     ) {
       await manager.update(TaskEntity, where, { overdue: true });
     }
+    if (event.type === 'REMIND') await manager.update(TaskEntity, where, { reminded: true });
   }
 
   private async expectedBy(
@@ -268,7 +282,8 @@ export class ApplicationEventsService {
       dependencies: workflow.dependencies,
       status: result.steps,
       dueAt: Object.fromEntries(open.map((t) => [t.step, t.dueAt])),
-      due: (step, from) => dueTime(from, workflow.step(step).timeLimit),
+      due: (step, from) =>
+        this.calendars.due(workflow.definition.calendar, from, workflow.step(step).timeLimit).dueAt,
       now,
     });
   }

@@ -37,6 +37,8 @@ export function applicationView(
         decidedAt: task?.decidedAt?.toISOString() ?? null,
         decidedBy: task?.decidedBy ?? null,
         overdue: task?.overdue ?? false,
+        reminded: task?.reminded ?? false,
+        dueBeyondCalendar: task?.dueBeyondCalendar ?? false,
         comment: task?.comment ?? null,
       };
     }),

@@ -60,7 +60,7 @@ export class ApplicationsService {
 
   async list(caller: Caller, query: ListApplicationsQuery) {
     const limit = Number(query.limit ?? 20);
-    const after = decodeCursor(query.cursor, 2);
+    const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
     const builder = this.dataSource.manager
       .createQueryBuilder(ApplicationEntity, 'a')
       .orderBy('a.submitted_at', 'DESC')

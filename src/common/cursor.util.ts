@@ -1,23 +1,33 @@
 import { DomainException } from './domain.exception.js';
 
+export type CursorPart = 'timestamp' | 'uuid';
+
+const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
+  timestamp: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  uuid: (v) =>
+    typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+};
+
 /** Opaque keyset cursor: the sort key of the last item returned, so pages never skip or repeat rows. */
-export function encodeCursor(values: (string | number)[]): string {
+export function encodeCursor(values: string[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | null {
+/** The cursor's values, each checked against its part, so a forged cursor is a 400 and never reaches SQL. */
+export function decodeCursor(cursor: string | undefined, parts: CursorPart[]): string[] | null {
   if (cursor === undefined) return null;
+  let values: unknown;
   try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(values) &&
-      values.length === arity &&
-      values.every((v) => typeof v === 'string' || typeof v === 'number')
-    ) {
-      return values;
-    }
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the one error below
+    values = null;
+  }
+  if (
+    Array.isArray(values) &&
+    values.length === parts.length &&
+    parts.every((part, i) => CHECKS[part](values[i]))
+  ) {
+    return values as string[];
   }
   throw DomainException.invalid('Invalid cursor', [
     { path: '$.cursor', message: 'is not a cursor this API returned' },

@@ -15,7 +15,8 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'response_status', type: 'int' })
   responseStatus: number;
 
-  @Column({ name: 'response_body', type: 'jsonb' })
+  // json, not jsonb: a replay must return the first response's very bytes, key order included.
+  @Column({ name: 'response_body', type: 'json' })
   responseBody: unknown;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

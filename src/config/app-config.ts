@@ -43,6 +43,8 @@ export interface AppConfig {
   readonly host: string;
   /** `WORKFLOWS_DIR`, absolute; default `./workflows`. */
   readonly workflowsDir: string;
+  /** `CALENDARS_DIR`, absolute or undefined: the operator's own calendars, beside (and over) the shipped ones. */
+  readonly calendarsDir: string | undefined;
   /** `PROCESS_ROLE`, default `all`. */
   readonly processRole: ProcessRole;
   /** `BODY_LIMIT_BYTES`, default 1 MiB. */
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     Number.MAX_SAFE_INTEGER,
     'BODY_LIMIT_BYTES must be a positive integer',
   );
+  const calendarsDir = read('CALENDARS_DIR');
   const sweepIntervalMs = integer(
     read('SWEEP_INTERVAL_MS'),
     CONFIG_DEFAULTS.sweepIntervalMs,
@@ -157,6 +160,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port,
     host,
     workflowsDir: resolve(read('WORKFLOWS_DIR') ?? CONFIG_DEFAULTS.workflowsDir),
+    calendarsDir: calendarsDir === undefined ? undefined : resolve(calendarsDir),
     processRole,
     bodyLimitBytes,
     logLevel,

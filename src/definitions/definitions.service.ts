@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { CalendarService } from '../calendar/calendar.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
@@ -30,6 +31,7 @@ export class DefinitionsService implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly calendars: CalendarService,
   ) {}
 
   /** Registers `workflows/*.json`; one invalid file stops the start, naming the file and all its errors. */
@@ -60,7 +62,16 @@ export class DefinitionsService implements OnApplicationBootstrap {
   }
 
   check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
-    return validateDefinition(document, { allowedFactHosts: [...this.config.factsAllowedHosts] });
+    const result = validateDefinition(document, { allowedFactHosts: [...this.config.factsAllowedHosts] });
+    const calendar = (document as { calendar?: unknown } | null)?.calendar;
+    if (typeof calendar === 'string' && calendar !== '' && !this.calendars.has(calendar)) {
+      const errors = [
+        ...result.errors,
+        { path: '$.calendar', message: `names no known calendar (${calendar})` },
+      ];
+      return { definition: null, errors };
+    }
+    return result;
   }
 
   analyzeDocument(document: unknown) {

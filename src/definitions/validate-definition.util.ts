@@ -209,7 +209,9 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
     }
   });
 
-  if (firstIndex.size === def.steps.length) errors.push(...cycleErrors(def, firstIndex));
+  // Later duplicates are reported on their own; the graph of first occurrences still has cycles worth naming.
+  const firstOccurrences = def.steps.filter((step, i) => firstIndex.get(step.id) === i);
+  errors.push(...cycleErrors({ ...def, steps: firstOccurrences }, firstIndex));
   errors.push(...factErrors(def, formPaths, options));
   return errors;
 }

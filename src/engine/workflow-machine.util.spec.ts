@@ -140,6 +140,19 @@ describe('workflow machine', () => {
     expect(results[3]!.status).toBe('approved');
   });
 
+  it('marks an open step reminded once, and ignores a reminder for a closed step', () => {
+    const results = run(diamond, [
+      { type: 'REMIND', step: 'a', attempt: 1 },
+      { type: 'REMIND', step: 'a', attempt: 1 },
+      { type: 'REMIND', step: 'c', attempt: 1 },
+    ]);
+    expect(results[1]!.applied).toBe(true);
+    expect(results[1]!.context.reminded.a).toBe(true);
+    expect(results[1]!.steps.a).toBe('open');
+    expect(results[2]!.applied).toBe(false);
+    expect(results[3]!.applied).toBe(false);
+  });
+
   it('approves a step by rule only while it is open', () => {
     const results = run(diamond, [
       { type: 'RULE', step: 'c', attempt: 1 },

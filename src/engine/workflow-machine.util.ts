@@ -16,6 +16,7 @@ export type EngineEvent =
   | { type: 'DECIDE'; step: string; attempt: number; outcome: 'approve' | 'reject'; officer: string }
   | { type: 'TIMEOUT'; step: string; attempt: number }
   | { type: 'RULE'; step: string; attempt: number }
+  | { type: 'REMIND'; step: string; attempt: number }
   | { type: 'WITHDRAW' };
 
 type InternalEvent = { type: 'END' } | { type: 'REJECTED' };
@@ -26,6 +27,7 @@ export interface EngineContext {
   /** Distinct officers who approved the step's current attempt (countersigning, `signoff`). */
   signoffs: Record<string, string[]>;
   overdue: Record<string, boolean>;
+  reminded: Record<string, boolean>;
 }
 
 export interface EngineInput {
@@ -129,6 +131,17 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
             },
           ],
           RULE: { guard: isMine, target: 'approved' },
+          // A reminder changes no status, but it is an event of its own: kept once, in the history.
+          REMIND: {
+            guard: (args: { context: EngineContext; event: { step?: string; attempt?: number } }) =>
+              isMine(args) && !args.context.reminded[step.id],
+            actions: assign({
+              reminded: ({ context }: { context: EngineContext }) => ({
+                ...context.reminded,
+                [step.id]: true,
+              }),
+            }),
+          },
           TIMEOUT: onTimeout,
         },
       },
@@ -162,6 +175,7 @@ export function buildWorkflowMachine(
       attempts: Object.fromEntries(definition.steps.map((s) => [s.id, 1])),
       signoffs: {},
       overdue: {},
+      reminded: {},
     }),
     states: {
       steps: { type: 'parallel', states: regions } as never,

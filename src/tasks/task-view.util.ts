@@ -41,6 +41,8 @@ export function taskView(
     status: task.status,
     openedAt: task.openedAt.toISOString(),
     dueAt: task.dueAt.toISOString(),
+    dueBeyondCalendar: task.dueBeyondCalendar,
+    remindAt: task.remindAt?.toISOString() ?? null,
     decidedAt: task.decidedAt?.toISOString() ?? null,
     decidedBy: task.decidedBy,
     overdue: task.overdue,

@@ -10,6 +10,7 @@ export interface Signoff {
 @Unique('tasks_application_step_attempt', ['applicationId', 'step', 'attempt'])
 @Index('tasks_inbox', ['department', 'status', 'dueAt', 'id'])
 @Index('tasks_open_due', ['dueAt'], { where: "status = 'open'" })
+@Index('tasks_open_remind', ['remindAt'], { where: "status = 'open' AND NOT reminded" })
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -38,6 +39,13 @@ export class TaskEntity {
 
   @Column({ name: 'due_at', type: 'timestamptz' })
   dueAt: Date;
+
+  /** True when the due time was counted past the end of the calendar's holiday data. */
+  @Column({ name: 'due_beyond_calendar', type: 'boolean', default: false })
+  dueBeyondCalendar: boolean;
+
+  @Column({ name: 'remind_at', type: 'timestamptz', nullable: true })
+  remindAt: Date | null;
 
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt: Date | null;

@@ -30,7 +30,7 @@ export class TasksService {
   /** The department's inbox, most urgent due time first; admins see every department. */
   async inbox(caller: Caller, query: InboxQuery) {
     const limit = Number(query.limit ?? 50);
-    const after = decodeCursor(query.cursor, 2);
+    const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
     const builder = this.dataSource.manager
       .createQueryBuilder(TaskEntity, 't')
       .where('t.status = :status', { status: query.status ?? 'open' })

@@ -12,6 +12,26 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 const HEALTH_TIMEOUT_MS = 2000;
 
 type JobData = Record<string, unknown>;
+
+export interface TimedTask {
+  id: string;
+  applicationId: string;
+  step: string;
+  attempt: number;
+  dueAt: Date;
+  remindAt: Date | null;
+  reminded: boolean;
+}
+
+export interface TaskJobData {
+  taskId: string;
+  applicationId: string;
+  step: string;
+  attempt: number;
+}
+
+export const deadlineJobId = (task: { id: string; attempt: number }) => `deadline-${task.id}-${task.attempt}`;
+export const reminderJobId = (task: { id: string; attempt: number }) => `reminder-${task.id}-${task.attempt}`;
 // One type for queues and workers of either backend; the methods we call are the same on both.
 type AnyQueue = Queue<JobData, unknown, string, JobData, unknown, string, IQueueBackend, unknown>;
 type AnyWorker = Worker<JobData, unknown, string, IQueueBackend>;
@@ -27,10 +47,11 @@ export class QueueService implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, AnyQueue>();
   private readonly workers: AnyWorker[] = [];
   private readonly redis: Redis | null;
+  private readonly connections: Redis[] = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
     this.redis = config.redisUrl
-      ? new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true })
+      ? this.own(new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true }))
       : null;
   }
 
@@ -66,6 +87,21 @@ export class QueueService implements OnApplicationShutdown {
     });
   }
 
+  /** The deadline (and reminder) jobs of an open task; ids are deterministic, so scheduling twice is harmless. */
+  async scheduleTask(task: TimedTask): Promise<void> {
+    const data = {
+      taskId: task.id,
+      applicationId: task.applicationId,
+      step: task.step,
+      attempt: task.attempt,
+    };
+    const jobs = [this.add('deadlines', deadlineJobId(task), data, task.dueAt.getTime() - Date.now())];
+    if (task.remindAt && !task.reminded) {
+      jobs.push(this.add('reminders', reminderJobId(task), data, task.remindAt.getTime() - Date.now()));
+    }
+    await Promise.all(jobs);
+  }
+
   async remove(name: QueueName, jobId: string): Promise<void> {
     await this.queue(name).remove(jobId);
   }
@@ -73,7 +109,7 @@ export class QueueService implements OnApplicationShutdown {
   work(name: QueueName, processor: Processor<JobData>, concurrency = 8): AnyWorker {
     const worker = (this.redis
       ? new Worker<JobData>(name, processor, {
-          connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+          connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
           prefix: this.config.queuePrefix,
           concurrency,
         })
@@ -109,7 +145,13 @@ export class QueueService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-    if (this.redis) this.redis.disconnect();
+    // BullMQ leaves connections it was handed open; these are ours to close.
+    for (const connection of this.connections) connection.disconnect();
+  }
+
+  private own(connection: Redis): Redis {
+    this.connections.push(connection);
+    return connection;
   }
 
   private postgresConnection() {

@@ -85,6 +85,7 @@ export class TestApp {
       port: 0,
       host: '127.0.0.1',
       workflowsDir: options.workflowsDir ?? join(FIXTURES, 'none'),
+      calendarsDir: undefined,
       processRole: 'all',
       bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
       logLevel: 'error',
@@ -93,8 +94,16 @@ export class TestApp {
       queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
       ...options.config,
     };
-    const app = await createApp(config);
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    let app: NestFastifyApplication | undefined;
+    try {
+      app = await createApp(config);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+    } catch (error) {
+      // A failed start must not leak its database or its connections.
+      await app?.close().catch(() => undefined);
+      await database?.drop();
+      throw error;
+    }
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, database?.drop ?? null);

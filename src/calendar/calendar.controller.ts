@@ -1,0 +1,39 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DomainException } from '../common/domain.exception.js';
+import type { Duration } from '../definitions/definition.types.js';
+import { DueQuery } from './calendar.dto.js';
+import { CalendarService } from './calendar.service.js';
+
+const UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
+
+@ApiTags('calendars')
+@ApiBearerAuth()
+@Controller('calendars')
+export class CalendarController {
+  constructor(private readonly calendars: CalendarService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The business calendars, with how far their holiday data reaches' })
+  list() {
+    return this.calendars.list();
+  }
+
+  @Get(':name/due')
+  @ApiOperation({ summary: 'The due time a step opened at `from` would get' })
+  due(@Param('name') name: string, @Query() query: DueQuery) {
+    const given = UNITS.filter((unit) => query[unit] !== undefined);
+    if (given.length !== 1) {
+      throw DomainException.invalid('Give exactly one of workingDays, hours, minutes or seconds', [
+        {
+          path: '$.workingDays',
+          message: 'exactly one of workingDays, hours, minutes or seconds is required',
+        },
+      ]);
+    }
+    const unit = given[0]!;
+    const limit: Duration = { [unit]: Number(query[unit]) };
+    const { dueAt, beyondData } = this.calendars.due(name, new Date(query.from), limit);
+    return { dueAt: dueAt.toISOString(), beyondData };
+  }
+}

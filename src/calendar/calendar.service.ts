@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { DomainException } from '../common/domain.exception.js';
+import type { Duration } from '../definitions/definition.types.js';
+import { loadCalendars, SHIPPED_CALENDARS_DIR } from './calendar-registry.js';
+import { dueTime, remindAt } from './calendar.util.js';
+import type { BusinessCalendar, DueTime } from './calendar.util.js';
+
+/** The business calendars, loaded once at start: the shipped ones and the operator's `CALENDARS_DIR`. */
+@Injectable()
+export class CalendarService {
+  private readonly logger = new Logger(CalendarService.name);
+  private readonly calendars: Map<string, BusinessCalendar>;
+
+  constructor(@Inject(APP_CONFIG) config: RuntimeConfig) {
+    this.calendars = loadCalendars(
+      config.calendarsDir ? [SHIPPED_CALENDARS_DIR, config.calendarsDir] : [SHIPPED_CALENDARS_DIR],
+    );
+  }
+
+  has(name: string): boolean {
+    return this.calendars.has(name);
+  }
+
+  list() {
+    return [...this.calendars.values()].map(({ name, timeZone, coversFrom, coversUntil }) => ({
+      name,
+      timeZone,
+      coversFrom,
+      coversUntil,
+    }));
+  }
+
+  get(name: string): BusinessCalendar {
+    const calendar = this.calendars.get(name);
+    if (!calendar) throw DomainException.notFound(`Calendar ${name}`);
+    return calendar;
+  }
+
+  /** A step's due time; a count that ran past the calendar's holiday data is logged, never silently trusted. */
+  due(calendarName: string | undefined, from: Date, limit: Duration, what = 'a due time'): DueTime {
+    const due = dueTime(from, limit, calendarName === undefined ? undefined : this.get(calendarName));
+    if (due.beyondData) {
+      this.logger.warn(
+        `${what} was counted past the data of calendar ${calendarName}: only weekends are known there`,
+      );
+    }
+    return due;
+  }
+
+  remindAt(calendarName: string | undefined, dueAt: Date, remindBefore: Duration): Date {
+    return remindAt(dueAt, remindBefore, calendarName === undefined ? undefined : this.get(calendarName))
+      .remindAt;
+  }
+}

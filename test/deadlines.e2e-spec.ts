@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import { eventually, sleep } from './support/eventually.js';
+
+const ann = applicant('ann');
+
+type Step = Record<string, unknown> & { id: string };
+
+function workflow(key: string, steps: Step[]) {
+  return {
+    key,
+    name: key,
+    form: { type: 'object', properties: { note: { type: 'string' } } },
+    steps: steps.map((s) => ({ name: s.id, department: `dept-${s.id}`, ...s })),
+  };
+}
+
+async function register(t: TestApp, key: string, steps: Step[]) {
+  const response = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: workflow(key, steps) });
+  expect([200, 201]).toContain(response.status);
+}
+
+async function submit(t: TestApp, key: string): Promise<string> {
+  const response = await t.request('POST', '/api/v1/applications', {
+    as: ann,
+    body: { workflow: key, data: {} },
+  });
+  expect(response.status).toBe(201);
+  return response.body.id as string;
+}
+
+const view = async (t: TestApp, id: string) =>
+  (await t.request('GET', `/api/v1/applications/${id}`, { as: ann })).body;
+const stepOf = (v: any, id: string) => v.steps.find((s: { id: string }) => s.id === id);
+const historyTypes = async (t: TestApp, id: string): Promise<string[]> =>
+  (await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann })).body.events.map(
+    (e: { type: string }) => e.type,
+  );
+
+async function taskOf(t: TestApp, department: string, applicationId: string, query = '') {
+  const inbox = await t.request('GET', `/api/v1/tasks${query}`, { as: officer(department) });
+  return inbox.body.items.find((i: { applicationId: string }) => i.applicationId === applicationId);
+}
+
+describe('committed time limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // The default sweep interval (30 s) is far beyond these limits: what fires here is the queue.
+    t = await TestApp.start();
+    await register(t, 'deemed', [
+      { id: 'first', timeLimit: { seconds: 2 }, onTimeout: 'approve' },
+      { id: 'second', after: ['first'], timeLimit: { seconds: 2 }, onTimeout: 'approve' },
+    ]);
+    await register(t, 'refused', [
+      { id: 'strict', timeLimit: { seconds: 2 }, onTimeout: 'reject' },
+      { id: 'other', timeLimit: { hours: 2 } },
+    ]);
+    await register(t, 'escalating', [{ id: 'slow', timeLimit: { seconds: 2 }, onTimeout: 'escalate' }]);
+    await register(t, 'reminding', [
+      { id: 'remind', timeLimit: { seconds: 4 }, remindBefore: { seconds: 3 }, onTimeout: 'escalate' },
+    ]);
+    await register(t, 'racing', [{ id: 'race', timeLimit: { seconds: 2 }, onTimeout: 'approve' }]);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('deems a silent step approved at its due time, and chains through its dependants', async () => {
+    const id = await submit(t, 'deemed');
+    const opened = await view(t, id);
+    expect(stepOf(opened, 'first').dueAt).not.toBeNull();
+    expect(opened.expectedBy).not.toBeNull();
+    const done = await eventually(
+      () => view(t, id),
+      (v) => v.status === 'approved',
+    );
+    expect(stepOf(done, 'first')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
+    expect(stepOf(done, 'second')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
+    const types = await historyTypes(t, id);
+    expect(types.filter((type) => type === 'deemed_approved')).toHaveLength(2);
+    expect(types).not.toContain('decided');
+  });
+
+  it('refuses the application when a step with onTimeout reject stays silent', async () => {
+    const id = await submit(t, 'refused');
+    const done = await eventually(
+      () => view(t, id),
+      (v) => v.status === 'rejected',
+    );
+    expect(stepOf(done, 'strict')).toMatchObject({ status: 'rejected', decidedBy: 'timeout' });
+    expect(stepOf(done, 'other').status).toBe('cancelled');
+    expect(await historyTypes(t, id)).toContain('rejected_on_timeout');
+  });
+
+  it('keeps an escalated step open, marked overdue and listed as such', async () => {
+    const id = await submit(t, 'escalating');
+    const task = await eventually(
+      () => taskOf(t, 'dept-slow', id, '?overdue=true'),
+      (found) => found !== undefined,
+    );
+    expect(task).toMatchObject({ status: 'open', overdue: true });
+    expect(await taskOf(t, 'dept-slow', id, '?overdue=false')).toBeUndefined();
+    const v = await view(t, id);
+    expect(v.status).toBe('in_review');
+    expect(stepOf(v, 'slow')).toMatchObject({ status: 'open', overdue: true, decidedBy: null });
+    const types = await historyTypes(t, id);
+    expect(types.filter((type) => type === 'escalated')).toHaveLength(1);
+    // An officer can still decide an escalated step.
+    const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer('dept-slow'),
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+  });
+
+  it('marks a step reminded before its due time and keeps the reminder in the history', async () => {
+    const id = await submit(t, 'reminding');
+    const task = await eventually(
+      () => taskOf(t, 'dept-remind', id),
+      (found) => found?.reminded === true,
+    );
+    expect(task.overdue).toBe(false);
+    const detail = await t.request('GET', `/api/v1/tasks/${task.id}`, { as: officer('dept-remind') });
+    expect(detail.body.reminded).toBe(true);
+    expect((await historyTypes(t, id)).filter((type) => type === 'reminded')).toHaveLength(1);
+  });
+
+  it('lets an officer decision that came first stand when the timeout arrives', async () => {
+    const id = await submit(t, 'racing');
+    const task = await taskOf(t, 'dept-race', id);
+    const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer('dept-race'),
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+    await sleep(3000); // past the due time: the deadline job has run by now
+    const v = await view(t, id);
+    expect(stepOf(v, 'race')).toMatchObject({ status: 'approved', decidedBy: 'officer' });
+    expect(await historyTypes(t, id)).not.toContain('deemed_approved');
+  });
+
+  it('answers 409 to an officer decision that arrives after a deemed approval', async () => {
+    const id = await submit(t, 'racing');
+    const task = await taskOf(t, 'dept-race', id);
+    await eventually(
+      () => view(t, id),
+      (v) => v.status === 'approved',
+    );
+    const late = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer('dept-race'),
+      body: { outcome: 'reject' },
+    });
+    expect(late.status).toBe(409);
+    const v = await view(t, id);
+    expect(stepOf(v, 'race')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
+  });
+});
+
+describe('the database is the truth', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { sweepIntervalMs: 1000 } });
+    await register(t, 'flushed', [{ id: 'lost', timeLimit: { seconds: 3 }, onTimeout: 'approve' }]);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** Empties this app's queue store: its Redis keys, or BullMQ's job table on PostgreSQL. */
+  async function flushQueues(prefix: string) {
+    if (process.env.REDIS_URL) {
+      const redis = new Redis(process.env.REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    } else {
+      await t.query('TRUNCATE bullmq.job CASCADE');
+    }
+  }
+
+  it('loses no deadline when the queue store is emptied while deadlines are pending', async () => {
+    const ids = [await submit(t, 'flushed'), await submit(t, 'flushed')];
+    await flushQueues(new URL(t.databaseUrl).pathname.slice(1));
+    for (const id of ids) {
+      const done = await eventually(
+        () => view(t, id),
+        (v) => v.status === 'approved',
+      );
+      expect(stepOf(done, 'lost').decidedBy).toBe('timeout');
+      expect((await historyTypes(t, id)).filter((type) => type === 'deemed_approved')).toHaveLength(1);
+    }
+  });
+});
+
+describe('two service processes on one database and one queue', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await TestApp.start({ config: { sweepIntervalMs: 700 } });
+    const prefix = new URL(a.databaseUrl).pathname.slice(1);
+    b = await TestApp.start({
+      databaseUrl: a.databaseUrl,
+      queuePrefix: prefix,
+      config: { sweepIntervalMs: 700 },
+    });
+    await register(a, 'shared', [
+      { id: 'one', timeLimit: { seconds: 2 }, onTimeout: 'approve' },
+      { id: 'two', timeLimit: { seconds: 2 }, onTimeout: 'escalate' },
+    ]);
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('acts on each timeout exactly once', async () => {
+    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(i % 2 ? a : b, 'shared')));
+    for (const id of ids) {
+      await eventually(
+        () => view(a, id),
+        (v) => stepOf(v, 'one').status === 'approved' && stepOf(v, 'two').overdue === true,
+      );
+    }
+    await sleep(2000); // let every sweep and late job of both processes have its go
+    for (const id of ids) {
+      const types = await historyTypes(a, id);
+      expect(types.filter((type) => type === 'deemed_approved')).toHaveLength(1);
+      expect(types.filter((type) => type === 'escalated')).toHaveLength(1);
+    }
+  });
+});

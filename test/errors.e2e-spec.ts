@@ -1,0 +1,424 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
+import type { Reply } from './support/test-app.js';
+
+const ann = applicant('ann');
+const licenceOfficer = officer('market-regulation');
+const fireOfficer = officer('fire-rescue');
+const data = () => ({
+  applicant: { name: 'Ann Li', idNumber: '11010119900307123X' },
+  address: '1 Long Street',
+  seats: 12,
+  sellsAlcohol: false,
+});
+
+function expectProblem(reply: Reply, status: number): void {
+  expect(reply.status).toBe(status);
+  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(reply.body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      errors: expect.any(Array),
+    }),
+  );
+  for (const error of reply.body.errors as unknown[]) {
+    expect(error).toEqual(expect.objectContaining({ path: expect.any(String), message: expect.any(String) }));
+  }
+}
+
+function paths(reply: Reply): string[] {
+  return (reply.body.errors as { path: string }[]).map((e) => e.path);
+}
+
+describe('bad input of every kind', () => {
+  let t: TestApp;
+  let applicationId: string;
+  let licenceTask: string;
+  let fireTask: string;
+
+  async function counts(): Promise<Record<string, number>> {
+    const rows = await t.query<{ name: string; n: number }>(
+      `SELECT 'applications' AS name, count(*)::int AS n FROM applications
+       UNION ALL SELECT 'tasks', count(*)::int FROM tasks
+       UNION ALL SELECT 'history', count(*)::int FROM history
+       UNION ALL SELECT 'idempotency_keys', count(*)::int FROM idempotency_keys
+       UNION ALL SELECT 'workflow_versions', count(*)::int FROM workflow_versions`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.n]));
+  }
+
+  beforeAll(async () => {
+    t = await TestApp.start({ workflowsDir: join(FIXTURES, 'workflows') });
+    const submitted = await t.request('POST', '/api/v1/applications', {
+      as: ann,
+      body: { workflow: 'shop-permit', data: data() },
+    });
+    expect(submitted.status).toBe(201);
+    applicationId = submitted.body.id;
+    const tasks = await t.query<{ id: string; step: string }>(
+      'SELECT id, step FROM tasks WHERE application_id = $1',
+      [applicationId],
+    );
+    licenceTask = tasks.find((r) => r.step === 'licence')!.id;
+    fireTask = tasks.find((r) => r.step === 'fire')!.id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('the body itself', () => {
+    it('answers malformed JSON with 400 problem+json', async () => {
+      for (const rawBody of ['{"workflow": "shop-permit", "data": {', '{workflow: 1}', "{'a': 1}", '']) {
+        const reply = await t.request('POST', '/api/v1/applications', { as: ann, rawBody });
+        expectProblem(reply, 400);
+      }
+      const decision = await t.request('POST', `/api/v1/tasks/${fireTask}/decision`, {
+        as: fireOfficer,
+        rawBody: '{"outcome": "approve",}',
+      });
+      expectProblem(decision, 400);
+    });
+
+    it('answers a body over the default 1 MB limit with 413', async () => {
+      const big = { workflow: 'shop-permit', data: { ...data(), notes: 'x'.repeat(1_500_000) } };
+      const reply = await t.request('POST', '/api/v1/applications', { as: ann, body: big });
+      expectProblem(reply, 413);
+      // Just under the limit is parsed (and then judged on its content, not its size).
+      const fits = { workflow: 'shop-permit', data: { ...data(), notes: 'x'.repeat(900_000) } };
+      const accepted = await t.request('POST', '/api/v1/applications', { as: ann, body: fits });
+      expect(accepted.status).toBe(201);
+    });
+
+    it('names every unknown property of a submission', async () => {
+      const reply = await t.request('POST', '/api/v1/applications', {
+        as: ann,
+        body: { workflow: 'shop-permit', data: data(), priority: 'high', applicantId: 'bob' },
+      });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual(expect.arrayContaining(['$.priority', '$.applicantId']));
+    });
+
+    it('names an unknown property of a decision', async () => {
+      const reply = await t.request('POST', `/api/v1/tasks/${fireTask}/decision`, {
+        as: fireOfficer,
+        body: { outcome: 'approve', officer: 'someone-else' },
+      });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toContain('$.officer');
+    });
+  });
+
+  describe('submissions', () => {
+    it('lists every violation of the form schema with its path', async () => {
+      const reply = await t.request('POST', '/api/v1/applications', {
+        as: ann,
+        body: {
+          workflow: 'shop-permit',
+          data: { applicant: { name: 'Ann Li', idNumber: '123' }, seats: -3, sellsAlcohol: 'yes' },
+        },
+      });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual(
+        expect.arrayContaining([
+          '$.data.applicant.idNumber', // pattern
+          '$.data.seats', // minimum
+          '$.data.address', // required, missing
+          '$.data.sellsAlcohol', // type
+        ]),
+      );
+    });
+
+    it('rejects a submission without workflow or data, naming both', async () => {
+      const reply = await t.request('POST', '/api/v1/applications', { as: ann, body: {} });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual(expect.arrayContaining(['$.workflow', '$.data']));
+      const notObject = await t.request('POST', '/api/v1/applications', {
+        as: ann,
+        body: { workflow: 'shop-permit', data: ['not', 'an', 'object'] },
+      });
+      expectProblem(notObject, 400);
+      expect(paths(notObject)).toContain('$.data');
+    });
+
+    it('answers 404 for an unknown workflow', async () => {
+      const reply = await t.request('POST', '/api/v1/applications', {
+        as: ann,
+        body: { workflow: 'no-such-workflow', data: data() },
+      });
+      expectProblem(reply, 404);
+    });
+
+    it('leaves no trace of a rejected submission', async () => {
+      const before = await counts();
+      const invalid = await t.request('POST', '/api/v1/applications', {
+        as: ann,
+        headers: { 'idempotency-key': 'rejected-submit-1' },
+        body: { workflow: 'shop-permit', data: { ...data(), seats: 'many' } },
+      });
+      expectProblem(invalid, 400);
+      const unknown = await t.request('POST', '/api/v1/applications', {
+        as: ann,
+        headers: { 'idempotency-key': 'rejected-submit-2' },
+        body: { workflow: 'no-such-workflow', data: data() },
+      });
+      expectProblem(unknown, 404);
+      expect(await counts()).toEqual(before);
+    });
+  });
+
+  describe('decisions', () => {
+    it('rejects an outcome that is not one of the allowed ones', async () => {
+      for (const outcome of ['maybe', 'APPROVE', '', 1, null]) {
+        const reply = await t.request('POST', `/api/v1/tasks/${fireTask}/decision`, {
+          as: fireOfficer,
+          body: { outcome },
+        });
+        expectProblem(reply, 400);
+        expect(paths(reply)).toContain('$.outcome');
+      }
+      const missing = await t.request('POST', `/api/v1/tasks/${fireTask}/decision`, {
+        as: fireOfficer,
+        body: { comment: 'fine' },
+      });
+      expectProblem(missing, 400);
+      expect(paths(missing)).toContain('$.outcome');
+    });
+
+    it('requires every declared produces value on an approval and refuses undeclared ones', async () => {
+      const missing = await t.request('POST', `/api/v1/tasks/${licenceTask}/decision`, {
+        as: licenceOfficer,
+        body: { outcome: 'approve' },
+      });
+      expectProblem(missing, 400);
+      expect(paths(missing)).toContain('$.produces.licenceNo');
+
+      const unknown = await t.request('POST', `/api/v1/tasks/${licenceTask}/decision`, {
+        as: licenceOfficer,
+        body: { outcome: 'approve', produces: { licenceNo: 'L-1', discount: 10 } },
+      });
+      expectProblem(unknown, 400);
+      expect(paths(unknown)).toContain('$.produces.discount');
+      expect(paths(unknown)).not.toContain('$.produces.licenceNo');
+
+      const both = await t.request('POST', `/api/v1/tasks/${licenceTask}/decision`, {
+        as: licenceOfficer,
+        body: { outcome: 'approve', produces: { discount: 10 } },
+      });
+      expectProblem(both, 400);
+      expect(paths(both)).toEqual(expect.arrayContaining(['$.produces.licenceNo', '$.produces.discount']));
+    });
+
+    it('leaves no trace of a rejected decision', async () => {
+      const before = await counts();
+      const [application] = await t.query<{ revision: number; produced: unknown }>(
+        'SELECT revision, produced FROM applications WHERE id = $1',
+        [applicationId],
+      );
+      const reply = await t.request('POST', `/api/v1/tasks/${licenceTask}/decision`, {
+        as: licenceOfficer,
+        headers: { 'idempotency-key': 'rejected-decision' },
+        body: { outcome: 'approve', produces: { licenceNo: 'L-9', discount: 10 } },
+      });
+      expectProblem(reply, 400);
+      expect(await counts()).toEqual(before);
+      const [after] = await t.query<{ revision: number; produced: unknown }>(
+        'SELECT revision, produced FROM applications WHERE id = $1',
+        [applicationId],
+      );
+      expect(after).toEqual(application);
+      const task = await t.request('GET', `/api/v1/tasks/${licenceTask}`, { as: licenceOfficer });
+      expect(task.body.status).toBe('open');
+      expect(task.body.signoffs).toEqual([]);
+
+      // The key was not kept: a corrected retry under the same key is a fresh request, not a 409.
+      const retry = await t.request('POST', `/api/v1/tasks/${licenceTask}/decision`, {
+        as: licenceOfficer,
+        headers: { 'idempotency-key': 'rejected-decision' },
+        body: { outcome: 'approve', produces: { licenceNo: 'L-9' } },
+      });
+      expect(retry.status).toBe(200);
+      expect(retry.body.status).toBe('approved');
+    });
+  });
+
+  describe('query parameters', () => {
+    const cases: [string, string][] = [
+      ['status=nope', '$.status'],
+      ['limit=0', '$.limit'],
+      ['limit=1000', '$.limit'],
+      ['limit=ten', '$.limit'],
+      ['cursor=garbage', '$.cursor'],
+      ['status=in_review&status=approved', '$.status'],
+    ];
+
+    it('names the bad parameter on the application list', async () => {
+      for (const [query, path] of cases) {
+        const reply = await t.request('GET', `/api/v1/applications?${query}`, { as: ann });
+        expectProblem(reply, 400);
+        expect(paths(reply)).toContain(path);
+      }
+    });
+
+    it('names the bad parameter on the task inbox', async () => {
+      const inboxCases: [string, string][] = [
+        ...cases.filter(([q]) => !q.startsWith('status=in_review')),
+        ['overdue=perhaps', '$.overdue'],
+        ['workflow=Not A Key', '$.workflow'],
+      ];
+      for (const [query, path] of inboxCases) {
+        const reply = await t.request('GET', `/api/v1/tasks?${query.replace(/ /g, '%20')}`, {
+          as: fireOfficer,
+        });
+        expectProblem(reply, 400);
+        expect(paths(reply)).toContain(path);
+      }
+    });
+
+    it('refuses a forged cursor of the right shape', async () => {
+      const forged = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+      const failures: string[] = [];
+      for (const values of [
+        ['not-a-date', 'not-a-uuid'],
+        ['2026-01-01T00:00:00.000Z', 'not-a-uuid'],
+        [1, 2],
+        ['', ''],
+      ]) {
+        for (const [path, caller] of [
+          ['/api/v1/applications', ann],
+          ['/api/v1/tasks', fireOfficer],
+        ] as const) {
+          const reply = await t.request('GET', `${path}?cursor=${forged(values)}`, { as: caller });
+          const named = Array.isArray(reply.body?.errors) && paths(reply).includes('$.cursor');
+          if (reply.status !== 400 || !named)
+            failures.push(`${path} ${JSON.stringify(values)}: ${reply.status}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+  });
+
+  describe('nothing a client sends gives a 500', () => {
+    const depth = 20_000;
+    const deep = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const deepArray = '['.repeat(depth) + ']'.repeat(depth);
+    const odd: string[] = [
+      '[]',
+      '[{"workflow":"shop-permit"}]',
+      'null',
+      '0',
+      '-1e999',
+      '1e400',
+      '"just a string"',
+      'true',
+      '{}',
+      deep,
+      deepArray,
+      `{"workflow":"shop-permit","data":${deep}}`,
+      `{"outcome":"approve","produces":${deep}}`,
+      `{"key":"deep-one","name":"Deep","form":${deep},"steps":${deepArray}}`,
+      '{"__proto__":{"role":"admin"},"workflow":"shop-permit","data":{}}',
+      '{"workflow":"shop-permit","data":{"__proto__":{"seats":1}}}',
+      '{"constructor":{"prototype":{"polluted":true}}}',
+      '{"workflow":"shop-permit","data":{"applicant":{"name":"Ann","idNumber":"11010119900307123X"},"address":"1 Long Street","seats":123456789012345678901234567890}}',
+      '{"workflow":"shop-permit","data":{"applicant":{"name":"Ann","idNumber":"11010119900307123X"},"address":"1 Long Street","seats":1e308}}',
+      '{"workflow":"shop-permit","data":{"applicant":{"name":"A\\u0000B","idNumber":"11010119900307123X"},"address":"1 Long Street","seats":1}}',
+      '{"workflow":"shop-permit","data":{"applicant":{"name":"\\ud800","idNumber":"11010119900307123X"},"address":"1 Long Street","seats":1}}',
+      '{"workflow":"shop-permit\\u0000","data":{}}',
+      '{"workflow":123,"data":"x"}',
+      '{"outcome":"reject","comment":"bad\\u0000byte"}',
+      '{"outcome":"approve","produces":{"licenceNo":"L\\u0000"}}',
+      '{"outcome":"approve","produces":[1,2]}',
+      '{"outcome":"approve","fields":[{"a":1}]}',
+      '{"outcome":["approve"]}',
+      '{"outcome":{"approve":true}}',
+      '{"key":"nul-name","name":"N\\u0000L","form":{"type":"object"},"steps":[{"id":"one","name":"One","department":"d","timeLimit":{"hours":1}}]}',
+      '{"key":"huge-limit","name":"Huge","form":{"type":"object"},"steps":[{"id":"one","name":"One","department":"d","timeLimit":{"hours":1e308}}]}',
+      '{"key":"huge-signoff","name":"Huge","form":{"type":"object"},"steps":[{"id":"one","name":"One","department":"d","signoff":1e300,"timeLimit":{"hours":1}}]}',
+      '{"key":"bad-form","name":"Bad","form":{"type":"nonsense","$ref":"http://example.com/x"},"steps":[{"id":"one","name":"One","department":"d","timeLimit":{"hours":1}}]}',
+      '{"key":"bad-logic","name":"Bad","form":{"type":"object"},"steps":[{"id":"one","name":"One","department":"d","when":{"var":[[[]]]},"autoApprove":{"reduce":[1,2]},"timeLimit":{"hours":1}}]}',
+      '{"key":"k","name":"n","form":{"type":"object"},"facts":{"__proto__":{"url":"http://127.0.0.1/"}},"steps":[]}',
+    ];
+
+    it('answers every odd body to submit, register and decide with a client error', async () => {
+      // A task of its own, so that nothing in the loop can be mistaken for a decision on a task others use.
+      const submitted = await t.request('POST', '/api/v1/applications', {
+        as: applicant('fuzzer'),
+        body: { workflow: 'shop-permit', data: data() },
+      });
+      const [task] = await t.query<{ id: string }>(
+        `SELECT id FROM tasks WHERE application_id = $1 AND step = 'licence'`,
+        [submitted.body.id],
+      );
+      const targets: [string, string, ReturnType<typeof officer>][] = [
+        ['POST', '/api/v1/applications', applicant('fuzzer')],
+        ['POST', '/api/v1/workflows', ADMIN],
+        ['POST', '/api/v1/workflows/analyze', ADMIN],
+        ['POST', `/api/v1/tasks/${task!.id}/decision`, licenceOfficer],
+      ];
+      const failures: string[] = [];
+      for (const rawBody of odd) {
+        for (const [method, path, caller] of targets) {
+          const reply = await t.request(method, path, { as: caller, rawBody });
+          if (reply.status >= 500) {
+            failures.push(
+              `${path} <- ${rawBody.slice(0, 120)}: ${reply.status} ${JSON.stringify(reply.body)}`,
+            );
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+      const health = await t.request('GET', '/health');
+      expect(health.status).toBe(200);
+    });
+
+    it('answers odd headers and content types with a client error', async () => {
+      const token = await t.token(ann);
+      const attempts: { headers: Record<string, string>; rawBody?: string }[] = [
+        { headers: { 'content-type': 'text/plain' }, rawBody: 'hello' },
+        { headers: { 'content-type': 'application/xml' }, rawBody: '<a/>' },
+        { headers: { 'content-type': 'application/json; charset=latin1' }, rawBody: '{}' },
+        { headers: { 'content-type': 'application/json' }, rawBody: '\u0000' },
+        { headers: { 'idempotency-key': ' ' }, rawBody: '{}' },
+        { headers: { 'idempotency-key': 'x'.repeat(5000) }, rawBody: '{"workflow":"shop-permit","data":{}}' },
+        { headers: { 'idempotency-key': 'é' }, rawBody: '{"workflow":"shop-permit","data":{}}' },
+      ];
+      for (const { headers, rawBody } of attempts) {
+        const reply = await t.request('POST', '/api/v1/applications', {
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+          rawBody,
+        });
+        expect(reply.status).toBeGreaterThanOrEqual(400);
+        expect(reply.status).toBeLessThan(500);
+        expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      }
+    });
+  });
+
+  describe('with a configured body limit', () => {
+    let small: TestApp;
+    beforeAll(async () => {
+      small = await TestApp.start({
+        workflowsDir: join(FIXTURES, 'workflows'),
+        config: { bodyLimitBytes: 1024 },
+      });
+    });
+    afterAll(async () => {
+      await small.close();
+    });
+
+    it('answers a body over BODY_LIMIT_BYTES with 413 and takes one under it', async () => {
+      const over = { workflow: 'shop-permit', data: { ...data(), notes: 'x'.repeat(2000) } };
+      expectProblem(await small.request('POST', '/api/v1/applications', { as: ann, body: over }), 413);
+      const under = { workflow: 'shop-permit', data: { ...data(), notes: 'x'.repeat(200) } };
+      expect((await small.request('POST', '/api/v1/applications', { as: ann, body: under })).status).toBe(
+        201,
+      );
+      // The default app takes the same 2 kB body: the limit really is the configured one.
+      expect((await t.request('POST', '/api/v1/applications', { as: ann, body: over })).status).toBe(201);
+    });
+  });
+});
