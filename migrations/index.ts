@@ -2,10 +2,12 @@ import type { MigrationInterface } from 'typeorm';
 import { Init1795772042598 } from './1795772042598-Init.js';
 import { TaskReminders1795772152682 } from './1795772152682-TaskReminders.js';
 import { IdempotencyJsonBody1795773065341 } from './1795773065341-IdempotencyJsonBody.js';
+import { FactCache1795774038635 } from './1795774038635-FactCache.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
   Init1795772042598,
   TaskReminders1795772152682,
   IdempotencyJsonBody1795773065341,
+  FactCache1795774038635,
 ];

@@ -17,6 +17,8 @@ import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsController } from './definitions/definitions.controller.js';
 import { DefinitionsService } from './definitions/definitions.service.js';
 import { HealthController } from './health/health.controller.js';
+import { FactsService } from './rules/facts.service.js';
+import { RulesProcessor } from './rules/rules.processor.js';
 import { TasksController } from './tasks/tasks.controller.js';
 import { TasksService } from './tasks/tasks.service.js';
 import { QueueService } from './timers/queue.service.js';
@@ -44,6 +46,8 @@ export class AppModule {
         QueueService,
         CalendarService,
         TimersProcessor,
+        FactsService,
+        RulesProcessor,
         DefinitionsService,
         ApplicationEventsService,
         ApplicationsService,

@@ -222,7 +222,10 @@ export class ApplicationEventsService {
     } as QueryDeepPartialEntity<ApplicationEntity>);
     await this.history.append(manager, application.id, now, entries);
 
-    for (const task of opened) afterCommit(() => this.queues.scheduleTask(task));
+    for (const task of opened) {
+      const withRule = workflow.step(task.step).autoApprove !== undefined;
+      afterCommit(() => this.queues.scheduleTask(task, withRule));
+    }
   }
 
   /** A reminder only makes sense while the step is open: one that would fall before it opens is dropped. */

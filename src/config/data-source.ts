@@ -4,6 +4,7 @@ import { HistoryEntity } from '../audit/history.entity.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
 import { WorkflowVersionEntity } from '../definitions/workflow-version.entity.js';
+import { FactCacheEntity } from '../rules/fact-cache.entity.js';
 import { TaskEntity } from '../tasks/task.entity.js';
 import { migrations } from '../../migrations/index.js';
 
@@ -13,6 +14,7 @@ export const entities = [
   TaskEntity,
   HistoryEntity,
   IdempotencyKeyEntity,
+  FactCacheEntity,
 ];
 
 /** `synchronize` is never on: the schema only changes through reviewed migrations, run at start. */

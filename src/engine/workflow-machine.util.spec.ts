@@ -155,13 +155,28 @@ describe('workflow machine', () => {
 
   it('approves a step by rule only while it is open', () => {
     const results = run(diamond, [
-      { type: 'RULE', step: 'c', attempt: 1 },
-      { type: 'RULE', step: 'a', attempt: 1 },
-      { type: 'RULE', step: 'a', attempt: 1 },
+      { type: 'RULE', step: 'c', attempt: 1, holds: true },
+      { type: 'RULE', step: 'a', attempt: 1, holds: true },
+      { type: 'RULE', step: 'a', attempt: 1, holds: true },
     ]);
     expect(results[1]!.applied).toBe(false);
     expect(results[2]!.steps.a).toBe('approved');
     expect(results[3]!.applied).toBe(false);
+  });
+
+  it('leaves a step open when its rule does not hold, and ignores the same rule result delivered again', () => {
+    const results = run(diamond, [
+      { type: 'RULE', step: 'a', attempt: 1, holds: false },
+      { type: 'RULE', step: 'a', attempt: 1, holds: false },
+      { type: 'RULE', step: 'a', attempt: 1, holds: true },
+      approve('a'),
+    ]);
+    expect(results[1]!.applied).toBe(true);
+    expect(results[1]!.steps.a).toBe('open');
+    expect(results[1]!.context.ruleChecked.a).toBe(true);
+    expect(results[2]!.applied).toBe(false);
+    expect(results[3]!.applied).toBe(false);
+    expect(results[4]!.steps.a).toBe('approved');
   });
 
   it('cancels every open and blocked step on withdrawal, once', () => {

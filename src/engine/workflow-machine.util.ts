@@ -15,7 +15,7 @@ export type DecidedBy = 'officer' | 'rule' | 'timeout';
 export type EngineEvent =
   | { type: 'DECIDE'; step: string; attempt: number; outcome: 'approve' | 'reject'; officer: string }
   | { type: 'TIMEOUT'; step: string; attempt: number }
-  | { type: 'RULE'; step: string; attempt: number }
+  | { type: 'RULE'; step: string; attempt: number; holds: boolean }
   | { type: 'REMIND'; step: string; attempt: number }
   | { type: 'WITHDRAW' };
 
@@ -28,6 +28,8 @@ export interface EngineContext {
   signoffs: Record<string, string[]>;
   overdue: Record<string, boolean>;
   reminded: Record<string, boolean>;
+  /** Steps whose `autoApprove` rule was evaluated for the current attempt: a redelivered rule job changes nothing. */
+  ruleChecked: Record<string, boolean>;
 }
 
 export interface EngineInput {
@@ -86,6 +88,13 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
     },
   }[step.onTimeout ?? 'escalate'];
 
+  type RuleArgs = { context: EngineContext; event: EngineEvent };
+  const ruleOpen = ({ context, event }: RuleArgs) =>
+    event.type === 'RULE' && isMine({ context, event }) && !context.ruleChecked[step.id];
+  const checkRule = assign({
+    ruleChecked: ({ context }: { context: EngineContext }) => ({ ...context.ruleChecked, [step.id]: true }),
+  });
+
   return {
     initial: 'pending',
     states: {
@@ -130,7 +139,15 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
               actions: addSignoff,
             },
           ],
-          RULE: { guard: isMine, target: 'approved' },
+          RULE: [
+            {
+              guard: (args: RuleArgs) => ruleOpen(args) && args.event.type === 'RULE' && args.event.holds,
+              target: 'approved',
+              actions: checkRule,
+            },
+            // A rule that does not hold leaves the step with its officers; the check itself is kept, once.
+            { guard: ruleOpen, actions: checkRule },
+          ],
           // A reminder changes no status, but it is an event of its own: kept once, in the history.
           REMIND: {
             guard: (args: { context: EngineContext; event: { step?: string; attempt?: number } }) =>
@@ -176,6 +193,7 @@ export function buildWorkflowMachine(
       signoffs: {},
       overdue: {},
       reminded: {},
+      ruleChecked: {},
     }),
     states: {
       steps: { type: 'parallel', states: regions } as never,

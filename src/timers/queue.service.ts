@@ -87,8 +87,8 @@ export class QueueService implements OnApplicationShutdown {
     });
   }
 
-  /** The deadline (and reminder) jobs of an open task; ids are deterministic, so scheduling twice is harmless. */
-  async scheduleTask(task: TimedTask): Promise<void> {
+  /** The deadline (reminder, rule) jobs of an open task; ids are deterministic, so scheduling twice is harmless. */
+  async scheduleTask(task: TimedTask, withRule = false): Promise<void> {
     const data = {
       taskId: task.id,
       applicationId: task.applicationId,
@@ -96,6 +96,7 @@ export class QueueService implements OnApplicationShutdown {
       attempt: task.attempt,
     };
     const jobs = [this.add('deadlines', deadlineJobId(task), data, task.dueAt.getTime() - Date.now())];
+    if (withRule) jobs.push(this.add('rules', `rule-${task.id}-${task.attempt}`, data));
     if (task.remindAt && !task.reminded) {
       jobs.push(this.add('reminders', reminderJobId(task), data, task.remindAt.getTime() - Date.now()));
     }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import type { JsonLogic } from '../definitions/definition.types.js';
+import { holds } from './json-logic.util.js';
+import { factsUsed, factUrl, valuesRead } from './rule.util.js';
+
+describe('rules', () => {
+  const rule: JsonLogic = {
+    and: [{ '<=': [{ var: 'seats' }, 20] }, { '==': [{ var: 'facts.registry.status' }, 'active'] }],
+  };
+
+  it('names only the facts a rule reads', () => {
+    expect(factsUsed(rule)).toEqual(['registry']);
+    expect(factsUsed({ '==': [{ var: 'seats' }, 1] })).toEqual([]);
+  });
+
+  it('fills URL templates with URL-encoded application values', () => {
+    expect(factUrl('http://h/c/{company.code}?q={name}', { company: { code: 'A/1 2' }, name: '李' })).toBe(
+      'http://h/c/A%2F1%202?q=%E6%9D%8E',
+    );
+  });
+
+  it('cannot fill a template whose value is missing or not a scalar', () => {
+    expect(factUrl('http://h/{code}', {})).toBeNull();
+    expect(factUrl('http://h/{code}', { code: { nested: true } })).toBeNull();
+  });
+
+  it('records the values a rule read', () => {
+    expect(valuesRead(rule, { seats: 12, facts: { registry: { status: 'active' } } })).toEqual({
+      seats: 12,
+      'facts.registry.status': 'active',
+    });
+  });
+
+  it('evaluates a rule to false when a fact is missing or the rule errs', () => {
+    expect(holds(rule, { seats: 12, facts: {} })).toBe(false);
+    expect(holds(rule, { seats: 12, facts: { registry: { status: 'active' } } })).toBe(true);
+    expect(holds({ unknown_operator: [1] }, {})).toBe(false);
+  });
+});

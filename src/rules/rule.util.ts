@@ -1,0 +1,43 @@
+import type { JsonLogic } from '../definitions/definition.types.js';
+import { jsonLogicVars } from '../definitions/validate-definition.util.js';
+
+/** Names of the facts a rule reads (`facts.<name>.…`), so only those are fetched. */
+export function factsUsed(rule: JsonLogic): string[] {
+  const names = jsonLogicVars(rule, '$')
+    .map((v) => v.name.split('.'))
+    .filter(([head, name]) => head === 'facts' && name !== undefined)
+    .map(([, name]) => name!);
+  return [...new Set(names)];
+}
+
+/** The value at a dotted path, or undefined. */
+export function valueAt(data: unknown, path: string): unknown {
+  let value: unknown = data;
+  for (const segment of path.split('.')) {
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  return value;
+}
+
+/**
+ * A fact's URL with each `{path}` replaced by the URL-encoded value from the application, or null when a value is
+ * missing or not a scalar (the lookup then simply cannot be made).
+ */
+export function factUrl(template: string, data: Record<string, unknown>): string | null {
+  let missing = false;
+  const url = template.replace(/\{([^{}]+)\}/g, (_match, path: string) => {
+    const value = valueAt(data, path);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      missing = true;
+      return '';
+    }
+    return encodeURIComponent(String(value));
+  });
+  return missing ? null : url;
+}
+
+/** The variables a rule read and the values it saw: kept in the history so anyone can see why it held. */
+export function valuesRead(rule: JsonLogic, input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(jsonLogicVars(rule, '$').map((v) => [v.name, valueAt(input, v.name) ?? null]));
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApplicationEventsService } from '../applications/application-events.service.js';
+import { ApplicationEntity } from '../applications/application.entity.js';
+import { UnitOfWork } from '../common/unit-of-work.service.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { DefinitionsService } from '../definitions/definitions.service.js';
+import { TaskEntity } from '../tasks/task.entity.js';
+import { QueueService } from '../timers/queue.service.js';
+import type { TaskJobData } from '../timers/queue.service.js';
+import { FactsService } from './facts.service.js';
+import { holds } from './json-logic.util.js';
+import { factsUsed, valuesRead } from './rule.util.js';
+
+/**
+ * Instant approval (秒批): when a step with `autoApprove` opens, this worker fetches the facts its rule reads and
+ * evaluates it. The result takes the one event path: a rule that holds approves the step (and its dependants
+ * open, perhaps to be approved by rule in turn); one that does not leaves it with its officers. Either way the
+ * rule, what it read and its result go into the history.
+ */
+@Injectable()
+export class RulesProcessor implements OnApplicationBootstrap {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly queues: QueueService,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly events: ApplicationEventsService,
+    private readonly definitions: DefinitionsService,
+    private readonly facts: FactsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.processRole === 'api') return;
+    this.queues.work('rules', (job) => this.evaluate(job.data as unknown as TaskJobData), 16);
+  }
+
+  async evaluate(data: TaskJobData): Promise<void> {
+    const task = await this.dataSource.manager.findOneBy(TaskEntity, { id: data.taskId });
+    if (!task || task.status !== 'open' || task.attempt !== data.attempt) return;
+    const application = await this.dataSource.manager.findOneByOrFail(ApplicationEntity, {
+      id: task.applicationId,
+    });
+    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
+    const rule = workflow.step(task.step).autoApprove;
+    if (rule === undefined) return;
+
+    // Facts are fetched here, outside any transaction: a slow department's service never holds a row lock.
+    const lookups = await Promise.all(
+      factsUsed(rule).map(async (name) => {
+        const fact = workflow.definition.facts?.[name];
+        const result = fact
+          ? await this.facts.lookup(application.id, name, fact, application.data)
+          : { ok: false as const, error: 'no such fact', url: null };
+        return [name, result] as const;
+      }),
+    );
+    const input = {
+      ...application.data,
+      ...application.produced,
+      facts: Object.fromEntries(
+        lookups.filter(([, r]) => r.ok).map(([name, r]) => [name, r.ok ? r.value : null]),
+      ),
+    };
+    const result = holds(rule, input);
+    await this.unitOfWork.run((manager, afterCommit) =>
+      this.events.apply(
+        manager,
+        afterCommit,
+        task.applicationId,
+        { type: 'RULE', step: task.step, attempt: task.attempt, holds: result },
+        {
+          actor: { role: 'system', id: 'rule' },
+          type: result ? 'rule_approved' : 'rule_not_held',
+          detail: {
+            attempt: task.attempt,
+            rule,
+            read: valuesRead(rule, input),
+            facts: Object.fromEntries(lookups),
+            result,
+          },
+        },
+      ),
+    );
+  }
+}

@@ -1,0 +1,303 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { QueueService } from '../src/timers/queue.service.js';
+import { eventually, sleep } from './support/eventually.js';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+
+const ann = applicant('ann');
+
+/** Another department's data service, for real: a local HTTP server with every way a lookup can go. */
+function startRegistry(): Promise<{ server: Server; base: string; hits: Map<string, number> }> {
+  const hits = new Map<string, number>();
+  const server = createServer((request, response) => {
+    const path = request.url ?? '';
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const send = (status: number, body: string, type = 'application/json') => {
+      response.writeHead(status, { 'content-type': type });
+      response.end(body);
+    };
+    if (path.startsWith('/companies/')) {
+      const code = decodeURIComponent(path.slice('/companies/'.length));
+      if (code === 'GONE') return send(404, JSON.stringify({ error: 'no such company' }));
+      return send(200, JSON.stringify({ code, status: code.startsWith('SUSP') ? 'suspended' : 'active' }));
+    }
+    if (path.startsWith('/slow/')) {
+      setTimeout(() => send(200, JSON.stringify({ status: 'active' })), 1500).unref();
+      return;
+    }
+    if (path.startsWith('/garbled/')) return send(200, '<html>not json</html>', 'text/html');
+    send(500, '{}');
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, base: `http://127.0.0.1:${port}`, hits });
+    });
+  });
+}
+
+const form = {
+  type: 'object',
+  properties: {
+    seats: { type: 'integer' },
+    company: { type: 'object', properties: { code: { type: 'string' } } },
+  },
+};
+
+function submit(t: TestApp, key: string, data: Record<string, unknown>) {
+  return t.request('POST', '/api/v1/applications', { as: ann, body: { workflow: key, data } });
+}
+
+const view = async (t: TestApp, id: string) =>
+  (await t.request('GET', `/api/v1/applications/${id}`, { as: ann })).body;
+const stepOf = (v: any, id: string) => v.steps.find((s: { id: string }) => s.id === id);
+const history = async (t: TestApp, id: string) =>
+  (await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann })).body.events as {
+    type: string;
+    step: string | null;
+    actor: { role: string; id: string };
+    detail: any;
+  }[];
+const ruleEvents = async (t: TestApp, id: string) =>
+  (await history(t, id)).filter((e) => e.type === 'rule_approved' || e.type === 'rule_not_held');
+
+describe('instant approval by rule, with facts from shared data', () => {
+  let t: TestApp;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    t = await TestApp.start({ config: { factsAllowedHosts: ['127.0.0.1'] } });
+    const facts = {
+      registry: { url: `${registry.base}/companies/{company.code}`, timeoutMs: 500, cacheSeconds: 300 },
+      slow: { url: `${registry.base}/slow/{company.code}`, timeoutMs: 300 },
+      garbled: { url: `${registry.base}/garbled/{company.code}`, timeoutMs: 500 },
+    };
+    const workflows = [
+      {
+        key: 'instant-chain',
+        name: 'Every step approved by rule',
+        form,
+        facts,
+        steps: [
+          {
+            id: 'small',
+            name: 'Small venue',
+            department: 'venues',
+            timeLimit: { hours: 1 },
+            autoApprove: { '<=': [{ var: 'seats' }, 20] },
+          },
+          {
+            id: 'registered',
+            name: 'Registered company',
+            department: 'registry-check',
+            after: ['small'],
+            timeLimit: { hours: 1 },
+            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+          },
+          {
+            id: 'final',
+            name: 'Final',
+            department: 'final',
+            after: ['registered'],
+            timeLimit: { hours: 1 },
+            autoApprove: true,
+          },
+        ],
+      },
+      ...['slow', 'garbled'].map((fact) => ({
+        key: `fact-${fact}`,
+        name: fact,
+        form,
+        facts,
+        steps: [
+          {
+            id: 'check',
+            name: 'Check',
+            department: 'checkers',
+            timeLimit: { hours: 1 },
+            autoApprove: { '==': [{ var: `facts.${fact}.status` }, 'active'] },
+          },
+        ],
+      })),
+    ];
+    for (const definition of workflows) {
+      const registered = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
+      expect(registered.status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    await t.close();
+    registry.server.close();
+  });
+
+  it('approves an application whose every step holds by rule within moments, step after step', async () => {
+    const submitted = await submit(t, 'instant-chain', { seats: 12, company: { code: 'ACME' } });
+    expect(submitted.status).toBe(201);
+    const done = await eventually(
+      () => view(t, submitted.body.id),
+      (v) => v.status === 'approved',
+    );
+    for (const step of ['small', 'registered', 'final']) {
+      expect(stepOf(done, step)).toMatchObject({ status: 'approved', decidedBy: 'rule' });
+    }
+    const rules = await ruleEvents(t, submitted.body.id);
+    expect(rules.map((e) => [e.type, e.step])).toEqual([
+      ['rule_approved', 'small'],
+      ['rule_approved', 'registered'],
+      ['rule_approved', 'final'],
+    ]);
+  });
+
+  it('keeps the rule, the data and facts it read and its result in the history', async () => {
+    const submitted = await submit(t, 'instant-chain', { seats: 8, company: { code: 'ACME-2' } });
+    await eventually(
+      () => view(t, submitted.body.id),
+      (v) => v.status === 'approved',
+    );
+    const registered = (await ruleEvents(t, submitted.body.id)).find((e) => e.step === 'registered')!;
+    expect(registered.actor).toEqual({ role: 'system', id: 'rule' });
+    expect(registered.detail).toMatchObject({
+      rule: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+      read: { 'facts.registry.status': 'active' },
+      facts: { registry: { ok: true, value: { code: 'ACME-2', status: 'active' } } },
+      result: true,
+    });
+    const chain = await t.request('GET', `/api/v1/applications/${submitted.body.id}/history`, { as: ann });
+    expect(chain.body.chain.valid).toBe(true);
+  });
+
+  it('leaves a step with its officers when the rule does not hold', async () => {
+    const submitted = await submit(t, 'instant-chain', { seats: 200, company: { code: 'ACME' } });
+    const id = submitted.body.id;
+    const rules = await eventually(
+      () => ruleEvents(t, id),
+      (events) => events.length === 1,
+    );
+    expect(rules[0]).toMatchObject({
+      type: 'rule_not_held',
+      step: 'small',
+      detail: { read: { seats: 200 }, result: false },
+    });
+    const v = await view(t, id);
+    expect(stepOf(v, 'small')).toMatchObject({ status: 'open', decidedBy: null });
+    const inbox = await t.request('GET', '/api/v1/tasks', { as: officer('venues') });
+    const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === id);
+    expect(task).toBeDefined();
+    const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer('venues'),
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+    // The dependant opens and is approved by its own rule in turn.
+    await eventually(
+      () => view(t, id),
+      (x) => stepOf(x, 'registered').status === 'approved',
+    );
+  });
+
+  it.each([
+    ['a 404 answer', 'instant-chain', 'GONE', 'registered', /HTTP 404/],
+    [
+      'a suspended company (the fact holds a value the rule refuses)',
+      'instant-chain',
+      'SUSP-1',
+      'registered',
+      null,
+    ],
+    ['an answer slower than the time-out', 'fact-slow', 'ACME', 'check', /no answer within 300 ms/],
+    ['an answer that is not JSON', 'fact-garbled', 'ACME', 'check', /not JSON/],
+  ])('lets the rule not hold, never reject or block, on %s', async (_case, key, code, step, error) => {
+    const submitted = await submit(t, key, { seats: 5, company: { code } });
+    const id = submitted.body.id;
+    const events = await eventually(
+      () => ruleEvents(t, id),
+      (list) => list.some((e) => e.step === step),
+    );
+    const event = events.find((e) => e.step === step)!;
+    expect(event.type).toBe('rule_not_held');
+    expect(event.detail.result).toBe(false);
+    const fact = Object.values(event.detail.facts)[0] as { ok: boolean; error?: string };
+    if (error) expect(fact).toMatchObject({ ok: false, error: expect.stringMatching(error) });
+    const v = await view(t, id);
+    expect(v.status).toBe('in_review');
+    expect(stepOf(v, step).status).toBe('open');
+  });
+
+  it('fetches a fact once per application within cacheSeconds', async () => {
+    // A suspended company: the fact is had (and cached) but the rule does not hold, so the step stays open.
+    const submitted = await submit(t, 'instant-chain', { seats: 5, company: { code: 'SUSP-CACHED' } });
+    const id = submitted.body.id;
+    await eventually(
+      () => ruleEvents(t, id),
+      (list) => list.some((e) => e.step === 'registered'),
+    );
+    expect(registry.hits.get('/companies/SUSP-CACHED')).toBe(1);
+    // The step is still open, so a redelivered job evaluates again: it reads the cache, not the service.
+    const [task] = await t.query('SELECT id, attempt FROM tasks WHERE application_id = $1 AND step = $2', [
+      id,
+      'registered',
+    ]);
+    await t.app.get(QueueService).add('rules', `rule-${task.id}-${task.attempt}-again`, {
+      taskId: task.id,
+      applicationId: id,
+      step: 'registered',
+      attempt: task.attempt,
+    });
+    await sleep(1000);
+    expect(registry.hits.get('/companies/SUSP-CACHED')).toBe(1);
+    expect((await ruleEvents(t, id)).filter((e) => e.step === 'registered')).toHaveLength(1);
+  });
+
+  it('changes nothing when a rule job is delivered a second time', async () => {
+    const held = await submit(t, 'instant-chain', { seats: 5, company: { code: 'TWICE' } });
+    const notHeld = await submit(t, 'fact-garbled', { seats: 5, company: { code: 'TWICE' } });
+    const approved = await eventually(
+      () => view(t, held.body.id),
+      (v) => v.status === 'approved',
+    );
+    await eventually(
+      () => ruleEvents(t, notHeld.body.id),
+      (list) => list.length === 1,
+    );
+    const before = await view(t, notHeld.body.id);
+    const queues = t.app.get(QueueService);
+    for (const id of [held.body.id, notHeld.body.id]) {
+      const tasks = await t.query('SELECT id, step, attempt FROM tasks WHERE application_id = $1', [id]);
+      for (const task of tasks) {
+        await queues.add('rules', `rule-${task.id}-${task.attempt}-redelivered`, {
+          taskId: task.id,
+          applicationId: id,
+          step: task.step,
+          attempt: task.attempt,
+        });
+      }
+    }
+    await sleep(1000);
+    expect((await view(t, held.body.id)).revision).toBe(approved.revision);
+    expect((await view(t, notHeld.body.id)).revision).toBe(before.revision);
+    expect(await ruleEvents(t, held.body.id)).toHaveLength(3);
+    expect(await ruleEvents(t, notHeld.body.id)).toHaveLength(1);
+  });
+
+  it('refuses at registration a fact on a host outside FACTS_ALLOWED_HOSTS', async () => {
+    const response = await t.request('POST', '/api/v1/workflows', {
+      as: ADMIN,
+      body: {
+        key: 'elsewhere',
+        name: 'Elsewhere',
+        form,
+        facts: { registry: { url: 'https://registry.example.org/companies/{company.code}' } },
+        steps: [{ id: 'check', name: 'Check', department: 'x', timeLimit: { hours: 1 } }],
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toContainEqual({
+      path: '$.facts.registry.url',
+      message: expect.stringMatching(/not in the allowed fact hosts/),
+    });
+  });
+});
