@@ -33,7 +33,19 @@ export class CalendarController {
     }
     const unit = given[0]!;
     const limit: Duration = { [unit]: Number(query[unit]) };
-    const { dueAt, beyondData } = this.calendars.due(name, new Date(query.from), limit);
+    const from = new Date(query.from);
+    if (Number.isNaN(from.getTime()) || !isRealDate(query.from)) {
+      throw DomainException.invalid('from is not a real date', [
+        { path: '$.from', message: 'is not a real date-time' },
+      ]);
+    }
+    const { dueAt, beyondData } = this.calendars.due(name, from, limit);
     return { dueAt: dueAt.toISOString(), beyondData };
   }
+}
+
+/** The DTO's pattern lets 31 February through; a real date survives a round trip through Date.UTC. */
+function isRealDate(value: string): boolean {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
 }

@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, Matches } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 
 const COUNT = /^[1-9]\d{0,6}$/;
+/** Years 1900–2999 only: calendars hold no data beyond, and JavaScript dates end at 275760. */
+const FROM =
+  /^(19|2\d)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 const COUNT_MESSAGE = 'must be a positive integer';
 /** Up to MAX_WORKING_DAYS (about 40 years): beyond that the count is refused, not looped through. */
 const WORKING_DAYS = /^([1-9]\d{0,3}|10000)$/;
@@ -11,7 +14,10 @@ export class DueQuery {
     description: 'When the step opens (ISO-8601 with an offset)',
     example: '2026-09-30T10:00:00+08:00',
   })
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
+  // RFC 3339 with an explicit offset: without one the answer would depend on the server's time zone.
+  @Matches(FROM, {
+    message: 'from must be an ISO-8601 date-time with an offset, e.g. 2026-09-30T10:00:00+08:00',
+  })
   from: string;
 
   @ApiPropertyOptional()

@@ -53,6 +53,9 @@ function HasExactlyOneUnit(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** About forty years in every unit: a limit past that is a typo, and the calendar counts no further. */
+export const MAX_LIMIT = { workingDays: 10_000, hours: 350_400, minutes: 21_024_000, seconds: 1_261_440_000 };
+
 export class DurationDto {
   @ApiPropertyOptional({
     type: 'integer',
@@ -63,24 +66,28 @@ export class DurationDto {
   @Optional()
   @IsInt()
   @IsPositive()
+  @Max(MAX_LIMIT.workingDays)
   workingDays?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1 })
   @Optional()
   @IsInt()
   @IsPositive()
+  @Max(MAX_LIMIT.hours)
   hours?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1 })
   @Optional()
   @IsInt()
   @IsPositive()
+  @Max(MAX_LIMIT.minutes)
   minutes?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1 })
   @Optional()
   @IsInt()
   @IsPositive()
+  @Max(MAX_LIMIT.seconds)
   seconds?: number;
 }
 
