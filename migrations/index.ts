@@ -3,6 +3,7 @@ import { Init1795772042598 } from './1795772042598-Init.js';
 import { TaskReminders1795772152682 } from './1795772152682-TaskReminders.js';
 import { IdempotencyJsonBody1795773065341 } from './1795773065341-IdempotencyJsonBody.js';
 import { FactCache1795774038635 } from './1795774038635-FactCache.js';
+import { TaskRulePending1795774334584 } from './1795774334584-TaskRulePending.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   TaskReminders1795772152682,
   IdempotencyJsonBody1795773065341,
   FactCache1795774038635,
+  TaskRulePending1795774334584,
 ];

@@ -301,3 +301,45 @@ describe('instant approval by rule, with facts from shared data', () => {
     });
   });
 });
+
+describe('a rule job lost with the queue store', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  it('is queued again by the sweep and the step is approved by rule', async () => {
+    // An API-only process queues the rule job but runs no worker; the queue store is then emptied.
+    api = await TestApp.start({ config: { processRole: 'api' } });
+    const registered = await api.request('POST', '/api/v1/workflows', {
+      as: ADMIN,
+      body: {
+        key: 'lost-rule',
+        name: 'Lost rule',
+        form,
+        steps: [{ id: 'auto', name: 'Auto', department: 'x', timeLimit: { hours: 1 }, autoApprove: true }],
+      },
+    });
+    expect(registered.status).toBe(201);
+    const submitted = await submit(api, 'lost-rule', {});
+    const prefix = new URL(api.databaseUrl).pathname.slice(1);
+    await api.app.get(QueueService).queue('rules').obliterate({ force: true });
+    expect(await api.app.get(QueueService).queue('rules').getJobCounts('wait', 'delayed', 'active')).toEqual({
+      wait: 0,
+      delayed: 0,
+      active: 0,
+    });
+    worker = await TestApp.start({
+      databaseUrl: api.databaseUrl,
+      queuePrefix: prefix,
+      config: { processRole: 'worker', sweepIntervalMs: 500 },
+    });
+    const done = await eventually(
+      () => view(api, submitted.body.id),
+      (v) => v.status === 'approved',
+    );
+    expect(stepOf(done, 'auto').decidedBy).toBe('rule');
+  });
+});

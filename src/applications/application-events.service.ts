@@ -166,6 +166,7 @@ export class ApplicationEventsService {
           dueBeyondCalendar: due.beyondData,
           remindAt: this.reminderTime(workflow.definition.calendar, step, due.dueAt, now),
           signoffs: [],
+          rulePending: step.autoApprove !== undefined,
         });
         opened.push(task);
         entries.push({
@@ -223,8 +224,7 @@ export class ApplicationEventsService {
     await this.history.append(manager, application.id, now, entries);
 
     for (const task of opened) {
-      const withRule = workflow.step(task.step).autoApprove !== undefined;
-      afterCommit(() => this.queues.scheduleTask(task, withRule));
+      afterCommit(() => this.queues.scheduleTask(task));
     }
   }
 
@@ -270,6 +270,7 @@ export class ApplicationEventsService {
       await manager.update(TaskEntity, where, { overdue: true });
     }
     if (event.type === 'REMIND') await manager.update(TaskEntity, where, { reminded: true });
+    if (event.type === 'RULE') await manager.update(TaskEntity, where, { rulePending: false });
   }
 
   private async expectedBy(

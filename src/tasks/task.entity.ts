@@ -10,6 +10,7 @@ export interface Signoff {
 @Unique('tasks_application_step_attempt', ['applicationId', 'step', 'attempt'])
 @Index('tasks_inbox', ['department', 'status', 'dueAt', 'id'])
 @Index('tasks_open_due', ['dueAt'], { where: "status = 'open'" })
+@Index('tasks_rule_pending', ['openedAt'], { where: "status = 'open' AND rule_pending" })
 @Index('tasks_open_remind', ['remindAt'], { where: "status = 'open' AND NOT reminded" })
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -62,6 +63,10 @@ export class TaskEntity {
 
   @Column({ type: 'boolean', default: false })
   reminded: boolean;
+
+  /** The step's `autoApprove` rule has yet to be evaluated for this attempt; the sweep re-queues such tasks. */
+  @Column({ name: 'rule_pending', type: 'boolean', default: false })
+  rulePending: boolean;
 
   @Column({ type: 'jsonb' })
   signoffs: Signoff[];

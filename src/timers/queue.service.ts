@@ -21,6 +21,7 @@ export interface TimedTask {
   dueAt: Date;
   remindAt: Date | null;
   reminded: boolean;
+  rulePending: boolean;
 }
 
 export interface TaskJobData {
@@ -88,7 +89,7 @@ export class QueueService implements OnApplicationShutdown {
   }
 
   /** The deadline (reminder, rule) jobs of an open task; ids are deterministic, so scheduling twice is harmless. */
-  async scheduleTask(task: TimedTask, withRule = false): Promise<void> {
+  async scheduleTask(task: TimedTask): Promise<void> {
     const data = {
       taskId: task.id,
       applicationId: task.applicationId,
@@ -96,7 +97,7 @@ export class QueueService implements OnApplicationShutdown {
       attempt: task.attempt,
     };
     const jobs = [this.add('deadlines', deadlineJobId(task), data, task.dueAt.getTime() - Date.now())];
-    if (withRule) jobs.push(this.add('rules', `rule-${task.id}-${task.attempt}`, data));
+    if (task.rulePending) jobs.push(this.add('rules', `rule-${task.id}-${task.attempt}`, data));
     if (task.remindAt && !task.reminded) {
       jobs.push(this.add('reminders', reminderJobId(task), data, task.remindAt.getTime() - Date.now()));
     }

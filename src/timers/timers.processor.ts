@@ -9,6 +9,7 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import { RulesProcessor } from '../rules/rules.processor.js';
 import { TaskEntity } from '../tasks/task.entity.js';
 import { QueueService } from './queue.service.js';
 import type { TaskJobData } from './queue.service.js';
@@ -16,6 +17,8 @@ import type { TaskJobData } from './queue.service.js';
 const TIMER: Actor = { role: 'system', id: 'timer' };
 /** How many past-due tasks one sweep acts on; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
+/** A rule job normally runs within milliseconds of the step opening; after this long the sweep runs it itself. */
+const STALE_RULE_MS = 60_000;
 
 const TIMEOUT_HISTORY = {
   approve: 'deemed_approved',
@@ -24,7 +27,8 @@ const TIMEOUT_HISTORY = {
 } as const;
 
 /**
- * Committed time limits: the deadline and reminder workers, and the sweep that makes PostgreSQL the truth. The
+ * Committed time limits: the deadline and reminder workers, and the sweep that makes PostgreSQL the truth
+ * (for rule jobs too). The
  * queue only wakes things up: a sweep at start-up and every SWEEP_INTERVAL_MS acts on open tasks past due and
  * re-enqueues those due soon, so a flushed queue loses no deadline. Every timeout takes the one event path, whose
  * row lock and statechart make it apply exactly once however many processes race for it.
@@ -42,6 +46,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly unitOfWork: UnitOfWork,
     private readonly events: ApplicationEventsService,
     private readonly definitions: DefinitionsService,
+    private readonly rules: RulesProcessor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -117,6 +122,16 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     });
     for (const task of pastDue) await this.onDeadline(jobData(task));
     for (const task of remindable) await this.onReminder(jobData(task));
+    // A rule job that should long have run (lost with the queue, or failed for good) is evaluated here.
+    const staleRules = await tasks.find({
+      where: {
+        status: 'open',
+        rulePending: true,
+        openedAt: LessThanOrEqual(new Date(now.getTime() - STALE_RULE_MS)),
+      },
+      take: SWEEP_BATCH,
+    });
+    for (const task of staleRules) await this.rules.evaluate(jobData(task));
 
     // Whatever falls due before the next sweeps gets its job again; ids are deterministic, so a job that is
     // still pending is left as it is, and one lost with the queue store comes back.
@@ -125,13 +140,15 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
       .createQueryBuilder('t')
       .where("t.status = 'open'")
       .andWhere(
-        '((NOT t.overdue AND t.due_at <= :horizon) OR (NOT t.reminded AND t.remind_at <= :horizon))',
+        '((NOT t.overdue AND t.due_at <= :horizon) OR (NOT t.reminded AND t.remind_at <= :horizon) OR t.rule_pending)',
         { horizon },
       )
       .getMany();
     await Promise.all(soon.map((task) => this.queues.scheduleTask(task)));
-    if (pastDue.length + remindable.length > 0) {
-      this.logger.log(`sweep acted on ${pastDue.length} past-due and ${remindable.length} reminder task(s)`);
+    if (pastDue.length + remindable.length + staleRules.length > 0) {
+      this.logger.log(
+        `sweep acted on ${pastDue.length} past-due, ${remindable.length} reminder and ${staleRules.length} rule task(s)`,
+      );
     }
   }
 }
