@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { QueueModule } from '../timers/queue.module.js';
+import { HealthController } from './health.controller.js';
+
+@Module({ imports: [QueueModule], controllers: [HealthController] })
+export class HealthModule {}
