@@ -689,4 +689,61 @@ describe('an application from submission to approval', () => {
       expect(after.body.chain.valid).toBe(false);
     });
   });
+
+  describe('withdrawal', () => {
+    it('cancels every open and blocked step and ends the application as withdrawn, once', async () => {
+      const submitted = await submit('shop-permit', data);
+      const id: string = submitted.body.id;
+      const licence = await openTask('market-regulation', id, 'licence');
+      expect(
+        (
+          await decide('market-regulation', licence.id, {
+            outcome: 'approve',
+            produces: { licenceNo: 'L-9' },
+          })
+        ).status,
+      ).toBe(200);
+      const fire = await openTask('fire-rescue', id, 'fire');
+
+      const withdrawn = await t.request('POST', `/api/v1/applications/${id}/withdraw`, { as: ann });
+      expect(withdrawn.status).toBe(200);
+      expect(withdrawn.body.status).toBe('withdrawn');
+      expect(withdrawn.body.decidedAt).not.toBeNull();
+      expect(withdrawn.body.expectedBy).toBeNull();
+      expect(statusOf(withdrawn.body)).toEqual({
+        licence: 'approved',
+        fire: 'cancelled',
+        food: 'cancelled',
+        alcohol: 'skipped',
+        sign: 'cancelled',
+      });
+      expect(await inboxHas('fire-rescue', fire.id)).toBe(false);
+      expect((await decide('fire-rescue', fire.id, { outcome: 'approve' })).status).toBe(409);
+
+      const again = await t.request('POST', `/api/v1/applications/${id}/withdraw`, { as: ann });
+      expect(again.status).toBe(409);
+      expect(again.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      const history = await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann });
+      const types = history.body.events.map((e: { type: string }) => e.type);
+      expect(types.filter((type: string) => type === 'withdrawn')).toHaveLength(1);
+      expect(types).toContain('application_withdrawn');
+      expect(history.body.chain.valid).toBe(true);
+    });
+
+    it('is 404 for another applicant, 403 for an officer, and 409 once decided', async () => {
+      const submitted = await submit('shop-permit', data);
+      const id: string = submitted.body.id;
+      expect(
+        (await t.request('POST', `/api/v1/applications/${id}/withdraw`, { as: applicant('bob') })).status,
+      ).toBe(404);
+      expect(
+        (await t.request('POST', `/api/v1/applications/${id}/withdraw`, { as: officer('fire-rescue') }))
+          .status,
+      ).toBe(403);
+      const fire = await openTask('fire-rescue', id, 'fire');
+      expect((await decide('fire-rescue', fire.id, { outcome: 'reject' })).status).toBe(200);
+      expect((await t.request('POST', `/api/v1/applications/${id}/withdraw`, { as: ann })).status).toBe(409);
+      expect((await view(id)).status).toBe('rejected');
+    });
+  });
 });

@@ -116,7 +116,11 @@ export class ApplicationEventsService {
       lock: { mode: 'pessimistic_write' },
     });
     if (!application) throw DomainException.notFound('Application');
-    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
+    const workflow = await this.definitions.load(
+      application.workflowKey,
+      application.workflowVersion,
+      manager,
+    );
     const result = applyEvent(workflow.machine, application.snapshot, event);
     if (!result.applied) {
       if (record.conflictIfIgnored) throw DomainException.conflict(record.conflictIfIgnored);
@@ -185,7 +189,8 @@ export class ApplicationEventsService {
             decidedAt: now,
             decidedBy: byThisEvent ? decidedBy(event) : null,
             decidedByOfficer: byThisEvent && event.type === 'DECIDE' ? event.officer : null,
-            ...(byThisEvent && record.comment !== undefined ? { comment: record.comment } : {}),
+            // A countersign's final approval without a comment keeps the comment an earlier signer left.
+            ...(byThisEvent && record.comment ? { comment: record.comment } : {}),
           },
         );
         if (!byThisEvent) entries.push({ actor: SYSTEM, type: `step_${change.to}`, step: step.id });
@@ -203,7 +208,15 @@ export class ApplicationEventsService {
       entries.push({ actor: SYSTEM, type: 'application_approved' });
     }
 
-    if (event.type === 'DECIDE' && record.produces && Object.keys(record.produces).length > 0) {
+    // Values are added when the step is approved: a first countersignature publishes nothing yet.
+    const approvedNow =
+      'step' in event && result.changes.some((c) => c.step === event.step && c.to === 'approved');
+    if (
+      event.type === 'DECIDE' &&
+      approvedNow &&
+      record.produces &&
+      Object.keys(record.produces).length > 0
+    ) {
       application.produced = { ...application.produced, ...record.produces };
     }
     application.snapshot = result.snapshot;

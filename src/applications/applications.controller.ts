@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
@@ -54,6 +54,16 @@ export class ApplicationsController {
       return undefined;
     }
     return view;
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @Roles('applicant')
+  @ApiOperation({
+    summary: 'Withdraw before the decision: open and blocked steps are cancelled; 409 once decided',
+  })
+  withdraw(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.applications.withdraw(caller, id);
   }
 
   @Get(':id/history')

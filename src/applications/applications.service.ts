@@ -6,6 +6,7 @@ import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { DomainException } from '../common/domain.exception.js';
+import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -40,7 +41,13 @@ export class ApplicationsService {
       );
     }
     return this.unitOfWork.idempotent(
-      { caller: caller.id, key: idempotencyKey, method: 'POST', path: '/applications', body: dto },
+      {
+        caller: `${caller.role}:${caller.id}`,
+        key: idempotencyKey,
+        method: 'POST',
+        path: '/applications',
+        body: dto,
+      },
       async (manager, afterCommit) => {
         const { application } = await this.events.submit(
           manager,
@@ -89,6 +96,25 @@ export class ApplicationsService {
     };
   }
 
+  /** The applicant may withdraw until the application is decided; every open and blocked step is cancelled. */
+  async withdraw(caller: Caller, id: string): Promise<ApplicationView> {
+    await this.findVisible(caller, id);
+    return this.unitOfWork.run(async (manager, afterCommit) => {
+      const outcome = await this.events.apply(
+        manager,
+        afterCommit,
+        id,
+        { type: 'WITHDRAW' },
+        {
+          actor: { role: 'applicant', id: caller.id },
+          type: 'withdrawn',
+          conflictIfIgnored: 'The application is already decided',
+        },
+      );
+      return this.view(manager, outcome!.application);
+    });
+  }
+
   async historyOf(caller: Caller, id: string) {
     await this.findVisible(caller, id);
     return this.history.list(id);
@@ -106,12 +132,12 @@ export class ApplicationsService {
   }
 
   async view(manager: EntityManager, application: ApplicationEntity): Promise<ApplicationView> {
-    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
+    const workflow = await this.definitions.load(
+      application.workflowKey,
+      application.workflowVersion,
+      manager,
+    );
     const tasks = await manager.find(TaskEntity, { where: { applicationId: application.id } });
     return applicationView(application, workflow, tasks);
   }
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -1,11 +1,15 @@
 import { DomainException } from './domain.exception.js';
+import { isUuid } from './uuid.util.js';
 
 export type CursorPart = 'timestamp' | 'uuid';
 
 const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
-  timestamp: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
-  uuid: (v) =>
-    typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  // Exactly what toISOString() writes: anything looser may parse in JavaScript and still be refused by PostgreSQL.
+  timestamp: (v) =>
+    typeof v === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) &&
+    !Number.isNaN(Date.parse(v)),
+  uuid: isUuid,
 };
 
 /** Opaque keyset cursor: the sort key of the last item returned, so pages never skip or repeat rows. */

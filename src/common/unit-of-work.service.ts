@@ -23,6 +23,7 @@ export interface IdempotencyRequest {
   body: unknown;
 }
 
+const EFFECT_TIMEOUT_MS = 3000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -40,14 +41,27 @@ export class UnitOfWork {
     const result = await this.dataSource.transaction((manager) =>
       work(manager, (effect) => effects.push(effect)),
     );
-    await Promise.all(
-      effects.map((effect) =>
-        effect().catch((error: unknown) =>
-          this.logger.warn(`after-commit effect failed: ${(error as Error).message}`),
-        ),
-      ),
-    );
+    // The commit stands whatever the queue does: a slow or absent queue store delays no response past
+    // EFFECT_TIMEOUT_MS, and the sweep enqueues what did not make it.
+    await Promise.all(effects.map((effect) => this.runEffect(effect)));
     return result;
+  }
+
+  private async runEffect(effect: () => Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${EFFECT_TIMEOUT_MS} ms`)),
+        EFFECT_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([effect(), timeout]);
+    } catch (error) {
+      this.logger.warn(`after-commit effect failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -125,10 +126,15 @@ export class DefinitionsService implements OnApplicationBootstrap {
   }
 
   /** The compiled workflow of a version, or of the latest version when none is named. 404 when unknown. */
-  async load(key: string, version?: number): Promise<CompiledWorkflow> {
+  async load(
+    key: string,
+    version?: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<CompiledWorkflow> {
     const cached = version !== undefined ? this.compiled.get(`${key}@${version}`) : undefined;
     if (cached) return cached;
-    const row = await this.dataSource.manager.findOne(WorkflowVersionEntity, {
+    // Inside a transaction the caller passes its manager: a second pool connection per request could starve the pool.
+    const row = await manager.findOne(WorkflowVersionEntity, {
       where: version !== undefined ? { key, version } : { key },
       order: { version: 'DESC' },
     });

@@ -69,12 +69,22 @@ describe('validateDefinition: a valid document', () => {
     expect(JSON.stringify(input)).toBe(before);
   });
 
+  it('refuses produced values on a step approved by rule or on timeout, which no officer decides', () => {
+    const result = validateDefinition(
+      doc([
+        step('ruled', { produces: ['a'], autoApprove: true }),
+        step('deemed', { produces: ['b'], onTimeout: 'approve' }),
+        step('officer', { produces: ['c'], onTimeout: 'reject' }),
+      ]),
+    );
+    expect(result.errors.map((e) => e.path)).toEqual(['$.steps[0].produces', '$.steps[1].produces']);
+  });
+
   it('accepts every optional field of the format at once', () => {
     const input = doc(
       [
         step('lookup', {
           needs: ['applicant.idNumber'],
-          produces: ['licenceNo'],
           fields: ['applicant.name', 'address'],
           when: { '==': [{ var: 'applicant.name' }, 'x'] },
           timeLimit: { hours: 4 },
@@ -83,6 +93,7 @@ describe('validateDefinition: a valid document', () => {
           autoApprove: { and: [{ '==': [{ var: 'facts.registry.status' }, 'active'] }, { var: 'seats' }] },
           signoff: 2,
         }),
+        step('issue', { produces: ['licenceNo'], onTimeout: 'escalate' }),
         step('later', { needs: ['licenceNo'], timeLimit: { seconds: 5 }, autoApprove: { var: 'licenceNo' } }),
       ],
       {

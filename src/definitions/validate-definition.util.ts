@@ -1,10 +1,11 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { WorkflowDefinitionDto } from './definition.dto.js';
+import { newAjv } from './form-schema.util.js';
 import { formFieldPaths, isRecord, resolveDependencies } from './definition-graph.util.js';
-import type { DefinitionError, JsonLogic, WorkflowDefinition } from './definition.types.js';
+import type { DefinitionError, WorkflowDefinition } from './definition.types.js';
+import { isAllowedFactHost } from '../rules/fact-host.util.js';
+import { childPath, jsonLogicVars } from '../rules/json-logic.util.js';
 
 export interface ValidateOptions {
   /** Hosts facts may be fetched from (FACTS_ALLOWED_HOSTS); when given, any other host is an error. */
@@ -104,11 +105,6 @@ function tidy(message: string): string {
     .replace(/^\S+ (must|should) /, '$1 ');
 }
 
-function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
-}
-
 /** class-transformer silently drops `__proto__` keys, so the whitelist never sees them: name them here. */
 function prototypeKeys(value: unknown, path: string): DefinitionError[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, `${path}[${i}]`));
@@ -123,9 +119,7 @@ function prototypeKeys(value: unknown, path: string): DefinitionError[] {
 // ---------- the form schema ----------
 
 function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
-  // A fresh Ajv per document: a shared one would refuse a second schema reusing an `$id`.
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats.default(ajv); // CommonJS module: under nodenext the plugin is its `.default`
+  const ajv = newAjv();
   if (!ajv.validateSchema(form)) {
     return [
       {
@@ -191,6 +185,18 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
     (step.fields ?? []).forEach((field, j) => {
       if (!formPaths.has(field)) add(`${at}.fields[${j}]`, `'${field}' is not a form property`);
     });
+    // Only an officer's decision carries produced values: a step approved by rule or deemed approved on
+    // timeout would open its dependants without the values they need.
+    if (
+      (step.produces ?? []).length > 0 &&
+      (step.autoApprove !== undefined || step.onTimeout === 'approve')
+    ) {
+      const how = step.autoApprove !== undefined ? 'autoApprove' : "onTimeout 'approve'";
+      add(
+        `${at}.produces`,
+        `a step with ${how} cannot produce values: only an officer's decision carries them`,
+      );
+    }
     if (step.when !== undefined) {
       for (const v of jsonLogicVars(step.when, `${at}.when`)) {
         if (!inForm(v.name))
@@ -219,56 +225,6 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
 function prefixes(path: string): string[] {
   const parts = path.split('.');
   return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'));
-}
-
-interface VarUse {
-  name: string;
-  path: string;
-}
-
-/** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
-export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
-  if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
-  if (!isRecord(logic)) return [];
-  const entries = Object.entries(logic);
-  const [op, raw] = entries[0] ?? [];
-  if (entries.length !== 1 || op === undefined) return []; // not an operation: a literal object
-  const at = childPath(path, op);
-  const args: JsonLogic[] = Array.isArray(raw) ? raw : [raw as JsonLogic];
-  const argPath = (i: number) => (Array.isArray(raw) ? `${at}[${i}]` : at);
-  const literal = (name: unknown, p: string): VarUse[] =>
-    typeof name === 'string' && name !== ''
-      ? [{ name, path: p }]
-      : typeof name === 'number'
-        ? [{ name: String(name), path: p }]
-        : [];
-
-  switch (op) {
-    case 'var': {
-      const name = args[0];
-      return isRecord(name) || Array.isArray(name)
-        ? jsonLogicVars(name, argPath(0))
-        : literal(name, argPath(0));
-    }
-    case 'missing':
-      return args.flatMap((a, i) =>
-        Array.isArray(a) ? a.flatMap((n, k) => literal(n, `${argPath(i)}[${k}]`)) : literal(a, argPath(i)),
-      );
-    case 'missing_some': {
-      const names = args[1];
-      return Array.isArray(names) ? names.flatMap((n, k) => literal(n, `${argPath(1)}[${k}]`)) : [];
-    }
-    // The second argument runs against each element (and the accumulator), not the application data.
-    case 'map':
-    case 'filter':
-    case 'all':
-    case 'none':
-    case 'some':
-    case 'reduce':
-      return args.flatMap((a, i) => (i === 1 ? [] : jsonLogicVars(a, argPath(i))));
-    default:
-      return args.flatMap((a, i) => jsonLogicVars(a, argPath(i)));
-  }
 }
 
 /** Each cycle once, as the chain of steps it runs through (prerequisite first), starting at its earliest step. */
@@ -318,7 +274,6 @@ function factErrors(
   options: ValidateOptions,
 ): DefinitionError[] {
   const errors: DefinitionError[] = [];
-  const allowed = options.allowedFactHosts?.map((h) => h.toLowerCase());
   for (const [name, fact] of Object.entries(def.facts ?? {})) {
     const at = childPath('$.facts', name);
     if (!/^[A-Za-z_][\w-]*$/.test(name))
@@ -340,7 +295,7 @@ function factErrors(
     } else if (/^[a-z]+:\/\/[^/]*\{/i.test(fact.url)) {
       // The host decides where application data goes: it must be fixed, never taken from the applicant.
       errors.push({ path: `${at}.url`, message: 'the host may not contain a placeholder' });
-    } else if (allowed && !allowed.includes(url.hostname) && !allowed.includes(url.host)) {
+    } else if (options.allowedFactHosts && !isAllowedFactHost(url, options.allowedFactHosts)) {
       errors.push({ path: `${at}.url`, message: `host '${url.host}' is not in the allowed fact hosts` });
     }
   }

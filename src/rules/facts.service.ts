@@ -5,7 +5,9 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { FactDefinition } from '../definitions/definition.types.js';
+import { jsonBodyProblems } from '../common/json-body.util.js';
 import { FactCacheEntity } from './fact-cache.entity.js';
+import { isAllowedFactHost } from './fact-host.util.js';
 import { factUrl } from './rule.util.js';
 
 export const FACT_DEFAULTS = { timeoutMs: 2000, cacheSeconds: 300 };
@@ -36,10 +38,8 @@ export class FactsService {
   ): Promise<FactResult & { url: string | null }> {
     const url = factUrl(fact.url, data);
     if (url === null) return { ok: false, error: 'the application lacks a value the URL needs', url };
-    const host = new URL(url);
-    const allowed = this.config.factsAllowedHosts;
-    if (!allowed.includes(host.hostname.toLowerCase()) && !allowed.includes(host.host.toLowerCase())) {
-      return { ok: false, error: `host ${host.host} is not in FACTS_ALLOWED_HOSTS`, url };
+    if (!isAllowedFactHost(new URL(url), this.config.factsAllowedHosts)) {
+      return { ok: false, error: `host ${new URL(url).host} is not in FACTS_ALLOWED_HOSTS`, url };
     }
     const cacheSeconds = fact.cacheSeconds ?? FACT_DEFAULTS.cacheSeconds;
     const cached = await this.dataSource.manager.findOneBy(FactCacheEntity, { applicationId, name });
@@ -92,9 +92,16 @@ export class FactsService {
       return fail(`answered HTTP ${response.status}`, response.status >= 500 || response.status === 429);
     }
     try {
+      if (Number(response.headers.get('content-length') ?? 0) > MAX_FACT_BYTES) {
+        await response.body?.cancel();
+        return fail('answer too large');
+      }
       const text = await response.text();
-      if (text.length > MAX_FACT_BYTES) return fail('answer too large');
-      return { result: { ok: true, value: JSON.parse(text) as unknown, cached: false }, retry: false };
+      if (Buffer.byteLength(text) > MAX_FACT_BYTES) return fail('answer too large');
+      const value = JSON.parse(text) as unknown;
+      // The fact is cached and kept in the history, both jsonb: what jsonb cannot hold is no usable fact.
+      if (jsonBodyProblems(value).length > 0) return fail('the answer holds values that cannot be stored');
+      return { result: { ok: true, value, cached: false }, retry: false };
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') return fail(`no answer within ${timeoutMs} ms`);

@@ -1,5 +1,6 @@
 import jsonLogic from 'json-logic-js';
 import type { JsonLogic } from '../definitions/definition.types.js';
+import { isRecord } from '../definitions/definition-graph.util.js';
 
 /** A JSON Logic condition over application data; anything but a truthy result (or an evaluation error) is false. */
 export function holds(logic: JsonLogic | undefined, data: Record<string, unknown>): boolean {
@@ -8,5 +9,61 @@ export function holds(logic: JsonLogic | undefined, data: Record<string, unknown
     return Boolean(jsonLogic.apply(logic as jsonLogic.RulesLogic, data));
   } catch {
     return false;
+  }
+}
+
+/** A JSON path one level below `parent`. */
+export function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+export interface VarUse {
+  name: string;
+  path: string;
+}
+
+/** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
+export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
+  if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
+  if (!isRecord(logic)) return [];
+  const entries = Object.entries(logic);
+  const [op, raw] = entries[0] ?? [];
+  if (entries.length !== 1 || op === undefined) return []; // not an operation: a literal object
+  const at = childPath(path, op);
+  const args: JsonLogic[] = Array.isArray(raw) ? raw : [raw as JsonLogic];
+  const argPath = (i: number) => (Array.isArray(raw) ? `${at}[${i}]` : at);
+  const literal = (name: unknown, p: string): VarUse[] =>
+    typeof name === 'string' && name !== ''
+      ? [{ name, path: p }]
+      : typeof name === 'number'
+        ? [{ name: String(name), path: p }]
+        : [];
+
+  switch (op) {
+    case 'var': {
+      const name = args[0];
+      return isRecord(name) || Array.isArray(name)
+        ? jsonLogicVars(name, argPath(0))
+        : literal(name, argPath(0));
+    }
+    case 'missing':
+      return args.flatMap((a, i) =>
+        Array.isArray(a) ? a.flatMap((n, k) => literal(n, `${argPath(i)}[${k}]`)) : literal(a, argPath(i)),
+      );
+    case 'missing_some': {
+      const names = args[1];
+      return Array.isArray(names) ? names.flatMap((n, k) => literal(n, `${argPath(1)}[${k}]`)) : [];
+    }
+    // The second argument runs against each element (and the accumulator), not the application data.
+    case 'map':
+    case 'filter':
+    case 'all':
+    case 'none':
+    case 'some':
+    case 'reduce':
+      return args.flatMap((a, i) => (i === 1 ? [] : jsonLogicVars(a, argPath(i))));
+    default:
+      return args.flatMap((a, i) => jsonLogicVars(a, argPath(i)));
   }
 }

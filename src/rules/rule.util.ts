@@ -1,5 +1,5 @@
 import type { JsonLogic } from '../definitions/definition.types.js';
-import { jsonLogicVars } from '../definitions/validate-definition.util.js';
+import { jsonLogicVars } from './json-logic.util.js';
 
 /** Names of the facts a rule reads (`facts.<name>.…`), so only those are fetched. */
 export function factsUsed(rule: JsonLogic): string[] {

@@ -8,6 +8,5 @@ import { RulesProcessor } from './rules.processor.js';
 @Module({
   imports: [ApplicationsModule, DefinitionsModule, QueueModule],
   providers: [FactsService, RulesProcessor],
-  exports: [RulesProcessor],
 })
 export class RulesModule {}

@@ -4,11 +4,11 @@ import { Brackets, DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ApplicationEventsService } from '../applications/application-events.service.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
-import { isUuid } from '../applications/applications.service.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { FieldError } from '../common/domain.exception.js';
+import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
@@ -70,11 +70,17 @@ export class TasksService {
     idempotencyKey?: string,
   ): Promise<Response<TaskView>> {
     return this.unitOfWork.idempotent(
-      { caller: caller.id, key: idempotencyKey, method: 'POST', path: `/tasks/${id}/decision`, body: dto },
+      {
+        caller: `${caller.role}:${caller.id}`,
+        key: idempotencyKey,
+        method: 'POST',
+        path: `/tasks/${id}/decision`,
+        body: dto,
+      },
       async (manager, afterCommit) => {
         const task = await this.findVisible(manager, caller, id);
         const step = (
-          await this.definitions.load(task.workflowKey, await this.versionOf(manager, task))
+          await this.definitions.load(task.workflowKey, await this.versionOf(manager, task), manager)
         ).step(task.step);
         const produces = checkProduces(step, dto);
         const outcome = await this.events.apply(
@@ -120,7 +126,11 @@ export class TasksService {
 
   private async view(manager: EntityManager, task: TaskEntity): Promise<TaskView> {
     const application = await manager.findOneByOrFail(ApplicationEntity, { id: task.applicationId });
-    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
+    const workflow = await this.definitions.load(
+      application.workflowKey,
+      application.workflowVersion,
+      manager,
+    );
     return taskView(task, workflow.step(task.step), application.workflowVersion, application.data);
   }
 }

@@ -52,7 +52,8 @@ export class QueueService implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
     this.redis = config.redisUrl
-      ? this.own(new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true }))
+      ? // Producers fail fast while Redis is away (the sweep re-enqueues); only workers wait it out.
+        this.own(new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }))
       : null;
   }
 

@@ -9,7 +9,6 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import { RulesProcessor } from '../rules/rules.processor.js';
 import { TaskEntity } from '../tasks/task.entity.js';
 import { QueueService } from './queue.service.js';
 import type { TaskJobData } from './queue.service.js';
@@ -19,6 +18,7 @@ const TIMER: Actor = { role: 'system', id: 'timer' };
 const SWEEP_BATCH = 500;
 /** A rule job normally runs within milliseconds of the step opening; after this long the sweep runs it itself. */
 const STALE_RULE_MS = 60_000;
+const EARLY_TOLERANCE_MS = 1000;
 
 const TIMEOUT_HISTORY = {
   approve: 'deemed_approved',
@@ -28,7 +28,7 @@ const TIMEOUT_HISTORY = {
 
 /**
  * Committed time limits: the deadline and reminder workers, and the sweep that makes PostgreSQL the truth
- * (for rule jobs too). The
+ * for them and for rule jobs. The
  * queue only wakes things up: a sweep at start-up and every SWEEP_INTERVAL_MS acts on open tasks past due and
  * re-enqueues those due soon, so a flushed queue loses no deadline. Every timeout takes the one event path, whose
  * row lock and statechart make it apply exactly once however many processes race for it.
@@ -46,7 +46,6 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly unitOfWork: UnitOfWork,
     private readonly events: ApplicationEventsService,
     private readonly definitions: DefinitionsService,
-    private readonly rules: RulesProcessor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -67,6 +66,9 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
   async onDeadline(data: TaskJobData): Promise<void> {
     const task = await this.dataSource.manager.findOneBy(TaskEntity, { id: data.taskId });
     if (!task || task.status !== 'open' || task.attempt !== data.attempt || task.overdue) return;
+    // The database decides when a step is due, not the queue: a job early by more than clock skew waits for
+    // the sweep.
+    if (task.dueAt.getTime() - Date.now() > EARLY_TOLERANCE_MS) return;
     const application = await this.dataSource.manager.findOneByOrFail(ApplicationEntity, {
       id: task.applicationId,
     });
@@ -107,6 +109,15 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     return this.sweeping;
   }
 
+  /** One task's failure (a calendar since removed, a bad row) must not stall the sweep for every other task. */
+  private async each(tasks: TaskEntity[], act: (task: TaskEntity) => Promise<void>): Promise<void> {
+    for (const task of tasks) {
+      await act(task).catch((error: unknown) =>
+        this.logger.error(`sweep: task ${task.id} (${task.step}): ${(error as Error).message}`),
+      );
+    }
+  }
+
   private async sweepOnce(): Promise<void> {
     const now = new Date();
     const tasks = this.dataSource.manager.getRepository(TaskEntity);
@@ -120,9 +131,10 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
       order: { remindAt: 'ASC' },
       take: SWEEP_BATCH,
     });
-    for (const task of pastDue) await this.onDeadline(jobData(task));
-    for (const task of remindable) await this.onReminder(jobData(task));
-    // A rule job that should long have run (lost with the queue, or failed for good) is evaluated here.
+    await this.each(pastDue, (task) => this.onDeadline(jobData(task)));
+    await this.each(remindable, (task) => this.onReminder(jobData(task)));
+    // A rule job that should long have run (lost, or failed for good) is queued again under a new id: a failed
+    // job keeps its id, so the deterministic one would not run again. The statechart ignores a second result.
     const staleRules = await tasks.find({
       where: {
         status: 'open',
@@ -131,7 +143,10 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
       },
       take: SWEEP_BATCH,
     });
-    for (const task of staleRules) await this.rules.evaluate(jobData(task));
+    const retry = Math.floor(now.getTime() / STALE_RULE_MS);
+    await this.each(staleRules, (task) =>
+      this.queues.add('rules', `rule-${task.id}-${task.attempt}-retry-${retry}`, { ...jobData(task) }),
+    );
 
     // Whatever falls due before the next sweeps gets its job again; ids are deterministic, so a job that is
     // still pending is left as it is, and one lost with the queue store comes back.
