@@ -7,7 +7,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { CalendarModule } from './calendar/calendar.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
-import { dataSourceOptions } from './config/data-source.js';
+import { dataSourceOptions, openDataSource } from './config/data-source.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -22,7 +22,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         CommonModule.forRoot(config),
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(config.databaseUrl),
+          dataSourceFactory: (options) => openDataSource(options!),
+        }),
         CalendarModule,
         DefinitionsModule,
         ApplicationsModule,

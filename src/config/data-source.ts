@@ -17,6 +17,9 @@ export const entities = [
   FactCacheEntity,
 ];
 
+/** Any constant will do; it only has to be the same in every process of the service. */
+const MIGRATION_LOCK = 7_140_312_001;
+
 /** `synchronize` is never on: the schema only changes through reviewed migrations, run at start. */
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {
@@ -24,7 +27,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     url,
     entities,
     migrations,
-    migrationsRun: true,
     migrationsTransactionMode: 'all',
     synchronize: false,
     uuidExtension: 'pgcrypto',
@@ -32,7 +34,30 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   };
 }
 
+/**
+ * Connects and runs pending migrations under an advisory lock, so several processes starting together on an
+ * empty database do not race to create the same tables: one migrates, the others wait and find nothing to do.
+ */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource(options).initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await dataSource.runMigrations({ transaction: 'all' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  } finally {
+    await runner.release();
+  }
+  return dataSource;
+}
+
 /** For the TypeORM CLI (`npm run migration:generate`): DATABASE_URL names the database to diff against. */
-export default new DataSource(
-  dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-);
+const cliUrl = process.env.DATABASE_URL;
+export default new DataSource(dataSourceOptions(cliUrl ?? 'postgres://unset-DATABASE_URL.invalid/none'));
