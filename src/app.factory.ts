@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
 import { jsonBodyProblems } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
+import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 
 const OPERATIONAL = ['health', 'metrics', 'docs', 'docs-json'];
@@ -16,7 +17,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logLevels(config.logLevel),
-    // Our own JSON parser is installed below instead of Nest's.
+    // Nest's parser would reject nothing but malformed JSON; ours also refuses what jsonb cannot store.
     bodyParser: false,
   });
   installJsonParser(app, config.bodyLimitBytes);
@@ -73,6 +74,5 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number): void
 }
 
 function logLevels(level: RuntimeConfig['logLevel']) {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1);
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }

@@ -8,8 +8,7 @@ import { CalendarService } from '../calendar/calendar.service.js';
 import { canonicalJson } from '../common/canonical-json.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
-import type { CompiledWorkflow } from '../definitions/compiled-workflow.js';
-import { topologicalOrder } from '../definitions/definition-graph.util.js';
+import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { expectedCompletion } from '../engine/expected-completion.util.js';
@@ -295,7 +294,7 @@ export class ApplicationEventsService {
   ): Promise<Date | null> {
     const open = await manager.find(TaskEntity, { where: { applicationId, status: 'open' } });
     return expectedCompletion({
-      order: topologicalOrder(workflow.definition),
+      order: workflow.order,
       dependencies: workflow.dependencies,
       status: result.steps,
       dueAt: Object.fromEntries(open.map((t) => [t.step, t.dueAt])),

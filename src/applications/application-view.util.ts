@@ -1,4 +1,4 @@
-import type { CompiledWorkflow } from '../definitions/compiled-workflow.js';
+import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { StepStatus } from '../engine/workflow-machine.util.js';
 import type { TaskEntity } from '../tasks/task.entity.js';
 import type { ApplicationEntity } from './application.entity.js';

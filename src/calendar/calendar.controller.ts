@@ -39,7 +39,7 @@ export class CalendarController {
         { path: '$.from', message: 'is not a real date-time' },
       ]);
     }
-    const { dueAt, beyondData } = this.calendars.due(name, from, limit);
+    const { dueAt, beyondData } = this.calendars.due(name, from, limit, 'a due time asked for');
     return { dueAt: dueAt.toISOString(), beyondData };
   }
 }

@@ -38,10 +38,13 @@ export class CalendarService {
     return calendar;
   }
 
-  /** A step's due time; a count that ran past the calendar's holiday data is logged, never silently trusted. */
-  due(calendarName: string | undefined, from: Date, limit: Duration, what = 'a due time'): DueTime {
+  /**
+   * A due time. Naming `what` logs a count that ran past the calendar's holiday data (the response says so too);
+   * projections leave it out, or every event would repeat the warning.
+   */
+  due(calendarName: string | undefined, from: Date, limit: Duration, what?: string): DueTime {
     const due = dueTime(from, limit, calendarName === undefined ? undefined : this.get(calendarName));
-    if (due.beyondData) {
+    if (due.beyondData && what !== undefined) {
       this.logger.warn(
         `${what} was counted past the data of calendar ${calendarName}: only weekends are known there`,
       );

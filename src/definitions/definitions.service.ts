@@ -10,8 +10,8 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
-import type { CompiledWorkflow } from './compiled-workflow.js';
-import { analyze, contentHash, resolveDependencies } from './definition-graph.util.js';
+import type { CompiledWorkflow } from './compiled-workflow.types.js';
+import { analyze, contentHash, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
 import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { compileFormSchema } from './form-schema.util.js';
 import { validateDefinition } from './validate-definition.util.js';
@@ -155,6 +155,7 @@ export class DefinitionsService implements OnApplicationBootstrap {
       version: row.version,
       definition,
       dependencies,
+      order: topologicalOrder(definition),
       analysis: analyze(definition),
       machine: buildWorkflowMachine(definition, row.version, dependencies),
       validateForm: compileFormSchema(definition.form),

@@ -45,6 +45,7 @@ export function taskView(
     remindAt: task.remindAt?.toISOString() ?? null,
     decidedAt: task.decidedAt?.toISOString() ?? null,
     decidedBy: task.decidedBy,
+    decidedByOfficer: task.decidedByOfficer,
     overdue: task.overdue,
     reminded: task.reminded,
     attempt: task.attempt,

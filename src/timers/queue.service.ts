@@ -105,10 +105,6 @@ export class QueueService implements OnApplicationShutdown {
     await Promise.all(jobs);
   }
 
-  async remove(name: QueueName, jobId: string): Promise<void> {
-    await this.queue(name).remove(jobId);
-  }
-
   work(name: QueueName, processor: Processor<JobData>, concurrency = 8): AnyWorker {
     const worker = (this.redis
       ? new Worker<JobData>(name, processor, {

@@ -8,6 +8,8 @@ export interface CompiledWorkflow {
   version: number;
   definition: WorkflowDefinition;
   dependencies: Record<string, string[]>;
+  /** Step ids, every step after its prerequisites. */
+  order: string[];
   analysis: Analysis;
   machine: AnyStateMachine;
   validateForm: ValidateFunction;
