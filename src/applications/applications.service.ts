@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -90,7 +90,7 @@ export class ApplicationsService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: await Promise.all(page.map((a) => this.view(this.dataSource.manager, a))),
+      items: await this.views(this.dataSource.manager, page),
       nextCursor:
         rows.length > limit && last ? encodeCursor([last.submittedAt.toISOString(), last.id]) : null,
     };
@@ -132,12 +132,27 @@ export class ApplicationsService {
   }
 
   async view(manager: EntityManager, application: ApplicationEntity): Promise<ApplicationView> {
-    const workflow = await this.definitions.load(
-      application.workflowKey,
-      application.workflowVersion,
-      manager,
+    const [view] = await this.views(manager, [application]);
+    return view!;
+  }
+
+  /** Application views with all their tasks loaded in one query, not one per application. */
+  private async views(manager: EntityManager, applications: ApplicationEntity[]): Promise<ApplicationView[]> {
+    const ids = applications.map((a) => a.id);
+    const tasks = ids.length > 0 ? await manager.findBy(TaskEntity, { applicationId: In(ids) }) : [];
+    return Promise.all(
+      applications.map(async (application) => {
+        const workflow = await this.definitions.load(
+          application.workflowKey,
+          application.workflowVersion,
+          manager,
+        );
+        return applicationView(
+          application,
+          workflow,
+          tasks.filter((t) => t.applicationId === application.id),
+        );
+      }),
     );
-    const tasks = await manager.find(TaskEntity, { where: { applicationId: application.id } });
-    return applicationView(application, workflow, tasks);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ApplicationEventsService } from '../applications/application-events.service.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
@@ -54,7 +54,7 @@ export class TasksService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: await Promise.all(page.map((task) => this.view(this.dataSource.manager, task))),
+      items: await this.views(this.dataSource.manager, page),
       nextCursor: rows.length > limit && last ? encodeCursor([last.dueAt.toISOString(), last.id]) : null,
     };
   }
@@ -125,13 +125,27 @@ export class TasksService {
   }
 
   private async view(manager: EntityManager, task: TaskEntity): Promise<TaskView> {
-    const application = await manager.findOneByOrFail(ApplicationEntity, { id: task.applicationId });
-    const workflow = await this.definitions.load(
-      application.workflowKey,
-      application.workflowVersion,
-      manager,
+    const [view] = await this.views(manager, [task]);
+    return view!;
+  }
+
+  /** Task views with their applications loaded in one query, not one per task. */
+  private async views(manager: EntityManager, tasks: TaskEntity[]): Promise<TaskView[]> {
+    const ids = [...new Set(tasks.map((t) => t.applicationId))];
+    const applications = new Map(
+      (ids.length > 0 ? await manager.findBy(ApplicationEntity, { id: In(ids) }) : []).map((a) => [a.id, a]),
     );
-    return taskView(task, workflow.step(task.step), application.workflowVersion, application.data);
+    return Promise.all(
+      tasks.map(async (task) => {
+        const application = applications.get(task.applicationId)!;
+        const workflow = await this.definitions.load(
+          application.workflowKey,
+          application.workflowVersion,
+          manager,
+        );
+        return taskView(task, workflow.step(task.step), application.workflowVersion, application.data);
+      }),
+    );
   }
 }
 
