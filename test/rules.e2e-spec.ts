@@ -28,6 +28,11 @@ function startRegistry(): Promise<{ server: Server; base: string; hits: Map<stri
       return;
     }
     if (path.startsWith('/garbled/')) return send(200, '<html>not json</html>', 'text/html');
+    // Fails on its first call for each path, then answers: a passing fault the worker retries through.
+    if (path.startsWith('/flaky/')) {
+      if (hits.get(path) === 1) return send(503, '{}');
+      return send(200, JSON.stringify({ status: 'active' }));
+    }
     send(500, '{}');
   });
   return new Promise((resolve) => {
@@ -74,6 +79,7 @@ describe('instant approval by rule, with facts from shared data', () => {
       registry: { url: `${registry.base}/companies/{company.code}`, timeoutMs: 500, cacheSeconds: 300 },
       slow: { url: `${registry.base}/slow/{company.code}`, timeoutMs: 300 },
       garbled: { url: `${registry.base}/garbled/{company.code}`, timeoutMs: 500 },
+      flaky: { url: `${registry.base}/flaky/{company.code}`, timeoutMs: 500 },
     };
     const workflows = [
       {
@@ -107,7 +113,7 @@ describe('instant approval by rule, with facts from shared data', () => {
           },
         ],
       },
-      ...['slow', 'garbled'].map((fact) => ({
+      ...['slow', 'garbled', 'flaky'].map((fact) => ({
         key: `fact-${fact}`,
         name: fact,
         form,
@@ -225,6 +231,16 @@ describe('instant approval by rule, with facts from shared data', () => {
     const v = await view(t, id);
     expect(v.status).toBe('in_review');
     expect(stepOf(v, step).status).toBe('open');
+  });
+
+  it('retries a lookup that failed with a passing 5xx, and the rule holds', async () => {
+    const submitted = await submit(t, 'fact-flaky', { seats: 5, company: { code: 'FLAKY' } });
+    const done = await eventually(
+      () => view(t, submitted.body.id),
+      (v) => v.status === 'approved',
+    );
+    expect(stepOf(done, 'check').decidedBy).toBe('rule');
+    expect(registry.hits.get('/flaky/FLAKY')).toBe(2);
   });
 
   it('fetches a fact once per application within cacheSeconds', async () => {

@@ -1,20 +1,21 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 
 /**
  * Tests need a PostgreSQL server to create their databases on: TEST_DATABASE_URL when given (CI points it at the
- * machine's server), else an embedded one, so `npm test` works on a machine with only Node.
- * Jest loads this file outside its own transform, hence plain JavaScript and the project's TypeScript hooks.
+ * machine's server), else an embedded one in a fresh folder, so `npm test` works on a machine with only Node and
+ * two runs on one machine do not meet. Jest loads this file outside its own transform, hence plain JavaScript and
+ * the project's TypeScript hooks.
  */
 export default async function globalSetup() {
   if (process.env.TEST_DATABASE_URL) return;
   await import('../../scripts/register-ts.mjs');
   const { startEmbeddedPostgres } = await import('../../src/config/embedded-postgres.ts');
-  const dir = join(tmpdir(), 'parallel-approvals-test');
-  mkdirSync(dir, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'parallel-approvals-test-'));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its folder
   const server = await startEmbeddedPostgres(dir);
-  globalThis.embeddedPostgres = server;
+  globalThis.embeddedPostgres = { server, dir };
   process.env.TEST_DATABASE_URL = server.url;
 }

@@ -1,3 +1,8 @@
+import { rmSync } from 'node:fs';
+
 export default async function globalTeardown() {
-  await globalThis.embeddedPostgres?.stop();
+  const embedded = globalThis.embeddedPostgres;
+  if (!embedded) return;
+  await embedded.server.stop();
+  rmSync(embedded.dir, { recursive: true, force: true });
 }
