@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './support/eventually.js';
@@ -43,7 +43,7 @@ describe('starting the service', () => {
         () =>
           fetch(`http://127.0.0.1:${port}/health`)
             .then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }))
-            .catch(() => ({ status: 0, body: {} as Record<string, string> })),
+            .catch(() => ({ status: 0, body: {} })),
         (r) => r.status === 200,
         { timeoutMs: 60_000, everyMs: 250 },
       );
@@ -56,7 +56,6 @@ describe('starting the service', () => {
       main.child.kill('SIGTERM');
       expect(await main.exited).toBe(0);
       // The embedded server is gone with it: its pid file is removed on a clean stop.
-      const { existsSync } = await import('node:fs');
       expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       main.child.kill('SIGKILL');
