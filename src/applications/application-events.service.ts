@@ -188,6 +188,7 @@ export class ApplicationEventsService {
             decidedAt: now,
             decidedBy: byThisEvent ? decidedBy(event) : null,
             decidedByOfficer: byThisEvent && event.type === 'DECIDE' ? event.officer : null,
+            rulePending: false,
             // A countersign's final approval without a comment keeps the comment an earlier signer left.
             ...(byThisEvent && record.comment ? { comment: record.comment } : {}),
           },
@@ -282,7 +283,9 @@ export class ApplicationEventsService {
       await manager.update(TaskEntity, where, { overdue: true });
     }
     if (event.type === 'REMIND') await manager.update(TaskEntity, where, { reminded: true });
-    if (event.type === 'RULE') await manager.update(TaskEntity, where, { rulePending: false });
+    if (event.type === 'RULE' && result.steps[event.step] === 'open') {
+      await manager.update(TaskEntity, where, { rulePending: false });
+    }
   }
 
   private async expectedBy(
