@@ -10,6 +10,7 @@ export const QUEUE_NAMES = ['deadlines', 'reminders', 'rules'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const HEALTH_TIMEOUT_MS = 2000;
+const ADMIN_SHUTDOWN = '57P01';
 
 type JobData = Record<string, unknown>;
 
@@ -71,7 +72,7 @@ export class QueueService implements OnApplicationShutdown {
             { connection: this.postgresConnection() },
             createPostgresBackend,
           )) as unknown as AnyQueue;
-      queue.on('error', (error) => this.logger.error(`queue ${name}: ${error.message}`));
+      queue.on('error', (error) => this.onError(`queue ${name}`, error));
       this.queues.set(name, queue);
     }
     return queue;
@@ -118,7 +119,7 @@ export class QueueService implements OnApplicationShutdown {
           { connection: this.postgresConnection(), concurrency },
           createPostgresBackend,
         )) as unknown as AnyWorker;
-    worker.on('error', (error) => this.logger.error(`worker ${name}: ${error.message}`));
+    worker.on('error', (error) => this.onError(`worker ${name}`, error));
     worker.on('failed', (job, error) =>
       this.logger.warn(`job ${job?.id ?? '?'} on ${name} failed: ${error.message}`),
     );
@@ -146,6 +147,16 @@ export class QueueService implements OnApplicationShutdown {
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     // BullMQ leaves connections it was handed open; these are ours to close.
     for (const connection of this.connections) connection.disconnect();
+  }
+
+  /**
+   * PostgreSQL ends every connection with 57P01 when it shuts down (also when Ctrl-C reaches the embedded server
+   * with the rest of the terminal's process group): expected on the way out, and retried by BullMQ otherwise.
+   */
+  private onError(source: string, error: Error): void {
+    if ((error as { code?: string }).code === ADMIN_SHUTDOWN)
+      this.logger.debug(`${source}: ${error.message}`);
+    else this.logger.error(`${source}: ${error.message}`);
   }
 
   private own(connection: Redis): Redis {
