@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readOrCreateSecretFile } from './secret-file.js';
 
 /**
  * The environment, read once at boot and validated as a whole.
@@ -241,35 +241,9 @@ export function resolveJwtSecret(config: Pick<AppConfig, 'jwtSecret' | 'dataDir'
     ]);
   }
   const file = join(config.dataDir, JWT_SECRET_FILE);
-  const existing = readSecretFile(file);
-  if (existing !== undefined) return existing;
-
   mkdirSync(dirname(config.dataDir), { recursive: true }); // parents with the usual mode; DATA_DIR itself private
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(temporary, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Another process created it first: use theirs.
-  } finally {
-    unlinkSync(temporary);
-  }
-  const created = readSecretFile(file);
-  if (created === undefined) throw new Error(`${file} vanished right after it was created`);
-  return created;
-}
-
-function readSecretFile(file: string): string | undefined {
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const secret = content.trim();
+  const secret = readOrCreateSecretFile(file, 48);
   if (secret.length < MIN_JWT_SECRET_LENGTH) {
     throw new ConfigError([
       `${file} must hold at least ${MIN_JWT_SECRET_LENGTH} characters (got ${secret.length}); delete it to generate a new one or set JWT_SECRET`,

