@@ -11,22 +11,40 @@ import 'reflect-metadata';
 import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import type { RuntimeConfig } from '../src/config/runtime-config.js';
 import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
 import { QueueService } from '../src/timers/queue.service.js';
 import type { TaskJobData } from '../src/timers/queue.service.js';
 import { ADMIN, applicant, JWT_SECRET, TestApp } from '../test/support/test-app.js';
+import {
+  adminQuery,
+  alignColumns,
+  benchRuntimeConfig,
+  bullmqVersion,
+  commonDefaults,
+  deleteRedisKeys,
+  finish,
+  hardStop,
+  helpText,
+  hostFacts,
+  inLanes,
+  loadAverage,
+  log,
+  parseOptions,
+  percentile,
+  platform,
+  RunDatabases,
+  runBackends,
+  runName,
+  serverVersions,
+  sleep,
+} from './bench.util.js';
+import type { Backend, CommonOptions } from './bench.util.js';
 
-type Backend = 'redis' | 'postgres';
-
-interface Options {
-  backends: Backend[];
+interface Options extends CommonOptions {
   pending: number;
   pgPending: number;
   batch: number;
@@ -36,16 +54,12 @@ interface Options {
   e2e: boolean;
   e2eSeconds: number;
   scheduleBudgetS: number;
-  timeoutS: number;
-  json: string | true | undefined;
-  redisUrl: string;
-  databaseUrl: string;
 }
 
-const HELP = `bench/deadlines: scheduling rate and firing lateness of deadline jobs, ours vs bare BullMQ
-
-  --backend redis|postgres|both   default both
-  --pending N          pending deadlines (delay 1 h) on Redis, default 100000
+const DEFAULT_TIMEOUT_S = 1800;
+const HELP = helpText(
+  'bench/deadlines: scheduling rate and firing lateness of deadline jobs, ours vs bare BullMQ',
+  `  --pending N          pending deadlines (delay 1 h) on Redis, default 100000
   --pg-pending N       pending deadlines on PostgreSQL, default min(--pending, 20000)
   --batch B            jobs that fall due during the run, default 300
   --spread MS          the batch's due times are spread evenly over MS, default 2000
@@ -53,16 +67,13 @@ const HELP = `bench/deadlines: scheduling rate and firing lateness of deadline j
   --concurrency C      baseline worker concurrency, default 8 (QueueService.work's default)
   --no-e2e             skip the end-to-end run (real app over HTTP, deemed approvals)
   --e2e-seconds S      the end-to-end step's timeLimit, default 3
-  --schedule-budget S  stop scheduling pending jobs after S seconds per phase, default 300 (the N used is printed)
-  --timeout S          hard stop of the whole run (cleanup, exit 2), default 1800
-  --json[=FILE]        also print the results as JSON (to stdout, or to FILE)
-
-  REDIS_URL (default redis://127.0.0.1:6379), BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres):
-  only 127.0.0.1 / localhost / ::1 are accepted.`;
+  --schedule-budget S  stop scheduling pending jobs after S seconds per phase, default 300 (the N used is printed)`,
+  DEFAULT_TIMEOUT_S,
+);
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
-    backends: ['redis', 'postgres'],
+    ...commonDefaults(DEFAULT_TIMEOUT_S),
     pending: 100_000,
     pgPending: NaN,
     batch: 300,
@@ -72,94 +83,46 @@ function parseArgs(argv: string[]): Options {
     e2e: true,
     e2eSeconds: 3,
     scheduleBudgetS: 300,
-    timeoutS: 1800,
-    json: undefined,
-    redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-    databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };
-  const args = [...argv];
-  const int = (name: string, raw: string | undefined, min: number): number => {
-    const value =
-      raw !== undefined && /^\d+$/.test(raw.replaceAll('_', '')) ? Number(raw.replaceAll('_', '')) : NaN;
-    if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} wants an integer >= ${min}`);
-    return value;
-  };
-  while (args.length > 0) {
-    const arg = args.shift()!;
-    const [flag, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg];
-    const value = () => inline ?? args.shift();
+  parseOptions(argv, HELP, options, (flag, int) => {
     switch (flag) {
-      case '--backend': {
-        const which = value();
-        if (which === 'both') options.backends = ['redis', 'postgres'];
-        else if (which === 'redis' || which === 'postgres') options.backends = [which];
-        else throw new Error('--backend wants redis, postgres or both');
-        break;
-      }
       case '--pending':
-        options.pending = int(flag, value(), 1);
-        break;
+        options.pending = int(1);
+        return true;
       case '--pg-pending':
-        options.pgPending = int(flag, value(), 1);
-        break;
+        options.pgPending = int(1);
+        return true;
       case '--batch':
-        options.batch = int(flag, value(), 1);
-        break;
+        options.batch = int(1);
+        return true;
       case '--spread':
-        options.spreadMs = int(flag, value(), 0);
-        break;
+        options.spreadMs = int(0);
+        return true;
       case '--inflight':
-        options.inflight = int(flag, value(), 1);
-        break;
+        options.inflight = int(1);
+        return true;
       case '--concurrency':
-        options.concurrency = int(flag, value(), 1);
-        break;
+        options.concurrency = int(1);
+        return true;
       case '--no-e2e':
         options.e2e = false;
-        break;
+        return true;
       case '--e2e-seconds':
-        options.e2eSeconds = int(flag, value(), 1);
-        break;
+        options.e2eSeconds = int(1);
+        return true;
       case '--schedule-budget':
-        options.scheduleBudgetS = int(flag, value(), 1);
-        break;
-      case '--timeout':
-        options.timeoutS = int(flag, value(), 10);
-        break;
-      case '--json':
-        options.json = inline ?? true;
-        break;
-      case '--help':
-      case '-h':
-        console.log(HELP);
-        process.exit(0);
-        break;
+        options.scheduleBudgetS = int(1);
+        return true;
       default:
-        throw new Error(`unknown option ${arg} (try --help)`);
+        return false;
     }
-  }
+  });
   if (Number.isNaN(options.pgPending)) options.pgPending = Math.min(options.pending, 20_000);
-  localOnly('REDIS_URL', options.redisUrl);
-  localOnly('BENCH_DATABASE_URL', options.databaseUrl);
   return options;
-}
-
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-function localOnly(name: string, raw: string): void {
-  const host = new URL(raw).hostname;
-  if (!LOCAL_HOSTS.has(host)) throw new Error(`${name} must point at 127.0.0.1 (got host ${host})`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
-
-const started = performance.now();
-function log(message: string): void {
-  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-}
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Lateness {
   expected: number;
@@ -169,11 +132,6 @@ interface Lateness {
   p99: number | null;
   max: number | null;
   min: number | null;
-}
-
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function summarize(samples: number[], expected: number, duplicates = 0): Lateness {
@@ -208,7 +166,6 @@ async function schedule(
   budgetMs: number,
   add: (i: number) => Promise<unknown>,
 ): Promise<Scheduled> {
-  let next = 0;
   let done = 0;
   let capped = false;
   const start = performance.now();
@@ -216,22 +173,22 @@ async function schedule(
   const tenth = Math.floor(count / 10);
   let firstTenthAt: number | null = null;
   let lastTenthFrom: number | null = null;
-  await Promise.all(
-    Array.from({ length: Math.min(inflight, count) }, async () => {
-      while (!capped && next < count) {
-        const i = next++;
-        await add(i);
-        done++;
-        const now = performance.now();
-        if (tenth > 0 && done === tenth) firstTenthAt = now;
-        if (tenth > 0 && done === count - tenth) lastTenthFrom = now;
-        if (now - reported > 10_000) {
-          reported = now;
-          log(`  ${label}: ${done.toLocaleString('en')} / ${count.toLocaleString('en')} scheduled`);
-        }
-        if (now - start > budgetMs) capped = true;
+  await inLanes(
+    count,
+    inflight,
+    async (i) => {
+      await add(i);
+      done++;
+      const now = performance.now();
+      if (tenth > 0 && done === tenth) firstTenthAt = now;
+      if (tenth > 0 && done === count - tenth) lastTenthFrom = now;
+      if (now - reported > 10_000) {
+        reported = now;
+        log(`  ${label}: ${done.toLocaleString('en')} / ${count.toLocaleString('en')} scheduled`);
       }
-    }),
+      if (now - start > budgetMs) capped = true;
+    },
+    () => capped,
   );
   const ms = performance.now() - start;
   if (capped) log(`  ${label}: scheduling budget spent, stopped at ${done.toLocaleString('en')} jobs`);
@@ -298,60 +255,9 @@ const HOUR = 3600_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Resources of this run, all cleaned up at the end (also on a time-out or Ctrl-C)
 
-const RUN = `bench_${randomBytes(5).toString('hex')}`;
-const databases: string[] = [];
+const RUN = runName('bench');
+const databases = new RunDatabases(RUN);
 let cleaning: Promise<void> | undefined;
-
-async function adminQuery(adminUrl: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(adminUrl: string, suffix: string): Promise<string> {
-  const name = `pa_${RUN}_${suffix}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  databases.push(name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  // BullMQ's pool may still be ending its last connection just after close(): let it go before forcing.
-  for (let i = 0; i < 30; i++) {
-    const { rows } = await adminQuery(
-      adminUrl,
-      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-      [name],
-    );
-    if ((rows[0] as { n: number }).n === 0) break;
-    await sleep(100);
-  }
-  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  databases.splice(databases.indexOf(name), 1);
-}
-
-/** Deletes every key of this run's prefix (SCAN + UNLINK; never FLUSHALL: the Redis may be shared). */
-async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-      cursor = nextCursor;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
 
 async function cleanup(options: Options): Promise<void> {
   cleaning ??= (async () => {
@@ -362,8 +268,8 @@ async function cleanup(options: Options): Promise<void> {
       });
       log(`cleanup: ${deleted.toLocaleString('en')} Redis keys with prefix ${RUN}: left, deleted`);
     }
-    for (const name of [...databases]) {
-      await dropDatabase(options.databaseUrl, name).then(
+    for (const name of [...databases.names]) {
+      await databases.drop(options.databaseUrl, name).then(
         () => log(`cleanup: dropped database ${name}`),
         (error: Error) => log(`cleanup: database ${name} not dropped: ${error.message}`),
       );
@@ -542,27 +448,6 @@ async function runAddBulk(
   }
 }
 
-function runtimeConfig(backend: Backend, options: Options, databaseUrl: string): RuntimeConfig {
-  return {
-    nodeEnv: 'test',
-    production: false,
-    databaseUrl,
-    redisUrl: backend === 'redis' ? options.redisUrl : undefined,
-    jwtSecret: JWT_SECRET,
-    dataDir: join(os.tmpdir(), RUN),
-    port: 0,
-    host: '127.0.0.1',
-    workflowsDir: join(os.tmpdir(), RUN, 'workflows'),
-    calendarsDir: undefined,
-    processRole: 'all',
-    bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
-    logLevel: 'error',
-    factsAllowedHosts: [],
-    sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
-    queuePrefix: RUN,
-  };
-}
-
 async function storeSize(backend: Backend, options: Options, databaseUrl: string): Promise<number> {
   if (backend === 'redis') {
     const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
@@ -587,7 +472,9 @@ async function runOurs(
   pending: number,
   databaseUrl: string,
 ): Promise<PhaseResult & { bytesPerJob: number | null }> {
-  const queues = new QueueService(runtimeConfig(backend, options, databaseUrl));
+  const queues = new QueueService(
+    benchRuntimeConfig(backend, options, databaseUrl, { run: RUN, jwtSecret: JWT_SECRET, queuePrefix: RUN }),
+  );
   const recorder = new Recorder();
   const worker = queues.work(
     'deadlines',
@@ -750,17 +637,17 @@ async function runBackend(backend: Backend, options: Options): Promise<BackendRe
     `== ${backend}: N = ${pending.toLocaleString('en')} pending, B = ${options.batch} due over ${options.spreadMs} ms`,
   );
   let baselineDb: string | null = null;
-  if (backend === 'postgres') baselineDb = await createDatabase(options.databaseUrl, 'baseline');
+  if (backend === 'postgres') baselineDb = await databases.create(options.databaseUrl, 'baseline');
   const baseline = await runBaseline(backend, options, pending, baselineDb);
   const baselineAddBulk = await runAddBulk(backend, options, Math.min(pending, 20_000), baselineDb);
-  if (baselineDb) await dropDatabase(options.databaseUrl, new URL(baselineDb).pathname.slice(1));
+  if (baselineDb) await databases.drop(options.databaseUrl, new URL(baselineDb).pathname.slice(1));
 
   // Ours gets the N the baseline actually scheduled, so a budget cut keeps the comparison fair.
   const oursPending = baseline.scheduling.scheduled;
   if (baseline.scheduling.cappedByBudget)
     notes.push(`baseline hit the scheduling budget: N cut to ${oursPending}`);
   // One database for ours and the app: on PostgreSQL the deadlines queue lives in its schema `bullmq`.
-  const appDb = await createDatabase(options.databaseUrl, backend === 'redis' ? 'app_redis' : 'app_pg');
+  const appDb = await databases.create(options.databaseUrl, backend === 'redis' ? 'app_redis' : 'app_pg');
   const ours = await runOurs(backend, options, oursPending, appDb);
   if (ours.scheduling.cappedByBudget)
     notes.push(`ours hit the scheduling budget at ${ours.scheduling.scheduled}`);
@@ -777,7 +664,7 @@ async function runBackend(backend: Backend, options: Options): Promise<BackendRe
     const deleted = await deleteRedisKeys(options.redisUrl, RUN);
     log(`redis: deleted ${deleted.toLocaleString('en')} keys with prefix ${RUN}:`);
   }
-  await dropDatabase(options.databaseUrl, new URL(appDb).pathname.slice(1));
+  await databases.drop(options.databaseUrl, new URL(appDb).pathname.slice(1));
   return {
     backend,
     pendingRequested: pending,
@@ -796,36 +683,18 @@ async function runBackend(backend: Backend, options: Options): Promise<BackendRe
 // ---------------------------------------------------------------------------------------------------------------
 // Report
 
-async function machine(options: Options) {
-  const cpus = os.cpus();
+async function machine(options: Options): Promise<Record<string, unknown>> {
   const facts: Record<string, unknown> = {
-    cores: cpus.length,
-    cpu: cpus[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    ...hostFacts(),
     node: process.version,
-    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
-    platform: `${os.platform()} ${os.release()}`,
-    bullmq: (
-      JSON.parse(
-        readFileSync(join(import.meta.dirname, '..', 'node_modules', 'bullmq', 'package.json'), 'utf8'),
-      ) as {
-        version: string;
-      }
-    ).version,
+    loadAverageAtStart: loadAverage(),
+    platform: platform(),
+    bullmq: bullmqVersion(),
   };
-  if (options.backends.includes('redis')) {
-    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
-    try {
-      facts.redis = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
-    } finally {
-      redis.disconnect();
-    }
-  }
-  if (options.backends.includes('postgres') || options.e2e) {
-    const { rows } = await adminQuery(options.databaseUrl, 'SHOW server_version');
-    facts.postgres = (rows[0] as { server_version: string }).server_version;
-  }
-  return facts;
+  return Object.assign(
+    facts,
+    await serverVersions(options, options.backends.includes('postgres') || options.e2e),
+  );
 }
 
 const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toLocaleString('en'));
@@ -845,24 +714,12 @@ function table(result: BackendResult): string {
       fmt(ours.scheduling.rate),
       ratio(ours.scheduling.rate, baseline.scheduling.rate),
     ],
-    [
-      'lateness p50 (ms)',
-      fmt(baseline.lateness.p50),
-      fmt(ours.lateness.p50),
-      ratio(ours.lateness.p50, baseline.lateness.p50),
-    ],
-    [
-      'lateness p99 (ms)',
-      fmt(baseline.lateness.p99),
-      fmt(ours.lateness.p99),
-      ratio(ours.lateness.p99, baseline.lateness.p99),
-    ],
-    [
-      'lateness max (ms)',
-      fmt(baseline.lateness.max),
-      fmt(ours.lateness.max),
-      ratio(ours.lateness.max, baseline.lateness.max),
-    ],
+    ...(['p50', 'p99', 'max'] as const).map((p): [string, string, string, string] => [
+      `lateness ${p} (ms)`,
+      fmt(baseline.lateness[p]),
+      fmt(ours.lateness[p]),
+      ratio(ours.lateness[p], baseline.lateness[p]),
+    ]),
     [
       'fired / due (dupes)',
       `${baseline.lateness.fired}/${baseline.lateness.expected} (${baseline.lateness.duplicates})`,
@@ -870,14 +727,11 @@ function table(result: BackendResult): string {
       '',
     ],
   ];
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ');
   const out = [
     `${result.backend === 'redis' ? 'Redis' : 'PostgreSQL (BullMQ postgres backend)'}: N = ${nText} pending (delay 1 h)` +
       `${n !== result.pendingRequested || nBase !== result.pendingRequested ? ` [asked ${fmt(result.pendingRequested)}]` : ''}, ` +
       `B = ${result.batch} due over ${result.spreadMs} ms, worker concurrency ${result.workerConcurrency}`,
-    ...rows.map(line),
+    ...alignColumns(rows, '   '),
     `  scheduling: ${fmt(baseline.scheduling.scheduled)} in ${fmt(baseline.scheduling.ms)} ms (baseline), ` +
       `${fmt(ours.scheduling.scheduled)} in ${fmt(ours.scheduling.ms)} ms (ours); bare addBulk x1000: ` +
       `${fmt(result.baselineAddBulk.rate)} jobs/s over ${fmt(result.baselineAddBulk.scheduled)} jobs`,
@@ -904,39 +758,20 @@ function table(result: BackendResult): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  let options: Options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    process.exit(64);
-  }
-  const watchdog = setTimeout(() => {
-    log(`time-out after ${options.timeoutS} s: cleaning up and stopping`);
-    void Promise.race([cleanup(options), sleep(30_000)]).finally(() => process.exit(2));
-  }, options.timeoutS * 1000);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: cleaning up`);
-      void Promise.race([cleanup(options), sleep(30_000)]).finally(() => process.exit(130));
-    });
-  }
+  const options = parseArgs(process.argv.slice(2));
+  const cleanupRun = () => cleanup(options);
+  const stop = hardStop(options.timeoutS, cleanupRun, { keepListening: false });
 
   const facts = await machine(options);
   log(`run ${RUN}; ${JSON.stringify(facts)}`);
-  const results: BackendResult[] = [];
-  let failed = false;
-  try {
-    for (const backend of options.backends) results.push(await runBackend(backend, options));
-  } catch (error) {
-    failed = true;
-    log(`failed: ${(error as Error).stack}`);
-  } finally {
-    await cleanup(options);
-    clearTimeout(watchdog);
-  }
+  const { results, failed } = await runBackends(
+    options.backends,
+    (backend) => runBackend(backend, options),
+    cleanupRun,
+    stop,
+  );
 
-  facts.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
+  facts.loadAverageAtEnd = loadAverage();
   const busy = Math.max(...(facts.loadAverageAtStart as number[]), ...(facts.loadAverageAtEnd as number[]));
   const report = [
     `Deadline benchmark (${new Date().toISOString()}): ${facts.cores as number} cores (${facts.cpu as string}), ` +
@@ -949,21 +784,7 @@ async function main(): Promise<void> {
     '',
     ...results.map((r) => `${table(r)}\n`),
   ].join('\n');
-  process.stdout.write(`${report}\n`);
-  if (options.json !== undefined) {
-    const json = JSON.stringify(
-      { run: RUN, date: new Date().toISOString(), machine: facts, results },
-      null,
-      2,
-    );
-    if (options.json === true) process.stdout.write(`${json}\n`);
-    else {
-      writeFileSync(options.json, `${json}\n`);
-      log(`JSON written to ${options.json}`);
-    }
-  }
-  // Nest, BullMQ and pg may keep handles open for a moment: the run is over, so stop here.
-  process.exit(failed ? 1 : 0);
+  finish(report, options.json, RUN, facts, results, failed);
 }
 
 await main();

@@ -10,138 +10,99 @@
  */
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp } from '../src/app.factory.js';
-import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
-import type { RuntimeConfig } from '../src/config/runtime-config.js';
 import { QUEUE_NAMES, QueueService } from '../src/timers/queue.service.js';
+import {
+  adminQuery,
+  alignColumns,
+  benchRuntimeConfig,
+  bullmqVersion,
+  commonDefaults,
+  deleteRedisKeys,
+  finish,
+  hardStop,
+  helpText,
+  hostFacts,
+  inLanes,
+  loadAverage,
+  log,
+  parseOptions,
+  percentile,
+  platform,
+  RunDatabases,
+  runBackends,
+  runName,
+  serverVersions,
+  sleep,
+} from './bench.util.js';
+import type { Backend, CommonOptions } from './bench.util.js';
 
-type Backend = 'redis' | 'postgres';
-
-interface Options {
-  backends: Backend[];
+interface Options extends CommonOptions {
   warmup: number;
   count: number;
   concurrency: number;
   concurrentCount: number;
   pollMs: number;
   approveTimeoutMs: number;
-  timeoutS: number;
-  json: string | true | undefined;
-  redisUrl: string;
-  databaseUrl: string;
 }
 
-const HELP = `bench/instant: submit-to-approved latency of an all-rule application, next to plain submit latency
-
-  --backend redis|postgres|both   default both
-  --warmup N           applications of each kind before measuring, default 20
+const DEFAULT_TIMEOUT_S = 900;
+const HELP = helpText(
+  'bench/instant: submit-to-approved latency of an all-rule application, next to plain submit latency',
+  `  --warmup N           applications of each kind before measuring, default 20
   --count N            measured applications of each kind, one at a time, default 300
   --concurrency K      also run a closed loop with K applications in flight (0: skip), default 8
   --concurrent-count N applications of each kind in the concurrent run, default --count
   --poll-ms MS         client polling interval of GET /applications/{id}, default 5
-  --approve-timeout MS give up on one application after MS (counted as not approved), default 10000
-  --timeout S          hard stop of the whole run (cleanup, exit 2), default 900
-  --json[=FILE]        also print the results as JSON (to stdout, or to FILE)
-
-  REDIS_URL (default redis://127.0.0.1:6379), BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres):
-  only 127.0.0.1 / localhost / ::1 are accepted.`;
+  --approve-timeout MS give up on one application after MS (counted as not approved), default 10000`,
+  DEFAULT_TIMEOUT_S,
+);
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
-    backends: ['redis', 'postgres'],
+    ...commonDefaults(DEFAULT_TIMEOUT_S),
     warmup: 20,
     count: 300,
     concurrency: 8,
     concurrentCount: NaN,
     pollMs: 5,
     approveTimeoutMs: 10_000,
-    timeoutS: 900,
-    json: undefined,
-    redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-    databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };
-  const args = [...argv];
-  const int = (name: string, raw: string | undefined, min: number): number => {
-    const value =
-      raw !== undefined && /^\d+$/.test(raw.replaceAll('_', '')) ? Number(raw.replaceAll('_', '')) : NaN;
-    if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} wants an integer >= ${min}`);
-    return value;
-  };
-  while (args.length > 0) {
-    const arg = args.shift()!;
-    const [flag, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg];
-    const value = () => inline ?? args.shift();
+  parseOptions(argv, HELP, options, (flag, int) => {
     switch (flag) {
-      case '--backend': {
-        const which = value();
-        if (which === 'both') options.backends = ['redis', 'postgres'];
-        else if (which === 'redis' || which === 'postgres') options.backends = [which];
-        else throw new Error('--backend wants redis, postgres or both');
-        break;
-      }
       case '--warmup':
-        options.warmup = int(flag, value(), 0);
-        break;
+        options.warmup = int(0);
+        return true;
       case '--count':
-        options.count = int(flag, value(), 1);
-        break;
+        options.count = int(1);
+        return true;
       case '--concurrency':
-        options.concurrency = int(flag, value(), 0);
-        break;
+        options.concurrency = int(0);
+        return true;
       case '--concurrent-count':
-        options.concurrentCount = int(flag, value(), 1);
-        break;
+        options.concurrentCount = int(1);
+        return true;
       case '--poll-ms':
-        options.pollMs = int(flag, value(), 1);
-        break;
+        options.pollMs = int(1);
+        return true;
       case '--approve-timeout':
-        options.approveTimeoutMs = int(flag, value(), 100);
-        break;
-      case '--timeout':
-        options.timeoutS = int(flag, value(), 10);
-        break;
-      case '--json':
-        options.json = inline ?? true;
-        break;
-      case '--help':
-      case '-h':
-        console.log(HELP);
-        process.exit(0);
-        break;
+        options.approveTimeoutMs = int(100);
+        return true;
       default:
-        throw new Error(`unknown option ${arg} (try --help)`);
+        return false;
     }
-  }
+  });
   if (Number.isNaN(options.concurrentCount)) options.concurrentCount = options.count;
-  localOnly('REDIS_URL', options.redisUrl);
-  localOnly('BENCH_DATABASE_URL', options.databaseUrl);
   return options;
-}
-
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-function localOnly(name: string, raw: string): void {
-  const host = new URL(raw).hostname;
-  if (!LOCAL_HOSTS.has(host)) throw new Error(`${name} must point at 127.0.0.1 (got host ${host})`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
 
-const started = performance.now();
-function log(message: string): void {
-  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-}
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 interface Stats {
@@ -151,11 +112,6 @@ interface Stats {
   p99: number | null;
   max: number | null;
   mean: number | null;
-}
-
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function stats(samples: number[]): Stats {
@@ -174,63 +130,12 @@ function stats(samples: number[]): Stats {
 // ---------------------------------------------------------------------------------------------------------------
 // Resources of this run, all cleaned up at the end (also on a time-out or Ctrl-C)
 
-const RUN = `bench_instant_${randomBytes(5).toString('hex')}`;
+const RUN = runName('bench_instant');
 const JWT_SECRET = `bench-instant-${randomBytes(24).toString('hex')}`;
-const databases: string[] = [];
+const databases = new RunDatabases(RUN);
 const apps = new Map<NestFastifyApplication, Backend>();
 const redisPrefixes = new Set<string>();
 let cleaning: Promise<void> | undefined;
-
-async function adminQuery(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(adminUrl: string, suffix: string): Promise<string> {
-  const name = `pa_${RUN}_${suffix}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  databases.push(name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  // Pools may still be ending their last connections just after close(): let them go before forcing.
-  for (let i = 0; i < 30; i++) {
-    const { rows } = await adminQuery(
-      adminUrl,
-      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-      [name],
-    );
-    if ((rows[0] as { n: number }).n === 0) break;
-    await sleep(100);
-  }
-  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  if (databases.includes(name)) databases.splice(databases.indexOf(name), 1);
-}
-
-/** Deletes every key of a prefix (SCAN + UNLINK; never FLUSHALL: the Redis may be shared). */
-async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-      cursor = nextCursor;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
 
 const closing = new Map<NestFastifyApplication, Promise<void>>();
 
@@ -273,10 +178,10 @@ async function cleanup(options: Options): Promise<void> {
       });
       if (deleted > 0) log(`cleanup: deleted ${deleted} leftover Redis keys with prefix ${prefix}:`);
     }
-    for (const name of [...databases]) {
-      await dropDatabase(options.databaseUrl, name).catch((error: Error) =>
-        log(`cleanup: database ${name} not dropped: ${error.message}`),
-      );
+    for (const name of [...databases.names]) {
+      await databases
+        .drop(options.databaseUrl, name)
+        .catch((error: Error) => log(`cleanup: database ${name} not dropped: ${error.message}`));
       log(`cleanup: dropped database ${name}`);
     }
   })();
@@ -285,33 +190,6 @@ async function cleanup(options: Options): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The app and its HTTP API
-
-function runtimeConfig(
-  backend: Backend,
-  options: Options,
-  databaseUrl: string,
-  prefix: string,
-): RuntimeConfig {
-  return {
-    nodeEnv: 'test',
-    production: false,
-    databaseUrl,
-    redisUrl: backend === 'redis' ? options.redisUrl : undefined,
-    jwtSecret: JWT_SECRET,
-    dataDir: join(os.tmpdir(), RUN),
-    port: 0,
-    host: '127.0.0.1',
-    // No such directory: no workflow files are registered at start-up; the benchmark registers its own.
-    workflowsDir: join(os.tmpdir(), RUN, 'workflows'),
-    calendarsDir: undefined,
-    processRole: 'all',
-    bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
-    logLevel: 'error',
-    factsAllowedHosts: [],
-    sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
-    queuePrefix: prefix,
-  };
-}
 
 function token(role: 'admin' | 'applicant', sub: string): Promise<string> {
   return new SignJWT({ role })
@@ -530,18 +408,13 @@ async function phase(
 ): Promise<{ plain: PlainSample[]; instant: InstantSample[]; wallMs: number }> {
   const plain: PlainSample[] = [];
   const instant: InstantSample[] = [];
-  let next = 0;
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(inFlight, count) }, async () => {
-      while (next < count) {
-        const i = offset + next++;
-        const { id, submitMs } = await submitOne(client, PLAIN, i);
-        plain.push({ id, submitMs });
-        instant.push(await instantOne(client, i, options));
-      }
-    }),
-  );
+  await inLanes(count, inFlight, async (n) => {
+    const i = offset + n;
+    const { id, submitMs } = await submitOne(client, PLAIN, i);
+    plain.push({ id, submitMs });
+    instant.push(await instantOne(client, i, options));
+  });
   return { plain, instant, wallMs: performance.now() - start };
 }
 
@@ -616,7 +489,7 @@ interface BackendResult {
 async function runBackend(backend: Backend, options: Options): Promise<BackendResult> {
   log(`== ${backend}`);
   const notes: string[] = [];
-  const databaseUrl = await createDatabase(options.databaseUrl, backend === 'redis' ? 'redis' : 'pg');
+  const databaseUrl = await databases.create(options.databaseUrl, backend === 'redis' ? 'redis' : 'pg');
   const dbName = new URL(databaseUrl).pathname.slice(1);
   const prefix = `${RUN}_${backend}`;
   if (backend === 'redis') redisPrefixes.add(prefix);
@@ -628,7 +501,13 @@ async function runBackend(backend: Backend, options: Options): Promise<BackendRe
         `SELECT 1 p50 ${postgres.roundTrip.p50} ms`,
     );
     const bootStart = performance.now();
-    app = await createApp(runtimeConfig(backend, options, databaseUrl, prefix));
+    app = await createApp(
+      benchRuntimeConfig(backend, options, databaseUrl, {
+        run: RUN,
+        jwtSecret: JWT_SECRET,
+        queuePrefix: prefix,
+      }),
+    );
     apps.set(app, backend);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
@@ -681,7 +560,7 @@ async function runBackend(backend: Backend, options: Options): Promise<BackendRe
       const left = await deleteRedisKeys(options.redisUrl, prefix);
       if (left > 0) log(`  deleted ${left} Redis keys left with prefix ${prefix}:`);
     }
-    await dropDatabase(options.databaseUrl, dbName);
+    await databases.drop(options.databaseUrl, dbName);
     log(`  dropped database ${dbName}`);
   }
 }
@@ -689,32 +568,15 @@ async function runBackend(backend: Backend, options: Options): Promise<BackendRe
 // ---------------------------------------------------------------------------------------------------------------
 // Report
 
-async function machine(options: Options) {
-  const cpus = os.cpus();
+async function machine(options: Options): Promise<Record<string, unknown>> {
   const facts: Record<string, unknown> = {
-    cores: cpus.length,
-    cpu: cpus[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    ...hostFacts(),
+    loadAverage: loadAverage(),
     node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    bullmq: (
-      JSON.parse(
-        readFileSync(join(import.meta.dirname, '..', 'node_modules', 'bullmq', 'package.json'), 'utf8'),
-      ) as { version: string }
-    ).version,
+    platform: platform(),
+    bullmq: bullmqVersion(),
   };
-  if (options.backends.includes('redis')) {
-    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
-    try {
-      facts.redis = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
-    } finally {
-      redis.disconnect();
-    }
-  }
-  const { rows } = await adminQuery(options.databaseUrl, 'SHOW server_version');
-  facts.postgres = (rows[0] as { server_version: string }).server_version;
-  return facts;
+  return Object.assign(facts, await serverVersions(options, true));
 }
 
 const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toFixed(1));
@@ -744,14 +606,10 @@ function table(result: BackendResult): string {
       fmt(s.p99),
       fmt(s.max),
     ]);
-    const all = [head, ...body];
-    const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-    const line = (r: string[]) =>
-      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
     out.push(
       `  ${p.mode === 'sequential' ? 'one at a time' : `${p.inFlight} in flight (closed loop)`}: ` +
         `${p.count} of each kind after ${result.warmup} warm-up, ${(p.wallMs / 1000).toFixed(1)} s, ms:`,
-      ...all.map((r) => `    ${line(r)}`),
+      ...alignColumns([head, ...body], '  ').map((line) => `    ${line}`),
       `    instant p95 / plain submit p95: ${p.ratioP95Observed ?? '-'} (client), ${p.ratioP95Server ?? '-'} (server); ` +
         `not approved: ${p.notApproved}; GET polls per application: ${p.meanPolls}`,
     );
@@ -771,51 +629,28 @@ function table(result: BackendResult): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  let options: Options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    process.exit(64);
-  }
-  /** Set by the time-out (2) or a signal (130): the run was cut short and cleaned up under the running phase. */
-  let stopped: number | undefined;
-  const watchdog = setTimeout(() => {
-    stopped = 2;
-    log(`time-out after ${options.timeoutS} s: cleaning up and stopping`);
-    void Promise.race([cleanup(options), sleep(30_000)]).finally(() => process.exit(2));
-  }, options.timeoutS * 1000);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    // `on`, not `once`: Nest's shutdown hook (createApp enables it) re-raises the signal after closing the app, and
-    // that must not kill the process before the database and the Redis keys are gone.
-    process.on(signal, () => {
-      if (stopped !== undefined) return;
-      stopped = 130;
-      log(`${signal}: cleaning up`);
-      void Promise.race([cleanup(options), sleep(30_000)]).finally(() => process.exit(130));
-    });
-  }
+  const options = parseArgs(process.argv.slice(2));
+  const cleanupRun = () => cleanup(options);
+  // Signals stay handled after the first: Nest's shutdown hook (createApp enables it) re-raises the signal after
+  // closing the app, and that must not kill the process before the database and the Redis keys are gone.
+  const stop = hardStop(options.timeoutS, cleanupRun, { keepListening: true });
 
   const facts = await machine(options);
   log(`run ${RUN}; ${JSON.stringify(facts)}`);
-  const results: BackendResult[] = [];
-  let failed = false;
-  try {
-    for (const backend of options.backends) results.push(await runBackend(backend, options));
-  } catch (error) {
-    failed = true;
-    log(`failed: ${(error as Error).stack}`);
-  } finally {
-    await cleanup(options);
-    clearTimeout(watchdog);
-  }
+  const { results, failed } = await runBackends(
+    options.backends,
+    (backend) => runBackend(backend, options),
+    cleanupRun,
+    stop,
+  );
+  const stopped = stop.stopped();
   if (stopped !== undefined) {
     // Cleaned up (awaited just above) under the running phase: no complete result to print.
     log('stopped before the end: no complete result');
     process.exit(stopped);
   }
 
-  const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadAfter = loadAverage();
   facts.loadAverageAfter = loadAfter;
   const report = [
     `Instant approval benchmark (${new Date().toISOString()}): ${facts.cores as number} cores (${facts.cpu as string}), ` +
@@ -827,21 +662,7 @@ async function main(): Promise<void> {
     '',
     ...results.map((r) => `${table(r)}\n`),
   ].join('\n');
-  process.stdout.write(`${report}\n`);
-  if (options.json !== undefined) {
-    const json = JSON.stringify(
-      { run: RUN, date: new Date().toISOString(), machine: facts, results },
-      null,
-      2,
-    );
-    if (options.json === true) process.stdout.write(`${json}\n`);
-    else {
-      writeFileSync(options.json, `${json}\n`);
-      log(`JSON written to ${options.json}`);
-    }
-  }
-  // Nest, BullMQ and pg may keep handles open for a moment: the run is over, so stop here.
-  process.exit(failed ? 1 : 0);
+  finish(report, options.json, RUN, facts, results, failed);
 }
 
 await main();

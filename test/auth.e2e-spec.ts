@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { expectProblem, inboxTask } from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, JWT_SECRET, officer, TestApp } from './support/test-app.js';
-import type { Caller, Reply } from './support/test-app.js';
+import type { Caller } from './support/test-app.js';
 
 const ann = applicant('ann');
 const bob = applicant('bob');
@@ -26,20 +27,6 @@ function signClaims(claims: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(secret);
 }
 
-function expectProblem(reply: Reply, status: number): void {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-      errors: expect.any(Array),
-    }),
-  );
-}
-
 describe('who may call what', () => {
   let t: TestApp;
   let annsApplication: string;
@@ -53,9 +40,7 @@ describe('who may call what', () => {
     });
     expect(submitted.status).toBe(201);
     annsApplication = submitted.body.id;
-    const inbox = await t.request('GET', '/api/v1/tasks', { as: fireOfficer });
-    const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === annsApplication);
-    fireTask = task.id;
+    fireTask = (await inboxTask(t, 'fire-rescue', annsApplication)).id;
   });
   afterAll(async () => {
     await t.close();

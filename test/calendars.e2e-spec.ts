@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { inboxTask, registerWorkflow, simpleWorkflow, stepOf, submitApplication } from './support/helpers.js';
+import type { Step } from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
 
@@ -7,45 +9,19 @@ const ann = applicant('ann');
 const HOUR = 3_600_000;
 const OPERATOR_CALENDARS = join(FIXTURES, 'calendars', 'operator');
 
-type Step = Record<string, unknown> & { id: string };
-
-function workflow(key: string, steps: Step[], extra: Record<string, unknown> = {}) {
-  return {
-    key,
-    name: key,
-    form: { type: 'object', properties: { note: { type: 'string' } } },
-    steps: steps.map((s) => ({ name: s.id, department: `${key}-${s.id}`, ...s })),
-    ...extra,
-  };
-}
-
-async function register(t: TestApp, definition: ReturnType<typeof workflow>) {
-  const response = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
-  if (response.status !== 200 && response.status !== 201) {
-    throw new Error(`registering ${definition.key}: ${response.status} ${JSON.stringify(response.body)}`);
-  }
-}
-
-async function submit(t: TestApp, key: string): Promise<string> {
-  const response = await t.request('POST', '/api/v1/applications', {
-    as: ann,
-    body: { workflow: key, data: {} },
-  });
-  expect(response.status).toBe(201);
-  return response.body.id as string;
-}
+/** Each step in a department of its own, `${key}-${step id}`. */
+const workflow = (key: string, steps: Step[], extra: Record<string, unknown> = {}) =>
+  simpleWorkflow(key, steps, (id) => `${key}-${id}`, extra);
 
 const view = async (t: TestApp, id: string) => {
   const response = await t.request('GET', `/api/v1/applications/${id}`, { as: ann });
   expect(response.status).toBe(200);
   return response.body;
 };
-const stepOf = (v: any, id: string) => v.steps.find((s: { id: string }) => s.id === id);
 
 async function approve(t: TestApp, key: string, step: string, applicationId: string) {
   const department = `${key}-${step}`;
-  const inbox = await t.request('GET', '/api/v1/tasks', { as: officer(department) });
-  const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === applicationId);
+  const task = await inboxTask(t, department, applicationId);
   expect(task).toBeDefined();
   const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
     as: officer(department),
@@ -304,13 +280,13 @@ describe('business calendars', () => {
     );
 
     it('gives a step the end of a working day in Shanghai, as the due endpoint computes it', async () => {
-      await register(
+      await registerWorkflow(
         t,
         workflow('cn-two-days', [{ id: 'review', timeLimit: { workingDays: 2 } }], {
           calendar: 'cn-mainland',
         }),
       );
-      const id = await submit(t, 'cn-two-days');
+      const id = await submitApplication(t, 'cn-two-days');
       const step = stepOf(await view(t, id), 'review');
       expect(step.status).toBe('open');
       expect(step.dueAt).toMatch(/T15:59:59\.999Z$/);
@@ -323,11 +299,11 @@ describe('business calendars', () => {
     });
 
     it('marks a step whose count runs past the calendar data, in the application and the inbox', async () => {
-      await register(
+      await registerWorkflow(
         t,
         workflow('cn-far', [{ id: 'survey', timeLimit: { workingDays: 400 } }], { calendar: 'cn-mainland' }),
       );
-      const id = await submit(t, 'cn-far');
+      const id = await submitApplication(t, 'cn-far');
       const step = stepOf(await view(t, id), 'survey');
       const expected = await due(t, 'cn-mainland', q(step.openedAt, 'workingDays=400'));
       expect(expected.status).toBe(200);
@@ -335,8 +311,7 @@ describe('business calendars', () => {
       expect(expected.body.beyondData).toBe(true);
       expect(step.dueBeyondCalendar).toBe(expected.body.beyondData);
       expect(step.dueAt).toBe(expected.body.dueAt);
-      const inbox = await t.request('GET', '/api/v1/tasks', { as: officer('cn-far-survey') });
-      const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === id);
+      const task = await inboxTask(t, 'cn-far-survey', id);
       expect(task).toMatchObject({ dueAt: step.dueAt, dueBeyondCalendar: true });
     });
   });
@@ -344,7 +319,7 @@ describe('business calendars', () => {
   describe('expectedBy', () => {
     it('projects blocked steps from their prerequisites, follows decisions, and clears once decided', async () => {
       const key = 'projected';
-      await register(
+      await registerWorkflow(
         t,
         workflow(key, [
           { id: 'step-a', timeLimit: { hours: 2 } },
@@ -352,7 +327,7 @@ describe('business calendars', () => {
           { id: 'step-c', timeLimit: { hours: 1 } },
         ]),
       );
-      const id = await submit(t, key);
+      const id = await submitApplication(t, key);
 
       const submitted = await view(t, id);
       const a = stepOf(submitted, 'step-a');
@@ -383,7 +358,7 @@ describe('business calendars', () => {
 
     it('projects a blocked step through the workflow calendar', async () => {
       const key = 'projected-working-days';
-      await register(
+      await registerWorkflow(
         t,
         workflow(
           key,
@@ -394,7 +369,7 @@ describe('business calendars', () => {
           { calendar: 'cn-mainland' },
         ),
       );
-      const id = await submit(t, key);
+      const id = await submitApplication(t, key);
       const submitted = await view(t, id);
       const a = stepOf(submitted, 'step-a');
       expect(submitted.expectedBy).toBe(await dueAt(t, 'cn-mainland', q(a.dueAt, 'workingDays=3')));
@@ -456,13 +431,13 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
   });
 
   it('gives the step of a workflow naming the operator calendar its due time', async () => {
-    await register(
+    await registerWorkflow(
       t,
       workflow('harbour-permit', [{ id: 'check', timeLimit: { workingDays: 2 } }], {
         calendar: 'harbour-city',
       }),
     );
-    const id = await submit(t, 'harbour-permit');
+    const id = await submitApplication(t, 'harbour-permit');
     const step = stepOf(await view(t, id), 'check');
     expect(localTime(step.dueAt, 'America/New_York')).toBe('23:59:59.999');
     const expected = await due(t, 'harbour-city', q(step.openedAt, 'workingDays=2'));
@@ -471,11 +446,11 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
   });
 
   it('flags a step on the replaced calendar once its shorter data has run out', async () => {
-    await register(
+    await registerWorkflow(
       t,
       workflow('replaced-cn', [{ id: 'check', timeLimit: { workingDays: 2 } }], { calendar: 'cn-mainland' }),
     );
-    const id = await submit(t, 'replaced-cn');
+    const id = await submitApplication(t, 'replaced-cn');
     const step = stepOf(await view(t, id), 'check');
     const expected = await due(t, 'cn-mainland', q(step.openedAt, 'workingDays=2'));
     // The replacement's data ends with 2025, so a step opened today is counted beyond it.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import { registerNew, submitApplication } from './support/helpers.js';
+import { applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -33,23 +34,13 @@ describe('concurrency: one path for every event', () => {
 
   beforeAll(async () => {
     t = await TestApp.start();
-    for (const definition of [sixteen, race]) {
-      const reply = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
-      expect(reply.status).toBe(201);
-    }
+    await registerNew(t, [sixteen, race]);
   });
   afterAll(async () => {
     await t.close();
   });
 
-  async function submit(workflow: string, as: Caller = ann): Promise<string> {
-    const reply = await t.request('POST', '/api/v1/applications', {
-      as,
-      body: { workflow, data: { name: 'Dan' } },
-    });
-    expect(reply.status).toBe(201);
-    return reply.body.id as string;
-  }
+  const submit = (workflow: string, as: Caller = ann) => submitApplication(t, workflow, { name: 'Dan' }, as);
 
   async function tasksOf(applicationId: string): Promise<Map<string, string>> {
     const rows = await t.query<{ id: string; step: string }>(

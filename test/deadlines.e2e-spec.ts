@@ -1,47 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import {
+  inboxTask,
+  registerWorkflow,
+  simpleWorkflow,
+  stepOf,
+  submitApplication,
+  viewOf,
+} from './support/helpers.js';
+import type { Step } from './support/helpers.js';
+import { applicant, officer, TestApp } from './support/test-app.js';
 import { eventually, sleep } from './support/eventually.js';
 
 const ann = applicant('ann');
 
-type Step = Record<string, unknown> & { id: string };
+/** Registers a workflow whose steps are each in a department of their own, `dept-${step id}`. */
+const register = (t: TestApp, key: string, steps: Step[]) =>
+  registerWorkflow(
+    t,
+    simpleWorkflow(key, steps, (id) => `dept-${id}`),
+  );
 
-function workflow(key: string, steps: Step[]) {
-  return {
-    key,
-    name: key,
-    form: { type: 'object', properties: { note: { type: 'string' } } },
-    steps: steps.map((s) => ({ name: s.id, department: `dept-${s.id}`, ...s })),
-  };
-}
-
-async function register(t: TestApp, key: string, steps: Step[]) {
-  const response = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: workflow(key, steps) });
-  expect([200, 201]).toContain(response.status);
-}
-
-async function submit(t: TestApp, key: string): Promise<string> {
-  const response = await t.request('POST', '/api/v1/applications', {
-    as: ann,
-    body: { workflow: key, data: {} },
-  });
-  expect(response.status).toBe(201);
-  return response.body.id as string;
-}
-
-const view = async (t: TestApp, id: string) =>
-  (await t.request('GET', `/api/v1/applications/${id}`, { as: ann })).body;
-const stepOf = (v: any, id: string) => v.steps.find((s: { id: string }) => s.id === id);
 const historyTypes = async (t: TestApp, id: string): Promise<string[]> =>
   (await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann })).body.events.map(
     (e: { type: string }) => e.type,
   );
-
-async function taskOf(t: TestApp, department: string, applicationId: string, query = '') {
-  const inbox = await t.request('GET', `/api/v1/tasks${query}`, { as: officer(department) });
-  return inbox.body.items.find((i: { applicationId: string }) => i.applicationId === applicationId);
-}
 
 describe('committed time limits', () => {
   let t: TestApp;
@@ -67,12 +50,12 @@ describe('committed time limits', () => {
   });
 
   it('deems a silent step approved at its due time, and chains through its dependants', async () => {
-    const id = await submit(t, 'deemed');
-    const opened = await view(t, id);
+    const id = await submitApplication(t, 'deemed');
+    const opened = await viewOf(t, id);
     expect(stepOf(opened, 'first').dueAt).not.toBeNull();
     expect(opened.expectedBy).not.toBeNull();
     const done = await eventually(
-      () => view(t, id),
+      () => viewOf(t, id),
       (v) => v.status === 'approved',
     );
     expect(stepOf(done, 'first')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
@@ -83,9 +66,9 @@ describe('committed time limits', () => {
   });
 
   it('refuses the application when a step with onTimeout reject stays silent', async () => {
-    const id = await submit(t, 'refused');
+    const id = await submitApplication(t, 'refused');
     const done = await eventually(
-      () => view(t, id),
+      () => viewOf(t, id),
       (v) => v.status === 'rejected',
     );
     expect(stepOf(done, 'strict')).toMatchObject({ status: 'rejected', decidedBy: 'timeout' });
@@ -94,14 +77,14 @@ describe('committed time limits', () => {
   });
 
   it('keeps an escalated step open, marked overdue and listed as such', async () => {
-    const id = await submit(t, 'escalating');
+    const id = await submitApplication(t, 'escalating');
     const task = await eventually(
-      () => taskOf(t, 'dept-slow', id, '?overdue=true'),
+      () => inboxTask(t, 'dept-slow', id, '?overdue=true'),
       (found) => found !== undefined,
     );
     expect(task).toMatchObject({ status: 'open', overdue: true });
-    expect(await taskOf(t, 'dept-slow', id, '?overdue=false')).toBeUndefined();
-    const v = await view(t, id);
+    expect(await inboxTask(t, 'dept-slow', id, '?overdue=false')).toBeUndefined();
+    const v = await viewOf(t, id);
     expect(v.status).toBe('in_review');
     expect(stepOf(v, 'slow')).toMatchObject({ status: 'open', overdue: true, decidedBy: null });
     const types = await historyTypes(t, id);
@@ -115,9 +98,9 @@ describe('committed time limits', () => {
   });
 
   it('marks a step reminded before its due time and keeps the reminder in the history', async () => {
-    const id = await submit(t, 'reminding');
+    const id = await submitApplication(t, 'reminding');
     const task = await eventually(
-      () => taskOf(t, 'dept-remind', id),
+      () => inboxTask(t, 'dept-remind', id),
       (found) => found?.reminded === true,
     );
     expect(task.overdue).toBe(false);
@@ -127,24 +110,24 @@ describe('committed time limits', () => {
   });
 
   it('lets an officer decision that came first stand when the timeout arrives', async () => {
-    const id = await submit(t, 'racing');
-    const task = await taskOf(t, 'dept-race', id);
+    const id = await submitApplication(t, 'racing');
+    const task = await inboxTask(t, 'dept-race', id);
     const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
       as: officer('dept-race'),
       body: { outcome: 'approve' },
     });
     expect(decided.status).toBe(200);
     await sleep(3000); // past the due time: the deadline job has run by now
-    const v = await view(t, id);
+    const v = await viewOf(t, id);
     expect(stepOf(v, 'race')).toMatchObject({ status: 'approved', decidedBy: 'officer' });
     expect(await historyTypes(t, id)).not.toContain('deemed_approved');
   });
 
   it('answers 409 to an officer decision that arrives after a deemed approval', async () => {
-    const id = await submit(t, 'racing');
-    const task = await taskOf(t, 'dept-race', id);
+    const id = await submitApplication(t, 'racing');
+    const task = await inboxTask(t, 'dept-race', id);
     await eventually(
-      () => view(t, id),
+      () => viewOf(t, id),
       (v) => v.status === 'approved',
     );
     const late = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
@@ -152,7 +135,7 @@ describe('committed time limits', () => {
       body: { outcome: 'reject' },
     });
     expect(late.status).toBe(409);
-    const v = await view(t, id);
+    const v = await viewOf(t, id);
     expect(stepOf(v, 'race')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
   });
 });
@@ -180,11 +163,11 @@ describe('the database is the truth', () => {
   }
 
   it('loses no deadline when the queue store is emptied while deadlines are pending', async () => {
-    const ids = [await submit(t, 'flushed'), await submit(t, 'flushed')];
+    const ids = [await submitApplication(t, 'flushed'), await submitApplication(t, 'flushed')];
     await flushQueues(new URL(t.databaseUrl).pathname.slice(1));
     for (const id of ids) {
       const done = await eventually(
-        () => view(t, id),
+        () => viewOf(t, id),
         (v) => v.status === 'approved',
       );
       expect(stepOf(done, 'lost').decidedBy).toBe('timeout');
@@ -215,10 +198,12 @@ describe('two service processes on one database and one queue', () => {
   });
 
   it('acts on each timeout exactly once', async () => {
-    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(i % 2 ? a : b, 'shared')));
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => submitApplication(i % 2 ? a : b, 'shared')),
+    );
     for (const id of ids) {
       await eventually(
-        () => view(a, id),
+        () => viewOf(a, id),
         (v) => stepOf(v, 'one').status === 'approved' && stepOf(v, 'two').overdue === true,
       );
     }

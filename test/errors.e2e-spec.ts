@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { expectProblemWithPaths as expectProblem, paths } from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
-import type { Reply } from './support/test-app.js';
 
 const ann = applicant('ann');
 const licenceOfficer = officer('market-regulation');
@@ -12,27 +12,6 @@ const data = () => ({
   seats: 12,
   sellsAlcohol: false,
 });
-
-function expectProblem(reply: Reply, status: number): void {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-      errors: expect.any(Array),
-    }),
-  );
-  for (const error of reply.body.errors as unknown[]) {
-    expect(error).toEqual(expect.objectContaining({ path: expect.any(String), message: expect.any(String) }));
-  }
-}
-
-function paths(reply: Reply): string[] {
-  return (reply.body.errors as { path: string }[]).map((e) => e.path);
-}
 
 describe('bad input of every kind', () => {
   let t: TestApp;

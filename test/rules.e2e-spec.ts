@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueueService } from '../src/timers/queue.service.js';
 import { eventually, sleep } from './support/eventually.js';
+import { inboxTask, registerNew, stepOf, viewOf } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -55,9 +56,6 @@ function submit(t: TestApp, key: string, data: Record<string, unknown>) {
   return t.request('POST', '/api/v1/applications', { as: ann, body: { workflow: key, data } });
 }
 
-const view = async (t: TestApp, id: string) =>
-  (await t.request('GET', `/api/v1/applications/${id}`, { as: ann })).body;
-const stepOf = (v: any, id: string) => v.steps.find((s: { id: string }) => s.id === id);
 const history = async (t: TestApp, id: string) =>
   (await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann })).body.events as {
     type: string;
@@ -129,10 +127,7 @@ describe('instant approval by rule, with facts from shared data', () => {
         ],
       })),
     ];
-    for (const definition of workflows) {
-      const registered = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
-      expect(registered.status).toBe(201);
-    }
+    await registerNew(t, workflows);
   });
 
   afterAll(async () => {
@@ -144,7 +139,7 @@ describe('instant approval by rule, with facts from shared data', () => {
     const submitted = await submit(t, 'instant-chain', { seats: 12, company: { code: 'ACME' } });
     expect(submitted.status).toBe(201);
     const done = await eventually(
-      () => view(t, submitted.body.id),
+      () => viewOf(t, submitted.body.id),
       (v) => v.status === 'approved',
     );
     for (const step of ['small', 'registered', 'final']) {
@@ -161,7 +156,7 @@ describe('instant approval by rule, with facts from shared data', () => {
   it('keeps the rule, the data and facts it read and its result in the history', async () => {
     const submitted = await submit(t, 'instant-chain', { seats: 8, company: { code: 'ACME-2' } });
     await eventually(
-      () => view(t, submitted.body.id),
+      () => viewOf(t, submitted.body.id),
       (v) => v.status === 'approved',
     );
     const registered = (await ruleEvents(t, submitted.body.id)).find((e) => e.step === 'registered')!;
@@ -188,10 +183,9 @@ describe('instant approval by rule, with facts from shared data', () => {
       step: 'small',
       detail: { read: { seats: 200 }, result: false },
     });
-    const v = await view(t, id);
+    const v = await viewOf(t, id);
     expect(stepOf(v, 'small')).toMatchObject({ status: 'open', decidedBy: null });
-    const inbox = await t.request('GET', '/api/v1/tasks', { as: officer('venues') });
-    const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === id);
+    const task = await inboxTask(t, 'venues', id);
     expect(task).toBeDefined();
     const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
       as: officer('venues'),
@@ -200,7 +194,7 @@ describe('instant approval by rule, with facts from shared data', () => {
     expect(decided.status).toBe(200);
     // The dependant opens and is approved by its own rule in turn.
     await eventually(
-      () => view(t, id),
+      () => viewOf(t, id),
       (x) => stepOf(x, 'registered').status === 'approved',
     );
   });
@@ -228,7 +222,7 @@ describe('instant approval by rule, with facts from shared data', () => {
     expect(event.detail.result).toBe(false);
     const fact = Object.values(event.detail.facts)[0] as { ok: boolean; error?: string };
     if (error) expect(fact).toMatchObject({ ok: false, error: expect.stringMatching(error) });
-    const v = await view(t, id);
+    const v = await viewOf(t, id);
     expect(v.status).toBe('in_review');
     expect(stepOf(v, step).status).toBe('open');
   });
@@ -236,7 +230,7 @@ describe('instant approval by rule, with facts from shared data', () => {
   it('retries a lookup that failed with a passing 5xx, and the rule holds', async () => {
     const submitted = await submit(t, 'fact-flaky', { seats: 5, company: { code: 'FLAKY' } });
     const done = await eventually(
-      () => view(t, submitted.body.id),
+      () => viewOf(t, submitted.body.id),
       (v) => v.status === 'approved',
     );
     expect(stepOf(done, 'check').decidedBy).toBe('rule');
@@ -272,14 +266,14 @@ describe('instant approval by rule, with facts from shared data', () => {
     const held = await submit(t, 'instant-chain', { seats: 5, company: { code: 'TWICE' } });
     const notHeld = await submit(t, 'fact-garbled', { seats: 5, company: { code: 'TWICE' } });
     const approved = await eventually(
-      () => view(t, held.body.id),
+      () => viewOf(t, held.body.id),
       (v) => v.status === 'approved',
     );
     await eventually(
       () => ruleEvents(t, notHeld.body.id),
       (list) => list.length === 1,
     );
-    const before = await view(t, notHeld.body.id);
+    const before = await viewOf(t, notHeld.body.id);
     const queues = t.app.get(QueueService);
     for (const id of [held.body.id, notHeld.body.id]) {
       const tasks = await t.query('SELECT id, step, attempt FROM tasks WHERE application_id = $1', [id]);
@@ -293,8 +287,8 @@ describe('instant approval by rule, with facts from shared data', () => {
       }
     }
     await sleep(1000);
-    expect((await view(t, held.body.id)).revision).toBe(approved.revision);
-    expect((await view(t, notHeld.body.id)).revision).toBe(before.revision);
+    expect((await viewOf(t, held.body.id)).revision).toBe(approved.revision);
+    expect((await viewOf(t, notHeld.body.id)).revision).toBe(before.revision);
     expect(await ruleEvents(t, held.body.id)).toHaveLength(3);
     expect(await ruleEvents(t, notHeld.body.id)).toHaveLength(1);
   });
@@ -353,7 +347,7 @@ describe('a rule job lost with the queue store', () => {
       config: { processRole: 'worker', sweepIntervalMs: 500 },
     });
     const done = await eventually(
-      () => view(api, submitted.body.id),
+      () => viewOf(api, submitted.body.id),
       (v) => v.status === 'approved',
     );
     expect(stepOf(done, 'auto').decidedBy).toBe('rule');

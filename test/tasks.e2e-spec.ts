@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { registerNew, submitApplication } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
 
@@ -62,23 +63,14 @@ describe('tasks: the department inbox and decisions', () => {
 
   beforeAll(async () => {
     t = await TestApp.start();
-    for (const definition of [inboxOrder, inboxOther, decisions]) {
-      const reply = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
-      expect(reply.status).toBe(201);
-    }
+    await registerNew(t, [inboxOrder, inboxOther, decisions]);
   });
   afterAll(async () => {
     await t.close();
   });
 
-  async function submit(workflow: string, as: Caller = ann): Promise<string> {
-    const reply = await t.request('POST', '/api/v1/applications', {
-      as,
-      body: { workflow, data: { name: 'Cy', address: '4 Quay', secret: 'hidden' } },
-    });
-    expect(reply.status).toBe(201);
-    return reply.body.id as string;
-  }
+  const submit = (workflow: string, as: Caller = ann) =>
+    submitApplication(t, workflow, { name: 'Cy', address: '4 Quay', secret: 'hidden' }, as);
 
   async function inbox(
     as: Caller,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { expectProblem, paths } from './support/helpers.js';
 import { ADMIN, applicant, createDatabase, FIXTURES, officer, TestApp } from './support/test-app.js';
-import type { Reply } from './support/test-app.js';
 
 /**
  * A definition whose analysis is worked out by hand (all limits in working days):
@@ -79,24 +79,6 @@ const minimal = (key: string, name = 'Minimal') => ({
     unknown
   >[],
 });
-
-function paths(reply: Reply): string[] {
-  return (reply.body.errors as { path: string }[]).map((e) => e.path);
-}
-
-function expectProblem(reply: Reply, status: number): void {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-    }),
-  );
-  expect(Array.isArray(reply.body.errors)).toBe(true);
-}
 
 describe('workflow definitions over HTTP', () => {
   let t: TestApp;
