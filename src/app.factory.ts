@@ -19,6 +19,8 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     logger: logLevels(config.logLevel),
     // Nest's parser would reject nothing but malformed JSON; ours also refuses what jsonb cannot store.
     bodyParser: false,
+    // A failed start is thrown to main.ts, which reports it in one line, instead of logged as a stack here.
+    abortOnError: false,
   });
   installJsonParser(app, config.bodyLimitBytes);
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { accessSync, constants, statSync } from 'node:fs';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, resolveJwtSecret } from './config/app-config.js';
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
@@ -8,6 +9,9 @@ import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const jwtSecret = resolveJwtSecret(config);
+  if (config.calendarsDir !== undefined && !isReadableDirectory(config.calendarsDir)) {
+    throw new ConfigError([`CALENDARS_DIR must be a readable directory (got "${config.calendarsDir}")`]);
+  }
   const logger = new Logger('Main');
 
   let embedded: EmbeddedPostgres | undefined;
@@ -50,6 +54,15 @@ async function main(): Promise<void> {
     await app?.close().catch(() => undefined);
     await embedded?.stop();
     throw error;
+  }
+}
+
+function isReadableDirectory(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -33,6 +33,17 @@ describe('starting the service', () => {
     expect(lines[0]).toMatch(/DATABASE_URL/);
   });
 
+  it('refuses a CALENDARS_DIR it cannot read with one line naming it, before touching the database', async () => {
+    const main = startMain({
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      CALENDARS_DIR: '/nonexistent/calendars',
+    });
+    expect(await main.exited).toBe(1);
+    const { stderr } = main.output();
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/CALENDARS_DIR must be a readable directory/);
+  });
+
   it('runs on the embedded default with no DATABASE_URL or REDIS_URL, and stops the database on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pa-boot-'));
     chmodSync(dataDir, 0o755); // as root, the embedded PostgreSQL runs as `postgres` and must reach its folder

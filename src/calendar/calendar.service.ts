@@ -14,9 +14,15 @@ export class CalendarService {
   private readonly calendars: Map<string, BusinessCalendar>;
 
   constructor(@Inject(APP_CONFIG) config: RuntimeConfig) {
-    this.calendars = loadCalendars(
-      config.calendarsDir ? [SHIPPED_CALENDARS_DIR, config.calendarsDir] : [SHIPPED_CALENDARS_DIR],
-    );
+    try {
+      this.calendars = loadCalendars(
+        config.calendarsDir ? [SHIPPED_CALENDARS_DIR, config.calendarsDir] : [SHIPPED_CALENDARS_DIR],
+      );
+    } catch (error) {
+      // The operator's folder is the likely culprit: say which setting to look at.
+      const hint = config.calendarsDir ? ` (CALENDARS_DIR=${config.calendarsDir})` : '';
+      throw new Error(`calendars cannot be loaded${hint}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   has(name: string): boolean {
