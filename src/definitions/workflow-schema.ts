@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { MAX_LIMIT } from './definition.dto.js';
+import { DefinitionsController } from './definitions.controller.js';
+import { DefinitionsService } from './definitions.service.js';
+
+/** Only the controller's decorators are read: the service behind it is never called. */
+@Module({ controllers: [DefinitionsController], providers: [{ provide: DefinitionsService, useValue: {} }] })
+class SchemaSourceModule {}
+
+type Schema = Record<string, unknown>;
+
+/**
+ * The published `workflows/workflow.schema.json`, for editors: built from the same DTOs that validate definitions
+ * (through their Swagger metadata), so the two cannot drift. Graph rules (cycles, data flow) are the server's alone.
+ */
+export async function buildWorkflowSchema(): Promise<Schema> {
+  const app = await NestFactory.create(SchemaSourceModule, new FastifyAdapter(), { logger: false });
+  try {
+    const document = SwaggerModule.createDocument(app, new DocumentBuilder().build());
+    const components = (document.components?.schemas ?? {}) as Record<string, Schema>;
+    const defs = JSON.parse(
+      JSON.stringify(components).replaceAll('"#/components/schemas/', '"#/$defs/'),
+    ) as Record<string, Schema>;
+    for (const def of Object.values(defs)) {
+      if (def.type === 'object' && def.properties) def.additionalProperties = false;
+    }
+    const duration = defs.DurationDto;
+    if (duration) {
+      // Exactly one unit, within the limits the DTO enforces.
+      Object.assign(duration, { minProperties: 1, maxProperties: 1 });
+      for (const [unit, max] of Object.entries(MAX_LIMIT)) {
+        const property = (duration.properties as Record<string, Schema>)[unit];
+        if (property) property.maximum = max;
+      }
+    }
+    const { WorkflowDefinitionDto: root, ...rest } = defs;
+    return {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'workflow.schema.json',
+      title: 'Parallel Approvals workflow definition',
+      ...root,
+      $defs: rest,
+    };
+  } finally {
+    await app.close();
+  }
+}
