@@ -746,4 +746,28 @@ describe('an application from submission to approval', () => {
       expect((await view(id)).status).toBe('rejected');
     });
   });
+
+  it('replays a submission retried with its Idempotency-Key even after the workflow gained a required field', async () => {
+    const definition = {
+      key: 'idem-form',
+      name: 'Idempotent form',
+      form: { type: 'object', properties: { note: { type: 'string' } } },
+      steps: [step('only', 'records')],
+    };
+    await register(definition);
+    const request = {
+      as: ann,
+      body: { workflow: 'idem-form', data: { note: 'x' } },
+      headers: { 'idempotency-key': 'form-change-1' },
+    };
+    const first = await t.request('POST', '/api/v1/applications', request);
+    expect(first.status).toBe(201);
+    await register({ ...definition, form: { ...definition.form, required: ['permit'] } });
+    const retry = await t.request('POST', '/api/v1/applications', request);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    const fresh = await t.request('POST', '/api/v1/applications', { ...request, headers: {} });
+    expect(fresh.status).toBe(400);
+    expect(fresh.body.errors).toContainEqual({ path: '$.data.permit', message: expect.any(String) });
+  });
 });

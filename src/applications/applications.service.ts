@@ -33,13 +33,6 @@ export class ApplicationsService {
     dto: SubmitApplicationDto,
     idempotencyKey?: string,
   ): Promise<Response<ApplicationView>> {
-    const workflow = await this.definitions.load(dto.workflow);
-    if (!workflow.validateForm(dto.data)) {
-      throw DomainException.invalid(
-        'The application data does not match the form',
-        formErrors(workflow.validateForm.errors, '$.data'),
-      );
-    }
     return this.unitOfWork.idempotent(
       {
         caller: `${caller.role}:${caller.id}`,
@@ -48,7 +41,15 @@ export class ApplicationsService {
         path: '/applications',
         body: dto,
       },
+      // Inside the idempotent work: a retry replays the first answer even if the workflow has changed since.
       async (manager, afterCommit) => {
+        const workflow = await this.definitions.load(dto.workflow, undefined, manager);
+        if (!workflow.validateForm(dto.data)) {
+          throw DomainException.invalid(
+            'The application data does not match the form',
+            formErrors(workflow.validateForm.errors, '$.data'),
+          );
+        }
         const { application } = await this.events.submit(
           manager,
           afterCommit,
