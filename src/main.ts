@@ -16,12 +16,11 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
-    logger.log(`no DATABASE_URL: starting embedded PostgreSQL for ${config.dataDir}`);
+    logger.log(`no DATABASE_URL: starting embedded PostgreSQL in ${config.dataDir}`);
     const verbose = config.logLevel === 'debug' || config.logLevel === 'verbose';
     embedded = await withoutForeignSignalHandlers(() =>
       startEmbeddedPostgres(config.dataDir, verbose ? (line) => logger.debug(line) : undefined),
     );
-    logger.log(`embedded PostgreSQL data in ${embedded.clusterDir}`);
   }
   const databaseUrl = config.databaseUrl ?? embedded!.url;
 

@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -30,12 +29,6 @@ import { readOrCreateSecretFile } from './secret-file.js';
 export const EMBEDDED_DATABASE = 'parallel_approvals';
 export const EMBEDDED_USER = 'postgres';
 const CLUSTER_DIR = 'postgres';
-/**
- * As root, PostgreSQL runs as the `postgres` user, which cannot enter a private folder above DATA_DIR (a 0700 home
- * or `mktemp -d` folder). Rather than open that folder to every user, the cluster then lives here, one folder per
- * DATA_DIR; the password stays in DATA_DIR.
- */
-const ROOT_CLUSTERS = '/var/lib/parallel-approvals';
 const PASSWORD_FILE = 'postgres-password';
 const START_ATTEMPTS = 3;
 const START_TIMEOUT_MS = 30_000;
@@ -43,8 +36,6 @@ const START_TIMEOUT_MS = 30_000;
 export interface EmbeddedPostgres {
   /** Connection string of the `parallel_approvals` database. */
   readonly url: string;
-  /** Where the cluster lives: `DATA_DIR/postgres`, or ROOT_CLUSTERS when `postgres` cannot reach DATA_DIR. */
-  readonly clusterDir: string;
   /** Stops the server (fast shutdown; resolves once the postmaster has exited). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -64,11 +55,8 @@ export async function startEmbeddedPostgres(
   log: (msg: string) => void = () => undefined,
 ): Promise<EmbeddedPostgres> {
   const root = resolve(dataDir);
+  const clusterDir = join(root, CLUSTER_DIR);
   const owner = process.getuid?.() === 0 ? postgresOsUser() : undefined;
-  const clusterDir =
-    owner === undefined || ancestorsTraversable(root, owner)
-      ? join(root, CLUSTER_DIR)
-      : join(ROOT_CLUSTERS, createHash('sha256').update(root).digest('hex').slice(0, 16));
 
   mkdirSync(dirname(root), { recursive: true }); // parents with the usual mode; DATA_DIR itself private
   mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -78,7 +66,6 @@ export async function startEmbeddedPostgres(
       `${clusterDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION; an interrupted first start?): remove it to initialise a new one`,
     );
   }
-  mkdirSync(dirname(clusterDir), { recursive: true, mode: 0o755 });
   mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
   if (owner !== undefined) grantTo(owner, root, clusterDir);
 
@@ -166,7 +153,7 @@ export async function startEmbeddedPostgres(
     }
     log(`embedded PostgreSQL ready on 127.0.0.1:${port}`);
     const url = `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
-    return { url, clusterDir, stop };
+    return { url, stop };
   }
 }
 
@@ -293,32 +280,21 @@ function postgresOsUser(): OsUser {
   }
 }
 
-/**
- * Makes `clusterDir` owned by `postgres` and every directory above it traversable by that user; DATA_DIR itself
- * (root's, private) is opened to the `postgres` group for search only.
- */
+/** Makes `clusterDir` owned by `postgres` and every directory above it traversable by that user. */
 function grantTo(owner: OsUser, dataDir: string, clusterDir: string): void {
   if (statSync(clusterDir).uid !== owner.uid) chownTree(clusterDir, owner);
-  for (let dir = dirname(clusterDir); ; dir = dirname(dir)) {
-    const stat = statSync(dir);
-    if (!traversable(stat, owner)) {
-      if (dir !== dataDir) {
-        throw new Error(
-          `the OS user "postgres" cannot enter ${dir}, so embedded PostgreSQL cannot reach ${clusterDir}: choose another DATA_DIR or allow it (chmod o+x)`,
-        );
-      }
-      chownSync(dir, stat.uid, owner.gid);
-      chmodSync(dir, (stat.mode & 0o7777) | 0o010);
+  const dataDirStat = statSync(dataDir);
+  if (!traversable(dataDirStat, owner)) {
+    chownSync(dataDir, dataDirStat.uid, owner.gid);
+    chmodSync(dataDir, (dataDirStat.mode & 0o7777) | 0o010);
+  }
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    if (!traversable(statSync(dir), owner)) {
+      throw new Error(
+        `the OS user "postgres" cannot enter ${dir}, so embedded PostgreSQL cannot reach ${clusterDir}: choose another DATA_DIR or allow it (chmod o+x)`,
+      );
     }
     if (dirname(dir) === dir) break;
-  }
-}
-
-/** Whether `owner` can reach `dir` through every folder above it. */
-function ancestorsTraversable(dir: string, owner: OsUser): boolean {
-  for (let above = dirname(dir); ; above = dirname(above)) {
-    if (existsSync(above) && !traversable(statSync(above), owner)) return false;
-    if (dirname(above) === above) return true;
   }
 }
 
