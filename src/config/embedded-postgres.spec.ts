@@ -158,4 +158,21 @@ describe('startEmbeddedPostgres', () => {
     }
     expect(processesIn(clusterDir)).toEqual([]);
   });
+
+  it('as root, refuses a DATA_DIR inside a folder `postgres` cannot enter, in one line naming that folder', async () => {
+    const privateFolder = mkdtempSync(join(tmpdir(), 'pa-private-')); // 0700, like a home or `mktemp -d` folder
+    try {
+      const start = startEmbeddedPostgres(join(privateFolder, 'data'));
+      if (process.getuid?.() === 0) {
+        await expect(start).rejects.toThrow(
+          new RegExp(`cannot enter ${privateFolder} .*chmod o\\+x ${privateFolder}.*DATABASE_URL`),
+        );
+        expect(statSync(privateFolder).mode & 0o777).toBe(0o700);
+      } else {
+        await (await start).stop(); // any other user runs PostgreSQL as itself
+      }
+    } finally {
+      rmSync(privateFolder, { recursive: true, force: true });
+    }
+  });
 });

