@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
+      queuePrefix: 'pa',
     });
   });
 
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'verbose',
       FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
       SWEEP_INTERVAL_MS: '5000',
+      QUEUE_PREFIX: 'approvals-eu',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -71,6 +73,7 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
+      queuePrefix: 'approvals-eu',
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -109,6 +112,7 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    ['QUEUE_PREFIX', 'a:b', `QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got "a:b")`],
   ])('refuses %s=%j with one line naming it', (name, value, message) => {
     const error = configError({ [name]: value });
     expect(error.message).toBe(message);

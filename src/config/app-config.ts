@@ -55,6 +55,8 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /** `QUEUE_PREFIX`, default `pa`: the prefix of every BullMQ key on Redis, so deployments can share one Redis. */
+  readonly queuePrefix: string;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -74,6 +76,7 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
+  queuePrefix: 'pa',
 } as const satisfies Partial<AppConfig>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,6 +140,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
   );
 
+  const queuePrefix = read('QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix))
+    problem(`QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got ${quote(queuePrefix)})`);
+
   const factsAllowedHosts = (read('FACTS_ALLOWED_HOSTS') ?? '')
     .split(',')
     .map((entry) => entry.trim().toLowerCase())
@@ -166,6 +173,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    queuePrefix,
   };
 
   function integer(
