@@ -184,8 +184,8 @@ function startProcess(command: string[], env: Record<string, string>, output: st
     output.push(chunk.toString());
     if (output.length > 200) output.shift();
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   return child;
 }
 

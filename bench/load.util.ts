@@ -347,11 +347,11 @@ function request(
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString();
-        let json: unknown = null;
+        let json: unknown;
         try {
           json = text ? JSON.parse(text) : null;
         } catch {
-          json = null;
+          json = null; // not JSON: the status says enough
         }
         const etag = res.headers.etag;
         resolve({ status: res.statusCode ?? 0, etag: typeof etag === 'string' ? etag : undefined, json });
