@@ -45,6 +45,7 @@ const HELP = `npm run bench -- [options]
 
   --servers LIST     any of floor, svc-pg, svc-redis, svc-pg-2api, svc-redis-2api (default floor,svc-pg,svc-redis)
   --rates LIST       offered applications per second, e.g. 10,20,30 (default 10)
+  --floor-rates LIST the floor's rates, when they should differ (it saturates far higher; default --rates)
   --duration S       seconds of offered load per rate (default 15; keep it at 20 or less on a shared machine)
   --drain S          seconds to let stragglers finish after the window (default 10)
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate
@@ -57,6 +58,7 @@ const HELP = `npm run bench -- [options]
 interface Options {
   servers: string[];
   rates: number[];
+  floorRates: number[] | undefined;
   durationS: number;
   drainS: number;
   sweep: boolean;
@@ -69,6 +71,7 @@ function parse(argv: string[]): Options {
   const options: Options = {
     servers: ['floor', 'svc-pg', 'svc-redis'],
     rates: [10],
+    floorRates: undefined,
     durationS: 15,
     drainS: LOAD_DEFAULTS.drainS,
     sweep: false,
@@ -92,6 +95,9 @@ function parse(argv: string[]): Options {
           break;
         case '--rates':
           options.rates = numbers(value(), flag);
+          break;
+        case '--floor-rates':
+          options.floorRates = numbers(value(), flag);
           break;
         case '--duration':
           options.durationS = numbers(value(), flag)[0]!;
@@ -472,7 +478,7 @@ async function main(): Promise<void> {
       `PostgreSQL ${JSON.stringify(Object.fromEntries(settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting])))}`,
     );
     for (const server of options.servers) {
-      for (const rate of options.rates) {
+      for (const rate of server === 'floor' ? (options.floorRates ?? options.rates) : options.rates) {
         const m = await measure(server, rate, pg, options, run);
         results.push(m);
         if (options.sweep && m.report.completedPerS < 0.9 * rate) break;

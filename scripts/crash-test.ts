@@ -12,7 +12,7 @@
  * contiguous, one closing entry per step), no step is left open past its due time once the sweep has run, and every
  * application's hash chain verifies (the history endpoint's verifier).
  *
- *   npm run crash-test -- [--scenario kill,flush,postgres]
+ *   npm run crash-test -- [--scenario kill,flush,postgres] [--postgres-down-ms 2000]
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -211,8 +211,11 @@ export class CrashRig {
     }
   }
 
-  /** Runs one scenario on a fresh database; answers what it saw and every broken invariant. */
-  async run(scenario: Scenario): Promise<ScenarioResult> {
+  /**
+   * Runs one scenario on a fresh database; answers what it saw and every broken invariant. `postgresDownMs`: how long
+   * PostgreSQL stays stopped once /health has said so (scenario `postgres`).
+   */
+  async run(scenario: Scenario, { postgresDownMs = 2 * SWEEP_INTERVAL_MS } = {}): Promise<ScenarioResult> {
     this.log(`scenario ${scenario}`);
     const admin = new URL(this.forwarder.url(this.embedded.url));
     admin.pathname = '/postgres';
@@ -221,6 +224,7 @@ export class CrashRig {
       build: this.build,
       adminUrl: admin.toString(),
       redisUrl: process.env.REDIS_URL || undefined,
+      postgresDownMs,
       restartPostgres: async () => {
         await this.embedded.stop();
         return async () => {
@@ -248,6 +252,7 @@ async function runScenario(context: {
   adminUrl: string;
   redisUrl: string | undefined;
   restartPostgres: () => Promise<() => Promise<void>>;
+  postgresDownMs: number;
   log: (line: string) => void;
 }): Promise<ScenarioResult> {
   const { scenario, build, adminUrl, redisUrl, log } = context;
@@ -313,7 +318,7 @@ async function runScenario(context: {
       observed.healthWhileDown = down;
       if ((down.body as { database?: string }).database !== 'down')
         problems.push(`/health while PostgreSQL is down says ${JSON.stringify(down.body)}`);
-      await sleep(2 * SWEEP_INTERVAL_MS); // let the sweep, the workers and the pools meet the dead database
+      await sleep(context.postgresDownMs); // let the sweep, the workers and the pools meet the dead database
       if (!service.running) problems.push(`the service exited while PostgreSQL was down:\n${service.tail()}`);
       await bringBack();
       log('PostgreSQL started again');
@@ -430,6 +435,8 @@ async function flushBullmqTables(databaseUrl: string): Promise<string> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = process.argv.indexOf('--scenario');
+  const downArg = process.argv.indexOf('--postgres-down-ms');
+  const postgresDownMs = downArg > 0 ? Number(process.argv[downArg + 1]) : undefined;
   const chosen = (arg > 0 ? (process.argv[arg + 1] ?? '') : SCENARIOS.join(',')).split(',');
   const unknown = chosen.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) {
@@ -442,7 +449,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   );
   const results: ScenarioResult[] = [];
   try {
-    for (const scenario of chosen as Scenario[]) results.push(await rig.run(scenario));
+    for (const scenario of chosen as Scenario[]) results.push(await rig.run(scenario, { postgresDownMs }));
   } finally {
     await rig.close();
   }
