@@ -48,7 +48,8 @@ const HELP = `npm run bench -- [options]
   --floor-rates LIST the floor's rates, when they should differ (it saturates far higher; default --rates)
   --duration S       seconds of offered load per rate (default 15; keep it at 20 or less on a shared machine)
   --drain S          seconds to let stragglers finish after the window (default 10)
-  --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate
+  --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
+                     run once more at 70% of its best completed/s (the latency target's rate)
   --port N           first port the servers listen on (default 3400)
   --json[=FILE]      also print every report as JSON (to stdout, or to FILE)
 
@@ -295,6 +296,8 @@ interface Measured {
   cores: { server: number; postgres: number; generator: number };
   /** CPU of server and PostgreSQL from the window's start to the end of the drain, per approved application. */
   cpuMsPerApplication: number | null;
+  /** The run at 70% of the server's saturation (found by --sweep). */
+  at70?: boolean;
 }
 
 async function measure(
@@ -304,11 +307,11 @@ async function measure(
   options: Options,
   run: string,
 ): Promise<Measured> {
-  const database = `pa_${run}_${name.replace(/\W/g, '_')}_${rate}`;
+  const database = `pa_${run}_${name.replace(/\W/g, '_')}_${String(rate).replace('.', '_')}`;
   await adminQuery(pg.adminUrl, `CREATE DATABASE ${database}`);
   const url = new URL(pg.adminUrl);
   url.pathname = `/${database}`;
-  const queuePrefix = `${run}_${name.replace(/\W/g, '_')}_${rate}`;
+  const queuePrefix = `${run}_${name.replace(/\W/g, '_')}_${String(rate).replace('.', '_')}`;
   const server = await startServer(name, url.toString(), options.port, queuePrefix, options);
   try {
     await sleep(1000);
@@ -389,6 +392,7 @@ function table(results: Measured[]): string {
       'inbox p50/95/99',
       'poll p50/95/99',
       'end-to-end p50/95/99',
+      'instant p50/95/99',
       '409s',
       'cores srv/pg',
       'CPU ms/app',
@@ -398,7 +402,7 @@ function table(results: Measured[]): string {
     const L = m.report.latencyMs;
     rows.push([
       m.server,
-      String(m.rate),
+      m.at70 ? `${m.rate} (70%)` : String(m.rate),
       String(m.report.completedPerS),
       `${m.report.unfinishedAtEnd} / ${m.report.unfinishedAfterDrain}`,
       q(L.submit),
@@ -406,6 +410,7 @@ function table(results: Measured[]): string {
       q(L.inbox),
       q(L.poll),
       q(L.endToEnd),
+      q(L.instant),
       String(m.report.decisions.conflict),
       `${m.cores.server} / ${m.cores.postgres}`,
       String(m.cpuMsPerApplication ?? '-'),
@@ -415,33 +420,56 @@ function table(results: Measured[]): string {
   return [lines[0], lines[0]!.replace(/[^|]/g, '-'), ...lines.slice(1)].join('\n');
 }
 
-/** Each server's saturation (its best completed/s) and CPU per application, and their ratios to the floor's. */
+/**
+ * Each server's saturation (its best completed/s) and CPU per application, as ratios to the floor's, the latencies
+ * the targets name, and for the -2api servers what the second API process changes.
+ */
 function ratios(results: Measured[]): string {
   const byServer = new Map<string, Measured[]>();
   for (const m of results) byServer.set(m.server, [...(byServer.get(m.server) ?? []), m]);
   const best = (runs: Measured[]) => Math.max(...runs.map((m) => m.report.completedPerS));
-  // CPU per application where the server keeps up (completed >= 0.9 x offered): the lowest such rate's.
-  const cpu = (runs: Measured[]) =>
-    runs.find((m) => m.report.completedPerS >= 0.9 * m.rate && m.cpuMsPerApplication !== null)
-      ?.cpuMsPerApplication ?? null;
+  // Where the server keeps up (completed >= 0.9 x offered): its lowest such rate, or the run at 70% of saturation.
+  const keepingUp = (runs: Measured[]) =>
+    runs.find((m) => !m.at70 && m.report.completedPerS >= 0.9 * m.rate && m.cpuMsPerApplication !== null);
+  const cpu = (runs: Measured[]) => keepingUp(runs)?.cpuMsPerApplication ?? null;
   const floor = byServer.get('floor');
   const rows = [
-    ['server', 'best completed/s', 'x floor', 'CPU ms/app (keeping up)', 'x floor', 'second API adds'],
+    [
+      'server',
+      'best completed/s',
+      'x floor',
+      'CPU ms/app (keeping up)',
+      'x floor',
+      'decision p99 at 70% of best',
+      'instant p95',
+      'second API adds',
+    ],
   ];
   for (const [server, runs] of byServer) {
     const single = server.endsWith('-2api') ? byServer.get(server.replace(/-2api$/, '')) : undefined;
     const ratio = (a: number | null, b: number | null) => (a !== null && b ? `${(a / b).toFixed(2)}x` : '-');
+    const at70 = runs.find((m) => m.at70);
+    const reference = at70 ?? keepingUp(runs);
     rows.push([
       server,
       String(best(runs)),
       floor ? ratio(best(runs), best(floor)) : '-',
       String(cpu(runs) ?? '-'),
       floor ? ratio(cpu(runs), cpu(floor)) : '-',
+      at70 ? `${at70.report.latencyMs.decision.p99} ms at ${at70.rate}/s` : '- (no --sweep to saturation)',
+      reference ? `${reference.report.latencyMs.instant.p95 ?? '-'} ms` : '-',
       single ? `${(((best(runs) - best(single)) / best(single)) * 100).toFixed(0)}% completed/s` : '',
     ]);
   }
   const lines = alignColumns(rows, ' | ');
-  return [lines[0], lines[0]!.replace(/[^|]/g, '-'), ...lines.slice(1)].join('\n');
+  return [
+    lines[0],
+    lines[0]!.replace(/[^|]/g, '-'),
+    ...lines.slice(1),
+    '',
+    'targets (issue 7): best completed/s >= 0.8 x floor (both swept to saturation); decision p99 at 70% of best < 100 ms;',
+    'CPU per application <= 1.5 x floor; instant p95 (rule step decidedAt - submittedAt, where keeping up) < 50 ms',
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -478,10 +506,20 @@ async function main(): Promise<void> {
       `PostgreSQL ${JSON.stringify(Object.fromEntries(settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting])))}`,
     );
     for (const server of options.servers) {
+      const runs: Measured[] = [];
       for (const rate of server === 'floor' ? (options.floorRates ?? options.rates) : options.rates) {
         const m = await measure(server, rate, pg, options, run);
+        runs.push(m);
         results.push(m);
         if (options.sweep && m.report.completedPerS < 0.9 * rate) break;
+      }
+      // The latency target is set at 70% of the server's own saturation: one more run there.
+      const saturated = runs.some((m) => m.report.completedPerS < 0.9 * m.rate);
+      const rate70 = Math.round(0.7 * Math.max(...runs.map((m) => m.report.completedPerS)) * 10) / 10;
+      if (options.sweep && saturated && rate70 > 0) {
+        const m = await measure(server, rate70, pg, options, run);
+        m.at70 = true;
+        results.push(m);
       }
     }
   } catch (error) {

@@ -87,7 +87,11 @@ export interface LoadReport {
   approvedAfterDrain: number;
   unfinishedAtEnd: number;
   unfinishedAfterDrain: number;
-  latencyMs: Record<'submit' | 'decision' | 'inbox' | 'poll' | 'endToEnd', LatencySummary>;
+  /**
+   * Latencies in ms. `instant`: a step approved by rule, from the application's `submittedAt` to the step's
+   * `decidedAt` (the server's own timestamps, read from the final view), so polling does not blur it.
+   */
+  latencyMs: Record<'submit' | 'decision' | 'inbox' | 'poll' | 'endToEnd' | 'instant', LatencySummary>;
   decisions: { ok: number; conflict: number; failed: number };
   polls: { total: number; notModified: number };
   errors: Record<string, number>;
@@ -126,7 +130,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const call = (method: string, path: string, bearer: string, body?: unknown, headers = {}) =>
     request(agent, options.bases[next++ % options.bases.length]!, { method, path, bearer, body, headers });
 
-  const series = { submit: [], decision: [], inbox: [], poll: [], endToEnd: [] } as Record<
+  const series = { submit: [], decision: [], inbox: [], poll: [], endToEnd: [], instant: [] } as Record<
     keyof LoadReport['latencyMs'],
     number[]
   >;
@@ -154,8 +158,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     );
   }
 
-  const finish = (app: LiveApplication) => {
+  const finish = (app: LiveApplication, view: unknown) => {
     live.delete(app);
+    const { submittedAt, steps } = (view ?? {}) as {
+      submittedAt?: string;
+      steps?: { decidedBy?: string | null; decidedAt?: string | null }[];
+    };
+    for (const step of steps ?? []) {
+      if (step.decidedBy === 'rule' && step.decidedAt && submittedAt)
+        series.instant.push(Date.parse(step.decidedAt) - Date.parse(submittedAt));
+    }
     const now = performance.now();
     if (app.status === 'approved') {
       approved++;
@@ -185,7 +197,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         app.status = (reply.json as { status: string }).status;
         app.etag = reply.etag ?? app.etag;
       } else countError('GET /applications/{id}', reply.status);
-      if (app.status !== 'in_review') return finish(app);
+      if (app.status !== 'in_review') return finish(app, reply.json);
       // The next point of the fixed grid: a late answer costs one long sample, not a burst of catch-up polls.
       intended = Math.max(intended + options.pollMs, now);
     }
@@ -211,7 +223,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
     const app = { id: view.id, token: bearer, etag: reply.etag, status: view.status, scheduled };
     live.add(app);
-    if (app.status !== 'in_review') return finish(app);
+    if (app.status !== 'in_review') return finish(app, view);
     await pollLoop(app, now + options.pollMs);
   };
 
@@ -314,6 +326,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       inbox: summary(series.inbox),
       poll: summary(series.poll),
       endToEnd: summary(series.endToEnd),
+      instant: summary(series.instant),
     },
     decisions,
     polls,
