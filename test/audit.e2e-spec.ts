@@ -136,6 +136,41 @@ describe('audit: append-only history and signed checkpoints', () => {
     });
   });
 
+  describe('the OpenAPI document', () => {
+    it('describes every audit call with its typed answer and error statuses, and the history’s new fields', async () => {
+      const doc = (await t.request('GET', '/docs-json')).body;
+      const responses = (path: string, method: string) => doc.paths[path][method].responses;
+      expect(Object.keys(responses('/api/v1/audit/public-key', 'get'))).toEqual(['200']);
+      expect(Object.keys(responses('/api/v1/audit/checkpoints', 'get')).sort()).toEqual([
+        '200',
+        '400',
+        '401',
+      ]);
+      expect(Object.keys(responses('/api/v1/audit/checkpoints', 'post')).sort()).toEqual([
+        '201',
+        '401',
+        '403',
+      ]);
+      expect(Object.keys(responses('/api/v1/audit/verify', 'get')).sort()).toEqual(['200', '401', '403']);
+      const schemaOf = (path: string, method: string, status: string) =>
+        responses(path, method)[status].content['application/json'].schema.$ref;
+      expect(schemaOf('/api/v1/audit/checkpoints', 'post', '201')).toBe(
+        '#/components/schemas/CheckpointView',
+      );
+      expect(schemaOf('/api/v1/audit/verify', 'get', '200')).toBe('#/components/schemas/VerifyReport');
+      expect(schemaOf('/api/v1/applications/{id}/history', 'get', '200')).toBe(
+        '#/components/schemas/HistoryView',
+      );
+      expect(Object.keys(doc.components.schemas.HistoryView.properties)).toEqual([
+        'events',
+        'chain',
+        'checkpoint',
+      ]);
+      expect(doc.paths['/api/v1/audit/public-key'].get.security).toBeUndefined();
+      expect(doc.paths['/api/v1/audit/verify'].get.security).toEqual([{ bearer: [] }]);
+    });
+  });
+
   describe('checkpoints', () => {
     it('signs, on demand, the heads of exactly the applications changed since the previous checkpoint', async () => {
       const before = await checkpoint();
