@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { CheckpointService } from '../src/audit/checkpoint.service.js';
 import { chainHash, GENESIS_HASH } from '../src/audit/hash-chain.util.js';
 import { verifyInclusion } from '../src/audit/merkle.util.js';
@@ -258,6 +259,54 @@ describe('audit: append-only history and signed checkpoints', () => {
       expectProblem(await t.request('GET', '/api/v1/audit/verify'), 401);
     });
 
+    it('wait for a writer that has numbered a history row, then cover its row', async () => {
+      const id = await submit();
+      await checkpoint();
+      const [last] = await t.query<{ seq: number; hash: string; at: Date }>(
+        'SELECT seq, hash, at FROM history WHERE application_id = $1 ORDER BY seq DESC LIMIT 1',
+        [id],
+      );
+      // A writer inside its transaction: the row is numbered, not committed.
+      const writer = new pg.Client({ connectionString: t.databaseUrl });
+      await writer.connect();
+      try {
+        await writer.query('BEGIN');
+        const at = new Date().toISOString();
+        const content = {
+          seq: last!.seq + 1,
+          at,
+          actor: { role: 'system', id: 'slow' },
+          type: 'probe',
+          step: null,
+          detail: {},
+        };
+        const [row] = (
+          await writer.query(
+            `INSERT INTO history (application_id, seq, at, actor_role, actor_id, type, detail, prev_hash, hash)
+             VALUES ($1, $2, $3, 'system', 'slow', 'probe', '{}', $4, $5) RETURNING id`,
+            [id, content.seq, at, last!.hash, chainHash(last!.hash, content)],
+          )
+        ).rows;
+        const signing = checkpoint();
+        // The checkpoint waits for the writer's shared lock: seen in pg_locks, not guessed with a sleep.
+        await eventually(
+          () =>
+            t.query(
+              "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 1 AND objid = 2845344706 AND mode = 'ExclusiveLock' AND NOT granted",
+            ),
+          (rows) => rows.length === 1,
+        );
+        await writer.query('COMMIT');
+        const signed = await signing;
+        expect(BigInt(signed.toId)).toBeGreaterThanOrEqual(BigInt(row.id));
+        const view = await history(id);
+        expect(view.checkpoint.checkpoint.seq).toBe(signed.seq);
+        expect(view.checkpoint.leaf).toMatchObject({ seq: content.seq, hash: view.chain.head });
+      } finally {
+        await writer.end();
+      }
+    });
+
     it('miss no application written while checkpoints are being signed', async () => {
       const submitted: Promise<string>[] = [];
       const signed: Promise<unknown>[] = [];
@@ -401,6 +450,30 @@ describe('audit: append-only history and signed checkpoints', () => {
       expect(code).toBe(1);
       expect(stdout).toContain(`application ${victim}: event ${rows.length} no longer has the hash`);
       expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ failed: [victim] });
+    });
+
+    it('names an application whose signed rows were deleted, and a checkpoint removed from the middle', async () => {
+      const erased = await submit();
+      const first = await checkpoint();
+      await submit();
+      const removed = await checkpoint();
+      const after = await checkpoint();
+      const before = await verifyReport(); // an earlier test left its own victim failing
+      expect(before.failed).not.toContain(erased);
+      expect(before.failedCheckpoints).toEqual([]);
+
+      await t.query('ALTER TABLE history DISABLE TRIGGER history_append_only');
+      await t.query('DELETE FROM history WHERE application_id = $1', [erased]);
+      await t.query('ALTER TABLE history ENABLE TRIGGER history_append_only');
+      await t.query('ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only');
+      await t.query('DELETE FROM audit_checkpoints WHERE seq = $1', [removed.seq]);
+      await t.query('ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_append_only');
+
+      const report = await verifyReport();
+      expect(report.failed).toContain(erased);
+      expect(first.seq).toBeLessThan(removed.seq);
+      // The next one names a missing predecessor.
+      expect(report.failedCheckpoints).toContain(after.seq);
     });
 
     it('fails a checkpoint whose stored leaves were rewritten, and every application it names', async () => {
