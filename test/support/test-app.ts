@@ -96,7 +96,8 @@ export class TestApp {
       factsAllowedHosts: ['127.0.0.1', 'localhost'],
       sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
       auditSigningKey: AUDIT_SIGNING_KEY,
-      auditCheckpointIntervalMs: CONFIG_DEFAULTS.auditCheckpointIntervalMs,
+      // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
+      auditCheckpointIntervalMs: 86_400_000,
       queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
       ...options.config,
     };
