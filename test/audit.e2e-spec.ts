@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { CheckpointScheduler } from '../src/audit/checkpoint.scheduler.js';
 import { CheckpointService } from '../src/audit/checkpoint.service.js';
 import { chainHash, GENESIS_HASH } from '../src/audit/hash-chain.util.js';
 import { verifyInclusion } from '../src/audit/merkle.util.js';
@@ -533,6 +534,8 @@ describe('audit: scheduled checkpoints', () => {
   });
 
   it('sign one checkpoint when both processes try in the same interval', async () => {
+    // The timers stop first, so that the new history is left for the two calls below to race for.
+    await Promise.all([a, b].map((app) => app.app.get(CheckpointScheduler).onApplicationShutdown()));
     await submitApplication(a, 'audit-permit', { note: 'n' });
     const now = new Date(Date.now() + 3_600_000); // an interval no timer has reached
     const results = await Promise.all([
