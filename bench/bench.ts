@@ -18,6 +18,7 @@
  * See docs/benchmarks.md for what each figure means. Only 127.0.0.1 is driven.
  */
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,10 @@ import type { LoadReport } from './load.util.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+/** Production refuses a generated audit signing key: the run brings its own. */
+const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 const HELP = `npm run bench -- [options]
 
   --servers LIST     any of floor, svc-pg, svc-redis, svc-pg-2api, svc-redis-2api (default floor,svc-pg,svc-redis)
@@ -218,6 +223,7 @@ async function startServer(
     const serviceEnv = {
       ...env,
       LOG_LEVEL: 'warn',
+      AUDIT_SIGNING_KEY,
       WORKFLOWS_DIR: join(os.tmpdir(), `${queuePrefix}-no-workflows`),
       QUEUE_PREFIX: queuePrefix,
       ...(kind.redis ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),

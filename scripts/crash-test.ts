@@ -14,7 +14,7 @@
  *
  *   npm run crash-test -- [--scenario kill,flush,postgres] [--postgres-down-ms 2000]
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,10 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
 const SWEEP_INTERVAL_MS = 1000;
+/** Production refuses a generated audit signing key: the run brings its own. */
+const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 /** Due seconds of the step the timer decides: some fall due during the run, some after the disturbance. */
 const CLOCK_SECONDS = 3;
 
@@ -267,6 +271,7 @@ async function runScenario(context: {
     REDIS_URL: redisUrl ?? '',
     QUEUE_PREFIX: name,
     JWT_SECRET,
+    AUDIT_SIGNING_KEY,
     PORT: String(port),
     PROCESS_ROLE: 'all',
     WORKFLOWS_DIR: join(os.tmpdir(), `${name}-no-workflows`),

@@ -5,7 +5,7 @@ import { deleteRedisKeys } from '../bench/bench.util.js';
 import { historyViolations, query, storedDecisions } from '../scripts/service-checks.js';
 import { buildService, freePort, ServiceProcess } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
-import { createDatabase, FIXTURES, JWT_SECRET } from './support/test-app.js';
+import { AUDIT_SIGNING_KEY, createDatabase, FIXTURES, JWT_SECRET } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
 /**
@@ -70,6 +70,7 @@ describe('two API processes and one worker on one database and one queue', () =>
       REDIS_URL: process.env.REDIS_URL ?? '',
       QUEUE_PREFIX: database.name,
       JWT_SECRET,
+      AUDIT_SIGNING_KEY,
       WORKFLOWS_DIR: join(FIXTURES, 'none'),
       DATA_DIR: join(FIXTURES, '..', '.data'),
       LOG_LEVEL: 'log',
