@@ -7,17 +7,9 @@ import { chainHash, GENESIS_HASH, verifyChain } from './hash-chain.util.js';
 import type { ChainedRow } from './hash-chain.util.js';
 import { HistoryEntity } from './history.entity.js';
 
-export interface Actor {
-  role: 'admin' | 'officer' | 'applicant' | 'system';
-  id: string;
-}
+import type { HistoryEntry } from './hash-chain.util.js';
 
-export interface HistoryEntry {
-  actor: Actor;
-  type: string;
-  step?: string | null;
-  detail?: Record<string, unknown>;
-}
+export type { Actor, HistoryEntry } from './hash-chain.util.js';
 
 function toChained(row: HistoryEntity): ChainedRow {
   return {
