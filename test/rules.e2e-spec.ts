@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { QueueService } from '../src/timers/queue.service.js';
+import { QueueService } from '../src/queue/queue.service.js';
 import { eventually, sleep } from './support/eventually.js';
 import { inboxTask, registerNew, stepOf, viewOf } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';

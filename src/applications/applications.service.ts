@@ -11,8 +11,8 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { formErrors } from '../definitions/form-schema.util.js';
-import { TaskEntity } from '../tasks/task.entity.js';
-import { ApplicationEventsService } from './application-events.service.js';
+import { TaskEntity } from './task.entity.js';
+import { EventExecutor } from '../events/event-executor.service.js';
 import { ApplicationEntity } from './application.entity.js';
 import type { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
 import { applicationView } from './application-view.util.js';
@@ -24,7 +24,7 @@ export class ApplicationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly definitions: DefinitionsService,
-    private readonly events: ApplicationEventsService,
+    private readonly events: EventExecutor,
     private readonly history: HistoryService,
   ) {}
 
@@ -50,14 +50,8 @@ export class ApplicationsService {
             formErrors(workflow.validateForm.errors, '$.data'),
           );
         }
-        const { application } = await this.events.submit(
-          manager,
-          afterCommit,
-          workflow,
-          { role: 'applicant', id: caller.id },
-          dto.data,
-        );
-        return { status: 201, body: await this.view(manager, application) };
+        const { plan } = await this.events.submit(manager, afterCommit, workflow, caller.id, dto.data);
+        return { status: 201, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
       },
     );
   }
@@ -101,18 +95,14 @@ export class ApplicationsService {
   async withdraw(caller: Caller, id: string): Promise<ApplicationView> {
     await this.findVisible(caller, id);
     return this.unitOfWork.run(async (manager, afterCommit) => {
-      const outcome = await this.events.apply(
+      const { plan, workflow } = await this.events.apply(
         manager,
         afterCommit,
-        id,
-        { type: 'WITHDRAW' },
-        {
-          actor: { role: 'applicant', id: caller.id },
-          type: 'withdrawn',
-          conflictIfIgnored: 'The application is already decided',
-        },
+        { applicationId: id },
+        () => ({ type: 'withdraw', applicant: caller.id }),
+        'The application is already decided',
       );
-      return this.view(manager, outcome!.application);
+      return applicationView(plan.state.application, workflow, plan.state.tasks);
     });
   }
 

@@ -98,8 +98,11 @@ export interface PlanContext {
   now: Date;
   /** Timer jobs falling due after this are left to the sweep, which enqueues them as they come near. */
   timerHorizon: Date;
-  /** The due time of a step opened at `from` (the calendar's arithmetic). */
-  due(step: StepDefinition, from: Date): { dueAt: Date; beyondData: boolean };
+  /**
+   * The due time of a step opened at `from` (the calendar's arithmetic). `projection` is true when only
+   * `expectedBy` is being estimated, not a step opened: nothing to warn about then.
+   */
+  due(step: StepDefinition, from: Date, projection?: boolean): { dueAt: Date; beyondData: boolean };
   /** When to remind about a step due at `dueAt`. */
   remindAt(step: StepDefinition, remindBefore: Duration, dueAt: Date): Date;
   newId(): string;

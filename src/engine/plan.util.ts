@@ -283,7 +283,7 @@ function finish(
           dependencies: workflow.dependencies,
           status: result.steps,
           dueAt: Object.fromEntries(workflow.order.map((s) => [s, current(s)?.dueAt])),
-          due: (step, from) => ctx.due(workflow.step(step), from).dueAt,
+          due: (step, from) => ctx.due(workflow.step(step), from, true).dueAt,
           now,
         }),
     historySeq: last?.seq ?? application.historySeq,
@@ -303,7 +303,7 @@ function finish(
     insertTasks,
     updateTasks,
     history,
-    jobs: insertTasks.flatMap((task) => jobsFor(task, workflow.step(task.step), ctx)),
+    jobs: insertTasks.flatMap((task) => jobsForTask(task, workflow.step(task.step), ctx)),
   };
 }
 
@@ -341,16 +341,21 @@ function chain(application: ApplicationRow, entries: HistoryEntry[], at: Date): 
 }
 
 /**
- * The jobs a newly opened task needs: its rule job when the rule reads facts, and its deadline and reminder only
- * when they fall within the horizon. The sweep enqueues the rest as they come near; PostgreSQL stays the truth.
+ * The jobs an open task needs: its rule job while a rule that reads facts has not spoken, and its deadline and
+ * reminder only when they fall within the horizon. The sweep enqueues the rest as they come near; PostgreSQL stays
+ * the truth. Ids are deterministic, so the sweep may ask again for jobs already queued.
  */
-function jobsFor(task: TaskRow, step: StepDefinition, ctx: PlanContext): PlannedJob[] {
+export function jobsForTask(
+  task: TaskRow,
+  step: StepDefinition,
+  ctx: Pick<PlanContext, 'now' | 'timerHorizon'>,
+): PlannedJob[] {
   if (task.status !== 'open') return [];
   const data = { taskId: task.id, applicationId: task.applicationId, step: task.step, attempt: task.attempt };
   const jobs: PlannedJob[] = [];
   if (task.rulePending && readsFacts(step.autoApprove))
     jobs.push({ queue: 'rules', id: ruleJobId(task), data, runAt: ctx.now });
-  if (task.dueAt <= ctx.timerHorizon)
+  if (!task.overdue && task.dueAt <= ctx.timerHorizon)
     jobs.push({ queue: 'deadlines', id: deadlineJobId(task), data, runAt: task.dueAt });
   if (task.remindAt && !task.reminded && task.remindAt <= ctx.timerHorizon)
     jobs.push({ queue: 'reminders', id: reminderJobId(task), data, runAt: task.remindAt });

@@ -7,7 +7,8 @@ import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
-import { QUEUE_NAMES, QueueService } from '../../src/timers/queue.service.js';
+import { QUEUE_NAMES } from '../../src/events/event-jobs.util.js';
+import { QueueService } from '../../src/queue/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
