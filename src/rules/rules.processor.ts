@@ -8,7 +8,7 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import type { TaskJobData } from '../engine/plan.types.js';
+import type { TaskJobData } from '../events/event-jobs.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { FactsService } from './facts.service.js';
