@@ -15,7 +15,7 @@ import { TaskEntity } from './task.entity.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { ApplicationEntity } from './application.entity.js';
 import type { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
-import { applicationView } from './application-view.util.js';
+import { applicationView, etagOf } from './application-view.util.js';
 import type { ApplicationView } from './application-view.util.js';
 
 @Injectable()
@@ -58,6 +58,22 @@ export class ApplicationsService {
 
   async get(caller: Caller, id: string): Promise<ApplicationView> {
     return this.view(this.dataSource.manager, await this.findVisible(caller, id));
+  }
+
+  /**
+   * The view and its ETag, or no view when `ifNoneMatch` names the current ETag: an applicant polling an unchanged
+   * application costs one row read, not the view's tasks.
+   */
+  async getUnlessMatch(
+    caller: Caller,
+    id: string,
+    ifNoneMatch: string | undefined,
+  ): Promise<{ etag: string; view: ApplicationView | null }> {
+    const application = await this.findVisible(caller, id);
+    const etag = etagOf(application);
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
+      return { etag, view: null };
+    return { etag, view: await this.view(this.dataSource.manager, application) };
   }
 
   async list(caller: Caller, query: ListApplicationsQuery) {

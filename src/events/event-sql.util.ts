@@ -10,12 +10,24 @@ const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applica
   a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
   COALESCE((SELECT json_agg(t) FROM tasks t WHERE t.application_id = a.id), '[]'::json) AS tasks`;
 
+/** A statement prepared once per connection under its name. */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
 /** Locks the application row and reads it with every task it has, in one query. */
-export const LOCK_BY_APPLICATION = `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1 FOR UPDATE OF a`;
+export const LOCK_BY_APPLICATION: NamedStatement = {
+  name: 'pa_event_lock_application',
+  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1 FOR UPDATE OF a`,
+};
 
 /** The same, found through one of its tasks (a decision names the task, not the application). */
-export const LOCK_BY_TASK = `SELECT ${APPLICATION_COLUMNS} FROM applications a
-  WHERE a.id = (SELECT application_id FROM tasks WHERE id = $1) FOR UPDATE OF a`;
+export const LOCK_BY_TASK: NamedStatement = {
+  name: 'pa_event_lock_task',
+  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a
+  WHERE a.id = (SELECT application_id FROM tasks WHERE id = $1) FOR UPDATE OF a`,
+};
 
 const TASKS_AND_HISTORY = `
   new_tasks AS (INSERT INTO tasks SELECT * FROM json_populate_recordset(NULL::tasks, $2::json)),
@@ -28,20 +40,26 @@ const TASKS_AND_HISTORY = `
   entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))
 SELECT 1`;
 
-const INSERT_ALL = `WITH
-  app AS (INSERT INTO applications SELECT * FROM json_populate_record(NULL::applications, $1::json)),${TASKS_AND_HISTORY}`;
+const INSERT_ALL: NamedStatement = {
+  name: 'pa_event_insert',
+  text: `WITH
+  app AS (INSERT INTO applications SELECT * FROM json_populate_record(NULL::applications, $1::json)),${TASKS_AND_HISTORY}`,
+};
 
-const UPDATE_ALL = `WITH
+const UPDATE_ALL: NamedStatement = {
+  name: 'pa_event_update',
+  text: `WITH
   app AS (
     UPDATE applications a SET status = n.status, snapshot = n.snapshot, produced = n.produced, revision = n.revision,
       decided_at = n.decided_at, expected_by = n.expected_by, history_seq = n.history_seq,
       history_hash = n.history_hash
-    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),${TASKS_AND_HISTORY}`;
+    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),${TASKS_AND_HISTORY}`,
+};
 
 /** Every write of a plan as one statement: the application, new and changed tasks, and the history entries. */
-export function writeStatement(plan: Plan): { sql: string; parameters: string[] } {
+export function writeStatement(plan: Plan): { statement: NamedStatement; parameters: string[] } {
   return {
-    sql: plan.insertApplication ? INSERT_ALL : UPDATE_ALL,
+    statement: plan.insertApplication ? INSERT_ALL : UPDATE_ALL,
     parameters: [
       JSON.stringify(
         plan.insertApplication
