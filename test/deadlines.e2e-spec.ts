@@ -222,3 +222,38 @@ describe('two service processes on one database and one queue', () => {
     }
   });
 });
+
+describe('an API process and a worker process on one database and one queue', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  beforeAll(async () => {
+    api = await TestApp.start({ config: { processRole: 'api' } });
+    const prefix = new URL(api.databaseUrl).pathname.slice(1);
+    worker = await TestApp.start({
+      databaseUrl: api.databaseUrl,
+      queuePrefix: prefix,
+      config: { processRole: 'worker' },
+    });
+    await register(api, 'split', [
+      { id: 'timed', timeLimit: { seconds: 2 }, onTimeout: 'approve' },
+      { id: 'far', timeLimit: { workingDays: 5 } },
+    ]);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await api.close();
+  });
+
+  it('acts on a deadline enqueued by the API process in the worker, once', async () => {
+    const id = await submitApplication(api, 'split');
+    const [timed] = await api.query(
+      `SELECT id, attempt FROM tasks WHERE application_id = $1 AND step = 'timed'`,
+      [id],
+    );
+    await jobCompleted(worker, 'deadlines', deadlineJobId(timed));
+    const v = await viewOf(api, id);
+    expect(stepOf(v, 'timed')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
+    expect(stepOf(v, 'far').status).toBe('open');
+    expect((await historyTypes(api, id)).filter((type) => type === 'deemed_approved')).toHaveLength(1);
+  });
+});

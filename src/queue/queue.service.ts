@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 
 const HEALTH_TIMEOUT_MS = 2000;
-/** Any queue answers for the store; this one holds no jobs. */
+/** The queue probed when none is open yet; it holds no jobs. */
 const HEALTH_QUEUE = 'health';
 const ADMIN_SHUTDOWN = '57P01';
 
@@ -113,7 +113,9 @@ export class QueueService implements OnApplicationShutdown {
 
   /** True when the queue store answers within the health time-out. */
   async healthy(): Promise<boolean> {
-    const probe = this.queue(HEALTH_QUEUE).getJobCounts('delayed');
+    // Any open queue answers for the store; on PostgreSQL each queue has a pool of its own, so none is added.
+    const queue = this.queues.values().next().value ?? this.queue(HEALTH_QUEUE);
+    const probe = queue.getJobCounts('delayed');
     const timeout = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error('queue health check timed out')), HEALTH_TIMEOUT_MS).unref(),
     );
