@@ -50,7 +50,10 @@ export class ApplicationsService {
             formErrors(workflow.validateForm.errors, '$.data'),
           );
         }
-        const { plan } = await this.events.submit(manager, afterCommit, workflow, caller.id, dto.data);
+        const { plan } = await this.events.submit(
+          { manager, afterCommit },
+          { workflow, applicant: caller.id, data: dto.data },
+        );
         return { status: 201, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
       },
     );
@@ -112,11 +115,12 @@ export class ApplicationsService {
     await this.findVisible(caller, id);
     return this.unitOfWork.run(async (manager, afterCommit) => {
       const { plan, workflow } = await this.events.apply(
-        manager,
-        afterCommit,
-        { applicationId: id },
-        () => ({ type: 'withdraw', applicant: caller.id }),
-        'The application is already decided',
+        { manager, afterCommit },
+        {
+          target: { applicationId: id },
+          event: () => ({ type: 'withdraw', applicant: caller.id }),
+          conflict: 'The application is already decided',
+        },
       );
       return applicationView(plan.state.application, workflow, plan.state.tasks);
     });

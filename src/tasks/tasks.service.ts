@@ -84,23 +84,24 @@ export class TasksService {
       async (manager, afterCommit) => {
         if (!isUuid(id)) throw DomainException.notFound('Task');
         const { plan, workflow } = await this.events.apply(
-          manager,
-          afterCommit,
-          { taskId: id },
-          (state, locked) => {
-            const task = state.tasks.find((t) => t.id === id);
-            if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
-            return {
-              type: 'decide',
-              step: task.step,
-              attempt: task.attempt,
-              officer: caller.id,
-              outcome: dto.outcome,
-              comment: dto.comment ?? null,
-              produces: checkProduces(locked.step(task.step), dto),
-            };
+          { manager, afterCommit },
+          {
+            target: { taskId: id },
+            event: (state, locked) => {
+              const task = state.tasks.find((t) => t.id === id);
+              if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+              return {
+                type: 'decide',
+                step: task.step,
+                attempt: task.attempt,
+                officer: caller.id,
+                outcome: dto.outcome,
+                comment: dto.comment ?? null,
+                produces: checkProduces(locked.step(task.step), dto),
+              };
+            },
+            conflict: 'The task is not open, or this officer has already signed it',
           },
-          'The task is not open, or this officer has already signed it',
         );
         const decided = plan.state.tasks.find((t) => t.id === id)!;
         const step = workflow.step(decided.step);

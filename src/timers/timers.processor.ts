@@ -61,21 +61,33 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    */
   async onDeadline(data: TaskJobData): Promise<void> {
     await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(manager, afterCommit, { applicationId: data.applicationId }, () => ({
-        type: 'timeout',
-        step: data.step,
-        attempt: data.attempt,
-      })),
+      this.events.apply(
+        { manager, afterCommit },
+        {
+          target: { applicationId: data.applicationId },
+          event: () => ({
+            type: 'timeout',
+            step: data.step,
+            attempt: data.attempt,
+          }),
+        },
+      ),
     );
   }
 
   async onReminder(data: TaskJobData): Promise<void> {
     await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(manager, afterCommit, { applicationId: data.applicationId }, () => ({
-        type: 'remind',
-        step: data.step,
-        attempt: data.attempt,
-      })),
+      this.events.apply(
+        { manager, afterCommit },
+        {
+          target: { applicationId: data.applicationId },
+          event: () => ({
+            type: 'remind',
+            step: data.step,
+            attempt: data.attempt,
+          }),
+        },
+      ),
     );
   }
 
