@@ -300,6 +300,8 @@ export function benchRuntimeConfig(
     logLevel: 'error',
     factsAllowedHosts: [],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    shutdownDelayMs: 0,
+    metricsToken: undefined,
     queuePrefix,
   };
 }

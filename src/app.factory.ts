@@ -10,7 +10,7 @@ import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 
-const OPERATIONAL = ['health', 'metrics', 'docs', 'docs-json'];
+const OPERATIONAL = ['health', 'health/live', 'health/ready', 'metrics', 'docs', 'docs-json'];
 
 /** Builds the whole HTTP app; main.ts and the end-to-end tests share it, so tests run the real thing. */
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {

@@ -4,6 +4,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, resolveJwtSecret } from './config/app-config.js';
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
+import { databaseQueuePrefix } from './config/queue-prefix.js';
+import { ReadinessService } from './health/readiness.service.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -25,10 +27,17 @@ async function main(): Promise<void> {
     if (embedded.staged !== undefined) logger.log(embedded.staged);
   }
   const databaseUrl = config.databaseUrl ?? embedded!.url;
+  const queuePrefix = config.queuePrefix ?? (await databaseQueuePrefix(databaseUrl));
+  if (config.redisUrl !== undefined) logger.log(`queue prefix on Redis: ${queuePrefix}`);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   const stop = async (signal: string) => {
-    logger.log(`${signal}: shutting down`);
+    // Not ready first, so that orchestrators and load balancers stop sending work; then finish what is in flight.
+    app?.get(ReadinessService).beginShutdown();
+    logger.log(
+      `${signal}: not ready; closing in ${config.shutdownDelayMs} ms, after in-flight requests and jobs`,
+    );
+    await new Promise((done) => setTimeout(done, config.shutdownDelayMs));
     // Ctrl-C reaches the embedded server too (one process group), and it drops our connections at once; a
     // pg client busy at that moment raises the drop as an unhandled error. On the way out that is no news.
     process.on('uncaughtException', (error: Error & { code?: string }) => {
@@ -44,7 +53,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    app = await createApp({ ...config, jwtSecret, databaseUrl, queuePrefix: 'pa' });
+    app = await createApp({ ...config, jwtSecret, databaseUrl, queuePrefix });
     if (config.processRole === 'worker') {
       await app.init();
       logger.log('worker started (no HTTP listener)');

@@ -33,6 +33,9 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
+      queuePrefix: undefined,
+      shutdownDelayMs: 0,
+      metricsToken: undefined,
     });
   });
 
@@ -55,6 +58,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'verbose',
       FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
       SWEEP_INTERVAL_MS: '5000',
+      QUEUE_PREFIX: '{pa-production}',
+      SHUTDOWN_DELAY_MS: '5000',
+      METRICS_TOKEN: 'scrape-token-0123456789',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -71,6 +77,9 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
+      queuePrefix: '{pa-production}',
+      shutdownDelayMs: 5000,
+      metricsToken: 'scrape-token-0123456789',
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -109,6 +118,17 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    [
+      'QUEUE_PREFIX',
+      'pa:prod',
+      'QUEUE_PREFIX must be 1 to 64 letters, digits, "_", ".", "-", "{" or "}" (got "pa:prod")',
+    ],
+    [
+      'SHUTDOWN_DELAY_MS',
+      '1s',
+      'SHUTDOWN_DELAY_MS must be an integer from 0 to 600000 (milliseconds) (got "1s")',
+    ],
+    ['METRICS_TOKEN', 'short', 'METRICS_TOKEN must be at least 16 characters (got 5)'],
   ])('refuses %s=%j with one line naming it', (name, value, message) => {
     const error = configError({ [name]: value });
     expect(error.message).toBe(message);

@@ -91,6 +91,8 @@ export class TestApp {
       logLevel: 'error',
       factsAllowedHosts: ['127.0.0.1', 'localhost'],
       sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+      shutdownDelayMs: 0,
+      metricsToken: undefined,
       queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
       ...options.config,
     };
