@@ -16,6 +16,7 @@ import { applyEvent, startApplication } from '../engine/workflow-machine.util.js
 import type { DecidedBy, EngineEvent, EngineResult } from '../engine/workflow-machine.util.js';
 import { holds } from '../rules/json-logic.util.js';
 import { TaskEntity } from '../tasks/task.entity.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { QueueService } from '../timers/queue.service.js';
 import { ApplicationEntity } from './application.entity.js';
 
@@ -51,6 +52,7 @@ export class ApplicationEventsService {
     private readonly history: HistoryService,
     private readonly queues: QueueService,
     private readonly calendars: CalendarService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async submit(
@@ -239,6 +241,7 @@ export class ApplicationEventsService {
     for (const task of opened) {
       afterCommit(() => this.queues.scheduleTask(task));
     }
+    this.metrics.observeEventPath(record.type, now);
   }
 
   /** A reminder only makes sense while the step is open: one that would fall before it opens is dropped. */

@@ -9,6 +9,7 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { TaskEntity } from '../tasks/task.entity.js';
 import { QueueService } from './queue.service.js';
 import type { TaskJobData } from './queue.service.js';
@@ -46,6 +47,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly unitOfWork: UnitOfWork,
     private readonly events: ApplicationEventsService,
     private readonly definitions: DefinitionsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -74,7 +76,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     });
     const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
     const action = workflow.step(task.step).onTimeout ?? 'escalate';
-    await this.unitOfWork.run((manager, afterCommit) =>
+    const acted = await this.unitOfWork.run((manager, afterCommit) =>
       this.events.apply(
         manager,
         afterCommit,
@@ -87,6 +89,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
         },
       ),
     );
+    if (acted !== null) this.metrics.observeDeadlineLateness(task.dueAt);
   }
 
   async onReminder(data: TaskJobData): Promise<void> {
