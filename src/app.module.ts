@@ -11,6 +11,7 @@ import { dataSourceOptions, openDataSource } from './config/data-source.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CommonModule.forRoot(config),
+        LoggingModule.forRoot(config),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config.databaseUrl),
           dataSourceFactory: (options) => openDataSource(options!),

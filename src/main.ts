@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, resolveJwtSecret } from './config/app-config.j
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
 import { databaseQueuePrefix } from './config/queue-prefix.js';
 import { ReadinessService } from './health/readiness.service.js';
+import { bootLogger } from './logging/pino-options.util.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   if (config.calendarsDir !== undefined && !isReadableDirectory(config.calendarsDir)) {
     throw new ConfigError([`CALENDARS_DIR must be a readable directory (got "${config.calendarsDir}")`]);
   }
+  // JSON lines from the first one; the app's own logger (nestjs-pino) takes over once it exists.
+  Logger.overrideLogger(bootLogger(config.logLevel));
   const logger = new Logger('Main');
 
   let embedded: EmbeddedPostgres | undefined;
