@@ -1,14 +1,8 @@
 import { Controller, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { QueueDashboardSessionDto } from './queue-dashboard.dto.js';
 import { QueueDashboardService } from './queue-dashboard.service.js';
 
@@ -24,8 +18,7 @@ export class QueueDashboardController {
     summary: 'An address that opens the queue dashboard (/admin/queues) in a browser: valid one minute',
   })
   @ApiCreatedResponse({ type: QueueDashboardSessionDto })
-  @ApiUnauthorizedResponse({ description: 'No valid bearer token (application/problem+json)' })
-  @ApiForbiddenResponse({ description: 'Not an admin (application/problem+json)' })
+  @ApiProblems(401, 403)
   session(@CurrentCaller() caller: Caller): Promise<QueueDashboardSessionDto> {
     return this.dashboard.enterUrl(caller.id);
   }
