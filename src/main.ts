@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig, resolveJwtSecret } from './config/app-config.js';
+import { ConfigError, loadConfig, resolveAuditSigningKey, resolveJwtSecret } from './config/app-config.js';
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
 import { databaseQueuePrefix } from './config/queue-prefix.js';
 import { ReadinessService } from './health/readiness.service.js';
@@ -12,6 +12,7 @@ import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const jwtSecret = resolveJwtSecret(config);
+  const auditSigningKey = resolveAuditSigningKey(config);
   if (config.calendarsDir !== undefined && !isReadableDirectory(config.calendarsDir)) {
     throw new ConfigError([`CALENDARS_DIR must be a readable directory (got "${config.calendarsDir}")`]);
   }
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    app = await createApp({ ...config, jwtSecret, databaseUrl, queuePrefix });
+    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl, queuePrefix });
     if (config.processRole === 'worker') {
       await app.init();
       logger.log('worker started (no HTTP listener)');

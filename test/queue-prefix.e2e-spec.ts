@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { databaseQueuePrefix } from '../src/config/queue-prefix.js';
-import { QUEUE_NAMES, QueueService } from '../src/timers/queue.service.js';
+import { QUEUE_NAMES } from '../src/events/event-jobs.util.js';
+import { QueueService } from '../src/queue/queue.service.js';
 import { eventually } from './support/eventually.js';
 import { registerWorkflow, simpleWorkflow, stepOf, submitApplication, viewOf } from './support/helpers.js';
 import { createDatabase, TestApp } from './support/test-app.js';

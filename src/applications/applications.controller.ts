@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { HistoryView } from '../audit/audit.dto.js';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
@@ -71,10 +72,9 @@ export class ApplicationsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const view = await this.applications.get(caller, id);
-    const etag = etagOf(view);
+    const { etag, view } = await this.applications.getUnlessMatch(caller, id, ifNoneMatch);
     void reply.header('etag', etag);
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    if (!view) {
       void reply.status(304);
       return undefined;
     }
@@ -94,10 +94,11 @@ export class ApplicationsController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: 'Every event of the application, hash-chained, with the chain verified' })
-  @ApiOkResponse({
-    description: '{ events: [{ seq, at, actor, type, step, detail }], chain: { valid, head } }',
+  @ApiOperation({
+    summary:
+      'Every event of the application, hash-chained, with the chain verified and the proof of its head in the latest signed checkpoint',
   })
+  @ApiOkResponse({ type: HistoryView })
   @ApiProblems(401, 403, 404)
   history(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.applications.historyOf(caller, id);

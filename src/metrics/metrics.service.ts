@@ -9,6 +9,9 @@ import { DataSource } from 'typeorm';
 /** The history types counted as the three outcomes operators watch. */
 const OUTCOMES = { deemed_approved: 'deemed', rule_approved: 'rule', step_returned: 'returned' } as const;
 
+/** History types of a deadline acted on. */
+const TIMEOUT_TYPES = new Set(['deemed_approved', 'rejected_on_timeout', 'escalated']);
+
 /** The pg pool TypeORM keeps (its driver's `master`); only the counters we read. */
 interface PgPool {
   totalCount: number;
@@ -67,6 +70,25 @@ export class MetricsService implements OnModuleInit {
       );
       done();
     });
+  }
+
+  /**
+   * What the event path wrote for one event: its time on the path (since the plan's clock, taken before the
+   * write) by the type of its first history entry, and, for a deadline acted on, how late after the due time.
+   */
+  observePlan(plan: {
+    history: readonly { type: string; at: Date; step: string | null }[];
+    updateTasks: readonly { step: string; dueAt: Date }[];
+  }): void {
+    const first = plan.history[0];
+    if (first === undefined) return;
+    this.observeEventPath(first.type, first.at);
+    if (TIMEOUT_TYPES.has(first.type)) {
+      const task = plan.updateTasks.find((row) => row.step === first.step);
+      if (task !== undefined) {
+        this.deadlineLateness.observe(Math.max(0, first.at.getTime() - task.dueAt.getTime()) / 1000);
+      }
+    }
   }
 
   /** One event's time on the event path, `since` the moment its transition began. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { QUEUE_NAMES, QueueService } from './queue.service.js';
+import { ALL_QUEUES as QUEUE_NAMES } from './queue-names.util.js';
+import { QueueService } from './queue.service.js';
 
 /** Jobs per queue and state, read from the queue store when Prometheus scrapes. */
 @Injectable()

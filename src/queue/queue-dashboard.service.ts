@@ -9,7 +9,8 @@ import { jwtVerify, SignJWT } from 'jose';
 import { problem, sendProblem } from '../common/problem.filter.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { QUEUE_NAMES, QueueService } from './queue.service.js';
+import { ALL_QUEUES as QUEUE_NAMES } from './queue-names.util.js';
+import { QueueService } from './queue.service.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'pa_queue_dashboard';
