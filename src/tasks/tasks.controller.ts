@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { DecisionDto, InboxQuery } from './task.dto.js';
 import { TasksService } from './tasks.service.js';
 
@@ -15,12 +16,16 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: "The department's inbox, most urgent due time first" })
+  @ApiOkResponse({ description: '{ items: [task view], nextCursor }' })
+  @ApiProblems(400, 401, 403)
   inbox(@CurrentCaller() caller: Caller, @Query() query: InboxQuery) {
     return this.tasks.inbox(caller, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One task, with only the form fields its step may see' })
+  @ApiOkResponse({ description: 'The task view' })
+  @ApiProblems(401, 403, 404)
   get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.get(caller, id);
   }
@@ -29,6 +34,19 @@ export class TasksController {
   @Roles('officer')
   @ApiOperation({ summary: 'Approve or reject an open task; 409 when it is no longer open' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({
+    description: 'The task view after the decision (200, not 201: a decision creates nothing)',
+  })
+  @ApiProblems(
+    400,
+    401,
+    403,
+    404,
+    {
+      409: 'The task is not open, this officer already signed, or the Idempotency-Key was used with another body',
+    },
+    413,
+  )
   async decide(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
