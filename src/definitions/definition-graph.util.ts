@@ -158,45 +158,58 @@ export function dependencyGraph(def: WorkflowDefinition, dependencies = resolveD
   };
   const declared = (from: string, to: string): boolean => (byId.get(to)?.after ?? []).includes(from);
 
-  // reach(s): every step s waits for through a chain whose intermediate steps all take part, with one such chain.
-  const reach = new Map<string, Map<string, string[]>>();
+  // Steps by position, so the hot loops below index arrays instead of looking names up. reach[s] is the set of steps
+  // s waits for through chains whose intermediate steps all take part, as bits: a dense graph of MAX_STEPS steps is
+  // analysed in milliseconds.
+  const ids = def.steps.map((st) => st.id);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const deps = ids.map((id) => (dependencies[id] ?? []).map((d) => index.get(d)!));
+  const always = ids.map(unconditional);
+  const words = Math.ceil(ids.length / 32) || 1;
+  const reach = ids.map(() => new Uint32Array(words));
+  const has = (set: Uint32Array, i: number): boolean => (set[i >>> 5]! & (1 << (i & 31))) !== 0;
   for (const id of topologicalOrder(def)) {
-    const mine = new Map<string, string[]>();
-    for (const d of dependencies[id] ?? []) {
-      if (!mine.has(d)) mine.set(d, [d, id]);
-      if (!unconditional(d)) continue;
-      for (const [p, chain] of reach.get(d) ?? []) if (!mine.has(p)) mine.set(p, [...chain, id]);
+    const s = index.get(id)!;
+    const mine = reach[s]!;
+    for (const d of deps[s]!) {
+      mine[d >>> 5]! |= 1 << (d & 31);
+      if (always[d]) for (let w = 0; w < words; w++) mine[w]! |= reach[d]![w]!;
     }
-    reach.set(id, mine);
   }
-  /** A chain p -> … -> s through another prerequisite of s, if one makes the direct edge unnecessary. */
-  const implied = (p: string, s: string): string[] | undefined => {
-    for (const d of dependencies[s] ?? []) {
-      if (d === p || !unconditional(d)) continue;
-      const chain = reach.get(d)?.get(p);
-      if (chain) return [...chain, s];
+  /** The prerequisite of `s`, other than `p`, through which `s` also waits for `p`, if any. */
+  const through = (p: number, s: number): number | undefined =>
+    deps[s]!.find((d) => d !== p && always[d] && has(reach[d]!, p));
+  /** A chain p -> … -> s implying the edge, preferring direct links so dense graphs give short chains. */
+  const chainOf = (p: number, s: number, first: number): string[] => {
+    const chain = [ids[s]!];
+    for (let at = first; at !== p;) {
+      chain.unshift(ids[at]!);
+      const mine = deps[at]!;
+      at = mine.includes(p) ? p : mine.find((d) => always[d] && has(reach[d]!, p))!;
     }
-    return undefined;
+    return [ids[p]!, ...chain];
   };
 
   const edges: Analysis['edges'] = [];
   const redundant: Analysis['redundant'] = [];
   def.steps.forEach((step, i) => {
-    for (const p of dependencies[step.id] ?? []) {
-      if (!implied(p, step.id)) {
-        edges.push({ from: p, to: step.id, values: flows(p, step.id), declared: declared(p, step.id) });
+    for (const p of deps[i]!) {
+      if (through(p, i) === undefined) {
+        const from = ids[p]!;
+        edges.push({ from, to: step.id, values: flows(from, step.id), declared: declared(from, step.id) });
       }
     }
-    (step.after ?? []).forEach((p, j) => {
-      const values = flows(p, step.id);
-      const chain = implied(p, step.id);
-      if (values.length === 0 && !chain) return;
+    (step.after ?? []).forEach((after, j) => {
+      const p = index.get(after)!;
+      const values = flows(after, step.id);
+      const via = values.length > 0 ? undefined : through(p, i);
+      if (values.length === 0 && via === undefined) return;
       redundant.push({
         path: `$.steps[${i}].after[${j}]`,
         step: step.id,
-        after: p,
+        after,
         values,
-        via: values.length > 0 ? [p, step.id] : chain!,
+        via: via === undefined ? [after, step.id] : chainOf(p, i, via),
       });
     });
   });
