@@ -103,9 +103,9 @@ task_rows AS (
   WHERE root OR app_status = 'approved'
 ),
 inserted_tasks AS (
-  INSERT INTO tasks (application_id, workflow_key, step, attempt, department, status, opened_at, due_at, decided_at,
+  INSERT INTO tasks (application_id, workflow_key, workflow_version, step, attempt, department, status, opened_at, due_at, decided_at,
                      decided_by, signoffs)
-  SELECT application_id, 'open-restaurant', step, 1, department, status, opened_at, due_at, decided_at,
+  SELECT application_id, 'open-restaurant', 1, step, 1, department, status, opened_at, due_at, decided_at,
          CASE WHEN status NOT IN ('approved', 'rejected', 'returned') THEN NULL
               WHEN random() < 0.08 THEN 'timeout' WHEN random() < 0.05 THEN 'rule' ELSE 'officer' END,
          '[]'::jsonb
