@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
+      queuePrefix: 'pa',
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
     });
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'verbose',
       FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
       SWEEP_INTERVAL_MS: '5000',
+      QUEUE_PREFIX: 'approvals-eu',
       AUDIT_SIGNING_KEY: ED25519_PEM,
       AUDIT_CHECKPOINT_INTERVAL_MS: '60000',
     });
@@ -86,6 +88,7 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
+      queuePrefix: 'approvals-eu',
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
     });
@@ -126,6 +129,7 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    ['QUEUE_PREFIX', 'a:b', `QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got "a:b")`],
     [
       'AUDIT_CHECKPOINT_INTERVAL_MS',
       '999',

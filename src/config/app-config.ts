@@ -59,6 +59,8 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /** `QUEUE_PREFIX`, default `pa`: the prefix of every BullMQ key on Redis, so deployments can share one Redis. */
+  readonly queuePrefix: string;
   /**
    * `AUDIT_SIGNING_KEY`: an Ed25519 private key (PKCS#8, PEM or base64 DER), as PEM; undefined:
    * `resolveAuditSigningKey` reads or generates `DATA_DIR/audit-signing-key` (never in production).
@@ -85,6 +87,7 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
+  queuePrefix: 'pa',
   auditCheckpointIntervalMs: 300_000,
 } as const satisfies Partial<AppConfig>;
 
@@ -149,6 +152,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
   );
 
+  const queuePrefix = read('QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix))
+    problem(`QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got ${quote(queuePrefix)})`);
   const auditCheckpointIntervalMs = integer(
     read('AUDIT_CHECKPOINT_INTERVAL_MS'),
     CONFIG_DEFAULTS.auditCheckpointIntervalMs,
@@ -196,6 +202,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    queuePrefix,
     auditSigningKey,
     auditCheckpointIntervalMs,
   };
