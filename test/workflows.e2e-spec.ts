@@ -68,6 +68,20 @@ const restaurantAnalysis = {
     sign: ['fire'],
     opening: ['food', 'sign'],
   },
+  edges: [
+    { from: 'licence', to: 'food', values: ['licenceNo'], declared: false },
+    { from: 'fire', to: 'sign', values: [], declared: true },
+    { from: 'food', to: 'opening', values: [], declared: true },
+    { from: 'sign', to: 'opening', values: [], declared: true },
+  ],
+  // Listed in the old relay's order, four hand-offs: only sign -> opening is a real dependency.
+  handoffs: [
+    { from: 'licence', to: 'fire', kept: false, values: [], declared: false, via: [] },
+    { from: 'fire', to: 'food', kept: false, values: [], declared: false, via: [] },
+    { from: 'food', to: 'sign', kept: false, values: [], declared: false, via: [] },
+    { from: 'sign', to: 'opening', kept: true, values: [], declared: true, via: ['sign', 'opening'] },
+  ],
+  redundant: [],
 };
 
 const minimal = (key: string, name = 'Minimal') => ({
@@ -280,6 +294,45 @@ describe('workflow definitions over HTTP', () => {
         compression: 0.2,
         criticalPath: ['slow'],
         dependencies: { slow: [], quick: [] },
+        edges: [],
+        handoffs: [{ from: 'slow', to: 'quick', kept: false, values: [], declared: false, via: [] }],
+        redundant: [],
+      });
+    });
+
+    it('places working days mixed with hours on the workflow calendar from the reference instant', async () => {
+      const doc = { ...minimal('mixed-calendar'), calendar: 'cn-mainland' };
+      doc.steps = [
+        { id: 'intake', name: 'Intake', department: 'a-dept', produces: ['caseNo'], timeLimit: { hours: 4 } },
+        {
+          id: 'review',
+          name: 'Review',
+          department: 'b-dept',
+          after: ['intake'],
+          needs: ['caseNo'],
+          timeLimit: { workingDays: 2 },
+        },
+        { id: 'notice', name: 'Notice', department: 'c-dept', timeLimit: { minutes: 30 } },
+      ];
+      const reply = await t.request('POST', '/api/v1/workflows/analyze', { as: ADMIN, body: doc });
+      // From Monday 2 March 2026 09:00 Shanghai: intake due 13:00, review due Wednesday 23:59:59.999 (63 h to the
+      // second); in series the notice then runs to Thursday 00:29:59.999 (63 h 30 min).
+      expect(reply.body.analysis).toMatchObject({
+        unit: 'seconds',
+        referenceInstant: '2026-03-02T01:00:00.000Z',
+        serial: 228_600,
+        parallel: 226_800,
+        compression: 0.0079,
+        criticalPath: ['intake', 'review'],
+        redundant: [
+          {
+            path: '$.steps[1].after[0]',
+            step: 'review',
+            after: 'intake',
+            values: ['caseNo'],
+            via: ['intake', 'review'],
+          },
+        ],
       });
     });
 

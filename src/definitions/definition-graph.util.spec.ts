@@ -1,9 +1,12 @@
 import { canonicalJson } from '../common/canonical-json.util.js';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { analysisClock } from '../calendar/analysis-clock.util.js';
+import { dueTime, parseCalendar } from '../calendar/calendar.util.js';
 import {
   analyze,
   contentHash,
+  dependencyGraph,
   durationSeconds,
   formFieldPaths,
   resolveDependencies,
@@ -30,11 +33,11 @@ const example = def([
 ]);
 
 describe('durationSeconds', () => {
-  it('converts each unit, counting a working day as 86,400 seconds', () => {
+  it('converts wall-clock units and gives a working day no fixed length', () => {
     expect(durationSeconds({ seconds: 5 })).toBe(5);
     expect(durationSeconds({ minutes: 10 })).toBe(600);
     expect(durationSeconds({ hours: 4 })).toBe(14_400);
-    expect(durationSeconds({ workingDays: 3 })).toBe(259_200);
+    expect(durationSeconds({ workingDays: 3 })).toBe(0);
   });
 });
 
@@ -106,21 +109,34 @@ describe('analyze', () => {
       compression: 0.6,
       criticalPath: ['aa', 'bb', 'dd'],
       dependencies: { aa: [], bb: ['aa'], cc: [], dd: ['bb', 'cc'], ee: [] },
+      edges: [
+        { from: 'aa', to: 'bb', values: ['x'], declared: false },
+        { from: 'bb', to: 'dd', values: [], declared: true },
+        { from: 'cc', to: 'dd', values: [], declared: true },
+      ],
+      handoffs: [
+        { from: 'aa', to: 'bb', kept: true, values: ['x'], declared: false, via: ['aa', 'bb'] },
+        { from: 'bb', to: 'cc', kept: false, values: [], declared: false, via: [] },
+        { from: 'cc', to: 'dd', kept: true, values: [], declared: true, via: ['cc', 'dd'] },
+        { from: 'dd', to: 'ee', kept: false, values: [], declared: false, via: [] },
+      ],
+      redundant: [],
     });
   });
 
-  it('switches to seconds when any limit is not in working days', () => {
+  it('adds wall-clock units exactly, whatever the reference instant', () => {
     const d = def([
       step('aa', { hours: 2 }),
-      step('bb', { workingDays: 1 }, { after: ['aa'] }),
-      step('cc', { minutes: 30 }),
+      step('bb', { minutes: 30 }, { after: ['aa'] }),
+      step('cc', { seconds: 5 }),
     ]);
     expect(analyze(d)).toMatchObject({
       unit: 'seconds',
-      serial: 7200 + 86_400 + 1800,
-      parallel: 93_600,
+      serial: 9005,
+      parallel: 9000,
       criticalPath: ['aa', 'bb'],
     });
+    expect(analyze(d).referenceInstant).toBeUndefined();
   });
 
   it('rounds compression to four decimals', () => {
@@ -180,38 +196,48 @@ describe('contentHash', () => {
   });
 });
 
-/** A random DAG: step i may depend on any earlier step, by `after` or by needing a value it produces; listed shuffled. */
-const randomDag = fc
-  .integer({ min: 1, max: 12 })
-  .chain((n) =>
-    fc.record({
-      limits: fc.array(
-        fc.oneof(
-          fc.record({ workingDays: fc.integer({ min: 1, max: 20 }) }),
-          fc.record({ hours: fc.integer({ min: 1, max: 48 }) }),
-          fc.record({ seconds: fc.integer({ min: 1, max: 3600 }) }),
+/**
+ * A random DAG: step i may depend on any earlier step, by `after` or by needing a value it produces; listed shuffled.
+ * Limits are all in working days, all on the wall clock, or a mix of both.
+ */
+const randomDagOf = (mode: 'workingDays' | 'wallClock' | 'mixed') =>
+  fc
+    .integer({ min: 1, max: 12 })
+    .chain((n) =>
+      fc.record({
+        limits: fc.array(
+          fc.oneof(
+            ...(mode === 'wallClock' ? [] : [fc.record({ workingDays: fc.integer({ min: 1, max: 20 }) })]),
+            ...(mode === 'workingDays'
+              ? []
+              : [
+                  fc.record({ hours: fc.integer({ min: 1, max: 48 }) }),
+                  fc.record({ seconds: fc.integer({ min: 1, max: 3600 }) }),
+                ]),
+          ),
+          { minLength: n, maxLength: n },
         ),
-        { minLength: n, maxLength: n },
-      ),
-      edges: fc.array(fc.array(fc.constantFrom('none', 'after', 'data'), { minLength: n, maxLength: n }), {
-        minLength: n,
-        maxLength: n,
+        edges: fc.array(fc.array(fc.constantFrom('none', 'after', 'data'), { minLength: n, maxLength: n }), {
+          minLength: n,
+          maxLength: n,
+        }),
+        order: fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
       }),
-      order: fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
-      allWorkingDays: fc.boolean(),
-    }),
-  )
-  .map(({ limits, edges, order, allWorkingDays }) => {
-    const steps = limits.map((limit, i) => {
-      const kinds = (edges[i] ?? []).slice(0, i);
-      return step(`s${i}`, allWorkingDays ? { workingDays: (durationSeconds(limit) % 9) + 1 } : limit, {
-        after: kinds.flatMap((k, j) => (k === 'after' ? [`s${j}`] : [])),
-        needs: kinds.flatMap((k, j) => (k === 'data' ? [`v${j}`] : [])),
-        produces: [`v${i}`],
+    )
+    .map(({ limits, edges, order }) => {
+      const steps = limits.map((limit, i) => {
+        const kinds = (edges[i] ?? []).slice(0, i);
+        return step(`s${i}`, limit, {
+          after: kinds.flatMap((k, j) => (k === 'after' ? [`s${j}`] : [])),
+          needs: kinds.flatMap((k, j) => (k === 'data' ? [`v${j}`] : [])),
+          produces: [`v${i}`],
+        });
       });
+      return def(order.map((i) => steps[i]!));
     });
-    return def(order.map((i) => steps[i]!));
-  });
+
+/** Limits in one unit family add up: working days as a count, wall-clock units in seconds. */
+const randomDag = fc.oneof(randomDagOf('workingDays'), randomDagOf('wallClock'));
 
 function weightOf(s: StepDefinition, unit: 'workingDays' | 'seconds'): number {
   return unit === 'workingDays' ? s.timeLimit.workingDays! : durationSeconds(s.timeLimit);
@@ -288,6 +314,276 @@ describe('analyze on random DAGs', () => {
         expect(validateDefinition(d).errors).toEqual([]);
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('analyze on random DAGs with mixed units', () => {
+  it('keeps parallel within serial and the critical path a real chain of prerequisites', () => {
+    fc.assert(
+      fc.property(randomDagOf('mixed'), (d) => {
+        const a = analyze(d);
+        expect(a.parallel).toBeLessThanOrEqual(a.serial);
+        expect(a.compression).toBeGreaterThanOrEqual(0);
+        const path = a.criticalPath;
+        expect(a.dependencies[path[0]!]).toEqual([]);
+        for (let i = 1; i < path.length; i++) expect(a.dependencies[path[i]!]).toContain(path[i - 1]);
+      }),
+    );
+  });
+
+  it('without a calendar counts working days exactly as the engine does (plain UTC days)', () => {
+    fc.assert(
+      fc.property(randomDagOf('mixed'), (d) => {
+        expect(analyze(d)).toEqual(analyze(d, analysisClock()));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+/** The reference week: Monday 2 March 2026 09:00 Shanghai; this test calendar makes Tuesday 3 March a holiday. */
+const SHANGHAI_WITH_HOLIDAY = parseCalendar(
+  {
+    name: 'test-shanghai',
+    timeZone: 'Asia/Shanghai',
+    coversFrom: '2026-01-01',
+    coversUntil: '2026-12-31',
+    holidays: ['2026-03-03'],
+    workingWeekends: [],
+  },
+  'test',
+);
+
+describe('analyze with working days mixed with hours and minutes', () => {
+  // review 4 h -> site visit 2 working days -> sign-off 30 min; filing 1 working day on its own.
+  const mixed = def([
+    step('review', { hours: 4 }, { produces: ['reviewNo'] }),
+    step('site-visit', { workingDays: 2 }, { needs: ['reviewNo'], produces: ['visitNo'] }),
+    step('sign-off', { minutes: 30 }, { needs: ['visitNo'] }),
+    step('filing', { workingDays: 1 }),
+  ]);
+
+  it('places every limit on the calendar from the reference instant, Monday 09:00 local', () => {
+    // Parallel: review due Mon 13:00; site visit opens then, Tue and Wed count, due Wed 23:59:59.999; sign-off due
+    // Thu 00:29:59.999: 2 d 15 h 30 min after Mon 09:00 = 228,600 s (to the second).
+    // Serial in the listed order: ... sign-off due Thu 00:30, filing opens Thu and is due end of Fri: 4 d 15 h = 399,600 s.
+    const a = analyze(mixed, analysisClock(parseCalendar({ ...calendarDoc(), holidays: [] }, 'test')));
+    expect(a).toMatchObject({
+      unit: 'seconds',
+      referenceInstant: '2026-03-02T01:00:00.000Z',
+      serial: 399_600,
+      parallel: 228_600,
+      compression: 0.4279,
+      criticalPath: ['review', 'site-visit', 'sign-off'],
+    });
+  });
+
+  it('lets a holiday on the critical path lengthen parallel and serial time alike', () => {
+    // Tuesday off: the site visit counts Wed and Thu (due Thu 23:59:59.999), sign-off due Fri 00:29:59.999:
+    // 3 d 15 h 30 min = 315,000 s. Serial: filing opens Fri, due at the end of Monday 9 March: 7 d 15 h = 658,800 s.
+    const a = analyze(mixed, analysisClock(SHANGHAI_WITH_HOLIDAY));
+    expect(a).toMatchObject({ serial: 658_800, parallel: 315_000, compression: 0.5219 });
+    expect(a.criticalPath).toEqual(['review', 'site-visit', 'sign-off']);
+  });
+
+  it('moves the critical path to the working-day branch when the wall-clock chain is short', () => {
+    const d = def([step('quick', { minutes: 10 }), step('slow', { workingDays: 1 })]);
+    // quick: 600 s; slow: due end of Tuesday 3 March, 1 d 15 h after Monday 09:00 = 140,400 s (to the second).
+    expect(analyze(d, analysisClock(parseCalendar(calendarDoc(), 'test')))).toMatchObject({
+      parallel: 140_400,
+      criticalPath: ['slow'],
+    });
+  });
+
+  it('starts from a chosen instant when one is given', () => {
+    const friday = new Date('2026-03-06T09:00:00+08:00');
+    const a = analyze(mixed, analysisClock(SHANGHAI_WITH_HOLIDAY, friday));
+    expect(a.referenceInstant).toBe(friday.toISOString());
+    // review due Fri 13:00; site visit counts Mon 9 and Tue 10 March; sign-off due Wed 11 00:29:59.999.
+    const expected = dueTime(new Date('2026-03-10T23:59:59.999+08:00'), { minutes: 30 }).dueAt;
+    expect(a.parallel).toBe(Math.round((expected.getTime() - friday.getTime()) / 1000));
+  });
+});
+
+function calendarDoc() {
+  return {
+    name: 'test-shanghai',
+    timeZone: 'Asia/Shanghai',
+    coversFrom: '2026-01-01',
+    coversUntil: '2026-12-31',
+    holidays: [] as string[],
+    workingWeekends: [] as string[],
+  };
+}
+
+describe('the minimal graph from the old serial order', () => {
+  /**
+   * A business start-up written as the old relay, one step after another, with data flow only:
+   *   name(1) -companyName-> registration(3) -creditCode-> seal(1), tax(2), bank(1); tax -taxNo-> invoices(2).
+   * Earliest finishes: name 1, registration 4, seal 5, tax 6, bank 5, invoices 8. Serial 10, parallel 8.
+   */
+  const startUp = def([
+    step('name', { workingDays: 1 }, { produces: ['companyName'] }),
+    step('registration', { workingDays: 3 }, { needs: ['companyName'], produces: ['creditCode'] }),
+    step('seal', { workingDays: 1 }, { needs: ['creditCode'] }),
+    step('tax', { workingDays: 2 }, { needs: ['creditCode'], produces: ['taxNo'] }),
+    step('bank', { workingDays: 1 }, { needs: ['creditCode'] }),
+    step('invoices', { workingDays: 2 }, { needs: ['taxNo'] }),
+  ]);
+
+  it('derives the graph from data flow and names the value behind every edge', () => {
+    const a = analyze(startUp);
+    expect(a).toMatchObject({ serial: 10, parallel: 8, compression: 0.2 });
+    expect(a.criticalPath).toEqual(['name', 'registration', 'tax', 'invoices']);
+    expect(a.edges).toEqual([
+      { from: 'name', to: 'registration', values: ['companyName'], declared: false },
+      { from: 'registration', to: 'seal', values: ['creditCode'], declared: false },
+      { from: 'registration', to: 'tax', values: ['creditCode'], declared: false },
+      { from: 'registration', to: 'bank', values: ['creditCode'], declared: false },
+      { from: 'tax', to: 'invoices', values: ['taxNo'], declared: false },
+    ]);
+  });
+
+  it('keeps the hand-offs data flows along and drops the others', () => {
+    const handoffs = analyze(startUp).handoffs.map((h) => [h.from, h.to, h.kept, h.values]);
+    expect(handoffs).toEqual([
+      ['name', 'registration', true, ['companyName']],
+      ['registration', 'seal', true, ['creditCode']],
+      ['seal', 'tax', false, []],
+      ['tax', 'bank', false, []],
+      ['bank', 'invoices', false, []],
+    ]);
+  });
+
+  it('keeps a hand-off forced through a chain when dependents are listed first', () => {
+    const d = def([
+      step('cc', { workingDays: 1 }, { needs: ['b'] }),
+      step('aa', { workingDays: 1 }, { produces: ['a'] }),
+      step('bb', { workingDays: 1 }, { needs: ['a'], produces: ['b'] }),
+    ]);
+    expect(analyze(d).handoffs).toEqual([
+      { from: 'cc', to: 'aa', kept: false, values: [], declared: false, via: [] },
+      { from: 'aa', to: 'bb', kept: true, values: ['a'], declared: false, via: ['aa', 'bb'] },
+    ]);
+    // aa -> cc is not a hand-off of the listed order, but cc still waits for aa through bb.
+    expect(dependencyGraph(d).edges.map((e) => `${e.from}>${e.to}`)).toEqual(['bb>cc', 'aa>bb']);
+  });
+
+  /** A diamond: top(2) -> left(3), right(1) by data; bottom(1) needs both and also declares after top and left. */
+  const diamond = def([
+    step('top', { workingDays: 2 }, { produces: ['t'] }),
+    step('left', { workingDays: 3 }, { needs: ['t'], produces: ['l'] }),
+    step('right', { workingDays: 1 }, { needs: ['t'], produces: ['r'] }),
+    step('bottom', { workingDays: 1 }, { after: ['top', 'left'], needs: ['l', 'r'] }),
+  ]);
+
+  it('reports declared after edges that other dependencies imply, with what implies them', () => {
+    const a = analyze(diamond);
+    expect(a).toMatchObject({ serial: 7, parallel: 6, criticalPath: ['top', 'left', 'bottom'] });
+    expect(a.dependencies.bottom).toEqual(['top', 'left', 'right']);
+    expect(a.redundant).toEqual([
+      {
+        path: '$.steps[3].after[0]',
+        step: 'bottom',
+        after: 'top',
+        values: [],
+        via: ['top', 'left', 'bottom'],
+      },
+      { path: '$.steps[3].after[1]', step: 'bottom', after: 'left', values: ['l'], via: ['left', 'bottom'] },
+    ]);
+    expect(a.edges.map((e) => `${e.from}>${e.to}`)).toEqual([
+      'top>left',
+      'top>right',
+      'left>bottom',
+      'right>bottom',
+    ]);
+    expect(a.edges.find((e) => e.from === 'left')).toEqual({
+      from: 'left',
+      to: 'bottom',
+      values: ['l'],
+      declared: true,
+    });
+  });
+
+  it('does not call an edge implied through a step that may be skipped', () => {
+    // If `left` and `right` are skipped they satisfy `bottom` at once: bottom must still wait for top itself.
+    const conditional = def(
+      diamond.steps.map((s) => (s.id === 'top' || s.id === 'bottom' ? s : { ...s, when: { var: 'big' } })),
+    );
+    const a = analyze(conditional);
+    expect(a.redundant.map((r) => r.after)).toEqual(['left']);
+    expect(a.edges.map((e) => `${e.from}>${e.to}`)).toContain('top>bottom');
+  });
+
+  it('reduces a long chain that declares every earlier step to its links', () => {
+    const n = 20;
+    const chain = def(
+      Array.from({ length: n }, (_, i) =>
+        step(`s${i}`, { workingDays: 1 }, { after: Array.from({ length: i }, (_, j) => `s${j}`) }),
+      ),
+    );
+    const a = analyze(chain);
+    expect(a).toMatchObject({ serial: n, parallel: n, compression: 0 });
+    expect(a.edges.map((e) => `${e.from}>${e.to}`)).toEqual(
+      Array.from({ length: n - 1 }, (_, i) => `s${i}>s${i + 1}`),
+    );
+    expect(a.handoffs.every((h) => h.kept && h.declared)).toBe(true);
+    // Step i declares i entries of which only s(i-1) is needed: 0 + 0 + 1 + … + 18.
+    expect(a.redundant).toHaveLength(((n - 2) * (n - 1)) / 2);
+    expect(a.redundant[0]).toEqual({
+      path: '$.steps[2].after[0]',
+      step: 's2',
+      after: 's0',
+      values: [],
+      via: ['s0', 's1', 's2'],
+    });
+  });
+});
+
+/** Every step a step waits for, directly or through others. */
+function closure(deps: Record<string, string[]>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const visit = (id: string): Set<string> => {
+    const known = out.get(id);
+    if (known) return known;
+    const all = new Set<string>();
+    for (const p of deps[id] ?? []) {
+      all.add(p);
+      for (const q of visit(p)) all.add(q);
+    }
+    out.set(id, all);
+    return all;
+  };
+  for (const id of Object.keys(deps)) visit(id);
+  return out;
+}
+
+describe('the minimal graph on random DAGs', () => {
+  it('keeps exactly what every step waits for, with no edge another chain implies', () => {
+    fc.assert(
+      fc.property(randomDag, (d) => {
+        const a = analyze(d);
+        const minimal: Record<string, string[]> = Object.fromEntries(d.steps.map((s) => [s.id, []]));
+        for (const e of a.edges) minimal[e.to]!.push(e.from);
+        const full = closure(a.dependencies);
+        const reduced = closure(minimal);
+        for (const s of d.steps) expect([...reduced.get(s.id)!].sort()).toEqual([...full.get(s.id)!].sort());
+        for (const e of a.edges) {
+          const others = { ...minimal, [e.to]: minimal[e.to]!.filter((p) => p !== e.from) };
+          expect(closure(others).get(e.to)!.has(e.from)).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it('drops a hand-off exactly when the later step never waits for the earlier one', () => {
+    fc.assert(
+      fc.property(randomDag, (d) => {
+        const a = analyze(d);
+        const full = closure(a.dependencies);
+        for (const h of a.handoffs) expect(h.kept).toBe(full.get(h.to)!.has(h.from));
+      }),
     );
   });
 });

@@ -2,19 +2,9 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.util.js';
 import type { Analysis, Duration, StepDefinition, WorkflowDefinition } from './definition.types.js';
 
-/**
- * A working day counts as 86,400 s when limits of different units are compared: analysis needs one scale, and a
- * calendar-exact conversion would depend on the day an application arrives.
- */
-const SECONDS_PER_WORKING_DAY = 86_400;
-
+/** Wall-clock length of a limit in hours, minutes or seconds (a working day has no fixed length). */
 export function durationSeconds(d: Duration): number {
-  return (
-    (d.workingDays ?? 0) * SECONDS_PER_WORKING_DAY +
-    (d.hours ?? 0) * 3600 +
-    (d.minutes ?? 0) * 60 +
-    (d.seconds ?? 0)
-  );
+  return (d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0);
 }
 
 /** Dotted paths of every property a JSON Schema declares, through nested object `properties` (parents included). */
@@ -63,24 +53,62 @@ export function topologicalOrder(def: WorkflowDefinition): string[] {
   return order;
 }
 
-export function analyze(def: WorkflowDefinition): Analysis {
+/**
+ * How committed time passes when limits of different units meet: the instant the first steps open and the due time
+ * of a limit opened at a given instant, on the workflow's calendar (see `src/calendar/analysis-clock.util.ts`).
+ */
+export interface AnalysisClock {
+  from: Date;
+  due: (openedAt: Date, limit: Duration) => Date;
+}
+
+/**
+ * The reference instant of the analysis when units mix: Monday 2 March 2026, 09:00. The calendar clock reads it as
+ * local time in the calendar's zone; the default clock below (no calendar) as UTC.
+ */
+export const REFERENCE_LOCAL_DATE = '2026-03-02';
+export const REFERENCE_LOCAL_HOUR = 9;
+
+/** Without a calendar a working day is a plain UTC calendar day, ending at 23:59:59.999Z (as in calendar.util). */
+const PLAIN_DAYS_CLOCK: AnalysisClock = {
+  from: new Date(`${REFERENCE_LOCAL_DATE}T0${REFERENCE_LOCAL_HOUR}:00:00.000Z`),
+  due: (openedAt, limit) => {
+    if (limit.workingDays === undefined) return new Date(openedAt.getTime() + durationSeconds(limit) * 1000);
+    const day = Date.UTC(openedAt.getUTCFullYear(), openedAt.getUTCMonth(), openedAt.getUTCDate());
+    return new Date(day + (limit.workingDays + 1) * 86_400_000 - 1);
+  },
+};
+
+export function analyze(def: WorkflowDefinition, clock: AnalysisClock = PLAIN_DAYS_CLOCK): Analysis {
   const dependencies = resolveDependencies(def);
-  const unit = def.steps.every((s) => s.timeLimit.workingDays !== undefined) ? 'workingDays' : 'seconds';
-  const weight = (s: StepDefinition): number =>
-    unit === 'workingDays' ? (s.timeLimit.workingDays ?? 0) : durationSeconds(s.timeLimit);
+  const allWorkingDays = def.steps.every((s) => s.timeLimit.workingDays !== undefined);
+  const mixesWorkingDays = !allWorkingDays && def.steps.some((s) => s.timeLimit.workingDays !== undefined);
   const byId = new Map(def.steps.map((s) => [s.id, s]));
+
+  // Working days add up exactly (a step opening at the end of a working day is due N working days later), and so do
+  // wall-clock units; only a mix needs the calendar, from the reference instant. Times here are offsets from it:
+  // working days, or milliseconds.
+  const start0 = allWorkingDays ? 0 : clock.from.getTime();
+  const end = (s: StepDefinition, start: number): number =>
+    allWorkingDays
+      ? start + (s.timeLimit.workingDays ?? 0)
+      : mixesWorkingDays
+        ? clock.due(new Date(start), s.timeLimit).getTime()
+        : start + durationSeconds(s.timeLimit) * 1000;
+  const measure = (t: number): number => (allWorkingDays ? t : Math.round((t - start0) / 1000));
 
   // Earliest finish of each step when it opens as soon as its last prerequisite is done.
   const finish = new Map<string, number>();
   const via = new Map<string, string | undefined>();
-  for (const id of topologicalOrder(def)) {
-    let start = 0;
+  const order = topologicalOrder(def);
+  for (const id of order) {
+    let start = start0;
     let latest: string | undefined;
     for (const p of dependencies[id] ?? []) {
-      const f = finish.get(p) ?? 0;
+      const f = finish.get(p) ?? start0;
       if (latest === undefined || f > start) [start, latest] = [f, p];
     }
-    finish.set(id, start + weight(byId.get(id)!));
+    finish.set(id, end(byId.get(id)!, start));
     via.set(id, latest);
   }
 
@@ -89,10 +117,140 @@ export function analyze(def: WorkflowDefinition): Analysis {
   const criticalPath: string[] = [];
   for (let id = last; id !== undefined; id = via.get(id)) criticalPath.unshift(id);
 
-  const serial = def.steps.reduce((sum, s) => sum + weight(s), 0);
-  const parallel = last === undefined ? 0 : finish.get(last)!;
+  // The old serial process: each step opens when the one before it is due, in the listed order (moved only where a
+  // step is listed before one it waits for). Day boundaries make a mix of units order-sensitive, and an order that
+  // respects the dependencies is what keeps parallel time within serial time.
+  const serial = measure(order.reduce((t, id) => end(byId.get(id)!, t), start0));
+  const parallel = last === undefined ? 0 : measure(finish.get(last)!);
   const compression = serial === 0 ? 0 : Math.round((1 - parallel / serial) * 10_000) / 10_000;
-  return { unit, serial, parallel, compression, criticalPath, dependencies };
+  const graph = dependencyGraph(def, dependencies);
+  return {
+    unit: allWorkingDays ? 'workingDays' : 'seconds',
+    serial,
+    parallel,
+    compression,
+    criticalPath,
+    dependencies,
+    ...(mixesWorkingDays ? { referenceInstant: clock.from.toISOString() } : {}),
+    ...graph,
+  };
+}
+
+type Graph = Pick<Analysis, 'edges' | 'handoffs' | 'redundant'>;
+
+/**
+ * The minimal dependency graph and what it says about the old serial order (the order steps are listed in).
+ *
+ * An edge p -> s is implied when s also waits for p through a chain of other prerequisites. A chain only implies it
+ * through steps that always take part: a step whose `when` may be false is skipped at submission and then satisfies
+ * its dependants at once, so a dependant must keep waiting for p directly. The engine keeps every resolved
+ * dependency either way; the minimal graph is what an administrator needs to read.
+ */
+export function dependencyGraph(def: WorkflowDefinition, dependencies = resolveDependencies(def)): Graph {
+  const byId = new Map(def.steps.map((s) => [s.id, s]));
+  const unconditional = (id: string): boolean => {
+    const when = byId.get(id)?.when;
+    return when === undefined || when === true;
+  };
+  const flows = (from: string, to: string): string[] => {
+    const produced = new Set(byId.get(from)?.produces ?? []);
+    return (byId.get(to)?.needs ?? []).filter((v) => produced.has(v));
+  };
+  const declared = (from: string, to: string): boolean => (byId.get(to)?.after ?? []).includes(from);
+
+  // Steps by position, so the hot loops below index arrays instead of looking names up. reach[s] is the set of steps
+  // s waits for through chains whose intermediate steps all take part, as bits: a dense graph of MAX_STEPS steps is
+  // analysed in milliseconds.
+  const ids = def.steps.map((st) => st.id);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const deps = ids.map((id) => (dependencies[id] ?? []).map((d) => index.get(d)!));
+  const always = ids.map(unconditional);
+  const words = Math.ceil(ids.length / 32) || 1;
+  const reach = ids.map(() => new Uint32Array(words));
+  const has = (set: Uint32Array, i: number): boolean => (set[i >>> 5]! & (1 << (i & 31))) !== 0;
+  for (const id of topologicalOrder(def)) {
+    const s = index.get(id)!;
+    const mine = reach[s]!;
+    for (const d of deps[s]!) {
+      mine[d >>> 5]! |= 1 << (d & 31);
+      if (always[d]) for (let w = 0; w < words; w++) mine[w]! |= reach[d]![w]!;
+    }
+  }
+  /** The prerequisite of `s`, other than `p`, through which `s` also waits for `p`, if any. */
+  const through = (p: number, s: number): number | undefined =>
+    deps[s]!.find((d) => d !== p && always[d] && has(reach[d]!, p));
+  /** A chain p -> … -> s implying the edge, preferring direct links so dense graphs give short chains. */
+  const chainOf = (p: number, s: number, first: number): string[] => {
+    const chain = [ids[s]!];
+    for (let at = first; at !== p;) {
+      chain.unshift(ids[at]!);
+      const mine = deps[at]!;
+      at = mine.includes(p) ? p : mine.find((d) => always[d] && has(reach[d]!, p))!;
+    }
+    return [ids[p]!, ...chain];
+  };
+
+  const edges: Analysis['edges'] = [];
+  const redundant: Analysis['redundant'] = [];
+  def.steps.forEach((step, i) => {
+    for (const p of deps[i]!) {
+      if (through(p, i) === undefined) {
+        const from = ids[p]!;
+        edges.push({ from, to: step.id, values: flows(from, step.id), declared: declared(from, step.id) });
+      }
+    }
+    (step.after ?? []).forEach((after, j) => {
+      const p = index.get(after)!;
+      const values = flows(after, step.id);
+      const via = values.length > 0 ? undefined : through(p, i);
+      if (values.length === 0 && via === undefined) return;
+      redundant.push({
+        path: `$.steps[${i}].after[${j}]`,
+        step: step.id,
+        after,
+        values,
+        via: via === undefined ? [after, step.id] : chainOf(p, i, via),
+      });
+    });
+  });
+
+  const handoffs: Analysis['handoffs'] = [];
+  for (let i = 1; i < def.steps.length; i++) {
+    const from = def.steps[i - 1]!.id;
+    const to = def.steps[i]!.id;
+    const direct = (dependencies[to] ?? []).includes(from);
+    const chain = direct ? [from, to] : findChain(dependencies, from, to);
+    handoffs.push({
+      from,
+      to,
+      kept: chain !== undefined,
+      values: direct ? flows(from, to) : [],
+      declared: direct && declared(from, to),
+      via: chain ?? [],
+    });
+  }
+  return { edges, handoffs, redundant };
+}
+
+/** A chain of prerequisites from `from` to `to` (both included), or undefined when `to` never waits for `from`. */
+function findChain(dependencies: Record<string, string[]>, from: string, to: string): string[] | undefined {
+  const next = new Map<string, string>();
+  const queue = [to];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (id === from) {
+      const chain = [from];
+      for (let at = next.get(from); at !== undefined; at = next.get(at)) chain.push(at);
+      return chain;
+    }
+    for (const p of dependencies[id] ?? []) {
+      if (!next.has(p) && p !== to) {
+        next.set(p, id);
+        queue.push(p);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** sha256 of the document with keys sorted at every level, so key order never makes a new version. */

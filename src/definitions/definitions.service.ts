@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import { analysisClock } from '../calendar/analysis-clock.util.js';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -14,7 +15,7 @@ import type { CompiledWorkflow } from './compiled-workflow.types.js';
 import { analyze, contentHash, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
 import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { compileFormSchema } from './form-schema.util.js';
-import { validateDefinition } from './validate-definition.util.js';
+import { checkDefinition } from './check-definition.util.js';
 import { WorkflowVersionEntity } from './workflow-version.entity.js';
 
 export interface Registration {
@@ -63,21 +64,21 @@ export class DefinitionsService implements OnApplicationBootstrap {
   }
 
   check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
-    const result = validateDefinition(document, { allowedFactHosts: [...this.config.factsAllowedHosts] });
-    const calendar = (document as { calendar?: unknown } | null)?.calendar;
-    if (typeof calendar === 'string' && calendar !== '' && !this.calendars.has(calendar)) {
-      const errors = [
-        ...result.errors,
-        { path: '$.calendar', message: `names no known calendar (${calendar})` },
-      ];
-      return { definition: null, errors };
-    }
-    return result;
+    return checkDefinition(document, {
+      allowedFactHosts: [...this.config.factsAllowedHosts],
+      hasCalendar: (name) => this.calendars.has(name),
+    });
   }
 
   analyzeDocument(document: unknown) {
     const { definition, errors } = this.check(document);
-    return { valid: errors.length === 0, errors, analysis: definition ? analyze(definition) : null };
+    return { valid: errors.length === 0, errors, analysis: definition ? this.analyze(definition) : null };
+  }
+
+  /** The analysis on the workflow's own calendar, which places working days when units mix. */
+  analyze(definition: WorkflowDefinition): Analysis {
+    const calendar = definition.calendar ? this.calendars.get(definition.calendar) : undefined;
+    return analyze(definition, analysisClock(calendar));
   }
 
   /** An identical document returns the latest version; a changed one becomes the next version. */
@@ -92,7 +93,7 @@ export class DefinitionsService implements OnApplicationBootstrap {
         where: { key: definition.key },
         order: { version: 'DESC' },
       });
-      const analysis = analyze(definition);
+      const analysis = this.analyze(definition);
       if (latest?.contentHash === hash) {
         return { created: false, key: latest.key, version: latest.version, analysis };
       }
@@ -156,7 +157,7 @@ export class DefinitionsService implements OnApplicationBootstrap {
       definition,
       dependencies,
       order: topologicalOrder(definition),
-      analysis: analyze(definition),
+      analysis: this.analyze(definition),
       machine: buildWorkflowMachine(definition, row.version, dependencies),
       validateForm: compileFormSchema(definition.form),
       step: (stepId) => {

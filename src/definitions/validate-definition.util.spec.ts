@@ -196,6 +196,26 @@ describe('validateDefinition: shape errors', () => {
     ]);
   });
 
+  it('reports constructor and prototype keys anywhere, form and rules included, with the other errors', () => {
+    const input = JSON.parse(
+      '{"key":"ab","name":"x","form":{"type":"object","properties":{"constructor":{"type":"string"}}},' +
+        '"facts":{"prototype":{"url":"https://x.example/a"}},' +
+        '"steps":[{"id":"s1","name":"S","department":"d","constructor":1,"when":{"constructor":[1]},' +
+        '"timeLimit":{"fortnights":1}}]}',
+    );
+    expect(errorsOf(input)).toEqual([
+      {
+        path: '$.steps[0].timeLimit',
+        message: 'must have exactly one of workingDays, hours, minutes, seconds',
+      },
+      { path: '$.steps[0].timeLimit.fortnights', message: 'is not a known property' },
+      { path: '$.form.properties.constructor', message: 'is not allowed as a property name' },
+      { path: '$.facts.prototype', message: 'is not allowed as a property name' },
+      { path: '$.steps[0].constructor', message: 'is not allowed as a property name' },
+      { path: '$.steps[0].when.constructor', message: 'is not allowed as a property name' },
+    ]);
+  });
+
   it('reports a wrong type once instead of also listing its length and pattern rules', () => {
     expect(errorsOf(doc([step('first')], { key: 5, name: ['x'] }))).toEqual([
       { path: '$.key', message: 'must be a string' },

@@ -22,13 +22,19 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
   if (!isRecord(input))
     return { definition: null, errors: [{ path: '$', message: 'must be a JSON object' }] };
 
+  // Keys that name Object.prototype members crash class-transformer (a key `constructor` anywhere, even inside the
+  // raw form) or slip past the whitelist: they are reported, and the rest is checked without them.
+  const forbidden = prototypeKeys(input, '$');
+  if (forbidden.length > 0) {
+    const rest = validateDefinition(withoutPrototypeKeys(input), options);
+    return { definition: null, errors: [...rest.errors, ...forbidden] };
+  }
   const dto = plainToInstance(WorkflowDefinitionDto, input);
   const errors = validateSync(dto, {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   }).flatMap((e) => flatten(e, '$'));
-  errors.push(...prototypeKeys(input, '$'));
   if (isRecord(input.form)) errors.push(...schemaErrors(input.form));
 
   // Graph checks read ids, data flow and rules: run them only when those parts have a sound shape,
@@ -105,14 +111,29 @@ function tidy(message: string): string {
     .replace(/^\S+ (must|should) /, '$1 ');
 }
 
-/** class-transformer silently drops `__proto__` keys, so the whitelist never sees them: name them here. */
+/**
+ * class-transformer silently drops `__proto__` keys, so the whitelist never sees them, and throws on `constructor`
+ * and `prototype` keys: name them here, wherever they are.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function prototypeKeys(value: unknown, path: string): DefinitionError[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, `${path}[${i}]`));
   if (!isRecord(value)) return [];
   return Object.keys(value).flatMap((key) =>
-    key === '__proto__'
+    PROTOTYPE_KEYS.has(key)
       ? [{ path: childPath(path, key), message: 'is not allowed as a property name' }]
       : prototypeKeys(value[key], childPath(path, key)),
+  );
+}
+
+function withoutPrototypeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypeKeys);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !PROTOTYPE_KEYS.has(key))
+      .map(([key, v]) => [key, withoutPrototypeKeys(v)]),
   );
 }
 

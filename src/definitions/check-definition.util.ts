@@ -1,0 +1,25 @@
+import { validateDefinition, type ValidationResult } from './validate-definition.util.js';
+
+export interface CheckOptions {
+  /** Hosts facts may be fetched from; any other host is an error. */
+  allowedFactHosts: string[];
+  /** Whether a calendar of that name is known. */
+  hasCalendar: (name: string) => boolean;
+}
+
+/**
+ * Everything that decides whether a document can be registered: its shape, graph and rules, plus the calendar it
+ * names. The service and the command-line tool both call this, so they accept and refuse the same documents.
+ */
+export function checkDefinition(document: unknown, options: CheckOptions): ValidationResult {
+  const result = validateDefinition(document, { allowedFactHosts: options.allowedFactHosts });
+  const calendar = (document as { calendar?: unknown } | null)?.calendar;
+  if (typeof calendar === 'string' && calendar !== '' && !options.hasCalendar(calendar)) {
+    const errors = [
+      ...result.errors,
+      { path: '$.calendar', message: `names no known calendar (${calendar})` },
+    ];
+    return { definition: null, errors };
+  }
+  return result;
+}

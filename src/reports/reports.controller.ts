@@ -1,0 +1,53 @@
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Roles } from '../auth/auth.decorators.js';
+import { ReportProblemDto, ReportQuery, WorkflowReportDto } from './report.dto.js';
+import { reportCsv, type WorkflowReport } from './report.util.js';
+import { ReportsService } from './reports.service.js';
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('reports')
+@Roles('admin')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Get('workflows/:key')
+  @ApiOperation({
+    summary:
+      'How a workflow performs: status counts, end-to-end time, departments, realised speedup, bottleneck',
+    description:
+      'JSON by default; `Accept: text/csv` gives one row per figure (section, subject, metric, value).',
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: WorkflowReportDto })
+  @ApiBadRequestResponse({
+    type: ReportProblemDto,
+    description: 'from or to is not an ISO 8601 instant, or to <= from',
+  })
+  @ApiUnauthorizedResponse({ type: ReportProblemDto })
+  @ApiForbiddenResponse({ type: ReportProblemDto, description: 'Only administrators read reports' })
+  @ApiNotFoundResponse({ type: ReportProblemDto, description: 'No workflow with this key' })
+  async workflow(
+    @Param('key') key: string,
+    @Query() query: ReportQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<WorkflowReport | string> {
+    const report = await this.reports.workflow(key, query);
+    if (!accept?.includes('text/csv')) return report;
+    void reply.header('content-type', 'text/csv; charset=utf-8');
+    return reportCsv(report);
+  }
+}

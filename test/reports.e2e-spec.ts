@@ -1,0 +1,335 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  expectProblem,
+  inboxTask,
+  paths,
+  registerNew,
+  stepOf,
+  submitApplication,
+  viewOf,
+} from './support/helpers.js';
+import { eventually } from './support/eventually.js';
+import { ADMIN, officer, TestApp } from './support/test-app.js';
+
+/**
+ * licence (market-regulation) --licenceNo--> food (market-regulation); fire (fire-rescue); filing (commerce) is
+ * approved by rule for small restaurants; notice (urban-management) is deemed approved after 2 s.
+ * Committed: 4 x 24 h in series plus 2 s = 345,602 s; in parallel licence then food = 172,800 s.
+ */
+const workflow = {
+  key: 'report-demo',
+  name: 'Report demo',
+  form: { type: 'object', required: ['seats'], properties: { seats: { type: 'integer' } } },
+  steps: [
+    {
+      id: 'licence',
+      name: 'Licence',
+      department: 'market-regulation',
+      produces: ['licenceNo'],
+      timeLimit: { hours: 24 },
+    },
+    { id: 'fire', name: 'Fire', department: 'fire-rescue', timeLimit: { hours: 24 } },
+    {
+      id: 'food',
+      name: 'Food',
+      department: 'market-regulation',
+      needs: ['licenceNo'],
+      timeLimit: { hours: 24 },
+    },
+    {
+      id: 'filing',
+      name: 'Filing',
+      department: 'commerce',
+      autoApprove: { '<=': [{ var: 'seats' }, 20] },
+      timeLimit: { hours: 24 },
+    },
+    {
+      id: 'notice',
+      name: 'Notice',
+      department: 'urban-management',
+      onTimeout: 'approve',
+      timeLimit: { seconds: 2 },
+    },
+  ],
+};
+
+const HOUR = 3600;
+
+/**
+ * Known timings, in seconds after each application's submission: [opened, decided, due]. The dependant opens at
+ * the instant its prerequisite is decided, as the engine does.
+ */
+const TIMINGS: Record<
+  string,
+  { submitted: string; decided: number | null; steps: Record<string, number[]> }
+> = {
+  // approved after 6 h; in series 2 + 5 + 4 h + 10 s + 1 h; critical path licence -> food
+  a: {
+    submitted: '2026-03-02T01:00:00Z',
+    decided: 6 * HOUR,
+    steps: {
+      licence: [0, 2 * HOUR, 24 * HOUR],
+      fire: [0, 5 * HOUR, 24 * HOUR],
+      food: [2 * HOUR, 6 * HOUR, 26 * HOUR],
+      filing: [0, 10, 24 * HOUR],
+      notice: [0, HOUR, HOUR],
+    },
+  },
+  // approved after 10 h, the fire review late (due at 8 h); critical path fire
+  b: {
+    submitted: '2026-03-03T01:00:00Z',
+    decided: 10 * HOUR,
+    steps: {
+      licence: [0, HOUR, 24 * HOUR],
+      fire: [0, 10 * HOUR, 8 * HOUR],
+      food: [HOUR, 3 * HOUR, 25 * HOUR],
+      filing: [0, 10, 24 * HOUR],
+      notice: [0, HOUR, HOUR],
+    },
+  },
+  // rejected at 3 h by the licence officer; the fire review was cancelled then
+  d: {
+    submitted: '2026-03-04T01:00:00Z',
+    decided: 3 * HOUR,
+    steps: {
+      licence: [0, 3 * HOUR, 24 * HOUR],
+      fire: [0, 3 * HOUR, 24 * HOUR],
+      filing: [0, 10, 24 * HOUR],
+      notice: [0, HOUR, HOUR],
+    },
+  },
+  // still in review: only the rule and the timeout have acted
+  c: {
+    submitted: '2026-03-05T01:00:00Z',
+    decided: null,
+    steps: { licence: [0], fire: [0], filing: [0, 10, 24 * HOUR], notice: [0, HOUR, HOUR] },
+  },
+};
+
+describe('workflow reports over HTTP', () => {
+  let t: TestApp;
+  const ids: Record<string, string> = {};
+
+  const decide = async (department: string, id: string, outcome: 'approve' | 'reject', produces?: object) => {
+    const task = await eventually(
+      () => inboxTask(t, department, id),
+      (x) => x !== undefined,
+    );
+    const reply = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer(department),
+      body: { outcome, ...(produces ? { produces } : {}) },
+    });
+    expect(reply.status).toBe(200);
+  };
+  const settled = (id: string, step: string, status: string) =>
+    eventually(
+      () => viewOf(t, id),
+      (v) => stepOf(v, step)?.status === status,
+    );
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    await registerNew(t, [workflow]);
+    for (const name of ['a', 'b', 'd', 'c']) {
+      const id = await submitApplication(t, 'report-demo', { seats: 10 });
+      ids[name] = id;
+      await settled(id, 'filing', 'approved');
+      await settled(id, 'notice', 'approved');
+    }
+    for (const name of ['a', 'b']) {
+      await decide('market-regulation', ids[name]!, 'approve', { licenceNo: `L-${name}` });
+      await decide('fire-rescue', ids[name]!, 'approve');
+      await decide('market-regulation', ids[name]!, 'approve');
+    }
+    await decide('market-regulation', ids.d!, 'reject');
+    expect((await viewOf(t, ids.a!)).status).toBe('approved');
+    expect((await viewOf(t, ids.b!)).status).toBe('approved');
+    expect((await viewOf(t, ids.d!)).status).toBe('rejected');
+    expect((await viewOf(t, ids.c!)).status).toBe('in_review');
+
+    // The applications went through the API; only their clocks are set here, so that every figure is known.
+    for (const [name, timing] of Object.entries(TIMINGS)) {
+      const id = ids[name]!;
+      const at = (s: number) => new Date(Date.parse(timing.submitted) + s * 1000).toISOString();
+      await t.query(`UPDATE applications SET submitted_at = $2, decided_at = $3 WHERE id = $1`, [
+        id,
+        at(0),
+        timing.decided === null ? null : at(timing.decided),
+      ]);
+      for (const [step, [opened, decided, due]] of Object.entries(timing.steps)) {
+        const rows = await t.query(
+          `UPDATE tasks SET opened_at = $3, decided_at = CASE WHEN decided_at IS NULL THEN NULL ELSE $4::timestamptz END,
+                  due_at = $5
+            WHERE application_id = $1 AND step = $2 RETURNING status`,
+          [id, step, at(opened!), decided === undefined ? null : at(decided), at(due ?? 24 * HOUR)],
+        );
+        expect(rows).toHaveLength(1);
+      }
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('counts applications by status and times them end to end (median and p90)', async () => {
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: ADMIN });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      workflow: 'report-demo',
+      from: null,
+      to: null,
+      applications: {
+        total: 4,
+        byStatus: { in_review: 1, correction_requested: 0, approved: 2, rejected: 1, withdrawn: 0 },
+      },
+      // Decided after 3, 6 and 10 h: median 6 h; p90 interpolates 80 % of the way from 6 h to 10 h = 9.2 h.
+      endToEnd: { decided: 3, medianSeconds: 6 * HOUR, p90Seconds: 9.2 * HOUR },
+    });
+  });
+
+  it('reports per department the median decision time, on-time rate, deemed and rule approvals and returns', async () => {
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: ADMIN });
+    expect(reply.body.departments).toEqual([
+      // filing: four rule approvals in 10 s
+      {
+        department: 'commerce',
+        decided: 4,
+        medianDecisionSeconds: 10,
+        onTime: 4,
+        onTimeRate: 1,
+        deemedApprovals: 0,
+        ruleApprovals: 4,
+        returns: 0,
+      },
+      // fire: 5 h in time, 10 h late (due at 8 h); the cancelled review of the rejected application is no decision
+      {
+        department: 'fire-rescue',
+        decided: 2,
+        medianDecisionSeconds: 7.5 * HOUR,
+        onTime: 1,
+        onTimeRate: 0.5,
+        deemedApprovals: 0,
+        ruleApprovals: 0,
+        returns: 0,
+      },
+      // licence 2 h, 1 h, 3 h (the rejection); food 4 h, 2 h: median 2 h
+      {
+        department: 'market-regulation',
+        decided: 5,
+        medianDecisionSeconds: 2 * HOUR,
+        onTime: 5,
+        onTimeRate: 1,
+        deemedApprovals: 0,
+        ruleApprovals: 0,
+        returns: 0,
+      },
+      // notice: four deemed approvals at the due time, none of them a decision in time
+      {
+        department: 'urban-management',
+        decided: 4,
+        medianDecisionSeconds: HOUR,
+        onTime: 0,
+        onTimeRate: 0,
+        deemedApprovals: 4,
+        ruleApprovals: 0,
+        returns: 0,
+      },
+    ]);
+  });
+
+  it('sets the realised speedup over decided applications beside the committed one', async () => {
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: ADMIN });
+    // In series: a 12 h 10 s, b 14 h 10 s, d 4 h 10 s = 108,030 s; elapsed 6 + 10 + 3 h = 68,400 s.
+    expect(reply.body.speedup).toEqual({
+      decidedApplications: 3,
+      serialSeconds: 108_030,
+      elapsedSeconds: 68_400,
+      realised: 1.5794,
+      realisedCompression: 0.3668,
+      committed: 2,
+      committedCompression: 0.5,
+    });
+  });
+
+  it('finds the actual critical paths and the department most often on them', async () => {
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: ADMIN });
+    const { bottleneck } = reply.body;
+    expect(bottleneck).toMatchObject({ applications: 3, department: 'market-regulation' });
+    expect(bottleneck.departments).toEqual([
+      // a: licence 2 h + food 4 h; d: licence 3 h
+      { department: 'market-regulation', applications: 2, share: 0.6667, seconds: 9 * HOUR },
+      { department: 'fire-rescue', applications: 1, share: 0.3333, seconds: 10 * HOUR },
+    ]);
+    expect(bottleneck.paths).toHaveLength(3);
+    expect(bottleneck.paths).toEqual(
+      expect.arrayContaining([
+        { steps: ['licence', 'food'], applications: 1 },
+        { steps: ['fire'], applications: 1 },
+        { steps: ['licence'], applications: 1 },
+      ]),
+    );
+  });
+
+  it('limits the report to applications submitted in [from, to)', async () => {
+    const reply = await t.request(
+      'GET',
+      '/api/v1/reports/workflows/report-demo?from=2026-03-03T00:00:00Z&to=2026-03-05T01:00:00Z',
+      { as: ADMIN },
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      from: '2026-03-03T00:00:00.000Z',
+      to: '2026-03-05T01:00:00.000Z',
+      applications: { total: 2, byStatus: { approved: 1, rejected: 1, in_review: 0 } },
+      endToEnd: { decided: 2, medianSeconds: 6.5 * HOUR },
+      speedup: { decidedApplications: 2, serialSeconds: 64_820, elapsedSeconds: 46_800 },
+      bottleneck: { applications: 2 },
+    });
+  });
+
+  it('answers CSV, one figure per row, when asked with Accept: text/csv', async () => {
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-demo', {
+      as: ADMIN,
+      headers: { accept: 'text/csv' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = String(reply.body).trim().split('\r\n');
+    expect(lines[0]).toBe('section,subject,metric,value');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'applications,approved,count,2',
+        'end_to_end,,median_seconds,21600',
+        'department,fire-rescue,on_time_rate,0.5',
+        'department,urban-management,deemed_approvals,4',
+        'department,market-regulation,returns,0',
+        'speedup,,realised,1.5794',
+        'bottleneck,,department,market-regulation',
+        'critical_path,licence > food,applications,1',
+      ]),
+    );
+  });
+
+  it('is for administrators only', async () => {
+    expectProblem(
+      await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: officer('fire-rescue') }),
+      403,
+    );
+    expectProblem(await t.request('GET', '/api/v1/reports/workflows/report-demo'), 401);
+  });
+
+  it('answers 404 for an unknown workflow and 400 naming a bad period', async () => {
+    expectProblem(await t.request('GET', '/api/v1/reports/workflows/no-such-flow', { as: ADMIN }), 404);
+    const bad = await t.request('GET', '/api/v1/reports/workflows/report-demo?from=last-week', { as: ADMIN });
+    expectProblem(bad, 400);
+    expect(paths(bad)).toEqual(['$.from']);
+    const empty = await t.request(
+      'GET',
+      '/api/v1/reports/workflows/report-demo?from=2026-03-05T00:00:00Z&to=2026-03-01T00:00:00Z',
+      { as: ADMIN },
+    );
+    expectProblem(empty, 400);
+    expect(paths(empty)).toEqual(['$.to']);
+  });
+});
