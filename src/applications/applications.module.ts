@@ -11,6 +11,6 @@ import { ApplicationsService } from './applications.service.js';
   imports: [AuditModule, CalendarModule, DefinitionsModule, QueueModule],
   controllers: [ApplicationsController],
   providers: [ApplicationEventsService, ApplicationsService],
-  exports: [ApplicationEventsService],
+  exports: [ApplicationEventsService, ApplicationsService],
 })
 export class ApplicationsModule {}

@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
+      webhookAllowedHosts: [],
+      sseHeartbeatMs: 15_000,
     });
   });
 
@@ -55,6 +57,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'verbose',
       FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
       SWEEP_INTERVAL_MS: '5000',
+      WEBHOOK_ALLOWED_HOSTS: 'Portal.example,sms.example:8443',
+      SSE_HEARTBEAT_MS: '2500',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -71,6 +75,8 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
+      webhookAllowedHosts: ['portal.example', 'sms.example:8443'],
+      sseHeartbeatMs: 2500,
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -109,6 +115,12 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    [
+      'WEBHOOK_ALLOWED_HOSTS',
+      'portal.example,http://x',
+      'WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names (got "http://x")',
+    ],
+    ['SSE_HEARTBEAT_MS', '0', 'SSE_HEARTBEAT_MS must be a positive integer (milliseconds) (got "0")'],
   ])('refuses %s=%j with one line naming it', (name, value, message) => {
     const error = configError({ [name]: value });
     expect(error.message).toBe(message);

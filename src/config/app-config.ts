@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseHostList } from '../common/allowed-host.util.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 
 /**
@@ -55,6 +56,10 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /** `WEBHOOK_ALLOWED_HOSTS`, same format as `FACTS_ALLOWED_HOSTS`; default empty (no webhook may be registered). */
+  readonly webhookAllowedHosts: readonly string[];
+  /** `SSE_HEARTBEAT_MS`, default 15000: a comment line on every open event stream, so proxies keep it open. */
+  readonly sseHeartbeatMs: number;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -74,6 +79,7 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
+  sseHeartbeatMs: 15_000,
 } as const satisfies Partial<AppConfig>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,16 +143,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
   );
 
-  const factsAllowedHosts = (read('FACTS_ALLOWED_HOSTS') ?? '')
-    .split(',')
-    .map((entry) => entry.trim().toLowerCase())
-    .filter((entry) => entry !== '');
-  const badHosts = factsAllowedHosts.filter((entry) => !/^(\*\.)?[a-z0-9._-]+(:\d{1,5})?$/.test(entry));
-  if (badHosts.length > 0) {
-    problem(
-      `FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got ${badHosts.map(quote).join(', ')})`,
-    );
-  }
+  const factsAllowedHosts = hostList('FACTS_ALLOWED_HOSTS');
+  const webhookAllowedHosts = hostList('WEBHOOK_ALLOWED_HOSTS');
+  const sseHeartbeatMs = integer(
+    read('SSE_HEARTBEAT_MS'),
+    CONFIG_DEFAULTS.sseHeartbeatMs,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'SSE_HEARTBEAT_MS must be a positive integer (milliseconds)',
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -166,7 +171,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    webhookAllowedHosts,
+    sseHeartbeatMs,
   };
+
+  function hostList(name: string): string[] {
+    const { hosts, bad } = parseHostList(read(name));
+    if (bad.length > 0) {
+      problem(`${name} must be a comma-separated list of host names (got ${bad.map(quote).join(', ')})`);
+    }
+    return hosts;
+  }
 
   function integer(
     raw: string | undefined,

@@ -8,5 +8,6 @@ import { TasksService } from './tasks.service.js';
   imports: [ApplicationsModule, DefinitionsModule],
   controllers: [TasksController],
   providers: [TasksService],
+  exports: [TasksService],
 })
 export class TasksModule {}

@@ -91,6 +91,8 @@ export class TestApp {
       logLevel: 'error',
       factsAllowedHosts: ['127.0.0.1', 'localhost'],
       sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+      webhookAllowedHosts: ['127.0.0.1', 'localhost'],
+      sseHeartbeatMs: CONFIG_DEFAULTS.sseHeartbeatMs,
       queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
       ...options.config,
     };
