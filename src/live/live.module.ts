@@ -3,12 +3,11 @@ import { ApplicationsModule } from '../applications/applications.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { LiveController } from './live.controller.js';
 import { LiveService } from './live.service.js';
-import { PgListenerService } from './pg-listener.service.js';
+import { NotifyModule } from '../notify/notify.module.js';
 
 @Module({
-  imports: [ApplicationsModule, TasksModule],
+  imports: [ApplicationsModule, NotifyModule, TasksModule],
   controllers: [LiveController],
-  providers: [PgListenerService, LiveService],
-  exports: [PgListenerService],
+  providers: [LiveService],
 })
 export class LiveModule {}

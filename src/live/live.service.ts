@@ -10,7 +10,7 @@ import type { Caller } from '../auth/caller.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { TasksService } from '../tasks/tasks.service.js';
-import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from './pg-listener.service.js';
+import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from '../notify/pg-listener.service.js';
 import { sseComment, sseEvent } from './sse.util.js';
 
 const FINAL = ['approved', 'rejected', 'withdrawn'];

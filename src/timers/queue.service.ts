@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 
-export const QUEUE_NAMES = ['deadlines', 'reminders', 'rules'] as const;
+export const QUEUE_NAMES = ['deadlines', 'reminders', 'rules', 'webhooks'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const HEALTH_TIMEOUT_MS = 2000;

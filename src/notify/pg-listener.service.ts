@@ -4,9 +4,11 @@ import pg from 'pg';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 
+/** Channels the database triggers notify on (migrations LiveNotify and Webhooks). */
 export const HISTORY_CHANNEL = 'pa_history';
 export const TASKS_CHANNEL = 'pa_tasks';
-const CHANNELS = [HISTORY_CHANNEL, TASKS_CHANNEL];
+export const WEBHOOKS_CHANNEL = 'pa_webhooks';
+const CHANNELS = [HISTORY_CHANNEL, TASKS_CHANNEL, WEBHOOKS_CHANNEL];
 const RECONNECT_MS = 1000;
 
 /** Receives a notification's payload, or null after a reconnect: whatever was sent meanwhile is lost, resync. */
@@ -14,7 +16,7 @@ export type Listener = (payload: string | null) => void;
 
 /**
  * One dedicated PostgreSQL connection per process that LISTENs to the channels the database triggers notify
- * (migration LiveNotify), fanned out to every open stream of this process. Notifications are sent at commit,
+ * (see CHANNELS), fanned out to every subscriber of this process (event streams, webhook dispatch). Notifications are sent at commit,
  * so a stream hears of a change whichever process made it. Connected on first subscription.
  */
 @Injectable()
