@@ -12,6 +12,7 @@ import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LiveModule } from './live/live.module.js';
+import { RatingsModule } from './ratings/ratings.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TimersModule } from './timers/timers.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         HealthModule,
         LiveModule,
         WebhooksModule,
+        RatingsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
