@@ -9,6 +9,7 @@ import { jsonBodyProblems } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { installPages } from './pages/pages.js';
 
 const OPERATIONAL = ['health', 'metrics', 'docs', 'docs-json'];
 
@@ -23,6 +24,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     abortOnError: false,
   });
   installJsonParser(app, config.bodyLimitBytes);
+  await installPages(app);
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
   app.useGlobalPipes(
     new ValidationPipe({
