@@ -11,6 +11,7 @@ import {
 } from './support/helpers.js';
 import { Receiver } from './support/receiver.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import { QueueService } from '../src/timers/queue.service.js';
 
 const relay = simpleWorkflow(
   'hook-relay',
@@ -28,7 +29,8 @@ describe('webhooks', () => {
 
   beforeAll(async () => {
     receiver = await Receiver.start();
-    t = await TestApp.start({ config: { webhookAllowedHosts: ['127.0.0.1'] } });
+    // A short sweep, so the test of a receiver that comes back after the queue lost its jobs is quick.
+    t = await TestApp.start({ config: { webhookAllowedHosts: ['127.0.0.1'], sweepIntervalMs: 1000 } });
     await registerNew(t, [relay, other]);
   });
 
@@ -175,6 +177,38 @@ describe('webhooks', () => {
     const list = (await t.request('GET', '/api/v1/webhooks', { as: ADMIN })).body.items as { id: string }[];
     expect(list.map((h) => h.id)).not.toContain(hook.id);
     expectProblem(await t.request('GET', `/api/v1/webhooks/${hook.id}/deliveries`, { as: ADMIN }), 404);
+  });
+
+  it('loses nothing while the receiver is down, even when the queue loses its jobs: the outbox is the truth', async () => {
+    const gone = await Receiver.start();
+    const port = Number(new URL(gone.url).port);
+    await gone.close();
+    const hook = await subscribe({ url: `${gone.url}/back`, events: ['*'], workflow: 'hook-other' });
+    const id = await submitApplication(t, 'hook-other');
+    await approve('hook-other', id);
+    const history = (await t.request('GET', `/api/v1/applications/${id}/history`, { as: applicant('ann') }))
+      .body.events as { seq: number }[];
+    expect(history.at(-1)).toEqual(expect.objectContaining({ type: 'application_approved' }));
+    const failing = await eventually(
+      () => log(hook.id),
+      (items) => items.length === history.length && items.some((d) => d.attempts >= 1),
+    );
+    expect(failing.every((d) => d.status === 'pending')).toBe(true);
+    // Every job of the queue is gone (a flushed Redis, a lost queue table): only the outbox rows remain.
+    await t.app.get(QueueService).queue('webhooks').obliterate({ force: true });
+
+    const back = await Receiver.start(port);
+    try {
+      const delivered = await eventually(
+        () => log(hook.id),
+        (items) => items.every((d) => d.status === 'delivered'),
+      );
+      expect(delivered).toHaveLength(history.length);
+      const seqs = back.at('/back').map((r) => JSON.parse(r.body).data.seq as number);
+      expect(seqs).toEqual(history.map((h) => h.seq));
+    } finally {
+      await back.close();
+    }
   });
 
   it('refuses hosts off WEBHOOK_ALLOWED_HOSTS, bad events, and callers who are not admins', async () => {

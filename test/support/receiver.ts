@@ -36,9 +36,10 @@ export class Receiver {
     });
   }
 
-  static async start(): Promise<Receiver> {
+  /** On a free port, or on `port` (to bring a receiver back where an earlier one was). */
+  static async start(port = 0): Promise<Receiver> {
     const receiver = new Receiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => receiver.server.listen(port, '127.0.0.1', resolve));
     const address = receiver.server.address();
     receiver.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     return receiver;
