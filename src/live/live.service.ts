@@ -133,17 +133,17 @@ export class LiveService implements OnModuleDestroy {
         },
         (error) => this.logger.warn(`application stream ${id}: ${error.message}`),
       );
-    const unsubscribe = await this.listener.subscribe(HISTORY_CHANNEL, (payload) => {
+    const unsubscribe = await this.subscribe(stream, HISTORY_CHANNEL, (payload) => {
       if (payload === null || payload.startsWith(`${id}:`)) flush();
     });
-    stream.cleanups.push(unsubscribe);
+    if (!unsubscribe) return;
     flush();
   }
 
   /** Every change to a task of the officer's department (any department for an admin), as its task view. */
   async streamInbox(caller: Caller, raw: ServerResponse): Promise<void> {
     const stream = this.open(raw);
-    const unsubscribe = await this.listener.subscribe(TASKS_CHANNEL, (payload) => {
+    const unsubscribe = await this.subscribe(stream, TASKS_CHANNEL, (payload) => {
       if (payload === null) {
         stream.write(sseEvent({ event: 'resync', data: {} }));
         return;
@@ -155,13 +155,34 @@ export class LiveService implements OnModuleDestroy {
         (error) => this.logger.warn(`inbox stream: ${error.message}`),
       );
     });
-    stream.cleanups.push(unsubscribe);
+    if (!unsubscribe) return;
     stream.write(sseEvent({ event: 'ready', data: { department: caller.department } }));
   }
 
   /** Open streams would keep the HTTP server from closing: end them before it does. */
   onModuleDestroy(): void {
     for (const stream of this.streams) stream.end();
+  }
+
+  /**
+   * The response is already under way (headers sent), so a failure to listen cannot become a problem reply: the
+   * stream is ended, and the client's reconnect tries again.
+   */
+  private async subscribe(
+    stream: Stream,
+    channel: string,
+    listener: (payload: string | null) => void,
+  ): Promise<(() => void) | null> {
+    try {
+      const unsubscribe = await this.listener.subscribe(channel, listener);
+      stream.cleanups.push(unsubscribe);
+      if (stream.closed) unsubscribe();
+      return stream.closed ? null : unsubscribe;
+    } catch (error) {
+      this.logger.warn(`event stream: cannot listen: ${(error as Error).message}`);
+      stream.end();
+      return null;
+    }
   }
 
   private open(raw: ServerResponse): Stream {
