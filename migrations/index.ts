@@ -6,6 +6,7 @@ import { FactCache1795774038635 } from './1795774038635-FactCache.js';
 import { TaskRulePending1795774334584 } from './1795774334584-TaskRulePending.js';
 import { LiveNotify1795780000000 } from './1795780000000-LiveNotify.js';
 import { WebhooksRatings1796058209496 } from './1796058209496-WebhooksRatings.js';
+import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -15,5 +16,6 @@ export const migrations: (new () => MigrationInterface)[] = [
   FactCache1795774038635,
   TaskRulePending1795774334584,
   LiveNotify1795780000000,
+  AuditLog1796058051717,
   WebhooksRatings1796058209496,
 ];

@@ -12,7 +12,7 @@ import 'reflect-metadata';
 import { SignJWT } from 'jose';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory.js';
-import { loadConfig, resolveJwtSecret } from '../src/config/app-config.js';
+import { loadConfig, resolveAuditSigningKey, resolveJwtSecret } from '../src/config/app-config.js';
 import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
 
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const dataDir = process.env.DATA_DIR ? config.dataDir : join(config.dataDir, 'demo');
   const jwtSecret = resolveJwtSecret({ ...config, dataDir });
+  const auditSigningKey = resolveAuditSigningKey({ ...config, dataDir });
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     say(`starting embedded PostgreSQL in ${dataDir}`);
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     ...config,
     dataDir,
     jwtSecret,
+    auditSigningKey,
     databaseUrl: config.databaseUrl ?? embedded!.url,
     queuePrefix: 'pa-demo',
     logLevel: 'error',

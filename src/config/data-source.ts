@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { CheckpointLeafEntity } from '../audit/checkpoint-leaf.entity.js';
+import { CheckpointEntity } from '../audit/checkpoint.entity.js';
 import { HistoryEntity } from '../audit/history.entity.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
@@ -21,6 +23,8 @@ export const entities = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   RatingEntity,
+  CheckpointEntity,
+  CheckpointLeafEntity,
 ];
 
 /** Any constant will do; it only has to be the same in every process of the service. */
