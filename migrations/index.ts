@@ -7,6 +7,7 @@ import { TaskRulePending1795774334584 } from './1795774334584-TaskRulePending.js
 import { LiveNotify1795780000000 } from './1795780000000-LiveNotify.js';
 import { WebhooksRatings1796058209496 } from './1796058209496-WebhooksRatings.js';
 import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
+import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   LiveNotify1795780000000,
   AuditLog1796058051717,
   WebhooksRatings1796058209496,
+  EventPathHead1796058561459,
 ];

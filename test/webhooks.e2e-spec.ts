@@ -11,7 +11,8 @@ import {
 } from './support/helpers.js';
 import { Receiver } from './support/receiver.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
-import { QueueService } from '../src/timers/queue.service.js';
+import { QueueService } from '../src/queue/queue.service.js';
+import { WEBHOOK_QUEUE } from '../src/webhooks/webhook-dispatch.service.js';
 
 const relay = simpleWorkflow(
   'hook-relay',
@@ -195,7 +196,7 @@ describe('webhooks', () => {
     );
     expect(failing.every((d) => d.status === 'pending')).toBe(true);
     // Every job of the queue is gone (a flushed Redis, a lost queue table): only the outbox rows remain.
-    await t.app.get(QueueService).queue('webhooks').obliterate({ force: true });
+    await t.app.get(QueueService).queue(WEBHOOK_QUEUE).obliterate({ force: true });
 
     const back = await Receiver.start(port);
     try {

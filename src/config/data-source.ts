@@ -8,7 +8,7 @@ import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
 import { WorkflowVersionEntity } from '../definitions/workflow-version.entity.js';
 import { RatingEntity } from '../ratings/rating.entity.js';
 import { FactCacheEntity } from '../rules/fact-cache.entity.js';
-import { TaskEntity } from '../tasks/task.entity.js';
+import { TaskEntity } from '../applications/task.entity.js';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity.js';
 import { migrations } from '../../migrations/index.js';

@@ -8,7 +8,7 @@ import { HistoryEntity } from '../audit/history.entity.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { PgListenerService, WEBHOOKS_CHANNEL } from '../notify/pg-listener.service.js';
-import { QueueService } from '../timers/queue.service.js';
+import { QueueService } from '../queue/queue.service.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import {
   DELIVERY_TIMEOUT_MS,
@@ -18,6 +18,8 @@ import {
 } from './webhook-delivery.util.js';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity.js';
 
+/** The BullMQ queue of webhook deliveries. */
+export const WEBHOOK_QUEUE = 'webhooks';
 /** How many (subscription, application) queues one sweep wakes; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
 
@@ -56,7 +58,7 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.processRole === 'api') return;
-    this.queues.work('webhooks', (job) => this.deliver(job.data as unknown as WebhookJobData), 4);
+    this.queues.work(WEBHOOK_QUEUE, (job) => this.deliver(job.data as unknown as WebhookJobData), 4);
     this.unsubscribe = await this.listener.subscribe(WEBHOOKS_CHANNEL, (applicationId) => {
       void this.wake(applicationId ?? undefined).catch((error: unknown) =>
         this.logger.warn(`webhooks: ${(error as Error).message}`),
@@ -98,7 +100,7 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
   /** Ids carry the head and its attempt count: a pair woken twice for the same state is queued once. */
   async enqueue(head: Pick<Head, 'subscription_id' | 'application_id'>, jobId: string): Promise<void> {
     const data: WebhookJobData = { subscriptionId: head.subscription_id, applicationId: head.application_id };
-    await this.queues.add('webhooks', jobId, { ...data });
+    await this.queues.add(WEBHOOK_QUEUE, jobId, { ...data });
   }
 
   /** Delivers the pair's pending rows in seq order; throws on the first failure so the queue retries. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { NotifyModule } from '../notify/notify.module.js';
-import { QueueModule } from '../timers/queue.module.js';
+import { QueueModule } from '../queue/queue.module.js';
 import { WebhookDispatchService } from './webhook-dispatch.service.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
