@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl, queuePrefix: 'pa' });
+    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl });
     if (config.processRole === 'worker') {
       await app.init();
       logger.log('worker started (no HTTP listener)');

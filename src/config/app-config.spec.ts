@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 30_000,
       webhookAllowedHosts: [],
       sseHeartbeatMs: 15_000,
+      queuePrefix: 'pa',
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
     });
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       SWEEP_INTERVAL_MS: '5000',
       WEBHOOK_ALLOWED_HOSTS: 'Portal.example,sms.example:8443',
       SSE_HEARTBEAT_MS: '2500',
+      QUEUE_PREFIX: 'approvals-eu',
       AUDIT_SIGNING_KEY: ED25519_PEM,
       AUDIT_CHECKPOINT_INTERVAL_MS: '60000',
     });
@@ -92,6 +94,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 5000,
       webhookAllowedHosts: ['portal.example', 'sms.example:8443'],
       sseHeartbeatMs: 2500,
+      queuePrefix: 'approvals-eu',
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
     });
@@ -132,6 +135,7 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    ['QUEUE_PREFIX', 'a:b', `QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got "a:b")`],
     [
       'WEBHOOK_ALLOWED_HOSTS',
       'portal.example,http://x',

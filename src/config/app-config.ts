@@ -64,6 +64,8 @@ export interface AppConfig {
   readonly webhookAllowedHosts: readonly string[];
   /** `SSE_HEARTBEAT_MS`, default 15000: a comment line on every open event stream, so proxies keep it open. */
   readonly sseHeartbeatMs: number;
+  /** `QUEUE_PREFIX`, default `pa`: the prefix of every BullMQ key on Redis, so deployments can share one Redis. */
+  readonly queuePrefix: string;
   /**
    * `AUDIT_SIGNING_KEY`: an Ed25519 private key (PKCS#8, PEM or base64 DER), as PEM; undefined:
    * `resolveAuditSigningKey` reads or generates `DATA_DIR/audit-signing-key` (never in production).
@@ -91,6 +93,7 @@ export const CONFIG_DEFAULTS = {
   logLevel: 'log',
   sweepIntervalMs: 30_000,
   sseHeartbeatMs: 15_000,
+  queuePrefix: 'pa',
   auditCheckpointIntervalMs: 300_000,
 } as const satisfies Partial<AppConfig>;
 
@@ -165,6 +168,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SSE_HEARTBEAT_MS must be a positive integer (milliseconds)',
   );
 
+  const queuePrefix = read('QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix))
+    problem(`QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got ${quote(queuePrefix)})`);
   const auditCheckpointIntervalMs = integer(
     read('AUDIT_CHECKPOINT_INTERVAL_MS'),
     CONFIG_DEFAULTS.auditCheckpointIntervalMs,
@@ -203,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sweepIntervalMs,
     webhookAllowedHosts,
     sseHeartbeatMs,
+    queuePrefix,
     auditSigningKey,
     auditCheckpointIntervalMs,
   };
