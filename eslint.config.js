@@ -44,6 +44,31 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', pureCoreImports] },
   },
   { files: ['scripts/*.mjs', 'test/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // The status page and console: plain browser modules, no build step, so no type information.
+  {
+    files: ['public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'AbortController',
+          'Node',
+          'TextDecoderStream',
+          'clearTimeout',
+          'document',
+          'fetch',
+          'history',
+          'localStorage',
+          'location',
+          'sessionStorage',
+          'setTimeout',
+          'window',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: {

@@ -299,6 +299,8 @@ export function benchRuntimeConfig(
     bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
     logLevel: 'error',
     factsAllowedHosts: [],
+    webhookAllowedHosts: [],
+    sseHeartbeatMs: CONFIG_DEFAULTS.sseHeartbeatMs,
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
     shutdownDelayMs: 0,
     metricsToken: undefined,

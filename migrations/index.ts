@@ -4,6 +4,8 @@ import { TaskReminders1795772152682 } from './1795772152682-TaskReminders.js';
 import { IdempotencyJsonBody1795773065341 } from './1795773065341-IdempotencyJsonBody.js';
 import { FactCache1795774038635 } from './1795774038635-FactCache.js';
 import { TaskRulePending1795774334584 } from './1795774334584-TaskRulePending.js';
+import { LiveNotify1795780000000 } from './1795780000000-LiveNotify.js';
+import { WebhooksRatings1796058209496 } from './1796058209496-WebhooksRatings.js';
 import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
 import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
 
@@ -14,6 +16,8 @@ export const migrations: (new () => MigrationInterface)[] = [
   IdempotencyJsonBody1795773065341,
   FactCache1795774038635,
   TaskRulePending1795774334584,
+  LiveNotify1795780000000,
   AuditLog1796058051717,
+  WebhooksRatings1796058209496,
   EventPathHead1796058561459,
 ];

@@ -11,6 +11,7 @@ import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { requestIdOf } from './logging/request-id.util.js';
+import { installPages } from './pages/pages.js';
 
 const OPERATIONAL = ['health', 'health/live', 'health/ready', 'metrics', 'docs', 'docs-json'];
 
@@ -27,6 +28,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   });
   app.useLogger(app.get(Logger));
   installJsonParser(app, config.bodyLimitBytes);
+  await installPages(app);
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
   app.useGlobalPipes(
     new ValidationPipe({

@@ -15,9 +15,12 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReportsModule } from './reports/reports.module.js';
+import { LiveModule } from './live/live.module.js';
+import { RatingsModule } from './ratings/ratings.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TimersModule } from './timers/timers.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -41,6 +44,9 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         ReportsModule,
+        LiveModule,
+        WebhooksModule,
+        RatingsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

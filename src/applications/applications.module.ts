@@ -9,5 +9,6 @@ import { ApplicationsService } from './applications.service.js';
   imports: [AuditModule, DefinitionsModule, EventsModule],
   controllers: [ApplicationsController],
   providers: [ApplicationsService],
+  exports: [ApplicationsService],
 })
 export class ApplicationsModule {}

@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       queuePrefix: undefined,
       shutdownDelayMs: 0,
       metricsToken: undefined,
+      webhookAllowedHosts: [],
+      sseHeartbeatMs: 15_000,
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
     });
@@ -74,6 +76,8 @@ describe('loadConfig', () => {
       QUEUE_PREFIX: '{pa-production}',
       SHUTDOWN_DELAY_MS: '5000',
       METRICS_TOKEN: 'scrape-token-0123456789',
+      WEBHOOK_ALLOWED_HOSTS: 'Portal.example,sms.example:8443',
+      SSE_HEARTBEAT_MS: '2500',
       AUDIT_SIGNING_KEY: ED25519_PEM,
       AUDIT_CHECKPOINT_INTERVAL_MS: '60000',
     });
@@ -95,6 +99,8 @@ describe('loadConfig', () => {
       queuePrefix: '{pa-production}',
       shutdownDelayMs: 5000,
       metricsToken: 'scrape-token-0123456789',
+      webhookAllowedHosts: ['portal.example', 'sms.example:8443'],
+      sseHeartbeatMs: 2500,
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
     });
@@ -146,6 +152,12 @@ describe('loadConfig', () => {
       'SHUTDOWN_DELAY_MS must be an integer from 0 to 600000 (milliseconds) (got "1s")',
     ],
     ['METRICS_TOKEN', 'short', 'METRICS_TOKEN must be at least 16 characters (got 5)'],
+    [
+      'WEBHOOK_ALLOWED_HOSTS',
+      'portal.example,http://x',
+      'WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names (got "http://x")',
+    ],
+    ['SSE_HEARTBEAT_MS', '0', 'SSE_HEARTBEAT_MS must be a positive integer (milliseconds) (got "0")'],
     [
       'AUDIT_CHECKPOINT_INTERVAL_MS',
       '999',

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseHostList } from '../common/allowed-host.util.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 
 /**
@@ -59,6 +60,10 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /** `WEBHOOK_ALLOWED_HOSTS`, same format as `FACTS_ALLOWED_HOSTS`; default empty (no webhook may be registered). */
+  readonly webhookAllowedHosts: readonly string[];
+  /** `SSE_HEARTBEAT_MS`, default 15000: a comment line on every open event stream, so proxies keep it open. */
+  readonly sseHeartbeatMs: number;
   /**
    * `AUDIT_SIGNING_KEY`: an Ed25519 private key (PKCS#8, PEM or base64 DER), as PEM; undefined:
    * `resolveAuditSigningKey` reads or generates `DATA_DIR/audit-signing-key` (never in production).
@@ -94,6 +99,7 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
+  sseHeartbeatMs: 15_000,
   auditCheckpointIntervalMs: 300_000,
   shutdownDelayMs: 0,
 } as const satisfies Partial<AppConfig>;
@@ -159,6 +165,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
   );
 
+  const factsAllowedHosts = hostList('FACTS_ALLOWED_HOSTS');
+  const webhookAllowedHosts = hostList('WEBHOOK_ALLOWED_HOSTS');
+  const sseHeartbeatMs = integer(
+    read('SSE_HEARTBEAT_MS'),
+    CONFIG_DEFAULTS.sseHeartbeatMs,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'SSE_HEARTBEAT_MS must be a positive integer (milliseconds)',
+  );
+
   const auditCheckpointIntervalMs = integer(
     read('AUDIT_CHECKPOINT_INTERVAL_MS'),
     CONFIG_DEFAULTS.auditCheckpointIntervalMs,
@@ -175,17 +191,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditSigningKey = ed25519Pem(rawSigningKey);
     if (auditSigningKey === undefined)
       problem('AUDIT_SIGNING_KEY must be an Ed25519 private key in PKCS#8, as PEM or base64 DER');
-  }
-
-  const factsAllowedHosts = (read('FACTS_ALLOWED_HOSTS') ?? '')
-    .split(',')
-    .map((entry) => entry.trim().toLowerCase())
-    .filter((entry) => entry !== '');
-  const badHosts = factsAllowedHosts.filter((entry) => !/^(\*\.)?[a-z0-9._-]+(:\d{1,5})?$/.test(entry));
-  if (badHosts.length > 0) {
-    problem(
-      `FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got ${badHosts.map(quote).join(', ')})`,
-    );
   }
 
   const queuePrefix = read('QUEUE_PREFIX');
@@ -224,12 +229,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    webhookAllowedHosts,
+    sseHeartbeatMs,
     auditSigningKey,
     auditCheckpointIntervalMs,
     queuePrefix,
     shutdownDelayMs,
     metricsToken,
   };
+
+  function hostList(name: string): string[] {
+    const { hosts, bad } = parseHostList(read(name));
+    if (bad.length > 0) {
+      problem(`${name} must be a comma-separated list of host names (got ${bad.map(quote).join(', ')})`);
+    }
+    return hosts;
+  }
 
   function integer(
     raw: string | undefined,

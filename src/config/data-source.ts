@@ -6,8 +6,11 @@ import { HistoryEntity } from '../audit/history.entity.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
 import { WorkflowVersionEntity } from '../definitions/workflow-version.entity.js';
+import { RatingEntity } from '../ratings/rating.entity.js';
 import { FactCacheEntity } from '../rules/fact-cache.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
+import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity.js';
 import { migrations } from '../../migrations/index.js';
 
 export const entities = [
@@ -17,6 +20,9 @@ export const entities = [
   HistoryEntity,
   IdempotencyKeyEntity,
   FactCacheEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
+  RatingEntity,
   CheckpointEntity,
   CheckpointLeafEntity,
 ];

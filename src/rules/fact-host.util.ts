@@ -1,12 +1,9 @@
+import { isAllowedHost } from '../common/allowed-host.util.js';
+
 /**
- * Whether a fact URL's host is one the operator allows (`FACTS_ALLOWED_HOSTS`): an entry names a host, a
- * `host:port`, or `*.domain` for any host below that domain. Checked at registration and again before each fetch.
+ * Whether a fact URL's host is one the operator allows (`FACTS_ALLOWED_HOSTS`, see `isAllowedHost`). Checked at
+ * registration and again before each fetch.
  */
 export function isAllowedFactHost(url: URL, allowed: readonly string[]): boolean {
-  const hostname = url.hostname.toLowerCase();
-  const host = url.host.toLowerCase();
-  return allowed.some((entry) => {
-    const rule = entry.toLowerCase();
-    return rule.startsWith('*.') ? hostname.endsWith(rule.slice(1)) : rule === hostname || rule === host;
-  });
+  return isAllowedHost(url, allowed);
 }

@@ -8,5 +8,6 @@ import { TasksService } from './tasks.service.js';
   imports: [DefinitionsModule, EventsModule],
   controllers: [TasksController],
   providers: [TasksService],
+  exports: [TasksService],
 })
 export class TasksModule {}

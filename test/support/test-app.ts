@@ -8,6 +8,7 @@ import { createApp } from '../../src/app.factory.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { QUEUE_NAMES } from '../../src/events/event-jobs.util.js';
+import { WEBHOOK_QUEUE } from '../../src/webhooks/webhook-dispatch.service.js';
 import { QueueService } from '../../src/queue/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -88,6 +89,8 @@ export function testConfig(
     logLevel: 'error',
     factsAllowedHosts: ['127.0.0.1', 'localhost'],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    webhookAllowedHosts: ['127.0.0.1', 'localhost'],
+    sseHeartbeatMs: CONFIG_DEFAULTS.sseHeartbeatMs,
     auditSigningKey: AUDIT_SIGNING_KEY,
     // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
     auditCheckpointIntervalMs: 86_400_000,
@@ -134,7 +137,7 @@ export class TestApp {
     if (process.env.REDIS_URL && this.dropDatabase) {
       const queues = this.app.get(QueueService);
       await Promise.all(
-        QUEUE_NAMES.map((n) =>
+        [...QUEUE_NAMES, WEBHOOK_QUEUE].map((n) =>
           queues
             .queue(n)
             .obliterate({ force: true })

@@ -1,0 +1,194 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { ServerResponse } from 'node:http';
+import { DataSource, MoreThan } from 'typeorm';
+import { ApplicationEntity } from '../applications/application.entity.js';
+import { ApplicationsService } from '../applications/applications.service.js';
+import { HistoryEntity } from '../audit/history.entity.js';
+import type { Caller } from '../auth/caller.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { TasksService } from '../tasks/tasks.service.js';
+import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from '../notify/pg-listener.service.js';
+import { sseComment, sseEvent } from './sse.util.js';
+
+const FINAL = ['approved', 'rejected', 'withdrawn'];
+/** How long an EventSource waits before reconnecting after a dropped connection. */
+const RETRY_MS = 3000;
+
+/** One open event stream: written to in order, ended once. */
+class Stream {
+  private chain: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout;
+  closed = false;
+  readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly raw: ServerResponse,
+    heartbeatMs: number,
+  ) {
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.write(`retry: ${RETRY_MS}\n\n`);
+    this.heartbeat = setInterval(() => this.write(sseComment('heartbeat')), heartbeatMs);
+    raw.on('close', () => this.end());
+  }
+
+  write(text: string): void {
+    if (!this.closed) this.raw.write(text);
+  }
+
+  /** Runs `work` after every earlier piece of work, so events leave in the order they were read. */
+  serial(work: () => Promise<void>, onError: (error: Error) => void): void {
+    this.chain = this.chain.then(async () => {
+      if (this.closed) return;
+      try {
+        await work();
+      } catch (error) {
+        onError(error as Error);
+        this.end();
+      }
+    });
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const cleanup of this.cleanups) cleanup();
+    this.raw.end();
+  }
+}
+
+/**
+ * Server-sent events: the applicant's application (one event per history entry, id = seq) and an officer's
+ * inbox. The database announces changes (PgListenerService); each stream then reads what is new from the
+ * tables, so the stream is the truth of the tables, in order, whichever process wrote them.
+ */
+@Injectable()
+export class LiveService implements OnModuleDestroy {
+  private readonly logger = new Logger(LiveService.name);
+  private readonly streams = new Set<Stream>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly listener: PgListenerService,
+    private readonly applications: ApplicationsService,
+    private readonly tasks: TasksService,
+  ) {}
+
+  /**
+   * Checks visibility first (404 as a problem). Answers 'done' when the application is decided and the client
+   * has seen everything: the controller then sends 204, which tells an EventSource to stop reconnecting.
+   */
+  async openApplication(caller: Caller, id: string, after: number): Promise<'open' | 'done'> {
+    const application = await this.applications.findVisible(caller, id);
+    if (!FINAL.includes(application.status)) return 'open';
+    const newer = await this.dataSource.manager.countBy(HistoryEntity, {
+      applicationId: id,
+      seq: MoreThan(after),
+    });
+    return newer > 0 ? 'open' : 'done';
+  }
+
+  async streamApplication(id: string, after: number, raw: ServerResponse): Promise<void> {
+    const stream = this.open(raw);
+    let sent = after;
+    const flush = () =>
+      stream.serial(
+        async () => {
+          // Status first: when it is final, every history row of the final transition is already visible.
+          const application = await this.dataSource.manager.findOneByOrFail(ApplicationEntity, { id });
+          const rows = await this.dataSource.manager.find(HistoryEntity, {
+            where: { applicationId: id, seq: MoreThan(sent) },
+            order: { seq: 'ASC' },
+          });
+          for (const row of rows) {
+            stream.write(
+              sseEvent({
+                id: row.seq,
+                data: {
+                  applicationId: id,
+                  seq: row.seq,
+                  at: row.at.toISOString(),
+                  actor: { role: row.actorRole, id: row.actorId },
+                  type: row.type,
+                  step: row.step,
+                  detail: row.detail,
+                },
+              }),
+            );
+            sent = row.seq;
+          }
+          if (FINAL.includes(application.status)) {
+            stream.write(sseEvent({ event: 'end', data: { status: application.status } }));
+            stream.end();
+          }
+        },
+        (error) => this.logger.warn(`application stream ${id}: ${error.message}`),
+      );
+    const unsubscribe = await this.subscribe(stream, HISTORY_CHANNEL, (payload) => {
+      if (payload === null || payload.startsWith(`${id}:`)) flush();
+    });
+    if (!unsubscribe) return;
+    flush();
+  }
+
+  /** Every change to a task of the officer's department (any department for an admin), as its task view. */
+  async streamInbox(caller: Caller, raw: ServerResponse): Promise<void> {
+    const stream = this.open(raw);
+    const unsubscribe = await this.subscribe(stream, TASKS_CHANNEL, (payload) => {
+      if (payload === null) {
+        stream.write(sseEvent({ event: 'resync', data: {} }));
+        return;
+      }
+      const { id, department } = JSON.parse(payload) as { id: string; department: string };
+      if (caller.role !== 'admin' && department !== caller.department) return;
+      stream.serial(
+        async () => stream.write(sseEvent({ event: 'task', data: await this.tasks.get(caller, id) })),
+        (error) => this.logger.warn(`inbox stream: ${error.message}`),
+      );
+    });
+    if (!unsubscribe) return;
+    stream.write(sseEvent({ event: 'ready', data: { department: caller.department } }));
+  }
+
+  /** Open streams would keep the HTTP server from closing: end them before it does. */
+  onModuleDestroy(): void {
+    for (const stream of this.streams) stream.end();
+  }
+
+  /**
+   * The response is already under way (headers sent), so a failure to listen cannot become a problem reply: the
+   * stream is ended, and the client's reconnect tries again.
+   */
+  private async subscribe(
+    stream: Stream,
+    channel: string,
+    listener: (payload: string | null) => void,
+  ): Promise<(() => void) | null> {
+    try {
+      const unsubscribe = await this.listener.subscribe(channel, listener);
+      stream.cleanups.push(unsubscribe);
+      if (stream.closed) unsubscribe();
+      return stream.closed ? null : unsubscribe;
+    } catch (error) {
+      this.logger.warn(`event stream: cannot listen: ${(error as Error).message}`);
+      stream.end();
+      return null;
+    }
+  }
+
+  private open(raw: ServerResponse): Stream {
+    const stream = new Stream(raw, this.config.sseHeartbeatMs);
+    this.streams.add(stream);
+    stream.cleanups.push(() => this.streams.delete(stream));
+    return stream;
+  }
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
+import type { Caller } from '../auth/caller.js';
+import { ProblemDto } from '../common/problem.dto.js';
+import { RateDto, RatingDto, RatingsQuery, RatingsReportDto } from './rating.dto.js';
+import { RatingsService } from './ratings.service.js';
+
+@ApiTags('ratings')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ProblemDto })
+@ApiForbiddenResponse({ type: ProblemDto, description: 'A role that may not use this endpoint' })
+@Controller()
+export class RatingsController {
+  constructor(private readonly ratings: RatingsService) {}
+
+  @Post('applications/:id/rating')
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Rate a decided application once, 1 (poor) to 5 (good) (好差评)' })
+  @ApiCreatedResponse({ type: RatingDto })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto, description: 'Not decided yet, or already rated' })
+  rate(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: RateDto) {
+    return this.ratings.rate(caller, id, dto);
+  }
+
+  @Get('ratings')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Rating counts and averages, overall and per department' })
+  @ApiOkResponse({ type: RatingsReportDto })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  report(@Query() query: RatingsQuery) {
+    return this.ratings.report(query);
+  }
+}

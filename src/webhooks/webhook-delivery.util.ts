@@ -1,0 +1,57 @@
+import { isAllowedHost } from '../common/allowed-host.util.js';
+
+/** How long one attempt may take before it counts as failed. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/** The sweep's wait after the queue's own retries are spent: doubling per attempt, never longer than this. */
+export const MAX_SWEEP_BACKOFF_MS = 10 * 60_000;
+
+/** Why a target URL is refused, or null: http(s) only, no credentials, host on WEBHOOK_ALLOWED_HOSTS. */
+export function webhookUrlProblem(raw: string, allowedHosts: readonly string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be an absolute http or https URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials';
+  if (!isAllowedHost(url, allowedHosts)) return 'names a host that is not on WEBHOOK_ALLOWED_HOSTS';
+  return null;
+}
+
+export interface HistoryRowLike {
+  applicationId: string;
+  seq: number;
+  at: Date;
+  actorRole: string;
+  actorId: string;
+  type: string;
+  step: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The JSON body of one delivery, in the Standard Webhooks shape `{ type, timestamp, data }`. It depends only on
+ * the (immutable) history entry, so every attempt and every redelivery sends the same bytes under the same id.
+ */
+export function deliveryPayload(row: HistoryRowLike, workflow: { key: string; version: number }): string {
+  return JSON.stringify({
+    type: row.type,
+    timestamp: row.at.toISOString(),
+    data: {
+      applicationId: row.applicationId,
+      workflow,
+      seq: row.seq,
+      at: row.at.toISOString(),
+      actor: { role: row.actorRole, id: row.actorId },
+      step: row.step,
+      detail: row.detail,
+    },
+  });
+}
+
+/** When the sweep may try again after `attempts` failed attempts. */
+export function nextAttemptAt(now: Date, attempts: number): Date {
+  const wait = Math.min(MAX_SWEEP_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 30));
+  return new Date(now.getTime() + wait);
+}

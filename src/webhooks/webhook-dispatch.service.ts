@@ -1,0 +1,182 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
+import { ApplicationEntity } from '../applications/application.entity.js';
+import { HistoryEntity } from '../audit/history.entity.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { PgListenerService, WEBHOOKS_CHANNEL } from '../notify/pg-listener.service.js';
+import { QueueService } from '../queue/queue.service.js';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
+import {
+  DELIVERY_TIMEOUT_MS,
+  deliveryPayload,
+  nextAttemptAt,
+  webhookUrlProblem,
+} from './webhook-delivery.util.js';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity.js';
+
+/** The BullMQ queue of webhook deliveries. */
+export const WEBHOOK_QUEUE = 'webhooks';
+/** How many (subscription, application) queues one sweep wakes; the next sweep takes the rest. */
+const SWEEP_BATCH = 500;
+
+interface Head {
+  id: string;
+  subscription_id: string;
+  application_id: string;
+  attempts: number;
+  next_attempt_at: Date;
+}
+
+export interface WebhookJobData {
+  subscriptionId: string;
+  applicationId: string;
+}
+
+/**
+ * Sends the outbox (webhook_deliveries, filled by a history trigger). One job per (subscription, application)
+ * delivers that pair's pending rows oldest first under an advisory lock, stopping at the first failure, so
+ * deliveries arrive in history order per application. The queue retries with exponential backoff; once its
+ * retries are spent, the sweep wakes the pair again at `next_attempt_at`, for as long as the receiver is down.
+ */
+@Injectable()
+export class WebhookDispatchService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatchService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly queues: QueueService,
+    private readonly listener: PgListenerService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.processRole === 'api') return;
+    this.queues.work(WEBHOOK_QUEUE, (job) => this.deliver(job.data as unknown as WebhookJobData), 4);
+    this.unsubscribe = await this.listener.subscribe(WEBHOOKS_CHANNEL, (applicationId) => {
+      void this.wake(applicationId ?? undefined).catch((error: unknown) =>
+        this.logger.warn(`webhooks: ${(error as Error).message}`),
+      );
+    });
+    await this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.config.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  sweep(): Promise<void> {
+    this.sweeping ??= this.wake()
+      .catch((error: unknown) => this.logger.error(`webhook sweep failed: ${(error as Error).message}`))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  /** Enqueues the pairs whose oldest pending delivery is due (of one application, or all). */
+  async wake(applicationId?: string): Promise<void> {
+    const heads: Head[] = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (subscription_id, application_id)
+                id, subscription_id, application_id, attempts, next_attempt_at
+         FROM webhook_deliveries
+         WHERE status = 'pending' ${applicationId ? 'AND application_id = $2' : ''}
+         ORDER BY subscription_id, application_id, seq) heads
+       WHERE next_attempt_at <= now() LIMIT $1`,
+      applicationId ? [SWEEP_BATCH, applicationId] : [SWEEP_BATCH],
+    );
+    await Promise.all(heads.map((head) => this.enqueue(head, `webhook-${head.id}-${head.attempts}`)));
+  }
+
+  /** Ids carry the head and its attempt count: a pair woken twice for the same state is queued once. */
+  async enqueue(head: Pick<Head, 'subscription_id' | 'application_id'>, jobId: string): Promise<void> {
+    const data: WebhookJobData = { subscriptionId: head.subscription_id, applicationId: head.application_id };
+    await this.queues.add(WEBHOOK_QUEUE, jobId, { ...data });
+  }
+
+  /** Delivers the pair's pending rows in seq order; throws on the first failure so the queue retries. */
+  async deliver({ subscriptionId, applicationId }: WebhookJobData): Promise<void> {
+    const subscription = await this.dataSource.manager.findOneBy(WebhookSubscriptionEntity, {
+      id: subscriptionId,
+    });
+    if (!subscription) return; // deleted since: its deliveries went with it
+    for (;;) {
+      const outcome = await this.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `webhook ${subscriptionId} ${applicationId}`,
+        ]);
+        const head = await manager.findOne(WebhookDeliveryEntity, {
+          where: { subscriptionId, applicationId, status: 'pending' },
+          order: { seq: 'ASC' },
+        });
+        if (!head) return 'drained' as const;
+        const [row, application] = await Promise.all([
+          manager.findOneByOrFail(HistoryEntity, { applicationId, seq: head.seq }),
+          manager.findOneByOrFail(ApplicationEntity, { id: applicationId }),
+        ]);
+        const body = deliveryPayload(row, {
+          key: application.workflowKey,
+          version: application.workflowVersion,
+        });
+        const result = await this.post(subscription, head.id, body);
+        const now = new Date();
+        await manager.update(WebhookDeliveryEntity, head.id, {
+          attempts: head.attempts + 1,
+          lastAttemptAt: now,
+          lastStatus: result.status,
+          lastError: result.error,
+          ...(result.error === null
+            ? { status: 'delivered' as const, deliveredAt: now }
+            : { nextAttemptAt: nextAttemptAt(now, head.attempts + 1) }),
+        });
+        return result.error;
+      });
+      if (outcome === 'drained') return;
+      // Recorded and committed above; throwing now makes the queue retry with backoff.
+      if (outcome !== null) throw new Error(`webhook ${subscription.url}: ${outcome}`);
+    }
+  }
+
+  private async post(
+    subscription: WebhookSubscriptionEntity,
+    id: string,
+    body: string,
+  ): Promise<{ status: number | null; error: string | null }> {
+    // Checked again at every attempt: the allow-list may have shrunk since the subscription was made.
+    const refused = webhookUrlProblem(subscription.url, this.config.webhookAllowedHosts);
+    if (refused) return { status: null, error: `url ${refused}` };
+    const timestamp = new Date();
+    try {
+      const response = await fetch(subscription.url, {
+        method: 'POST',
+        // A redirect could lead anywhere, past the allow-list: it counts as a failure.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'parallel-approvals-webhooks/1',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+          'webhook-signature': new Webhook(subscription.secret).sign(id, timestamp, body),
+        },
+        body,
+      });
+      await response.body?.cancel();
+      return response.status >= 200 && response.status < 300
+        ? { status: response.status, error: null }
+        : { status: response.status, error: `answered ${response.status}` };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return { status: null, error: cause ?? (error as Error).message };
+    }
+  }
+}

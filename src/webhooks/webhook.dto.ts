@@ -1,0 +1,128 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+
+export class CreateWebhookDto {
+  @ApiProperty({ example: 'https://portal.example/hooks/approvals', description: 'On WEBHOOK_ALLOWED_HOSTS' })
+  @IsString()
+  @MaxLength(2000)
+  url: string;
+
+  @ApiProperty({
+    type: [String],
+    example: ['step_opened', 'application_approved'],
+    description: 'History entry types to deliver, or ["*"] for every event',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(/^(\*|[a-z][a-z0-9_.-]{0,63})$/, {
+    each: true,
+    message: 'each event must be "*" or an event type',
+  })
+  events: string[];
+
+  @ApiPropertyOptional({ description: 'Only applications of this workflow key' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'workflow must be a workflow key' })
+  workflow?: string;
+}
+
+export class DeliveriesQuery {
+  @ApiPropertyOptional({ description: 'Page size, 1 to 100 (default 50)' })
+  @IsOptional()
+  @Matches(/^([1-9]|[1-9]\d|100)$/, { message: 'limit must be an integer from 1 to 100' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export class WebhookDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  url: string;
+
+  @ApiProperty({ type: [String] })
+  events: string[];
+
+  @ApiProperty({ nullable: true, type: String })
+  workflow: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
+
+export class CreatedWebhookDto extends WebhookDto {
+  @ApiProperty({
+    description: 'Standard Webhooks signing secret (whsec_…); verify webhook-signature with it',
+  })
+  secret: string;
+}
+
+export class WebhookListDto {
+  @ApiProperty({ type: [WebhookDto] })
+  items: WebhookDto[];
+}
+
+export class DeliveryDto {
+  @ApiProperty({ format: 'uuid', description: 'Also the webhook-id header of every attempt' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  subscriptionId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  applicationId: string;
+
+  @ApiProperty({ description: 'History sequence number of the event' })
+  seq: number;
+
+  @ApiProperty()
+  eventType: string;
+
+  @ApiProperty({ enum: ['pending', 'delivered'] })
+  status: string;
+
+  @ApiProperty()
+  attempts: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastAttemptAt: string | null;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'HTTP status of the last attempt' })
+  lastStatus: number | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  lastError: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  deliveredAt: string | null;
+
+  @ApiProperty({ format: 'date-time', description: 'When the sweep may next try a pending delivery' })
+  nextAttemptAt: string;
+}
+
+export class DeliveryListDto {
+  @ApiProperty({ type: [DeliveryDto] })
+  items: DeliveryDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}

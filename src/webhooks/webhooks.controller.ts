@@ -1,0 +1,78 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
+import type { Caller } from '../auth/caller.js';
+import { ProblemDto } from '../common/problem.dto.js';
+import {
+  CreatedWebhookDto,
+  CreateWebhookDto,
+  DeliveriesQuery,
+  DeliveryDto,
+  DeliveryListDto,
+  WebhookListDto,
+} from './webhook.dto.js';
+import { WebhooksService } from './webhooks.service.js';
+
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ProblemDto })
+@ApiForbiddenResponse({ type: ProblemDto, description: 'Not an admin' })
+@Controller('webhooks')
+@Roles('admin')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Subscribe a URL (on WEBHOOK_ALLOWED_HOSTS) to application and task events' })
+  @ApiCreatedResponse({ type: CreatedWebhookDto })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  create(@CurrentCaller() caller: Caller, @Body() dto: CreateWebhookDto) {
+    return this.webhooks.create(caller, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Every subscription (without secrets)' })
+  @ApiOkResponse({ type: WebhookListDto })
+  list() {
+    return this.webhooks.list();
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unsubscribe; its pending deliveries are dropped' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ProblemDto })
+  remove(@Param('id') id: string) {
+    return this.webhooks.remove(id);
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({ summary: 'The delivery log of a subscription, newest first' })
+  @ApiOkResponse({ type: DeliveryListDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  deliveries(@Param('id') id: string, @Query() query: DeliveriesQuery) {
+    return this.webhooks.deliveries(id, query);
+  }
+
+  @Post(':id/deliveries/:deliveryId/redeliver')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send one delivery again (same webhook-id and body)' })
+  @ApiAcceptedResponse({ type: DeliveryDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string) {
+    return this.webhooks.redeliver(id, deliveryId);
+  }
+}

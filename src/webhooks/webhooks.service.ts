@@ -1,0 +1,153 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { Brackets, DataSource } from 'typeorm';
+import type { Caller } from '../auth/caller.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { DomainException } from '../common/domain.exception.js';
+import { isUuid } from '../common/uuid.util.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import type {
+  CreatedWebhookDto,
+  CreateWebhookDto,
+  DeliveriesQuery,
+  DeliveryDto,
+  DeliveryListDto,
+  WebhookDto,
+  WebhookListDto,
+} from './webhook.dto.js';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
+import { webhookUrlProblem } from './webhook-delivery.util.js';
+import { WebhookDispatchService } from './webhook-dispatch.service.js';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity.js';
+
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly dispatch: WebhookDispatchService,
+  ) {}
+
+  async create(caller: Caller, dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
+    const problem = webhookUrlProblem(dto.url, this.config.webhookAllowedHosts);
+    if (problem) throw DomainException.invalid(`The url ${problem}`, [{ path: '$.url', message: problem }]);
+    if (dto.events.includes('*') && dto.events.length > 1) {
+      throw DomainException.invalid('"*" stands alone', [
+        { path: '$.events', message: '"*" already means every event' },
+      ]);
+    }
+    const subscription = this.dataSource.manager.create(WebhookSubscriptionEntity, {
+      url: dto.url,
+      events: [...new Set(dto.events)],
+      workflow: dto.workflow ?? null,
+      secret: `whsec_${randomBytes(32).toString('base64')}`,
+      createdAt: new Date(),
+      createdBy: caller.id,
+    });
+    await this.dataSource.manager.save(subscription);
+    return { ...webhookView(subscription), secret: subscription.secret };
+  }
+
+  async list(): Promise<WebhookListDto> {
+    const rows = await this.dataSource.manager.find(WebhookSubscriptionEntity, {
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return { items: rows.map(webhookView) };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.find(id);
+    await this.dataSource.manager.delete(WebhookSubscriptionEntity, { id });
+  }
+
+  /** The delivery log of one subscription, newest first. */
+  async deliveries(id: string, query: DeliveriesQuery): Promise<DeliveryListDto> {
+    await this.find(id);
+    const limit = Number(query.limit ?? 50);
+    const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
+    const builder = this.dataSource.manager
+      .createQueryBuilder(WebhookDeliveryEntity, 'd')
+      .where('d.subscription_id = :id', { id })
+      .orderBy('d.created_at', 'DESC')
+      .addOrderBy('d.id', 'DESC')
+      .take(limit + 1);
+    if (after) {
+      const [createdAt, lastId] = after;
+      builder.andWhere(
+        new Brackets((w) =>
+          w
+            .where('d.created_at < :at', { at: createdAt })
+            .orWhere('d.created_at = :at AND d.id < :lastId', { lastId }),
+        ),
+      );
+    }
+    const rows = await builder.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(deliveryView),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    };
+  }
+
+  /**
+   * Sends one delivery again (same webhook-id and body, fresh signature), before any later pending delivery of
+   * its application, so the receiver still sees that application's events in order from there on.
+   */
+  async redeliver(id: string, deliveryId: string): Promise<DeliveryDto> {
+    await this.find(id);
+    const delivery = isUuid(deliveryId)
+      ? await this.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId, subscriptionId: id })
+      : null;
+    if (!delivery) throw DomainException.notFound('Delivery');
+    await this.dataSource.manager.update(WebhookDeliveryEntity, delivery.id, {
+      status: 'pending',
+      nextAttemptAt: new Date(),
+    });
+    await this.dispatch.enqueue(
+      { subscription_id: id, application_id: delivery.applicationId },
+      `webhook-${delivery.id}-redeliver-${Date.now()}`,
+    );
+    return deliveryView(
+      await this.dataSource.manager.findOneByOrFail(WebhookDeliveryEntity, { id: deliveryId }),
+    );
+  }
+
+  private async find(id: string): Promise<WebhookSubscriptionEntity> {
+    const subscription = isUuid(id)
+      ? await this.dataSource.manager.findOneBy(WebhookSubscriptionEntity, { id })
+      : null;
+    if (!subscription) throw DomainException.notFound('Webhook subscription');
+    return subscription;
+  }
+}
+
+function webhookView(row: WebhookSubscriptionEntity): WebhookDto {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    workflow: row.workflow,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function deliveryView(row: WebhookDeliveryEntity): DeliveryDto {
+  return {
+    id: row.id,
+    subscriptionId: row.subscriptionId,
+    applicationId: row.applicationId,
+    seq: row.seq,
+    eventType: row.eventType,
+    status: row.status,
+    attempts: row.attempts,
+    createdAt: row.createdAt.toISOString(),
+    lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+    lastStatus: row.lastStatus,
+    lastError: row.lastError,
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    nextAttemptAt: row.nextAttemptAt.toISOString(),
+  };
+}

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  expectProblem,
+  inboxTask,
+  registerNew,
+  simpleWorkflow,
+  submitApplication,
+} from './support/helpers.js';
+import { SseClient } from './support/sse.js';
+import { applicant, officer, TestApp } from './support/test-app.js';
+import type { Caller } from './support/test-app.js';
+
+const ann = applicant('ann');
+
+/** Two steps in sequence: `check` must be approved before `issue` opens. */
+const relay = simpleWorkflow(
+  'live-relay',
+  [
+    { id: 'check', timeLimit: { hours: 24 } },
+    { id: 'issue', after: ['check'], timeLimit: { hours: 24 } },
+  ],
+  (id) => `live-${id}`,
+);
+
+describe('live updates (server-sent events)', () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    a = await TestApp.start({ config: { sseHeartbeatMs: 200 } });
+    // A second process on the same database and queue: events it applies must reach streams opened on `a`.
+    b = await TestApp.start({
+      databaseUrl: a.databaseUrl,
+      queuePrefix: new URL(a.databaseUrl).pathname.slice(1),
+    });
+    await registerNew(a, [relay]);
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  const stream = async (t: TestApp, path: string, as: Caller, headers: Record<string, string> = {}) =>
+    SseClient.open(t.baseUrl + path, { authorization: `Bearer ${await t.token(as)}`, ...headers });
+
+  const approve = async (t: TestApp, department: string, applicationId: string) => {
+    const task = await inboxTask(t, department, applicationId);
+    const reply = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer(department),
+      body: { outcome: 'approve' },
+    });
+    expect(reply.status).toBe(200);
+  };
+
+  it('streams every history entry in order, resumes after Last-Event-ID, and closes once decided', async () => {
+    const id = await submitApplication(a, 'live-relay');
+    const first = await stream(a, `/api/v1/applications/${id}/events`, ann);
+    expect(first.status).toBe(200);
+    const opened = await first.until((m) => m.some((e) => e.data.type === 'step_opened'));
+    expect(opened[0]!.data).toEqual(
+      expect.objectContaining({
+        applicationId: id,
+        seq: 1,
+        type: 'submitted',
+        actor: { role: 'applicant', id: 'ann' },
+      }),
+    );
+    await first.until(() => first.comments.includes('heartbeat'));
+
+    // Decided by the other process: the stream on `a` hears it through the database.
+    await approve(b, 'live-check', id);
+    const afterCheck = await first.until((m) =>
+      m.some((e) => e.data.type === 'step_opened' && e.data.step === 'issue'),
+    );
+    const seen = afterCheck.length;
+    expect(afterCheck.map((e) => Number(e.id))).toEqual(afterCheck.map((_, i) => i + 1));
+    first.close();
+
+    await approve(b, 'live-issue', id);
+    const history = (await a.request('GET', `/api/v1/applications/${id}/history`, { as: ann })).body.events;
+
+    const resumed = await stream(a, `/api/v1/applications/${id}/events`, ann, {
+      'last-event-id': String(seen),
+    });
+    expect(resumed.status).toBe(200);
+    await resumed.closed();
+    const events = resumed.messages.filter((m) => m.event === 'message');
+    expect(events.map((e) => e.data.seq)).toEqual(history.slice(seen).map((h: { seq: number }) => h.seq));
+    expect(events.map((e) => e.data.type)).toEqual(history.slice(seen).map((h: { type: string }) => h.type));
+    expect(events.at(-1)!.data.type).toBe('application_approved');
+    expect(resumed.messages.at(-1)).toEqual({ event: 'end', data: { status: 'approved' } });
+
+    // Everything seen and decided: 204 tells an EventSource not to reconnect.
+    const again = await stream(a, `/api/v1/applications/${id}/events`, ann, {
+      'last-event-id': String(history.at(-1).seq),
+    });
+    expect(again.status).toBe(204);
+  });
+
+  it("hides another applicant's application and refuses officers", async () => {
+    const id = await submitApplication(a, 'live-relay');
+    const other = await a.request('GET', `/api/v1/applications/${id}/events`, { as: applicant('bob') });
+    expectProblem(other, 404);
+    const asOfficer = await a.request('GET', `/api/v1/applications/${id}/events`, {
+      as: officer('live-check'),
+    });
+    expectProblem(asOfficer, 403);
+    const anonymous = await a.request('GET', `/api/v1/applications/${id}/events`);
+    expectProblem(anonymous, 401);
+  });
+
+  it("sends an officer the changes to their own department's tasks, whichever process made them", async () => {
+    const inbox = await stream(a, '/api/v1/tasks/events', officer('live-check'));
+    const other = await stream(a, '/api/v1/tasks/events', officer('live-issue'));
+    await inbox.until((m) => m.some((e) => e.event === 'ready'));
+    await other.until((m) => m.some((e) => e.event === 'ready'));
+
+    const id = await submitApplication(b, 'live-relay');
+    const arrived = await inbox.until((m) =>
+      m.some((e) => e.event === 'task' && e.data.applicationId === id),
+    );
+    const task = arrived.find((e) => e.event === 'task' && e.data.applicationId === id)!.data;
+    expect(task).toEqual(
+      expect.objectContaining({ step: 'check', department: 'live-check', status: 'open' }),
+    );
+
+    await approve(b, 'live-check', id);
+    await inbox.until((m) =>
+      m.some((e) => e.event === 'task' && e.data.id === task.id && e.data.status === 'approved'),
+    );
+    // The next department hears of its own task opening, and never of the first department's.
+    const next = await other.until((m) => m.some((e) => e.event === 'task' && e.data.applicationId === id));
+    expect(next.filter((e) => e.event === 'task').every((e) => e.data.department === 'live-issue')).toBe(
+      true,
+    );
+    inbox.close();
+    other.close();
+  });
+});

@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { eventually } from './support/eventually.js';
+import {
+  inboxTask,
+  registerNew,
+  simpleWorkflow,
+  submitApplication,
+  viewOf,
+  stepOf,
+} from './support/helpers.js';
+import { applicant, officer, TestApp } from './support/test-app.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(import.meta.dirname, '..', '.data', 'screenshots');
+const ann = applicant('ann');
+
+/**
+ * Five departments: `intake` is approved by an officer, `fire` runs past its two-second limit and stays open
+ * (escalated, overdue), `alcohol` is skipped (its `when` is false), `health` stays open, `licence` waits for the
+ * others.
+ */
+const counter = simpleWorkflow(
+  'status-page',
+  [
+    { id: 'intake', name: 'Intake check', timeLimit: { hours: 24 } },
+    { id: 'fire', name: 'Fire safety', timeLimit: { seconds: 2 }, onTimeout: 'escalate' },
+    {
+      id: 'alcohol',
+      name: 'Alcohol licence',
+      timeLimit: { hours: 24 },
+      when: { '==': [{ var: 'note' }, 'alcohol'] },
+    },
+    { id: 'health', name: 'Food hygiene', timeLimit: { hours: 48 } },
+    {
+      id: 'licence',
+      name: 'Business licence',
+      after: ['intake', 'fire', 'health'],
+      timeLimit: { hours: 24 },
+    },
+  ],
+  (id) => `st-${id}`,
+);
+
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser) {
+  console.warn(
+    `SKIPPED: the browser tests need Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`,
+  );
+}
+const describeInBrowser = haveBrowser ? describe : describe.skip;
+
+describeInBrowser('status page and officer console in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let id: string;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    await registerNew(t, [counter]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    id = await submitApplication(t, 'status-page', { note: 'no alcohol' });
+    const intake = await inboxTask(t, 'st-intake', id);
+    const decided = await t.request('POST', `/api/v1/tasks/${intake.id}/decision`, {
+      as: officer('st-intake', 'alice'),
+      body: { outcome: 'approve', comment: 'Papers complete' },
+    });
+    expect(decided.status).toBe(200);
+    await eventually(
+      () => viewOf(t, id),
+      (view) => stepOf(view, 'fire').overdue === true,
+    );
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** A page that records every URL it requests, so a token in a query string would be caught. */
+  async function open(path: string, token: string, options: BrowserContextOptions = {}) {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${t.baseUrl}${path}#token=${token}`);
+    return { page, requested, errors, close: () => context.close() };
+  }
+
+  const row = (page: Page, step: string) => page.locator(`#timeline li[data-step="${step}"]`);
+
+  it('shows every department on a timeline, marks overdue, skipped and critical steps, and updates live', async () => {
+    const token = await t.token(ann);
+    const { page, requested, errors, close } = await open(`/status/${id}`, token, {
+      locale: 'en-US',
+      viewport: { width: 390, height: 1100 },
+      deviceScaleFactor: 1,
+    });
+    await page.locator('#timeline li').first().waitFor();
+    await page.locator('#live[data-state="live"]').waitFor();
+
+    expect(
+      await page.locator('#timeline li').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step'))),
+    ).toEqual(['intake', 'fire', 'alcohol', 'health', 'licence']);
+    await expect(row(page, 'intake').getAttribute('data-status')).resolves.toBe('approved');
+    expect(await row(page, 'intake').innerText()).toContain('officer alice');
+    expect(await row(page, 'intake').innerText()).toContain('Papers complete');
+    await expect(row(page, 'fire').getAttribute('data-status')).resolves.toBe('open');
+    expect(await row(page, 'fire').getAttribute('class')).toContain('step--overdue');
+    expect(await row(page, 'fire').innerText()).toMatch(/overdue/);
+    await expect(row(page, 'alcohol').getAttribute('data-status')).resolves.toBe('skipped');
+    await expect(row(page, 'health').getAttribute('data-status')).resolves.toBe('open');
+    await expect(row(page, 'licence').getAttribute('data-status')).resolves.toBe('blocked');
+    // The analysis's critical path runs through the longest prerequisite (health, 48 h) into the licence.
+    expect(
+      await page.locator('.step--critical').evaluateAll((r) => r.map((e) => e.getAttribute('data-step'))),
+    ).toEqual(['health', 'licence']);
+    expect(await page.locator('#expected-by').innerText()).not.toBe('');
+    expect(await page.locator('#serial-committed').innerText()).not.toBe('');
+    expect(await page.locator('#real-time').innerText()).not.toBe('');
+
+    // Readable on a phone: nothing wider than the screen.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'status-page.png'), fullPage: true });
+
+    // The token never left the fragment: not in any request URL, and gone from the address bar.
+    expect(requested.filter((url) => url.includes(token))).toEqual([]);
+    expect(page.url()).not.toContain('token');
+
+    // A decision elsewhere reaches the open page through the event stream.
+    const health = await inboxTask(t, 'st-health', id);
+    const decided = await t.request('POST', `/api/v1/tasks/${health.id}/decision`, {
+      as: officer('st-health', 'bo'),
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+    await page.locator('#timeline li[data-step="health"][data-status="approved"]').waitFor();
+    expect(await row(page, 'health').innerText()).toContain('officer bo');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('speaks Chinese when the browser asks for it, and switches language on request', async () => {
+    const { page, close } = await open(`/status/${id}`, await t.token(ann), { locale: 'zh-CN' });
+    await page.locator('#timeline li').first().waitFor();
+    expect(await page.locator('h1').innerText()).toBe('办件进度');
+    expect(await row(page, 'alcohol').innerText()).toContain('无需办理');
+    await page.locator('button[data-lang="en"]').click();
+    expect(await page.locator('h1').innerText()).toBe('Application status');
+    expect(await row(page, 'alcohol').innerText()).toContain('Skipped');
+    await close();
+  });
+
+  it('tells a visitor without a token how to open the page, and calls no API', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${t.baseUrl}/status/${id}`);
+    await page.locator('#message').waitFor();
+    expect(await page.locator('#message').innerText()).toContain('no access token');
+    expect(requested.filter((url) => url.includes('/api/'))).toEqual([]);
+    await context.close();
+  });
+
+  it("lists the department's inbox most urgent first, takes decisions, and shows new tasks live", async () => {
+    const fireOfficer = officer('st-fire', 'carol');
+    const { page, errors, close } = await open('/console', await t.token(fireOfficer), { locale: 'en-US' });
+    const items = page.locator('#inbox li[data-task]');
+    await items.first().waitFor();
+    await page.locator('#live[data-state="live"]').waitFor();
+    expect(await items.count()).toBe(1);
+    expect(await items.first().getAttribute('data-overdue')).toBe('true');
+
+    // A new application: its fire-safety task arrives without a reload, after the overdue one.
+    const second = await submitApplication(t, 'status-page', { note: 'second' });
+    await eventually(
+      () => items.count(),
+      (n) => n === 2,
+    );
+    const newTask = await inboxTask(t, 'st-fire', second);
+    expect(await items.nth(1).getAttribute('data-task')).toBe(newTask.id);
+
+    // The task shows only the fields its step is granted, and the decision goes through the API.
+    await items.nth(1).locator('button').click();
+    await page.locator('#approve').waitFor();
+    expect(await page.locator('#task-data').innerText()).toContain('second');
+    await page.locator('#comment').fill('Checked on site');
+    await page.locator('#approve').click();
+    await page.locator('#notice').waitFor();
+    await eventually(
+      () => items.count(),
+      (n) => n === 1,
+    );
+    expect(stepOf(await viewOf(t, second), 'fire')).toEqual(
+      expect.objectContaining({ status: 'approved', decidedBy: 'officer', comment: 'Checked on site' }),
+    );
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('serves pages whose scripts and styles are files of our own (no inline code, no other origin)', async () => {
+    for (const path of [`/status/${id}`, '/console']) {
+      const reply = await t.request('GET', path);
+      expect(reply.status).toBe(200);
+      const html = reply.body as string;
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/\sstyle=/);
+      expect(html).not.toMatch(/\bon[a-z]+=/);
+      for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url).toMatch(/^\/ui\//);
+    }
+    const script = await fetch(`${t.baseUrl}/ui/js/status.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+  });
+});

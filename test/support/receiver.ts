@@ -1,0 +1,56 @@
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  answered: number;
+}
+
+/** A real HTTP server on 127.0.0.1 that records every request; `answer` picks the status for each one. */
+export class Receiver {
+  readonly received: Received[] = [];
+  answer: (path: string, count: number, response: ServerResponse) => number = () => 204;
+
+  private readonly server: Server;
+  url = '';
+
+  private constructor() {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const path = request.url ?? '/';
+        const count = this.received.filter((r) => r.path === path).length;
+        const status = this.answer(path, count, response);
+        this.received.push({
+          path,
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          answered: status,
+        });
+        response.statusCode = status;
+        response.end();
+      });
+    });
+  }
+
+  /** On a free port, or on `port` (to bring a receiver back where an earlier one was). */
+  static async start(port = 0): Promise<Receiver> {
+    const receiver = new Receiver();
+    await new Promise<void>((resolve) => receiver.server.listen(port, '127.0.0.1', resolve));
+    const address = receiver.server.address();
+    receiver.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return receiver;
+  }
+
+  at(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}

@@ -1,0 +1,235 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Webhook } from 'standardwebhooks';
+import { eventually } from './support/eventually.js';
+import {
+  expectProblem,
+  inboxTask,
+  paths,
+  registerNew,
+  simpleWorkflow,
+  submitApplication,
+} from './support/helpers.js';
+import { Receiver } from './support/receiver.js';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import { QueueService } from '../src/queue/queue.service.js';
+import { WEBHOOK_QUEUE } from '../src/webhooks/webhook-dispatch.service.js';
+
+const relay = simpleWorkflow(
+  'hook-relay',
+  [
+    { id: 'check', timeLimit: { hours: 24 } },
+    { id: 'issue', after: ['check'], timeLimit: { hours: 24 } },
+  ],
+  (id) => `hook-${id}`,
+);
+const other = simpleWorkflow('hook-other', [{ id: 'only', timeLimit: { hours: 24 } }], () => 'hook-other');
+
+describe('webhooks', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    // A short sweep, so the test of a receiver that comes back after the queue lost its jobs is quick.
+    t = await TestApp.start({ config: { webhookAllowedHosts: ['127.0.0.1'], sweepIntervalMs: 1000 } });
+    await registerNew(t, [relay, other]);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  const subscribe = async (body: Record<string, unknown>) => {
+    const reply = await t.request('POST', '/api/v1/webhooks', { as: ADMIN, body });
+    expect(reply.status).toBe(201);
+    return reply.body as { id: string; secret: string; url: string; events: string[] };
+  };
+
+  const approve = async (department: string, applicationId: string) => {
+    const task = await inboxTask(t, department, applicationId);
+    const reply = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer(department),
+      body: { outcome: 'approve' },
+    });
+    expect(reply.status).toBe(200);
+  };
+
+  const log = async (id: string) =>
+    (await t.request('GET', `/api/v1/webhooks/${id}/deliveries?limit=100`, { as: ADMIN })).body.items as {
+      id: string;
+      applicationId: string;
+      seq: number;
+      status: string;
+      attempts: number;
+      lastStatus: number | null;
+    }[];
+
+  it('delivers every event signed, retries a failing receiver, and keeps each application in order', async () => {
+    // The receiver fails its first request: that delivery is retried, and nothing later overtakes it.
+    receiver.answer = (path, count) => (path === '/ordered' && count === 0 ? 500 : 204);
+    const hook = await subscribe({ url: `${receiver.url}/ordered`, events: ['*'], workflow: 'hook-relay' });
+    expect(hook.secret).toMatch(/^whsec_/);
+
+    const first = await submitApplication(t, 'hook-relay');
+    const second = await submitApplication(t, 'hook-relay');
+    await approve('hook-check', first);
+    await approve('hook-check', second);
+    await approve('hook-issue', first);
+    // An application of another workflow is not this subscription's business.
+    await submitApplication(t, 'hook-other');
+
+    const histories = new Map<string, number[]>();
+    for (const id of [first, second]) {
+      const events = (await t.request('GET', `/api/v1/applications/${id}/history`, { as: applicant('ann') }))
+        .body.events as { seq: number }[];
+      histories.set(
+        id,
+        events.map((e) => e.seq),
+      );
+    }
+    const expected = [...histories.values()].reduce((n, seqs) => n + seqs.length, 0);
+    const delivered = await eventually(
+      () => log(hook.id),
+      (items) => items.length >= expected && items.every((d) => d.status === 'delivered'),
+    );
+    expect(delivered).toHaveLength(expected);
+
+    const verifier = new Webhook(hook.secret);
+    const requests = receiver.at('/ordered');
+    const accepted = requests.filter((r) => r.answered === 204);
+    for (const request of requests) {
+      expect(verifier.verify(request.body, request.headers as Record<string, string>)).toEqual(
+        JSON.parse(request.body),
+      );
+    }
+    // Tampering is caught by the same verifier.
+    const sample = requests[0]!;
+    expect(() =>
+      verifier.verify(sample.body.replace('"seq":', '"seq": '), sample.headers as Record<string, string>),
+    ).toThrow();
+
+    // The failed request was sent again under the same webhook-id, first.
+    expect(requests[0]!.answered).toBe(500);
+    expect(accepted.some((r) => r.headers['webhook-id'] === requests[0]!.headers['webhook-id'])).toBe(true);
+    const retried = delivered.find((d) => d.id === requests[0]!.headers['webhook-id'])!;
+    expect(retried).toEqual(expect.objectContaining({ attempts: 2, lastStatus: 204, status: 'delivered' }));
+
+    // Per application, the accepted deliveries are exactly its history, in order.
+    for (const [id, seqs] of histories) {
+      const got = accepted.map((r) => JSON.parse(r.body)).filter((b) => b.data.applicationId === id);
+      expect(got.map((b) => b.data.seq)).toEqual(seqs);
+      expect(got[0]).toEqual(
+        expect.objectContaining({
+          type: 'submitted',
+          data: expect.objectContaining({ workflow: { key: 'hook-relay', version: 1 }, seq: 1 }),
+        }),
+      );
+    }
+  });
+
+  it('delivers only the subscribed event types, and redelivers on request', async () => {
+    receiver.answer = () => 204;
+    const hook = await subscribe({ url: `${receiver.url}/approvals`, events: ['application_approved'] });
+    const id = await submitApplication(t, 'hook-other');
+    await approve('hook-other', id);
+    const [delivery] = await eventually(
+      () => log(hook.id),
+      (items) => items.length === 1 && items[0]!.status === 'delivered',
+    );
+    expect(receiver.at('/approvals').map((r) => JSON.parse(r.body).type)).toEqual(['application_approved']);
+
+    const redeliver = await t.request(
+      'POST',
+      `/api/v1/webhooks/${hook.id}/deliveries/${delivery!.id}/redeliver`,
+      { as: ADMIN },
+    );
+    expect(redeliver.status).toBe(202);
+    await eventually(
+      () => Promise.resolve(receiver.at('/approvals')),
+      (requests) => requests.length === 2,
+    );
+    const [once, again] = receiver.at('/approvals');
+    expect(again!.headers['webhook-id']).toBe(once!.headers['webhook-id']);
+    expect(again!.body).toBe(once!.body);
+  });
+
+  it('does not follow redirects: a 3xx is a failed attempt, retried later', async () => {
+    receiver.answer = (path, _count, response) => {
+      if (path !== '/moved') return 204;
+      response.setHeader('location', `${receiver.url}/elsewhere`);
+      return 302;
+    };
+    const hook = await subscribe({
+      url: `${receiver.url}/moved`,
+      events: ['submitted'],
+      workflow: 'hook-other',
+    });
+    await submitApplication(t, 'hook-other');
+    const [delivery] = await eventually(
+      () => log(hook.id),
+      (items) => items.length === 1 && items[0]!.attempts >= 2,
+    );
+    expect(delivery).toEqual(expect.objectContaining({ status: 'pending', lastStatus: 302 }));
+    expect(receiver.at('/elsewhere')).toHaveLength(0);
+
+    const removed = await t.request('DELETE', `/api/v1/webhooks/${hook.id}`, { as: ADMIN });
+    expect(removed.status).toBe(204);
+    const list = (await t.request('GET', '/api/v1/webhooks', { as: ADMIN })).body.items as { id: string }[];
+    expect(list.map((h) => h.id)).not.toContain(hook.id);
+    expectProblem(await t.request('GET', `/api/v1/webhooks/${hook.id}/deliveries`, { as: ADMIN }), 404);
+  });
+
+  it('loses nothing while the receiver is down, even when the queue loses its jobs: the outbox is the truth', async () => {
+    const gone = await Receiver.start();
+    const port = Number(new URL(gone.url).port);
+    await gone.close();
+    const hook = await subscribe({ url: `${gone.url}/back`, events: ['*'], workflow: 'hook-other' });
+    const id = await submitApplication(t, 'hook-other');
+    await approve('hook-other', id);
+    const history = (await t.request('GET', `/api/v1/applications/${id}/history`, { as: applicant('ann') }))
+      .body.events as { seq: number }[];
+    expect(history.at(-1)).toEqual(expect.objectContaining({ type: 'application_approved' }));
+    const failing = await eventually(
+      () => log(hook.id),
+      (items) => items.length === history.length && items.some((d) => d.attempts >= 1),
+    );
+    expect(failing.every((d) => d.status === 'pending')).toBe(true);
+    // Every job of the queue is gone (a flushed Redis, a lost queue table): only the outbox rows remain.
+    await t.app.get(QueueService).queue(WEBHOOK_QUEUE).obliterate({ force: true });
+
+    const back = await Receiver.start(port);
+    try {
+      const delivered = await eventually(
+        () => log(hook.id),
+        (items) => items.every((d) => d.status === 'delivered'),
+      );
+      expect(delivered).toHaveLength(history.length);
+      const seqs = back.at('/back').map((r) => JSON.parse(r.body).data.seq as number);
+      expect(seqs).toEqual(history.map((h) => h.seq));
+    } finally {
+      await back.close();
+    }
+  });
+
+  it('refuses hosts off WEBHOOK_ALLOWED_HOSTS, bad events, and callers who are not admins', async () => {
+    const offList = await t.request('POST', '/api/v1/webhooks', {
+      as: ADMIN,
+      body: { url: 'https://portal.example/hook', events: ['*'] },
+    });
+    expectProblem(offList, 400);
+    expect(paths(offList)).toEqual(['$.url']);
+    const badEvents = await t.request('POST', '/api/v1/webhooks', {
+      as: ADMIN,
+      body: { url: `${receiver.url}/x`, events: [] },
+    });
+    expectProblem(badEvents, 400);
+    const asOfficer = await t.request('POST', '/api/v1/webhooks', {
+      as: officer('hook-check'),
+      body: { url: `${receiver.url}/x`, events: ['*'] },
+    });
+    expectProblem(asOfficer, 403);
+    const list = await t.request('GET', '/api/v1/webhooks', { as: ADMIN });
+    expect(list.body.items.every((h: Record<string, unknown>) => !('secret' in h))).toBe(true);
+  });
+});
