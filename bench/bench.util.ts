@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
 
 export type Backend = 'redis' | 'postgres';
@@ -300,6 +301,7 @@ export function benchRuntimeConfig(
     logLevel: 'error',
     factsAllowedHosts: [],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+      security: SECURITY_DEFAULTS,
     queuePrefix,
   };
 }

@@ -1,11 +1,16 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
+import { FreeFormValidationPipe } from './common/free-form.pipe.js';
+import { problem, sendProblem } from './common/problem.filter.js';
 import { jsonBodyProblems } from './common/json-body.util.js';
+import { installRequestHooks } from './common/request-hooks.util.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import type { JsonLimits } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
@@ -14,7 +19,25 @@ const OPERATIONAL = ['health', 'metrics', 'docs', 'docs-json'];
 
 /** Builds the whole HTTP app; main.ts and the end-to-end tests share it, so tests run the real thing. */
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // The router refuses a malformed URL (400) or an over-long parameter (414) before any hook: as problem+json too.
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+      const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 400;
+      sendProblem(
+        reply,
+        problem(status, error.message, [{ path: '$.path', message: 'is not a valid request target' }]),
+      );
+    },
+    // A request, headers and body, must arrive whole in time: a body sent a byte at a time cannot hold a socket.
+    requestTimeout: config.security.requestTimeoutMs,
+    connectionTimeout: config.security.requestTimeoutMs + 5_000,
+    // Node checks these time-outs only every connectionsCheckingInterval (30 s by default).
+    http: {
+      headersTimeout: config.security.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.security.headersTimeoutMs),
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logLevels(config.logLevel),
     // Nest's parser would reject nothing but malformed JSON; ours also refuses what jsonb cannot store.
@@ -22,10 +45,19 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     // A failed start is thrown to main.ts, which reports it in one line, instead of logged as a stack here.
     abortOnError: false,
   });
-  installJsonParser(app, config.bodyLimitBytes);
+  installJsonParser(app, config.bodyLimitBytes, {
+    maxKeys: config.security.jsonMaxKeys,
+    maxArrayLength: config.security.jsonMaxArrayLength,
+    maxStringLength: config.security.jsonMaxStringLength,
+  });
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
+  const guard = app.get(AuthGuard);
+  installRequestHooks(app.getHttpAdapter().getInstance(), {
+    authenticatedPrefix: '/api/v1/',
+    authenticate: (header) => guard.authenticate(header),
+  });
   app.useGlobalPipes(
-    new ValidationPipe({
+    new FreeFormValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       exceptionFactory: (errors) =>
@@ -49,7 +81,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
  * Fastify's JSON parser, plus the checks that keep odd but well-formed JSON from becoming a 500 later
  * (see jsonBodyProblems); a malformed body stays Fastify's 400.
  */
-function installJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
+function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limits: JsonLimits): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
@@ -66,7 +98,7 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number): void
         done(problem, undefined);
         return;
       }
-      const problems = jsonBodyProblems(parsed);
+      const problems = jsonBodyProblems(parsed, limits);
       if (problems.length > 0)
         done(DomainException.invalid('The body holds values that cannot be stored', problems), undefined);
       else done(null, parsed);

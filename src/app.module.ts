@@ -35,7 +35,9 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
-        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthGuard,
+        // useExisting: the same guard also authenticates in an onRequest hook, before any body is read.
+        { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -26,3 +26,35 @@ describe('jsonBodyProblems', () => {
     expect(jsonBodyProblems({ ['k\u0000']: 1 })[0]?.path).toBe('$.k\u0000');
   });
 });
+
+describe('jsonBodyProblems with limits', () => {
+  const limits = { maxKeys: 3, maxArrayLength: 2, maxStringLength: 5 };
+
+  it('accepts documents at the limits', () => {
+    expect(jsonBodyProblems({ a: [1, 2], b: 'abcde', c: { x: 1, y: 2, z: 3 } }, limits)).toEqual([]);
+  });
+
+  it('names objects, arrays, strings and keys past the limits', () => {
+    expect(jsonBodyProblems({ a: { w: 1, x: 2, y: 3, z: 4 } }, limits)).toEqual([
+      { path: '$.a', message: 'has more than 3 properties' },
+    ]);
+    expect(jsonBodyProblems({ a: [1, 2, 3] }, limits)).toEqual([
+      { path: '$.a', message: 'has more than 2 elements' },
+    ]);
+    expect(jsonBodyProblems({ a: 'abcdef' }, limits)).toEqual([
+      { path: '$.a', message: 'is longer than 5 characters' },
+    ]);
+    expect(jsonBodyProblems({ abcdef: 1 }, limits)).toEqual([
+      { path: '$', message: 'has a key that is longer than 5 characters' },
+    ]);
+  });
+
+  it('refuses numbers JSON.parse could only read as infinite', () => {
+    expect(jsonBodyProblems(JSON.parse('{"n": 1e309, "m": [-1e400]}'))).toEqual(
+      expect.arrayContaining([
+        { path: '$.n', message: 'is a number too large to store' },
+        { path: '$.m[0]', message: 'is a number too large to store' },
+      ]),
+    );
+  });
+});

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { APP_CONFIG, ConfigError, loadConfig, redactUrl, resolveJwtSecret } from './app-config.js';
+import { SECURITY_DEFAULTS } from './security-config.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
+      security: SECURITY_DEFAULTS,
     });
   });
 
@@ -71,6 +73,7 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
+      security: SECURITY_DEFAULTS,
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),

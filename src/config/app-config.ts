@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readOrCreateSecretFile } from './secret-file.js';
+import { loadSecurityConfig } from './security-config.js';
+import type { SecurityConfig } from './security-config.js';
 
 /**
  * The environment, read once at boot and validated as a whole.
@@ -55,6 +57,8 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /** Input limits, time-outs and fact credentials (see security-config.ts). */
+  readonly security: SecurityConfig;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -148,6 +152,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const security = loadSecurityConfig(read, problem);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -166,6 +172,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    security,
   };
 
   function integer(

@@ -63,7 +63,11 @@ export class DefinitionsService implements OnApplicationBootstrap {
   }
 
   check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
-    const result = validateDefinition(document, { allowedFactHosts: [...this.config.factsAllowedHosts] });
+    const result = validateDefinition(document, {
+      allowedFactHosts: [...this.config.factsAllowedHosts],
+      ruleCostBudget: this.config.security.ruleCostBudget,
+      maxArrayLength: this.config.security.jsonMaxArrayLength,
+    });
     const calendar = (document as { calendar?: unknown } | null)?.calendar;
     if (typeof calendar === 'string' && calendar !== '' && !this.calendars.has(calendar)) {
       const errors = [

@@ -27,7 +27,7 @@ export class TasksService {
     private readonly events: ApplicationEventsService,
   ) {}
 
-  /** The department's inbox, most urgent due time first; admins see every department. */
+  /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
   async inbox(caller: Caller, query: InboxQuery) {
     const limit = Number(query.limit ?? 50);
     const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
@@ -38,7 +38,7 @@ export class TasksService {
       .addOrderBy('t.id', 'ASC')
       .take(limit + 1);
     if (caller.role !== 'admin')
-      builder.andWhere('t.department = :department', { department: caller.department });
+      builder.andWhere('t.department IN (:...departments)', { departments: callerDepartments(caller) });
     if (query.overdue !== undefined)
       builder.andWhere('t.overdue = :overdue', { overdue: query.overdue === 'true' });
     if (query.workflow) builder.andWhere('t.workflow_key = :workflow', { workflow: query.workflow });
@@ -113,7 +113,7 @@ export class TasksService {
   /** Another department's task is 404: officers never learn it exists. */
   private async findVisible(manager: EntityManager, caller: Caller, id: string): Promise<TaskEntity> {
     const task = isUuid(id) ? await manager.findOneBy(TaskEntity, { id }) : null;
-    if (!task || (caller.role !== 'admin' && task.department !== caller.department)) {
+    if (!task || (caller.role !== 'admin' && !callerDepartments(caller).includes(task.department))) {
       throw DomainException.notFound('Task');
     }
     return task;
@@ -171,4 +171,9 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
     errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
   if (errors.length > 0) throw DomainException.invalid('The decision is invalid', errors);
   return dto.outcome === 'approve' ? given : {};
+}
+
+/** Never empty, so `IN (...)` stays valid SQL; an officer token always names at least one department. */
+function callerDepartments(caller: Caller): string[] {
+  return caller.departments.length > 0 ? caller.departments : [caller.department ?? ''];
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
+import { SECURITY_DEFAULTS } from '../../src/config/security-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { QUEUE_NAMES, QueueService } from '../../src/timers/queue.service.js';
 
@@ -91,6 +92,7 @@ export class TestApp {
       logLevel: 'error',
       factsAllowedHosts: ['127.0.0.1', 'localhost'],
       sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+      security: SECURITY_DEFAULTS,
       queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
       ...options.config,
     };

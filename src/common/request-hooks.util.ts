@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainException } from './domain.exception.js';
+import type { FieldError } from './domain.exception.js';
+import { sendProblem, toProblem } from './problem.filter.js';
+
+/**
+ * Problems of the request target that would otherwise reach a handler (and PostgreSQL) as a 500: a path or query
+ * that does not decode as UTF-8, or decodes to a NUL or a lone surrogate.
+ */
+export function requestTargetProblems(url: string): FieldError[] {
+  const [path = '', query] = splitOnce(url, '?');
+  const problems: FieldError[] = [];
+  const check = (raw: string, where: string) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      problems.push({ path: where, message: 'is not valid percent-encoded UTF-8' });
+      return;
+    }
+    if (decoded.includes('\u0000') || !decoded.isWellFormed())
+      problems.push({ path: where, message: 'contains a NUL character or an unpaired surrogate' });
+  };
+  check(path, '$.path');
+  if (query !== undefined) check(query, '$.query');
+  return problems;
+}
+
+function splitOnce(value: string, separator: string): [string, string | undefined] {
+  const at = value.indexOf(separator);
+  return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
+}
+
+export interface RequestHookOptions {
+  /** Prefix of the routes that all need a token (every route but the operational ones). */
+  authenticatedPrefix: string;
+  authenticate: (header: string | undefined) => Promise<unknown>;
+}
+
+/**
+ * onRequest hooks, which run before Fastify reads the body: a bad request target is a 400, and a request to an
+ * authenticated route without a valid token is a 401 before a byte of its body is read. The caller found here is
+ * kept on the request, so the guard does not verify the token twice.
+ */
+export function installRequestHooks(fastify: FastifyInstance, options: RequestHookOptions): void {
+  const logger = new Logger('Request');
+  fastify.addHook(
+    'onRequest',
+    async (request: FastifyRequest & { caller?: unknown }, reply: FastifyReply) => {
+      try {
+        const problems = requestTargetProblems(request.url);
+        if (problems.length > 0) throw DomainException.invalid('The request target is invalid', problems);
+        if (request.url.startsWith(options.authenticatedPrefix)) {
+          request.caller = await options.authenticate(request.headers.authorization);
+        }
+      } catch (error) {
+        // Answered here, before the body is read; the connection closes so an unread body cannot linger.
+        void reply.header('connection', 'close');
+        sendProblem(reply, toProblem(error, logger));
+        return reply;
+      }
+      return undefined;
+    },
+  );
+}
