@@ -301,7 +301,7 @@ export function benchRuntimeConfig(
     logLevel: 'error',
     factsAllowedHosts: [],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
-      security: SECURITY_DEFAULTS,
+    security: SECURITY_DEFAULTS,
     queuePrefix,
   };
 }
