@@ -61,7 +61,7 @@ function idpToken(
   options: { iat?: number | null; exp?: string | number | null } = {},
 ): Promise<string> {
   const { iss = ISSUER, aud = AUDIENCE, sub = 'someone', ...rest } = claims;
-  const jwt = new SignJWT(rest as Record<string, unknown>)
+  const jwt = new SignJWT(rest)
     .setProtectedHeader({ alg: key.alg, kid: key.kid })
     .setSubject(sub)
     .setIssuer(iss)
