@@ -138,7 +138,7 @@ export class FactsService {
  */
 async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
   if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
