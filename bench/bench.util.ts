@@ -301,7 +301,13 @@ export function benchRuntimeConfig(
     logLevel: 'error',
     factsAllowedHosts: [],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
-    security: SECURITY_DEFAULTS,
+    // One load generator on one address would meet the abuse limits; the benchmarks measure the engine.
+    security: {
+      ...SECURITY_DEFAULTS,
+      rateLimitPerAddress: 0,
+      rateLimitPerCaller: 0,
+      rateLimitPollsPerCaller: 0,
+    },
     queuePrefix,
   };
 }

@@ -9,6 +9,7 @@ import { FreeFormValidationPipe } from './common/free-form.pipe.js';
 import { problem, sendProblem } from './common/problem.filter.js';
 import { jsonBodyProblems } from './common/json-body.util.js';
 import { installRequestHooks } from './common/request-hooks.util.js';
+import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { JsonLimits } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
@@ -21,11 +22,13 @@ const OPERATIONAL = ['health', 'metrics', 'docs', 'docs-json'];
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    // Behind a reverse proxy the client address (for rate limits) comes from X-Forwarded-For, from trusted hops only.
+    trustProxy: config.security.trustProxy ? [...config.security.trustProxy] : false,
     // The router refuses a malformed URL (400) or an over-long parameter (414) before any hook: as problem+json too.
-    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: unknown) => {
       const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 400;
       sendProblem(
-        reply,
+        reply as FastifyReply,
         problem(status, error.message, [{ path: '$.path', message: 'is not a valid request target' }]),
       );
     },
@@ -52,9 +55,21 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   });
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
   const guard = app.get(AuthGuard);
-  installRequestHooks(app.getHttpAdapter().getInstance(), {
+  const limiter = new RateLimiter(
+    config.redisUrl ? new RedisRateStore(config.redisUrl, config.queuePrefix) : new MemoryRateStore(),
+    {
+      windowMs: config.security.rateLimitWindowMs,
+      perAddress: config.security.rateLimitPerAddress,
+      perCaller: config.security.rateLimitPerCaller,
+      pollsPerCaller: config.security.rateLimitPollsPerCaller,
+    },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onClose', () => limiter.close());
+  installRequestHooks(fastify, {
     authenticatedPrefix: '/api/v1/',
     authenticate: (header) => guard.authenticate(header),
+    limiter,
   });
   app.useGlobalPipes(
     new FreeFormValidationPipe({

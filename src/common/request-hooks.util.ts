@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainException } from './domain.exception.js';
+import { DomainException, ErrorCode } from './domain.exception.js';
 import type { FieldError } from './domain.exception.js';
 import { sendProblem, toProblem } from './problem.filter.js';
+import type { RateLimiter, Verdict } from './rate-limit.util.js';
 
 /**
  * Problems of the request target that would otherwise reach a handler (and PostgreSQL) as a 500: a path or query
@@ -33,9 +34,22 @@ function splitOnce(value: string, separator: string): [string, string | undefine
 }
 
 export interface RequestHookOptions {
-  /** Prefix of the routes that all need a token (every route but the operational ones). */
+  /** Prefix of the routes that all need a token (every route but the operational ones); they are rate-limited. */
   authenticatedPrefix: string;
-  authenticate: (header: string | undefined) => Promise<unknown>;
+  authenticate: (header: string | undefined) => Promise<{ id: string; role: string }>;
+  limiter: RateLimiter;
+}
+
+class TooManyRequests extends DomainException {
+  constructor(
+    readonly retryAfterSeconds: number,
+    limit: string,
+  ) {
+    super(
+      ErrorCode.TooManyRequests,
+      `Too many requests (${limit} limit); retry after ${retryAfterSeconds} s`,
+    );
+  }
 }
 
 /**
@@ -45,6 +59,9 @@ export interface RequestHookOptions {
  */
 export function installRequestHooks(fastify: FastifyInstance, options: RequestHookOptions): void {
   const logger = new Logger('Request');
+  const refuseIfLimited = (verdict: Verdict) => {
+    if (!verdict.allowed) throw new TooManyRequests(verdict.retryAfterSeconds, verdict.limit);
+  };
   fastify.addHook(
     'onRequest',
     async (request: FastifyRequest & { caller?: unknown }, reply: FastifyReply) => {
@@ -52,15 +69,35 @@ export function installRequestHooks(fastify: FastifyInstance, options: RequestHo
         const problems = requestTargetProblems(request.url);
         if (problems.length > 0) throw DomainException.invalid('The request target is invalid', problems);
         if (request.url.startsWith(options.authenticatedPrefix)) {
-          request.caller = await options.authenticate(request.headers.authorization);
+          refuseIfLimited(await options.limiter.checkAddress(request.ip));
+          const caller = await options.authenticate(request.headers.authorization);
+          request.caller = caller;
+          const poll = request.method === 'GET' && request.headers['if-none-match'] !== undefined;
+          refuseIfLimited(await options.limiter.checkCaller(`${caller.role}:${caller.id}`, poll));
         }
       } catch (error) {
+        if (error instanceof TooManyRequests)
+          void reply.header('retry-after', String(error.retryAfterSeconds));
         // Answered here, before the body is read; the connection closes so an unread body cannot linger.
         void reply.header('connection', 'close');
         sendProblem(reply, toProblem(error, logger));
         return reply;
       }
       return undefined;
+    },
+  );
+  // A conditional GET pays the cheap poll budget only when it is answered 304; otherwise the full one too.
+  fastify.addHook(
+    'onResponse',
+    async (request: FastifyRequest & { caller?: { id: string; role: string } }, reply) => {
+      if (
+        request.caller &&
+        request.method === 'GET' &&
+        request.headers['if-none-match'] !== undefined &&
+        reply.statusCode !== 304
+      ) {
+        await options.limiter.chargeUnansweredPoll(`${request.caller.role}:${request.caller.id}`);
+      }
     },
   );
 }

@@ -24,6 +24,16 @@ export interface SecurityConfig {
    * sent to it, e.g. `{"registry.gov.example": {"authorization": "Bearer …"}}`. Never logged, never shown.
    */
   readonly factsCredentials: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** `RATE_LIMIT_WINDOW_MS`, default 60000: the window the limits below count in. */
+  readonly rateLimitWindowMs: number;
+  /** `RATE_LIMIT_PER_ADDRESS`, default 1200: requests per window from one client address (0: no limit). */
+  readonly rateLimitPerAddress: number;
+  /** `RATE_LIMIT_PER_CALLER`, default 600: requests per window by one token subject (0: no limit). */
+  readonly rateLimitPerCaller: number;
+  /** `RATE_LIMIT_POLLS_PER_CALLER`, default 2400: conditional GETs (If-None-Match) per window by one caller. */
+  readonly rateLimitPollsPerCaller: number;
+  /** `TRUST_PROXY`: addresses or CIDRs of the reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustProxy: readonly string[] | undefined;
   /** `JWT_JWKS_URL`: an identity provider's key set; RS256/ES256 tokens signed by its keys are accepted. */
   readonly jwtJwksUrl: string | undefined;
   /** `JWT_ISSUER`: when set, the `iss` every token must carry. */
@@ -47,6 +57,11 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   headersTimeoutMs: 10_000,
   factsMaxBytes: 1_048_576,
   factsCredentials: {},
+  rateLimitWindowMs: 60_000,
+  rateLimitPerAddress: 1200,
+  rateLimitPerCaller: 600,
+  rateLimitPollsPerCaller: 2400,
+  trustProxy: undefined,
   jwtJwksUrl: undefined,
   jwtIssuer: undefined,
   jwtAudience: undefined,
@@ -59,12 +74,13 @@ type Read = (name: string) => string | undefined;
 type Problem = (message: string) => undefined;
 
 export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig {
-  const positive = (name: string, fallback: number, unit = ''): number => {
+  const positive = (name: string, fallback: number, unit = '', min = 1): number => {
     const raw = read(name);
     if (raw === undefined) return fallback;
     const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isSafeInteger(value) && value >= 1) return value;
-    problem(`${name} must be a positive integer${unit} (got ${JSON.stringify(raw.slice(0, 80))})`);
+    if (Number.isSafeInteger(value) && value >= min) return value;
+    const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
+    problem(`${name} must be ${what}${unit} (got ${JSON.stringify(raw.slice(0, 80))})`);
     return fallback;
   };
   const requestTimeoutMs = positive(
@@ -87,6 +103,20 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     headersTimeoutMs,
     factsMaxBytes: positive('FACTS_MAX_BYTES', SECURITY_DEFAULTS.factsMaxBytes),
     factsCredentials: factsCredentials(read('FACTS_CREDENTIALS'), problem),
+    rateLimitWindowMs: positive(
+      'RATE_LIMIT_WINDOW_MS',
+      SECURITY_DEFAULTS.rateLimitWindowMs,
+      ' (milliseconds)',
+    ),
+    rateLimitPerAddress: positive('RATE_LIMIT_PER_ADDRESS', SECURITY_DEFAULTS.rateLimitPerAddress, '', 0),
+    rateLimitPerCaller: positive('RATE_LIMIT_PER_CALLER', SECURITY_DEFAULTS.rateLimitPerCaller, '', 0),
+    rateLimitPollsPerCaller: positive(
+      'RATE_LIMIT_POLLS_PER_CALLER',
+      SECURITY_DEFAULTS.rateLimitPollsPerCaller,
+      '',
+      0,
+    ),
+    trustProxy: trustProxy(read('TRUST_PROXY'), problem),
     jwtJwksUrl: jwksUrl(read('JWT_JWKS_URL'), problem),
     jwtIssuer: read('JWT_ISSUER'),
     jwtAudience: read('JWT_AUDIENCE'),
@@ -106,6 +136,18 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     problem(`${name} must be a claim name or a dotted path to one (got ${JSON.stringify(raw.slice(0, 80))})`);
     return fallback;
   }
+}
+
+function trustProxy(raw: string | undefined, problem: Problem): SecurityConfig['trustProxy'] {
+  if (raw === undefined) return undefined;
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (entries.length > 0 && entries.every((e) => /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(e))) return entries;
+  return problem(
+    `TRUST_PROXY must be a comma-separated list of addresses or CIDRs (got ${JSON.stringify(raw.slice(0, 80))})`,
+  );
 }
 
 function jwksUrl(raw: string | undefined, problem: Problem): string | undefined {
