@@ -3,6 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
 import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
 import { FreeFormValidationPipe } from './common/free-form.pipe.js';
@@ -54,6 +55,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     maxStringLength: config.security.jsonMaxStringLength,
   });
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
+  await installSecurityHeaders(app, config);
   const guard = app.get(AuthGuard);
   const limiter = new RateLimiter(
     config.redisUrl ? new RedisRateStore(config.redisUrl, config.queuePrefix) : new MemoryRateStore(),
@@ -119,6 +121,46 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limit
       else done(null, parsed);
     },
   );
+}
+
+/**
+ * Security headers on every answer (helmet), with a CSP that Swagger UI at /docs and plain static pages live with:
+ * scripts only from this origin, inline styles allowed (Swagger UI's own). CORS only for CORS_ORIGINS. Answers of
+ * the API, which carry personal data, are never stored by a cache.
+ */
+async function installSecurityHeaders(app: NestFastifyApplication, config: RuntimeConfig): Promise<void> {
+  await app.register(helmet as unknown as Parameters<NestFastifyApplication['register']>[0], {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  if (config.security.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.security.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'idempotency-key'],
+      exposedHeaders: ['etag', 'location', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      if (request.url.startsWith('/api/v1/')) void reply.header('cache-control', 'no-store');
+    });
 }
 
 function logLevels(level: RuntimeConfig['logLevel']) {

@@ -34,6 +34,8 @@ export interface SecurityConfig {
   readonly rateLimitPollsPerCaller: number;
   /** `TRUST_PROXY`: addresses or CIDRs of the reverse proxies whose X-Forwarded-For is believed. */
   readonly trustProxy: readonly string[] | undefined;
+  /** `CORS_ORIGINS`: comma-separated origins (`https://portal.gov.example`) browsers may call the API from. */
+  readonly corsOrigins: readonly string[];
   /** `JWT_JWKS_URL`: an identity provider's key set; RS256/ES256 tokens signed by its keys are accepted. */
   readonly jwtJwksUrl: string | undefined;
   /** `JWT_ISSUER`: when set, the `iss` every token must carry. */
@@ -62,6 +64,7 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   rateLimitPerCaller: 600,
   rateLimitPollsPerCaller: 2400,
   trustProxy: undefined,
+  corsOrigins: [],
   jwtJwksUrl: undefined,
   jwtIssuer: undefined,
   jwtAudience: undefined,
@@ -117,6 +120,7 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
       0,
     ),
     trustProxy: trustProxy(read('TRUST_PROXY'), problem),
+    corsOrigins: corsOrigins(read('CORS_ORIGINS'), problem),
     jwtJwksUrl: jwksUrl(read('JWT_JWKS_URL'), problem),
     jwtIssuer: read('JWT_ISSUER'),
     jwtAudience: read('JWT_AUDIENCE'),
@@ -148,6 +152,27 @@ function trustProxy(raw: string | undefined, problem: Problem): SecurityConfig['
   return problem(
     `TRUST_PROXY must be a comma-separated list of addresses or CIDRs (got ${JSON.stringify(raw.slice(0, 80))})`,
   );
+}
+
+function corsOrigins(raw: string | undefined, problem: Problem): readonly string[] {
+  if (raw === undefined) return [];
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const bad = entries.filter((e) => {
+    try {
+      const url = new URL(e);
+      return !['http:', 'https:'].includes(url.protocol) || url.origin !== e;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length === 0) return entries;
+  problem(
+    `CORS_ORIGINS must be a comma-separated list of origins like https://portal.example (got ${JSON.stringify(bad[0]!.slice(0, 80))})`,
+  );
+  return [];
 }
 
 function jwksUrl(raw: string | undefined, problem: Problem): string | undefined {
