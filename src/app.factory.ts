@@ -129,7 +129,7 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limit
  * the API, which carry personal data, are never stored by a cache.
  */
 async function installSecurityHeaders(app: NestFastifyApplication, config: RuntimeConfig): Promise<void> {
-  await app.register(helmet as unknown as Parameters<NestFastifyApplication['register']>[0], {
+  await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
