@@ -11,6 +11,7 @@ import { dataSourceOptions, openDataSource } from './config/data-source.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HygieneModule } from './hygiene/hygiene.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TimersModule } from './timers/timers.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         RulesModule,
         TimersModule,
         HealthModule,
+        HygieneModule,
       ],
       providers: [
         AuthGuard,

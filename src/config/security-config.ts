@@ -24,6 +24,12 @@ export interface SecurityConfig {
    * sent to it, e.g. `{"registry.gov.example": {"authorization": "Bearer …"}}`. Never logged, never shown.
    */
   readonly factsCredentials: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** `IDEMPOTENCY_KEY_TTL_SECONDS`, default 86400: an Idempotency-Key replays its answer this long, then is purged. */
+  readonly idempotencyKeyTtlSeconds: number;
+  /** `FACT_CACHE_TTL_SECONDS`, default 86400: cached facts older than this are purged (caps any cacheSeconds). */
+  readonly factCacheTtlSeconds: number;
+  /** `PURGE_INTERVAL_MS`, default 3600000: how often worker processes purge the two. */
+  readonly purgeIntervalMs: number;
   /** `RATE_LIMIT_WINDOW_MS`, default 60000: the window the limits below count in. */
   readonly rateLimitWindowMs: number;
   /** `RATE_LIMIT_PER_ADDRESS`, default 1200: requests per window from one client address (0: no limit). */
@@ -59,6 +65,9 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   headersTimeoutMs: 10_000,
   factsMaxBytes: 1_048_576,
   factsCredentials: {},
+  idempotencyKeyTtlSeconds: 86_400,
+  factCacheTtlSeconds: 86_400,
+  purgeIntervalMs: 3_600_000,
   rateLimitWindowMs: 60_000,
   rateLimitPerAddress: 1200,
   rateLimitPerCaller: 600,
@@ -106,6 +115,17 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     headersTimeoutMs,
     factsMaxBytes: positive('FACTS_MAX_BYTES', SECURITY_DEFAULTS.factsMaxBytes),
     factsCredentials: factsCredentials(read('FACTS_CREDENTIALS'), problem),
+    idempotencyKeyTtlSeconds: positive(
+      'IDEMPOTENCY_KEY_TTL_SECONDS',
+      SECURITY_DEFAULTS.idempotencyKeyTtlSeconds,
+      ' (seconds)',
+    ),
+    factCacheTtlSeconds: positive(
+      'FACT_CACHE_TTL_SECONDS',
+      SECURITY_DEFAULTS.factCacheTtlSeconds,
+      ' (seconds)',
+    ),
+    purgeIntervalMs: positive('PURGE_INTERVAL_MS', SECURITY_DEFAULTS.purgeIntervalMs, ' (milliseconds)'),
     rateLimitWindowMs: positive(
       'RATE_LIMIT_WINDOW_MS',
       SECURITY_DEFAULTS.rateLimitWindowMs,
