@@ -62,10 +62,10 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     const before = new Date(now.getTime() - ttlSeconds * 1000);
     let total = 0;
     for (;;) {
-      const [, count] = (await this.dataSource.query(
+      const [, count] = await this.dataSource.query<[unknown, number]>(
         `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < $1 LIMIT ${BATCH})`,
         [before],
-      )) as [unknown, number];
+      );
       total += count;
       if (count < BATCH) return total;
     }
