@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { HistoryView } from '../audit/audit.dto.js';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
@@ -67,7 +68,11 @@ export class ApplicationsController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: 'Every event of the application, hash-chained, with the chain verified' })
+  @ApiOperation({
+    summary:
+      'Every event of the application, hash-chained, with the chain verified and the proof of its head in the latest signed checkpoint',
+  })
+  @ApiOkResponse({ type: HistoryView })
   history(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.applications.historyOf(caller, id);
   }

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { HistoryView } from './audit.dto.js';
+import { CheckpointService } from './checkpoint.service.js';
 import { chainHash, GENESIS_HASH, verifyChain } from './hash-chain.util.js';
 import type { ChainedRow } from './hash-chain.util.js';
 import { HistoryEntity } from './history.entity.js';
@@ -19,7 +21,7 @@ export interface HistoryEntry {
   detail?: Record<string, unknown>;
 }
 
-function toChained(row: HistoryEntity): ChainedRow {
+export function toChained(row: HistoryEntity): ChainedRow {
   return {
     seq: row.seq,
     at: row.at.toISOString(),
@@ -34,7 +36,10 @@ function toChained(row: HistoryEntity): ChainedRow {
 
 @Injectable()
 export class HistoryService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly checkpoints: CheckpointService,
+  ) {}
 
   /** Appends to the application's chain; the caller holds the application row lock, so seq cannot race. */
   async append(
@@ -76,14 +81,22 @@ export class HistoryService {
     if (rows.length > 0) await manager.insert(HistoryEntity, rows as QueryDeepPartialEntity<HistoryEntity>[]);
   }
 
-  async list(applicationId: string) {
+  /** The events, the chain as verified on read, and the proof that the signed head is in its checkpoint. */
+  async list(applicationId: string): Promise<HistoryView> {
     const rows = (
       await this.dataSource.manager.find(HistoryEntity, { where: { applicationId }, order: { seq: 'ASC' } })
     ).map(toChained);
     const { valid, head } = verifyChain(rows);
+    const checkpoint = await this.checkpoints.proofFor(applicationId);
+    const signedRow = checkpoint && rows.find((row) => row.seq === checkpoint.leaf.seq);
     return {
       events: rows.map(({ seq, at, actor, type, step, detail }) => ({ seq, at, actor, type, step, detail })),
-      chain: { valid, head },
+      chain: {
+        valid,
+        head,
+        matchesCheckpoint: checkpoint ? signedRow?.hash === checkpoint.leaf.hash : null,
+      },
+      checkpoint,
     };
   }
 }

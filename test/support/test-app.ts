@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
@@ -12,6 +12,10 @@ import { QUEUE_NAMES, QueueService } from '../../src/timers/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+/** Each test file signs its audit checkpoints with a key of its own. */
+export const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 
 function serverUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
@@ -93,6 +97,9 @@ export class TestApp {
       factsAllowedHosts: ['127.0.0.1', 'localhost'],
       sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
       security: SECURITY_DEFAULTS,
+      auditSigningKey: AUDIT_SIGNING_KEY,
+      // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
+      auditCheckpointIntervalMs: 86_400_000,
       queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
       ...options.config,
     };
