@@ -8,7 +8,7 @@ import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
 import { FreeFormValidationPipe } from './common/free-form.pipe.js';
 import { problem, sendProblem } from './common/problem.filter.js';
-import { jsonBodyProblems } from './common/json-body.util.js';
+import { jsonBodyProblems, jsonStructureProblem } from './common/json-body.util.js';
 import { installRequestHooks } from './common/request-hooks.util.js';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -105,6 +105,11 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limit
     'application/json',
     { parseAs: 'string', bodyLimit },
     (_request, body, done) => {
+      const tooBig = jsonStructureProblem(body as string, limits);
+      if (tooBig) {
+        done(DomainException.invalid('The body holds values that cannot be stored', [tooBig]), undefined);
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = body === '' ? undefined : JSON.parse(body as string);

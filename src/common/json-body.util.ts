@@ -71,3 +71,102 @@ export function jsonBodyProblems(body: unknown, limits: JsonLimits = UNLIMITED):
   }
   return problems;
 }
+
+interface Container {
+  array: boolean;
+  /** Properties (at each ':') or elements (at each value start) seen so far. */
+  count: number;
+  /** The key or index under which the container sits in its parent, for the path. */
+  name: string;
+  /** The last key read in this object, or the next index in this array. */
+  key: string;
+}
+
+/**
+ * The first object with more than `maxKeys` properties or array with more than `maxArrayLength` elements, found
+ * by scanning the raw text before JSON.parse. Parsing such a document is itself the stall (an object of 95,000
+ * numeric-looking keys takes V8 a quarter of a second), so it is refused before it is built. Linear, allocation
+ * free but for the path; on malformed text it gives up (null) and leaves the verdict to JSON.parse.
+ */
+export function jsonStructureProblem(text: string, limits: JsonLimits): FieldError | null {
+  const stack: Container[] = [];
+  let expectingValue = true;
+  let lastString = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i + 1;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      // Keys are short (MAX_KEY_LENGTH); only a key needs its text, for the path.
+      lastString = i - start <= MAX_KEY_LENGTH ? text.slice(start, i) : '…';
+      if (expectingValue && countValue()) return tooLong();
+      expectingValue = false;
+      continue;
+    }
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const parent = stack[stack.length - 1];
+      if (expectingValue && countValue()) return tooLong();
+      const array = c === 0x5b;
+      const name = parent ? (parent.array ? String(parent.count - 1) : parent.key) : '';
+      stack.push({ array, count: 0, name, key: '' });
+      expectingValue = true;
+      continue;
+    }
+    if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+      expectingValue = false;
+      continue;
+    }
+    const top = stack[stack.length - 1];
+    if (c === 0x3a /* : */) {
+      if (!top || top.array) return null;
+      top.count++;
+      top.key = lastString;
+      if (top.count > limits.maxKeys)
+        return { path: pathOf(stack), message: `has more than ${limits.maxKeys} properties` };
+      expectingValue = true;
+      continue;
+    }
+    if (c === 0x2c /* , */) {
+      expectingValue = true;
+      continue;
+    }
+    if (c > 0x20 && expectingValue) {
+      // A number, true, false or null starts.
+      if (countValue()) return tooLong();
+      expectingValue = false;
+    }
+  }
+  return null;
+
+  /** Counts an element of the innermost array; true when that passes the limit. */
+  function countValue(): boolean {
+    const top = stack[stack.length - 1];
+    if (!top?.array) return false;
+    top.count++;
+    return top.count > limits.maxArrayLength;
+  }
+
+  function tooLong(): FieldError {
+    return { path: pathOf(stack), message: `has more than ${limits.maxArrayLength} elements` };
+  }
+}
+
+/** A key as the raw text held it (escapes and all), decoded as JSON.parse would. */
+function unescape(raw: string): string {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
+function pathOf(stack: Container[]): string {
+  let path = '$';
+  stack.forEach((container, depth) => {
+    if (depth === 0) return;
+    const parent = stack[depth - 1]!;
+    path = parent.array ? `${path}[${container.name}]` : `${path}.${unescape(container.name)}`;
+  });
+  return path;
+}

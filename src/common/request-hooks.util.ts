@@ -28,6 +28,11 @@ export function requestTargetProblems(url: string): FieldError[] {
   return problems;
 }
 
+function bringsBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 function splitOnce(value: string, separator: string): [string, string | undefined] {
   const at = value.indexOf(separator);
   return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
@@ -53,8 +58,8 @@ class TooManyRequests extends DomainException {
 }
 
 /**
- * onRequest hooks, which run before Fastify reads the body: a bad request target is a 400, and a request to an
- * authenticated route without a valid token is a 401 before a byte of its body is read. The caller found here is
+ * onRequest hooks, which run before Fastify reads the body: a bad request target is a 400, and a request with an
+ * invalid token, or with a body but no token, is a 401 before a byte of its body is read. The caller found here is
  * kept on the request, so the guard does not verify the token twice.
  */
 export function installRequestHooks(fastify: FastifyInstance, options: RequestHookOptions): void {
@@ -70,6 +75,11 @@ export function installRequestHooks(fastify: FastifyInstance, options: RequestHo
         if (problems.length > 0) throw DomainException.invalid('The request target is invalid', problems);
         if (request.url.startsWith(options.authenticatedPrefix)) {
           refuseIfLimited(await options.limiter.checkAddress(request.ip));
+          // A CORS preflight carries no token; @fastify/cors answers it, or the router refuses it.
+          if (request.method === 'OPTIONS') return undefined;
+          // Without a token, a request that brings no body is left to the guard, which knows the public routes;
+          // one that brings a body is refused here, before the body is read (no public route takes one).
+          if (request.headers.authorization === undefined && !bringsBody(request)) return undefined;
           const caller = await options.authenticate(request.headers.authorization);
           request.caller = caller;
           const poll = request.method === 'GET' && request.headers['if-none-match'] !== undefined;

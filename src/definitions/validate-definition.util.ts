@@ -139,7 +139,6 @@ function arrayInPlaceOfObject(input: Record<string, unknown>): DefinitionError[]
         errors.push({ path: childPath('$.facts', name), message: 'must be an object' });
     }
   }
-  if (Array.isArray(input.form)) errors.push({ path: '$.form', message: 'must be an object' });
   return errors;
 }
 
