@@ -16,8 +16,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
-import { QueueService } from '../src/timers/queue.service.js';
-import type { TaskJobData } from '../src/timers/queue.service.js';
+import type { TaskJobData } from '../src/engine/plan.types.js';
+import { deadlineJobId } from '../src/engine/plan.util.js';
+import { QueueService } from '../src/queue/queue.service.js';
 import { ADMIN, applicant, JWT_SECRET, TestApp } from '../test/support/test-app.js';
 import {
   adminQuery,
@@ -465,7 +466,13 @@ async function storeSize(backend: Backend, options: Options, databaseUrl: string
   return Number((rows[0] as { size: string }).size);
 }
 
-/** Our QueueService, as the app builds it: deterministic ids, our job options, `scheduleTask`, `work`. */
+/** A deadline job as the event path enqueues it: deterministic id, task data, due at `at`. */
+function scheduleDeadline(queues: QueueService, id: string, at: number): Promise<void> {
+  const task = { taskId: id, applicationId: randomUUID(), step: 'bench', attempt: 1 };
+  return queues.add('deadlines', deadlineJobId({ id, attempt: 1 }), { ...task }, at - Date.now());
+}
+
+/** Our QueueService, as the app builds it: deterministic ids, our job options, `add`, `work`. */
 async function runOurs(
   backend: Backend,
   options: Options,
@@ -488,20 +495,9 @@ async function runOurs(
     await queues.queue('deadlines').waitUntilReady();
     await worker.waitUntilReady();
     const before = await storeSize(backend, options, databaseUrl);
-    log(
-      `ours: scheduling ${pending.toLocaleString('en')} pending deadlines (QueueService.scheduleTask, due in 1 h)`,
-    );
+    log(`ours: scheduling ${pending.toLocaleString('en')} pending deadlines (QueueService.add, due in 1 h)`);
     const scheduling = await schedule('ours', pending, options.inflight, options.scheduleBudgetS * 1000, () =>
-      queues.scheduleTask({
-        id: randomUUID(),
-        applicationId: randomUUID(),
-        step: 'bench',
-        attempt: 1,
-        dueAt: new Date(Date.now() + HOUR),
-        remindAt: null,
-        reminded: false,
-        rulePending: false,
-      }),
+      scheduleDeadline(queues, randomUUID(), Date.now() + HOUR),
     );
     const after = await storeSize(backend, options, databaseUrl);
     const bytesPerJob =
@@ -515,16 +511,7 @@ async function runOurs(
       due.map(async (at) => {
         const id = randomUUID();
         recorder.due.set(id, at);
-        await queues.scheduleTask({
-          id,
-          applicationId: randomUUID(),
-          step: 'bench',
-          attempt: 1,
-          dueAt: new Date(at),
-          remindAt: null,
-          reminded: false,
-          rulePending: false,
-        });
+        await scheduleDeadline(queues, id, at);
       }),
     );
     await recorder.wait(due[due.length - 1]! + 60_000);

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp } from '../src/app.factory.js';
-import { QUEUE_NAMES, QueueService } from '../src/timers/queue.service.js';
+import { QUEUE_NAMES } from '../src/events/event-jobs.util.js';
+import { QueueService } from '../src/queue/queue.service.js';
 import {
   adminQuery,
   alignColumns,

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { deadlineJobId } from '../src/engine/plan.util.js';
+import { TimersProcessor } from '../src/timers/timers.processor.js';
 import {
   inboxTask,
+  jobCompleted,
   registerWorkflow,
   simpleWorkflow,
   stepOf,
@@ -10,7 +13,7 @@ import {
 } from './support/helpers.js';
 import type { Step } from './support/helpers.js';
 import { applicant, officer, TestApp } from './support/test-app.js';
-import { eventually, sleep } from './support/eventually.js';
+import { eventually } from './support/eventually.js';
 
 const ann = applicant('ann');
 
@@ -117,7 +120,8 @@ describe('committed time limits', () => {
       body: { outcome: 'approve' },
     });
     expect(decided.status).toBe(200);
-    await sleep(3000); // past the due time: the deadline job has run by now
+    // The deadline job still fires at the due time; once it has run, it must have changed nothing.
+    await jobCompleted(t, 'deadlines', deadlineJobId(task));
     const v = await viewOf(t, id);
     expect(stepOf(v, 'race')).toMatchObject({ status: 'approved', decidedBy: 'officer' });
     expect(await historyTypes(t, id)).not.toContain('deemed_approved');
@@ -207,11 +211,49 @@ describe('two service processes on one database and one queue', () => {
         (v) => stepOf(v, 'one').status === 'approved' && stepOf(v, 'two').overdue === true,
       );
     }
-    await sleep(2000); // let every sweep and late job of both processes have its go
+    // Every deadline job has run, and each process sweeps once more: all had their go at every timeout.
+    const tasks = await a.query(`SELECT id, attempt FROM tasks WHERE application_id = ANY($1)`, [ids]);
+    for (const task of tasks) await jobCompleted(a, 'deadlines', deadlineJobId(task));
+    await Promise.all([a.app.get(TimersProcessor).sweep(), b.app.get(TimersProcessor).sweep()]);
     for (const id of ids) {
       const types = await historyTypes(a, id);
       expect(types.filter((type) => type === 'deemed_approved')).toHaveLength(1);
       expect(types.filter((type) => type === 'escalated')).toHaveLength(1);
     }
+  });
+});
+
+describe('an API process and a worker process on one database and one queue', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  beforeAll(async () => {
+    api = await TestApp.start({ config: { processRole: 'api' } });
+    const prefix = new URL(api.databaseUrl).pathname.slice(1);
+    worker = await TestApp.start({
+      databaseUrl: api.databaseUrl,
+      queuePrefix: prefix,
+      config: { processRole: 'worker' },
+    });
+    await register(api, 'split', [
+      { id: 'timed', timeLimit: { seconds: 2 }, onTimeout: 'approve' },
+      { id: 'far', timeLimit: { workingDays: 5 } },
+    ]);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await api.close();
+  });
+
+  it('acts on a deadline enqueued by the API process in the worker, once', async () => {
+    const id = await submitApplication(api, 'split');
+    const [timed] = await api.query(
+      `SELECT id, attempt FROM tasks WHERE application_id = $1 AND step = 'timed'`,
+      [id],
+    );
+    await jobCompleted(worker, 'deadlines', deadlineJobId(timed));
+    const v = await viewOf(api, id);
+    expect(stepOf(v, 'timed')).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
+    expect(stepOf(v, 'far').status).toBe('open');
+    expect((await historyTypes(api, id)).filter((type) => type === 'deemed_approved')).toHaveLength(1);
   });
 });

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { QueueService } from '../src/timers/queue.service.js';
-import { eventually, sleep } from './support/eventually.js';
-import { inboxTask, registerNew, stepOf, viewOf } from './support/helpers.js';
+import { QueueService } from '../src/queue/queue.service.js';
+import { eventually } from './support/eventually.js';
+import { inboxTask, jobCompleted, registerNew, stepOf, viewOf } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -260,7 +260,7 @@ describe('instant approval by rule, with facts from shared data', () => {
       step: 'registered',
       attempt: task.attempt,
     });
-    await sleep(1000);
+    await jobCompleted(t, 'rules', `rule-${task.id}-${task.attempt}-again`);
     expect(registry.hits.get('/companies/SUSP-CACHED')).toBe(1);
     expect((await ruleEvents(t, id)).filter((e) => e.step === 'registered')).toHaveLength(1);
   });
@@ -278,6 +278,7 @@ describe('instant approval by rule, with facts from shared data', () => {
     );
     const before = await viewOf(t, notHeld.body.id);
     const queues = t.app.get(QueueService);
+    const redelivered: string[] = [];
     for (const id of [held.body.id, notHeld.body.id]) {
       const tasks = await t.query('SELECT id, step, attempt FROM tasks WHERE application_id = $1', [id]);
       for (const task of tasks) {
@@ -287,9 +288,10 @@ describe('instant approval by rule, with facts from shared data', () => {
           step: task.step,
           attempt: task.attempt,
         });
+        redelivered.push(`rule-${task.id}-${task.attempt}-redelivered`);
       }
     }
-    await sleep(1000);
+    for (const jobId of redelivered) await jobCompleted(t, 'rules', jobId);
     expect((await viewOf(t, held.body.id)).revision).toBe(approved.revision);
     expect((await viewOf(t, notHeld.body.id)).revision).toBe(before.revision);
     expect(await ruleEvents(t, held.body.id)).toHaveLength(3);
@@ -354,5 +356,61 @@ describe('a rule job lost with the queue store', () => {
       (v) => v.status === 'approved',
     );
     expect(stepOf(done, 'auto').decidedBy).toBe('rule');
+  });
+});
+
+describe('a fact rule job lost with the queue store', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  it('is queued again by the sweep, and the task stays out of the inbox until the rule has spoken', async () => {
+    api = await TestApp.start({ config: { processRole: 'api' } });
+    const registered = await api.request('POST', '/api/v1/workflows', {
+      as: ADMIN,
+      body: {
+        key: 'lost-fact-rule',
+        name: 'Lost fact rule',
+        form,
+        // Nothing listens on the discard port: the lookup fails and the rule does not hold.
+        facts: { registry: { url: 'http://127.0.0.1:9/companies/{company.code}', timeoutMs: 300 } },
+        steps: [
+          {
+            id: 'auto',
+            name: 'Auto',
+            department: 'x',
+            timeLimit: { hours: 1 },
+            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+          },
+        ],
+      },
+    });
+    expect(registered.status).toBe(201);
+    const submitted = await submit(api, 'lost-fact-rule', { company: { code: 'LOST' } });
+    const id = submitted.body.id;
+    await api.app.get(QueueService).queue('rules').obliterate({ force: true });
+    // The rule has not spoken: the default inbox leaves the task out, `rulePending=true` lists it.
+    expect(await inboxTask(api, 'x', id)).toBeUndefined();
+    expect(await inboxTask(api, 'x', id, '?rulePending=true')).toMatchObject({
+      step: 'auto',
+      status: 'open',
+    });
+
+    const prefix = new URL(api.databaseUrl).pathname.slice(1);
+    worker = await TestApp.start({
+      databaseUrl: api.databaseUrl,
+      queuePrefix: prefix,
+      config: { processRole: 'worker', sweepIntervalMs: 500 },
+    });
+    const rules = await eventually(
+      () => ruleEvents(api, id),
+      (events) => events.length === 1,
+    );
+    expect(rules[0]).toMatchObject({ type: 'rule_not_held', step: 'auto' });
+    expect(await inboxTask(api, 'x', id)).toMatchObject({ step: 'auto', status: 'open' });
+    expect(await inboxTask(api, 'x', id, '?rulePending=true')).toBeUndefined();
   });
 });

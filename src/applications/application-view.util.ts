@@ -1,15 +1,10 @@
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
+import type { ApplicationRow, TaskRow } from '../engine/plan.types.js';
 import type { StepStatus } from '../engine/workflow-machine.util.js';
-import type { TaskEntity } from '../tasks/task.entity.js';
-import type { ApplicationEntity } from './application.entity.js';
 
 /** The applicant's one status view (API.md): every step, with the latest attempt's times and outcome. */
-export function applicationView(
-  application: ApplicationEntity,
-  workflow: CompiledWorkflow,
-  tasks: TaskEntity[],
-) {
-  const latest = new Map<string, TaskEntity>();
+export function applicationView(application: ApplicationRow, workflow: CompiledWorkflow, tasks: TaskRow[]) {
+  const latest = new Map<string, TaskRow>();
   for (const task of tasks) {
     const seen = latest.get(task.step);
     if (!seen || seen.attempt < task.attempt) latest.set(task.step, task);
@@ -48,6 +43,6 @@ export function applicationView(
 
 export type ApplicationView = ReturnType<typeof applicationView>;
 
-export function etagOf(application: Pick<ApplicationEntity, 'id' | 'revision'>): string {
+export function etagOf(application: Pick<ApplicationRow, 'id' | 'revision'>): string {
   return `"${application.id}.${application.revision}"`;
 }

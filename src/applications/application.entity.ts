@@ -1,9 +1,11 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { GENESIS_HASH } from '../audit/hash-chain.util.js';
+import type { ApplicationRow } from '../engine/plan.types.js';
 import type { ApplicationStatus, PersistedSnapshot } from '../engine/workflow-machine.util.js';
 
 @Entity('applications')
 @Index('applications_applicant_submitted', ['applicantId', 'submittedAt', 'id'])
-export class ApplicationEntity {
+export class ApplicationEntity implements ApplicationRow {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -39,4 +41,11 @@ export class ApplicationEntity {
 
   @Column({ name: 'expected_by', type: 'timestamptz', nullable: true })
   expectedBy: Date | null;
+
+  /** The history head (last seq and hash), so appending to the chain needs no read of the history table. */
+  @Column({ name: 'history_seq', type: 'int', default: 0 })
+  historySeq: number;
+
+  @Column({ name: 'history_hash', type: 'text', default: GENESIS_HASH })
+  historyHash: string;
 }

@@ -47,10 +47,9 @@ export class ApplicationsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const view = await this.applications.get(caller, id);
-    const etag = etagOf(view);
+    const { etag, view } = await this.applications.getUnlessMatch(caller, id, ifNoneMatch);
     void reply.header('etag', etag);
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    if (!view) {
       void reply.status(304);
       return undefined;
     }

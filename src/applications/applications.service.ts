@@ -11,11 +11,11 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { formErrors } from '../definitions/form-schema.util.js';
-import { TaskEntity } from '../tasks/task.entity.js';
-import { ApplicationEventsService } from './application-events.service.js';
+import { TaskEntity } from './task.entity.js';
+import { EventExecutor } from '../events/event-executor.service.js';
 import { ApplicationEntity } from './application.entity.js';
 import type { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
-import { applicationView } from './application-view.util.js';
+import { applicationView, etagOf } from './application-view.util.js';
 import type { ApplicationView } from './application-view.util.js';
 
 @Injectable()
@@ -24,7 +24,7 @@ export class ApplicationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly definitions: DefinitionsService,
-    private readonly events: ApplicationEventsService,
+    private readonly events: EventExecutor,
     private readonly history: HistoryService,
   ) {}
 
@@ -50,20 +50,33 @@ export class ApplicationsService {
             formErrors(workflow.validateForm.errors, '$.data'),
           );
         }
-        const { application } = await this.events.submit(
-          manager,
-          afterCommit,
-          workflow,
-          { role: 'applicant', id: caller.id },
-          dto.data,
+        const { plan } = await this.events.submit(
+          { manager, afterCommit },
+          { workflow, applicant: caller.id, data: dto.data },
         );
-        return { status: 201, body: await this.view(manager, application) };
+        return { status: 201, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
       },
     );
   }
 
   async get(caller: Caller, id: string): Promise<ApplicationView> {
     return this.view(this.dataSource.manager, await this.findVisible(caller, id));
+  }
+
+  /**
+   * The view and its ETag, or no view when `ifNoneMatch` names the current ETag: an applicant polling an unchanged
+   * application costs one row read, not the view's tasks.
+   */
+  async getUnlessMatch(
+    caller: Caller,
+    id: string,
+    ifNoneMatch: string | undefined,
+  ): Promise<{ etag: string; view: ApplicationView | null }> {
+    const application = await this.findVisible(caller, id);
+    const etag = etagOf(application);
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
+      return { etag, view: null };
+    return { etag, view: await this.view(this.dataSource.manager, application) };
   }
 
   async list(caller: Caller, query: ListApplicationsQuery) {
@@ -101,18 +114,15 @@ export class ApplicationsService {
   async withdraw(caller: Caller, id: string): Promise<ApplicationView> {
     await this.findVisible(caller, id);
     return this.unitOfWork.run(async (manager, afterCommit) => {
-      const outcome = await this.events.apply(
-        manager,
-        afterCommit,
-        id,
-        { type: 'WITHDRAW' },
+      const { plan, workflow } = await this.events.apply(
+        { manager, afterCommit },
         {
-          actor: { role: 'applicant', id: caller.id },
-          type: 'withdrawn',
-          conflictIfIgnored: 'The application is already decided',
+          target: { applicationId: id },
+          event: () => ({ type: 'withdraw', applicant: caller.id }),
+          conflict: 'The application is already decided',
         },
       );
-      return this.view(manager, outcome!.application);
+      return applicationView(plan.state.application, workflow, plan.state.tasks);
     });
   }
 

@@ -4,6 +4,19 @@ import { canonicalJson } from '../common/canonical-json.util.js';
 /** The hash a chain starts from: the first row of every application points at it. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+export interface Actor {
+  role: 'admin' | 'officer' | 'applicant' | 'system';
+  id: string;
+}
+
+/** One entry to append to an application's history, before it is numbered and chained. */
+export interface HistoryEntry {
+  actor: Actor;
+  type: string;
+  step?: string | null;
+  detail?: Record<string, unknown>;
+}
+
 export interface ChainedContent {
   seq: number;
   at: string;

@@ -8,6 +8,6 @@ export interface Caller {
   role: Role;
   /** The first of `departments`, or null: kept for code that knows one department. */
   department: string | null;
-  /** Every department the caller works for; an officer may belong to several. */
-  departments: string[];
+  /** Every department the caller works for; an officer may belong to several. Absent: just `department`. */
+  departments?: string[];
 }

@@ -7,7 +7,7 @@ import { ApplicationEntity } from '../applications/application.entity.js';
 import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
 import { WorkflowVersionEntity } from '../definitions/workflow-version.entity.js';
 import { FactCacheEntity } from '../rules/fact-cache.entity.js';
-import { TaskEntity } from '../tasks/task.entity.js';
+import { TaskEntity } from '../applications/task.entity.js';
 import { migrations } from '../../migrations/index.js';
 
 export const entities = [

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators.js';
-import { QueueService } from '../timers/queue.service.js';
+import { QueueService } from '../queue/queue.service.js';
 
 @ApiTags('operations')
 @Controller('health')

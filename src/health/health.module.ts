@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { QueueModule } from '../timers/queue.module.js';
+import { QueueModule } from '../queue/queue.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({ imports: [QueueModule], controllers: [HealthController] })

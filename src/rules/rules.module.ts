@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ApplicationsModule } from '../applications/applications.module.js';
 import { DefinitionsModule } from '../definitions/definitions.module.js';
-import { QueueModule } from '../timers/queue.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { FactsService } from './facts.service.js';
 import { RulesProcessor } from './rules.processor.js';
 
 @Module({
-  imports: [ApplicationsModule, DefinitionsModule, QueueModule],
+  imports: [DefinitionsModule, EventsModule],
   providers: [FactsService, RulesProcessor],
 })
 export class RulesModule {}

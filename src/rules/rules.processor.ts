@@ -2,23 +2,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ApplicationEventsService } from '../applications/application-events.service.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
+import { TaskEntity } from '../applications/task.entity.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import { TaskEntity } from '../tasks/task.entity.js';
-import { QueueService } from '../timers/queue.service.js';
-import type { TaskJobData } from '../timers/queue.service.js';
+import type { TaskJobData } from '../events/event-jobs.util.js';
+import { EventExecutor } from '../events/event-executor.service.js';
+import { QueueService } from '../queue/queue.service.js';
 import { FactsService } from './facts.service.js';
 import { holds } from './json-logic.util.js';
 import { factsUsed, valuesRead } from './rule.util.js';
 import type { FactResult } from './facts.service.js';
 
 /**
- * Instant approval (秒批): when a step with `autoApprove` opens, this worker fetches the facts its rule reads and
- * evaluates it. The result takes the one event path: a rule that holds approves the step (and its dependants
+ * Instant approval (秒批) for rules that read facts: a rule that reads none is decided inside the event that opens
+ * its step (see the planner). When a step whose rule reads facts opens, this worker fetches them and evaluates
+ * the rule. The result takes the one event path: a rule that holds approves the step (and its dependants
  * open, perhaps to be approved by rule in turn); one that does not leaves it with its officers. Either way the
  * rule, what it read and its result go into the history.
  */
@@ -29,7 +30,7 @@ export class RulesProcessor implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly queues: QueueService,
     private readonly unitOfWork: UnitOfWork,
-    private readonly events: ApplicationEventsService,
+    private readonly events: EventExecutor,
     private readonly definitions: DefinitionsService,
     private readonly facts: FactsService,
   ) {}
@@ -69,21 +70,23 @@ export class RulesProcessor implements OnApplicationBootstrap {
     const result = holds(rule, input);
     await this.unitOfWork.run((manager, afterCommit) =>
       this.events.apply(
-        manager,
-        afterCommit,
-        task.applicationId,
-        { type: 'RULE', step: task.step, attempt: task.attempt, holds: result },
+        { manager, afterCommit },
         {
-          actor: { role: 'system', id: 'rule' },
-          type: result ? 'rule_approved' : 'rule_not_held',
-          detail: {
+          target: { applicationId: task.applicationId },
+          event: () => ({
+            type: 'rule',
+            step: task.step,
             attempt: task.attempt,
-            rule,
-            read: valuesRead(rule, input),
-            // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
-            facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
-            result,
-          },
+            holds: result,
+            detail: {
+              attempt: task.attempt,
+              rule,
+              read: valuesRead(rule, input),
+              // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
+              facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
+              result,
+            },
+          }),
         },
       ),
     );

@@ -1,5 +1,5 @@
 import type { StepDefinition } from '../definitions/definition.types.js';
-import type { TaskEntity } from './task.entity.js';
+import type { TaskRow } from '../engine/plan.types.js';
 
 /** Only the form fields the step's `fields` grant (all of them when it names none): data minimisation. */
 export function pickFields(
@@ -26,7 +26,7 @@ export function pickFields(
 }
 
 export function taskView(
-  task: TaskEntity,
+  task: TaskRow,
   step: StepDefinition,
   workflowVersion: number,
   data: Record<string, unknown>,

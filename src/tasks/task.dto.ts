@@ -54,6 +54,15 @@ export class InboxQuery {
   @IsBooleanString()
   overdue?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'true: only tasks whose autoApprove rule reads facts and has not spoken yet (kept out of the inbox ' +
+      'until then); false or absent: the inbox without them',
+  })
+  @IsOptional()
+  @IsBooleanString()
+  rulePending?: string;
+
   @ApiPropertyOptional()
   @IsOptional()
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'workflow must be a workflow key' })

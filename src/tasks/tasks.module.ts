@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ApplicationsModule } from '../applications/applications.module.js';
 import { DefinitionsModule } from '../definitions/definitions.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
 
 @Module({
-  imports: [ApplicationsModule, DefinitionsModule],
+  imports: [DefinitionsModule, EventsModule],
   controllers: [TasksController],
   providers: [TasksService],
 })

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ApplicationEventsService } from '../applications/application-events.service.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
@@ -13,8 +12,10 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import type { TaskRow } from '../engine/plan.types.js';
+import { EventExecutor } from '../events/event-executor.service.js';
 import type { DecisionDto, InboxQuery } from './task.dto.js';
-import { TaskEntity } from './task.entity.js';
+import { TaskEntity } from '../applications/task.entity.js';
 import { taskView } from './task-view.util.js';
 import type { TaskView } from './task-view.util.js';
 
@@ -24,7 +25,7 @@ export class TasksService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly definitions: DefinitionsService,
-    private readonly events: ApplicationEventsService,
+    private readonly events: EventExecutor,
   ) {}
 
   /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
@@ -39,6 +40,9 @@ export class TasksService {
       .take(limit + 1);
     if (caller.role !== 'admin')
       builder.andWhere('t.department IN (:...departments)', { departments: callerDepartments(caller) });
+    // A task whose rule reads facts stays out of the inbox until the rule has spoken; `rulePending=true` lists
+    // those tasks instead.
+    builder.andWhere('t.rule_pending = :rulePending', { rulePending: query.rulePending === 'true' });
     if (query.overdue !== undefined)
       builder.andWhere('t.overdue = :overdue', { overdue: query.overdue === 'true' });
     if (query.workflow) builder.andWhere('t.workflow_key = :workflow', { workflow: query.workflow });
@@ -78,34 +82,30 @@ export class TasksService {
         body: dto,
       },
       async (manager, afterCommit) => {
-        const task = await this.findVisible(manager, caller, id);
-        const step = (
-          await this.definitions.load(task.workflowKey, await this.versionOf(manager, task), manager)
-        ).step(task.step);
-        const produces = checkProduces(step, dto);
-        const outcome = await this.events.apply(
-          manager,
-          afterCommit,
-          task.applicationId,
+        if (!isUuid(id)) throw DomainException.notFound('Task');
+        const { plan, workflow } = await this.events.apply(
+          { manager, afterCommit },
           {
-            type: 'DECIDE',
-            step: task.step,
-            attempt: task.attempt,
-            outcome: dto.outcome,
-            officer: caller.id,
-          },
-          {
-            actor: { role: 'officer', id: caller.id },
-            type: 'decided',
-            detail: { outcome: dto.outcome, attempt: task.attempt, comment: dto.comment ?? null, produces },
-            produces,
-            comment: dto.comment ?? null,
-            conflictIfIgnored: 'The task is not open, or this officer has already signed it',
+            target: { taskId: id },
+            event: (state, locked) => {
+              const task = state.tasks.find((t) => t.id === id);
+              if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+              return {
+                type: 'decide',
+                step: task.step,
+                attempt: task.attempt,
+                officer: caller.id,
+                outcome: dto.outcome,
+                comment: dto.comment ?? null,
+                produces: checkProduces(locked.step(task.step), dto),
+              };
+            },
+            conflict: 'The task is not open, or this officer has already signed it',
           },
         );
-        if (!outcome) throw new Error('unreachable: a refused decision throws');
-        const decided = await manager.findOneByOrFail(TaskEntity, { id: task.id });
-        return { status: 200, body: await this.view(manager, decided) };
+        const decided = plan.state.tasks.find((t) => t.id === id)!;
+        const step = workflow.step(decided.step);
+        return { status: 200, body: taskView(decided, step, workflow.version, plan.state.application.data) };
       },
     );
   }
@@ -113,15 +113,10 @@ export class TasksService {
   /** Another department's task is 404: officers never learn it exists. */
   private async findVisible(manager: EntityManager, caller: Caller, id: string): Promise<TaskEntity> {
     const task = isUuid(id) ? await manager.findOneBy(TaskEntity, { id }) : null;
-    if (!task || (caller.role !== 'admin' && !callerDepartments(caller).includes(task.department))) {
+    if (!task || !visibleTo(caller, task)) {
       throw DomainException.notFound('Task');
     }
     return task;
-  }
-
-  private async versionOf(manager: EntityManager, task: TaskEntity): Promise<number> {
-    const application = await manager.findOneByOrFail(ApplicationEntity, { id: task.applicationId });
-    return application.workflowVersion;
   }
 
   private async view(manager: EntityManager, task: TaskEntity): Promise<TaskView> {
@@ -147,6 +142,11 @@ export class TasksService {
       }),
     );
   }
+}
+
+/** Officers see their own department's tasks; admins see all. */
+function visibleTo(caller: Caller, task: TaskRow): boolean {
+  return caller.role === 'admin' || callerDepartments(caller).includes(task.department);
 }
 
 /** An approval must carry exactly the values the step declares in `produces`; other outcomes carry none. */
@@ -175,5 +175,5 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
 
 /** Never empty, so `IN (...)` stays valid SQL; an officer token always names at least one department. */
 function callerDepartments(caller: Caller): string[] {
-  return caller.departments.length > 0 ? caller.departments : [caller.department ?? ''];
+  return caller.departments?.length ? caller.departments : [caller.department ?? ''];
 }

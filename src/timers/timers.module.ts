@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ApplicationsModule } from '../applications/applications.module.js';
 import { DefinitionsModule } from '../definitions/definitions.module.js';
-import { QueueModule } from './queue.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { TimersProcessor } from './timers.processor.js';
 
+/** Deadlines and reminders: a sibling of the rule worker, both calling the one event path. */
 @Module({
-  imports: [ApplicationsModule, DefinitionsModule, QueueModule],
+  imports: [DefinitionsModule, EventsModule],
   providers: [TimersProcessor],
 })
 export class TimersModule {}

@@ -2,29 +2,21 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
-import { ApplicationEventsService } from '../applications/application-events.service.js';
-import { ApplicationEntity } from '../applications/application.entity.js';
-import type { Actor } from '../audit/history.service.js';
+import { TaskEntity } from '../applications/task.entity.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import { TaskEntity } from '../tasks/task.entity.js';
-import { QueueService } from './queue.service.js';
-import type { TaskJobData } from './queue.service.js';
+import type { TaskJobData } from '../events/event-jobs.util.js';
+import { jobsForTask } from '../engine/plan.util.js';
+import { EventExecutor } from '../events/event-executor.service.js';
+import { enqueue, timerHorizon } from '../events/event-jobs.util.js';
+import { QueueService } from '../queue/queue.service.js';
 
-const TIMER: Actor = { role: 'system', id: 'timer' };
-/** How many past-due tasks one sweep acts on; the next sweep takes the rest. */
+/** How many tasks one sweep acts on, or enqueues jobs for in one `addBulk`; the next batch or sweep takes the rest. */
 const SWEEP_BATCH = 500;
 /** A rule job normally runs within milliseconds of the step opening; after this long the sweep runs it itself. */
 const STALE_RULE_MS = 60_000;
-const EARLY_TOLERANCE_MS = 1000;
-
-const TIMEOUT_HISTORY = {
-  approve: 'deemed_approved',
-  reject: 'rejected_on_timeout',
-  escalate: 'escalated',
-} as const;
 
 /**
  * Committed time limits: the deadline and reminder workers, and the sweep that makes PostgreSQL the truth
@@ -44,7 +36,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly queues: QueueService,
     private readonly unitOfWork: UnitOfWork,
-    private readonly events: ApplicationEventsService,
+    private readonly events: EventExecutor,
     private readonly definitions: DefinitionsService,
   ) {}
 
@@ -62,28 +54,22 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     await this.sweeping;
   }
 
-  /** The step's `onTimeout`: deemed approval, refusal, or escalation (open and overdue). */
+  /**
+   * The step's `onTimeout`: deemed approval, refusal, or escalation (open and overdue). The planner decides
+   * whether the job still applies: a task decided since, a superseded attempt, an escalation already made, or a
+   * job early by more than clock skew all leave everything as it is.
+   */
   async onDeadline(data: TaskJobData): Promise<void> {
-    const task = await this.dataSource.manager.findOneBy(TaskEntity, { id: data.taskId });
-    if (!task || task.status !== 'open' || task.attempt !== data.attempt || task.overdue) return;
-    // The database decides when a step is due, not the queue: a job early by more than clock skew waits for
-    // the sweep.
-    if (task.dueAt.getTime() - Date.now() > EARLY_TOLERANCE_MS) return;
-    const application = await this.dataSource.manager.findOneByOrFail(ApplicationEntity, {
-      id: task.applicationId,
-    });
-    const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
-    const action = workflow.step(task.step).onTimeout ?? 'escalate';
     await this.unitOfWork.run((manager, afterCommit) =>
       this.events.apply(
-        manager,
-        afterCommit,
-        task.applicationId,
-        { type: 'TIMEOUT', step: task.step, attempt: task.attempt },
+        { manager, afterCommit },
         {
-          actor: TIMER,
-          type: TIMEOUT_HISTORY[action],
-          detail: { attempt: task.attempt, dueAt: task.dueAt.toISOString() },
+          target: { applicationId: data.applicationId },
+          event: () => ({
+            type: 'timeout',
+            step: data.step,
+            attempt: data.attempt,
+          }),
         },
       ),
     );
@@ -92,11 +78,15 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
   async onReminder(data: TaskJobData): Promise<void> {
     await this.unitOfWork.run((manager, afterCommit) =>
       this.events.apply(
-        manager,
-        afterCommit,
-        data.applicationId,
-        { type: 'REMIND', step: data.step, attempt: data.attempt },
-        { actor: TIMER, type: 'reminded', detail: { attempt: data.attempt } },
+        { manager, afterCommit },
+        {
+          target: { applicationId: data.applicationId },
+          event: () => ({
+            type: 'remind',
+            step: data.step,
+            attempt: data.attempt,
+          }),
+        },
       ),
     );
   }
@@ -144,26 +134,51 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
       take: SWEEP_BATCH,
     });
     const retry = Math.floor(now.getTime() / STALE_RULE_MS);
-    await this.each(staleRules, (task) =>
-      this.queues.add('rules', `rule-${task.id}-${task.attempt}-retry-${retry}`, { ...jobData(task) }),
+    await this.queues.addBulk(
+      'rules',
+      staleRules.map((task) => ({
+        id: `rule-${task.id}-${task.attempt}-retry-${retry}`,
+        data: { ...jobData(task) },
+      })),
     );
 
-    // Whatever falls due before the next sweeps gets its job again; ids are deterministic, so a job that is
-    // still pending is left as it is, and one lost with the queue store comes back.
-    const horizon = new Date(now.getTime() + 2 * this.config.sweepIntervalMs + 60_000);
-    const soon = await tasks
-      .createQueryBuilder('t')
-      .where("t.status = 'open'")
-      .andWhere(
-        '((NOT t.overdue AND t.due_at <= :horizon) OR (NOT t.reminded AND t.remind_at <= :horizon) OR t.rule_pending)',
-        { horizon },
-      )
-      .getMany();
-    await Promise.all(soon.map((task) => this.queues.scheduleTask(task)));
+    await this.enqueueDueSoon(now);
     if (pastDue.length + remindable.length + staleRules.length > 0) {
       this.logger.log(
         `sweep acted on ${pastDue.length} past-due, ${remindable.length} reminder and ${staleRules.length} rule task(s)`,
       );
+    }
+  }
+
+  /**
+   * Whatever falls due within the horizon gets its job, in batches of `addBulk`: steps opened long ago come in as
+   * their time nears, and jobs lost with the queue store come back. Ids are deterministic, so a job still pending
+   * is left as it is.
+   */
+  private async enqueueDueSoon(now: Date): Promise<void> {
+    const horizon = timerHorizon(now, this.config.sweepIntervalMs);
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const batch = await this.dataSource.manager
+        .getRepository(TaskEntity)
+        .createQueryBuilder('t')
+        .where("t.status = 'open'")
+        .andWhere(
+          '((NOT t.overdue AND t.due_at <= :horizon) OR (NOT t.reminded AND t.remind_at <= :horizon) OR t.rule_pending)',
+          { horizon },
+        )
+        .andWhere('t.id > :after', { after })
+        .orderBy('t.id')
+        .take(SWEEP_BATCH)
+        .getMany();
+      const jobs = [];
+      for (const task of batch) {
+        const workflow = await this.definitions.load(task.workflowKey, task.workflowVersion);
+        jobs.push(...jobsForTask(task, workflow.step(task.step), { now, timerHorizon: horizon }));
+      }
+      await enqueue(this.queues, jobs);
+      if (batch.length < SWEEP_BATCH) return;
+      after = batch[batch.length - 1]!.id;
     }
   }
 }

@@ -3,6 +3,8 @@
  * in a department's inbox, and checking problem replies. Each asserts no more and no less than the specs did.
  */
 import { expect } from '@jest/globals';
+import { QueueService } from '../../src/queue/queue.service.js';
+import { eventually } from './eventually.js';
 import { ADMIN, applicant, officer } from './test-app.js';
 import type { Caller, Reply, TestApp } from './test-app.js';
 
@@ -73,6 +75,17 @@ export const stepOf = (v: any, id: string) => v.steps.find((s: { id: string }) =
 export async function inboxTask(t: TestApp, department: string, applicationId: string, query = '') {
   const inbox = await t.request('GET', `/api/v1/tasks${query}`, { as: officer(department) });
   return inbox.body.items.find((i: { applicationId: string }) => i.applicationId === applicationId);
+}
+
+/**
+ * Waits until a queue job has run to completion: the signal that a timer or rule job had its go, instead of a
+ * fixed sleep after which nothing is expected to have happened.
+ */
+export async function jobCompleted(t: TestApp, queue: string, jobId: string): Promise<void> {
+  await eventually(
+    () => t.app.get(QueueService).queue(queue).getJobState(jobId),
+    (state) => state === 'completed',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

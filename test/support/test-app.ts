@@ -8,7 +8,8 @@ import { createApp } from '../../src/app.factory.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
 import { SECURITY_DEFAULTS } from '../../src/config/security-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
-import { QUEUE_NAMES, QueueService } from '../../src/timers/queue.service.js';
+import { QUEUE_NAMES } from '../../src/events/event-jobs.util.js';
+import { QueueService } from '../../src/queue/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -68,6 +69,35 @@ export interface Reply<T = any> {
   body: T;
 }
 
+/** The configuration every test process runs with: one place, so a new setting is added once. */
+export function testConfig(
+  options: Omit<TestAppOptions, 'databaseUrl'> & { databaseUrl: string },
+): RuntimeConfig {
+  return {
+    nodeEnv: 'test',
+    production: false,
+    databaseUrl: options.databaseUrl,
+    redisUrl: process.env.REDIS_URL || undefined,
+    jwtSecret: JWT_SECRET,
+    dataDir: join(FIXTURES, '..', '.data'),
+    port: 0,
+    host: '127.0.0.1',
+    workflowsDir: options.workflowsDir ?? join(FIXTURES, 'none'),
+    calendarsDir: undefined,
+    processRole: 'all',
+    bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
+    logLevel: 'error',
+    factsAllowedHosts: ['127.0.0.1', 'localhost'],
+    sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    security: SECURITY_DEFAULTS,
+    auditSigningKey: AUDIT_SIGNING_KEY,
+    // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
+    auditCheckpointIntervalMs: 86_400_000,
+    queuePrefix: options.queuePrefix ?? 'pa_test',
+    ...options.config,
+  };
+}
+
 /** The real app on a real port, its own database, and the queue backend REDIS_URL selects. */
 export class TestApp {
   private constructor(
@@ -80,29 +110,11 @@ export class TestApp {
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
     const database = options.databaseUrl ? null : await createDatabase();
     const databaseUrl = options.databaseUrl ?? database!.url;
-    const config: RuntimeConfig = {
-      nodeEnv: 'test',
-      production: false,
+    const config = testConfig({
+      ...options,
       databaseUrl,
-      redisUrl: process.env.REDIS_URL || undefined,
-      jwtSecret: JWT_SECRET,
-      dataDir: join(FIXTURES, '..', '.data'),
-      port: 0,
-      host: '127.0.0.1',
-      workflowsDir: options.workflowsDir ?? join(FIXTURES, 'none'),
-      calendarsDir: undefined,
-      processRole: 'all',
-      bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
-      logLevel: 'error',
-      factsAllowedHosts: ['127.0.0.1', 'localhost'],
-      sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
-      security: SECURITY_DEFAULTS,
-      auditSigningKey: AUDIT_SIGNING_KEY,
-      // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
-      auditCheckpointIntervalMs: 86_400_000,
-      queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
-      ...options.config,
-    };
+      queuePrefix: options.queuePrefix ?? database?.name,
+    });
     let app: NestFastifyApplication | undefined;
     try {
       app = await createApp(config);

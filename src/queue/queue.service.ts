@@ -6,34 +6,28 @@ import { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 
-export const QUEUE_NAMES = ['deadlines', 'reminders', 'rules'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
-
 const HEALTH_TIMEOUT_MS = 2000;
+/** The queue probed when none is open yet; it holds no jobs. */
+const HEALTH_QUEUE = 'health';
 const ADMIN_SHUTDOWN = '57P01';
 
-type JobData = Record<string, unknown>;
+export type JobData = Record<string, unknown>;
 
-export interface TimedTask {
+/** A job to add: its id is deterministic, so adding it twice keeps the first (BullMQ ids may not contain `:`). */
+export interface NewJob {
   id: string;
-  applicationId: string;
-  step: string;
-  attempt: number;
-  dueAt: Date;
-  remindAt: Date | null;
-  reminded: boolean;
-  rulePending: boolean;
+  data: JobData;
+  /** Not before this time; now or earlier runs at once. */
+  runAt?: Date;
 }
 
-export interface TaskJobData {
-  taskId: string;
-  applicationId: string;
-  step: string;
-  attempt: number;
-}
+const JOB_OPTIONS = {
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 24 * 3600 },
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+} as const;
 
-export const deadlineJobId = (task: { id: string; attempt: number }) => `deadline-${task.id}-${task.attempt}`;
-export const reminderJobId = (task: { id: string; attempt: number }) => `reminder-${task.id}-${task.attempt}`;
 // One type for queues and workers of either backend; the methods we call are the same on both.
 type AnyQueue = Queue<JobData, unknown, string, JobData, unknown, string, IQueueBackend, unknown>;
 type AnyWorker = Worker<JobData, unknown, string, IQueueBackend>;
@@ -46,7 +40,7 @@ type AnyWorker = Worker<JobData, unknown, string, IQueueBackend>;
 @Injectable()
 export class QueueService implements OnApplicationShutdown {
   private readonly logger = new Logger(QueueService.name);
-  private readonly queues = new Map<QueueName, AnyQueue>();
+  private readonly queues = new Map<string, AnyQueue>();
   private readonly workers: AnyWorker[] = [];
   private readonly redis: Redis | null;
   private readonly connections: Redis[] = [];
@@ -62,7 +56,7 @@ export class QueueService implements OnApplicationShutdown {
     return this.redis ? 'redis' : 'postgres';
   }
 
-  queue(name: QueueName): AnyQueue {
+  queue(name: string): AnyQueue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = (this.redis
@@ -78,35 +72,25 @@ export class QueueService implements OnApplicationShutdown {
     return queue;
   }
 
-  /** Adds a job whose id is deterministic: adding it twice keeps the first (BullMQ ids may not contain `:`). */
-  async add(name: QueueName, jobId: string, data: Record<string, unknown>, delayMs = 0): Promise<void> {
-    await this.queue(name).add(name, data, {
-      jobId,
-      delay: Math.max(0, delayMs),
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 24 * 3600 },
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-    });
+  /** Adds one job; an id already present keeps the job there. */
+  async add(name: string, jobId: string, data: JobData, delayMs = 0): Promise<void> {
+    await this.addBulk(name, [{ id: jobId, data, runAt: new Date(Date.now() + delayMs) }]);
   }
 
-  /** The deadline (reminder, rule) jobs of an open task; ids are deterministic, so scheduling twice is harmless. */
-  async scheduleTask(task: TimedTask): Promise<void> {
-    const data = {
-      taskId: task.id,
-      applicationId: task.applicationId,
-      step: task.step,
-      attempt: task.attempt,
-    };
-    const jobs = [this.add('deadlines', deadlineJobId(task), data, task.dueAt.getTime() - Date.now())];
-    if (task.rulePending) jobs.push(this.add('rules', `rule-${task.id}-${task.attempt}`, data));
-    if (task.remindAt && !task.reminded) {
-      jobs.push(this.add('reminders', reminderJobId(task), data, task.remindAt.getTime() - Date.now()));
-    }
-    await Promise.all(jobs);
+  /** Adds jobs in one round trip: on PostgreSQL one at a time is the limit (about 650 jobs/s). */
+  async addBulk(name: string, jobs: NewJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = Date.now();
+    await this.queue(name).addBulk(
+      jobs.map((job) => ({
+        name,
+        data: job.data,
+        opts: { ...JOB_OPTIONS, jobId: job.id, delay: Math.max(0, (job.runAt?.getTime() ?? now) - now) },
+      })),
+    );
   }
 
-  work(name: QueueName, processor: Processor<JobData>, concurrency = 8): AnyWorker {
+  work(name: string, processor: Processor<JobData>, concurrency = 8): AnyWorker {
     const worker = (this.redis
       ? new Worker<JobData>(name, processor, {
           connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
@@ -129,7 +113,9 @@ export class QueueService implements OnApplicationShutdown {
 
   /** True when the queue store answers within the health time-out. */
   async healthy(): Promise<boolean> {
-    const probe = this.queue('deadlines').getJobCounts('delayed');
+    // Any open queue answers for the store; on PostgreSQL each queue has a pool of its own, so none is added.
+    const queue = this.queues.values().next().value ?? this.queue(HEALTH_QUEUE);
+    const probe = queue.getJobCounts('delayed');
     const timeout = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error('queue health check timed out')), HEALTH_TIMEOUT_MS).unref(),
     );

@@ -1,10 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { Signoff, TaskRow } from '../engine/plan.types.js';
 import type { DecidedBy, StepStatus } from '../engine/workflow-machine.util.js';
 
-export interface Signoff {
-  officer: string;
-  at: string;
-}
+export type { Signoff };
 
 @Entity('tasks')
 @Unique('tasks_application_step_attempt', ['applicationId', 'step', 'attempt'])
@@ -12,7 +10,7 @@ export interface Signoff {
 @Index('tasks_open_due', ['dueAt'], { where: "status = 'open'" })
 @Index('tasks_rule_pending', ['openedAt'], { where: "status = 'open' AND rule_pending" })
 @Index('tasks_open_remind', ['remindAt'], { where: "status = 'open' AND NOT reminded" })
-export class TaskEntity {
+export class TaskEntity implements TaskRow {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -22,6 +20,10 @@ export class TaskEntity {
 
   @Column({ name: 'workflow_key', type: 'text' })
   workflowKey: string;
+
+  /** The application's workflow version, so a task's step definition needs no read of the application. */
+  @Column({ name: 'workflow_version', type: 'int' })
+  workflowVersion: number;
 
   @Column({ type: 'text' })
   step: string;
@@ -64,7 +66,10 @@ export class TaskEntity {
   @Column({ type: 'boolean', default: false })
   reminded: boolean;
 
-  /** The step's `autoApprove` rule has yet to be evaluated for this attempt; the sweep re-queues such tasks. */
+  /**
+   * The step's `autoApprove` rule reads facts and has yet to speak for this attempt: the task stays out of the
+   * default inbox (`?rulePending=true` lists it), and the sweep re-queues a rule job that went missing.
+   */
   @Column({ name: 'rule_pending', type: 'boolean', default: false })
   rulePending: boolean;
 

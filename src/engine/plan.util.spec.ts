@@ -1,0 +1,384 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { verifyChain } from '../audit/hash-chain.util.js';
+import { dueTime, remindAt } from '../calendar/calendar.util.js';
+import { resolveDependencies, topologicalOrder } from '../definitions/definition-graph.util.js';
+import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
+import type { ApplicationState, Plan, PlanContext, PlanEvent, PlanWorkflow, TaskRow } from './plan.types.js';
+import { plan } from './plan.util.js';
+import { buildWorkflowMachine } from './workflow-machine.util.js';
+import type { StepStatus } from './workflow-machine.util.js';
+
+function step(id: string, extra: Partial<StepDefinition> = {}): StepDefinition {
+  return { id, name: id, department: `dept-${id}`, timeLimit: { hours: 1 }, ...extra };
+}
+
+function compile(steps: StepDefinition[]): PlanWorkflow {
+  const definition: WorkflowDefinition = {
+    key: 'demo',
+    name: 'Demo',
+    form: { type: 'object' },
+    facts: { registry: { url: 'http://127.0.0.1/{code}' } },
+    steps,
+  };
+  const dependencies = resolveDependencies(definition);
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  return {
+    key: 'demo',
+    version: 1,
+    definition,
+    dependencies,
+    order: topologicalOrder(definition),
+    machine: buildWorkflowMachine(definition, 1, dependencies),
+    step: (id) => byId.get(id)!,
+  };
+}
+
+const T0 = new Date('2026-12-01T08:00:00.000Z');
+
+let ids = 0;
+
+function context(workflow: PlanWorkflow, now = T0, horizonMs = 60 * 60_000): PlanContext {
+  return {
+    workflow,
+    now,
+    timerHorizon: new Date(now.getTime() + horizonMs),
+    due: (s, from) => dueTime(from, s.timeLimit),
+    remindAt: (_s, before, dueAt) => remindAt(dueAt, before).remindAt,
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+  };
+}
+
+/** Applies a plan the way the executor does (insert, update, append), independently of `plan.state`. */
+function applyPlan(state: ApplicationState | null, p: Plan): ApplicationState {
+  if (!p.applied) return state!;
+  const tasks = new Map((state?.tasks ?? []).map((t) => [t.id, t]));
+  for (const row of p.insertTasks) {
+    expect(tasks.has(row.id)).toBe(false);
+    tasks.set(row.id, row);
+  }
+  for (const row of p.updateTasks) {
+    expect(tasks.has(row.id)).toBe(true);
+    tasks.set(row.id, row);
+  }
+  return { application: p.state.application, tasks: [...tasks.values()] };
+}
+
+const submit = (data: Record<string, unknown> = {}): PlanEvent => ({
+  type: 'submit',
+  applicationId: '11111111-1111-4111-8111-111111111111',
+  applicant: 'ann',
+  data,
+});
+const approve = (s: string, officer = 'alice', attempt = 1, produces = {}): PlanEvent => ({
+  type: 'decide',
+  step: s,
+  attempt,
+  officer,
+  outcome: 'approve',
+  comment: null,
+  produces,
+});
+
+function run(workflow: PlanWorkflow, events: PlanEvent[], now = T0) {
+  let state: ApplicationState | null = null;
+  const plans: Plan[] = [];
+  for (const event of events) {
+    const p = plan(state, event, context(workflow, now));
+    plans.push(p);
+    state = applyPlan(state, p);
+  }
+  return { state: state!, plans };
+}
+
+const rowOf = (state: ApplicationState, s: string) => state.tasks.find((t) => t.step === s);
+const types = (p: Plan) => p.history.map((h) => h.type);
+
+describe('plan: one event, one plan', () => {
+  const serial = compile([step('a'), step('b', { after: ['a'] })]);
+
+  it('opens the steps without prerequisites at submission, with their due times and deadline jobs', () => {
+    const { state, plans } = run(serial, [submit()]);
+    const [p] = plans;
+    expect(p!.insertApplication).toBe(true);
+    expect(p!.insertTasks.map((t) => [t.step, t.status, t.attempt])).toEqual([['a', 'open', 1]]);
+    expect(p!.insertTasks[0]!.dueAt).toEqual(new Date(T0.getTime() + 3600_000));
+    expect(types(p!)).toEqual(['submitted', 'step_opened']);
+    expect(p!.jobs.map((j) => j.queue)).toEqual(['deadlines']);
+    expect(state.application).toMatchObject({ revision: 1, status: 'in_review', historySeq: 2 });
+    expect(state.application.expectedBy).toEqual(new Date(T0.getTime() + 2 * 3600_000));
+  });
+
+  it('closes the decided task and opens its dependant in one plan, with one revision more', () => {
+    const { state, plans } = run(serial, [submit(), approve('a')]);
+    const p = plans[1]!;
+    expect(p.updateTasks.map((t) => [t.step, t.status, t.decidedBy, t.decidedByOfficer])).toEqual([
+      ['a', 'approved', 'officer', 'alice'],
+    ]);
+    expect(p.insertTasks.map((t) => t.step)).toEqual(['b']);
+    expect(types(p)).toEqual(['decided', 'step_opened']);
+    expect(state.application.revision).toBe(2);
+  });
+
+  it('plans nothing for an event that no longer applies', () => {
+    const { state } = run(serial, [submit(), approve('a')]);
+    const again = plan(state, approve('a', 'bob'), context(serial));
+    expect(again).toMatchObject({ applied: false, insertTasks: [], updateTasks: [], history: [], jobs: [] });
+    const oldAttempt = plan(
+      state,
+      { type: 'timeout', step: 'b', attempt: 7 },
+      context(serial, new Date('2030-01-01')),
+    );
+    expect(oldAttempt.applied).toBe(false);
+  });
+
+  it('leaves a timer job of a superseded attempt or of a decided step without effect', () => {
+    const escalating = compile([step('a', { onTimeout: 'approve' })]);
+    const { state } = run(escalating, [submit(), approve('a')]);
+    const late = new Date(T0.getTime() + 2 * 3600_000);
+    expect(plan(state, { type: 'timeout', step: 'a', attempt: 1 }, context(escalating, late)).applied).toBe(
+      false,
+    );
+    expect(plan(state, { type: 'remind', step: 'a', attempt: 1 }, context(escalating, late)).applied).toBe(
+      false,
+    );
+  });
+
+  it('ignores a deadline job that fires well before the due time: the database says when a step is due', () => {
+    const deemed = compile([step('a', { onTimeout: 'approve' })]);
+    const { state } = run(deemed, [submit()]);
+    const early = plan(
+      state,
+      { type: 'timeout', step: 'a', attempt: 1 },
+      context(deemed, new Date(T0.getTime() + 60_000)),
+    );
+    expect(early.applied).toBe(false);
+    const due = plan(
+      state,
+      { type: 'timeout', step: 'a', attempt: 1 },
+      context(deemed, new Date(T0.getTime() + 3600_000)),
+    );
+    expect(due.applied).toBe(true);
+    expect(types(due)).toEqual(['deemed_approved', 'application_approved']);
+    expect(due.state.tasks[0]).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
+  });
+
+  it('enqueues only the timers that fall due within the horizon', () => {
+    const far = compile([
+      step('soon', { timeLimit: { minutes: 5 } }),
+      step('later', { timeLimit: { hours: 48 }, remindBefore: { hours: 1 } }),
+    ]);
+    const p = plan(null, submit(), context(far, T0, 10 * 60_000));
+    expect(p.jobs.map((j) => [j.queue, j.data.step])).toEqual([['deadlines', 'soon']]);
+    expect(p.insertTasks.find((t) => t.step === 'later')!.remindAt).not.toBeNull();
+  });
+
+  it('publishes produced values only when the countersigned step is approved', () => {
+    const signed = compile([step('a', { signoff: 2, produces: ['no'] })]);
+    const first = run(signed, [submit(), approve('a', 'alice', 1, { no: 1 })]);
+    expect(first.state.application.produced).toEqual({});
+    expect(rowOf(first.state, 'a')!.signoffs.map((s) => s.officer)).toEqual(['alice']);
+    const second = run(signed, [
+      submit(),
+      approve('a', 'alice', 1, { no: 1 }),
+      approve('a', 'bob', 1, { no: 2 }),
+    ]);
+    expect(second.state.application.produced).toEqual({ no: 2 });
+    expect(rowOf(second.state, 'a')).toMatchObject({ status: 'approved', decidedByOfficer: 'bob' });
+  });
+
+  it('cancels every open task when the applicant withdraws, and records each', () => {
+    const parallel = compile([step('a'), step('b'), step('c', { after: ['a'] })]);
+    const { state, plans } = run(parallel, [submit(), { type: 'withdraw', applicant: 'ann' }]);
+    expect(state.tasks.map((t) => [t.step, t.status, t.decidedBy])).toEqual([
+      ['a', 'cancelled', null],
+      ['b', 'cancelled', null],
+    ]);
+    expect(types(plans[1]!)).toEqual([
+      'withdrawn',
+      'step_cancelled',
+      'step_cancelled',
+      'step_cancelled',
+      'application_withdrawn',
+    ]);
+    expect(state.application.decidedAt).toEqual(T0);
+    expect(state.application.expectedBy).toBeNull();
+  });
+});
+
+describe('plan: rules without facts run inside the event', () => {
+  const chain = compile([
+    step('small', { autoApprove: { '<=': [{ var: 'seats' }, 20] } }),
+    step('registered', {
+      after: ['small'],
+      autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+    }),
+    step('final', { after: ['registered'], autoApprove: true }),
+    step('officer'),
+  ]);
+
+  it('approves a clear-cut step at submission, before any officer sees it, and queues only the fact rule', () => {
+    const p = plan(null, submit({ seats: 5 }), context(chain));
+    expect(p.insertTasks.map((t) => [t.step, t.status, t.decidedBy, t.rulePending])).toEqual([
+      ['small', 'approved', 'rule', false],
+      ['officer', 'open', null, false],
+      ['registered', 'open', null, true],
+    ]);
+    expect(types(p)).toEqual(['submitted', 'step_opened', 'step_opened', 'rule_approved', 'step_opened']);
+    expect(p.history.find((h) => h.type === 'rule_approved')!.detail).toEqual({
+      attempt: 1,
+      rule: { '<=': [{ var: 'seats' }, 20] },
+      read: { seats: 5 },
+      facts: {},
+      result: true,
+    });
+    expect(p.jobs.filter((j) => j.queue === 'rules').map((j) => j.data.step)).toEqual(['registered']);
+  });
+
+  it('cascades: a fact rule approving opens a step whose rule needs no facts, decided in the same plan', () => {
+    const { state } = run(chain, [submit({ seats: 5 })]);
+    const registered = rowOf(state, 'registered')!;
+    const p = plan(
+      state,
+      {
+        type: 'rule',
+        step: 'registered',
+        attempt: registered.attempt,
+        holds: true,
+        detail: { result: true },
+      },
+      context(chain),
+    );
+    expect(types(p)).toEqual(['rule_approved', 'step_opened', 'rule_approved']);
+    expect(p.state.tasks.filter((t) => t.status === 'approved').map((t) => t.step)).toEqual([
+      'small',
+      'registered',
+      'final',
+    ]);
+    expect(p.jobs.filter((j) => j.queue === 'rules')).toEqual([]);
+  });
+
+  it('leaves a step whose rule does not hold with its officers, in the inbox', () => {
+    const p = plan(null, submit({ seats: 200 }), context(chain));
+    expect(p.insertTasks.find((t) => t.step === 'small')).toMatchObject({
+      status: 'open',
+      rulePending: false,
+    });
+    expect(types(p)).toContain('rule_not_held');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property: whatever events arrive, in whatever order, task rows and the snapshot agree.
+
+const propertyWorkflow = compile([
+  step('a', { signoff: 2 }),
+  step('b', { onTimeout: 'approve', remindBefore: { minutes: 10 } }),
+  step('c', {
+    after: ['a'],
+    onTimeout: 'escalate',
+    autoApprove: { '==': [{ var: 'facts.registry.ok' }, true] },
+  }),
+  step('d', { after: ['b'], autoApprove: { '<': [{ var: 'n' }, 5] }, onTimeout: 'reject' }),
+  step('e', { after: ['c', 'd'], when: { '!=': [{ var: 'n' }, 3] } }),
+]);
+const STEPS = ['a', 'b', 'c', 'd', 'e'];
+
+const eventArb: fc.Arbitrary<PlanEvent> = fc.oneof(
+  fc.record({
+    type: fc.constant('decide' as const),
+    step: fc.constantFrom(...STEPS),
+    attempt: fc.constantFrom(1, 1, 1, 2),
+    officer: fc.constantFrom('alice', 'bob', 'carol'),
+    outcome: fc.constantFrom('approve' as const, 'approve' as const, 'reject' as const),
+    comment: fc.option(fc.constantFrom('ok', 'see notes'), { nil: null }),
+    produces: fc.constant({}),
+  }),
+  fc.record({
+    type: fc.constant('timeout' as const),
+    step: fc.constantFrom(...STEPS),
+    attempt: fc.constantFrom(1, 2),
+  }),
+  fc.record({
+    type: fc.constant('remind' as const),
+    step: fc.constantFrom(...STEPS),
+    attempt: fc.constantFrom(1, 2),
+  }),
+  fc.record({
+    type: fc.constant('rule' as const),
+    step: fc.constantFrom(...STEPS),
+    attempt: fc.constant(1),
+    holds: fc.boolean(),
+    detail: fc.constant({}),
+  }),
+  fc.constant<PlanEvent>({ type: 'withdraw', applicant: 'ann' }),
+);
+
+function checkAgreement(state: ApplicationState, plans: Plan[]): void {
+  const snapshot = state.application.snapshot as {
+    value: { steps: Record<string, StepStatus>; application: string };
+    context: {
+      attempts: Record<string, number>;
+      signoffs: Record<string, string[]>;
+      overdue: Record<string, boolean>;
+      reminded: Record<string, boolean>;
+      ruleChecked: Record<string, boolean>;
+    };
+  };
+  const { steps, application } = snapshot.value;
+  const ctx = snapshot.context;
+  expect(state.application.status).toBe(application);
+  for (const id of STEPS) {
+    const status = steps[id]!;
+    const current = state.tasks.filter((t) => t.step === id && t.attempt === (ctx.attempts[id] ?? 1));
+    expect(current.length).toBeLessThanOrEqual(1);
+    expect(state.tasks.filter((t) => t.step === id && t.status === 'open').length).toBeLessThanOrEqual(1);
+    const row: TaskRow | undefined = current[0];
+    if (status === 'open') expect(row).toBeDefined();
+    if (status === 'blocked' || status === 'skipped') expect(row).toBeUndefined();
+    if (!row) continue;
+    expect(row.status).toBe(status);
+    expect(row.overdue).toBe(ctx.overdue[id] === true);
+    expect(row.reminded).toBe(ctx.reminded[id] === true);
+    expect(row.signoffs.map((s) => s.officer)).toEqual(ctx.signoffs[id] ?? []);
+    const rule = propertyWorkflow.step(id).autoApprove;
+    expect(row.rulePending).toBe(status === 'open' && rule !== undefined && ctx.ruleChecked[id] !== true);
+    expect(row.decidedAt === null).toBe(status === 'open');
+    if (status !== 'open' && row.decidedBy === null)
+      expect(['cancelled', 'approved', 'rejected']).toContain(status);
+    if (row.decidedBy === 'officer') expect(row.decidedByOfficer).not.toBeNull();
+  }
+  const history = plans.flatMap((p) => p.history);
+  expect(history.map((h) => h.seq)).toEqual(history.map((_h, i) => i + 1));
+  expect(state.application.historySeq).toBe(history.length);
+  const verified = verifyChain(
+    history.map(({ applicationId: _id, ...h }) => ({ ...h, at: h.at.toISOString() })),
+  );
+  expect(verified).toMatchObject({ valid: true, head: state.application.historyHash });
+  const applied = plans.filter((p) => p.applied).length;
+  expect(state.application.revision).toBe(applied);
+}
+
+describe('plan: property', () => {
+  it('keeps task rows and the snapshot in agreement over any sequence of events', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 4 * 3600 })), { maxLength: 25 }),
+        (n, events) => {
+          let state: ApplicationState | null = null;
+          const plans: Plan[] = [];
+          let now = T0;
+          for (const [event, advance] of [[submit({ n }), 0] as const, ...events]) {
+            now = new Date(now.getTime() + advance * 1000);
+            const p = plan(state, event, context(propertyWorkflow, now));
+            plans.push(p);
+            state = applyPlan(state, p);
+            checkAgreement(state, plans);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,381 @@
+import { createHash } from 'node:crypto';
+import { chainHash, GENESIS_HASH } from '../audit/hash-chain.util.js';
+import type { Actor, HistoryEntry } from '../audit/hash-chain.util.js';
+import { canonicalJson } from '../common/canonical-json.util.js';
+import type { JsonLogic, StepDefinition } from '../definitions/definition.types.js';
+import { holds } from '../rules/json-logic.util.js';
+import { valuesRead } from '../rules/rule.util.js';
+import { expectedCompletion } from './expected-completion.util.js';
+import type {
+  ApplicationRow,
+  ApplicationState,
+  HistoryRow,
+  Plan,
+  PlanContext,
+  PlanEvent,
+  PlannedJob,
+  PlanWorkflow,
+  TaskRow,
+} from './plan.types.js';
+import { projectTasks, readsFacts, taskKey } from './task-projection.util.js';
+import type { Attribution } from './task-projection.util.js';
+import { applyEvent, startApplication } from './workflow-machine.util.js';
+import type { ApplicationStatus, EngineEvent, EngineResult, StepStatus } from './workflow-machine.util.js';
+
+const FINAL: ApplicationStatus[] = ['approved', 'rejected', 'withdrawn'];
+const TIMER: Actor = { role: 'system', id: 'timer' };
+const RULE: Actor = { role: 'system', id: 'rule' };
+const ENGINE: Actor = { role: 'system', id: 'engine' };
+/** A deadline job early by more than clock skew leaves the step to the sweep: the database says when it is due. */
+export const EARLY_TOLERANCE_MS = 1000;
+
+const TIMEOUT_HISTORY = {
+  approve: 'deemed_approved',
+  reject: 'rejected_on_timeout',
+  escalate: 'escalated',
+} as const;
+
+type EventOf<T extends PlanEvent['type']> = Extract<PlanEvent, { type: T }>;
+
+/** How one kind of event enters the statechart, the history and the task it decides. */
+interface EventKind<E extends PlanEvent> {
+  machine(event: E): EngineEvent;
+  entry(event: E, workflow: PlanWorkflow, task: TaskRow | undefined): HistoryEntry;
+  attribution(event: E): Attribution | null;
+  /** Refuses an event the statechart would take but the rows say is not yet, or no longer, due. */
+  stale?(event: E, task: TaskRow | undefined, now: Date): boolean;
+}
+
+type EventKinds = { [T in Exclude<PlanEvent['type'], 'submit'>]: EventKind<EventOf<T>> };
+
+const EVENT_KINDS: EventKinds = {
+  decide: {
+    machine: (e) => ({
+      type: 'DECIDE',
+      step: e.step,
+      attempt: e.attempt,
+      outcome: e.outcome,
+      officer: e.officer,
+    }),
+    entry: (e) => ({
+      actor: { role: 'officer', id: e.officer },
+      type: 'decided',
+      step: e.step,
+      detail: { outcome: e.outcome, attempt: e.attempt, comment: e.comment, produces: e.produces },
+    }),
+    attribution: (e) => ({ step: e.step, decidedBy: 'officer', officer: e.officer, comment: e.comment }),
+  },
+  timeout: {
+    machine: (e) => ({ type: 'TIMEOUT', step: e.step, attempt: e.attempt }),
+    entry: (e, workflow, task) => ({
+      actor: TIMER,
+      type: TIMEOUT_HISTORY[workflow.step(e.step).onTimeout ?? 'escalate'],
+      step: e.step,
+      detail: { attempt: e.attempt, dueAt: task?.dueAt.toISOString() ?? null },
+    }),
+    attribution: (e) => ({ step: e.step, decidedBy: 'timeout', officer: null, comment: null }),
+    stale: (_e, task, now) =>
+      !task || task.overdue || task.dueAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS,
+  },
+  remind: {
+    machine: (e) => ({ type: 'REMIND', step: e.step, attempt: e.attempt }),
+    entry: (e) => ({ actor: TIMER, type: 'reminded', step: e.step, detail: { attempt: e.attempt } }),
+    attribution: () => null,
+  },
+  rule: {
+    machine: (e) => ({ type: 'RULE', step: e.step, attempt: e.attempt, holds: e.holds }),
+    entry: (e) => ({
+      actor: RULE,
+      type: e.holds ? 'rule_approved' : 'rule_not_held',
+      step: e.step,
+      detail: e.detail,
+    }),
+    attribution: (e) => ({ step: e.step, decidedBy: 'rule', officer: null, comment: null }),
+  },
+  withdraw: {
+    machine: () => ({ type: 'WITHDRAW' }),
+    entry: (e) => ({ actor: { role: 'applicant', id: e.applicant }, type: 'withdrawn' }),
+    attribution: () => null,
+  },
+};
+
+/** Working state while a plan is built: one statechart result, task rows, and the entries so far. */
+interface Draft {
+  result: EngineResult;
+  produced: Record<string, unknown>;
+  rows: Map<string, TaskRow>;
+  entries: { at: HistoryEntry }[];
+}
+
+/**
+ * The pure event path: (application state, event, context) -> plan. No I/O: the executor locks and reads the
+ * state, writes the plan in one batch, commits, and only then enqueues the plan's jobs.
+ *
+ * After the event itself, every step it opened whose `autoApprove` rule reads no facts is decided here, in the
+ * same plan (and so in the same transaction), and so on for the steps those open: a clear-cut case never reaches
+ * an inbox. Rules that read facts are left to the rule worker.
+ */
+export function plan(state: ApplicationState | null, event: PlanEvent, ctx: PlanContext): Plan {
+  const { workflow, now } = ctx;
+  let application: ApplicationRow;
+  let draft: Draft;
+
+  if (event.type === 'submit') {
+    // `when` is decided once, at fan-out, so the set of departments cannot drift with later data.
+    const skipped = workflow.definition.steps.filter((s) => !holds(s.when, event.data)).map((s) => s.id);
+    const result = startApplication(workflow.machine, { skipped });
+    application = {
+      id: event.applicationId,
+      workflowKey: workflow.key,
+      workflowVersion: workflow.version,
+      applicantId: event.applicant,
+      status: 'in_review',
+      data: event.data,
+      produced: {},
+      snapshot: result.snapshot,
+      revision: 0,
+      submittedAt: now,
+      decidedAt: null,
+      expectedBy: null,
+      historySeq: 0,
+      historyHash: GENESIS_HASH,
+    };
+    const entry: HistoryEntry = {
+      actor: { role: 'applicant', id: event.applicant },
+      type: 'submitted',
+      detail: {
+        workflow: { key: workflow.key, version: workflow.version },
+        skipped,
+        // The chain covers the submitted data without copying it into every history row.
+        dataHash: createHash('sha256').update(canonicalJson(event.data)).digest('hex'),
+      },
+    };
+    draft = { result, produced: {}, rows: new Map(), entries: [{ at: entry }] };
+    project(draft, {}, null, application.id, ctx);
+  } else {
+    if (!state) throw new Error(`a ${event.type} event needs an application`);
+    application = state.application;
+    const rows = new Map(state.tasks.map((t) => [taskKey(t.step, t.attempt), t]));
+    const applied = applyKind(event, application, rows, ctx);
+    if (!applied) return unchanged(state);
+    draft = applied;
+  }
+
+  runRulesWithoutFacts(draft, application, ctx);
+  return finish(state, application, draft, ctx);
+}
+
+function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
+  event: E,
+  application: ApplicationRow,
+  rows: Map<string, TaskRow>,
+  ctx: PlanContext,
+): Draft | null {
+  const kind = EVENT_KINDS[event.type] as unknown as EventKind<E>;
+  const task = 'step' in event ? rows.get(taskKey(event.step, event.attempt)) : undefined;
+  if (kind.stale?.(event, task, ctx.now)) return null;
+  const machineEvent = kind.machine(event);
+  const before = statusesOf(application.snapshot);
+  const result = applyEvent(ctx.workflow.machine, application.snapshot, machineEvent);
+  if (!result.applied) return null;
+  const draft: Draft = {
+    result,
+    produced: application.produced,
+    rows,
+    entries: [{ at: kind.entry(event, ctx.workflow, task) }],
+  };
+  project(draft, before, kind.attribution(event), application.id, ctx);
+  // Values are added when the step is approved: a first countersignature publishes nothing yet.
+  if (
+    event.type === 'decide' &&
+    Object.keys(event.produces).length > 0 &&
+    result.steps[event.step] === 'approved'
+  ) {
+    draft.produced = { ...draft.produced, ...event.produces };
+  }
+  return draft;
+}
+
+function project(
+  draft: Draft,
+  before: Record<string, StepStatus>,
+  attribution: Attribution | null,
+  applicationId: string,
+  ctx: PlanContext,
+): void {
+  const projection = projectTasks({
+    rows: draft.rows,
+    before,
+    result: draft.result,
+    attribution,
+    applicationId,
+    ctx,
+  });
+  draft.rows = projection.rows;
+  draft.entries.push(...projection.entries.map((at) => ({ at })));
+}
+
+/** Steps opened with a rule that reads no facts are decided now, until none is left (a rule may open another). */
+function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: PlanContext): void {
+  const { workflow } = ctx;
+  for (;;) {
+    const context = draft.result.context;
+    const next = workflow.order
+      .map((id) => workflow.step(id))
+      .find(
+        (s) =>
+          draft.result.steps[s.id] === 'open' &&
+          s.autoApprove !== undefined &&
+          context.ruleChecked[s.id] !== true &&
+          !readsFacts(s.autoApprove),
+      );
+    if (!next) return;
+    const attempt = context.attempts[next.id] ?? 1;
+    const rule = next.autoApprove as JsonLogic;
+    const input = { ...application.data, ...draft.produced, facts: {} };
+    const result = holds(rule, input);
+    const before = draft.result.steps;
+    const event = {
+      type: 'rule' as const,
+      step: next.id,
+      attempt,
+      holds: result,
+      detail: { attempt, rule, read: valuesRead(rule, input), facts: {}, result },
+    };
+    const kind = EVENT_KINDS.rule;
+    const applied = applyEvent(workflow.machine, draft.result.snapshot, kind.machine(event));
+    // The guard that picked this step is the statechart's own: a rule it refuses would loop forever.
+    if (!applied.applied) throw new Error(`rule for ${next.id} was not taken by the statechart`);
+    draft.result = applied;
+    draft.entries.push({ at: kind.entry(event, workflow, undefined) });
+    project(draft, before, kind.attribution(event), application.id, ctx);
+  }
+}
+
+function finish(
+  state: ApplicationState | null,
+  application: ApplicationRow,
+  draft: Draft,
+  ctx: PlanContext,
+): Plan {
+  const { now, workflow } = ctx;
+  const { result } = draft;
+  const entries = draft.entries.map((e) => e.at);
+  const statusBefore = state?.application.status ?? 'in_review';
+  if (result.status !== statusBefore) entries.push({ actor: ENGINE, type: `application_${result.status}` });
+
+  const rows = [...draft.rows.values()];
+  const current = (step: string) => draft.rows.get(taskKey(step, result.context.attempts[step] ?? 1));
+  const final = FINAL.includes(result.status);
+  const history = chain(application, entries, now);
+  const last = history[history.length - 1];
+  const next: ApplicationRow = {
+    ...application,
+    status: result.status,
+    snapshot: result.snapshot,
+    produced: draft.produced,
+    revision: application.revision + 1,
+    decidedAt: final ? (application.decidedAt ?? now) : null,
+    expectedBy: final
+      ? null
+      : expectedCompletion({
+          order: workflow.order,
+          dependencies: workflow.dependencies,
+          status: result.steps,
+          dueAt: Object.fromEntries(workflow.order.map((s) => [s, current(s)?.dueAt])),
+          due: (step, from) => ctx.due(workflow.step(step), from, true).dueAt,
+          now,
+        }),
+    historySeq: last?.seq ?? application.historySeq,
+    historyHash: last?.hash ?? application.historyHash,
+  };
+
+  const before = new Map((state?.tasks ?? []).map((t) => [t.id, t]));
+  const insertTasks = rows.filter((r) => !before.has(r.id));
+  const updateTasks = rows.filter((r) => {
+    const old = before.get(r.id);
+    return old !== undefined && !sameRow(old, r);
+  });
+  return {
+    applied: true,
+    state: { application: next, tasks: rows },
+    insertApplication: state === null,
+    insertTasks,
+    updateTasks,
+    history,
+    jobs: insertTasks.flatMap((task) => jobsForTask(task, workflow.step(task.step), ctx)),
+  };
+}
+
+function unchanged(state: ApplicationState): Plan {
+  return {
+    applied: false,
+    state,
+    insertApplication: false,
+    insertTasks: [],
+    updateTasks: [],
+    history: [],
+    jobs: [],
+  };
+}
+
+/** Numbers and chains the entries from the head kept on the application row. */
+function chain(application: ApplicationRow, entries: HistoryEntry[], at: Date): HistoryRow[] {
+  let seq = application.historySeq;
+  let prevHash = application.historyHash;
+  return entries.map((entry) => {
+    seq += 1;
+    const content = {
+      seq,
+      at: at.toISOString(),
+      actor: entry.actor,
+      type: entry.type,
+      step: entry.step ?? null,
+      detail: entry.detail ?? {},
+    };
+    const hash = chainHash(prevHash, content);
+    const row: HistoryRow = { applicationId: application.id, ...content, at, prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+}
+
+/**
+ * The jobs an open task needs: its rule job while a rule that reads facts has not spoken, and its deadline and
+ * reminder only when they fall within the horizon. The sweep enqueues the rest as they come near; PostgreSQL stays
+ * the truth. Ids are deterministic, so the sweep may ask again for jobs already queued.
+ */
+export function jobsForTask(
+  task: TaskRow,
+  step: StepDefinition,
+  ctx: Pick<PlanContext, 'now' | 'timerHorizon'>,
+): PlannedJob[] {
+  if (task.status !== 'open') return [];
+  const data = { taskId: task.id, applicationId: task.applicationId, step: task.step, attempt: task.attempt };
+  const jobs: PlannedJob[] = [];
+  if (task.rulePending && readsFacts(step.autoApprove))
+    jobs.push({ queue: 'rules', id: ruleJobId(task), data, runAt: ctx.now });
+  if (!task.overdue && task.dueAt <= ctx.timerHorizon)
+    jobs.push({ queue: 'deadlines', id: deadlineJobId(task), data, runAt: task.dueAt });
+  if (task.remindAt && !task.reminded && task.remindAt <= ctx.timerHorizon)
+    jobs.push({ queue: 'reminders', id: reminderJobId(task), data, runAt: task.remindAt });
+  return jobs;
+}
+
+export const deadlineJobId = (task: { id: string; attempt: number }) => `deadline-${task.id}-${task.attempt}`;
+export const reminderJobId = (task: { id: string; attempt: number }) => `reminder-${task.id}-${task.attempt}`;
+export const ruleJobId = (task: { id: string; attempt: number }) => `rule-${task.id}-${task.attempt}`;
+
+function statusesOf(snapshot: Record<string, unknown>): Record<string, StepStatus> {
+  return { ...(snapshot.value as { steps: Record<string, StepStatus> }).steps };
+}
+
+function sameRow(a: TaskRow, b: TaskRow): boolean {
+  return (Object.keys(a) as (keyof TaskRow)[]).every((key) => {
+    const x = a[key];
+    const y = b[key];
+    if (x instanceof Date && y instanceof Date) return x.getTime() === y.getTime();
+    if (typeof x === 'object' && x !== null) return JSON.stringify(x) === JSON.stringify(y);
+    return x === y;
+  });
+}

@@ -1,0 +1,302 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import { AppModule } from '../app.module.js';
+import { ApplicationsService } from '../applications/applications.service.js';
+import { HistoryService } from '../audit/history.service.js';
+import type { Caller } from '../auth/caller.js';
+import { ErrorCode } from '../common/domain.exception.js';
+import { UnitOfWork } from '../common/unit-of-work.service.js';
+import { DefinitionsService } from '../definitions/definitions.service.js';
+import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
+import { QueueService } from '../queue/queue.service.js';
+import { TasksService } from '../tasks/tasks.service.js';
+import { TimersProcessor } from '../timers/timers.processor.js';
+import { EventExecutor } from './event-executor.service.js';
+import { QUEUE_NAMES } from './event-jobs.util.js';
+
+/**
+ * The event path against a real database and a real queue, without HTTP: planner plus executor, through the
+ * services that call them. The process runs as `PROCESS_ROLE=api`, so no worker or sweep runs behind the test's
+ * back: every statement counted is the event's own, and every job stays in the queue to be looked at.
+ */
+
+const ann: Caller = { id: 'ann', role: 'applicant', department: null };
+const officer = (department: string, id = `${department}-officer`): Caller => ({
+  id,
+  role: 'officer',
+  department,
+});
+
+const form = { type: 'object', properties: { seats: { type: 'integer' }, code: { type: 'string' } } };
+const step = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  department: `dept-${id}`,
+  timeLimit: { hours: 1 },
+  ...extra,
+});
+
+const WORKFLOWS = [
+  {
+    key: 'pair',
+    name: 'Two in a row',
+    form,
+    steps: [step('first'), step('second', { after: ['first'] })],
+  },
+  {
+    key: 'by-rule',
+    name: 'Rules with and without facts',
+    form,
+    facts: { registry: { url: 'http://127.0.0.1:9/companies/{code}' } },
+    steps: [
+      step('small', { autoApprove: { '<=': [{ var: 'seats' }, 20] } }),
+      step('registered', { after: ['small'], autoApprove: { '==': [{ var: 'facts.registry.ok' }, true] } }),
+      step('manual'),
+      step('after-manual', { after: ['manual'], autoApprove: true }),
+    ],
+  },
+  {
+    key: 'timers',
+    name: 'Near and far due times',
+    form,
+    steps: [
+      step('near', { timeLimit: { seconds: 30 }, onTimeout: 'approve' }),
+      step('far', { timeLimit: { workingDays: 5 }, remindBefore: { workingDays: 1 } }),
+    ],
+  },
+];
+
+describe('the event path on a real database (planner + executor, no HTTP)', () => {
+  let context: INestApplicationContext;
+  let dataSource: DataSource;
+  let drop: () => Promise<void>;
+  let statements: string[] | null = null;
+
+  beforeAll(async () => {
+    const database = await createDatabase();
+    drop = database.drop;
+    const config = testConfig({
+      databaseUrl: database.url,
+      queuePrefix: database.name,
+      config: { processRole: 'api', factsAllowedHosts: ['127.0.0.1'] },
+    });
+    context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
+    dataSource = context.get<DataSource>(getDataSourceToken());
+    // Every statement TypeORM sends, BEGIN and COMMIT included, passes through the data source's logger.
+    const logger = dataSource.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => {
+      statements?.push(query.trim().split(/\s+/).slice(0, 2).join(' '));
+      return logQuery(query, parameters, runner);
+    };
+    for (const workflow of WORKFLOWS) await context.get(DefinitionsService).register(workflow);
+  });
+
+  afterAll(async () => {
+    if (process.env.REDIS_URL) {
+      const queues = context.get(QueueService);
+      await Promise.all(
+        QUEUE_NAMES.map((n) =>
+          queues
+            .queue(n)
+            .obliterate({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+    }
+    await context.close();
+    await drop();
+  });
+
+  async function counted<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+    statements = [];
+    try {
+      const result = await work();
+      return { result, statements };
+    } finally {
+      statements = null;
+    }
+  }
+
+  const submit = (workflow: string, data: Record<string, unknown> = {}) =>
+    context.get(ApplicationsService).submit(ann, { workflow, data });
+  const tasksOf = (applicationId: string) =>
+    dataSource.query(
+      `SELECT id, step, attempt, status, decided_by, rule_pending, workflow_version, due_at FROM tasks
+       WHERE application_id = $1 ORDER BY opened_at, step`,
+      [applicationId],
+    );
+  const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
+
+  it('writes a decision in four statements: BEGIN, lock and read, one write, COMMIT', async () => {
+    const submitted = await submit('pair');
+    const [first] = await tasksOf(submitted.body.id);
+    const decided = await counted(() =>
+      context.get(TasksService).decide(officer('dept-first'), first.id, { outcome: 'approve' }),
+    );
+    expect(decided.result.status).toBe(200);
+    expect(decided.result.body).toMatchObject({ step: 'first', status: 'approved', decidedBy: 'officer' });
+    expect(decided.statements).toEqual(['START TRANSACTION', 'SELECT a.id,', 'WITH app', 'COMMIT']);
+    const tasks = await tasksOf(submitted.body.id);
+    expect(tasks.map((t: { step: string; status: string }) => [t.step, t.status])).toEqual([
+      ['first', 'approved'],
+      ['second', 'open'],
+    ]);
+  });
+
+  it('writes a submission in four statements: BEGIN, the latest workflow version, one write, COMMIT', async () => {
+    const submitted = await counted(() => submit('pair'));
+    expect(submitted.result.status).toBe(201);
+    expect(submitted.statements).toHaveLength(4);
+    expect(submitted.statements[0]).toBe('START TRANSACTION');
+    expect(submitted.statements[2]).toBe('WITH app');
+    expect(submitted.statements[3]).toBe('COMMIT');
+  });
+
+  it('keeps the history head on the application, so the chain is extended without reading it', async () => {
+    const submitted = await submit('pair');
+    const [first] = await tasksOf(submitted.body.id);
+    await context
+      .get(TasksService)
+      .decide(officer('dept-first'), first.id, { outcome: 'reject', comment: 'no' });
+    const [head] = await dataSource.query(
+      'SELECT history_seq, history_hash FROM applications WHERE id = $1',
+      [submitted.body.id],
+    );
+    const history = await context.get(HistoryService).list(submitted.body.id);
+    expect(history.chain).toEqual({ valid: true, head: head.history_hash, matchesCheckpoint: null });
+    expect(history.events).toHaveLength(head.history_seq);
+    expect(history.events.map((e) => e.type)).toEqual([
+      'submitted',
+      'step_opened',
+      'decided',
+      'step_cancelled',
+      'application_rejected',
+    ]);
+  });
+
+  it('carries the workflow version on every task row', async () => {
+    const submitted = await submit('pair');
+    const tasks = await tasksOf(submitted.body.id);
+    expect(tasks.map((t: { workflow_version: number }) => t.workflow_version)).toEqual([1]);
+  });
+
+  it('approves a step whose rule reads no facts inside the submission, and queues only the rule that reads facts', async () => {
+    const submitted = await submit('by-rule', { seats: 5, code: 'ACME' });
+    expect(submitted.body.steps.find((s) => s.id === 'small')).toMatchObject({
+      status: 'approved',
+      decidedBy: 'rule',
+    });
+    const tasks = await tasksOf(submitted.body.id);
+    const small = tasks.find((t: { step: string }) => t.step === 'small');
+    const registered = tasks.find((t: { step: string }) => t.step === 'registered');
+    expect(small).toMatchObject({ status: 'approved', decided_by: 'rule', rule_pending: false });
+    expect(registered).toMatchObject({ status: 'open', rule_pending: true });
+    // The clear-cut rule never went to the queue; the fact rule did, once the submission had committed.
+    expect(await jobState('rules', ruleJobId(small))).toBe('unknown');
+    expect(await jobState('rules', ruleJobId(registered))).toMatch(/waiting|wait|active|prioritized/);
+  });
+
+  it('keeps a task whose fact rule has not spoken out of the inbox, and lists it with rulePending=true', async () => {
+    const submitted = await submit('by-rule', { seats: 5, code: 'ACME' });
+    const inbox = context.get(TasksService);
+    const dept = officer('dept-registered');
+    const mine = (items: { applicationId: string }[]) =>
+      items.filter((i) => i.applicationId === submitted.body.id);
+    expect(mine((await inbox.inbox(dept, {})).items)).toEqual([]);
+    expect(mine((await inbox.inbox(dept, { rulePending: 'true' })).items)).toHaveLength(1);
+  });
+
+  it('decides a rule without facts in the same transaction as the decision that opens its step', async () => {
+    const submitted = await submit('by-rule', { seats: 5, code: 'ACME' });
+    const manual = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'manual');
+    const decided = await counted(() =>
+      context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
+    );
+    expect(decided.statements).toHaveLength(4);
+    const after = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'after-manual');
+    expect(after).toMatchObject({ status: 'approved', decided_by: 'rule' });
+    const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
+    expect(types.slice(-3)).toEqual(['decided', 'step_opened', 'rule_approved']);
+  });
+
+  it('enqueues a deadline only when it falls within the horizon; the sweep brings the far one in when it nears', async () => {
+    const submitted = await submit('timers');
+    const tasks = await tasksOf(submitted.body.id);
+    const near = tasks.find((t: { step: string }) => t.step === 'near');
+    const far = tasks.find((t: { step: string }) => t.step === 'far');
+    expect(await jobState('deadlines', deadlineJobId(near))).toBe('delayed');
+    expect(await jobState('deadlines', deadlineJobId(far))).toBe('unknown');
+    expect(await jobState('reminders', reminderJobId(far))).toBe('unknown');
+
+    // Time passes: the far step is now due within the horizon, and the next sweep enqueues its deadline.
+    await dataSource.query(`UPDATE tasks SET due_at = now() + interval '1 minute' WHERE id = $1`, [far.id]);
+    await context.get(TimersProcessor).sweep();
+    expect(await jobState('deadlines', deadlineJobId(far))).toBe('delayed');
+  });
+
+  it('lets a deadline job of a step decided since, or of another attempt, change nothing', async () => {
+    const submitted = await submit('timers');
+    const near = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'near');
+    await context.get(TasksService).decide(officer('dept-near'), near.id, { outcome: 'approve' });
+    const before = await context.get(HistoryService).list(submitted.body.id);
+    const timers = context.get(TimersProcessor);
+    await dataSource.query(`UPDATE tasks SET due_at = now() - interval '1 second' WHERE id = $1`, [near.id]);
+    const job = { taskId: near.id, applicationId: submitted.body.id, step: 'near' };
+    await timers.onDeadline({ ...job, attempt: 1 });
+    await timers.onDeadline({ ...job, attempt: 2 });
+    await timers.onReminder({ ...job, attempt: 1 });
+    const after = await context.get(HistoryService).list(submitted.body.id);
+    expect(after.events).toEqual(before.events);
+    const view = await context.get(ApplicationsService).get(ann, submitted.body.id);
+    expect(view.steps.find((s) => s.id === 'near')).toMatchObject({
+      status: 'approved',
+      decidedBy: 'officer',
+    });
+  });
+
+  it('acts on a deadline that has come, once, however often its job is delivered', async () => {
+    const submitted = await submit('timers');
+    const near = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'near');
+    await dataSource.query(`UPDATE tasks SET due_at = now() - interval '1 second' WHERE id = $1`, [near.id]);
+    const job = { taskId: near.id, applicationId: submitted.body.id, step: 'near', attempt: 1 };
+    const timers = context.get(TimersProcessor);
+    await Promise.all([timers.onDeadline(job), timers.onDeadline(job), timers.onDeadline(job)]);
+    const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
+    expect(types.filter((t) => t === 'deemed_approved')).toHaveLength(1);
+  });
+
+  it('refuses a second decision on a decided task with a conflict and writes nothing', async () => {
+    const executor = context.get(EventExecutor);
+    const submitted = await submit('pair');
+    const [first] = await tasksOf(submitted.body.id);
+    await context.get(TasksService).decide(officer('dept-first'), first.id, { outcome: 'approve' });
+    await expect(
+      context.get(UnitOfWork).run((manager, afterCommit) =>
+        executor.apply(
+          { manager, afterCommit },
+          {
+            target: { taskId: first.id },
+            event: () => ({
+              type: 'decide',
+              step: 'first',
+              attempt: 1,
+              officer: 'dept-first-officer',
+              outcome: 'approve',
+              comment: null,
+              produces: {},
+            }),
+            conflict: 'not open',
+          },
+        ),
+      ),
+    ).rejects.toMatchObject({ code: ErrorCode.Conflict });
+    const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
+    expect(types.filter((t) => t === 'decided')).toHaveLength(1);
+  });
+});

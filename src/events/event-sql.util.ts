@@ -1,0 +1,193 @@
+import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
+
+/**
+ * The hot path's SQL, written by hand: the planner decides everything, so each event needs one locking read and
+ * one write. Rows travel as JSON and `json_populate_recordset` turns them into table rows, so one statement with
+ * a fixed text (and so one cached plan in PostgreSQL) carries any number of task and history rows.
+ */
+
+const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
+  a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
+  COALESCE((SELECT json_agg(t) FROM tasks t WHERE t.application_id = a.id), '[]'::json) AS tasks`;
+
+/** A statement prepared once per connection under its name. */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
+/** Locks the application row and reads it with every task it has, in one query. */
+export const LOCK_BY_APPLICATION: NamedStatement = {
+  name: 'pa_event_lock_application',
+  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1 FOR UPDATE OF a`,
+};
+
+/** The same, found through one of its tasks (a decision names the task, not the application). */
+export const LOCK_BY_TASK: NamedStatement = {
+  name: 'pa_event_lock_task',
+  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a
+  WHERE a.id = (SELECT application_id FROM tasks WHERE id = $1) FOR UPDATE OF a`,
+};
+
+const TASKS_AND_HISTORY = `
+  new_tasks AS (INSERT INTO tasks SELECT * FROM json_populate_recordset(NULL::tasks, $2::json)),
+  changed_tasks AS (
+    UPDATE tasks t SET status = u.status, due_at = u.due_at, due_beyond_calendar = u.due_beyond_calendar,
+      remind_at = u.remind_at, decided_at = u.decided_at, decided_by = u.decided_by,
+      decided_by_officer = u.decided_by_officer, overdue = u.overdue, reminded = u.reminded,
+      rule_pending = u.rule_pending, signoffs = u.signoffs, comment = u.comment
+    FROM json_populate_recordset(NULL::tasks, $3::json) u WHERE t.id = u.id),
+  entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))
+SELECT 1`;
+
+const INSERT_ALL: NamedStatement = {
+  name: 'pa_event_insert',
+  text: `WITH
+  app AS (INSERT INTO applications SELECT * FROM json_populate_record(NULL::applications, $1::json)),${TASKS_AND_HISTORY}`,
+};
+
+const UPDATE_ALL: NamedStatement = {
+  name: 'pa_event_update',
+  text: `WITH
+  app AS (
+    UPDATE applications a SET status = n.status, snapshot = n.snapshot, produced = n.produced, revision = n.revision,
+      decided_at = n.decided_at, expected_by = n.expected_by, history_seq = n.history_seq,
+      history_hash = n.history_hash
+    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),${TASKS_AND_HISTORY}`,
+};
+
+/** Every write of a plan as one statement: the application, new and changed tasks, and the history entries. */
+export function writeStatement(plan: Plan): { statement: NamedStatement; parameters: string[] } {
+  return {
+    statement: plan.insertApplication ? INSERT_ALL : UPDATE_ALL,
+    parameters: [
+      JSON.stringify(
+        plan.insertApplication
+          ? applicationRecord(plan.state.application)
+          : changedColumns(applicationRecord(plan.state.application)),
+      ),
+      JSON.stringify(plan.insertTasks.map(taskRecord)),
+      JSON.stringify(plan.updateTasks.map(taskRecord)),
+      JSON.stringify(plan.history.map(historyRecord)),
+    ],
+  };
+}
+
+function applicationRecord(a: ApplicationRow) {
+  return {
+    id: a.id,
+    workflow_key: a.workflowKey,
+    workflow_version: a.workflowVersion,
+    applicant_id: a.applicantId,
+    status: a.status,
+    data: a.data,
+    produced: a.produced,
+    snapshot: a.snapshot,
+    revision: a.revision,
+    submitted_at: a.submittedAt,
+    decided_at: a.decidedAt,
+    expected_by: a.expectedBy,
+    history_seq: a.historySeq,
+    history_hash: a.historyHash,
+  };
+}
+
+/** What an event may change on an existing application: the data and identity columns stay as they are. */
+function changedColumns(record: ReturnType<typeof applicationRecord>) {
+  const {
+    workflow_key: _k,
+    workflow_version: _v,
+    applicant_id: _a,
+    data: _d,
+    submitted_at: _s,
+    ...changed
+  } = record;
+  return changed;
+}
+
+function taskRecord(t: TaskRow) {
+  return {
+    id: t.id,
+    application_id: t.applicationId,
+    workflow_key: t.workflowKey,
+    workflow_version: t.workflowVersion,
+    step: t.step,
+    attempt: t.attempt,
+    department: t.department,
+    status: t.status,
+    opened_at: t.openedAt,
+    due_at: t.dueAt,
+    due_beyond_calendar: t.dueBeyondCalendar,
+    remind_at: t.remindAt,
+    decided_at: t.decidedAt,
+    decided_by: t.decidedBy,
+    decided_by_officer: t.decidedByOfficer,
+    overdue: t.overdue,
+    reminded: t.reminded,
+    rule_pending: t.rulePending,
+    signoffs: t.signoffs,
+    comment: t.comment,
+  };
+}
+
+function historyRecord(h: HistoryRow) {
+  return {
+    application_id: h.applicationId,
+    seq: h.seq,
+    at: h.at,
+    actor_role: h.actor.role,
+    actor_id: h.actor.id,
+    type: h.type,
+    step: h.step,
+    detail: h.detail,
+    prev_hash: h.prevHash,
+    hash: h.hash,
+  };
+}
+
+const date = (value: unknown): Date => new Date(value as string);
+const dateOrNull = (value: unknown): Date | null => (value === null ? null : date(value));
+
+/** The locked row as the planner reads it; tasks arrive as JSON, with timestamps as text. */
+export function rowsToState(row: Record<string, unknown>): ApplicationState {
+  return {
+    application: {
+      id: row.id as string,
+      workflowKey: row.workflow_key as string,
+      workflowVersion: row.workflow_version as number,
+      applicantId: row.applicant_id as string,
+      status: row.status as ApplicationRow['status'],
+      data: row.data as Record<string, unknown>,
+      produced: row.produced as Record<string, unknown>,
+      snapshot: row.snapshot as Record<string, unknown>,
+      revision: row.revision as number,
+      submittedAt: date(row.submitted_at),
+      decidedAt: dateOrNull(row.decided_at),
+      expectedBy: dateOrNull(row.expected_by),
+      historySeq: row.history_seq as number,
+      historyHash: row.history_hash as string,
+    },
+    tasks: (row.tasks as Record<string, unknown>[]).map((t) => ({
+      id: t.id as string,
+      applicationId: t.application_id as string,
+      workflowKey: t.workflow_key as string,
+      workflowVersion: t.workflow_version as number,
+      step: t.step as string,
+      attempt: t.attempt as number,
+      department: t.department as string,
+      status: t.status as TaskRow['status'],
+      openedAt: date(t.opened_at),
+      dueAt: date(t.due_at),
+      dueBeyondCalendar: t.due_beyond_calendar as boolean,
+      remindAt: dateOrNull(t.remind_at),
+      decidedAt: dateOrNull(t.decided_at),
+      decidedBy: t.decided_by as TaskRow['decidedBy'],
+      decidedByOfficer: t.decided_by_officer as string | null,
+      overdue: t.overdue as boolean,
+      reminded: t.reminded as boolean,
+      rulePending: t.rule_pending as boolean,
+      signoffs: t.signoffs as TaskRow['signoffs'],
+      comment: t.comment as string | null,
+    })),
+  };
+}
