@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
 
 export type Backend = 'redis' | 'postgres';
@@ -304,6 +305,13 @@ export function benchRuntimeConfig(
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
     shutdownDelayMs: 0,
     metricsToken: undefined,
+    // One load generator on one address would meet the abuse limits; the benchmarks measure the engine.
+    security: {
+      ...SECURITY_DEFAULTS,
+      rateLimitPerAddress: 0,
+      rateLimitPerCaller: 0,
+      rateLimitPollsPerCaller: 0,
+    },
     auditSigningKey: generateKeyPairSync('ed25519')
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString(),

@@ -1,12 +1,19 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
-import { jsonBodyProblems } from './common/json-body.util.js';
+import { FreeFormValidationPipe } from './common/free-form.pipe.js';
+import { problem, sendProblem } from './common/problem.filter.js';
+import { jsonBodyProblems, jsonStructureProblem } from './common/json-body.util.js';
+import { installRequestHooks } from './common/request-hooks.util.js';
+import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import type { JsonLimits } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
@@ -17,7 +24,28 @@ const OPERATIONAL = ['health', 'health/live', 'health/ready', 'metrics', 'docs',
 
 /** Builds the whole HTTP app; main.ts and the end-to-end tests share it, so tests run the real thing. */
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, genReqId: requestIdOf });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdOf,
+    // Behind a reverse proxy the client address (for rate limits) comes from X-Forwarded-For, from trusted hops only.
+    trustProxy: config.security.trustProxy ? [...config.security.trustProxy] : false,
+    // The router refuses a malformed URL (400) or an over-long parameter (414) before any hook: as problem+json too.
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: unknown) => {
+      const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 400;
+      sendProblem(
+        reply as FastifyReply,
+        problem(status, error.message, [{ path: '$.path', message: 'is not a valid request target' }]),
+      );
+    },
+    // A request, headers and body, must arrive whole in time: a body sent a byte at a time cannot hold a socket.
+    requestTimeout: config.security.requestTimeoutMs,
+    connectionTimeout: config.security.requestTimeoutMs + 5_000,
+    // Node checks these time-outs only every connectionsCheckingInterval (30 s by default).
+    http: {
+      headersTimeout: config.security.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.security.headersTimeoutMs),
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logLevels(config.logLevel),
     bufferLogs: true, // until pino takes over, just below
@@ -27,11 +55,33 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  installJsonParser(app, config.bodyLimitBytes);
+  installJsonParser(app, config.bodyLimitBytes, {
+    maxKeys: config.security.jsonMaxKeys,
+    maxArrayLength: config.security.jsonMaxArrayLength,
+    maxStringLength: config.security.jsonMaxStringLength,
+  });
   await installPages(app);
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
+  await installSecurityHeaders(app, config);
+  const guard = app.get(AuthGuard);
+  const limiter = new RateLimiter(
+    config.redisUrl ? new RedisRateStore(config.redisUrl, config.queuePrefix) : new MemoryRateStore(),
+    {
+      windowMs: config.security.rateLimitWindowMs,
+      perAddress: config.security.rateLimitPerAddress,
+      perCaller: config.security.rateLimitPerCaller,
+      pollsPerCaller: config.security.rateLimitPollsPerCaller,
+    },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onClose', () => limiter.close());
+  installRequestHooks(fastify, {
+    authenticatedPrefix: '/api/v1/',
+    authenticate: (header) => guard.authenticate(header),
+    limiter,
+  });
   app.useGlobalPipes(
-    new ValidationPipe({
+    new FreeFormValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       exceptionFactory: (errors) =>
@@ -55,13 +105,18 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
  * Fastify's JSON parser, plus the checks that keep odd but well-formed JSON from becoming a 500 later
  * (see jsonBodyProblems); a malformed body stays Fastify's 400.
  */
-function installJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
+function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limits: JsonLimits): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit },
     (_request, body, done) => {
+      const tooBig = jsonStructureProblem(body as string, limits);
+      if (tooBig) {
+        done(DomainException.invalid('The body holds values that cannot be stored', [tooBig]), undefined);
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = body === '' ? undefined : JSON.parse(body as string);
@@ -72,12 +127,52 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number): void
         done(problem, undefined);
         return;
       }
-      const problems = jsonBodyProblems(parsed);
+      const problems = jsonBodyProblems(parsed, limits);
       if (problems.length > 0)
         done(DomainException.invalid('The body holds values that cannot be stored', problems), undefined);
       else done(null, parsed);
     },
   );
+}
+
+/**
+ * Security headers on every answer (helmet), with a CSP that Swagger UI at /docs and plain static pages live with:
+ * scripts only from this origin, inline styles allowed (Swagger UI's own). CORS only for CORS_ORIGINS. Answers of
+ * the API, which carry personal data, are never stored by a cache.
+ */
+async function installSecurityHeaders(app: NestFastifyApplication, config: RuntimeConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  if (config.security.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.security.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'idempotency-key'],
+      exposedHeaders: ['etag', 'location', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      if (request.url.startsWith('/api/v1/')) void reply.header('cache-control', 'no-store');
+    });
 }
 
 function logLevels(level: RuntimeConfig['logLevel']) {

@@ -17,6 +17,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { LiveModule } from './live/live.module.js';
 import { RatingsModule } from './ratings/ratings.module.js';
+import { HygieneModule } from './hygiene/hygiene.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TimersModule } from './timers/timers.module.js';
@@ -47,9 +48,12 @@ export class AppModule {
         LiveModule,
         WebhooksModule,
         RatingsModule,
+        HygieneModule,
       ],
       providers: [
-        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthGuard,
+        // useExisting: the same guard also authenticates in an onRequest hook, before any body is read.
+        { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -66,8 +66,10 @@ describe('bad input of every kind', () => {
       const big = { workflow: 'shop-permit', data: { ...data(), notes: 'x'.repeat(1_500_000) } };
       const reply = await t.request('POST', '/api/v1/applications', { as: ann, body: big });
       expectProblem(reply, 413);
-      // Just under the limit is parsed (and then judged on its content, not its size).
-      const fits = { workflow: 'shop-permit', data: { ...data(), notes: 'x'.repeat(900_000) } };
+      // Just under the limit is parsed (and then judged on its content, not its size); each string stays under
+      // JSON_MAX_STRING_LENGTH.
+      const notes = Array.from({ length: 9 }, () => 'x'.repeat(99_000));
+      const fits = { workflow: 'shop-permit', data: { ...data(), notes } };
       const accepted = await t.request('POST', '/api/v1/applications', { as: ann, body: fits });
       expect(accepted.status).toBe(201);
     });

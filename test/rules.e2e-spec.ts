@@ -164,9 +164,12 @@ describe('instant approval by rule, with facts from shared data', () => {
     expect(registered.detail).toMatchObject({
       rule: { '==': [{ var: 'facts.registry.status' }, 'active'] },
       read: { 'facts.registry.status': 'active' },
-      facts: { registry: { ok: true, value: { code: 'ACME-2', status: 'active' } } },
+      facts: { registry: { ok: true } },
       result: true,
     });
+    // Only what the rule read: not the whole answer, not the URL with the application's values in it.
+    expect(registered.detail.facts.registry).not.toHaveProperty('value');
+    expect(JSON.stringify(registered.detail)).not.toContain(registry.base);
     const chain = await t.request('GET', `/api/v1/applications/${submitted.body.id}/history`, { as: ann });
     expect(chain.body.chain.valid).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches } from 'class-validator';
+import { FreeForm } from '../common/free-form.pipe.js';
 
 export class SubmitApplicationDto {
   @ApiProperty({ example: 'open-restaurant', description: 'Key of the workflow; its latest version is used' })
@@ -13,6 +14,7 @@ export class SubmitApplicationDto {
     description: "Data matching the workflow's form",
   })
   @IsObject()
+  @FreeForm()
   data: Record<string, unknown>;
 }
 

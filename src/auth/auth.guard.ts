@@ -1,24 +1,58 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
-import { ROLES } from './caller.js';
 import type { Caller, Role } from './caller.js';
+import { callerFromClaims } from './claims.util.js';
+import type { ClaimNames } from './claims.util.js';
 
-/** Verifies the bearer token (HS256 only, so `alg: none` and algorithm swaps fail) and the endpoint's roles. */
+/** Asymmetric algorithms an identity provider may sign with; the key set decides which key, never the token. */
+const JWKS_ALGORITHMS = ['RS256', 'ES256'];
+/** A token naming an unknown key id refetches the key set at most this often (key rotation). */
+const JWKS_COOLDOWN_MS = 5_000;
+
+type Verifier = (token: string) => Promise<JWTPayload>;
+
+/**
+ * Verifies the bearer token and the endpoint's roles. HS256 tokens are checked with JWT_SECRET; RS256/ES256 tokens
+ * with the keys at JWT_JWKS_URL when it is set. `alg: none` and algorithm swaps fail: each key type accepts only its
+ * own algorithms. Issuer, audience and the maximum token age apply to both.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly secret: Uint8Array;
+  private readonly hs256: Verifier;
+  private readonly jwks: Verifier | null;
+  private readonly claims: ClaimNames;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: RuntimeConfig,
   ) {
-    this.secret = new TextEncoder().encode(config.jwtSecret);
+    const security = config.security;
+    const common: JWTVerifyOptions = {
+      maxTokenAge: security.jwtMaxTokenAgeSeconds,
+      ...(security.jwtIssuer !== undefined ? { issuer: security.jwtIssuer } : {}),
+      ...(security.jwtAudience !== undefined ? { audience: security.jwtAudience } : {}),
+    };
+    const secret = new TextEncoder().encode(config.jwtSecret);
+    this.hs256 = async (token) =>
+      (await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] })).payload;
+    if (security.jwtJwksUrl !== undefined) {
+      const keys = createRemoteJWKSet(new URL(security.jwtJwksUrl), {
+        cooldownDuration: JWKS_COOLDOWN_MS,
+        timeoutDuration: 5_000,
+      });
+      this.jwks = async (token) =>
+        (await jwtVerify(token, keys, { ...common, algorithms: JWKS_ALGORITHMS })).payload;
+    } else {
+      this.jwks = null;
+    }
+    this.claims = { role: security.jwtRoleClaim, department: security.jwtDepartmentClaim };
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -28,31 +62,31 @@ export class AuthGuard implements CanActivate {
     const request = context
       .switchToHttp()
       .getRequest<{ headers: Record<string, string | undefined>; caller?: Caller }>();
-    const caller = await this.verify(request.headers.authorization);
+    const caller = request.caller ?? (await this.authenticate(request.headers.authorization));
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(caller.role)) throw DomainException.forbidden();
     request.caller = caller;
     return true;
   }
 
-  private async verify(header: string | undefined): Promise<Caller> {
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header ?? '');
+  /** The caller a bearer header names; a 401 DomainException otherwise. Also used before the body is read. */
+  async authenticate(header: string | undefined): Promise<Caller> {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const match = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '');
     if (!match?.[1]) throw DomainException.unauthenticated();
-    let payload: Record<string, unknown>;
+    const token = match[1];
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], this.secret, { algorithms: ['HS256'] }));
+      const { alg } = decodeProtectedHeader(token);
+      const verify =
+        alg === 'HS256' ? this.hs256 : this.jwks && JWKS_ALGORITHMS.includes(alg ?? '') ? this.jwks : null;
+      if (!verify) throw new Error('unsupported algorithm');
+      payload = await verify(token);
     } catch {
       throw DomainException.unauthenticated('The bearer token is invalid or expired');
     }
-    const { sub, role, department } = payload;
-    if (typeof sub !== 'string' || sub === '' || !ROLES.includes(role as Role)) {
-      throw DomainException.unauthenticated(
-        'The token must carry a sub and a role of admin, officer or applicant',
-      );
-    }
-    if (role === 'officer' && (typeof department !== 'string' || department === '')) {
-      throw DomainException.unauthenticated('An officer token must carry a department');
-    }
-    return { id: sub, role: role as Role, department: typeof department === 'string' ? department : null };
+    const result = callerFromClaims(payload, this.claims);
+    if ('error' in result) throw DomainException.unauthenticated(result.error);
+    return result.caller;
   }
 }

@@ -6,5 +6,8 @@ export const ROLES: readonly Role[] = ['admin', 'officer', 'applicant'];
 export interface Caller {
   id: string;
   role: Role;
+  /** The first of `departments`, or null: kept for code that knows one department. */
   department: string | null;
+  /** Every department the caller works for; an officer may belong to several. Absent: just `department`. */
+  departments?: string[];
 }

@@ -8,7 +8,9 @@ const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
   timestamp: (v) =>
     typeof v === 'string' &&
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) &&
-    !Number.isNaN(Date.parse(v)),
+    // Date.parse rolls an impossible day over (Feb 30 is Mar 2); PostgreSQL refuses it. Only a round trip is sure.
+    !Number.isNaN(Date.parse(v)) &&
+    new Date(v).toISOString() === v,
   uuid: isUuid,
   integer: (v) => typeof v === 'string' && /^(0|[1-9]\d{0,14})$/.test(v),
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { jsonBodyProblems, MAX_JSON_DEPTH } from './json-body.util.js';
+import { jsonBodyProblems, jsonStructureProblem, MAX_JSON_DEPTH } from './json-body.util.js';
 
 function nested(depth: number): unknown {
   let value: unknown = 1;
@@ -24,5 +24,65 @@ describe('jsonBodyProblems', () => {
     ]);
     expect(jsonBodyProblems({ list: ['ok', '\ud800'] })[0]?.path).toBe('$.list[1]');
     expect(jsonBodyProblems({ ['k\u0000']: 1 })[0]?.path).toBe('$.k\u0000');
+  });
+});
+
+describe('jsonBodyProblems with limits', () => {
+  const limits = { maxKeys: 3, maxArrayLength: 2, maxStringLength: 5 };
+
+  it('accepts documents at the limits', () => {
+    expect(jsonBodyProblems({ a: [1, 2], b: 'abcde', c: { x: 1, y: 2, z: 3 } }, limits)).toEqual([]);
+  });
+
+  it('names objects, arrays, strings and keys past the limits', () => {
+    expect(jsonBodyProblems({ a: { w: 1, x: 2, y: 3, z: 4 } }, limits)).toEqual([
+      { path: '$.a', message: 'has more than 3 properties' },
+    ]);
+    expect(jsonBodyProblems({ a: [1, 2, 3] }, limits)).toEqual([
+      { path: '$.a', message: 'has more than 2 elements' },
+    ]);
+    expect(jsonBodyProblems({ a: 'abcdef' }, limits)).toEqual([
+      { path: '$.a', message: 'is longer than 5 characters' },
+    ]);
+    expect(jsonBodyProblems({ abcdef: 1 }, limits)).toEqual([
+      { path: '$', message: 'has a key that is longer than 5 characters' },
+    ]);
+  });
+
+  it('refuses numbers JSON.parse could only read as infinite', () => {
+    expect(jsonBodyProblems(JSON.parse('{"n": 1e309, "m": [-1e400]}'))).toEqual(
+      expect.arrayContaining([
+        { path: '$.n', message: 'is a number too large to store' },
+        { path: '$.m[0]', message: 'is a number too large to store' },
+      ]),
+    );
+  });
+});
+
+describe('jsonStructureProblem', () => {
+  const limits = { maxKeys: 3, maxArrayLength: 2, maxStringLength: 5 };
+  const problemOf = (value: unknown) => jsonStructureProblem(JSON.stringify(value), limits);
+
+  it('finds what jsonBodyProblems finds, before parsing, with the same path', () => {
+    for (const value of [
+      { a: { w: 1, x: 2, y: 3, z: 4 } },
+      { a: [1, 2, 3] },
+      { a: [{}, [], 'x'] },
+      { list: [[1], [1, 2, 3]] },
+      { 'o"k': { k: ['a', 'b', 'c'] } },
+      { a: { b: { '1': 1, '2': 2, '3': 3, '4': 4 } } },
+    ]) {
+      expect(problemOf(value)).toEqual(jsonBodyProblems(value, limits)[0]);
+    }
+  });
+
+  it('passes documents at the limits, strings with brackets and escapes included', () => {
+    expect(problemOf({ a: ['[{,:', 'x\\"]'], b: { c: '}' }, d: null })).toBeNull();
+    expect(problemOf([true, false])).toBeNull();
+  });
+
+  it('gives up on malformed text, leaving it to JSON.parse', () => {
+    expect(jsonStructureProblem('{"a": 1,, ]]]', limits)).toBeNull();
+    expect(jsonStructureProblem(':::', limits)).toBeNull();
   });
 });

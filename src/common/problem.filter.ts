@@ -3,6 +3,7 @@ import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainException, ErrorCode } from './domain.exception.js';
 import type { FieldError } from './domain.exception.js';
+import { classifyInfrastructureError } from './infrastructure-error.util.js';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
@@ -60,11 +61,24 @@ export function toProblem(error: unknown, logger: Logger): Problem {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return problem(status, (error as Error).message);
   }
+  const fault = classifyInfrastructureError(error);
+  if (fault === 'unavailable') {
+    logger.warn(`database or queue unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return problem(503, 'A service this request needs is unavailable; try again shortly');
+  }
+  if (fault === 'invalid_value') {
+    // A value the checks before the database missed: the client's to fix, ours to tighten, so it is logged.
+    logger.warn(`value refused by the database: ${error instanceof Error ? error.message : String(error)}`);
+    return problem(400, 'The request holds a value that cannot be stored');
+  }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return problem(500, 'An unexpected error occurred');
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): void {
+  // RFC 9110 §11.6.1: a 401 names the scheme that would be accepted.
+  if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="parallel-approvals"');
+  if (body.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '5');
   void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
 }
 

@@ -11,6 +11,7 @@ import {
   resolveAuditSigningKey,
   resolveJwtSecret,
 } from './app-config.js';
+import { SECURITY_DEFAULTS } from './security-config.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       metricsToken: undefined,
       webhookAllowedHosts: [],
       sseHeartbeatMs: 15_000,
+      security: SECURITY_DEFAULTS,
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
     });
@@ -101,6 +103,7 @@ describe('loadConfig', () => {
       metricsToken: 'scrape-token-0123456789',
       webhookAllowedHosts: ['portal.example', 'sms.example:8443'],
       sseHeartbeatMs: 2500,
+      security: SECURITY_DEFAULTS,
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
     });

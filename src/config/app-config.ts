@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseHostList } from '../common/allowed-host.util.js';
 import { readOrCreateSecretFile } from './secret-file.js';
+import { loadSecurityConfig } from './security-config.js';
+import type { SecurityConfig } from './security-config.js';
 
 /**
  * The environment, read once at boot and validated as a whole.
@@ -64,6 +66,8 @@ export interface AppConfig {
   readonly webhookAllowedHosts: readonly string[];
   /** `SSE_HEARTBEAT_MS`, default 15000: a comment line on every open event stream, so proxies keep it open. */
   readonly sseHeartbeatMs: number;
+  /** Input limits, time-outs and fact credentials (see security-config.ts). */
+  readonly security: SecurityConfig;
   /**
    * `AUDIT_SIGNING_KEY`: an Ed25519 private key (PKCS#8, PEM or base64 DER), as PEM; undefined:
    * `resolveAuditSigningKey` reads or generates `DATA_DIR/audit-signing-key` (never in production).
@@ -211,6 +215,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problem(`METRICS_TOKEN must be at least 16 characters (got ${metricsToken.length})`);
   }
 
+  const security = loadSecurityConfig(read, problem);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -231,6 +237,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sweepIntervalMs,
     webhookAllowedHosts,
     sseHeartbeatMs,
+    security,
     auditSigningKey,
     auditCheckpointIntervalMs,
     queuePrefix,

@@ -1,6 +1,10 @@
-import { validateDefinition, type ValidationResult } from './validate-definition.util.js';
+import {
+  validateDefinition,
+  type ValidateOptions,
+  type ValidationResult,
+} from './validate-definition.util.js';
 
-export interface CheckOptions {
+export interface CheckOptions extends ValidateOptions {
   /** Hosts facts may be fetched from; any other host is an error. */
   allowedFactHosts: string[];
   /** Whether a calendar of that name is known. */
@@ -12,9 +16,10 @@ export interface CheckOptions {
  * names. The service and the command-line tool both call this, so they accept and refuse the same documents.
  */
 export function checkDefinition(document: unknown, options: CheckOptions): ValidationResult {
-  const result = validateDefinition(document, { allowedFactHosts: options.allowedFactHosts });
+  const { hasCalendar, ...validateOptions } = options;
+  const result = validateDefinition(document, validateOptions);
   const calendar = (document as { calendar?: unknown } | null)?.calendar;
-  if (typeof calendar === 'string' && calendar !== '' && !options.hasCalendar(calendar)) {
+  if (typeof calendar === 'string' && calendar !== '' && !hasCalendar(calendar)) {
     const errors = [
       ...result.errors,
       { path: '$.calendar', message: `names no known calendar (${calendar})` },

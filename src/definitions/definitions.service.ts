@@ -67,6 +67,8 @@ export class DefinitionsService implements OnApplicationBootstrap {
     return checkDefinition(document, {
       allowedFactHosts: [...this.config.factsAllowedHosts],
       hasCalendar: (name) => this.calendars.has(name),
+      ruleCostBudget: this.config.security.ruleCostBudget,
+      maxArrayLength: this.config.security.jsonMaxArrayLength,
     });
   }
 

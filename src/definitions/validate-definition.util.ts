@@ -6,10 +6,16 @@ import { formFieldPaths, isRecord, resolveDependencies } from './definition-grap
 import type { DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { isAllowedFactHost } from '../rules/fact-host.util.js';
 import { childPath, jsonLogicVars } from '../rules/json-logic.util.js';
+import { ruleCost } from '../rules/rule-cost.util.js';
+import { formSafetyErrors } from './form-safety.util.js';
 
 export interface ValidateOptions {
   /** Hosts facts may be fetched from (FACTS_ALLOWED_HOSTS); when given, any other host is an error. */
   allowedFactHosts?: string[];
+  /** Rules (`when`, `autoApprove`) estimated to cost more evaluation steps than this are refused (RULE_COST_BUDGET). */
+  ruleCostBudget?: number;
+  /** The longest array a rule can meet in application data (JSON_MAX_ARRAY_LENGTH); default 1000. */
+  maxArrayLength?: number;
 }
 
 export interface ValidationResult {
@@ -35,6 +41,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   }).flatMap((e) => flatten(e, '$'));
+  errors.push(...arrayInPlaceOfObject(input));
   if (isRecord(input.form)) errors.push(...schemaErrors(input.form));
 
   // Graph checks read ids, data flow and rules: run them only when those parts have a sound shape,
@@ -137,6 +144,25 @@ function withoutPrototypeKeys(value: unknown): unknown {
   );
 }
 
+/** class-validator lets an array through where a nested object is expected (`steps: [[]]`): name it here. */
+function arrayInPlaceOfObject(input: Record<string, unknown>): DefinitionError[] {
+  const errors: DefinitionError[] = [];
+  if (Array.isArray(input.steps)) {
+    input.steps.forEach((step: unknown, i) => {
+      if (Array.isArray(step)) errors.push({ path: `$.steps[${i}]`, message: 'must be an object' });
+      else if (isRecord(step) && Array.isArray(step.timeLimit))
+        errors.push({ path: `$.steps[${i}].timeLimit`, message: 'must be an object' });
+    });
+  }
+  if (isRecord(input.facts)) {
+    for (const [name, fact] of Object.entries(input.facts)) {
+      if (Array.isArray(fact))
+        errors.push({ path: childPath('$.facts', name), message: 'must be an object' });
+    }
+  }
+  return errors;
+}
+
 // ---------- the form schema ----------
 
 function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
@@ -151,7 +177,7 @@ function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
   }
   try {
     ajv.compile(form);
-    return [];
+    return formSafetyErrors(form);
   } catch (e) {
     return [{ path: '$.form', message: `is not a usable JSON Schema: ${(e as Error).message}` }];
   }
@@ -217,6 +243,17 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
         `${at}.produces`,
         `a step with ${how} cannot produce values: only an officer's decision carries them`,
       );
+    }
+    for (const key of ['when', 'autoApprove'] as const) {
+      const rule = step[key];
+      if (rule === undefined || options.ruleCostBudget === undefined) continue;
+      const cost = ruleCost(rule, options.maxArrayLength ?? 1000);
+      if (cost > options.ruleCostBudget) {
+        add(
+          `${at}.${key}`,
+          `may take about ${cost.toPrecision(2)} evaluation steps, over the budget of ${options.ruleCostBudget}: nest fewer iterations`,
+        );
+      }
     }
     if (step.when !== undefined) {
       for (const v of jsonLogicVars(step.when, `${at}.when`)) {

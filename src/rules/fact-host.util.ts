@@ -7,3 +7,14 @@ import { isAllowedHost } from '../common/allowed-host.util.js';
 export function isAllowedFactHost(url: URL, allowed: readonly string[]): boolean {
   return isAllowedHost(url, allowed);
 }
+
+/**
+ * The headers FACTS_CREDENTIALS holds for a fact's host: an entry names a `host:port` or a host name, the more
+ * specific first. Credentials live in the operator's configuration, never in a definition.
+ */
+export function factCredentials(
+  url: URL,
+  credentials: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): Record<string, string> {
+  return { ...(credentials[url.host.toLowerCase()] ?? credentials[url.hostname.toLowerCase()] ?? {}) };
+}

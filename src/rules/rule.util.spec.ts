@@ -24,6 +24,14 @@ describe('rules', () => {
     expect(factUrl('http://h/{code}', { code: { nested: true } })).toBeNull();
   });
 
+  it('refuses values that would climb the path, and keeps every value inside its segment', () => {
+    for (const code of ['..', '.', ''])
+      expect(factUrl('http://h/registry/{code}/status', { code })).toBeNull();
+    const url = factUrl('http://h/registry/{code}/status', { code: '../../admin' })!;
+    expect(new URL(url).pathname).toBe('/registry/..%2F..%2Fadmin/status');
+    expect(new URL(factUrl('http://h/r/{code}', { code: '...' })!).pathname).toBe('/r/...');
+  });
+
   it('records the values a rule read', () => {
     expect(valuesRead(rule, { seats: 12, facts: { registry: { status: 'active' } } })).toEqual({
       seats: 12,

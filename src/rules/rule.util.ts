@@ -21,8 +21,9 @@ export function valueAt(data: unknown, path: string): unknown {
 }
 
 /**
- * A fact's URL with each `{path}` replaced by the URL-encoded value from the application, or null when a value is
- * missing or not a scalar (the lookup then simply cannot be made).
+ * A fact's URL with each `{path}` replaced by the value from the application, encoded as one path segment, or null
+ * when a value is missing, not a scalar, or could climb the path (`.` or `..`, which URL resolution would apply
+ * even encoded: the lookup then simply cannot be made).
  */
 export function factUrl(template: string, data: Record<string, unknown>): string | null {
   let missing = false;
@@ -32,7 +33,13 @@ export function factUrl(template: string, data: Record<string, unknown>): string
       missing = true;
       return '';
     }
-    return encodeURIComponent(String(value));
+    const text = String(value);
+    if (text === '' || text === '.' || text === '..') {
+      missing = true;
+      return '';
+    }
+    // encodeURIComponent leaves . ! ' ( ) * as they are; a dot is harmless once the segment is not only dots.
+    return encodeURIComponent(text);
   });
   return missing ? null : url;
 }

@@ -14,6 +14,7 @@ import { QueueService } from '../queue/queue.service.js';
 import { FactsService } from './facts.service.js';
 import { holds } from './json-logic.util.js';
 import { factsUsed, valuesRead } from './rule.util.js';
+import type { FactResult } from './facts.service.js';
 
 /**
  * Instant approval (秒批) for rules that read facts: a rule that reads none is decided inside the event that opens
@@ -55,7 +56,7 @@ export class RulesProcessor implements OnApplicationBootstrap {
         const fact = workflow.definition.facts?.[name];
         const result = fact
           ? await this.facts.lookup(application.id, name, fact, application.data)
-          : { ok: false as const, error: 'no such fact', url: null };
+          : { ok: false as const, error: 'no such fact' };
         return [name, result] as const;
       }),
     );
@@ -81,7 +82,8 @@ export class RulesProcessor implements OnApplicationBootstrap {
               attempt: task.attempt,
               rule,
               read: valuesRead(rule, input),
-              facts: Object.fromEntries(lookups),
+              // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
+              facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
               result,
             },
           }),
@@ -89,4 +91,8 @@ export class RulesProcessor implements OnApplicationBootstrap {
       ),
     );
   }
+}
+
+function factOutcome(result: FactResult): { ok: boolean; cached?: boolean; error?: string } {
+  return result.ok ? { ok: true, cached: result.cached } : { ok: false, error: result.error };
 }

@@ -9,6 +9,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { FreeForm } from '../common/free-form.pipe.js';
 
 export const DECISION_OUTCOMES = ['approve', 'reject'] as const;
 
@@ -30,6 +31,7 @@ export class DecisionDto {
   })
   @IsOptional()
   @IsObject()
+  @FreeForm()
   produces?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [String], description: 'Form fields to correct (return only)' })

@@ -28,7 +28,7 @@ export class TasksService {
     private readonly events: EventExecutor,
   ) {}
 
-  /** The department's inbox, most urgent due time first; admins see every department. */
+  /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
   async inbox(caller: Caller, query: InboxQuery) {
     const limit = Number(query.limit ?? 50);
     const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
@@ -39,7 +39,7 @@ export class TasksService {
       .addOrderBy('t.id', 'ASC')
       .take(limit + 1);
     if (caller.role !== 'admin')
-      builder.andWhere('t.department = :department', { department: caller.department });
+      builder.andWhere('t.department IN (:...departments)', { departments: callerDepartments(caller) });
     // A task whose rule reads facts stays out of the inbox until the rule has spoken; `rulePending=true` lists
     // those tasks instead.
     builder.andWhere('t.rule_pending = :rulePending', { rulePending: query.rulePending === 'true' });
@@ -146,7 +146,7 @@ export class TasksService {
 
 /** Officers see their own department's tasks; admins see all. */
 function visibleTo(caller: Caller, task: TaskRow): boolean {
-  return caller.role === 'admin' || task.department === caller.department;
+  return caller.role === 'admin' || callerDepartments(caller).includes(task.department);
 }
 
 /** An approval must carry exactly the values the step declares in `produces`; other outcomes carry none. */
@@ -171,4 +171,9 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
     errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
   if (errors.length > 0) throw DomainException.invalid('The decision is invalid', errors);
   return dto.outcome === 'approve' ? given : {};
+}
+
+/** Never empty, so `IN (...)` stays valid SQL; an officer token always names at least one department. */
+function callerDepartments(caller: Caller): string[] {
+  return caller.departments?.length ? caller.departments : [caller.department ?? ''];
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
+import { SECURITY_DEFAULTS } from '../../src/config/security-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { QUEUE_NAMES } from '../../src/events/event-jobs.util.js';
 import { WEBHOOK_QUEUE } from '../../src/webhooks/webhook-dispatch.service.js';
@@ -91,6 +92,7 @@ export function testConfig(
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
     webhookAllowedHosts: ['127.0.0.1', 'localhost'],
     sseHeartbeatMs: CONFIG_DEFAULTS.sseHeartbeatMs,
+    security: SECURITY_DEFAULTS,
     auditSigningKey: AUDIT_SIGNING_KEY,
     // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
     auditCheckpointIntervalMs: 86_400_000,

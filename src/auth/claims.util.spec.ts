@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { callerFromClaims } from './claims.util.js';
+
+const DEFAULT = { role: 'role', department: 'department' };
+const KEYCLOAK = { role: 'realm_access.roles', department: 'groups' };
+
+describe('callerFromClaims', () => {
+  it('reads the default claims, one department or several', () => {
+    expect(callerFromClaims({ sub: 'a', role: 'applicant' }, DEFAULT)).toEqual({
+      caller: { id: 'a', role: 'applicant', department: null, departments: [] },
+    });
+    expect(
+      callerFromClaims({ sub: 'o', role: 'officer', department: ['fire', 'water', 'fire'] }, DEFAULT),
+    ).toEqual({
+      caller: { id: 'o', role: 'officer', department: 'fire', departments: ['fire', 'water'] },
+    });
+  });
+
+  it('follows dotted claim paths and picks our one role out of a provider role list', () => {
+    const payload = { sub: 'k', realm_access: { roles: ['offline_access', 'officer'] }, groups: 'planning' };
+    expect(callerFromClaims(payload, KEYCLOAK)).toEqual({
+      caller: { id: 'k', role: 'officer', department: 'planning', departments: ['planning'] },
+    });
+  });
+
+  it('refuses no role, two of our roles, an officer without a department, and unstorable values', () => {
+    const refused = [
+      { sub: 'x' },
+      { sub: 'x', role: ['admin', 'officer'] },
+      { sub: 'x', role: 'officer' },
+      { sub: 'x', role: 'officer', department: [1, 2] },
+      { sub: 'a\u0000', role: 'applicant' },
+      { sub: '\udc00', role: 'applicant' },
+      { sub: 'x'.repeat(300), role: 'applicant' },
+      { sub: 'x', role: 'officer', department: ['fire\u0000'] },
+    ];
+    for (const payload of refused) expect(callerFromClaims(payload, DEFAULT)).toHaveProperty('error');
+  });
+
+  it('does not read inherited properties as claims', () => {
+    expect(
+      callerFromClaims({ sub: 'x', role: 'applicant' }, { role: 'constructor', department: 'd' }),
+    ).toHaveProperty('error');
+  });
+});

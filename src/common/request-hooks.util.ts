@@ -1,0 +1,113 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainException, ErrorCode } from './domain.exception.js';
+import type { FieldError } from './domain.exception.js';
+import { sendProblem, toProblem } from './problem.filter.js';
+import type { RateLimiter, Verdict } from './rate-limit.util.js';
+
+/**
+ * Problems of the request target that would otherwise reach a handler (and PostgreSQL) as a 500: a path or query
+ * that does not decode as UTF-8, or decodes to a NUL or a lone surrogate.
+ */
+export function requestTargetProblems(url: string): FieldError[] {
+  const [path = '', query] = splitOnce(url, '?');
+  const problems: FieldError[] = [];
+  const check = (raw: string, where: string) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      problems.push({ path: where, message: 'is not valid percent-encoded UTF-8' });
+      return;
+    }
+    if (decoded.includes('\u0000') || !decoded.isWellFormed())
+      problems.push({ path: where, message: 'contains a NUL character or an unpaired surrogate' });
+  };
+  check(path, '$.path');
+  if (query !== undefined) check(query, '$.query');
+  return problems;
+}
+
+function bringsBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function splitOnce(value: string, separator: string): [string, string | undefined] {
+  const at = value.indexOf(separator);
+  return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
+}
+
+export interface RequestHookOptions {
+  /** Prefix of the routes that all need a token (every route but the operational ones); they are rate-limited. */
+  authenticatedPrefix: string;
+  authenticate: (header: string | undefined) => Promise<{ id: string; role: string }>;
+  limiter: RateLimiter;
+}
+
+class TooManyRequests extends DomainException {
+  constructor(
+    readonly retryAfterSeconds: number,
+    limit: string,
+  ) {
+    super(
+      ErrorCode.TooManyRequests,
+      `Too many requests (${limit} limit); retry after ${retryAfterSeconds} s`,
+    );
+  }
+}
+
+/**
+ * onRequest hooks, which run before Fastify reads the body: a bad request target is a 400, and a request with an
+ * invalid token, or with a body but no token, is a 401 before a byte of its body is read. The caller found here is
+ * kept on the request, so the guard does not verify the token twice.
+ */
+export function installRequestHooks(fastify: FastifyInstance, options: RequestHookOptions): void {
+  const logger = new Logger('Request');
+  const refuseIfLimited = (verdict: Verdict) => {
+    if (!verdict.allowed) throw new TooManyRequests(verdict.retryAfterSeconds, verdict.limit);
+  };
+  fastify.addHook(
+    'onRequest',
+    async (request: FastifyRequest & { caller?: unknown }, reply: FastifyReply) => {
+      try {
+        const problems = requestTargetProblems(request.url);
+        if (problems.length > 0) throw DomainException.invalid('The request target is invalid', problems);
+        if (request.url.startsWith(options.authenticatedPrefix)) {
+          refuseIfLimited(await options.limiter.checkAddress(request.ip));
+          // A CORS preflight carries no token; @fastify/cors answers it, or the router refuses it.
+          if (request.method === 'OPTIONS') return undefined;
+          // Without a token, a request that brings no body is left to the guard, which knows the public routes;
+          // one that brings a body is refused here, before the body is read (no public route takes one).
+          if (request.headers.authorization === undefined && !bringsBody(request)) return undefined;
+          const caller = await options.authenticate(request.headers.authorization);
+          request.caller = caller;
+          const poll = request.method === 'GET' && request.headers['if-none-match'] !== undefined;
+          refuseIfLimited(await options.limiter.checkCaller(`${caller.role}:${caller.id}`, poll));
+        }
+      } catch (error) {
+        if (error instanceof TooManyRequests)
+          void reply.header('retry-after', String(error.retryAfterSeconds));
+        // Answered here, before the body is read; the connection closes so an unread body cannot linger.
+        void reply.header('connection', 'close');
+        sendProblem(reply, toProblem(error, logger));
+        return reply;
+      }
+      return undefined;
+    },
+  );
+  // A conditional GET pays the cheap poll budget only when it is answered 304; otherwise the full one too.
+  fastify.addHook(
+    'onResponse',
+    async (request: FastifyRequest & { caller?: { id: string; role: string } }, reply) => {
+      if (
+        request.caller &&
+        request.method === 'GET' &&
+        request.headers['if-none-match'] !== undefined &&
+        reply.statusCode !== 304
+      ) {
+        await options.limiter.chargeUnansweredPoll(`${request.caller.role}:${request.caller.id}`);
+      }
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './app-config.js';
+import { SECURITY_DEFAULTS } from './security-config.js';
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('security configuration', () => {
+  it('gives the defaults for an empty environment', () => {
+    expect(loadConfig({}).security).toEqual(SECURITY_DEFAULTS);
+  });
+
+  it('reads every variable', () => {
+    const security = loadConfig({
+      JSON_MAX_KEYS: '10',
+      JSON_MAX_ARRAY_LENGTH: '20',
+      JSON_MAX_STRING_LENGTH: '30',
+      RULE_COST_BUDGET: '40',
+      REQUEST_TIMEOUT_MS: '5000',
+      HEADERS_TIMEOUT_MS: '4000',
+      FACTS_MAX_BYTES: '1024',
+      FACTS_CREDENTIALS: '{"Registry.gov.example:8443": {"Authorization": "Bearer t"}}',
+      JWT_JWKS_URL: 'https://idp.example/certs',
+      JWT_ISSUER: 'https://idp.example',
+      JWT_AUDIENCE: 'approvals',
+      JWT_MAX_TOKEN_AGE_SECONDS: '3600',
+      JWT_ROLE_CLAIM: 'realm_access.roles',
+      JWT_DEPARTMENT_CLAIM: 'groups',
+      RATE_LIMIT_WINDOW_MS: '1000',
+      RATE_LIMIT_PER_ADDRESS: '0',
+      RATE_LIMIT_PER_CALLER: '5',
+      RATE_LIMIT_POLLS_PER_CALLER: '50',
+      TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
+      CORS_ORIGINS: 'https://portal.example,http://localhost:5173',
+      IDEMPOTENCY_KEY_TTL_SECONDS: '60',
+      FACT_CACHE_TTL_SECONDS: '70',
+      PURGE_INTERVAL_MS: '80',
+    }).security;
+    expect(security).toEqual({
+      jsonMaxKeys: 10,
+      jsonMaxArrayLength: 20,
+      jsonMaxStringLength: 30,
+      ruleCostBudget: 40,
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 4000,
+      factsMaxBytes: 1024,
+      factsCredentials: { 'registry.gov.example:8443': { authorization: 'Bearer t' } },
+      jwtJwksUrl: 'https://idp.example/certs',
+      jwtIssuer: 'https://idp.example',
+      jwtAudience: 'approvals',
+      jwtMaxTokenAgeSeconds: 3600,
+      jwtRoleClaim: 'realm_access.roles',
+      jwtDepartmentClaim: 'groups',
+      rateLimitWindowMs: 1000,
+      rateLimitPerAddress: 0,
+      rateLimitPerCaller: 5,
+      rateLimitPollsPerCaller: 50,
+      trustProxy: ['10.0.0.0/8', '192.168.1.1'],
+      corsOrigins: ['https://portal.example', 'http://localhost:5173'],
+      idempotencyKeyTtlSeconds: 60,
+      factCacheTtlSeconds: 70,
+      purgeIntervalMs: 80,
+    });
+  });
+
+  it('refuses bad values in one line each, never quoting credentials', () => {
+    expect(problems({ JSON_MAX_KEYS: '0' })).toEqual(['JSON_MAX_KEYS must be a positive integer (got "0")']);
+    expect(problems({ HEADERS_TIMEOUT_MS: '40000' })).toEqual([
+      'HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS',
+    ]);
+    expect(problems({ JWT_JWKS_URL: 'ftp://idp' })[0]).toMatch(/^JWT_JWKS_URL must be an http/);
+    expect(problems({ CORS_ORIGINS: 'https://portal.example/path' })[0]).toMatch(/^CORS_ORIGINS/);
+    expect(problems({ TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY/);
+    const leaked = problems({ FACTS_CREDENTIALS: '{"h": {"authorization": 42, "x": "s3cret-token"}}' });
+    expect(leaked).toHaveLength(1);
+    expect(leaked[0]).not.toContain('s3cret-token');
+    expect(problems({ FACTS_CREDENTIALS: 'not json s3cret' })[0]).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { expectProblem, registerWorkflow, simpleWorkflow } from './support/helpers.js';
+import { applicant, TestApp } from './support/test-app.js';
+import type { Reply } from './support/test-app.js';
+
+const limits = (overrides: Partial<typeof SECURITY_DEFAULTS>) => ({
+  config: { security: { ...SECURITY_DEFAULTS, rateLimitWindowMs: 60_000, ...overrides } },
+});
+
+function expectTooMany(reply: Reply, limit: RegExp): void {
+  expectProblem(reply, 429);
+  const retryAfter = Number(reply.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(reply.body.detail).toMatch(limit);
+}
+
+describe('rate limits per caller, with a cheaper budget for polls answered 304', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start(
+      limits({ rateLimitPerAddress: 1000, rateLimitPerCaller: 5, rateLimitPollsPerCaller: 40 }),
+    );
+    await registerWorkflow(
+      t,
+      simpleWorkflow('polled', [{ id: 'look', timeLimit: { hours: 1 } }], () => 'dept'),
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 429 with Retry-After past a caller budget, and other callers are not affected', async () => {
+    const amy = applicant('amy');
+    for (let i = 0; i < 5; i++)
+      expect((await t.request('GET', '/api/v1/applications', { as: amy })).status).toBe(200);
+    expectTooMany(await t.request('GET', '/api/v1/applications', { as: amy }), /caller limit/);
+    expect((await t.request('GET', '/api/v1/applications', { as: applicant('ben') })).status).toBe(200);
+  });
+
+  it('lets a caller poll far past the caller budget while the answer is 304, but not with stale tags', async () => {
+    const cy = applicant('cy');
+    const submitted = await t.request('POST', '/api/v1/applications', {
+      as: cy,
+      body: { workflow: 'polled', data: {} },
+    });
+    expect(submitted.status).toBe(201);
+    const etag = submitted.headers.get('etag')!;
+    const path = `/api/v1/applications/${submitted.body.id}`;
+    for (let i = 0; i < 20; i++) {
+      expect((await t.request('GET', path, { as: cy, headers: { 'if-none-match': etag } })).status).toBe(304);
+    }
+    // A poll answered in full costs the full budget too: four stale polls use up what the submission left.
+    for (let i = 0; i < 4; i++) {
+      expect((await t.request('GET', path, { as: cy, headers: { 'if-none-match': '"stale"' } })).status).toBe(
+        200,
+      );
+    }
+    expectTooMany(await t.request('GET', path, { as: cy }), /caller limit/);
+  });
+});
+
+describe('rate limits per address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start(limits({ rateLimitPerAddress: 8, rateLimitPerCaller: 100 }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('counts every request from one address, bad tokens included, and leaves /health alone', async () => {
+    for (let i = 0; i < 4; i++) expectProblem(await t.request('GET', '/api/v1/applications'), 401);
+    for (let i = 0; i < 4; i++) {
+      expect((await t.request('GET', '/api/v1/applications', { as: applicant(`u${i}`) })).status).toBe(200);
+    }
+    expectTooMany(await t.request('GET', '/api/v1/applications', { as: applicant('new') }), /address limit/);
+    expect((await fetch(`${t.baseUrl}/health`)).status).toBe(200);
+  });
+});
+
+describe('rate limits across processes', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await TestApp.start(limits({ rateLimitPerCaller: 4 }));
+    b = await TestApp.start({
+      ...limits({ rateLimitPerCaller: 4 }),
+      databaseUrl: a.databaseUrl,
+      queuePrefix: new URL(a.databaseUrl).pathname.slice(1),
+    });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('shares the counters through Redis when REDIS_URL is set; counts per process otherwise', async () => {
+    const dee = applicant('dee');
+    for (let i = 0; i < 2; i++)
+      expect((await a.request('GET', '/api/v1/applications', { as: dee })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await b.request('GET', '/api/v1/applications', { as: dee })).status).toBe(200);
+    const fifth = await b.request('GET', '/api/v1/applications', { as: dee });
+    if (process.env.REDIS_URL) expectTooMany(fifth, /caller limit/);
+    else expect(fifth.status).toBe(200);
+  });
+});

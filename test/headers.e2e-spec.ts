@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { applicant, TestApp } from './support/test-app.js';
+
+const PORTAL = 'https://portal.gov.example';
+
+describe('security headers and CORS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { security: { ...SECURITY_DEFAULTS, corsOrigins: [PORTAL] } } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('sends helmet headers with a CSP that allows scripts from this origin only', async () => {
+    const reply = await fetch(`${t.baseUrl}/health`);
+    await reply.text();
+    const csp = reply.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=/);
+  });
+
+  it('serves /docs under that CSP: every script is a file from this origin, and each loads', async () => {
+    const page = await fetch(`${t.baseUrl}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(body!.trim()).toBe(''); // no inline script, which the CSP would block
+      const src = /src="([^"]+)"/.exec(attributes!)?.[1];
+      expect(src).toBeDefined();
+      expect(src).not.toMatch(/^[a-z]+:\/\//i);
+      // Resolved as a browser would, against the page at /docs.
+      const script = await fetch(new URL(src!, `${t.baseUrl}/docs`));
+      expect(script.status).toBe(200);
+      expect((await script.text()).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('marks API answers, which carry personal data, no-store', async () => {
+    const reply = await t.request('GET', '/api/v1/applications', { as: applicant('ann') });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+    const refused = await t.request('GET', '/api/v1/applications');
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers a preflight from a configured origin, and none from another', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${t.baseUrl}/api/v1/applications`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight(PORTAL);
+    await allowed.text();
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(PORTAL);
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const other = await preflight('https://evil.example');
+    await other.text();
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+
+    const actual = await t.request('GET', '/api/v1/applications', {
+      as: applicant('ann'),
+      headers: { origin: PORTAL },
+    });
+    expect(actual.headers.get('access-control-allow-origin')).toBe(PORTAL);
+    expect(actual.headers.get('access-control-expose-headers')).toMatch(/etag/);
+  });
+});
+
+describe('without CORS_ORIGINS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('sends no CORS headers at all', async () => {
+    const reply = await t.request('GET', '/api/v1/applications', {
+      as: applicant('ann'),
+      headers: { origin: PORTAL },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { eventually } from './support/eventually.js';
+import { registerWorkflow, simpleWorkflow } from './support/helpers.js';
+import { applicant, TestApp } from './support/test-app.js';
+
+const ann = applicant('ann');
+
+describe('expired idempotency keys and cached facts are purged', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({
+      config: {
+        security: {
+          ...SECURITY_DEFAULTS,
+          idempotencyKeyTtlSeconds: 2,
+          factCacheTtlSeconds: 2,
+          purgeIntervalMs: 300,
+        },
+      },
+    });
+    await registerWorkflow(
+      t,
+      simpleWorkflow('kept-briefly', [{ id: 'one', timeLimit: { hours: 1 } }], () => 'd'),
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const submit = () =>
+    t.request('POST', '/api/v1/applications', {
+      as: ann,
+      body: { workflow: 'kept-briefly', data: {} },
+      headers: { 'idempotency-key': 'once-only' },
+    });
+
+  it('replays within the time to live; after the purge the key is free and a retry is a new submission', async () => {
+    const first = await submit();
+    expect(first.status).toBe(201);
+    const replay = await submit();
+    expect(replay.body.id).toBe(first.body.id);
+    const [application] = await t.query<{ id: string }>('SELECT id FROM applications WHERE id = $1', [
+      first.body.id,
+    ]);
+    // A cached fact, aged past its time to live, to see the same purge remove it.
+    await t.query(
+      `INSERT INTO fact_cache (application_id, name, url, value, fetched_at) VALUES ($1, 'registry', 'sha256:x', '{}', now())`,
+      [application!.id],
+    );
+    await eventually(
+      () =>
+        t.query<{ keys: number; facts: number }>(
+          `SELECT (SELECT count(*)::int FROM idempotency_keys) AS keys, (SELECT count(*)::int FROM fact_cache) AS facts`,
+        ),
+      ([row]) => row!.keys === 0 && row!.facts === 0,
+      { timeoutMs: 15_000, everyMs: 300 },
+    );
+    const later = await submit();
+    expect(later.status).toBe(201);
+    expect(later.body.id).not.toBe(first.body.id);
+  });
+});
