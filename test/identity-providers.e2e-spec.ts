@@ -121,14 +121,15 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
     expect((await t.request('GET', '/api/v1/applications', bearer(token, 'BEARER'))).status).toBe(200);
   });
 
-  it('refuses a wrong issuer or audience, an unknown key, and a token too old or without an issue time', async () => {
+  it('refuses a wrong issuer or audience, an unknown key, a token too old, and one with neither exp nor iat', async () => {
     const stranger = await newKey('rsa-1', 'RS256'); // same kid, different key: the signature fails
     const tokens = [
       await idpToken(rsa, { ...applicantClaims, iss: 'https://evil.example.test' }),
       await idpToken(rsa, { ...applicantClaims, aud: 'another-app' }),
       await idpToken(stranger, applicantClaims),
       await idpToken(rsa, applicantClaims, { iat: Math.floor(Date.now() / 1000) - 7200, exp: '1h' }),
-      await idpToken(rsa, applicantClaims, { iat: null }),
+      await idpToken(rsa, applicantClaims, { iat: null, exp: null }),
+      await idpToken(rsa, applicantClaims, { iat: null, exp: '30d' }),
       await idpToken(rsa, applicantClaims, { exp: null, iat: Math.floor(Date.now() / 1000) - 7200 }),
     ];
     for (const token of tokens) {
@@ -136,6 +137,15 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
       expectProblem(reply, 401);
       expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="parallel-approvals"');
     }
+  });
+
+  it('accepts a token without iat whose exp lies within the maximum age, as the contract allows', async () => {
+    const reply = await t.request(
+      'GET',
+      '/api/v1/applications',
+      bearer(await idpToken(rsa, applicantClaims, { iat: null })),
+    );
+    expect(reply.status).toBe(200);
   });
 
   it('still accepts HS256 tokens signed with JWT_SECRET, with the same issuer, audience and claims', async () => {

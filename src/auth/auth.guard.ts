@@ -8,7 +8,7 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import type { Caller, Role } from './caller.js';
-import { callerFromClaims } from './claims.util.js';
+import { callerFromClaims, tokenAgeProblem } from './claims.util.js';
 import type { ClaimNames } from './claims.util.js';
 
 /** Asymmetric algorithms an identity provider may sign with; the key set decides which key, never the token. */
@@ -28,14 +28,15 @@ export class AuthGuard implements CanActivate {
   private readonly hs256: Verifier;
   private readonly jwks: Verifier | null;
   private readonly claims: ClaimNames;
+  private readonly maxTokenAgeSeconds: number;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: RuntimeConfig,
   ) {
     const security = config.security;
+    this.maxTokenAgeSeconds = security.jwtMaxTokenAgeSeconds;
     const common: JWTVerifyOptions = {
-      maxTokenAge: security.jwtMaxTokenAgeSeconds,
       ...(security.jwtIssuer !== undefined ? { issuer: security.jwtIssuer } : {}),
       ...(security.jwtAudience !== undefined ? { audience: security.jwtAudience } : {}),
     };
@@ -85,6 +86,8 @@ export class AuthGuard implements CanActivate {
     } catch {
       throw DomainException.unauthenticated('The bearer token is invalid or expired');
     }
+    const tooOld = tokenAgeProblem(payload, Math.floor(Date.now() / 1000), this.maxTokenAgeSeconds);
+    if (tooOld) throw DomainException.unauthenticated(tooOld);
     const result = callerFromClaims(payload, this.claims);
     if ('error' in result) throw DomainException.unauthenticated(result.error);
     return result.caller;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { callerFromClaims } from './claims.util.js';
+import { callerFromClaims, tokenAgeProblem } from './claims.util.js';
 
 const DEFAULT = { role: 'role', department: 'department' };
 const KEYCLOAK = { role: 'realm_access.roles', department: 'groups' };
@@ -41,5 +41,25 @@ describe('callerFromClaims', () => {
     expect(
       callerFromClaims({ sub: 'x', role: 'applicant' }, { role: 'constructor', department: 'd' }),
     ).toHaveProperty('error');
+  });
+});
+
+describe('tokenAgeProblem', () => {
+  const now = 1_800_000_000;
+  const hour = 3600;
+
+  it('counts the age from iat when the token has one', () => {
+    expect(tokenAgeProblem({ iat: now - hour }, now, 2 * hour)).toBeNull();
+    expect(tokenAgeProblem({ iat: now - 3 * hour, exp: now + 60 }, now, 2 * hour)).toMatch(/older/);
+  });
+
+  it('bounds a token without iat by its exp', () => {
+    expect(tokenAgeProblem({ exp: now + hour }, now, 2 * hour)).toBeNull();
+    expect(tokenAgeProblem({ exp: now + 3 * hour }, now, 2 * hour)).toMatch(/expire within/);
+  });
+
+  it('refuses a token with neither exp nor iat', () => {
+    expect(tokenAgeProblem({}, now, 2 * hour)).toMatch(/exp or iat/);
+    expect(tokenAgeProblem({ iat: '1', exp: null }, now, 2 * hour)).toMatch(/exp or iat/);
   });
 });

@@ -11,6 +11,28 @@ export interface ClaimNames {
 const MAX_CLAIM_LENGTH = 256;
 
 /**
+ * Why a verified token is too old to use, or null. A token may live at most `maxAgeSeconds`: counted from its `iat`
+ * when it has one, else bounded by its `exp` (a token without `iat` whose expiry lies within the maximum age from
+ * now cannot have lived longer). Clients that send only `exp`, as the REST contract allows, keep working; a token
+ * with neither could live for ever and is refused.
+ */
+export function tokenAgeProblem(
+  payload: { iat?: unknown; exp?: unknown },
+  nowSeconds: number,
+  maxAgeSeconds: number,
+): string | null {
+  if (typeof payload.iat === 'number') {
+    return nowSeconds - payload.iat > maxAgeSeconds ? 'The token is older than the maximum token age' : null;
+  }
+  if (typeof payload.exp === 'number') {
+    return payload.exp - nowSeconds > maxAgeSeconds
+      ? 'A token without iat must expire within the maximum token age'
+      : null;
+  }
+  return 'The token must carry exp or iat';
+}
+
+/**
  * The caller a verified token's payload names, or the reason it names none. Claim values are checked for what the
  * database could not store (a NUL, a lone surrogate) so a forged-but-signed or odd token is a 401, never a 500.
  */
