@@ -1,14 +1,6 @@
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Controller, Get, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import {
   CheckpointListQuery,
@@ -19,8 +11,6 @@ import {
 } from './audit.dto.js';
 import { AuditVerifyService } from './audit-verify.service.js';
 import { CheckpointService } from './checkpoint.service.js';
-
-const PROBLEM = { description: 'application/problem+json' };
 
 @ApiTags('audit')
 @Controller('audit')
@@ -45,8 +35,8 @@ export class AuditController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Signed checkpoints, newest first (any authenticated caller)' })
   @ApiOkResponse({ type: CheckpointPage })
-  @ApiBadRequestResponse({ ...PROBLEM, description: 'a bad limit or cursor (problem+json)' })
-  @ApiUnauthorizedResponse(PROBLEM)
+  @ApiProblems({ 400: 'a bad limit or cursor (problem+json)' })
+  @ApiProblems(401)
   list(@Query() query: CheckpointListQuery): Promise<CheckpointPage> {
     return this.checkpoints.list(query);
   }
@@ -58,8 +48,8 @@ export class AuditController {
     summary: 'Sign a checkpoint now over the heads of every application changed since the last one',
   })
   @ApiCreatedResponse({ type: CheckpointView })
-  @ApiUnauthorizedResponse(PROBLEM)
-  @ApiForbiddenResponse({ ...PROBLEM, description: 'not an admin (problem+json)' })
+  @ApiProblems(401)
+  @ApiProblems({ 403: 'not an admin (problem+json)' })
   async create(): Promise<CheckpointView> {
     return (await this.checkpoints.create('demand'))!;
   }
@@ -72,8 +62,8 @@ export class AuditController {
       'Recheck every history chain against the signed checkpoints and name each application that fails',
   })
   @ApiOkResponse({ type: VerifyReport })
-  @ApiUnauthorizedResponse(PROBLEM)
-  @ApiForbiddenResponse({ ...PROBLEM, description: 'not an admin (problem+json)' })
+  @ApiProblems(401)
+  @ApiProblems({ 403: 'not an admin (problem+json)' })
   async verify(): Promise<VerifyReport> {
     const { checked, failed, checkpoints, failedCheckpoints } = await this.verifier.verify(
       this.checkpoints.publicKey,

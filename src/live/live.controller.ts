@@ -1,19 +1,17 @@
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { HistoryEventDto } from './live.dto.js';
 import { LiveService } from './live.service.js';
 import { parseLastEventId } from './sse.util.js';
@@ -21,7 +19,7 @@ import { parseLastEventId } from './sse.util.js';
 @ApiTags('live')
 @ApiBearerAuth()
 @ApiProduces('text/event-stream')
-@ApiUnauthorizedResponse({ type: ProblemDto, description: 'No valid bearer token' })
+@ApiProblems({ 401: 'No valid bearer token' })
 @Controller()
 export class LiveController {
   constructor(private readonly live: LiveService) {}
@@ -38,7 +36,7 @@ export class LiveController {
     description: 'text/event-stream; each event data is one history entry',
   })
   @ApiNoContentResponse({ description: 'Decided, and the client has seen every event: do not reconnect' })
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiProblems(404)
   async application(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,

@@ -1,26 +1,15 @@
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { RateDto, RatingDto, RatingsQuery, RatingsReportDto } from './rating.dto.js';
 import { RatingsService } from './ratings.service.js';
 
 @ApiTags('ratings')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ProblemDto })
-@ApiForbiddenResponse({ type: ProblemDto, description: 'A role that may not use this endpoint' })
+@ApiProblems(401)
+@ApiProblems({ 403: 'A role that may not use this endpoint' })
 @Controller()
 export class RatingsController {
   constructor(private readonly ratings: RatingsService) {}
@@ -29,9 +18,9 @@ export class RatingsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Rate a decided application once, 1 (poor) to 5 (good) (好差评)' })
   @ApiCreatedResponse({ type: RatingDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'Not decided yet, or already rated' })
+  @ApiProblems(400)
+  @ApiProblems(404)
+  @ApiProblems({ 409: 'Not decided yet, or already rated' })
   rate(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: RateDto) {
     return this.ratings.rate(caller, id, dto);
   }
@@ -40,7 +29,7 @@ export class RatingsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Rating counts and averages, overall and per department' })
   @ApiOkResponse({ type: RatingsReportDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiProblems(400)
   report(@Query() query: RatingsQuery) {
     return this.ratings.report(query);
   }

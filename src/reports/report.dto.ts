@@ -147,16 +147,3 @@ export class WorkflowReportDto {
   @ApiProperty({ type: SpeedupDto }) speedup: SpeedupDto;
   @ApiProperty({ type: BottleneckDto }) bottleneck: BottleneckDto;
 }
-
-/** RFC 9457 problem details, as every error of this API is sent (application/problem+json). */
-export class ReportProblemDto {
-  @ApiProperty({ example: 'about:blank' }) type: string;
-  @ApiProperty({ example: 'Invalid input' }) title: string;
-  @ApiProperty({ example: 400 }) status: number;
-  @ApiProperty() detail: string;
-  @ApiProperty({
-    type: 'array',
-    items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
-  })
-  errors: { path: string; message: string }[];
-}

@@ -1,18 +1,9 @@
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators.js';
-import { ReportProblemDto, ReportQuery, WorkflowReportDto } from './report.dto.js';
+import { ReportQuery, WorkflowReportDto } from './report.dto.js';
 import { reportCsv, type WorkflowReport } from './report.util.js';
 import { ReportsService } from './reports.service.js';
 
@@ -32,13 +23,10 @@ export class ReportsController {
   })
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ type: WorkflowReportDto })
-  @ApiBadRequestResponse({
-    type: ReportProblemDto,
-    description: 'from or to is not an ISO 8601 instant, or to <= from',
-  })
-  @ApiUnauthorizedResponse({ type: ReportProblemDto })
-  @ApiForbiddenResponse({ type: ReportProblemDto, description: 'Only administrators read reports' })
-  @ApiNotFoundResponse({ type: ReportProblemDto, description: 'No workflow with this key' })
+  @ApiProblems({ 400: 'from or to is not an ISO 8601 instant, or to <= from' })
+  @ApiProblems(401)
+  @ApiProblems({ 403: 'Only administrators read reports' })
+  @ApiProblems({ 404: 'No workflow with this key' })
   async workflow(
     @Param('key') key: string,
     @Query() query: ReportQuery,

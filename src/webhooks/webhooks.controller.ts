@@ -1,20 +1,16 @@
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import {
   CreatedWebhookDto,
   CreateWebhookDto,
@@ -27,8 +23,8 @@ import { WebhooksService } from './webhooks.service.js';
 
 @ApiTags('webhooks')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ProblemDto })
-@ApiForbiddenResponse({ type: ProblemDto, description: 'Not an admin' })
+@ApiProblems(401)
+@ApiProblems({ 403: 'Not an admin' })
 @Controller('webhooks')
 @Roles('admin')
 export class WebhooksController {
@@ -37,7 +33,7 @@ export class WebhooksController {
   @Post()
   @ApiOperation({ summary: 'Subscribe a URL (on WEBHOOK_ALLOWED_HOSTS) to application and task events' })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiProblems(400)
   create(@CurrentCaller() caller: Caller, @Body() dto: CreateWebhookDto) {
     return this.webhooks.create(caller, dto);
   }
@@ -53,7 +49,7 @@ export class WebhooksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Unsubscribe; its pending deliveries are dropped' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiProblems(404)
   remove(@Param('id') id: string) {
     return this.webhooks.remove(id);
   }
@@ -61,8 +57,8 @@ export class WebhooksController {
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'The delivery log of a subscription, newest first' })
   @ApiOkResponse({ type: DeliveryListDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiProblems(404)
+  @ApiProblems(400)
   deliveries(@Param('id') id: string, @Query() query: DeliveriesQuery) {
     return this.webhooks.deliveries(id, query);
   }
@@ -71,7 +67,7 @@ export class WebhooksController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Send one delivery again (same webhook-id and body)' })
   @ApiAcceptedResponse({ type: DeliveryDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiProblems(404)
   redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string) {
     return this.webhooks.redeliver(id, deliveryId);
   }
