@@ -9,7 +9,7 @@ import {
   viewOf,
 } from './support/helpers.js';
 import { eventually } from './support/eventually.js';
-import { ADMIN, officer, TestApp } from './support/test-app.js';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
 /**
  * licence (market-regulation) --licenceNo--> food (market-regulation); fire (fire-rescue); filing (commerce) is
@@ -201,6 +201,8 @@ describe('workflow reports over HTTP', () => {
         deemedApprovals: 0,
         ruleApprovals: 4,
         returns: 0,
+        ratings: 0,
+        ratingAverage: null,
       },
       // fire: 5 h in time, 10 h late (due at 8 h); the cancelled review of the rejected application is no decision
       {
@@ -212,6 +214,8 @@ describe('workflow reports over HTTP', () => {
         deemedApprovals: 0,
         ruleApprovals: 0,
         returns: 0,
+        ratings: 0,
+        ratingAverage: null,
       },
       // licence 2 h, 1 h, 3 h (the rejection); food 4 h, 2 h: median 2 h
       {
@@ -223,6 +227,8 @@ describe('workflow reports over HTTP', () => {
         deemedApprovals: 0,
         ruleApprovals: 0,
         returns: 0,
+        ratings: 0,
+        ratingAverage: null,
       },
       // notice: four deemed approvals at the due time, none of them a decision in time
       {
@@ -234,6 +240,8 @@ describe('workflow reports over HTTP', () => {
         deemedApprovals: 4,
         ruleApprovals: 0,
         returns: 0,
+        ratings: 0,
+        ratingAverage: null,
       },
     ]);
   });
@@ -331,5 +339,30 @@ describe('workflow reports over HTTP', () => {
     );
     expectProblem(empty, 400);
     expect(paths(empty)).toEqual(['$.to']);
+  });
+
+  it('gives per department the count and mean of the ratings applicants gave (好差评)', async () => {
+    for (const [name, score] of [
+      ['a', 5],
+      ['b', 2],
+    ] as const) {
+      const rated = await t.request('POST', `/api/v1/applications/${ids[name]!}/rating`, {
+        as: applicant('ann'),
+        body: { score },
+      });
+      expect(rated.status).toBe(201);
+    }
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: ADMIN });
+    const ratings = Object.fromEntries(
+      reply.body.departments.map(
+        (d: { department: string; ratings: number; ratingAverage: number | null }) => [
+          d.department,
+          [d.ratings, d.ratingAverage],
+        ],
+      ),
+    );
+    // Both rated applications had a licence (market-regulation) and a filing (commerce) task.
+    expect(ratings['market-regulation']).toEqual([2, 3.5]);
+    expect(ratings.commerce).toEqual([2, 3.5]);
   });
 });

@@ -70,6 +70,12 @@ export class DepartmentReportDto {
 
   @ApiProperty({ description: 'Tasks returned to the applicant for correction' })
   returns: number;
+
+  @ApiProperty({ description: 'Ratings (好差评) of applications this department worked on' })
+  ratings: number;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Mean score of those ratings, 1 to 5' })
+  ratingAverage: number | null;
 }
 
 export class SpeedupDto {

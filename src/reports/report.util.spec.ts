@@ -63,6 +63,8 @@ describe('buildReport', () => {
           deemedApprovals: 0,
           ruleApprovals: 0,
           returns: 1,
+          ratings: 2,
+          ratingAverage: 4.5,
         },
       ],
     });

@@ -15,6 +15,8 @@ export interface ReportRow {
     deemedApprovals: number;
     ruleApprovals: number;
     returns: number;
+    ratings: number;
+    ratingAverage: number | null;
   }[];
   speedupApplications: number;
   serial: number;
@@ -47,6 +49,8 @@ export interface WorkflowReport {
     deemedApprovals: number;
     ruleApprovals: number;
     returns: number;
+    ratings: number;
+    ratingAverage: number | null;
   }[];
   speedup: {
     decidedApplications: number;
@@ -103,6 +107,8 @@ export function buildReport(input: {
       deemedApprovals: d.deemedApprovals,
       ruleApprovals: d.ruleApprovals,
       returns: d.returns,
+      ratings: d.ratings,
+      ratingAverage: d.ratingAverage,
     })),
     speedup: {
       decidedApplications: row.speedupApplications,
@@ -143,6 +149,8 @@ export function reportCsv(report: WorkflowReport): string {
     add('department', d.department, 'deemed_approvals', d.deemedApprovals);
     add('department', d.department, 'rule_approvals', d.ruleApprovals);
     add('department', d.department, 'returns', d.returns);
+    add('department', d.department, 'ratings', d.ratings);
+    add('department', d.department, 'rating_average', d.ratingAverage);
   }
   const s = report.speedup;
   add('speedup', '', 'decided_applications', s.decidedApplications);

@@ -46,9 +46,21 @@ end_to_end AS (
          percentile_cont(0.9) WITHIN GROUP (ORDER BY elapsed) AS p90
   FROM decided_apps
 ),
+rated AS (
+  -- 好差评: a rating counts for every department that worked on the application (had a task there).
+  SELECT t.department, count(*)::int AS ratings, round(avg(r.score), 2)::float8 AS average
+  FROM ratings r
+  JOIN apps a ON a.id = r.application_id
+  JOIN (SELECT DISTINCT tk.application_id, tk.department
+        FROM tasks tk JOIN ratings rr ON rr.application_id = tk.application_id) t
+    ON t.application_id = r.application_id
+  GROUP BY t.department
+),
 departments AS (
   SELECT coalesce(jsonb_agg(d ORDER BY d.department), '[]'::jsonb) AS v
   FROM (
+    SELECT w.*, coalesce(r.ratings, 0) AS ratings, r.average AS "ratingAverage"
+    FROM (
     SELECT department,
            count(*)::int AS decided,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS "medianDecisionSeconds",
@@ -58,6 +70,7 @@ departments AS (
            count(*) FILTER (WHERE status = 'returned')::int AS returns
     FROM work
     GROUP BY department
+    ) w LEFT JOIN rated r USING (department)
   ) d
 ),
 speedup AS (
