@@ -5,6 +5,7 @@ import { IdempotencyJsonBody1795773065341 } from './1795773065341-IdempotencyJso
 import { FactCache1795774038635 } from './1795774038635-FactCache.js';
 import { TaskRulePending1795774334584 } from './1795774334584-TaskRulePending.js';
 import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
+import { CorrectionsAndToolbox1796061641044 } from './1796061641044-CorrectionsAndToolbox.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   FactCache1795774038635,
   TaskRulePending1795774334584,
   EventPathHead1796058561459,
+  CorrectionsAndToolbox1796061641044,
 ];
