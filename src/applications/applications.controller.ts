@@ -1,9 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.dto.js';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
-import { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
+import {
+  ApplicationViewDto,
+  ListApplicationsQuery,
+  ResubmitApplicationDto,
+  SubmitApplicationDto,
+} from './application.dto.js';
 import { etagOf } from './application-view.util.js';
 import { ApplicationsService } from './applications.service.js';
 
@@ -40,6 +46,7 @@ export class ApplicationsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'The status view; If-None-Match with its ETag answers 304' })
+  @ApiOkResponse({ type: ApplicationViewDto })
   async get(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -53,6 +60,31 @@ export class ApplicationsController {
       return undefined;
     }
     return view;
+  }
+
+  @Post(':id/resubmit')
+  @Roles('applicant')
+  @ApiOperation({
+    summary:
+      'Resubmit after a return for correction: a JSON merge patch of data; reopens the returned steps and the ' +
+      'approved steps that read a changed value; 409 unless the application awaits correction',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: ApplicationViewDto })
+  @ApiProblems(
+    [400, 401, 403, 404, 409],
+    'The application is not awaiting correction, or the Idempotency-Key was used with another request',
+  )
+  async resubmit(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Body() dto: ResubmitApplicationDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { status, body } = await this.applications.resubmit(caller, id, dto, idempotencyKey);
+    void reply.status(status).header('etag', etagOf(body));
+    return body;
   }
 
   @Post(':id/withdraw')

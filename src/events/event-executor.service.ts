@@ -13,7 +13,13 @@ import type { ApplicationState, Plan, PlanContext, PlanEvent } from '../engine/p
 import { plan } from '../engine/plan.util.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
-import { LOCK_BY_APPLICATION, LOCK_BY_TASK, rowsToState, writeStatement } from './event-sql.util.js';
+import {
+  LOCK_BY_APPLICATION,
+  LOCK_BY_TASK,
+  readBeforeLock,
+  rowsToState,
+  writeStatement,
+} from './event-sql.util.js';
 import type { NamedStatement } from './event-sql.util.js';
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
@@ -66,10 +72,13 @@ export class EventExecutor {
     conflict?: string,
   ): Promise<Executed> {
     const byTask = 'taskId' in target;
-    const rows = await prepared(manager, byTask ? LOCK_BY_TASK : LOCK_BY_APPLICATION, [
-      byTask ? target.taskId : target.applicationId,
-    ]);
-    const row = rows[0];
+    const lock = () =>
+      prepared(manager, byTask ? LOCK_BY_TASK : LOCK_BY_APPLICATION, [
+        byTask ? target.taskId : target.applicationId,
+      ]);
+    let row = (await lock())[0];
+    // Only when another event of this application committed while we waited for its lock: one more read.
+    if (row && readBeforeLock(row)) row = (await lock())[0];
     if (!row) throw DomainException.notFound(byTask ? 'Task' : 'Application');
     const state = rowsToState(row);
     const { workflowKey, workflowVersion } = state.application;

@@ -9,7 +9,17 @@ import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from
 const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
   a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
   a.correction_due_at, a.waiting,
-  COALESCE((SELECT json_agg(t) FROM tasks t WHERE t.application_id = a.id), '[]'::json) AS tasks`;
+  COALESCE((SELECT json_agg(t) FROM tasks t WHERE t.application_id = a.id), '[]'::json) AS tasks,
+  (SELECT r.revision FROM applications r WHERE r.id = a.id) AS seen_revision`;
+
+/**
+ * True when the lock waited for another event's commit: PostgreSQL then hands over the locked row as committed,
+ * but the task subquery still reads the statement's older snapshot (`seen_revision` tells which). The executor
+ * reads again, under the lock it now holds, rather than plan from stale task rows.
+ */
+export function readBeforeLock(row: Record<string, unknown>): boolean {
+  return row.revision !== row.seen_revision;
+}
 
 /** A statement prepared once per connection under its name. */
 export interface NamedStatement {

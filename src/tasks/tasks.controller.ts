@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.dto.js';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
-import { DecisionDto, InboxQuery } from './task.dto.js';
+import { DecisionDto, InboxQuery, SignersDto, TaskPageDto, TaskViewDto, TransferDto } from './task.dto.js';
 import { TasksService } from './tasks.service.js';
 
 @ApiTags('tasks')
@@ -15,20 +16,32 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: "The department's inbox, most urgent due time first" })
+  @ApiOkResponse({ type: TaskPageDto })
+  @ApiProblems([400, 401, 403])
   inbox(@CurrentCaller() caller: Caller, @Query() query: InboxQuery) {
     return this.tasks.inbox(caller, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One task, with only the form fields its step may see' })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems([401, 403, 404])
   get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.get(caller, id);
   }
 
   @Post(':id/decision')
   @Roles('officer')
-  @ApiOperation({ summary: 'Approve or reject an open task; 409 when it is no longer open' })
+  @ApiOperation({
+    summary:
+      'Approve, reject or return an open task for correction; 409 when it is no longer open or another officer holds it',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems(
+    [400, 401, 403, 404, 409],
+    'The task is not open, this officer already signed it, another officer holds it, or the key was reused',
+  )
   async decide(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -39,5 +52,53 @@ export class TasksController {
     const { status, body } = await this.tasks.decide(caller, id, dto, idempotencyKey);
     void reply.status(status);
     return body;
+  }
+
+  @Post(':id/claim')
+  @HttpCode(200)
+  @Roles('officer')
+  @ApiOperation({
+    summary: 'Claim an open task: colleagues see who holds it; 409 when another officer holds it',
+  })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems([401, 403, 404, 409], 'The task is not open, or another officer holds it')
+  claim(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.tasks.claim(caller, id);
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release a claim: only its holder or an admin' })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems([401, 403, 404, 409], 'The task is not open, not claimed, or held by another officer')
+  release(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.tasks.release(caller, id);
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Transfer (转办) an open task to a named officer of its department, who then holds it',
+  })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems(
+    [400, 401, 403, 404, 409],
+    'The task is not open, is held by another officer, or that officer already holds it',
+  )
+  transfer(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: TransferDto) {
+    return this.tasks.transfer(caller, id, dto);
+  }
+
+  @Post(':id/signers')
+  @HttpCode(200)
+  @Roles('officer')
+  @ApiOperation({
+    summary:
+      "Add a signer (加签): raise this application's required signatures for the step; never lower them",
+  })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems([400, 401, 403, 404, 409], 'The task is not open, or already requires that many signatures')
+  addSigners(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: SignersDto) {
+    return this.tasks.addSigners(caller, id, dto);
   }
 }
