@@ -48,7 +48,7 @@ describe("the officer's toolbox", () => {
     const { applicationId, taskId } = await openTask();
     const replies = await Promise.all([post(alice, taskId, 'claim'), post(bob, taskId, 'claim')]);
     expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
-    const winner = replies[0]!.status === 200 ? alice : bob;
+    const winner = replies[0].status === 200 ? alice : bob;
     const loser = winner === alice ? bob : alice;
     expectProblemWithPaths(
       replies.find((r) => r.status === 409)!,

@@ -55,7 +55,10 @@ export class ApplicationsService {
             formErrors(workflow.validateForm.errors, '$.data'),
           );
         }
-        const { plan } = await this.events.submit(manager, afterCommit, workflow, caller.id, dto.data);
+        const { plan } = await this.events.submit(
+          { manager, afterCommit },
+          { workflow, applicant: caller.id, data: dto.data },
+        );
         return { status: 201, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
       },
     );
@@ -117,11 +120,12 @@ export class ApplicationsService {
     await this.findVisible(caller, id);
     return this.unitOfWork.run(async (manager, afterCommit) => {
       const { plan, workflow } = await this.events.apply(
-        manager,
-        afterCommit,
-        { applicationId: id },
-        () => ({ type: 'withdraw', applicant: caller.id }),
-        'The application is already decided',
+        { manager, afterCommit },
+        {
+          target: { applicationId: id },
+          event: () => ({ type: 'withdraw', applicant: caller.id }),
+          conflict: 'The application is already decided',
+        },
       );
       return applicationView(plan.state.application, workflow, plan.state.tasks);
     });
@@ -148,23 +152,24 @@ export class ApplicationsService {
       async (manager, afterCommit) => {
         if (!isUuid(id)) throw DomainException.notFound('Application');
         const { plan, workflow } = await this.events.apply(
-          manager,
-          afterCommit,
-          { applicationId: id },
-          ({ application }, pinned) => {
-            if (application.applicantId !== caller.id) throw DomainException.notFound('Application');
-            if (application.status !== 'correction_requested')
-              throw DomainException.conflict('The application is not awaiting correction');
-            const data = mergePatch(application.data, dto.data) as Record<string, unknown>;
-            if (!pinned.validateForm(data)) {
-              throw DomainException.invalid(
-                'The corrected data does not match the form',
-                formErrors(pinned.validateForm.errors, '$.data'),
-              );
-            }
-            return { type: 'resubmit', applicant: caller.id, data };
+          { manager, afterCommit },
+          {
+            target: { applicationId: id },
+            event: ({ application }, pinned) => {
+              if (application.applicantId !== caller.id) throw DomainException.notFound('Application');
+              if (application.status !== 'correction_requested')
+                throw DomainException.conflict('The application is not awaiting correction');
+              const data = mergePatch(application.data, dto.data) as Record<string, unknown>;
+              if (!pinned.validateForm(data)) {
+                throw DomainException.invalid(
+                  'The corrected data does not match the form',
+                  formErrors(pinned.validateForm.errors, '$.data'),
+                );
+              }
+              return { type: 'resubmit', applicant: caller.id, data };
+            },
+            conflict: 'The application is not awaiting correction',
           },
-          'The application is not awaiting correction',
         );
         return { status: 200, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
       },

@@ -295,19 +295,20 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     await expect(
       context.get(UnitOfWork).run((manager, afterCommit) =>
         executor.apply(
-          manager,
-          afterCommit,
-          { taskId: first.id },
-          () => ({
-            type: 'decide',
-            step: 'first',
-            attempt: 1,
-            officer: 'dept-first-officer',
-            outcome: 'approve',
-            comment: null,
-            produces: {},
-          }),
-          'not open',
+          { manager, afterCommit },
+          {
+            target: { taskId: first.id },
+            event: () => ({
+              type: 'decide',
+              step: 'first',
+              attempt: 1,
+              officer: 'dept-first-officer',
+              outcome: 'approve',
+              comment: null,
+              produces: {},
+            }),
+            conflict: 'not open',
+          },
         ),
       ),
     ).rejects.toMatchObject({ code: ErrorCode.Conflict });

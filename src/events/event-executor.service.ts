@@ -25,6 +25,29 @@ import type { NamedStatement } from './event-sql.util.js';
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
 
+/** The caller's transaction: its manager, and where to put what must wait for the commit. */
+export interface Transaction {
+  manager: EntityManager;
+  afterCommit: AfterCommit;
+}
+
+export interface SubmitRequest {
+  workflow: CompiledWorkflow;
+  applicant: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventRequest {
+  target: EventTarget;
+  /**
+   * Builds the event from the locked state (or throws a domain error: a task another department may not see, a
+   * decision that breaks the step's rules).
+   */
+  event: (state: ApplicationState, workflow: CompiledWorkflow) => PlanEvent;
+  /** Refuse with this 409 when the event no longer applies, because a person sent it; timers are not told. */
+  conflict?: string;
+}
+
 export interface Executed {
   plan: Plan;
   workflow: CompiledWorkflow;
@@ -46,31 +69,16 @@ export class EventExecutor {
   ) {}
 
   /** A new application: planned from nothing and written in one statement. */
-  async submit(
-    manager: EntityManager,
-    afterCommit: AfterCommit,
-    workflow: CompiledWorkflow,
-    applicant: string,
-    data: Record<string, unknown>,
-  ): Promise<Executed> {
+  async submit(tx: Transaction, { workflow, applicant, data }: SubmitRequest): Promise<Executed> {
     const event: PlanEvent = { type: 'submit', applicationId: randomUUID(), applicant, data };
     const result = plan(null, event, this.context(workflow));
-    await this.write(manager, afterCommit, result);
+    await this.write(tx, result);
     return { plan: result, workflow };
   }
 
-  /**
-   * Any later event. `eventFor` sees the locked state and builds the event (or throws a domain error: a task
-   * another department may not see, a decision that breaks the step's rules). An event that no longer applies
-   * writes nothing; with `conflict` it is refused with that 409 instead, because a person sent it.
-   */
-  async apply(
-    manager: EntityManager,
-    afterCommit: AfterCommit,
-    target: EventTarget,
-    eventFor: (state: ApplicationState, workflow: CompiledWorkflow) => PlanEvent,
-    conflict?: string,
-  ): Promise<Executed> {
+  /** Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). */
+  async apply(tx: Transaction, { target, event, conflict }: EventRequest): Promise<Executed> {
+    const { manager } = tx;
     const byTask = 'taskId' in target;
     const lock = () =>
       prepared(manager, byTask ? LOCK_BY_TASK : LOCK_BY_APPLICATION, [
@@ -83,16 +91,16 @@ export class EventExecutor {
     const state = rowsToState(row);
     const { workflowKey, workflowVersion } = state.application;
     const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
-    const result = plan(state, eventFor(state, workflow), this.context(workflow));
+    const result = plan(state, event(state, workflow), this.context(workflow));
     if (!result.applied) {
       if (conflict) throw DomainException.conflict(conflict);
       return { plan: result, workflow };
     }
-    await this.write(manager, afterCommit, result);
+    await this.write(tx, result);
     return { plan: result, workflow };
   }
 
-  private async write(manager: EntityManager, afterCommit: AfterCommit, result: Plan): Promise<void> {
+  private async write({ manager, afterCommit }: Transaction, result: Plan): Promise<void> {
     const { statement, parameters } = writeStatement(result);
     await prepared(manager, statement, parameters);
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));

@@ -68,19 +68,25 @@ export class RulesProcessor implements OnApplicationBootstrap {
     };
     const result = holds(rule, input);
     await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(manager, afterCommit, { applicationId: task.applicationId }, () => ({
-        type: 'rule',
-        step: task.step,
-        attempt: task.attempt,
-        holds: result,
-        detail: {
-          attempt: task.attempt,
-          rule,
-          read: valuesRead(rule, input),
-          facts: Object.fromEntries(lookups),
-          result,
+      this.events.apply(
+        { manager, afterCommit },
+        {
+          target: { applicationId: task.applicationId },
+          event: () => ({
+            type: 'rule',
+            step: task.step,
+            attempt: task.attempt,
+            holds: result,
+            detail: {
+              attempt: task.attempt,
+              rule,
+              read: valuesRead(rule, input),
+              facts: Object.fromEntries(lookups),
+              result,
+            },
+          }),
         },
-      })),
+      ),
     );
   }
 }

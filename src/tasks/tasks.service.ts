@@ -88,24 +88,25 @@ export class TasksService {
       async (manager, afterCommit) => {
         if (!isUuid(id)) throw DomainException.notFound('Task');
         const { plan, workflow } = await this.events.apply(
-          manager,
-          afterCommit,
-          { taskId: id },
-          (state, locked) => {
-            const task = state.tasks.find((t) => t.id === id);
-            if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
-            return {
-              type: 'decide',
-              step: task.step,
-              attempt: task.attempt,
-              officer: caller.id,
-              outcome: dto.outcome,
-              comment: dto.comment ?? null,
-              produces: checkProduces(locked.step(task.step), dto),
-              ...(dto.outcome === 'return' ? { fields: checkReturn(locked, dto) } : {}),
-            };
+          { manager, afterCommit },
+          {
+            target: { taskId: id },
+            event: (state, locked) => {
+              const task = state.tasks.find((t) => t.id === id);
+              if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+              return {
+                type: 'decide',
+                step: task.step,
+                attempt: task.attempt,
+                officer: caller.id,
+                outcome: dto.outcome,
+                comment: dto.comment ?? null,
+                produces: checkProduces(locked.step(task.step), dto),
+                ...(dto.outcome === 'return' ? { fields: checkReturn(locked, dto) } : {}),
+              };
+            },
+            conflict: 'The task is not open, this officer has already signed it, or another officer holds it',
           },
-          'The task is not open, this officer has already signed it, or another officer holds it',
         );
         const decided = plan.state.tasks.find((t) => t.id === id)!;
         const step = workflow.step(decided.step);
@@ -199,13 +200,14 @@ export class TasksService {
     return this.unitOfWork.run(async (manager, afterCommit) => {
       if (!isUuid(id)) throw DomainException.notFound('Task');
       const { plan, workflow } = await this.events.apply(
-        manager,
-        afterCommit,
-        { taskId: id },
-        (state, locked) => {
-          const task = state.tasks.find((t) => t.id === id);
-          if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
-          return input.event(task, locked);
+        { manager, afterCommit },
+        {
+          target: { taskId: id },
+          event: (state, locked) => {
+            const task = state.tasks.find((t) => t.id === id);
+            if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+            return input.event(task, locked);
+          },
         },
       );
       const task = plan.state.tasks.find((t) => t.id === id)!;

@@ -63,11 +63,17 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
   async onDeadline(data: TaskJobData): Promise<void> {
     if (data.kind === 'lapse') return this.onLapse(data.applicationId, data.attempt);
     await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(manager, afterCommit, { applicationId: data.applicationId }, () => ({
-        type: 'timeout',
-        step: data.step,
-        attempt: data.attempt,
-      })),
+      this.events.apply(
+        { manager, afterCommit },
+        {
+          target: { applicationId: data.applicationId },
+          event: () => ({
+            type: 'timeout',
+            step: data.step,
+            attempt: data.attempt,
+          }),
+        },
+      ),
     );
   }
 
@@ -77,17 +83,26 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    */
   async onLapse(applicationId: string, round: number): Promise<void> {
     await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(manager, afterCommit, { applicationId }, () => ({ type: 'lapse', round })),
+      this.events.apply(
+        { manager, afterCommit },
+        { target: { applicationId }, event: () => ({ type: 'lapse', round }) },
+      ),
     );
   }
 
   async onReminder(data: TaskJobData): Promise<void> {
     await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(manager, afterCommit, { applicationId: data.applicationId }, () => ({
-        type: 'remind',
-        step: data.step,
-        attempt: data.attempt,
-      })),
+      this.events.apply(
+        { manager, afterCommit },
+        {
+          target: { applicationId: data.applicationId },
+          event: () => ({
+            type: 'remind',
+            step: data.step,
+            attempt: data.attempt,
+          }),
+        },
+      ),
     );
   }
 
