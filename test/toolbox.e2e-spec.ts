@@ -166,4 +166,21 @@ describe("the officer's toolbox", () => {
       expectProblemWithPaths(await post(bob, taskId, action, body), 409);
     }
   });
+
+  it('documents every new call in the OpenAPI document, with its typed view and its problems', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    const ref = (op: any, status: string, media = 'application/json') =>
+      op.responses[status].content[media].schema.$ref as string;
+    for (const action of ['claim', 'release', 'transfer', 'signers']) {
+      const op = doc.paths[`/api/v1/tasks/{id}/${action}`].post;
+      expect(ref(op, '200')).toBe('#/components/schemas/TaskViewDto');
+      expect(ref(op, '409', 'application/problem+json')).toBe('#/components/schemas/ProblemDto');
+    }
+    const resubmit = doc.paths['/api/v1/applications/{id}/resubmit'].post;
+    expect(ref(resubmit, '200')).toBe('#/components/schemas/ApplicationViewDto');
+    expect(resubmit.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+    expect(doc.components.schemas.TaskViewDto.properties).toHaveProperty('claimedBy');
+    expect(doc.components.schemas.ApplicationViewDto.properties).toHaveProperty('waitingForApplicant');
+    expect(doc.components.schemas.DecisionDto.properties.outcome.enum).toContain('return');
+  });
 });

@@ -288,7 +288,9 @@ const propertyWorkflow = compile(
 );
 const STEPS = ['a', 'b', 'c', 'd', 'e'];
 const stepArb = fc.constantFrom(...STEPS);
-const attemptArb = fc.constantFrom(1, 1, 2, 3);
+/** 0 stands for the step's current attempt, resolved against the state when the event is sent. */
+const CURRENT = 0;
+const attemptArb = fc.constantFrom(CURRENT, CURRENT, CURRENT, 1, 2);
 const officerArb = fc.constantFrom('alice', 'bob', 'carol');
 
 const eventArb: fc.Arbitrary<PlanEvent> = fc.oneof(
@@ -318,23 +320,42 @@ const eventArb: fc.Arbitrary<PlanEvent> = fc.oneof(
     holds: fc.boolean(),
     detail: fc.constant({}),
   }),
-  fc.constant<PlanEvent>({ type: 'withdraw', applicant: 'ann' }),
+  // A withdrawal ends the sequence: rarer, so that corrections have room to happen.
+  { arbitrary: fc.constant<PlanEvent>({ type: 'withdraw', applicant: 'ann' }), weight: 1 },
   // Return for correction, resubmission, lapse and the officer's toolbox.
-  fc.record({
-    type: fc.constant('decide' as const),
-    step: stepArb,
-    attempt: attemptArb,
-    officer: officerArb,
-    outcome: fc.constant('return' as const),
-    comment: fc.constant('fix it'),
-    produces: fc.constant({}),
-    fields: fc.constant<string[]>(['m']),
-  }),
-  fc.record({
-    type: fc.constant('resubmit' as const),
-    applicant: fc.constant('ann'),
-    data: fc.record({ n: fc.integer({ min: 0, max: 6 }), m: fc.constantFrom('x', 'y') }),
-  }),
+  {
+    arbitrary: fc.record({
+      type: fc.constant('decide' as const),
+      step: stepArb,
+      attempt: attemptArb,
+      officer: officerArb,
+      outcome: fc.constant('return' as const),
+      comment: fc.constant('fix it'),
+      produces: fc.constant({}),
+      fields: fc.constant<string[]>(['m']),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('decide' as const),
+      step: stepArb,
+      attempt: attemptArb,
+      officer: officerArb,
+      outcome: fc.constant('approve' as const),
+      comment: fc.constant(null),
+      produces: fc.constant({}),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('resubmit' as const),
+      applicant: fc.constant('ann'),
+      data: fc.record({ n: fc.integer({ min: 0, max: 6 }), m: fc.constantFrom('x', 'y') }),
+    }),
+    weight: 3,
+  },
   fc.record({ type: fc.constant('lapse' as const), round: fc.constantFrom(0, 1, 2) }),
   fc.record({ type: fc.constant('claim' as const), step: stepArb, attempt: attemptArb, officer: officerArb }),
   fc.record({
@@ -419,18 +440,25 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
   expect(state.application.revision).toBe(applied);
 }
 
+function currentAttempt(event: PlanEvent, state: ApplicationState | null): PlanEvent {
+  if (!('attempt' in event) || event.attempt !== CURRENT || !('step' in event) || !state) return event;
+  const attempts = (state.application.snapshot.context as { attempts: Record<string, number> }).attempts;
+  return { ...event, attempt: attempts[event.step] ?? 1 };
+}
+
 describe('plan: property', () => {
   it('keeps task rows and the snapshot in agreement over any sequence of events', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 6 }),
-        fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 4 * 3600 })), { maxLength: 25 }),
+        fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 4 * 3600 })), { maxLength: 40 }),
         (n, events) => {
           let state: ApplicationState | null = null;
           const plans: Plan[] = [];
           let now = T0;
-          for (const [event, advance] of [[submit({ n }), 0] as const, ...events]) {
+          for (const [sent, advance] of [[submit({ n }), 0] as const, ...events]) {
             now = new Date(now.getTime() + advance * 1000);
+            const event = currentAttempt(sent, state);
             const p = plan(state, event, context(propertyWorkflow, now));
             plans.push(p);
             state = applyPlan(state, p);
@@ -671,5 +699,98 @@ describe("plan: the officer's toolbox", () => {
     const once = plan(state, approve('a', 'alice'), context(wf));
     expect(rowOf(once.state, 'a')!.status).toBe('open');
     expect(rowOf(plan(once.state, approve('a', 'bob'), context(wf)).state, 'a')!.status).toBe('approved');
+  });
+});
+
+describe('plan: property, corrections', () => {
+  // Parallel steps, so that returns, resubmissions and lapses are frequent in random sequences.
+  const wf = compile(
+    [
+      step('p', { signoff: 2, fields: ['m'] }),
+      step('q', { fields: ['k'] }),
+      step('r', { onTimeout: 'approve' }),
+    ],
+    { correctionWindow: { minutes: 30 } },
+  );
+  const ids = ['p', 'q', 'r'];
+  const local = fc.constantFrom(...ids);
+  const arb: fc.Arbitrary<PlanEvent> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        type: fc.constant('decide' as const),
+        step: local,
+        attempt: attemptArb,
+        officer: officerArb,
+        outcome: fc.constantFrom('approve' as const, 'approve' as const, 'return' as const),
+        comment: fc.constant('c'),
+        produces: fc.constant({}),
+        fields: fc.constant<string[]>(['m']),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        type: fc.constant('resubmit' as const),
+        applicant: fc.constant('ann'),
+        data: fc.record({ m: fc.integer({ min: 0, max: 2 }), k: fc.integer({ min: 0, max: 2 }) }),
+      }),
+    },
+    fc.record({ type: fc.constant('lapse' as const), round: fc.constantFrom(0, 1, 2) }),
+    fc.record({ type: fc.constant('timeout' as const), step: local, attempt: attemptArb }),
+    fc.record({ type: fc.constant('claim' as const), step: local, attempt: attemptArb, officer: officerArb }),
+    fc.record({
+      type: fc.constant('transfer' as const),
+      step: local,
+      attempt: attemptArb,
+      by: officerArb,
+      to: officerArb,
+      admin: fc.boolean(),
+      comment: fc.constant(null),
+    }),
+  );
+
+  it('keeps rows, snapshot, waiting time and attempts in agreement through returns and resubmissions', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(arb, fc.integer({ min: 0, max: 3600 })), { maxLength: 40, size: 'large' }),
+        (events) => {
+          let state: ApplicationState | null = null;
+          const plans: Plan[] = [];
+          let now = T0;
+          for (const [sent, advance] of [[submit({ m: 0, k: 0 }), 0] as const, ...events]) {
+            now = new Date(now.getTime() + advance * 1000);
+            const event = currentAttempt(sent, state);
+            const p = plan(state, event, context(wf, now));
+            plans.push(p);
+            if (p.applied) seen.add(`${event.type}:${p.state.application.status}`);
+            state = applyPlan(state, p);
+            const { application } = state;
+            const awaiting = application.status === 'correction_requested';
+            expect(application.waiting.filter((w) => w.to === null).length).toBe(awaiting ? 1 : 0);
+            expect(application.correctionDueAt !== null).toBe(awaiting);
+            const attempts = (application.snapshot.context as { attempts: Record<string, number> }).attempts;
+            for (const id of ids) {
+              const rows = state.tasks.filter((t) => t.step === id);
+              // One row per attempt, numbered from 1 without gaps; only the current one may be open.
+              expect(rows.map((t) => t.attempt).sort()).toEqual(rows.map((_t, i) => i + 1));
+              expect(rows.filter((t) => t.status === 'open').every((t) => t.attempt === attempts[id])).toBe(
+                true,
+              );
+            }
+            const history = plans.flatMap((x) => x.history);
+            expect(
+              verifyChain(history.map(({ applicationId: _a, ...h }) => ({ ...h, at: h.at.toISOString() }))),
+            ).toMatchObject({ valid: true, head: application.historyHash });
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // The sequences did reach what this property is about.
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['decide:correction_requested', 'resubmit:in_review', 'lapse:lapsed']),
+    );
   });
 });

@@ -53,7 +53,8 @@ interface EventKind<E extends PlanEvent> {
 }
 
 const officer = (id: string): Actor => ({ role: 'officer', id });
-const CORRECTION_ROUND = (application: Pick<ApplicationRow, 'snapshot'>): number =>
+/** Resubmissions so far: a correction window (and its lapse job) belongs to one round. */
+export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): number =>
   (application.snapshot.context as { round?: number } | undefined)?.round ?? 0;
 
 /**
@@ -126,7 +127,7 @@ const EVENT_KINDS: EventKinds = {
         actor: { role: 'applicant', id: e.applicant },
         type: 'resubmitted',
         detail: {
-          round: CORRECTION_ROUND(application) + 1,
+          round: correctionRound(application) + 1,
           changed,
           reopened: reopen,
           dataHash: createHash('sha256').update(canonicalJson(e.data)).digest('hex'),
@@ -491,7 +492,7 @@ export function jobsForApplication(
 ): PlannedJob[] {
   const dueAt = application.correctionDueAt;
   if (application.status !== 'correction_requested' || dueAt === null || dueAt > ctx.timerHorizon) return [];
-  const round = CORRECTION_ROUND(application);
+  const round = correctionRound(application);
   return [
     {
       queue: 'deadlines',

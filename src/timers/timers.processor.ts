@@ -9,7 +9,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { TaskJobData } from '../events/event-jobs.util.js';
-import { jobsForApplication, jobsForTask } from '../engine/plan.util.js';
+import { correctionRound, jobsForApplication, jobsForTask } from '../engine/plan.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { enqueue, timerHorizon } from '../events/event-jobs.util.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -143,7 +143,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     });
     await this.each(pastDue, (task) => this.onDeadline(jobData(task)));
     for (const application of lapsing) {
-      await this.onLapse(application.id, roundOf(application)).catch((error: unknown) =>
+      await this.onLapse(application.id, correctionRound(application)).catch((error: unknown) =>
         this.logger.error(`sweep: application ${application.id}: ${(error as Error).message}`),
       );
     }
@@ -230,10 +230,6 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
       after = batch[batch.length - 1]!.id;
     }
   }
-}
-
-function roundOf(application: ApplicationEntity): number {
-  return (application.snapshot.context as { round?: number } | undefined)?.round ?? 0;
 }
 
 function jobData(task: TaskEntity): TaskJobData {
