@@ -4,7 +4,7 @@
  * signal, and the end of the report. Not a benchmark itself: it runs nothing when imported.
  */
 import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -300,6 +300,10 @@ export function benchRuntimeConfig(
     logLevel: 'error',
     factsAllowedHosts: [],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    auditSigningKey: generateKeyPairSync('ed25519')
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString(),
+    auditCheckpointIntervalMs: CONFIG_DEFAULTS.auditCheckpointIntervalMs,
     queuePrefix,
   };
 }

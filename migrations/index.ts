@@ -4,6 +4,7 @@ import { TaskReminders1795772152682 } from './1795772152682-TaskReminders.js';
 import { IdempotencyJsonBody1795773065341 } from './1795773065341-IdempotencyJsonBody.js';
 import { FactCache1795774038635 } from './1795774038635-FactCache.js';
 import { TaskRulePending1795774334584 } from './1795774334584-TaskRulePending.js';
+import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
 import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
 import { CorrectionsAndToolbox1796061641044 } from './1796061641044-CorrectionsAndToolbox.js';
 
@@ -14,6 +15,7 @@ export const migrations: (new () => MigrationInterface)[] = [
   IdempotencyJsonBody1795773065341,
   FactCache1795774038635,
   TaskRulePending1795774334584,
+  AuditLog1796058051717,
   EventPathHead1796058561459,
   CorrectionsAndToolbox1796061641044,
 ];

@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig, resolveJwtSecret } from './config/app-config.js';
+import { ConfigError, loadConfig, resolveAuditSigningKey, resolveJwtSecret } from './config/app-config.js';
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const jwtSecret = resolveJwtSecret(config);
+  const auditSigningKey = resolveAuditSigningKey(config);
   if (config.calendarsDir !== undefined && !isReadableDirectory(config.calendarsDir)) {
     throw new ConfigError([`CALENDARS_DIR must be a readable directory (got "${config.calendarsDir}")`]);
   }
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    app = await createApp({ ...config, jwtSecret, databaseUrl, queuePrefix: 'pa' });
+    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl });
     if (config.processRole === 'worker') {
       await app.init();
       logger.log('worker started (no HTTP listener)');

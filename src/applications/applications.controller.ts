@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.dto.js';
 import type { FastifyReply } from 'fastify';
+import { HistoryView } from '../audit/audit.dto.js';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import {
@@ -98,7 +99,11 @@ export class ApplicationsController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: 'Every event of the application, hash-chained, with the chain verified' })
+  @ApiOperation({
+    summary:
+      'Every event of the application, hash-chained, with the chain verified and the proof of its head in the latest signed checkpoint',
+  })
+  @ApiOkResponse({ type: HistoryView })
   history(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.applications.historyOf(caller, id);
   }

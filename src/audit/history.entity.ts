@@ -1,5 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
+/**
+ * Append-only: triggers refuse UPDATE, DELETE and TRUNCATE (see the AuditLog migration and docs/audit.md).
+ */
 @Entity('history')
 export class HistoryEntity {
   @PrimaryColumn({ name: 'application_id', type: 'uuid' })
@@ -31,4 +34,13 @@ export class HistoryEntity {
 
   @Column({ type: 'text' })
   hash: string;
+
+  /**
+   * Position in the log of every application: assigned by the insert trigger under the checkpoint lock, so a
+   * checkpoint that has read the highest id has seen every row at or below it (see CheckpointService). bigint is
+   * read as a string.
+   */
+  @Index('history_id', { unique: true })
+  @Column({ type: 'bigint', insert: false, update: false })
+  id: string;
 }

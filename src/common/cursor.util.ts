@@ -1,7 +1,7 @@
 import { DomainException } from './domain.exception.js';
 import { isUuid } from './uuid.util.js';
 
-export type CursorPart = 'timestamp' | 'uuid';
+export type CursorPart = 'timestamp' | 'uuid' | 'integer';
 
 const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
   // Exactly what toISOString() writes: anything looser may parse in JavaScript and still be refused by PostgreSQL.
@@ -10,6 +10,7 @@ const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) &&
     !Number.isNaN(Date.parse(v)),
   uuid: isUuid,
+  integer: (v) => typeof v === 'string' && /^(0|[1-9]\d{0,14})$/.test(v),
 };
 
 /** Opaque keyset cursor: the sort key of the last item returned, so pages never skip or repeat rows. */

@@ -1,8 +1,16 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { APP_CONFIG, ConfigError, loadConfig, redactUrl, resolveJwtSecret } from './app-config.js';
+import {
+  APP_CONFIG,
+  ConfigError,
+  loadConfig,
+  redactUrl,
+  resolveAuditSigningKey,
+  resolveJwtSecret,
+} from './app-config.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -15,6 +23,9 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 const SECRET = 'x'.repeat(32);
+const ED25519_PEM = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 
 describe('loadConfig', () => {
   it('gives every default for an empty environment', () => {
@@ -33,6 +44,9 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
+      queuePrefix: 'pa',
+      auditSigningKey: undefined,
+      auditCheckpointIntervalMs: 300_000,
     });
   });
 
@@ -55,6 +69,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'verbose',
       FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
       SWEEP_INTERVAL_MS: '5000',
+      QUEUE_PREFIX: 'approvals-eu',
+      AUDIT_SIGNING_KEY: ED25519_PEM,
+      AUDIT_CHECKPOINT_INTERVAL_MS: '60000',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -71,6 +88,9 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
+      queuePrefix: 'approvals-eu',
+      auditSigningKey: ED25519_PEM,
+      auditCheckpointIntervalMs: 60_000,
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -109,6 +129,24 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    ['QUEUE_PREFIX', 'a:b', `QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got "a:b")`],
+    [
+      'AUDIT_CHECKPOINT_INTERVAL_MS',
+      '999',
+      'AUDIT_CHECKPOINT_INTERVAL_MS must be an integer of at least 1000 (milliseconds) (got "999")',
+    ],
+    [
+      'AUDIT_SIGNING_KEY',
+      'not a key',
+      'AUDIT_SIGNING_KEY must be an Ed25519 private key in PKCS#8, as PEM or base64 DER',
+    ],
+    [
+      'AUDIT_SIGNING_KEY',
+      generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString(),
+      'AUDIT_SIGNING_KEY must be an Ed25519 private key in PKCS#8, as PEM or base64 DER',
+    ],
   ])('refuses %s=%j with one line naming it', (name, value, message) => {
     const error = configError({ [name]: value });
     expect(error.message).toBe(message);
@@ -116,11 +154,21 @@ describe('loadConfig', () => {
     expect(error.name).toBe('ConfigError');
   });
 
-  it('refuses a generated JWT secret in production', () => {
+  it('refuses a generated JWT secret and a generated audit key in production', () => {
     expect(configError({ NODE_ENV: 'production' }).message).toBe(
-      'JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused)',
+      'JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused); ' +
+        'AUDIT_SIGNING_KEY must be set when NODE_ENV=production (a generated key is refused)',
     );
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, AUDIT_SIGNING_KEY: ED25519_PEM });
+    expect(config.jwtSecret).toBe(SECRET);
+    expect(config.auditSigningKey).toBe(ED25519_PEM);
+  });
+
+  it('reads AUDIT_SIGNING_KEY as base64 DER or as PEM with escaped newlines, giving the same PEM', () => {
+    const der = createPrivateKey(ED25519_PEM).export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    expect(loadConfig({ AUDIT_SIGNING_KEY: der }).auditSigningKey).toBe(ED25519_PEM);
+    const oneLine = ED25519_PEM.trim().replace(/\n/g, '\\n');
+    expect(loadConfig({ AUDIT_SIGNING_KEY: oneLine }).auditSigningKey).toBe(ED25519_PEM);
   });
 
   it('collects every bad variable into one line', () => {
@@ -174,5 +222,40 @@ describe('resolveJwtSecret', () => {
     expect(() => resolveJwtSecret({ jwtSecret: undefined, dataDir: damaged, production: false })).toThrow(
       /jwt-secret must hold at least 32 characters \(got 5\)/,
     );
+  });
+});
+
+describe('resolveAuditSigningKey', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pa-audit-key-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('uses AUDIT_SIGNING_KEY when given, touching no file', () => {
+    const config = loadConfig({ AUDIT_SIGNING_KEY: ED25519_PEM, DATA_DIR: join(dataDir, 'unused') });
+    expect(resolveAuditSigningKey(config)).toBe(ED25519_PEM);
+    expect(() => statSync(join(dataDir, 'unused'))).toThrow();
+  });
+
+  it('generates an Ed25519 key once into DATA_DIR/audit-signing-key and reuses it', () => {
+    const config = loadConfig({ DATA_DIR: join(dataDir, 'data') });
+    const first = resolveAuditSigningKey(config);
+    const key = createPrivateKey(first);
+    expect(key.asymmetricKeyType).toBe('ed25519');
+    const message = Buffer.from('checkpoint');
+    expect(verify(null, message, createPublicKey(key), sign(null, message, key))).toBe(true);
+    const file = join(config.dataDir, 'audit-signing-key');
+    expect(readFileSync(file, 'utf8').trim()).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 bytes, base64url
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(resolveAuditSigningKey(loadConfig({ DATA_DIR: config.dataDir }))).toBe(first);
+  });
+
+  it('refuses a generated key in production, and a damaged file', () => {
+    expect(() => resolveAuditSigningKey({ auditSigningKey: undefined, dataDir, production: true })).toThrow(
+      ConfigError,
+    );
+    const damaged = mkdtempSync(join(dataDir, 'damaged-'));
+    writeFileSync(join(damaged, 'audit-signing-key'), 'short\n');
+    expect(() =>
+      resolveAuditSigningKey({ auditSigningKey: undefined, dataDir: damaged, production: false }),
+    ).toThrow(/audit-signing-key must hold a 32-byte base64url seed \(got 3 bytes\)/);
   });
 });

@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readOrCreateSecretFile } from './secret-file.js';
@@ -23,6 +25,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const MIN_JWT_SECRET_LENGTH = 32;
 /** Name of the generated secret file inside `DATA_DIR`. */
 export const JWT_SECRET_FILE = 'jwt-secret';
+/** Name of the generated Ed25519 seed inside `DATA_DIR` that signs audit checkpoints. */
+export const AUDIT_SIGNING_KEY_FILE = 'audit-signing-key';
 
 export interface AppConfig {
   /** `NODE_ENV`, default `development`. */
@@ -55,6 +59,15 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /** `QUEUE_PREFIX`, default `pa`: the prefix of every BullMQ key on Redis, so deployments can share one Redis. */
+  readonly queuePrefix: string;
+  /**
+   * `AUDIT_SIGNING_KEY`: an Ed25519 private key (PKCS#8, PEM or base64 DER), as PEM; undefined:
+   * `resolveAuditSigningKey` reads or generates `DATA_DIR/audit-signing-key` (never in production).
+   */
+  readonly auditSigningKey: string | undefined;
+  /** `AUDIT_CHECKPOINT_INTERVAL_MS`, default 300000: how often history checkpoints are signed. */
+  readonly auditCheckpointIntervalMs: number;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -74,6 +87,8 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
+  queuePrefix: 'pa',
+  auditCheckpointIntervalMs: 300_000,
 } as const satisfies Partial<AppConfig>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,6 +152,27 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
   );
 
+  const queuePrefix = read('QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix))
+    problem(`QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got ${quote(queuePrefix)})`);
+  const auditCheckpointIntervalMs = integer(
+    read('AUDIT_CHECKPOINT_INTERVAL_MS'),
+    CONFIG_DEFAULTS.auditCheckpointIntervalMs,
+    1000,
+    Number.MAX_SAFE_INTEGER,
+    'AUDIT_CHECKPOINT_INTERVAL_MS must be an integer of at least 1000 (milliseconds)',
+  );
+  const rawSigningKey = read('AUDIT_SIGNING_KEY');
+  let auditSigningKey: string | undefined;
+  if (rawSigningKey === undefined) {
+    if (production)
+      problem('AUDIT_SIGNING_KEY must be set when NODE_ENV=production (a generated key is refused)');
+  } else {
+    auditSigningKey = ed25519Pem(rawSigningKey);
+    if (auditSigningKey === undefined)
+      problem('AUDIT_SIGNING_KEY must be an Ed25519 private key in PKCS#8, as PEM or base64 DER');
+  }
+
   const factsAllowedHosts = (read('FACTS_ALLOWED_HOSTS') ?? '')
     .split(',')
     .map((entry) => entry.trim().toLowerCase())
@@ -166,6 +202,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    queuePrefix,
+    auditSigningKey,
+    auditCheckpointIntervalMs,
   };
 
   function integer(
@@ -250,4 +289,49 @@ export function resolveJwtSecret(config: Pick<AppConfig, 'jwtSecret' | 'dataDir'
     ]);
   }
   return secret;
+}
+
+/** The PEM of an Ed25519 PKCS#8 private key given as PEM or as base64 DER; undefined for anything else. */
+function ed25519Pem(raw: string): string | undefined {
+  let key: KeyObject;
+  try {
+    key = raw.includes('-----BEGIN')
+      ? createPrivateKey({ key: raw.replace(/\\n/g, '\n'), format: 'pem' })
+      : createPrivateKey({ key: Buffer.from(raw, 'base64'), format: 'der', type: 'pkcs8' });
+  } catch {
+    return undefined;
+  }
+  if (key.asymmetricKeyType !== 'ed25519') return undefined;
+  return key.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+/** PKCS#8 DER of an Ed25519 private key is this fixed prefix followed by the 32-byte seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * The key that signs audit checkpoints, as PEM: `AUDIT_SIGNING_KEY` when set; otherwise an Ed25519 key whose seed
+ * (32 random bytes, base64url) is generated once into `DATA_DIR/audit-signing-key` with the same atomic helper as
+ * the JWT secret, so processes sharing a `DATA_DIR` sign with one key. Refused in production.
+ */
+export function resolveAuditSigningKey(
+  config: Pick<AppConfig, 'auditSigningKey' | 'dataDir' | 'production'>,
+): string {
+  if (config.auditSigningKey !== undefined) return config.auditSigningKey;
+  if (config.production) {
+    throw new ConfigError([
+      'AUDIT_SIGNING_KEY must be set when NODE_ENV=production (a generated key is refused)',
+    ]);
+  }
+  const file = join(config.dataDir, AUDIT_SIGNING_KEY_FILE);
+  mkdirSync(dirname(config.dataDir), { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const seed = Buffer.from(readOrCreateSecretFile(file, 32), 'base64url');
+  if (seed.length !== 32) {
+    throw new ConfigError([
+      `${file} must hold a 32-byte base64url seed (got ${seed.length} bytes); delete it to generate a new key or set AUDIT_SIGNING_KEY`,
+    ]);
+  }
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+    .export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 }

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { CheckpointLeafEntity } from '../audit/checkpoint-leaf.entity.js';
+import { CheckpointEntity } from '../audit/checkpoint.entity.js';
 import { HistoryEntity } from '../audit/history.entity.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
@@ -15,6 +17,8 @@ export const entities = [
   HistoryEntity,
   IdempotencyKeyEntity,
   FactCacheEntity,
+  CheckpointEntity,
+  CheckpointLeafEntity,
 ];
 
 /** Any constant will do; it only has to be the same in every process of the service. */

@@ -3,17 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { join } from 'node:path';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { createDatabase, FIXTURES, JWT_SECRET } from '../../test/support/test-app.js';
+import { eventually } from '../../test/support/eventually.js';
+import { createDatabase, testConfig } from '../../test/support/test-app.js';
 import { AppModule } from '../app.module.js';
 import { ApplicationsService } from '../applications/applications.service.js';
 import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
 import { ErrorCode } from '../common/domain.exception.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
-import { CONFIG_DEFAULTS } from '../config/app-config.js';
-import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -83,24 +82,11 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
   beforeAll(async () => {
     const database = await createDatabase();
     drop = database.drop;
-    const config: RuntimeConfig = {
-      nodeEnv: 'test',
-      production: false,
+    const config = testConfig({
       databaseUrl: database.url,
-      redisUrl: process.env.REDIS_URL || undefined,
-      jwtSecret: JWT_SECRET,
-      dataDir: join(FIXTURES, '..', '.data'),
-      port: 0,
-      host: '127.0.0.1',
-      workflowsDir: join(FIXTURES, 'none'),
-      calendarsDir: undefined,
-      processRole: 'api',
-      bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
-      logLevel: 'error',
-      factsAllowedHosts: ['127.0.0.1'],
-      sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
       queuePrefix: database.name,
-    };
+      config: { processRole: 'api', factsAllowedHosts: ['127.0.0.1'] },
+    });
     context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
     dataSource = context.get<DataSource>(getDataSourceToken());
     // Every statement TypeORM sends, BEGIN and COMMIT included, passes through the data source's logger.
@@ -149,7 +135,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
-  it('writes a decision in four statements: BEGIN, lock and read, one write, COMMIT', async () => {
+  it('writes a decision in five statements: BEGIN, lock, read its tasks, one write, COMMIT', async () => {
     const submitted = await submit('pair');
     const [first] = await tasksOf(submitted.body.id);
     const decided = await counted(() =>
@@ -157,12 +143,63 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
     expect(decided.result.status).toBe(200);
     expect(decided.result.body).toMatchObject({ step: 'first', status: 'approved', decidedBy: 'officer' });
-    expect(decided.statements).toEqual(['START TRANSACTION', 'SELECT a.id,', 'WITH app', 'COMMIT']);
+    expect(decided.statements).toEqual([
+      'START TRANSACTION',
+      'SELECT a.id,',
+      'SELECT COALESCE(json_agg(t),',
+      'WITH app',
+      'COMMIT',
+    ]);
     const tasks = await tasksOf(submitted.body.id);
     expect(tasks.map((t: { step: string; status: string }) => [t.step, t.status])).toEqual([
       ['first', 'approved'],
       ['second', 'open'],
     ]);
+  });
+
+  it('plans an event that waited for the lock on the tasks as the previous holder committed them', async () => {
+    const submitted = await submit('timers');
+    const [near, far] = await tasksOf(submitted.body.id);
+    // Hold the row lock, so both decisions queue behind it and the second one's statement starts before the
+    // first one commits: the case where a read in the locking statement would see the tasks of an older snapshot.
+    const holder = new pg.Client({ connectionString: (dataSource.options as { url: string }).url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [submitted.body.id]);
+      const decisions = [near, far].map((task: { id: string; step: string }) =>
+        context.get(TasksService).decide(officer(`dept-${task.step}`), task.id, { outcome: 'approve' }),
+      );
+      await eventually(
+        async () =>
+          Number(
+            (
+              await holder.query(
+                `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+              )
+            ).rows[0].count,
+          ),
+        (waiting) => waiting === 2,
+      );
+      await holder.query('COMMIT');
+      expect((await Promise.all(decisions)).map((d) => d.status)).toEqual([200, 200]);
+    } finally {
+      await holder.end();
+    }
+    const tasks = (await tasksOf(submitted.body.id)).sort((a: { step: string }, b: { step: string }) =>
+      a.step.localeCompare(b.step),
+    );
+    expect(
+      tasks.map((t: { step: string; status: string; decided_by: string }) => [
+        t.step,
+        t.status,
+        t.decided_by,
+      ]),
+    ).toEqual([
+      ['far', 'approved', 'officer'],
+      ['near', 'approved', 'officer'],
+    ]);
+    expect((await context.get(HistoryService).list(submitted.body.id)).chain.valid).toBe(true);
   });
 
   it('writes a submission in four statements: BEGIN, the latest workflow version, one write, COMMIT', async () => {
@@ -185,7 +222,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       [submitted.body.id],
     );
     const history = await context.get(HistoryService).list(submitted.body.id);
-    expect(history.chain).toEqual({ valid: true, head: head.history_hash });
+    expect(history.chain).toEqual({ valid: true, head: head.history_hash, matchesCheckpoint: null });
     expect(history.events).toHaveLength(head.history_seq);
     expect(history.events.map((e) => e.type)).toEqual([
       'submitted',
@@ -234,7 +271,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const decided = await counted(() =>
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
-    expect(decided.statements).toHaveLength(4);
+    expect(decided.statements).toHaveLength(5);
     const after = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'after-manual');
     expect(after).toMatchObject({ status: 'approved', decided_by: 'rule' });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);

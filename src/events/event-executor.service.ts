@@ -16,7 +16,7 @@ import { enqueue, timerHorizon } from './event-jobs.util.js';
 import {
   LOCK_BY_APPLICATION,
   LOCK_BY_TASK,
-  readBeforeLock,
+  READ_TASKS,
   rowsToState,
   writeStatement,
 } from './event-sql.util.js';
@@ -54,9 +54,9 @@ export interface Executed {
 }
 
 /**
- * Runs the pure planner against the database: one query locks the application row and reads it with its tasks,
+ * Runs the pure planner against the database: one query locks and reads the application row, one reads its tasks,
  * one statement writes everything the plan says, the caller's transaction commits, and only then are the plan's
- * jobs enqueued. With BEGIN and COMMIT that is four statements per event (DESIGN.md, "One path for every
+ * jobs enqueued. With BEGIN and COMMIT that is five statements per event (DESIGN.md, "One path for every
  * event"). The executor owns the rows it writes: applications, tasks and history.
  */
 @Injectable()
@@ -80,15 +80,13 @@ export class EventExecutor {
   async apply(tx: Transaction, { target, event, conflict }: EventRequest): Promise<Executed> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
-    const lock = () =>
-      prepared(manager, byTask ? LOCK_BY_TASK : LOCK_BY_APPLICATION, [
-        byTask ? target.taskId : target.applicationId,
-      ]);
-    let row = (await lock())[0];
-    // Only when another event of this application committed while we waited for its lock: one more read.
-    if (row && readBeforeLock(row)) row = (await lock())[0];
+    const rows = await prepared(manager, byTask ? LOCK_BY_TASK : LOCK_BY_APPLICATION, [
+      byTask ? target.taskId : target.applicationId,
+    ]);
+    const row = rows[0];
     if (!row) throw DomainException.notFound(byTask ? 'Task' : 'Application');
-    const state = rowsToState(row);
+    const [{ tasks }] = (await prepared(manager, READ_TASKS, [row.id])) as [{ tasks: unknown }];
+    const state = rowsToState({ ...row, tasks });
     const { workflowKey, workflowVersion } = state.application;
     const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
     const result = plan(state, event(state, workflow), this.context(workflow));

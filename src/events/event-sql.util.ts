@@ -1,25 +1,14 @@
 import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
 
 /**
- * The hot path's SQL, written by hand: the planner decides everything, so each event needs one locking read and
- * one write. Rows travel as JSON and `json_populate_recordset` turns them into table rows, so one statement with
+ * The hot path's SQL, written by hand: the planner decides everything, so each event needs one lock, one read of
+ * its tasks and one write. Rows travel as JSON and `json_populate_recordset` turns them into table rows, so one statement with
  * a fixed text (and so one cached plan in PostgreSQL) carries any number of task and history rows.
  */
 
 const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
   a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
-  a.correction_due_at, a.waiting,
-  COALESCE((SELECT json_agg(t) FROM tasks t WHERE t.application_id = a.id), '[]'::json) AS tasks,
-  (SELECT r.revision FROM applications r WHERE r.id = a.id) AS seen_revision`;
-
-/**
- * True when the lock waited for another event's commit: PostgreSQL then hands over the locked row as committed,
- * but the task subquery still reads the statement's older snapshot (`seen_revision` tells which). The executor
- * reads again, under the lock it now holds, rather than plan from stale task rows.
- */
-export function readBeforeLock(row: Record<string, unknown>): boolean {
-  return row.revision !== row.seen_revision;
-}
+  a.correction_due_at, a.waiting`;
 
 /** A statement prepared once per connection under its name. */
 export interface NamedStatement {
@@ -27,7 +16,11 @@ export interface NamedStatement {
   text: string;
 }
 
-/** Locks the application row and reads it with every task it has, in one query. */
+/**
+ * Locks the application row and reads it. Its tasks are read by a statement of their own once the lock is held:
+ * a statement that waited for the lock sees the locked row as its holder committed it, but anything else it reads
+ * (a subquery on tasks included) from the snapshot it started with, before that commit.
+ */
 export const LOCK_BY_APPLICATION: NamedStatement = {
   name: 'pa_event_lock_application',
   text: `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1 FOR UPDATE OF a`,
@@ -38,6 +31,12 @@ export const LOCK_BY_TASK: NamedStatement = {
   name: 'pa_event_lock_task',
   text: `SELECT ${APPLICATION_COLUMNS} FROM applications a
   WHERE a.id = (SELECT application_id FROM tasks WHERE id = $1) FOR UPDATE OF a`,
+};
+
+/** Every task of the application, read after its row is locked. */
+export const READ_TASKS: NamedStatement = {
+  name: 'pa_event_read_tasks',
+  text: `SELECT COALESCE(json_agg(t), '[]'::json) AS tasks FROM tasks t WHERE t.application_id = $1`,
 };
 
 const TASKS_AND_HISTORY = `

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
@@ -12,6 +12,10 @@ import { QueueService } from '../../src/queue/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+/** Each test file signs its audit checkpoints with a key of its own. */
+export const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 
 function serverUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
@@ -64,6 +68,34 @@ export interface Reply<T = any> {
   body: T;
 }
 
+/** The configuration every test process runs with: one place, so a new setting is added once. */
+export function testConfig(
+  options: Omit<TestAppOptions, 'databaseUrl'> & { databaseUrl: string },
+): RuntimeConfig {
+  return {
+    nodeEnv: 'test',
+    production: false,
+    databaseUrl: options.databaseUrl,
+    redisUrl: process.env.REDIS_URL || undefined,
+    jwtSecret: JWT_SECRET,
+    dataDir: join(FIXTURES, '..', '.data'),
+    port: 0,
+    host: '127.0.0.1',
+    workflowsDir: options.workflowsDir ?? join(FIXTURES, 'none'),
+    calendarsDir: undefined,
+    processRole: 'all',
+    bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
+    logLevel: 'error',
+    factsAllowedHosts: ['127.0.0.1', 'localhost'],
+    sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    auditSigningKey: AUDIT_SIGNING_KEY,
+    // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
+    auditCheckpointIntervalMs: 86_400_000,
+    queuePrefix: options.queuePrefix ?? 'pa_test',
+    ...options.config,
+  };
+}
+
 /** The real app on a real port, its own database, and the queue backend REDIS_URL selects. */
 export class TestApp {
   private constructor(
@@ -76,25 +108,11 @@ export class TestApp {
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
     const database = options.databaseUrl ? null : await createDatabase();
     const databaseUrl = options.databaseUrl ?? database!.url;
-    const config: RuntimeConfig = {
-      nodeEnv: 'test',
-      production: false,
+    const config = testConfig({
+      ...options,
       databaseUrl,
-      redisUrl: process.env.REDIS_URL || undefined,
-      jwtSecret: JWT_SECRET,
-      dataDir: join(FIXTURES, '..', '.data'),
-      port: 0,
-      host: '127.0.0.1',
-      workflowsDir: options.workflowsDir ?? join(FIXTURES, 'none'),
-      calendarsDir: undefined,
-      processRole: 'all',
-      bodyLimitBytes: CONFIG_DEFAULTS.bodyLimitBytes,
-      logLevel: 'error',
-      factsAllowedHosts: ['127.0.0.1', 'localhost'],
-      sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
-      queuePrefix: options.queuePrefix ?? database?.name ?? 'pa_test',
-      ...options.config,
-    };
+      queuePrefix: options.queuePrefix ?? database?.name,
+    });
     let app: NestFastifyApplication | undefined;
     try {
       app = await createApp(config);

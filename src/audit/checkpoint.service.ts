@@ -1,0 +1,200 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { DataSource, LessThan } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import type {
+  CheckpointListQuery,
+  CheckpointPage,
+  CheckpointProof,
+  CheckpointView,
+  PublicKeyView,
+} from './audit.dto.js';
+import { CheckpointLeafEntity } from './checkpoint-leaf.entity.js';
+import { CheckpointEntity } from './checkpoint.entity.js';
+import { FIRST_PREV_HASH, headLeaves, keyIdOf, signStatement, STATEMENT_VERSION } from './checkpoint.util.js';
+import type { SignedCheckpoint } from './checkpoint.util.js';
+import { inclusionProof, merkleRoot } from './merkle.util.js';
+import type { ChainHead } from './merkle.util.js';
+
+/** Taken shared by the history insert trigger (AuditLog migration), exclusively here to read the high-water mark. */
+export const HISTORY_APPEND_LOCK = 7_140_312_002;
+/** Serialises checkpoint creation across processes. */
+const CHECKPOINT_LOCK = 7_140_312_003;
+const LEAF_INSERT_BATCH = 1000;
+const DEFAULT_PAGE = 50;
+
+export function toSigned(row: CheckpointEntity): SignedCheckpoint {
+  return {
+    version: STATEMENT_VERSION,
+    seq: row.seq,
+    createdAt: row.createdAt.toISOString(),
+    fromId: row.fromId,
+    toId: row.toId,
+    leafCount: row.leafCount,
+    root: row.root,
+    prevHash: row.prevHash,
+    keyId: row.keyId,
+    hash: row.hash,
+    signature: row.signature,
+  };
+}
+
+export const toHead = (leaf: CheckpointLeafEntity): ChainHead => ({
+  applicationId: leaf.applicationId,
+  seq: leaf.seq,
+  hash: leaf.hash,
+});
+
+/**
+ * Signed checkpoints over the history: each one signs the Merkle root of the chain heads of every application whose
+ * history grew since the checkpoint before it, and links to that one.
+ *
+ * Nothing committed may be missed and nothing uncommitted covered. History ids come from a sequence, and sequence
+ * values are not committed in order, so "the highest id I can see" is no safe mark by itself. The insert trigger
+ * numbers each row only after taking HISTORY_APPEND_LOCK shared (held to the end of the writer's transaction); the
+ * checkpoint takes it exclusively, in a transaction of its own that only reads `max(id)`. By then every writer that
+ * numbered a row has committed or rolled back, and every later writer gets a higher id. Writers pause only for that
+ * one read.
+ */
+@Injectable()
+export class CheckpointService {
+  private readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly keyId: string;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {
+    this.privateKey = createPrivateKey(config.auditSigningKey);
+    this.publicKey = createPublicKey(this.privateKey);
+    this.keyId = keyIdOf(this.publicKey);
+  }
+
+  publicKeyView(): PublicKeyView {
+    return {
+      algorithm: 'Ed25519',
+      keyId: this.keyId,
+      pem: this.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    };
+  }
+
+  /**
+   * Signs a checkpoint. On demand it always does (possibly with no leaves: a signed "nothing changed up to here");
+   * on schedule it does once per interval of the wall clock, whichever process comes first, and only when some
+   * history grew. Answers null when the scheduled one is not due.
+   */
+  async create(trigger: 'demand' | 'schedule', now = new Date()): Promise<CheckpointView | null> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [CHECKPOINT_LOCK]);
+      const [last] = await manager.find(CheckpointEntity, { order: { seq: 'DESC' }, take: 1 });
+      const interval = this.config.auditCheckpointIntervalMs;
+      if (
+        trigger === 'schedule' &&
+        last !== undefined &&
+        Math.floor(last.createdAt.getTime() / interval) >= Math.floor(now.getTime() / interval)
+      ) {
+        return null;
+      }
+      const fromId = last?.toId ?? '0';
+      const toId = await this.highWaterMark(fromId);
+      const heads = await this.changedHeads(manager, fromId, toId);
+      if (trigger === 'schedule' && heads.length === 0) return null;
+
+      const signed = signStatement(
+        {
+          version: STATEMENT_VERSION,
+          seq: (last?.seq ?? 0) + 1,
+          createdAt: now.toISOString(),
+          fromId,
+          toId,
+          leafCount: heads.length,
+          root: merkleRoot(headLeaves(heads)),
+          prevHash: last?.hash ?? FIRST_PREV_HASH,
+          keyId: this.keyId,
+        },
+        this.privateKey,
+      );
+      const { version: _version, createdAt: _createdAt, ...columns } = signed;
+      await manager.insert(CheckpointEntity, { ...columns, createdAt: now });
+      for (let from = 0; from < heads.length; from += LEAF_INSERT_BATCH) {
+        await manager.insert(
+          CheckpointLeafEntity,
+          heads.slice(from, from + LEAF_INSERT_BATCH).map((head, i) => ({
+            checkpointSeq: signed.seq,
+            leafIndex: from + i,
+            ...head,
+          })),
+        );
+      }
+      return signed;
+    });
+  }
+
+  async list(query: CheckpointListQuery): Promise<CheckpointPage> {
+    const limit = query.limit === undefined ? DEFAULT_PAGE : Number(query.limit);
+    const after = decodeCursor(query.cursor, ['integer']);
+    const rows = await this.dataSource.manager.find(CheckpointEntity, {
+      where: after ? { seq: LessThan(Number(after[0])) } : {},
+      order: { seq: 'DESC' },
+      take: limit + 1,
+    });
+    const items = rows.slice(0, limit).map(toSigned);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor([String(last.seq)]) : null,
+    };
+  }
+
+  /** The latest checkpoint covering the application and the inclusion proof of its head there, or null. */
+  async proofFor(applicationId: string): Promise<CheckpointProof | null> {
+    const manager = this.dataSource.manager;
+    const [mine] = await manager.find(CheckpointLeafEntity, {
+      where: { applicationId },
+      order: { checkpointSeq: 'DESC' },
+      take: 1,
+    });
+    if (!mine) return null;
+    const checkpoint = await manager.findOneByOrFail(CheckpointEntity, { seq: mine.checkpointSeq });
+    const leaves = await manager.find(CheckpointLeafEntity, {
+      where: { checkpointSeq: mine.checkpointSeq },
+      order: { leafIndex: 'ASC' },
+    });
+    return {
+      checkpoint: toSigned(checkpoint),
+      leaf: { index: mine.leafIndex, seq: mine.seq, hash: mine.hash },
+      proof: inclusionProof(headLeaves(leaves.map(toHead)), mine.leafIndex),
+    };
+  }
+
+  /** The highest history id below which every row is committed (see the class comment). */
+  private async highWaterMark(floor: string): Promise<string> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [HISTORY_APPEND_LOCK]);
+      // A new statement in READ COMMITTED: its snapshot is taken after the lock, so it sees every such commit.
+      const [row] = await manager.query<{ mark: string }[]>(
+        'SELECT GREATEST(COALESCE(max(id), 0), $1::bigint)::text AS mark FROM history',
+        [floor],
+      );
+      return row!.mark;
+    });
+  }
+
+  /** For each application with a history row in (fromId, toId]: its last row at or below toId, by application id. */
+  private async changedHeads(manager: EntityManager, fromId: string, toId: string): Promise<ChainHead[]> {
+    return manager.query<ChainHead[]>(
+      `SELECT DISTINCT ON (h.application_id) h.application_id AS "applicationId", h.seq, h.hash
+         FROM history h
+        WHERE h.id <= $2
+          AND h.application_id IN (SELECT application_id FROM history WHERE id > $1 AND id <= $2)
+        ORDER BY h.application_id, h.seq DESC`,
+      [fromId, toId],
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync, verify } from 'node:crypto';
+import {
+  checkpointProblem,
+  FIRST_PREV_HASH,
+  headLeaves,
+  keyIdOf,
+  signStatement,
+  statementBytes,
+  STATEMENT_VERSION,
+} from './checkpoint.util.js';
+import type { SignedCheckpoint } from './checkpoint.util.js';
+import { merkleRoot } from './merkle.util.js';
+import type { ChainHead } from './merkle.util.js';
+
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const other = generateKeyPairSync('ed25519').publicKey;
+const head = (n: number): ChainHead => ({
+  applicationId: `00000000-0000-4000-8000-00000000000${n}`,
+  seq: n,
+  hash: String(n).repeat(64),
+});
+
+function signed(seq: number, previous: SignedCheckpoint | null, heads: ChainHead[]): SignedCheckpoint {
+  return signStatement(
+    {
+      version: STATEMENT_VERSION,
+      seq,
+      createdAt: new Date(Date.UTC(2026, 10, 30, 18, seq)).toISOString(),
+      fromId: previous?.toId ?? '0',
+      toId: String(seq * 10),
+      leafCount: heads.length,
+      root: merkleRoot(headLeaves(heads)),
+      prevHash: previous?.hash ?? FIRST_PREV_HASH,
+      keyId: keyIdOf(publicKey),
+    },
+    privateKey,
+  );
+}
+
+describe('checkpoint statements', () => {
+  const heads1 = [head(1), head(2)];
+  const first = signed(1, null, heads1);
+  const heads2 = [head(3)];
+  const second = signed(2, first, heads2);
+
+  it('signs the canonical JSON of the statement, without hash and signature', () => {
+    expect(statementBytes(first).toString()).toBe(
+      `{"createdAt":"${first.createdAt}","fromId":"0","keyId":"${first.keyId}","leafCount":2,` +
+        `"prevHash":"${FIRST_PREV_HASH}","root":"${first.root}","seq":1,"toId":"10","version":1}`,
+    );
+    expect(verify(null, statementBytes(first), publicKey, Buffer.from(first.signature, 'base64'))).toBe(true);
+    expect(keyIdOf(privateKey)).toBe(keyIdOf(publicKey));
+  });
+
+  it('accepts a chain of untouched checkpoints', () => {
+    expect(checkpointProblem(first, null, heads1, publicKey)).toBeNull();
+    expect(checkpointProblem(second, first, heads2, publicKey)).toBeNull();
+  });
+
+  it.each([
+    ['another key', () => checkpointProblem(first, null, heads1, other), 'the signature does not verify'],
+    [
+      'an edited root',
+      () => checkpointProblem({ ...first, root: merkleRoot([]) }, null, heads1, publicKey),
+      'the signature does not verify',
+    ],
+    [
+      'a garbled signature',
+      () => checkpointProblem({ ...first, signature: 'nope' }, null, heads1, publicKey),
+      'the signature does not verify',
+    ],
+    [
+      'a wrong hash',
+      () => checkpointProblem({ ...first, hash: FIRST_PREV_HASH }, null, heads1, publicKey),
+      'its hash does not match',
+    ],
+    [
+      'a missing predecessor',
+      () => checkpointProblem(second, null, heads2, publicKey),
+      'checkpoint 1 is missing',
+    ],
+    [
+      'another predecessor',
+      () => checkpointProblem(second, signed(1, null, [head(4)]), heads2, publicKey),
+      'does not link to its predecessor',
+    ],
+    [
+      'a rewritten leaf',
+      () => checkpointProblem(first, null, [head(1), { ...head(2), hash: 'f'.repeat(64) }], publicKey),
+      'do not give the signed root',
+    ],
+    [
+      'a dropped leaf',
+      () => checkpointProblem(first, null, [head(1)], publicKey),
+      'it signs 2 leaves, 1 are stored',
+    ],
+  ])('refuses %s', (_name, problem, message) => {
+    expect(problem()).toContain(message);
+  });
+
+  it('refuses an id range that does not follow its predecessor', () => {
+    const gap = signStatement({ ...second, fromId: '11' }, privateKey);
+    expect(checkpointProblem(gap, first, heads2, publicKey)).toBe(
+      'its id range does not follow its predecessor',
+    );
+  });
+});

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A Merkle tree as RFC 9162 (Certificate Transparency 2.0) §2.1 defines it, so anyone can check a proof with a
+ * few lines of code in any language: leaves are hashed as SHA-256(0x00 ‖ data), interior nodes as
+ * SHA-256(0x01 ‖ left ‖ right) (the prefixes keep a leaf from passing for a node), the empty tree's root is
+ * SHA-256 of nothing, and a tree of n leaves splits at the largest power of two below n. Hashes are lower-case hex.
+ */
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+const sha256 = (...parts: Buffer[]): Buffer => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
+
+/** What a checkpoint leaf stands for: one application's chain head. */
+export interface ChainHead {
+  applicationId: string;
+  seq: number;
+  hash: string;
+}
+
+/** The leaf's data: `applicationId \n seq \n hash`, UTF-8. Plain text, so a verifier needs no JSON rules. */
+export function headLeafData(head: ChainHead): string {
+  return `${head.applicationId}\n${head.seq}\n${head.hash}`;
+}
+
+export function leafHash(data: string | Buffer): string {
+  return sha256(LEAF, Buffer.from(data)).toString('hex');
+}
+
+export function nodeHash(left: string, right: string): string {
+  return sha256(NODE, Buffer.from(left, 'hex'), Buffer.from(right, 'hex')).toString('hex');
+}
+
+export const EMPTY_ROOT = sha256().toString('hex');
+
+/** The largest power of two strictly below n (n ≥ 2). */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** The root over leaf hashes, in their order. */
+export function merkleRoot(leaves: readonly string[]): string {
+  if (leaves.length === 0) return EMPTY_ROOT;
+  return subtreeRoot(leaves, 0, leaves.length);
+}
+
+function subtreeRoot(leaves: readonly string[], from: number, to: number): string {
+  const n = to - from;
+  if (n === 1) return leaves[from]!;
+  const k = split(n);
+  return nodeHash(subtreeRoot(leaves, from, from + k), subtreeRoot(leaves, from + k, to));
+}
+
+/** The inclusion proof (audit path) of the leaf at `index`: sibling hashes from the leaf up to the root. */
+export function inclusionProof(leaves: readonly string[], index: number): string[] {
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+    throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length} leaves`);
+  }
+  const path: string[] = [];
+  let from = 0;
+  let to = leaves.length;
+  // Walk down from the root, keeping the sibling subtree at each level; the path lists them bottom-up.
+  while (to - from > 1) {
+    const k = split(to - from);
+    if (index < from + k) {
+      path.push(subtreeRoot(leaves, from + k, to));
+      to = from + k;
+    } else {
+      path.push(subtreeRoot(leaves, from, from + k));
+      from += k;
+    }
+  }
+  return path.reverse();
+}
+
+/** RFC 9162 §2.1.3.2: whether `leaf` sits at `index` of a tree of `size` leaves whose root is `root`. */
+export function verifyInclusion(proof: {
+  leaf: string;
+  index: number;
+  size: number;
+  path: readonly string[];
+  root: string;
+}): boolean {
+  const { leaf, index, size, path, root } = proof;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  // BigInt keeps the shifts exact beyond 2^31.
+  let fn = BigInt(index);
+  let sn = BigInt(size - 1);
+  let r = leaf;
+  for (const p of path) {
+    if (sn === 0n) return false;
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = nodeHash(p, r);
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n && r === root;
+}
