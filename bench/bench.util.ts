@@ -300,6 +300,8 @@ export function benchRuntimeConfig(
     logLevel: 'error',
     factsAllowedHosts: [],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    shutdownDelayMs: 0,
+    metricsToken: undefined,
     auditSigningKey: generateKeyPairSync('ed25519')
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString(),

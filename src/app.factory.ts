@@ -3,25 +3,29 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
 import { jsonBodyProblems } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { requestIdOf } from './logging/request-id.util.js';
 
-const OPERATIONAL = ['health', 'metrics', 'docs', 'docs-json'];
+const OPERATIONAL = ['health', 'health/live', 'health/ready', 'metrics', 'docs', 'docs-json'];
 
 /** Builds the whole HTTP app; main.ts and the end-to-end tests share it, so tests run the real thing. */
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, genReqId: requestIdOf });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logLevels(config.logLevel),
+    bufferLogs: true, // until pino takes over, just below
     // Nest's parser would reject nothing but malformed JSON; ours also refuses what jsonb cannot store.
     bodyParser: false,
     // A failed start is thrown to main.ts, which reports it in one line, instead of logged as a stack here.
     abortOnError: false,
   });
+  app.useLogger(app.get(Logger));
   installJsonParser(app, config.bodyLimitBytes);
   app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
   app.useGlobalPipes(

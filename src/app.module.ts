@@ -12,6 +12,8 @@ import { dataSourceOptions, openDataSource } from './config/data-source.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TimersModule } from './timers/timers.module.js';
@@ -23,6 +25,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CommonModule.forRoot(config),
+        LoggingModule.forRoot(config),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config.databaseUrl),
           dataSourceFactory: (options) => openDataSource(options!),
@@ -35,6 +38,7 @@ export class AppModule {
         RulesModule,
         TimersModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

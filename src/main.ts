@@ -4,6 +4,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, resolveAuditSigningKey, resolveJwtSecret } from './config/app-config.js';
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
+import { databaseQueuePrefix } from './config/queue-prefix.js';
+import { ReadinessService } from './health/readiness.service.js';
+import { bootLogger } from './logging/pino-options.util.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -13,21 +16,32 @@ async function main(): Promise<void> {
   if (config.calendarsDir !== undefined && !isReadableDirectory(config.calendarsDir)) {
     throw new ConfigError([`CALENDARS_DIR must be a readable directory (got "${config.calendarsDir}")`]);
   }
+  // JSON lines from the first one; the app's own logger (nestjs-pino) takes over once it exists.
+  Logger.overrideLogger(bootLogger(config.logLevel));
   const logger = new Logger('Main');
 
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     logger.log(`no DATABASE_URL: starting embedded PostgreSQL in ${config.dataDir}`);
     const verbose = config.logLevel === 'debug' || config.logLevel === 'verbose';
-    embedded = await withoutForeignSignalHandlers(() =>
-      startEmbeddedPostgres(config.dataDir, verbose ? (line) => logger.debug(line) : undefined),
+    embedded = await startEmbeddedPostgres(
+      config.dataDir,
+      verbose ? (line) => logger.debug(line) : undefined,
     );
+    if (embedded.staged !== undefined) logger.log(embedded.staged);
   }
   const databaseUrl = config.databaseUrl ?? embedded!.url;
+  const queuePrefix = config.queuePrefix ?? (await databaseQueuePrefix(databaseUrl));
+  if (config.redisUrl !== undefined) logger.log(`queue prefix on Redis: ${queuePrefix}`);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   const stop = async (signal: string) => {
-    logger.log(`${signal}: shutting down`);
+    // Not ready first, so that orchestrators and load balancers stop sending work; then finish what is in flight.
+    app?.get(ReadinessService).beginShutdown();
+    logger.log(
+      `${signal}: not ready; closing in ${config.shutdownDelayMs} ms, after in-flight requests and jobs`,
+    );
+    await new Promise((done) => setTimeout(done, config.shutdownDelayMs));
     // Ctrl-C reaches the embedded server too (one process group), and it drops our connections at once; a
     // pg client busy at that moment raises the drop as an unhandled error. On the way out that is no news.
     process.on('uncaughtException', (error: Error & { code?: string }) => {
@@ -43,7 +57,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl });
+    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl, queuePrefix });
     if (config.processRole === 'worker') {
       await app.init();
       logger.log('worker started (no HTTP listener)');
@@ -67,24 +81,7 @@ function isReadableDirectory(path: string): boolean {
   }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const ADMIN_SHUTDOWN = '57P01';
-
-/**
- * embedded-postgres stops its servers on SIGINT/SIGTERM by itself, while the app still holds connections to them;
- * the dropped connections then crash the shutdown. Its signal handlers are removed: ours stop the app first and
- * the database last.
- */
-async function withoutForeignSignalHandlers<T>(start: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const result = await start();
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return result;
-}
 
 main().catch((error: unknown) => {
   // One clear line, not a stack: a bad variable or an invalid workflow file is the operator's to fix.

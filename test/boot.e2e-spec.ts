@@ -1,16 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
 import { eventually } from './support/eventually.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
 /** The real entry point, as `npm start` runs it (from source, through the project's TypeScript hooks). */
-function startMain(env: Record<string, string>) {
+function startMain(env: Record<string, string>, cwd = ROOT) {
   const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,11 +46,20 @@ describe('starting the service', () => {
     expect(stderr).toMatch(/CALENDARS_DIR must be a readable directory/);
   });
 
-  it('runs on the embedded default with no DATABASE_URL or REDIS_URL, and stops the database on SIGTERM', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pa-boot-'));
-    chmodSync(dataDir, 0o755); // as root, the embedded PostgreSQL runs as `postgres` and must reach its folder
+  it('runs on the embedded default from a copy of the project in a private folder, and stops the database on SIGTERM', async () => {
+    // A 0700 folder, like /root or `mktemp -d`: as root, the embedded PostgreSQL runs as `postgres`, which cannot
+    // enter it to reach node_modules or .data. The start must stage what it needs elsewhere and open nothing.
+    const home = mkdtempSync(join(tmpdir(), 'pa-boot-'));
+    const project = join(home, 'project');
+    mkdirSync(project);
+    for (const entry of readdirSync(ROOT)) {
+      if (['node_modules', '.git', '.data', 'dist'].includes(entry)) continue;
+      cpSync(join(ROOT, entry), join(project, entry), { recursive: true });
+    }
+    execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(project, 'node_modules')]); // hard links: cheap
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const main = startMain({ DATA_DIR: dataDir, PORT: port, LOG_LEVEL: 'warn' });
+    const main = startMain({ PORT: port, LOG_LEVEL: 'log' }, project);
+    let stagedCluster: string | undefined;
     try {
       const health = await eventually(
         () =>
@@ -56,7 +67,7 @@ describe('starting the service', () => {
             .then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }))
             .catch(() => ({ status: 0, body: {} })),
         (r) => r.status === 200,
-        { timeoutMs: 60_000, everyMs: 250 },
+        { timeoutMs: 90_000, everyMs: 250 },
       );
       expect(health.body).toMatchObject({
         status: 'ok',
@@ -64,13 +75,34 @@ describe('starting the service', () => {
         queue: 'up',
         queueBackend: 'postgres',
       });
+      const { stdout } = main.output();
+      const staged = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg)
+        .filter((msg) => msg.includes('runs as the OS user "postgres"'));
+      stagedCluster = /is kept in (\S+) /.exec(staged[0] ?? '')?.[1];
+      if (process.getuid?.() === 0) {
+        expect(staged).toHaveLength(1);
+        expect(staged[0]).toMatch(/its binaries are copied to \S+ \(\S+ is closed to it\)/);
+        expect(staged[0]).toContain(`its data for ${join(project, '.data')} is kept in`);
+        expect(stagedCluster).toBeDefined();
+      } else {
+        expect(staged).toEqual([]);
+      }
       main.child.kill('SIGTERM');
       expect(await main.exited).toBe(0);
       // The embedded server is gone with it: its pid file is removed on a clean stop.
-      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      const cluster = stagedCluster ?? join(project, '.data', 'postgres');
+      expect(existsSync(join(cluster, 'PG_VERSION'))).toBe(true);
+      expect(existsSync(join(cluster, 'postmaster.pid'))).toBe(false);
+      expect(statSync(home).mode & 0o777).toBe(0o700);
     } finally {
       main.child.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+      // Where a root start keeps this DATA_DIR's cluster, found or not in the log: this test's alone.
+      const hash = createHash('sha256').update(join(project, '.data')).digest('hex').slice(0, 16);
+      rmSync(stagedCluster ?? join(STAGED_CLUSTER_ROOT, hash), { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });

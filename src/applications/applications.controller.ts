@@ -1,10 +1,18 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/problem.dto.js';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotModifiedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { HistoryView } from '../audit/audit.dto.js';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import {
   ApplicationViewDto,
   ListApplicationsQuery,
@@ -25,6 +33,17 @@ export class ApplicationsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Submit an application: it fans out to every department at once' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiCreatedResponse({
+    description: 'The application view (a replayed Idempotency-Key answers the first response again)',
+  })
+  @ApiProblems(
+    400,
+    401,
+    403,
+    { 404: 'No such workflow' },
+    { 409: 'Idempotency-Key reused with another body' },
+    413,
+  )
   async submit(
     @CurrentCaller() caller: Caller,
     @Body() dto: SubmitApplicationDto,
@@ -41,13 +60,17 @@ export class ApplicationsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's own applications, newest first" })
+  @ApiOkResponse({ description: '{ items: [application view], nextCursor }' })
+  @ApiProblems(400, 401, 403)
   list(@CurrentCaller() caller: Caller, @Query() query: ListApplicationsQuery) {
     return this.applications.list(caller, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'The status view; If-None-Match with its ETag answers 304' })
-  @ApiOkResponse({ type: ApplicationViewDto })
+  @ApiOkResponse({ type: ApplicationViewDto, description: 'The application view, with its ETag' })
+  @ApiNotModifiedResponse({ description: 'If-None-Match named the current ETag' })
+  @ApiProblems(401, 403, 404)
   async get(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -72,10 +95,9 @@ export class ApplicationsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: ApplicationViewDto })
-  @ApiProblems(
-    [400, 401, 403, 404, 409],
-    'The application is not awaiting correction, or the Idempotency-Key was used with another request',
-  )
+  @ApiProblems(400, 401, 403, 404, {
+    409: 'The application is not awaiting correction, or the Idempotency-Key was used with another request',
+  })
   async resubmit(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -94,6 +116,8 @@ export class ApplicationsController {
   @ApiOperation({
     summary: 'Withdraw before the decision: open and blocked steps are cancelled; 409 once decided',
   })
+  @ApiOkResponse({ description: 'The application view, withdrawn' })
+  @ApiProblems(401, 403, 404, { 409: 'The application is already decided' })
   withdraw(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.applications.withdraw(caller, id);
   }
@@ -104,6 +128,7 @@ export class ApplicationsController {
       'Every event of the application, hash-chained, with the chain verified and the proof of its head in the latest signed checkpoint',
   })
   @ApiOkResponse({ type: HistoryView })
+  @ApiProblems(401, 403, 404)
   history(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.applications.historyOf(caller, id);
   }

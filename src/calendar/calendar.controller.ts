@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '../common/domain.exception.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import type { Duration } from '../definitions/definition.types.js';
 import { DueQuery } from './calendar.dto.js';
 import { CalendarService } from './calendar.service.js';
@@ -15,12 +16,16 @@ export class CalendarController {
 
   @Get()
   @ApiOperation({ summary: 'The business calendars, with how far their holiday data reaches' })
+  @ApiOkResponse({ description: '[{ name, timeZone, coversUntil }]' })
+  @ApiProblems(401)
   list() {
     return this.calendars.list();
   }
 
   @Get(':name/due')
   @ApiOperation({ summary: 'The due time a step opened at `from` would get' })
+  @ApiOkResponse({ description: '{ dueAt, beyondData }' })
+  @ApiProblems(400, 401, { 404: 'No such calendar' })
   due(@Param('name') name: string, @Query() query: DueQuery) {
     const given = UNITS.filter((unit) => query[unit] !== undefined);
     if (given.length !== 1) {

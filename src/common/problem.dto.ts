@@ -1,38 +1,30 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 export class FieldErrorDto {
-  @ApiProperty({ example: '$.fields[0]' }) path: string;
-  @ApiProperty({ example: 'is not a form field' }) message: string;
+  @ApiProperty({ description: 'JSON path of the offending value', example: '$.data.seats' })
+  path!: string;
+
+  @ApiProperty({ example: 'must be integer' })
+  message!: string;
 }
 
-/** RFC 9457 problem details, as `ProblemFilter` writes them (API.md, Errors). */
+/** RFC 9457 problem details, as every error answers (`application/problem+json`). */
 export class ProblemDto {
-  @ApiProperty({ example: 'about:blank' }) type: string;
-  @ApiProperty({ example: 'Conflict' }) title: string;
-  @ApiProperty({ type: 'integer', example: 409 }) status: number;
-  @ApiProperty() detail: string;
-  @ApiProperty({ type: [FieldErrorDto] }) errors: FieldErrorDto[];
-}
+  @ApiProperty({ example: 'about:blank' })
+  type!: string;
 
-const MEANING: Record<number, string> = {
-  400: 'Invalid input: every problem listed with its JSON path',
-  401: 'Missing or invalid bearer token',
-  403: 'This role may not use this endpoint',
-  404: 'Not found, or not visible to the caller',
-  409: 'State conflict',
-};
+  @ApiProperty({ example: 'Invalid input' })
+  title!: string;
 
-/** Documents problem+json replies; `conflict` says what a 409 means for this call. */
-export function ApiProblems(statuses: number[], conflict?: string): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiExtraModels(ProblemDto),
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: status === 409 && conflict ? conflict : (MEANING[status] ?? 'Problem'),
-        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } },
-      }),
-    ),
-  );
+  @ApiProperty({ type: 'integer', example: 400 })
+  status!: number;
+
+  @ApiProperty({ example: 'The request is invalid' })
+  detail!: string;
+
+  @ApiProperty({
+    type: [FieldErrorDto],
+    description: 'Every problem found, empty when there is no field to name',
+  })
+  errors!: FieldErrorDto[];
 }

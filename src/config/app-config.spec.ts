@@ -44,7 +44,9 @@ describe('loadConfig', () => {
       logLevel: 'log',
       factsAllowedHosts: [],
       sweepIntervalMs: 30_000,
-      queuePrefix: 'pa',
+      queuePrefix: undefined,
+      shutdownDelayMs: 0,
+      metricsToken: undefined,
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
     });
@@ -69,7 +71,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'verbose',
       FACTS_ALLOWED_HOSTS: ' Registry.gov.example , *.facts.example:8443,, ',
       SWEEP_INTERVAL_MS: '5000',
-      QUEUE_PREFIX: 'approvals-eu',
+      QUEUE_PREFIX: '{pa-production}',
+      SHUTDOWN_DELAY_MS: '5000',
+      METRICS_TOKEN: 'scrape-token-0123456789',
       AUDIT_SIGNING_KEY: ED25519_PEM,
       AUDIT_CHECKPOINT_INTERVAL_MS: '60000',
     });
@@ -88,7 +92,9 @@ describe('loadConfig', () => {
       logLevel: 'verbose',
       factsAllowedHosts: ['registry.gov.example', '*.facts.example:8443'],
       sweepIntervalMs: 5000,
-      queuePrefix: 'approvals-eu',
+      queuePrefix: '{pa-production}',
+      shutdownDelayMs: 5000,
+      metricsToken: 'scrape-token-0123456789',
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
     });
@@ -129,7 +135,17 @@ describe('loadConfig', () => {
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
     ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
-    ['QUEUE_PREFIX', 'a:b', `QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got "a:b")`],
+    [
+      'QUEUE_PREFIX',
+      'pa:prod',
+      'QUEUE_PREFIX must be 1 to 64 letters, digits, "_", ".", "-", "{" or "}" (got "pa:prod")',
+    ],
+    [
+      'SHUTDOWN_DELAY_MS',
+      '1s',
+      'SHUTDOWN_DELAY_MS must be an integer from 0 to 600000 (milliseconds) (got "1s")',
+    ],
+    ['METRICS_TOKEN', 'short', 'METRICS_TOKEN must be at least 16 characters (got 5)'],
     [
       'AUDIT_CHECKPOINT_INTERVAL_MS',
       '999',

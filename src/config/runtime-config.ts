@@ -1,11 +1,14 @@
 import type { AppConfig } from './app-config.js';
 
 /** The configuration the running app sees: the database, the JWT secret and the audit key are resolved by then. */
-export interface RuntimeConfig extends Omit<AppConfig, 'databaseUrl' | 'jwtSecret' | 'auditSigningKey'> {
+export interface RuntimeConfig extends Omit<
+  AppConfig,
+  'databaseUrl' | 'jwtSecret' | 'auditSigningKey' | 'queuePrefix'
+> {
   readonly databaseUrl: string;
   readonly jwtSecret: string;
   /** PEM (PKCS#8) of the Ed25519 key that signs audit checkpoints. */
   readonly auditSigningKey: string;
-  /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
+  /** Prefix of every BullMQ key (QUEUE_PREFIX, else derived from the database), so deployments share one Redis. */
   readonly queuePrefix: string;
 }

@@ -1,7 +1,16 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { optionalPositiveInt } from '../common/query.util.js';
 import { WorkflowDefinitionDto } from './definition.dto.js';
 import { DefinitionsService } from './definitions.service.js';
@@ -18,6 +27,9 @@ export class DefinitionsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Register a definition: 201 for a new version, 200 when identical to the latest' })
   @ApiBody({ type: WorkflowDefinitionDto })
+  @ApiCreatedResponse({ description: '{ key, version, analysis }: a new version' })
+  @ApiOkResponse({ description: '{ key, version, analysis }: identical to the latest version' })
+  @ApiProblems(400, 401, 403, 413)
   async register(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { created, ...registration } = await this.definitions.register(body);
     void reply.status(created ? 201 : 200);
@@ -29,18 +41,24 @@ export class DefinitionsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Validate and analyse a definition without storing it' })
   @ApiBody({ type: WorkflowDefinitionDto })
+  @ApiOkResponse({ description: '{ valid, errors, analysis }' })
+  @ApiProblems(401, 403, 413)
   analyze(@Body() body: unknown) {
     return this.definitions.analyzeDocument(body);
   }
 
   @Get()
   @ApiOperation({ summary: 'Latest version of every workflow' })
+  @ApiOkResponse({ description: '[{ key, name, version }]' })
+  @ApiProblems(401)
   list() {
     return this.definitions.list();
   }
 
   @Get(':key')
   @ApiOperation({ summary: 'One workflow version (the latest unless ?version=N)' })
+  @ApiOkResponse({ description: '{ key, version, name, definition, analysis }' })
+  @ApiProblems(400, 401, 404)
   get(@Param('key') key: string, @Query('version') version?: string) {
     return this.definitions.get(key, optionalPositiveInt(version, 'version'));
   }
@@ -48,6 +66,9 @@ export class DefinitionsController {
   @Get(':key/diagram')
   @Header('content-type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'Mermaid text of the dependency graph, critical path highlighted' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Mermaid text', schema: { type: 'string' } })
+  @ApiProblems(400, 401, 404)
   async diagram(@Param('key') key: string, @Query('version') version?: string) {
     const workflow = await this.definitions.get(key, optionalPositiveInt(version, 'version'));
     return toMermaid(workflow.definition, workflow.analysis);

@@ -36,7 +36,16 @@ export async function buildWorkflowSchema(): Promise<Schema> {
         if (property) property.maximum = max;
       }
     }
-    const { WorkflowDefinitionDto: root, ...rest } = defs;
+    // Only what a definition uses: the controller's response and problem models are not part of the format.
+    const used = new Set<string>();
+    const visit = (name: string): void => {
+      if (used.has(name) || defs[name] === undefined) return;
+      used.add(name);
+      for (const match of JSON.stringify(defs[name]).matchAll(/"#\/\$defs\/([^"]+)"/g)) visit(match[1]!);
+    };
+    visit('WorkflowDefinitionDto');
+    const { WorkflowDefinitionDto: root, ...others } = defs;
+    const rest = Object.fromEntries(Object.entries(others).filter(([name]) => used.has(name)));
     return {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       $id: 'workflow.schema.json',

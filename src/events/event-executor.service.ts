@@ -11,6 +11,7 @@ import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { ApplicationState, Plan, PlanContext, PlanEvent } from '../engine/plan.types.js';
 import { plan } from '../engine/plan.util.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
 import {
@@ -66,6 +67,7 @@ export class EventExecutor {
     private readonly definitions: DefinitionsService,
     private readonly calendars: CalendarService,
     private readonly queues: QueueService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A new application: planned from nothing and written in one statement. */
@@ -101,6 +103,7 @@ export class EventExecutor {
   private async write({ manager, afterCommit }: Transaction, result: Plan): Promise<void> {
     const { statement, parameters } = writeStatement(result);
     await prepared(manager, statement, parameters);
+    this.metrics.observePlan(result);
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
   }
 

@@ -1,6 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { QueueModule } from '../queue/queue.module.js';
 import { HealthController } from './health.controller.js';
+import { ReadinessService } from './readiness.service.js';
 
-@Module({ imports: [QueueModule], controllers: [HealthController] })
+@Global()
+@Module({
+  imports: [QueueModule],
+  controllers: [HealthController],
+  providers: [ReadinessService],
+  exports: [ReadinessService],
+})
 export class HealthModule {}

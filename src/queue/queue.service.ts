@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationShutdown } from '@nestjs/common';
 import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import type { IQueueBackend, Processor } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -38,7 +38,7 @@ type AnyWorker = Worker<JobData, unknown, string, IQueueBackend>;
  * built here. Queues only wake things up; PostgreSQL stays the truth.
  */
 @Injectable()
-export class QueueService implements OnApplicationShutdown {
+export class QueueService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(QueueService.name);
   private readonly queues = new Map<string, AnyQueue>();
   private readonly workers: AnyWorker[] = [];
@@ -128,8 +128,16 @@ export class QueueService implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Workers stop taking jobs and finish the ones they hold while the database and the queues are still open (Nest
+   * closes the data source in its shutdown hooks, after this one).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close())); // already closed, unless only this hook ran
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     // BullMQ leaves connections it was handed open; these are ours to close.
     for (const connection of this.connections) connection.disconnect();

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/problem.dto.js';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
 import { DecisionDto, InboxQuery, SignersDto, TaskPageDto, TaskViewDto, TransferDto } from './task.dto.js';
 import { TasksService } from './tasks.service.js';
 
@@ -16,31 +16,37 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: "The department's inbox, most urgent due time first" })
-  @ApiOkResponse({ type: TaskPageDto })
-  @ApiProblems([400, 401, 403])
+  @ApiOkResponse({ type: TaskPageDto, description: '{ items: [task view], nextCursor }' })
+  @ApiProblems(400, 401, 403)
   inbox(@CurrentCaller() caller: Caller, @Query() query: InboxQuery) {
     return this.tasks.inbox(caller, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One task, with only the form fields its step may see' })
-  @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems([401, 403, 404])
+  @ApiOkResponse({ type: TaskViewDto, description: 'The task view' })
+  @ApiProblems(401, 403, 404)
   get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.get(caller, id);
   }
 
   @Post(':id/decision')
   @Roles('officer')
-  @ApiOperation({
-    summary:
-      'Approve, reject or return an open task for correction; 409 when it is no longer open or another officer holds it',
-  })
+  @ApiOperation({ summary: 'Approve or reject an open task; 409 when it is no longer open' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiOkResponse({ type: TaskViewDto })
+  @ApiOkResponse({
+    type: TaskViewDto,
+    description: 'The task view after the decision (200, not 201: a decision creates nothing)',
+  })
   @ApiProblems(
-    [400, 401, 403, 404, 409],
-    'The task is not open, this officer already signed it, another officer holds it, or the key was reused',
+    400,
+    401,
+    403,
+    404,
+    {
+      409: 'The task is not open, this officer already signed, or the Idempotency-Key was used with another body',
+    },
+    413,
   )
   async decide(
     @CurrentCaller() caller: Caller,
@@ -61,7 +67,7 @@ export class TasksController {
     summary: 'Claim an open task: colleagues see who holds it; 409 when another officer holds it',
   })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems([401, 403, 404, 409], 'The task is not open, or another officer holds it')
+  @ApiProblems(401, 403, 404, { 409: 'The task is not open, or another officer holds it' })
   claim(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.claim(caller, id);
   }
@@ -70,7 +76,7 @@ export class TasksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Release a claim: only its holder or an admin' })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems([401, 403, 404, 409], 'The task is not open, not claimed, or held by another officer')
+  @ApiProblems(401, 403, 404, { 409: 'The task is not open, not claimed, or held by another officer' })
   release(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.release(caller, id);
   }
@@ -81,10 +87,9 @@ export class TasksController {
     summary: 'Transfer (转办) an open task to a named officer of its department, who then holds it',
   })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems(
-    [400, 401, 403, 404, 409],
-    'The task is not open, is held by another officer, or that officer already holds it',
-  )
+  @ApiProblems(400, 401, 403, 404, {
+    409: 'The task is not open, is held by another officer, or that officer already holds it',
+  })
   transfer(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: TransferDto) {
     return this.tasks.transfer(caller, id, dto);
   }
@@ -97,7 +102,7 @@ export class TasksController {
       "Add a signer (加签): raise this application's required signatures for the step; never lower them",
   })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems([400, 401, 403, 404, 409], 'The task is not open, or already requires that many signatures')
+  @ApiProblems(400, 401, 403, 404, { 409: 'The task is not open, or already requires that many signatures' })
   addSigners(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: SignersDto) {
     return this.tasks.addSigners(caller, id, dto);
   }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -14,8 +14,8 @@ export default async function globalSetup() {
   await import('../../scripts/register-ts.mjs');
   const { startEmbeddedPostgres } = await import('../../src/config/embedded-postgres.ts');
   const dir = mkdtempSync(join(tmpdir(), 'parallel-approvals-test-'));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its folder
   const server = await startEmbeddedPostgres(dir);
+  if (server.staged !== undefined) process.stderr.write(`\n${server.staged}\n`);
   globalThis.embeddedPostgres = { server, dir };
   process.env.TEST_DATABASE_URL = server.url;
 }

@@ -91,6 +91,8 @@ export function testConfig(
     auditSigningKey: AUDIT_SIGNING_KEY,
     // Checkpoints only when a test asks for them (on demand, or with a short interval of its own).
     auditCheckpointIntervalMs: 86_400_000,
+    shutdownDelayMs: 0,
+    metricsToken: undefined,
     queuePrefix: options.queuePrefix ?? 'pa_test',
     ...options.config,
   };

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { pinoOptions } from './pino-options.util.js';
+import { requestIdOf } from './request-id.util.js';
+import { RequestLogService } from './request-log.service.js';
+
+/**
+ * Logs as JSON lines through pino (nestjs-pino), pretty when standard output is a terminal. Lines written while a
+ * request is handled carry its id and nothing else of it: the request serializer keeps the id alone, so headers
+ * (tokens), query and body (form data) never reach a log line.
+ */
+@Module({})
+export class LoggingModule {
+  static forRoot(config: Pick<RuntimeConfig, 'logLevel'>): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...pinoOptions(config.logLevel),
+            autoLogging: false, // RequestLogService writes the one line per request, with the route template
+            genReqId: (request) => requestIdOf(request),
+            customAttributeKeys: { reqId: 'reqId' },
+            serializers: {
+              req: (request: { id?: unknown }) => ({ id: request.id }),
+              res: () => undefined,
+            },
+          },
+        }),
+      ],
+      providers: [RequestLogService],
+    };
+  }
+}

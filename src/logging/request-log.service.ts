@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import type { Caller } from '../auth/caller.js';
+
+/**
+ * One log line per request: id, method, route template, status, duration, and the caller's id and role. Nothing
+ * else from the request or the response: no headers (tokens), no query, no body (form data), no answer (facts).
+ */
+@Injectable()
+export class RequestLogService implements OnModuleInit {
+  constructor(
+    @InjectPinoLogger('Request') private readonly logger: PinoLogger,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (fastify === undefined) return;
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      void reply.header('x-request-id', request.id);
+      done(null, payload);
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const caller = (request as { caller?: Caller }).caller;
+      this.logger.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: reply.statusCode,
+          durationMs: Math.round(reply.elapsedTime * 10) / 10,
+          callerId: caller?.id ?? null,
+          callerRole: caller?.role ?? null,
+        },
+        'request',
+      );
+      done();
+    });
+  }
+}

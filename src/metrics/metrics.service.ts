@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** The history types counted as the three outcomes operators watch. */
+const OUTCOMES = { deemed_approved: 'deemed', rule_approved: 'rule', step_returned: 'returned' } as const;
+
+/** History types of a deadline acted on. */
+const TIMEOUT_TYPES = new Set(['deemed_approved', 'rejected_on_timeout', 'escalated']);
+
+/** The pg pool TypeORM keeps (its driver's `master`); only the counters we read. */
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/**
+ * Prometheus metrics, one registry per app (tests run several apps in one process). What lives in the database
+ * (applications, open steps, outcomes) and in the queues (registered by the timers folder) is read when Prometheus scrapes, one cheap query each,
+ * so every process reports the same deployment-wide figures; what happens in a process (requests, the event path,
+ * deadline lateness) is observed as it happens.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+
+  private readonly requestDuration = new Histogram({
+    name: 'pa_http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly eventPathDuration = new Histogram({
+    name: 'pa_event_path_duration_seconds',
+    help: 'Time an event spends on the event path, from its transition to its rows written, by history type',
+    labelNames: ['event'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  private readonly deadlineLateness = new Histogram({
+    name: 'pa_deadline_lateness_seconds',
+    help: 'How long after its due time a step was acted on by its deadline (deemed approval, refusal, escalation)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.scrapeTimeGauges();
+  }
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('onResponse', (request, reply, done) => {
+      // The route template (`/api/v1/applications/:id`), never the raw URL: ids would make a series each.
+      const route = request.routeOptions.url ?? 'unmatched';
+      this.requestDuration.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
+
+  /**
+   * What the event path wrote for one event: its time on the path (since the plan's clock, taken before the
+   * write) by the type of its first history entry, and, for a deadline acted on, how late after the due time.
+   */
+  observePlan(plan: {
+    history: readonly { type: string; at: Date; step: string | null }[];
+    updateTasks: readonly { step: string; dueAt: Date }[];
+  }): void {
+    const first = plan.history[0];
+    if (first === undefined) return;
+    this.observeEventPath(first.type, first.at);
+    if (TIMEOUT_TYPES.has(first.type)) {
+      const task = plan.updateTasks.find((row) => row.step === first.step);
+      if (task !== undefined) {
+        this.deadlineLateness.observe(Math.max(0, first.at.getTime() - task.dueAt.getTime()) / 1000);
+      }
+    }
+  }
+
+  /** One event's time on the event path, `since` the moment its transition began. */
+  observeEventPath(event: string, since: Date): void {
+    this.eventPathDuration.observe({ event }, Math.max(0, Date.now() - since.getTime()) / 1000);
+  }
+
+  /** A deadline acted on now for a step that was due at `dueAt`. */
+  observeDeadlineLateness(dueAt: Date): void {
+    this.deadlineLateness.observe(Math.max(0, Date.now() - dueAt.getTime()) / 1000);
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private scrapeTimeGauges(): void {
+    const registers = [this.registry];
+    const query = <T>(sql: string): Promise<T[]> => this.dataSource.query(sql);
+
+    new Gauge({
+      name: 'pa_applications',
+      help: 'Applications by workflow and status',
+      labelNames: ['workflow', 'status'] as const,
+      registers,
+      async collect() {
+        const rows = await query<{ workflow: string; status: string; n: string }>(
+          'SELECT workflow_key AS workflow, status, count(*) AS n FROM applications GROUP BY 1, 2',
+        );
+        this.reset();
+        for (const row of rows) this.set({ workflow: row.workflow, status: row.status }, Number(row.n));
+      },
+    });
+
+    // Both gauges come from one query; a scrape collects them together, so they share its answer.
+    let steps: Promise<{ department: string; open: string; overdue: string }[]> | undefined;
+    const openSteps = () =>
+      (steps ??= query<{ department: string; open: string; overdue: string }>(
+        `SELECT department, count(*) AS open, count(*) FILTER (WHERE overdue OR due_at < now()) AS overdue
+           FROM tasks WHERE status = 'open' GROUP BY department`,
+      ).finally(() => setImmediate(() => (steps = undefined))));
+    for (const [name, help, column] of [
+      ['pa_open_steps', 'Open steps by department', 'open'],
+      [
+        'pa_overdue_steps',
+        'Open steps past their due time (escalated or not yet acted on), by department',
+        'overdue',
+      ],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['department'] as const,
+        registers,
+        async collect() {
+          const rows = await openSteps();
+          this.reset();
+          for (const row of rows) this.set({ department: row.department }, Number(row[column]));
+        },
+      });
+    }
+
+    new Counter({
+      name: 'pa_step_outcomes_total',
+      help: 'Steps deemed approved (time ran out), approved by rule, and returned for correction, from the history',
+      labelNames: ['outcome'] as const,
+      registers,
+      async collect() {
+        const rows = await query<{ type: string; n: string }>(
+          `SELECT type, count(*) AS n FROM history WHERE type IN (${Object.keys(OUTCOMES)
+            .map((type) => `'${type}'`)
+            .join(', ')}) GROUP BY type`,
+        );
+        this.reset();
+        for (const [type, outcome] of Object.entries(OUTCOMES)) {
+          this.inc({ outcome }, Number(rows.find((row) => row.type === type)?.n ?? 0));
+        }
+      },
+    });
+
+    const dataSource = this.dataSource;
+    new Gauge({
+      name: 'pa_db_pool_connections',
+      help: 'Database pool connections of this process: total, idle, and callers waiting for one',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+        if (pool === undefined) return;
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+}

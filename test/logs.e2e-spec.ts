@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { eventually } from './support/eventually.js';
+import { createDatabase, JWT_SECRET } from './support/test-app.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const MARK = 'MARK7f3q'; // in every value that must never reach a log line
+
+const sign = (role: string, sub: string) =>
+  new SignJWT({ role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .sign(new TextEncoder().encode(JWT_SECRET));
+
+/**
+ * The real entry point at its most verbose, its standard output and error captured: a request full of marked
+ * values (form data, the token, a fact lookup's answer, a query, a header) leaves one JSON line per request with
+ * its id, route, status, duration and caller, and no marked value anywhere.
+ */
+describe('structured logs', () => {
+  let factCalls = 0;
+  const facts = createServer((_request, response) => {
+    factCalls += 1;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ status: 'active', owner: `${MARK}-fact-answer` }));
+  });
+  let workflowsDir: string;
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
+    const { port } = facts.address() as AddressInfo;
+    workflowsDir = mkdtempSync(join(tmpdir(), 'pa-logs-'));
+    writeFileSync(
+      join(workflowsDir, 'checked.json'),
+      JSON.stringify({
+        key: 'checked',
+        name: 'Checked against a registry',
+        form: { type: 'object', properties: { note: { type: 'string' } } },
+        facts: { registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: 5000 } },
+        steps: [
+          {
+            id: 'check',
+            name: 'Check',
+            department: 'checkers',
+            timeLimit: { hours: 1 },
+            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+          },
+        ],
+      }),
+    );
+    database = await createDatabase();
+  });
+
+  afterAll(async () => {
+    facts.close();
+    rmSync(workflowsDir, { recursive: true, force: true });
+    await database.drop();
+  });
+
+  it('writes one JSON line per request with id, route, status, duration and caller, and no form data, token or fact answer', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: database.url,
+        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+        JWT_SECRET,
+        PORT: String(port),
+        WORKFLOWS_DIR: workflowsDir,
+        FACTS_ALLOWED_HOSTS: '127.0.0.1',
+        LOG_LEVEL: 'verbose',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await eventually(
+        () =>
+          fetch(`${base}/health/live`)
+            .then((r) => r.status)
+            .catch(() => 0),
+        (status) => status === 200,
+        { timeoutMs: 60_000, everyMs: 250 },
+      );
+      const token = await sign('applicant', 'ann'); // the caller's id is logged, by design
+      const sent: { id: string | null; response: Response }[] = [];
+      const call = async (path: string, init: RequestInit & { id?: string } = {}) => {
+        const headers = new Headers(init.headers);
+        headers.set('authorization', `Bearer ${token}`);
+        headers.set('x-note', `${MARK}-header`);
+        if (init.id !== undefined) headers.set('x-request-id', init.id);
+        if (init.body !== undefined) headers.set('content-type', 'application/json');
+        const response = await fetch(base + path, { ...init, headers });
+        sent.push({ id: init.id ?? null, response });
+        return response;
+      };
+
+      const submitted = await call('/api/v1/applications', {
+        method: 'POST',
+        id: 'req-submit-1',
+        body: JSON.stringify({ workflow: 'checked', data: { note: `${MARK}-form` } }),
+      });
+      expect(submitted.status).toBe(201);
+      expect(submitted.headers.get('x-request-id')).toBe('req-submit-1');
+      const { id } = (await submitted.json()) as { id: string };
+      await eventually(
+        async () => ((await (await call(`/api/v1/applications/${id}`)).json()) as { status: string }).status,
+        (status) => status === 'approved',
+      );
+      expect(factCalls).toBe(1);
+      const refused = await call('/api/v1/applications', {
+        method: 'POST',
+        id: `not acceptable ${MARK}`,
+        body: JSON.stringify({ workflow: 'checked', data: { note: { [`${MARK}-key`]: `${MARK}-value` } } }),
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const badQuery = await call(`/api/v1/applications?cursor=${MARK}-cursor`);
+      expect(badQuery.status).toBe(400);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+
+      expect(output).not.toContain(MARK);
+      expect(output).not.toContain(token);
+      const lines = output.trim().split('\n');
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const requests = records.filter((r) => r.msg === 'request');
+      expect(requests).toHaveLength(sent.length + 1); // and the readiness probe above
+      expect(requests.find((r) => r.reqId === 'req-submit-1')).toEqual(
+        expect.objectContaining({
+          method: 'POST',
+          route: '/api/v1/applications',
+          status: 201,
+          durationMs: expect.any(Number),
+          callerId: 'ann',
+          callerRole: 'applicant',
+        }),
+      );
+      for (const { response } of sent) {
+        const line = requests.find((r) => r.reqId === response.headers.get('x-request-id'));
+        expect(line).toEqual(expect.objectContaining({ status: response.status, callerRole: 'applicant' }));
+      }
+      expect(requests.filter((r) => r.route === '/api/v1/applications/:id').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
+});

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from './support/eventually.js';
+import { registerWorkflow, simpleWorkflow, submitApplication, viewOf } from './support/helpers.js';
+import { applicant, officer, TestApp } from './support/test-app.js';
+
+const TOKEN = 'metrics-token-0123456789';
+
+/** The samples of a Prometheus text answer, by series (`name{labels}` as printed). */
+function samples(text: string): Map<string, number> {
+  const series = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    series.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return series;
+}
+
+describe('GET /metrics', () => {
+  let t: TestApp;
+  const scrape = async () => {
+    const reply = await t.request<string>('GET', '/metrics', {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return samples(reply.body);
+  };
+
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { metricsToken: TOKEN } });
+    await registerWorkflow(
+      t,
+      simpleWorkflow(
+        'auto',
+        [
+          { id: 'instant', timeLimit: { hours: 1 }, autoApprove: true },
+          { id: 'deemed', after: ['instant'], timeLimit: { seconds: 1 }, onTimeout: 'approve' },
+        ],
+        (id) => `dept-${id}`,
+      ),
+    );
+    await registerWorkflow(
+      t,
+      simpleWorkflow('open-one', [{ id: 'review', timeLimit: { hours: 1 } }], () => 'dept-review'),
+    );
+    await registerWorkflow(
+      t,
+      simpleWorkflow(
+        'late',
+        [{ id: 'slow', timeLimit: { seconds: 1 }, onTimeout: 'escalate' }],
+        () => 'dept-slow',
+      ),
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses a scrape without METRICS_TOKEN, or with another token, as a 401 problem', async () => {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-metrics-token' }];
+    for (const headers of attempts) {
+      const reply = await t.request('GET', '/metrics', { headers });
+      expect(reply.status).toBe(401);
+      expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+  });
+
+  it('counts known traffic: requests by route template, applications, open and overdue steps, outcomes, lateness', async () => {
+    const auto = [await submitApplication(t, 'auto'), await submitApplication(t, 'auto')];
+    await submitApplication(t, 'open-one');
+    const late = await submitApplication(t, 'late');
+    const missing = await t.request('GET', '/api/v1/applications/00000000-0000-4000-8000-000000000000', {
+      as: applicant('ann'),
+    });
+    expect(missing.status).toBe(404);
+    for (const id of auto) {
+      await eventually(
+        () => viewOf(t, id),
+        (v) => v.status === 'approved',
+      );
+    }
+    await eventually(
+      () => viewOf(t, late),
+      (v) => v.steps[0].overdue === true,
+    );
+    const inbox = await t.request('GET', '/api/v1/tasks', { as: officer('dept-review') });
+    expect(inbox.status).toBe(200);
+
+    const m = await scrape();
+    expect(
+      m.get(
+        'pa_http_request_duration_seconds_count{method="POST",route="/api/v1/applications",status="201"}',
+      ),
+    ).toBe(4);
+    expect(
+      m.get(
+        'pa_http_request_duration_seconds_count{method="GET",route="/api/v1/applications/:id",status="404"}',
+      ),
+    ).toBe(1);
+    expect(
+      m.get('pa_http_request_duration_seconds_count{method="GET",route="/api/v1/tasks",status="200"}'),
+    ).toBe(1);
+    expect(m.get('pa_http_request_duration_seconds_count{method="GET",route="/metrics",status="401"}')).toBe(
+      2,
+    );
+
+    expect(m.get('pa_applications{workflow="auto",status="approved"}')).toBe(2);
+    expect(m.get('pa_applications{workflow="open-one",status="in_review"}')).toBe(1);
+    expect(m.get('pa_applications{workflow="late",status="in_review"}')).toBe(1);
+    expect(m.get('pa_open_steps{department="dept-review"}')).toBe(1);
+    expect(m.get('pa_overdue_steps{department="dept-review"}')).toBe(0);
+    expect(m.get('pa_open_steps{department="dept-slow"}')).toBe(1);
+    expect(m.get('pa_overdue_steps{department="dept-slow"}')).toBe(1);
+    expect(m.get('pa_open_steps{department="dept-instant"}')).toBeUndefined();
+
+    expect(m.get('pa_step_outcomes_total{outcome="deemed"}')).toBe(2);
+    expect(m.get('pa_step_outcomes_total{outcome="rule"}')).toBe(2);
+    expect(m.get('pa_step_outcomes_total{outcome="returned"}')).toBe(0);
+    expect(m.get('pa_deadline_lateness_seconds_count')).toBe(3); // two deemed approvals, one escalation
+    expect(m.get('pa_event_path_duration_seconds_count{event="submitted"}')).toBe(4);
+    // Rules without facts are decided inside the submission's own event, so they add no event of their own.
+    expect(m.get('pa_event_path_duration_seconds_count{event="deemed_approved"}')).toBe(2);
+
+    for (const queue of ['deadlines', 'reminders', 'rules']) {
+      for (const state of ['waiting', 'delayed', 'active', 'failed']) {
+        expect(m.get(`pa_queue_jobs{queue="${queue}",state="${state}"}`)).toEqual(expect.any(Number));
+      }
+    }
+    expect(m.get('pa_queue_jobs{queue="rules",state="failed"}')).toBe(0);
+    expect(m.get('pa_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('pa_db_pool_connections{state="waiting"}')).toEqual(expect.any(Number)); // the scrape's own queries may wait
+  });
+});
