@@ -8,6 +8,7 @@ import { LiveNotify1795780000000 } from './1795780000000-LiveNotify.js';
 import { WebhooksRatings1796058209496 } from './1796058209496-WebhooksRatings.js';
 import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
 import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
+import { CorrectionsAndToolbox1796061641044 } from './1796061641044-CorrectionsAndToolbox.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   AuditLog1796058051717,
   WebhooksRatings1796058209496,
   EventPathHead1796058561459,
+  CorrectionsAndToolbox1796061641044,
 ];

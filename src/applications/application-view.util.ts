@@ -10,6 +10,10 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
     if (!seen || seen.attempt < task.attempt) latest.set(task.step, task);
   }
   const stepStatus = (application.snapshot.value as { steps: Record<string, StepStatus> }).steps;
+  const asked = (application.snapshot.context as { corrections?: Record<string, string[]> } | undefined)
+    ?.corrections;
+  // Told once (一次性告知): the requests are listed together when no department is still reviewing.
+  const told = application.status === 'correction_requested' || application.status === 'lapsed';
   return {
     id: application.id,
     workflow: { key: application.workflowKey, version: application.workflowVersion },
@@ -37,7 +41,36 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
         comment: task?.comment ?? null,
       };
     }),
-    corrections: [] as { step: string; comment: string | null; fields: string[] }[],
+    corrections: told
+      ? workflow.definition.steps
+          .filter((step) => asked?.[step.id] !== undefined)
+          .map((step) => ({
+            step: step.id,
+            department: step.department,
+            comment: latest.get(step.id)?.comment ?? null,
+            fields: asked?.[step.id] ?? [],
+          }))
+      : [],
+    waitingForApplicant: waitingView(application),
+  };
+}
+
+/**
+ * Time the application spent waiting for the applicant: no department's clock runs then (no step is open, and
+ * reopened steps get a fresh full time limit). `seconds` counts the stretches that have ended; a stretch under
+ * way is told by `since`, so the view stays the same for one revision (its ETag).
+ */
+function waitingView(application: ApplicationRow) {
+  const open = application.waiting.find((w) => w.to === null);
+  const seconds = application.waiting
+    .filter((w) => w.to !== null)
+    .reduce((sum, w) => sum + (Date.parse(w.to!) - Date.parse(w.from)) / 1000, 0);
+  return {
+    waiting: open !== undefined,
+    since: open?.from ?? null,
+    lapsesAt: application.correctionDueAt?.toISOString() ?? null,
+    seconds,
+    intervals: application.waiting,
   };
 }
 

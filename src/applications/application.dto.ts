@@ -18,12 +18,26 @@ export class SubmitApplicationDto {
   data: Record<string, unknown>;
 }
 
+export class ResubmitApplicationDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'A JSON merge patch (RFC 7396) of the application data: members replace, `null` removes; the result ' +
+      'must match the form of the version the application is pinned to',
+    example: { floorPlan: 'https://files.example/plan-v2.pdf' },
+  })
+  @IsObject()
+  data: Record<string, unknown>;
+}
+
 export const APPLICATION_STATUSES = [
   'in_review',
   'correction_requested',
   'approved',
   'rejected',
   'withdrawn',
+  'lapsed',
 ] as const;
 
 export class ListApplicationsQuery {
@@ -41,4 +55,83 @@ export class ListApplicationsQuery {
   @IsOptional()
   @IsString()
   cursor?: string;
+}
+
+export class WorkflowRefDto {
+  @ApiProperty() key: string;
+  @ApiProperty({ type: 'integer' }) version: number;
+}
+
+export class StepViewDto {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() department: string;
+  @ApiProperty({ enum: ['blocked', 'open', 'approved', 'rejected', 'returned', 'skipped', 'cancelled'] })
+  status: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) openedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) dueAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt: string | null;
+  @ApiProperty({ enum: ['officer', 'rule', 'timeout'], nullable: true, type: String }) decidedBy:
+    string | null;
+  @ApiProperty() overdue: boolean;
+  @ApiProperty() reminded: boolean;
+  @ApiProperty() dueBeyondCalendar: boolean;
+  @ApiProperty({ nullable: true, type: String }) comment: string | null;
+}
+
+export class CorrectionDto {
+  @ApiProperty({ description: 'The step that returned the application' }) step: string;
+  @ApiProperty() department: string;
+  @ApiProperty({ nullable: true, type: String }) comment: string | null;
+  @ApiProperty({ type: [String], description: 'Form fields to correct' }) fields: string[];
+}
+
+export class WaitingIntervalDto {
+  @ApiProperty({ format: 'date-time' }) from: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'null while waiting' })
+  to: string | null;
+}
+
+export class WaitingForApplicantDto {
+  @ApiProperty({ description: 'True while the application awaits correction' }) waiting: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'Start of the wait under way',
+  })
+  since: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the application lapses unless corrected (`correctionWindow`)',
+  })
+  lapsesAt: string | null;
+  @ApiProperty({
+    description: 'Seconds spent waiting in the stretches that have ended; counted against no department',
+  })
+  seconds: number;
+  @ApiProperty({ type: [WaitingIntervalDto] }) intervals: WaitingIntervalDto[];
+}
+
+/** The applicant's status view (API.md). */
+export class ApplicationViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ type: WorkflowRefDto }) workflow: WorkflowRefDto;
+  @ApiProperty({ enum: APPLICATION_STATUSES }) status: string;
+  @ApiProperty({ format: 'date-time' }) submittedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expectedBy: string | null;
+  @ApiProperty({ type: 'integer' }) revision: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) produced: Record<string, unknown>;
+  @ApiProperty({ type: [StepViewDto] }) steps: StepViewDto[];
+  @ApiProperty({
+    type: [CorrectionDto],
+    description:
+      'Every correction request together, one per returned step, once no department is still reviewing',
+  })
+  corrections: CorrectionDto[];
+  @ApiProperty({ type: WaitingForApplicantDto }) waitingForApplicant: WaitingForApplicantDto;
 }

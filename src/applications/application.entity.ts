@@ -1,10 +1,11 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { GENESIS_HASH } from '../audit/hash-chain.util.js';
-import type { ApplicationRow } from '../engine/plan.types.js';
+import type { ApplicationRow, WaitingInterval } from '../engine/plan.types.js';
 import type { ApplicationStatus, PersistedSnapshot } from '../engine/workflow-machine.util.js';
 
 @Entity('applications')
 @Index('applications_applicant_submitted', ['applicantId', 'submittedAt', 'id'])
+@Index('applications_correction_due', ['correctionDueAt'], { where: "status = 'correction_requested'" })
 export class ApplicationEntity implements ApplicationRow {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -48,4 +49,12 @@ export class ApplicationEntity implements ApplicationRow {
 
   @Column({ name: 'history_hash', type: 'text', default: GENESIS_HASH })
   historyHash: string;
+
+  /** When the application lapses if the applicant does not correct it (`correctionWindow`); the sweep reads it. */
+  @Column({ name: 'correction_due_at', type: 'timestamptz', nullable: true })
+  correctionDueAt: Date | null;
+
+  /** Every stretch spent waiting for the applicant, excluded from every department's committed time. */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  waiting: WaitingInterval[];
 }

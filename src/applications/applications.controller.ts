@@ -13,7 +13,12 @@ import { HistoryView } from '../audit/audit.dto.js';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
-import { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
+import {
+  ApplicationViewDto,
+  ListApplicationsQuery,
+  ResubmitApplicationDto,
+  SubmitApplicationDto,
+} from './application.dto.js';
 import { etagOf } from './application-view.util.js';
 import { ApplicationsService } from './applications.service.js';
 
@@ -63,7 +68,7 @@ export class ApplicationsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'The status view; If-None-Match with its ETag answers 304' })
-  @ApiOkResponse({ description: 'The application view, with its ETag' })
+  @ApiOkResponse({ type: ApplicationViewDto, description: 'The application view, with its ETag' })
   @ApiNotModifiedResponse({ description: 'If-None-Match named the current ETag' })
   @ApiProblems(401, 403, 404)
   async get(
@@ -79,6 +84,30 @@ export class ApplicationsController {
       return undefined;
     }
     return view;
+  }
+
+  @Post(':id/resubmit')
+  @Roles('applicant')
+  @ApiOperation({
+    summary:
+      'Resubmit after a return for correction: a JSON merge patch of data; reopens the returned steps and the ' +
+      'approved steps that read a changed value; 409 unless the application awaits correction',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: ApplicationViewDto })
+  @ApiProblems(400, 401, 403, 404, {
+    409: 'The application is not awaiting correction, or the Idempotency-Key was used with another request',
+  })
+  async resubmit(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Body() dto: ResubmitApplicationDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { status, body } = await this.applications.resubmit(caller, id, dto, idempotencyKey);
+    void reply.status(status).header('etag', etagOf(body));
+    return body;
   }
 
   @Post(':id/withdraw')

@@ -14,7 +14,12 @@ import { formErrors } from '../definitions/form-schema.util.js';
 import { TaskEntity } from './task.entity.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { ApplicationEntity } from './application.entity.js';
-import type { ListApplicationsQuery, SubmitApplicationDto } from './application.dto.js';
+import type {
+  ListApplicationsQuery,
+  ResubmitApplicationDto,
+  SubmitApplicationDto,
+} from './application.dto.js';
+import { mergePatch } from '../common/json-merge-patch.util.js';
 import { applicationView, etagOf } from './application-view.util.js';
 import type { ApplicationView } from './application-view.util.js';
 
@@ -124,6 +129,51 @@ export class ApplicationsService {
       );
       return applicationView(plan.state.application, workflow, plan.state.tasks);
     });
+  }
+
+  /**
+   * The applicant's correction: a JSON merge patch of the data, checked against the pinned version's form with
+   * every error listed. The planner reopens the returned steps and the approved steps that read a changed value.
+   */
+  async resubmit(
+    caller: Caller,
+    id: string,
+    dto: ResubmitApplicationDto,
+    idempotencyKey?: string,
+  ): Promise<Response<ApplicationView>> {
+    return this.unitOfWork.idempotent(
+      {
+        caller: `${caller.role}:${caller.id}`,
+        key: idempotencyKey,
+        method: 'POST',
+        path: `/applications/${id}/resubmit`,
+        body: dto,
+      },
+      async (manager, afterCommit) => {
+        if (!isUuid(id)) throw DomainException.notFound('Application');
+        const { plan, workflow } = await this.events.apply(
+          { manager, afterCommit },
+          {
+            target: { applicationId: id },
+            event: ({ application }, pinned) => {
+              if (application.applicantId !== caller.id) throw DomainException.notFound('Application');
+              if (application.status !== 'correction_requested')
+                throw DomainException.conflict('The application is not awaiting correction');
+              const data = mergePatch(application.data, dto.data) as Record<string, unknown>;
+              if (!pinned.validateForm(data)) {
+                throw DomainException.invalid(
+                  'The corrected data does not match the form',
+                  formErrors(pinned.validateForm.errors, '$.data'),
+                );
+              }
+              return { type: 'resubmit', applicant: caller.id, data };
+            },
+            conflict: 'The application is not awaiting correction',
+          },
+        );
+        return { status: 200, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
+      },
+    );
   }
 
   async historyOf(caller: Caller, id: string) {

@@ -10,6 +10,7 @@ export type { Signoff };
 @Index('tasks_open_due', ['dueAt'], { where: "status = 'open'" })
 @Index('tasks_rule_pending', ['openedAt'], { where: "status = 'open' AND rule_pending" })
 @Index('tasks_open_remind', ['remindAt'], { where: "status = 'open' AND NOT reminded" })
+@Index('tasks_open_claimed', ['claimedBy'], { where: "status = 'open' AND claimed_by IS NOT NULL" })
 export class TaskEntity implements TaskRow {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -78,4 +79,12 @@ export class TaskEntity implements TaskRow {
 
   @Column({ type: 'text', nullable: true })
   comment: string | null;
+
+  /** The officer holding the task (claim or transfer); colleagues see who works on it. */
+  @Column({ name: 'claimed_by', type: 'text', nullable: true })
+  claimedBy: string | null;
+
+  /** Signatures required when raised for this application (加签); null: the step's `signoff`. */
+  @Column({ name: 'signoff_required', type: 'int', nullable: true })
+  signoffRequired: number | null;
 }

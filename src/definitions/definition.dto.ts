@@ -281,6 +281,19 @@ export class WorkflowDefinitionDto {
   @Transform(({ obj }) => toFactMap((obj as Record<string, unknown>).facts), { toClassOnly: true })
   facts?: Map<string, FactDefinitionDto>;
 
+  @ApiPropertyOptional({
+    type: DurationDto,
+    description:
+      'How long an application may wait for the applicant to correct it before it lapses (status `lapsed`); ' +
+      'exactly one unit, working days on the workflow calendar. None: it waits without limit',
+  })
+  @Optional()
+  @ValidateNested()
+  @Type(() => DurationDto)
+  @IsObject()
+  @HasExactlyOneUnit()
+  correctionWindow?: DurationDto;
+
   @ApiProperty({ type: [StepDefinitionDto], minItems: 1, maxItems: MAX_STEPS })
   @IsArray()
   @ArrayMinSize(1)

@@ -41,6 +41,8 @@ export interface WorkflowDefinition {
   calendar?: string;
   form: Record<string, unknown>;
   facts?: Record<string, FactDefinition>;
+  /** How long an application may wait for the applicant's correction before it lapses; none: it waits. */
+  correctionWindow?: Duration;
   steps: StepDefinition[];
 }
 

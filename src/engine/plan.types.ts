@@ -32,6 +32,16 @@ export interface TaskRow {
   rulePending: boolean;
   signoffs: Signoff[];
   comment: string | null;
+  /** The officer holding this attempt (claim or transfer), projected from the snapshot. */
+  claimedBy: string | null;
+  /** Signatures required when raised for this application (加签); null: the step's `signoff`. */
+  signoffRequired: number | null;
+}
+
+/** A stretch of time the application waited for the applicant's correction; `to` is null while it waits. */
+export interface WaitingInterval {
+  from: string;
+  to: string | null;
 }
 
 /** The application row's own columns. */
@@ -51,6 +61,10 @@ export interface ApplicationRow {
   /** The history head: appending needs no read of the history table. */
   historySeq: number;
   historyHash: string;
+  /** When an application awaiting correction lapses (`correctionWindow`); null when none runs. */
+  correctionDueAt: Date | null;
+  /** Every stretch spent waiting for the applicant: no department's clock runs then. */
+  waiting: WaitingInterval[];
 }
 
 /** What the planner reads: the locked application row with every task row it has. */
@@ -71,14 +85,31 @@ export type PlanEvent =
       step: string;
       attempt: number;
       officer: string;
-      outcome: 'approve' | 'reject';
+      outcome: 'approve' | 'reject' | 'return';
       comment: string | null;
       produces: Record<string, unknown>;
+      /** Form fields to correct: a return only. */
+      fields?: string[];
     }
   | { type: 'timeout'; step: string; attempt: number }
   | { type: 'remind'; step: string; attempt: number }
   | { type: 'rule'; step: string; attempt: number; holds: boolean; detail: Record<string, unknown> }
-  | { type: 'withdraw'; applicant: string };
+  | { type: 'withdraw'; applicant: string }
+  /** `data` is the application's whole data after the merge patch, already checked against the form. */
+  | { type: 'resubmit'; applicant: string; data: Record<string, unknown> }
+  | { type: 'lapse'; round: number }
+  | { type: 'claim'; step: string; attempt: number; officer: string }
+  | { type: 'release'; step: string; attempt: number; officer: string; admin: boolean }
+  | {
+      type: 'transfer';
+      step: string;
+      attempt: number;
+      by: string;
+      to: string;
+      admin: boolean;
+      comment: string | null;
+    }
+  | { type: 'signers'; step: string; attempt: number; officer: string; required: number };
 
 export type PlanEventType = PlanEvent['type'];
 
@@ -115,6 +146,11 @@ export interface TaskJobData {
   applicationId: string;
   step: string;
   attempt: number;
+  /**
+   * `lapse`: the correction window of the application (in the deadlines queue, with no task: `taskId` and `step`
+   * are empty and `attempt` is the correction round). Absent: a task's timer.
+   */
+  kind?: 'lapse';
 }
 
 export interface PlannedJob {
@@ -144,6 +180,8 @@ export interface Plan {
   state: ApplicationState;
   /** True when the application row is new (a submission). */
   insertApplication: boolean;
+  /** True when the application's data changed (a resubmission): only then is it written again. */
+  dataChanged: boolean;
   insertTasks: TaskRow[];
   updateTasks: TaskRow[];
   history: HistoryRow[];

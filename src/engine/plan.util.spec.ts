@@ -5,7 +5,7 @@ import { dueTime, remindAt } from '../calendar/calendar.util.js';
 import { resolveDependencies, topologicalOrder } from '../definitions/definition-graph.util.js';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 import type { ApplicationState, Plan, PlanContext, PlanEvent, PlanWorkflow, TaskRow } from './plan.types.js';
-import { plan } from './plan.util.js';
+import { lapseJobId, plan } from './plan.util.js';
 import { buildWorkflowMachine } from './workflow-machine.util.js';
 import type { StepStatus } from './workflow-machine.util.js';
 
@@ -13,13 +13,14 @@ function step(id: string, extra: Partial<StepDefinition> = {}): StepDefinition {
   return { id, name: id, department: `dept-${id}`, timeLimit: { hours: 1 }, ...extra };
 }
 
-function compile(steps: StepDefinition[]): PlanWorkflow {
+function compile(steps: StepDefinition[], extra: Partial<WorkflowDefinition> = {}): PlanWorkflow {
   const definition: WorkflowDefinition = {
     key: 'demo',
     name: 'Demo',
     form: { type: 'object' },
     facts: { registry: { url: 'http://127.0.0.1/{code}' } },
     steps,
+    ...extra,
   };
   const dependencies = resolveDependencies(definition);
   const byId = new Map(steps.map((s) => [s.id, s]));
@@ -271,18 +272,26 @@ describe('plan: rules without facts run inside the event', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Property: whatever events arrive, in whatever order, task rows and the snapshot agree.
 
-const propertyWorkflow = compile([
-  step('a', { signoff: 2 }),
-  step('b', { onTimeout: 'approve', remindBefore: { minutes: 10 } }),
-  step('c', {
-    after: ['a'],
-    onTimeout: 'escalate',
-    autoApprove: { '==': [{ var: 'facts.registry.ok' }, true] },
-  }),
-  step('d', { after: ['b'], autoApprove: { '<': [{ var: 'n' }, 5] }, onTimeout: 'reject' }),
-  step('e', { after: ['c', 'd'], when: { '!=': [{ var: 'n' }, 3] } }),
-]);
+const propertyWorkflow = compile(
+  [
+    step('a', { signoff: 2 }),
+    step('b', { onTimeout: 'approve', remindBefore: { minutes: 10 } }),
+    step('c', {
+      after: ['a'],
+      onTimeout: 'escalate',
+      autoApprove: { '==': [{ var: 'facts.registry.ok' }, true] },
+    }),
+    step('d', { after: ['b'], autoApprove: { '<': [{ var: 'n' }, 5] }, onTimeout: 'reject' }),
+    step('e', { after: ['c', 'd'], when: { '!=': [{ var: 'n' }, 3] }, fields: ['m'] }),
+  ],
+  { correctionWindow: { minutes: 30 } },
+);
 const STEPS = ['a', 'b', 'c', 'd', 'e'];
+const stepArb = fc.constantFrom(...STEPS);
+/** 0 stands for the step's current attempt, resolved against the state when the event is sent. */
+const CURRENT = 0;
+const attemptArb = fc.constantFrom(CURRENT, CURRENT, CURRENT, 1, 2);
+const officerArb = fc.constantFrom('alice', 'bob', 'carol');
 
 const eventArb: fc.Arbitrary<PlanEvent> = fc.oneof(
   fc.record({
@@ -311,7 +320,67 @@ const eventArb: fc.Arbitrary<PlanEvent> = fc.oneof(
     holds: fc.boolean(),
     detail: fc.constant({}),
   }),
-  fc.constant<PlanEvent>({ type: 'withdraw', applicant: 'ann' }),
+  // A withdrawal ends the sequence: rarer, so that corrections have room to happen.
+  { arbitrary: fc.constant<PlanEvent>({ type: 'withdraw', applicant: 'ann' }), weight: 1 },
+  // Return for correction, resubmission, lapse and the officer's toolbox.
+  {
+    arbitrary: fc.record({
+      type: fc.constant('decide' as const),
+      step: stepArb,
+      attempt: attemptArb,
+      officer: officerArb,
+      outcome: fc.constant('return' as const),
+      comment: fc.constant('fix it'),
+      produces: fc.constant({}),
+      fields: fc.constant<string[]>(['m']),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('decide' as const),
+      step: stepArb,
+      attempt: attemptArb,
+      officer: officerArb,
+      outcome: fc.constant('approve' as const),
+      comment: fc.constant(null),
+      produces: fc.constant({}),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('resubmit' as const),
+      applicant: fc.constant('ann'),
+      data: fc.record({ n: fc.integer({ min: 0, max: 6 }), m: fc.constantFrom('x', 'y') }),
+    }),
+    weight: 3,
+  },
+  fc.record({ type: fc.constant('lapse' as const), round: fc.constantFrom(0, 1, 2) }),
+  fc.record({ type: fc.constant('claim' as const), step: stepArb, attempt: attemptArb, officer: officerArb }),
+  fc.record({
+    type: fc.constant('release' as const),
+    step: stepArb,
+    attempt: attemptArb,
+    officer: officerArb,
+    admin: fc.boolean(),
+  }),
+  fc.record({
+    type: fc.constant('transfer' as const),
+    step: stepArb,
+    attempt: attemptArb,
+    by: officerArb,
+    to: fc.constantFrom('alice', 'dave'),
+    admin: fc.boolean(),
+    comment: fc.constant(null),
+  }),
+  fc.record({
+    type: fc.constant('signers' as const),
+    step: stepArb,
+    attempt: attemptArb,
+    officer: officerArb,
+    required: fc.integer({ min: 1, max: 4 }),
+  }),
 );
 
 function checkAgreement(state: ApplicationState, plans: Plan[]): void {
@@ -323,6 +392,8 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
       overdue: Record<string, boolean>;
       reminded: Record<string, boolean>;
       ruleChecked: Record<string, boolean>;
+      claims?: Record<string, string>;
+      required?: Record<string, number>;
     };
   };
   const { steps, application } = snapshot.value;
@@ -347,7 +418,17 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
     if (status !== 'open' && row.decidedBy === null)
       expect(['cancelled', 'approved', 'rejected']).toContain(status);
     if (row.decidedBy === 'officer') expect(row.decidedByOfficer).not.toBeNull();
+    expect(row.claimedBy).toBe(ctx.claims?.[id] ?? null);
+    expect(row.signoffRequired).toBe(ctx.required?.[id] ?? null);
+    // Earlier attempts are history: never open once superseded.
+    for (const old of state.tasks.filter((t) => t.step === id && t.attempt < (ctx.attempts[id] ?? 1)))
+      expect(old.status).not.toBe('open');
   }
+  // Waiting for the applicant: one open stretch and a lapse time exactly while a correction is awaited.
+  const awaiting = state.application.status === 'correction_requested';
+  expect(state.application.waiting.filter((w) => w.to === null).length).toBe(awaiting ? 1 : 0);
+  expect(state.application.correctionDueAt !== null).toBe(awaiting);
+  if (awaiting) expect(Object.values(steps)).not.toContain('open');
   const history = plans.flatMap((p) => p.history);
   expect(history.map((h) => h.seq)).toEqual(history.map((_h, i) => i + 1));
   expect(state.application.historySeq).toBe(history.length);
@@ -359,18 +440,25 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
   expect(state.application.revision).toBe(applied);
 }
 
+function currentAttempt(event: PlanEvent, state: ApplicationState | null): PlanEvent {
+  if (!('attempt' in event) || event.attempt !== CURRENT || !('step' in event) || !state) return event;
+  const attempts = (state.application.snapshot.context as { attempts: Record<string, number> }).attempts;
+  return { ...event, attempt: attempts[event.step] ?? 1 };
+}
+
 describe('plan: property', () => {
   it('keeps task rows and the snapshot in agreement over any sequence of events', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 6 }),
-        fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 4 * 3600 })), { maxLength: 25 }),
+        fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 4 * 3600 })), { maxLength: 40 }),
         (n, events) => {
           let state: ApplicationState | null = null;
           const plans: Plan[] = [];
           let now = T0;
-          for (const [event, advance] of [[submit({ n }), 0] as const, ...events]) {
+          for (const [sent, advance] of [[submit({ n }), 0] as const, ...events]) {
             now = new Date(now.getTime() + advance * 1000);
+            const event = currentAttempt(sent, state);
             const p = plan(state, event, context(propertyWorkflow, now));
             plans.push(p);
             state = applyPlan(state, p);
@@ -379,6 +467,330 @@ describe('plan: property', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Return for correction, resubmission, the correction window and the officer's toolbox.
+
+const returnFor = (s: string, attempt = 1, fields = ['m'], officer = 'alice'): PlanEvent => ({
+  type: 'decide',
+  step: s,
+  attempt,
+  officer,
+  outcome: 'return',
+  comment: `fix ${s}`,
+  produces: {},
+  fields,
+});
+
+describe('plan: return for correction and resubmission', () => {
+  const wf = compile(
+    [
+      step('reads-m', { fields: ['m'] }),
+      step('reads-k', { fields: ['k'] }),
+      step('needs-m', { fields: ['k'], needs: ['m'] }),
+      step('sees-all', { signoff: 2 }),
+      step('later', { after: ['reads-k'], fields: ['k'] }),
+    ],
+    { correctionWindow: { minutes: 10 } },
+  );
+  const data = { m: 1, k: 1 };
+
+  it('keeps the application in review while another step is open, then asks for every correction at once', () => {
+    const { state, plans } = run(wf, [
+      submit(data),
+      returnFor('reads-m'),
+      approve('reads-k'),
+      approve('needs-m'),
+      approve('later'),
+    ]);
+    expect(plans[1]!.state.application.status).toBe('in_review');
+    expect(rowOf(plans[1]!.state, 'reads-m')).toMatchObject({
+      status: 'returned',
+      decidedBy: 'officer',
+      comment: 'fix reads-m',
+    });
+    expect(state.application.status).toBe('in_review');
+    // One signature of two, then a return: one return decides a countersigned step.
+    const done = run(wf, [
+      submit(data),
+      returnFor('reads-m'),
+      approve('reads-k'),
+      approve('needs-m'),
+      approve('later'),
+      approve('sees-all', 'alice'),
+      returnFor('sees-all', 1, ['k'], 'bob'),
+    ]);
+    const last = done.plans[6]!;
+    expect(types(last)).toEqual(['decided', 'application_correction_requested']);
+    expect(done.state.application).toMatchObject({
+      status: 'correction_requested',
+      expectedBy: null,
+      correctionDueAt: new Date(T0.getTime() + 10 * 60_000),
+      waiting: [{ from: T0.toISOString(), to: null }],
+    });
+    expect(last.jobs).toEqual([
+      expect.objectContaining({
+        queue: 'deadlines',
+        id: lapseJobId(done.state.application.id, 0),
+        runAt: new Date(T0.getTime() + 600_000),
+      }),
+    ]);
+  });
+
+  it('reopens the returned steps and the approved steps that read a changed value, as new attempts', () => {
+    const base = [
+      submit(data),
+      returnFor('reads-m'),
+      approve('reads-k'),
+      approve('needs-m'),
+      approve('later'),
+      approve('sees-all', 'alice'),
+      approve('sees-all', 'bob'),
+    ];
+    const later = new Date(T0.getTime() + 5 * 60_000);
+    const { state } = run(wf, base);
+    expect(state.application.status).toBe('correction_requested');
+    const p = plan(state, { type: 'resubmit', applicant: 'ann', data: { m: 2, k: 1 } }, context(wf, later));
+    expect(p.applied).toBe(true);
+    expect(p.dataChanged).toBe(true);
+    expect(p.state.application.data).toEqual({ m: 2, k: 1 });
+    // reads-m was returned; needs-m and sees-all read m; reads-k and later did not and stand.
+    expect(p.insertTasks.map((t) => [t.step, t.attempt, t.status, t.openedAt])).toEqual([
+      ['reads-m', 2, 'open', later],
+      ['needs-m', 2, 'open', later],
+      ['sees-all', 2, 'open', later],
+    ]);
+    expect(p.updateTasks).toEqual([]);
+    expect(p.insertTasks.every((t) => t.dueAt.getTime() === later.getTime() + 3600_000)).toBe(true);
+    expect(p.history[0]!).toMatchObject({
+      type: 'resubmitted',
+      detail: { round: 1, changed: ['m'], reopened: ['reads-m', 'needs-m', 'sees-all'] },
+    });
+    expect(types(p)).toContain('application_in_review');
+    expect(p.state.application).toMatchObject({
+      status: 'in_review',
+      correctionDueAt: null,
+      waiting: [{ from: T0.toISOString(), to: later.toISOString() }],
+    });
+    expect(p.jobs.map((j) => j.data.step)).toEqual(['reads-m', 'needs-m', 'sees-all']);
+    // Countersigning starts again on the new attempt.
+    expect(
+      rowOf(p.state, 'sees-all') &&
+        p.state.tasks.find((t) => t.step === 'sees-all' && t.attempt === 2)!.signoffs,
+    ).toEqual([]);
+    // The first attempt's timers no longer do anything, even past its due time.
+    const late = new Date(T0.getTime() + 2 * 3600_000);
+    expect(plan(p.state, { type: 'timeout', step: 'reads-m', attempt: 1 }, context(wf, late)).applied).toBe(
+      false,
+    );
+    expect(plan(p.state, { type: 'lapse', round: 0 }, context(wf, late)).applied).toBe(false);
+  });
+
+  it('reopens a returned step behind a prerequisite it waits for again, and refuses a resubmission in review', () => {
+    const serial = compile([
+      step('first', { fields: ['m'] }),
+      step('second', { after: ['first'], fields: ['k'] }),
+    ]);
+    const { state } = run(serial, [submit(data), approve('first'), returnFor('second', 1, ['k'])]);
+    expect(state.application.status).toBe('correction_requested');
+    const p = plan(state, { type: 'resubmit', applicant: 'ann', data: { m: 2, k: 2 } }, context(serial));
+    expect(p.insertTasks.map((t) => [t.step, t.attempt])).toEqual([['first', 2]]);
+    expect((p.state.application.snapshot.value as { steps: Record<string, string> }).steps.second).toBe(
+      'blocked',
+    );
+    const again = plan(
+      p.state,
+      { type: 'resubmit', applicant: 'ann', data: { m: 3, k: 2 } },
+      context(serial),
+    );
+    expect(again.applied).toBe(false);
+  });
+
+  it('lapses an application left past its correction window, once, and never early', () => {
+    const { state } = run(wf, [
+      submit(data),
+      approve('reads-k'),
+      approve('needs-m'),
+      approve('later'),
+      approve('sees-all', 'alice'),
+      approve('sees-all', 'bob'),
+      returnFor('reads-m'),
+    ]);
+    const early = plan(state, { type: 'lapse', round: 0 }, context(wf, new Date(T0.getTime() + 60_000)));
+    expect(early.applied).toBe(false);
+    const due = plan(state, { type: 'lapse', round: 0 }, context(wf, new Date(T0.getTime() + 600_000)));
+    expect(types(due)).toEqual(['correction_lapsed', 'application_lapsed']);
+    expect(rowOf(due.state, 'reads-m')!.status).toBe('cancelled');
+    expect(due.state.application).toMatchObject({
+      status: 'lapsed',
+      correctionDueAt: null,
+      expectedBy: null,
+    });
+    expect(
+      plan(due.state, { type: 'lapse', round: 0 }, context(wf, new Date(T0.getTime() + 700_000))).applied,
+    ).toBe(false);
+  });
+});
+
+describe("plan: the officer's toolbox", () => {
+  const wf = compile([step('a', { signoff: 1 })]);
+  const claim = (officer: string): PlanEvent => ({ type: 'claim', step: 'a', attempt: 1, officer });
+
+  it('gives a claimed step to its holder alone until released, and records each act', () => {
+    const { state, plans } = run(wf, [submit(), claim('alice')]);
+    expect(rowOf(state, 'a')!.claimedBy).toBe('alice');
+    expect(types(plans[1]!)).toEqual(['claimed']);
+    expect(plan(state, claim('bob'), context(wf)).applied).toBe(false);
+    expect(plan(state, approve('a', 'bob'), context(wf)).applied).toBe(false);
+    const release = (officer: string, admin = false): PlanEvent => ({
+      type: 'release',
+      step: 'a',
+      attempt: 1,
+      officer,
+      admin,
+    });
+    expect(plan(state, release('bob'), context(wf)).applied).toBe(false);
+    const freed = plan(state, release('root', true), context(wf));
+    expect(freed.updateTasks.map((t) => t.claimedBy)).toEqual([null]);
+    expect(freed.history[0]).toMatchObject({
+      type: 'released',
+      actor: { role: 'admin', id: 'root' },
+      detail: { holder: 'alice' },
+    });
+    expect(plan(freed.state, approve('a', 'bob'), context(wf)).applied).toBe(true);
+  });
+
+  it('hands a step over to a named officer, from its holder only', () => {
+    const { state } = run(wf, [submit(), claim('alice')]);
+    const transfer = (by: string, to: string): PlanEvent => ({
+      type: 'transfer',
+      step: 'a',
+      attempt: 1,
+      by,
+      to,
+      admin: false,
+      comment: 'yours',
+    });
+    expect(plan(state, transfer('bob', 'carol'), context(wf)).applied).toBe(false);
+    const p = plan(state, transfer('alice', 'carol'), context(wf));
+    expect(p.history[0]).toMatchObject({
+      type: 'transferred',
+      detail: { from: 'alice', to: 'carol', comment: 'yours' },
+    });
+    expect(rowOf(p.state, 'a')!.claimedBy).toBe('carol');
+    expect(plan(p.state, transfer('carol', 'carol'), context(wf)).applied).toBe(false);
+  });
+
+  it('raises the required signatures and never lowers them', () => {
+    const signers = (required: number): PlanEvent => ({
+      type: 'signers',
+      step: 'a',
+      attempt: 1,
+      officer: 'alice',
+      required,
+    });
+    const { state } = run(wf, [submit(), signers(2)]);
+    expect(rowOf(state, 'a')!.signoffRequired).toBe(2);
+    expect(plan(state, signers(2), context(wf)).applied).toBe(false);
+    expect(plan(state, signers(1), context(wf)).applied).toBe(false);
+    const once = plan(state, approve('a', 'alice'), context(wf));
+    expect(rowOf(once.state, 'a')!.status).toBe('open');
+    expect(rowOf(plan(once.state, approve('a', 'bob'), context(wf)).state, 'a')!.status).toBe('approved');
+  });
+});
+
+describe('plan: property, corrections', () => {
+  // Parallel steps, so that returns, resubmissions and lapses are frequent in random sequences.
+  const wf = compile(
+    [
+      step('p', { signoff: 2, fields: ['m'] }),
+      step('q', { fields: ['k'] }),
+      step('r', { onTimeout: 'approve' }),
+    ],
+    { correctionWindow: { minutes: 30 } },
+  );
+  const ids = ['p', 'q', 'r'];
+  const local = fc.constantFrom(...ids);
+  const arb: fc.Arbitrary<PlanEvent> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        type: fc.constant('decide' as const),
+        step: local,
+        attempt: attemptArb,
+        officer: officerArb,
+        outcome: fc.constantFrom('approve' as const, 'approve' as const, 'return' as const),
+        comment: fc.constant('c'),
+        produces: fc.constant({}),
+        fields: fc.constant<string[]>(['m']),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        type: fc.constant('resubmit' as const),
+        applicant: fc.constant('ann'),
+        data: fc.record({ m: fc.integer({ min: 0, max: 2 }), k: fc.integer({ min: 0, max: 2 }) }),
+      }),
+    },
+    fc.record({ type: fc.constant('lapse' as const), round: fc.constantFrom(0, 1, 2) }),
+    fc.record({ type: fc.constant('timeout' as const), step: local, attempt: attemptArb }),
+    fc.record({ type: fc.constant('claim' as const), step: local, attempt: attemptArb, officer: officerArb }),
+    fc.record({
+      type: fc.constant('transfer' as const),
+      step: local,
+      attempt: attemptArb,
+      by: officerArb,
+      to: officerArb,
+      admin: fc.boolean(),
+      comment: fc.constant(null),
+    }),
+  );
+
+  it('keeps rows, snapshot, waiting time and attempts in agreement through returns and resubmissions', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(arb, fc.integer({ min: 0, max: 3600 })), { maxLength: 40, size: 'large' }),
+        (events) => {
+          let state: ApplicationState | null = null;
+          const plans: Plan[] = [];
+          let now = T0;
+          for (const [sent, advance] of [[submit({ m: 0, k: 0 }), 0] as const, ...events]) {
+            now = new Date(now.getTime() + advance * 1000);
+            const event = currentAttempt(sent, state);
+            const p = plan(state, event, context(wf, now));
+            plans.push(p);
+            if (p.applied) seen.add(`${event.type}:${p.state.application.status}`);
+            state = applyPlan(state, p);
+            const { application } = state;
+            const awaiting = application.status === 'correction_requested';
+            expect(application.waiting.filter((w) => w.to === null).length).toBe(awaiting ? 1 : 0);
+            expect(application.correctionDueAt !== null).toBe(awaiting);
+            const attempts = (application.snapshot.context as { attempts: Record<string, number> }).attempts;
+            for (const id of ids) {
+              const rows = state.tasks.filter((t) => t.step === id);
+              // One row per attempt, numbered from 1 without gaps; only the current one may be open.
+              expect(rows.map((t) => t.attempt).sort()).toEqual(rows.map((_t, i) => i + 1));
+              expect(rows.filter((t) => t.status === 'open').every((t) => t.attempt === attempts[id])).toBe(
+                true,
+              );
+            }
+            const history = plans.flatMap((x) => x.history);
+            expect(
+              verifyChain(history.map(({ applicationId: _a, ...h }) => ({ ...h, at: h.at.toISOString() }))),
+            ).toMatchObject({ valid: true, head: application.historyHash });
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // The sequences did reach what this property is about.
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['decide:correction_requested', 'resubmit:in_review', 'lapse:lapsed']),
     );
   });
 });

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from '../audit/hash-chain.util.js';
 import type { Actor, HistoryEntry } from '../audit/hash-chain.util.js';
 import { canonicalJson } from '../common/canonical-json.util.js';
-import type { JsonLogic, StepDefinition } from '../definitions/definition.types.js';
+import { changedPaths, pathsOverlap } from '../common/json-merge-patch.util.js';
+import type { Duration, JsonLogic, StepDefinition } from '../definitions/definition.types.js';
 import { holds } from '../rules/json-logic.util.js';
 import { valuesRead } from '../rules/rule.util.js';
 import { expectedCompletion } from './expected-completion.util.js';
@@ -22,7 +23,7 @@ import type { Attribution } from './task-projection.util.js';
 import { applyEvent, startApplication } from './workflow-machine.util.js';
 import type { ApplicationStatus, EngineEvent, EngineResult, StepStatus } from './workflow-machine.util.js';
 
-const FINAL: ApplicationStatus[] = ['approved', 'rejected', 'withdrawn'];
+const FINAL: ApplicationStatus[] = ['approved', 'rejected', 'withdrawn', 'lapsed'];
 const TIMER: Actor = { role: 'system', id: 'timer' };
 const RULE: Actor = { role: 'system', id: 'rule' };
 const ENGINE: Actor = { role: 'system', id: 'engine' };
@@ -39,11 +40,42 @@ type EventOf<T extends PlanEvent['type']> = Extract<PlanEvent, { type: T }>;
 
 /** How one kind of event enters the statechart, the history and the task it decides. */
 interface EventKind<E extends PlanEvent> {
-  machine(event: E): EngineEvent;
-  entry(event: E, workflow: PlanWorkflow, task: TaskRow | undefined): HistoryEntry;
+  machine(event: E, application: ApplicationRow, workflow: PlanWorkflow): EngineEvent;
+  entry(
+    event: E,
+    workflow: PlanWorkflow,
+    task: TaskRow | undefined,
+    application: ApplicationRow,
+  ): HistoryEntry;
   attribution(event: E): Attribution | null;
   /** Refuses an event the statechart would take but the rows say is not yet, or no longer, due. */
-  stale?(event: E, task: TaskRow | undefined, now: Date): boolean;
+  stale?(event: E, task: TaskRow | undefined, now: Date, application: ApplicationRow): boolean;
+}
+
+const officer = (id: string): Actor => ({ role: 'officer', id });
+/** Resubmissions so far: a correction window (and its lapse job) belongs to one round. */
+export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): number =>
+  (application.snapshot.context as { round?: number } | undefined)?.round ?? 0;
+
+/**
+ * What a resubmission changes and reopens: every returned step, and every approved step that read a changed
+ * value through its `fields` (all form fields when it names none) or its `needs`. `when` is not evaluated again.
+ */
+export function resubmission(
+  application: Pick<ApplicationRow, 'data' | 'snapshot'>,
+  data: Record<string, unknown>,
+  workflow: PlanWorkflow,
+): { changed: string[]; reopen: string[] } {
+  const changed = changedPaths(application.data, data);
+  const steps = statusesOf(application.snapshot);
+  const touched = (paths: string[]) => paths.some((p) => changed.some((c) => pathsOverlap(p, c)));
+  // A step that names no `fields` sees the whole form.
+  const reads = (s: StepDefinition) =>
+    (s.fields === undefined ? changed.length > 0 : touched(s.fields)) || touched(s.needs ?? []);
+  const reopen = workflow.order.filter(
+    (id) => steps[id] === 'returned' || (steps[id] === 'approved' && reads(workflow.step(id))),
+  );
+  return { changed, reopen };
 }
 
 type EventKinds = { [T in Exclude<PlanEvent['type'], 'submit'>]: EventKind<EventOf<T>> };
@@ -56,12 +88,19 @@ const EVENT_KINDS: EventKinds = {
       attempt: e.attempt,
       outcome: e.outcome,
       officer: e.officer,
+      ...(e.outcome === 'return' ? { fields: e.fields ?? [] } : {}),
     }),
     entry: (e) => ({
-      actor: { role: 'officer', id: e.officer },
+      actor: officer(e.officer),
       type: 'decided',
       step: e.step,
-      detail: { outcome: e.outcome, attempt: e.attempt, comment: e.comment, produces: e.produces },
+      detail: {
+        outcome: e.outcome,
+        attempt: e.attempt,
+        comment: e.comment,
+        produces: e.produces,
+        ...(e.outcome === 'return' ? { fields: e.fields ?? [] } : {}),
+      },
     }),
     attribution: (e) => ({ step: e.step, decidedBy: 'officer', officer: e.officer, comment: e.comment }),
   },
@@ -76,6 +115,96 @@ const EVENT_KINDS: EventKinds = {
     attribution: (e) => ({ step: e.step, decidedBy: 'timeout', officer: null, comment: null }),
     stale: (_e, task, now) =>
       !task || task.overdue || task.dueAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS,
+  },
+  resubmit: {
+    machine: (e, application, workflow) => ({
+      type: 'RESUBMIT',
+      reopen: resubmission(application, e.data, workflow).reopen,
+    }),
+    entry: (e, workflow, _task, application) => {
+      const { changed, reopen } = resubmission(application, e.data, workflow);
+      return {
+        actor: { role: 'applicant', id: e.applicant },
+        type: 'resubmitted',
+        detail: {
+          round: correctionRound(application) + 1,
+          changed,
+          reopened: reopen,
+          dataHash: createHash('sha256').update(canonicalJson(e.data)).digest('hex'),
+        },
+      };
+    },
+    attribution: () => null,
+  },
+  lapse: {
+    machine: (e) => ({ type: 'LAPSE', round: e.round }),
+    entry: (e, _w, _t, application) => ({
+      actor: TIMER,
+      type: 'correction_lapsed',
+      detail: { round: e.round, dueAt: application.correctionDueAt?.toISOString() ?? null },
+    }),
+    attribution: () => null,
+    // Like a deadline: the row says when the window closes; a job early by more than clock skew waits for the sweep.
+    stale: (_e, _task, now, application) =>
+      application.correctionDueAt === null ||
+      application.correctionDueAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS,
+  },
+  claim: {
+    machine: (e) => ({ type: 'CLAIM', step: e.step, attempt: e.attempt, officer: e.officer }),
+    entry: (e) => ({
+      actor: officer(e.officer),
+      type: 'claimed',
+      step: e.step,
+      detail: { attempt: e.attempt },
+    }),
+    attribution: () => null,
+  },
+  release: {
+    machine: (e) => ({
+      type: 'RELEASE',
+      step: e.step,
+      attempt: e.attempt,
+      officer: e.officer,
+      admin: e.admin,
+    }),
+    entry: (e, _w, task) => ({
+      actor: e.admin ? { role: 'admin', id: e.officer } : officer(e.officer),
+      type: 'released',
+      step: e.step,
+      detail: { attempt: e.attempt, holder: task?.claimedBy ?? null },
+    }),
+    attribution: () => null,
+  },
+  transfer: {
+    machine: (e) => ({
+      type: 'TRANSFER',
+      step: e.step,
+      attempt: e.attempt,
+      by: e.by,
+      to: e.to,
+      admin: e.admin,
+    }),
+    entry: (e, _w, task) => ({
+      actor: e.admin ? { role: 'admin', id: e.by } : officer(e.by),
+      type: 'transferred',
+      step: e.step,
+      detail: { attempt: e.attempt, from: task?.claimedBy ?? null, to: e.to, comment: e.comment },
+    }),
+    attribution: () => null,
+  },
+  signers: {
+    machine: (e) => ({ type: 'ADD_SIGNERS', step: e.step, attempt: e.attempt, required: e.required }),
+    entry: (e, workflow, task) => ({
+      actor: officer(e.officer),
+      type: 'signers_added',
+      step: e.step,
+      detail: {
+        attempt: e.attempt,
+        from: task?.signoffRequired ?? workflow.step(e.step).signoff ?? 1,
+        required: e.required,
+      },
+    }),
+    attribution: () => null,
   },
   remind: {
     machine: (e) => ({ type: 'REMIND', step: e.step, attempt: e.attempt }),
@@ -102,6 +231,7 @@ const EVENT_KINDS: EventKinds = {
 /** Working state while a plan is built: one statechart result, task rows, and the entries so far. */
 interface Draft {
   result: EngineResult;
+  data: Record<string, unknown>;
   produced: Record<string, unknown>;
   rows: Map<string, TaskRow>;
   entries: { at: HistoryEntry }[];
@@ -139,6 +269,8 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
       expectedBy: null,
       historySeq: 0,
       historyHash: GENESIS_HASH,
+      correctionDueAt: null,
+      waiting: [],
     };
     const entry: HistoryEntry = {
       actor: { role: 'applicant', id: event.applicant },
@@ -150,7 +282,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
         dataHash: createHash('sha256').update(canonicalJson(event.data)).digest('hex'),
       },
     };
-    draft = { result, produced: {}, rows: new Map(), entries: [{ at: entry }] };
+    draft = { result, data: event.data, produced: {}, rows: new Map(), entries: [{ at: entry }] };
     project(draft, {}, null, application.id, ctx);
   } else {
     if (!state) throw new Error(`a ${event.type} event needs an application`);
@@ -173,16 +305,17 @@ function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
 ): Draft | null {
   const kind = EVENT_KINDS[event.type] as unknown as EventKind<E>;
   const task = 'step' in event ? rows.get(taskKey(event.step, event.attempt)) : undefined;
-  if (kind.stale?.(event, task, ctx.now)) return null;
-  const machineEvent = kind.machine(event);
+  if (kind.stale?.(event, task, ctx.now, application)) return null;
+  const machineEvent = kind.machine(event, application, ctx.workflow);
   const before = statusesOf(application.snapshot);
   const result = applyEvent(ctx.workflow.machine, application.snapshot, machineEvent);
   if (!result.applied) return null;
   const draft: Draft = {
     result,
+    data: event.type === 'resubmit' ? event.data : application.data,
     produced: application.produced,
     rows,
-    entries: [{ at: kind.entry(event, ctx.workflow, task) }],
+    entries: [{ at: kind.entry(event, ctx.workflow, task, application) }],
   };
   project(draft, before, kind.attribution(event), application.id, ctx);
   // Values are added when the step is approved: a first countersignature publishes nothing yet.
@@ -232,7 +365,7 @@ function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: Pl
     if (!next) return;
     const attempt = context.attempts[next.id] ?? 1;
     const rule = next.autoApprove as JsonLogic;
-    const input = { ...application.data, ...draft.produced, facts: {} };
+    const input = { ...draft.data, ...draft.produced, facts: {} };
     const result = holds(rule, input);
     const before = draft.result.steps;
     const event = {
@@ -243,11 +376,15 @@ function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: Pl
       detail: { attempt, rule, read: valuesRead(rule, input), facts: {}, result },
     };
     const kind = EVENT_KINDS.rule;
-    const applied = applyEvent(workflow.machine, draft.result.snapshot, kind.machine(event));
+    const applied = applyEvent(
+      workflow.machine,
+      draft.result.snapshot,
+      kind.machine(event, application, workflow),
+    );
     // The guard that picked this step is the statechart's own: a rule it refuses would loop forever.
     if (!applied.applied) throw new Error(`rule for ${next.id} was not taken by the statechart`);
     draft.result = applied;
-    draft.entries.push({ at: kind.entry(event, workflow, undefined) });
+    draft.entries.push({ at: kind.entry(event, workflow, undefined, application) });
     project(draft, before, kind.attribution(event), application.id, ctx);
   }
 }
@@ -269,23 +406,28 @@ function finish(
   const final = FINAL.includes(result.status);
   const history = chain(application, entries, now);
   const last = history[history.length - 1];
+  const waiting = waitingFor(application, statusBefore, result.status, ctx);
   const next: ApplicationRow = {
     ...application,
     status: result.status,
     snapshot: result.snapshot,
+    data: draft.data,
     produced: draft.produced,
     revision: application.revision + 1,
     decidedAt: final ? (application.decidedAt ?? now) : null,
-    expectedBy: final
-      ? null
-      : expectedCompletion({
-          order: workflow.order,
-          dependencies: workflow.dependencies,
-          status: result.steps,
-          dueAt: Object.fromEntries(workflow.order.map((s) => [s, current(s)?.dueAt])),
-          due: (step, from) => ctx.due(workflow.step(step), from, true).dueAt,
-          now,
-        }),
+    ...waiting,
+    // While the applicant corrects, nothing runs: when the application will be done depends on them.
+    expectedBy:
+      final || result.status === 'correction_requested'
+        ? null
+        : expectedCompletion({
+            order: workflow.order,
+            dependencies: workflow.dependencies,
+            status: result.steps,
+            dueAt: Object.fromEntries(workflow.order.map((s) => [s, current(s)?.dueAt])),
+            due: (step, from) => ctx.due(workflow.step(step), from, true).dueAt,
+            now,
+          }),
     historySeq: last?.seq ?? application.historySeq,
     historyHash: last?.hash ?? application.historyHash,
   };
@@ -300,18 +442,75 @@ function finish(
     applied: true,
     state: { application: next, tasks: rows },
     insertApplication: state === null,
+    dataChanged: state !== null && next.data !== application.data,
     insertTasks,
     updateTasks,
     history,
-    jobs: insertTasks.flatMap((task) => jobsForTask(task, workflow.step(task.step), ctx)),
+    jobs: [
+      ...insertTasks.flatMap((task) => jobsForTask(task, workflow.step(task.step), ctx)),
+      ...(statusBefore !== 'correction_requested' ? jobsForApplication(next, ctx) : []),
+    ],
   };
 }
+
+/**
+ * Entering `correction_requested` starts a stretch of waiting for the applicant and, with a `correctionWindow`,
+ * the time it lapses at; leaving it closes the stretch. No department's clock runs meanwhile: no step is open.
+ */
+function waitingFor(
+  application: ApplicationRow,
+  before: ApplicationStatus,
+  after: ApplicationStatus,
+  ctx: PlanContext,
+): Pick<ApplicationRow, 'waiting' | 'correctionDueAt'> {
+  const { now, workflow } = ctx;
+  if (before !== 'correction_requested' && after === 'correction_requested') {
+    const window = workflow.definition.correctionWindow;
+    return {
+      waiting: [...application.waiting, { from: now.toISOString(), to: null }],
+      correctionDueAt: window ? ctx.due(windowStep(window), now).dueAt : null,
+    };
+  }
+  if (before === 'correction_requested' && after !== 'correction_requested') {
+    return {
+      waiting: application.waiting.map((w) => (w.to === null ? { ...w, to: now.toISOString() } : w)),
+      correctionDueAt: null,
+    };
+  }
+  return { waiting: application.waiting, correctionDueAt: application.correctionDueAt };
+}
+
+/** The correction window counts like a step's time limit, on the workflow's calendar. */
+function windowStep(window: Duration): StepDefinition {
+  return { id: 'correction-window', name: 'Correction window', department: '', timeLimit: window };
+}
+
+/** The lapse job of an application awaiting correction, once its window falls within the horizon. */
+export function jobsForApplication(
+  application: Pick<ApplicationRow, 'id' | 'status' | 'correctionDueAt' | 'snapshot'>,
+  ctx: Pick<PlanContext, 'timerHorizon'>,
+): PlannedJob[] {
+  const dueAt = application.correctionDueAt;
+  if (application.status !== 'correction_requested' || dueAt === null || dueAt > ctx.timerHorizon) return [];
+  const round = correctionRound(application);
+  return [
+    {
+      queue: 'deadlines',
+      id: lapseJobId(application.id, round),
+      data: { taskId: '', applicationId: application.id, step: '', attempt: round, kind: 'lapse' },
+      runAt: dueAt,
+    },
+  ];
+}
+
+export const lapseJobId = (applicationId: string, round: number) => `lapse-${applicationId}-${round}`;
 
 function unchanged(state: ApplicationState): Plan {
   return {
     applied: false,
     state,
     insertApplication: false,
+    dataChanged: false,
     insertTasks: [],
     updateTasks: [],
     history: [],

@@ -75,6 +75,8 @@ export function projectTasks(input: {
           rulePending: false,
           signoffs: [],
           comment: null,
+          claimedBy: null,
+          signoffRequired: null,
         };
         rows.set(key, { ...opened, ...projected(opened, stepId, status, input) });
         entries.push({
@@ -121,6 +123,8 @@ function projected(
     overdue: context.overdue[stepId] === true,
     reminded: context.reminded[stepId] === true,
     rulePending: status === 'open' && step.autoApprove !== undefined && context.ruleChecked[stepId] !== true,
+    claimedBy: context.claims?.[stepId] ?? null,
+    signoffRequired: context.required?.[stepId] ?? null,
     signoffs: officers.map(
       (officer) => row.signoffs.find((s) => s.officer === officer) ?? { officer, at: ctx.now.toISOString() },
     ),

@@ -1,4 +1,15 @@
-import { and, assign, createActor, initialTransition, or, raise, setup, stateIn, transition } from 'xstate';
+import {
+  and,
+  assign,
+  createActor,
+  initialTransition,
+  not,
+  or,
+  raise,
+  setup,
+  stateIn,
+  transition,
+} from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 
@@ -9,15 +20,34 @@ import type { StepDefinition, WorkflowDefinition } from '../definitions/definiti
  */
 
 export type StepStatus = 'blocked' | 'open' | 'approved' | 'rejected' | 'returned' | 'skipped' | 'cancelled';
-export type ApplicationStatus = 'in_review' | 'correction_requested' | 'approved' | 'rejected' | 'withdrawn';
+export type ApplicationStatus =
+  'in_review' | 'correction_requested' | 'approved' | 'rejected' | 'withdrawn' | 'lapsed';
 export type DecidedBy = 'officer' | 'rule' | 'timeout';
 
 export type EngineEvent =
-  | { type: 'DECIDE'; step: string; attempt: number; outcome: 'approve' | 'reject'; officer: string }
+  | {
+      type: 'DECIDE';
+      step: string;
+      attempt: number;
+      outcome: 'approve' | 'reject' | 'return';
+      officer: string;
+      /** Form fields to correct (a return only). */
+      fields?: string[];
+    }
   | { type: 'TIMEOUT'; step: string; attempt: number }
   | { type: 'RULE'; step: string; attempt: number; holds: boolean }
   | { type: 'REMIND'; step: string; attempt: number }
-  | { type: 'WITHDRAW' };
+  | { type: 'WITHDRAW' }
+  /** Reopens `reopen` (returned steps and approved steps that read a changed value) as new attempts. */
+  | { type: 'RESUBMIT'; reopen: string[] }
+  /** The correction window of round `round` has passed. */
+  | { type: 'LAPSE'; round: number }
+  | { type: 'CLAIM'; step: string; attempt: number; officer: string }
+  /** `admin`: an administrator may release whoever holds the claim. */
+  | { type: 'RELEASE'; step: string; attempt: number; officer: string; admin: boolean }
+  /** `by` hands the step to `to`; `admin` may hand over a claim someone else holds. */
+  | { type: 'TRANSFER'; step: string; attempt: number; by: string; to: string; admin: boolean }
+  | { type: 'ADD_SIGNERS'; step: string; attempt: number; required: number };
 
 type InternalEvent = { type: 'END' } | { type: 'REJECTED' };
 
@@ -30,6 +60,14 @@ export interface EngineContext {
   reminded: Record<string, boolean>;
   /** Steps whose `autoApprove` rule was evaluated for the current attempt: a redelivered rule job changes nothing. */
   ruleChecked: Record<string, boolean>;
+  /** Form fields each returned step asked to correct (current round). */
+  corrections?: Record<string, string[]>;
+  /** Resubmissions so far: a correction window's timer belongs to one round. */
+  round?: number;
+  /** The officer holding each step's current attempt (claim / transfer). */
+  claims?: Record<string, string>;
+  /** Signatures required, where raised for this application (加签) above the definition's `signoff`. */
+  required?: Record<string, number>;
 }
 
 export interface EngineInput {
@@ -67,8 +105,25 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
     event.attempt === context.attempts[step.id];
   const isMine = (args: { context: EngineContext; event: { step?: string; attempt?: number } }) =>
     isThisStep(args) && currentAttempt(args);
-  const signoffRequired = step.signoff ?? 1;
+  const signoffRequired = (context: EngineContext) => context.required?.[step.id] ?? step.signoff ?? 1;
   const signed = (context: EngineContext) => context.signoffs[step.id] ?? [];
+  const holder = (context: EngineContext) => context.claims?.[step.id];
+  /** A step claimed by one officer is decided by that officer only, until released. */
+  const mayDecide = (context: EngineContext, officer: string) => {
+    const held = holder(context);
+    return held === undefined || held === officer;
+  };
+  type StepArgs = { context: EngineContext; event: EngineEvent };
+  const setClaim = (officer: (event: EngineEvent) => string | undefined) =>
+    assign({
+      claims: ({ context, event }: StepArgs) => {
+        const claims = { ...context.claims };
+        const who = officer(event);
+        if (who === undefined) delete claims[step.id];
+        else claims[step.id] = who;
+        return claims;
+      },
+    });
   const addSignoff = assign({
     signoffs: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
       event.type === 'DECIDE'
@@ -95,6 +150,12 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
     ruleChecked: ({ context }: { context: EngineContext }) => ({ ...context.ruleChecked, [step.id]: true }),
   });
 
+  // A reopened step goes back through `blocked`, so it waits again for any prerequisite reopened with it.
+  const reopens = and([
+    ({ event }: StepArgs) => event.type === 'RESUBMIT' && event.reopen.includes(step.id),
+    stateIn('#app.application.correction_requested'),
+  ]);
+
   return {
     initial: 'pending',
     states: {
@@ -117,28 +178,85 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
           DECIDE: [
             {
               guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
-                event.type === 'DECIDE' && event.outcome === 'reject' && isMine({ context, event }),
+                event.type === 'DECIDE' &&
+                event.outcome === 'reject' &&
+                isMine({ context, event }) &&
+                mayDecide(context, event.officer),
               target: 'rejected',
               actions: raise({ type: 'REJECTED' }),
+            },
+            {
+              // One return decides the step, countersigning or not; its clock stops here.
+              guard: ({ context, event }: StepArgs) =>
+                event.type === 'DECIDE' &&
+                event.outcome === 'return' &&
+                isMine({ context, event }) &&
+                mayDecide(context, event.officer),
+              target: 'returned',
+              actions: assign({
+                corrections: ({ context, event }: StepArgs) => ({
+                  ...context.corrections,
+                  [step.id]: event.type === 'DECIDE' ? (event.fields ?? []) : [],
+                }),
+              }),
             },
             {
               // The officer's signature completes the countersigning: the step is approved.
               guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
                 event.type === 'DECIDE' &&
+                event.outcome === 'approve' &&
                 isMine({ context, event }) &&
+                mayDecide(context, event.officer) &&
                 !signed(context).includes(event.officer) &&
-                signed(context).length + 1 >= signoffRequired,
+                signed(context).length + 1 >= signoffRequired(context),
               target: 'approved',
               actions: addSignoff,
             },
             {
               guard: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
                 event.type === 'DECIDE' &&
+                event.outcome === 'approve' &&
                 isMine({ context, event }) &&
+                mayDecide(context, event.officer) &&
                 !signed(context).includes(event.officer),
               actions: addSignoff,
             },
           ],
+          CLAIM: {
+            guard: ({ context, event }: StepArgs) =>
+              event.type === 'CLAIM' && isMine({ context, event }) && holder(context) === undefined,
+            actions: setClaim((e) => (e.type === 'CLAIM' ? e.officer : undefined)),
+          },
+          RELEASE: {
+            guard: ({ context, event }: StepArgs) =>
+              event.type === 'RELEASE' &&
+              isMine({ context, event }) &&
+              holder(context) !== undefined &&
+              (event.admin || holder(context) === event.officer),
+            actions: setClaim(() => undefined),
+          },
+          // To whom: the caller must hold the step or find it unclaimed (an admin may take it from anyone).
+          TRANSFER: {
+            guard: ({ context, event }: StepArgs) =>
+              event.type === 'TRANSFER' &&
+              isMine({ context, event }) &&
+              event.to !== holder(context) &&
+              (event.admin || mayDecide(context, event.by)),
+            actions: setClaim((e) => (e.type === 'TRANSFER' ? e.to : undefined)),
+          },
+          // Signatures are only ever raised, and above those already given (the step is still open).
+          ADD_SIGNERS: {
+            guard: ({ context, event }: StepArgs) =>
+              event.type === 'ADD_SIGNERS' &&
+              isMine({ context, event }) &&
+              event.required > signoffRequired(context),
+            actions: assign({
+              required: ({ context, event }: StepArgs) => ({
+                ...context.required,
+                [step.id]: event.type === 'ADD_SIGNERS' ? event.required : signoffRequired(context),
+              }),
+            }),
+          },
           RULE: [
             {
               guard: (args: RuleArgs) => ruleOpen(args) && args.event.type === 'RULE' && args.event.holds,
@@ -162,9 +280,10 @@ function stepRegion(step: StepDefinition, prerequisites: string[]) {
           TIMEOUT: onTimeout,
         },
       },
-      approved: { type: 'final' as const },
+      // Not final: a resubmission that changes a value the step read reopens it.
+      approved: { on: { RESUBMIT: { guard: reopens, target: 'blocked' } } },
       rejected: { type: 'final' as const },
-      returned: {},
+      returned: { on: { RESUBMIT: { guard: reopens, target: 'blocked' }, END: 'cancelled' } },
       skipped: { type: 'final' as const },
       cancelled: { type: 'final' as const },
     },
@@ -177,6 +296,39 @@ export function buildWorkflowMachine(
   dependencies: Record<string, string[]>,
 ): AnyStateMachine {
   const allDone = and(definition.steps.map((s) => satisfiedGuard(s.id)));
+  // Told once: the application waits for the applicant only when no department is still reviewing.
+  // A blocked step about to open counts as open: eventless transitions of all regions are taken together.
+  const awaitingCorrection = and([
+    or(definition.steps.map((s) => stateIn(`${OPENABLE_FROM}${s.id}.returned`))),
+    ...definition.steps.map((s) => not(stateIn(`${OPENABLE_FROM}${s.id}.open`))),
+    ...definition.steps.map((s) =>
+      not(
+        and([stateIn(`${OPENABLE_FROM}${s.id}.blocked`), ...(dependencies[s.id] ?? []).map(satisfiedGuard)]),
+      ),
+    ),
+  ]);
+  const reopen = assign(
+    ({ context, event }: { context: EngineContext; event: EngineEvent | InternalEvent }) => {
+      if (event.type !== 'RESUBMIT') return {};
+      const without = <T>(record: Record<string, T> | undefined) =>
+        Object.fromEntries(Object.entries(record ?? {}).filter(([step]) => !event.reopen.includes(step)));
+      return {
+        attempts: Object.fromEntries(
+          Object.entries(context.attempts).map(([step, n]) => [
+            step,
+            event.reopen.includes(step) ? n + 1 : n,
+          ]),
+        ),
+        signoffs: without(context.signoffs),
+        overdue: without(context.overdue),
+        reminded: without(context.reminded),
+        ruleChecked: without(context.ruleChecked),
+        claims: without(context.claims),
+        corrections: {},
+        round: (context.round ?? 0) + 1,
+      };
+    },
+  );
   const regions = Object.fromEntries(
     definition.steps.map((s) => [s.id, stepRegion(s, dependencies[s.id] ?? [])]),
   );
@@ -201,16 +353,31 @@ export function buildWorkflowMachine(
         initial: 'in_review',
         states: {
           in_review: {
-            always: { guard: allDone as never, target: 'approved' },
+            always: [
+              { guard: allDone as never, target: 'approved' },
+              { guard: awaitingCorrection as never, target: 'correction_requested' },
+            ],
             on: {
               REJECTED: { target: 'rejected', actions: raise({ type: 'END' }) },
               WITHDRAW: { target: 'withdrawn', actions: raise({ type: 'END' }) },
             },
           },
-          correction_requested: {},
+          correction_requested: {
+            on: {
+              RESUBMIT: { target: 'in_review', actions: reopen as never },
+              WITHDRAW: { target: 'withdrawn', actions: raise({ type: 'END' }) },
+              LAPSE: {
+                guard: ({ context, event }: { context: EngineContext; event: EngineEvent | InternalEvent }) =>
+                  event.type === 'LAPSE' && event.round === (context.round ?? 0),
+                target: 'lapsed',
+                actions: raise({ type: 'END' }),
+              },
+            },
+          },
           approved: {},
           rejected: {},
           withdrawn: {},
+          lapsed: {},
         },
       },
     },

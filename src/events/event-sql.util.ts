@@ -7,7 +7,8 @@ import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from
  */
 
 const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
-  a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash`;
+  a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
+  a.correction_due_at, a.waiting`;
 
 /** A statement prepared once per connection under its name. */
 export interface NamedStatement {
@@ -44,7 +45,8 @@ const TASKS_AND_HISTORY = `
     UPDATE tasks t SET status = u.status, due_at = u.due_at, due_beyond_calendar = u.due_beyond_calendar,
       remind_at = u.remind_at, decided_at = u.decided_at, decided_by = u.decided_by,
       decided_by_officer = u.decided_by_officer, overdue = u.overdue, reminded = u.reminded,
-      rule_pending = u.rule_pending, signoffs = u.signoffs, comment = u.comment
+      rule_pending = u.rule_pending, signoffs = u.signoffs, comment = u.comment, claimed_by = u.claimed_by,
+      signoff_required = u.signoff_required
     FROM json_populate_recordset(NULL::tasks, $3::json) u WHERE t.id = u.id),
   entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))
 SELECT 1`;
@@ -61,7 +63,8 @@ const UPDATE_ALL: NamedStatement = {
   app AS (
     UPDATE applications a SET status = n.status, snapshot = n.snapshot, produced = n.produced, revision = n.revision,
       decided_at = n.decided_at, expected_by = n.expected_by, history_seq = n.history_seq,
-      history_hash = n.history_hash
+      history_hash = n.history_hash, correction_due_at = n.correction_due_at, waiting = n.waiting,
+      data = COALESCE(n.data, a.data)
     FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),${TASKS_AND_HISTORY}`,
 };
 
@@ -73,7 +76,7 @@ export function writeStatement(plan: Plan): { statement: NamedStatement; paramet
       JSON.stringify(
         plan.insertApplication
           ? applicationRecord(plan.state.application)
-          : changedColumns(applicationRecord(plan.state.application)),
+          : changedColumns(applicationRecord(plan.state.application), plan.dataChanged),
       ),
       JSON.stringify(plan.insertTasks.map(taskRecord)),
       JSON.stringify(plan.updateTasks.map(taskRecord)),
@@ -98,20 +101,25 @@ function applicationRecord(a: ApplicationRow) {
     expected_by: a.expectedBy,
     history_seq: a.historySeq,
     history_hash: a.historyHash,
+    correction_due_at: a.correctionDueAt,
+    waiting: a.waiting,
   };
 }
 
-/** What an event may change on an existing application: the data and identity columns stay as they are. */
-function changedColumns(record: ReturnType<typeof applicationRecord>) {
+/**
+ * What an event may change on an existing application: identity columns stay as they are, and the data travels
+ * only when a resubmission changed it (absent, the statement keeps the stored data).
+ */
+function changedColumns(record: ReturnType<typeof applicationRecord>, dataChanged: boolean) {
   const {
     workflow_key: _k,
     workflow_version: _v,
     applicant_id: _a,
-    data: _d,
+    data,
     submitted_at: _s,
     ...changed
   } = record;
-  return changed;
+  return dataChanged ? { ...changed, data } : changed;
 }
 
 function taskRecord(t: TaskRow) {
@@ -136,6 +144,8 @@ function taskRecord(t: TaskRow) {
     rule_pending: t.rulePending,
     signoffs: t.signoffs,
     comment: t.comment,
+    claimed_by: t.claimedBy,
+    signoff_required: t.signoffRequired,
   };
 }
 
@@ -175,6 +185,8 @@ export function rowsToState(row: Record<string, unknown>): ApplicationState {
       expectedBy: dateOrNull(row.expected_by),
       historySeq: row.history_seq as number,
       historyHash: row.history_hash as string,
+      correctionDueAt: dateOrNull(row.correction_due_at),
+      waiting: (row.waiting ?? []) as ApplicationRow['waiting'],
     },
     tasks: (row.tasks as Record<string, unknown>[]).map((t) => ({
       id: t.id as string,
@@ -197,6 +209,8 @@ export function rowsToState(row: Record<string, unknown>): ApplicationState {
       rulePending: t.rule_pending as boolean,
       signoffs: t.signoffs as TaskRow['signoffs'],
       comment: t.comment as string | null,
+      claimedBy: (t.claimed_by ?? null) as string | null,
+      signoffRequired: (t.signoff_required ?? null) as number | null,
     })),
   };
 }

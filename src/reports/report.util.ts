@@ -32,6 +32,7 @@ export const APPLICATION_STATUSES = [
   'approved',
   'rejected',
   'withdrawn',
+  'lapsed',
 ] as const;
 
 export interface WorkflowReport {

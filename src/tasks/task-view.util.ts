@@ -51,7 +51,8 @@ export function taskView(
     attempt: task.attempt,
     comment: task.comment,
     signoffs: task.signoffs,
-    signoffRequired: step.signoff ?? 1,
+    signoffRequired: task.signoffRequired ?? step.signoff ?? 1,
+    claimedBy: task.claimedBy,
     produces: step.produces ?? [],
     data: pickFields(data, step.fields),
   };

@@ -1,21 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ArrayMaxSize,
   IsArray,
   IsBooleanString,
   IsIn,
+  IsInt,
+  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 import { FreeForm } from '../common/free-form.pipe.js';
 
-export const DECISION_OUTCOMES = ['approve', 'reject'] as const;
+export const DECISION_OUTCOMES = ['approve', 'reject', 'return'] as const;
 
 export class DecisionDto {
-  @ApiProperty({ enum: DECISION_OUTCOMES })
-  @IsIn(DECISION_OUTCOMES, { message: 'outcome must be approve or reject' })
+  @ApiProperty({
+    enum: DECISION_OUTCOMES,
+    description:
+      '`return`: back to the applicant for correction, with `comment` and the form `fields` to correct',
+  })
+  @IsIn(DECISION_OUTCOMES, { message: 'outcome must be approve, reject or return' })
   outcome: (typeof DECISION_OUTCOMES)[number];
 
   @ApiPropertyOptional({ maxLength: 2000 })
@@ -34,11 +43,43 @@ export class DecisionDto {
   @FreeForm()
   produces?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: [String], description: 'Form fields to correct (return only)' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Form fields to correct, as dotted paths of the form (return only, at least one)',
+    example: ['floorPlan'],
+  })
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(200)
   @IsString({ each: true })
   fields?: string[];
+}
+
+export class TransferDto {
+  @ApiProperty({ description: 'The officer of the same department who is to hold the task', example: 'bob' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  officer: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  comment?: string;
+}
+
+export class SignersDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 2,
+    maximum: 50,
+    description: 'Signatures this step now requires for this application; only ever raised',
+  })
+  @IsInt()
+  @Min(2)
+  @Max(50)
+  required: number;
 }
 
 export const TASK_STATUSES = ['open', 'approved', 'rejected', 'returned', 'cancelled'] as const;
@@ -63,6 +104,14 @@ export class InboxQuery {
   @IsBooleanString()
   rulePending?: string;
 
+  @ApiPropertyOptional({
+    enum: ['mine', 'none'],
+    description: 'mine: tasks the caller holds; none: unclaimed',
+  })
+  @IsOptional()
+  @IsIn(['mine', 'none'])
+  claimed?: 'mine' | 'none';
+
   @ApiPropertyOptional()
   @IsOptional()
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'workflow must be a workflow key' })
@@ -77,4 +126,61 @@ export class InboxQuery {
   @IsOptional()
   @IsString()
   cursor?: string;
+}
+
+export class SignoffDto {
+  @ApiProperty() officer: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+}
+
+export class TaskWorkflowRefDto {
+  @ApiProperty() key: string;
+  @ApiProperty({ type: 'integer' }) version: number;
+}
+
+/** The task view (API.md), as the department sees one step of one application. */
+export class TaskViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) applicationId: string;
+  @ApiProperty({ type: TaskWorkflowRefDto }) workflow: TaskWorkflowRefDto;
+  @ApiProperty() step: string;
+  @ApiProperty() name: string;
+  @ApiProperty() department: string;
+  @ApiProperty({ enum: TASK_STATUSES }) status: string;
+  @ApiProperty({ format: 'date-time' }) openedAt: string;
+  @ApiProperty({ format: 'date-time' }) dueAt: string;
+  @ApiProperty() dueBeyondCalendar: boolean;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) remindAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt: string | null;
+  @ApiProperty({ enum: ['officer', 'rule', 'timeout'], nullable: true, type: String }) decidedBy:
+    string | null;
+  @ApiProperty({ nullable: true, type: String }) decidedByOfficer: string | null;
+  @ApiProperty() overdue: boolean;
+  @ApiProperty() reminded: boolean;
+  @ApiProperty({ type: 'integer' }) attempt: number;
+  @ApiProperty({ nullable: true, type: String }) comment: string | null;
+  @ApiProperty({ type: [SignoffDto] }) signoffs: SignoffDto[];
+  @ApiProperty({
+    type: 'integer',
+    description: "The step's signoff, or more where raised for this application",
+  })
+  signoffRequired: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The officer holding the task (claim or transfer)',
+  })
+  claimedBy: string | null;
+  @ApiProperty({ type: [String] }) produces: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: "Only the form fields the step's `fields` grant",
+  })
+  data: Record<string, unknown>;
+}
+
+export class TaskPageDto {
+  @ApiProperty({ type: [TaskViewDto] }) items: TaskViewDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
-import { DecisionDto, InboxQuery } from './task.dto.js';
+import { DecisionDto, InboxQuery, SignersDto, TaskPageDto, TaskViewDto, TransferDto } from './task.dto.js';
 import { TasksService } from './tasks.service.js';
 
 @ApiTags('tasks')
@@ -16,7 +16,7 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: "The department's inbox, most urgent due time first" })
-  @ApiOkResponse({ description: '{ items: [task view], nextCursor }' })
+  @ApiOkResponse({ type: TaskPageDto, description: '{ items: [task view], nextCursor }' })
   @ApiProblems(400, 401, 403)
   inbox(@CurrentCaller() caller: Caller, @Query() query: InboxQuery) {
     return this.tasks.inbox(caller, query);
@@ -24,7 +24,7 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One task, with only the form fields its step may see' })
-  @ApiOkResponse({ description: 'The task view' })
+  @ApiOkResponse({ type: TaskViewDto, description: 'The task view' })
   @ApiProblems(401, 403, 404)
   get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.get(caller, id);
@@ -35,6 +35,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Approve or reject an open task; 409 when it is no longer open' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({
+    type: TaskViewDto,
     description: 'The task view after the decision (200, not 201: a decision creates nothing)',
   })
   @ApiProblems(
@@ -57,5 +58,52 @@ export class TasksController {
     const { status, body } = await this.tasks.decide(caller, id, dto, idempotencyKey);
     void reply.status(status);
     return body;
+  }
+
+  @Post(':id/claim')
+  @HttpCode(200)
+  @Roles('officer')
+  @ApiOperation({
+    summary: 'Claim an open task: colleagues see who holds it; 409 when another officer holds it',
+  })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems(401, 403, 404, { 409: 'The task is not open, or another officer holds it' })
+  claim(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.tasks.claim(caller, id);
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release a claim: only its holder or an admin' })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems(401, 403, 404, { 409: 'The task is not open, not claimed, or held by another officer' })
+  release(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.tasks.release(caller, id);
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Transfer (转办) an open task to a named officer of its department, who then holds it',
+  })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems(400, 401, 403, 404, {
+    409: 'The task is not open, is held by another officer, or that officer already holds it',
+  })
+  transfer(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: TransferDto) {
+    return this.tasks.transfer(caller, id, dto);
+  }
+
+  @Post(':id/signers')
+  @HttpCode(200)
+  @Roles('officer')
+  @ApiOperation({
+    summary:
+      "Add a signer (加签): raise this application's required signatures for the step; never lower them",
+  })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiProblems(400, 401, 403, 404, { 409: 'The task is not open, or already requires that many signatures' })
+  addSigners(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: SignersDto) {
+    return this.tasks.addSigners(caller, id, dto);
   }
 }

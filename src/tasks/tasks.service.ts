@@ -12,9 +12,11 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import type { TaskRow } from '../engine/plan.types.js';
+import { formFieldPaths } from '../definitions/definition-graph.util.js';
+import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
+import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
 import { EventExecutor } from '../events/event-executor.service.js';
-import type { DecisionDto, InboxQuery } from './task.dto.js';
+import type { DecisionDto, InboxQuery, SignersDto, TransferDto } from './task.dto.js';
 import { TaskEntity } from '../applications/task.entity.js';
 import { taskView } from './task-view.util.js';
 import type { TaskView } from './task-view.util.js';
@@ -45,6 +47,8 @@ export class TasksService {
     builder.andWhere('t.rule_pending = :rulePending', { rulePending: query.rulePending === 'true' });
     if (query.overdue !== undefined)
       builder.andWhere('t.overdue = :overdue', { overdue: query.overdue === 'true' });
+    if (query.claimed === 'mine') builder.andWhere('t.claimed_by = :me', { me: caller.id });
+    if (query.claimed === 'none') builder.andWhere('t.claimed_by IS NULL');
     if (query.workflow) builder.andWhere('t.workflow_key = :workflow', { workflow: query.workflow });
     if (after) {
       const [dueAt, id] = after;
@@ -98,9 +102,10 @@ export class TasksService {
                 outcome: dto.outcome,
                 comment: dto.comment ?? null,
                 produces: checkProduces(locked.step(task.step), dto),
+                ...(dto.outcome === 'return' ? { fields: checkReturn(locked, dto) } : {}),
               };
             },
-            conflict: 'The task is not open, or this officer has already signed it',
+            conflict: 'The task is not open, this officer has already signed it, or another officer holds it',
           },
         );
         const decided = plan.state.tasks.find((t) => t.id === id)!;
@@ -108,6 +113,107 @@ export class TasksService {
         return { status: 200, body: taskView(decided, step, workflow.version, plan.state.application.data) };
       },
     );
+  }
+
+  /** Claims an open task: colleagues see who holds it, and only the holder decides it until it is released. */
+  claim(caller: Caller, id: string): Promise<TaskView> {
+    return this.act({
+      caller,
+      id,
+      event: (task) => ({ type: 'claim', step: task.step, attempt: task.attempt, officer: caller.id }),
+      // Claiming what one already holds changes nothing and is no conflict.
+      unchangedIsFine: (task) => task.claimedBy === caller.id,
+      conflict: 'The task is not open, or another officer holds it',
+    });
+  }
+
+  /** Only the holder, or an admin, releases a claim. */
+  release(caller: Caller, id: string): Promise<TaskView> {
+    return this.act({
+      caller,
+      id,
+      event: (task) => ({
+        type: 'release',
+        step: task.step,
+        attempt: task.attempt,
+        officer: caller.id,
+        admin: caller.role === 'admin',
+      }),
+      conflict: 'The task is not open, not claimed, or held by another officer',
+    });
+  }
+
+  /**
+   * Hands the task to a named officer of its department (转办), who then holds it. Officers have no directory:
+   * the department is the task's own, and only an officer of that department can see or decide it.
+   */
+  transfer(caller: Caller, id: string, dto: TransferDto): Promise<TaskView> {
+    return this.act({
+      caller,
+      id,
+      event: (task) => ({
+        type: 'transfer',
+        step: task.step,
+        attempt: task.attempt,
+        by: caller.id,
+        to: dto.officer,
+        admin: caller.role === 'admin',
+        comment: dto.comment ?? null,
+      }),
+      conflict: 'The task is not open, is held by another officer, or already held by this officer',
+    });
+  }
+
+  /** Raises the signatures this step requires for this application (加签); never lowers them. */
+  addSigners(caller: Caller, id: string, dto: SignersDto): Promise<TaskView> {
+    return this.act({
+      caller,
+      id,
+      event: (task, workflow) => {
+        const current = task.signoffRequired ?? workflow.step(task.step).signoff ?? 1;
+        if (dto.required < current) {
+          throw DomainException.invalid('Signatures may only be raised', [
+            { path: '$.required', message: `must not be lower than the ${current} already required` },
+          ]);
+        }
+        return {
+          type: 'signers',
+          step: task.step,
+          attempt: task.attempt,
+          officer: caller.id,
+          required: dto.required,
+        };
+      },
+      conflict: 'The task is not open, or already requires that many signatures',
+    });
+  }
+
+  /** One toolbox event through the executor, under the application's lock, answered with the task view. */
+  private act(input: {
+    caller: Caller;
+    id: string;
+    event: (task: TaskRow, workflow: CompiledWorkflow) => PlanEvent;
+    conflict: string;
+    unchangedIsFine?: (task: TaskRow) => boolean;
+  }): Promise<TaskView> {
+    const { caller, id } = input;
+    return this.unitOfWork.run(async (manager, afterCommit) => {
+      if (!isUuid(id)) throw DomainException.notFound('Task');
+      const { plan, workflow } = await this.events.apply(
+        { manager, afterCommit },
+        {
+          target: { taskId: id },
+          event: (state, locked) => {
+            const task = state.tasks.find((t) => t.id === id);
+            if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+            return input.event(task, locked);
+          },
+        },
+      );
+      const task = plan.state.tasks.find((t) => t.id === id)!;
+      if (!plan.applied && !input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
+      return taskView(task, workflow.step(task.step), workflow.version, plan.state.application.data);
+    });
   }
 
   /** Another department's task is 404: officers never learn it exists. */
@@ -167,7 +273,7 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
         errors.push({ path: `$.produces.${name}`, message: 'is not a value this step produces' });
     }
   }
-  if (dto.fields !== undefined)
+  if (dto.fields !== undefined && dto.outcome !== 'return')
     errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
   if (errors.length > 0) throw DomainException.invalid('The decision is invalid', errors);
   return dto.outcome === 'approve' ? given : {};
@@ -176,4 +282,20 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
 /** Never empty, so `IN (...)` stays valid SQL; an officer token always names at least one department. */
 function callerDepartments(caller: Caller): string[] {
   return caller.departments?.length ? caller.departments : [caller.department ?? ''];
+}
+
+/** A return tells the applicant what to correct: a comment and at least one real form field. */
+function checkReturn(workflow: CompiledWorkflow, dto: DecisionDto): string[] {
+  const errors: FieldError[] = [];
+  if (!dto.comment?.trim())
+    errors.push({ path: '$.comment', message: 'is required: the applicant is told what to correct' });
+  const fields = dto.fields ?? [];
+  if (fields.length === 0)
+    errors.push({ path: '$.fields', message: 'must name at least one form field to correct' });
+  const known = new Set(formFieldPaths(workflow.definition.form));
+  fields.forEach((field, i) => {
+    if (!known.has(field)) errors.push({ path: `$.fields[${i}]`, message: `'${field}' is not a form field` });
+  });
+  if (errors.length > 0) throw DomainException.invalid('The return is invalid', errors);
+  return [...new Set(fields)];
 }

@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
+import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { TaskJobData } from '../events/event-jobs.util.js';
-import { jobsForTask } from '../engine/plan.util.js';
+import { correctionRound, jobsForApplication, jobsForTask } from '../engine/plan.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { enqueue, timerHorizon } from '../events/event-jobs.util.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -60,6 +61,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    * job early by more than clock skew all leave everything as it is.
    */
   async onDeadline(data: TaskJobData): Promise<void> {
+    if (data.kind === 'lapse') return this.onLapse(data.applicationId, data.attempt);
     await this.unitOfWork.run((manager, afterCommit) =>
       this.events.apply(
         { manager, afterCommit },
@@ -71,6 +73,19 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
             attempt: data.attempt,
           }),
         },
+      ),
+    );
+  }
+
+  /**
+   * The correction window of round `round` has passed: the application lapses. A resubmission since (another
+   * round), a withdrawal, or a job early by more than clock skew leave everything as it is.
+   */
+  async onLapse(applicationId: string, round: number): Promise<void> {
+    await this.unitOfWork.run((manager, afterCommit) =>
+      this.events.apply(
+        { manager, afterCommit },
+        { target: { applicationId }, event: () => ({ type: 'lapse', round }) },
       ),
     );
   }
@@ -121,7 +136,17 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
       order: { remindAt: 'ASC' },
       take: SWEEP_BATCH,
     });
+    const lapsing = await this.dataSource.manager.getRepository(ApplicationEntity).find({
+      where: { status: 'correction_requested', correctionDueAt: LessThanOrEqual(now) },
+      order: { correctionDueAt: 'ASC' },
+      take: SWEEP_BATCH,
+    });
     await this.each(pastDue, (task) => this.onDeadline(jobData(task)));
+    for (const application of lapsing) {
+      await this.onLapse(application.id, correctionRound(application)).catch((error: unknown) =>
+        this.logger.error(`sweep: application ${application.id}: ${(error as Error).message}`),
+      );
+    }
     await this.each(remindable, (task) => this.onReminder(jobData(task)));
     // A rule job that should long have run (lost, or failed for good) is queued again under a new id: a failed
     // job keeps its id, so the deterministic one would not run again. The statechart ignores a second result.
@@ -143,9 +168,10 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     );
 
     await this.enqueueDueSoon(now);
-    if (pastDue.length + remindable.length + staleRules.length > 0) {
+    if (pastDue.length + remindable.length + staleRules.length + lapsing.length > 0) {
       this.logger.log(
-        `sweep acted on ${pastDue.length} past-due, ${remindable.length} reminder and ${staleRules.length} rule task(s)`,
+        `sweep acted on ${pastDue.length} past-due, ${remindable.length} reminder and ${staleRules.length} rule task(s), ` +
+          `${lapsing.length} lapsed correction window(s)`,
       );
     }
   }
@@ -177,6 +203,29 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
         jobs.push(...jobsForTask(task, workflow.step(task.step), { now, timerHorizon: horizon }));
       }
       await enqueue(this.queues, jobs);
+      if (batch.length < SWEEP_BATCH) break;
+      after = batch[batch.length - 1]!.id;
+    }
+    await this.enqueueLapsesSoon(horizon);
+  }
+
+  /** Correction windows closing within the horizon get their lapse job, as deadlines do. */
+  private async enqueueLapsesSoon(horizon: Date): Promise<void> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const batch = await this.dataSource.manager
+        .getRepository(ApplicationEntity)
+        .createQueryBuilder('a')
+        .where("a.status = 'correction_requested'")
+        .andWhere('a.correction_due_at <= :horizon', { horizon })
+        .andWhere('a.id > :after', { after })
+        .orderBy('a.id')
+        .take(SWEEP_BATCH)
+        .getMany();
+      await enqueue(
+        this.queues,
+        batch.flatMap((application) => jobsForApplication(application, { timerHorizon: horizon })),
+      );
       if (batch.length < SWEEP_BATCH) return;
       after = batch[batch.length - 1]!.id;
     }
