@@ -31,6 +31,7 @@ describe('buildReport', () => {
       approved: 0,
       rejected: 0,
       withdrawn: 0,
+      lapsed: 0,
     });
     expect(report.speedup).toEqual({
       decidedApplications: 0,
