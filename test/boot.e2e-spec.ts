@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
+import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -57,7 +58,7 @@ describe('starting the service', () => {
       cpSync(join(ROOT, entry), join(project, entry), { recursive: true });
     }
     execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(project, 'node_modules')]); // hard links: cheap
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     const main = startMain({ PORT: port, LOG_LEVEL: 'log' }, project);
     let stagedCluster: string | undefined;
     try {

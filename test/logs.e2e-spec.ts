@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { createDatabase, JWT_SECRET } from './support/test-app.js';
 
@@ -66,7 +67,7 @@ describe('structured logs', () => {
   });
 
   it('writes one JSON line per request with id, route, status, duration and caller, and no form data, token or fact answer', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
       cwd: ROOT,

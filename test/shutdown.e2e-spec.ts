@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { createDatabase, JWT_SECRET } from './support/test-app.js';
 
@@ -75,7 +76,7 @@ describe('shutting down on SIGTERM', () => {
   });
 
   it('fails readiness first, finishes the job and the request in flight, then exits 0', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
       cwd: ROOT,
