@@ -1,22 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { PageQuery } from '../common/page-query.dto.js';
 import { DISCLOSURE_KINDS } from './disclosure.entity.js';
 import type { DisclosureKind } from './disclosure.entity.js';
 
 export const FLOW_BUCKETS = ['hour', 'day'] as const;
 export type FlowBucket = (typeof FLOW_BUCKETS)[number];
 
-export class DisclosuresQuery {
-  @ApiPropertyOptional({ description: 'Page size, 1 to 100 (default 50)' })
-  @IsOptional()
-  @Matches(/^([1-9]|[1-9]\d|100)$/, { message: 'limit must be an integer from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+/** `limit` and `cursor`, as every list. */
+export class DisclosuresQuery extends PageQuery {}
 
 export class FlowsQuery {
   @ApiPropertyOptional({
