@@ -45,6 +45,20 @@ const counter = simpleWorkflow(
   (id) => `st-${id}`,
 );
 
+/**
+ * For the console's other decisions: `check` is returned for correction, `seal` needs two officers' signatures
+ * (countersign); the applicant has two days to correct.
+ */
+const corrections = simpleWorkflow(
+  'console-return',
+  [
+    { id: 'check', name: 'Document check', timeLimit: { hours: 24 } },
+    { id: 'seal', name: 'Seal', timeLimit: { hours: 24 }, signoff: 2 },
+  ],
+  (id) => `cr-${id}`,
+  { correctionWindow: { hours: 48 } },
+);
+
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser) {
   console.warn(
@@ -60,7 +74,7 @@ describeInBrowser('status page and officer console in a real browser', () => {
 
   beforeAll(async () => {
     t = await TestApp.start();
-    await registerNew(t, [counter]);
+    await registerNew(t, [counter, corrections]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -215,6 +229,75 @@ describeInBrowser('status page and officer console in a real browser', () => {
     );
     expect(errors).toEqual([]);
     await close();
+  });
+
+  it('returns for correction and countersigns from the console, and the status page lists what to correct, live', async () => {
+    const returning = await submitApplication(t, 'console-return', { note: 'Market Street' });
+    const status = await open(`/status/${returning}`, await t.token(ann), { locale: 'en-US' });
+    await status.page.locator('#live[data-state="live"]').waitFor();
+    await status.page.locator('#timeline li[data-step="check"][data-status="open"]').waitFor();
+
+    // The checking officer returns the application, naming the field to correct.
+    const checker = await open('/console', await t.token(officer('cr-check', 'fay')), { locale: 'en-US' });
+    const checkTask = await inboxTask(t, 'cr-check', returning);
+    await checker.page.locator(`#inbox li[data-task="${checkTask.id}"] button`).click();
+    await checker.page.locator('#return').waitFor();
+    expect(await checker.page.locator('#task-data').innerText()).toContain('Market Street');
+    await checker.page.locator('#comment').fill('Give the house number too');
+    await checker.page.locator('#return-fields').fill('note');
+    await checker.page.locator('#return').click();
+    await checker.page.locator('#notice').waitFor();
+    await checker.page.locator(`#inbox li[data-task="${checkTask.id}"]`).waitFor({ state: 'detached' });
+    // The seal is still being reviewed: the applicant is told nothing yet, all requests come together.
+    await status.page.locator('#timeline li[data-step="check"][data-status="returned"]').waitFor();
+    expect(await status.page.locator('#corrections').isHidden()).toBe(true);
+    expect(await status.page.locator('#state').innerText()).toBe('In review');
+
+    // Two officers sign the seal: the first one's approval is a countersignature, and the task stays open.
+    const sealTask = await inboxTask(t, 'cr-seal', returning);
+    const first = await open('/console', await t.token(officer('cr-seal', 'dan')), { locale: 'en-US' });
+    await first.page.locator(`#inbox li[data-task="${sealTask.id}"] button`).click();
+    expect(await first.page.locator('#approve').innerText()).toBe('Countersign (1 of 2)');
+    await first.page.locator('#approve').click();
+    await first.page.locator('#notice').waitFor();
+    expect(await first.page.locator(`#inbox li[data-task="${sealTask.id}"]`).count()).toBe(1);
+    const second = await open('/console', await t.token(officer('cr-seal', 'eve')), { locale: 'en-US' });
+    await second.page.locator(`#inbox li[data-task="${sealTask.id}"] button`).click();
+    expect(await second.page.locator('#approve').innerText()).toBe('Countersign (2 of 2)');
+    expect(await second.page.locator('#task').innerText()).toContain('1 / 2');
+    await second.page.locator('#approve').click();
+    await second.page.locator(`#inbox li[data-task="${sealTask.id}"]`).waitFor({ state: 'detached' });
+    await status.page.locator('#timeline li[data-step="seal"][data-status="approved"]').waitFor();
+    expect(await row(status.page, 'seal').innerText()).toContain('officer dan, eve');
+    expect(stepOf(await viewOf(t, returning), 'seal')).toEqual(
+      expect.objectContaining({ status: 'approved', decidedBy: 'officer' }),
+    );
+
+    // Nothing is left open: the open status page now says what to correct, by when, and whose request it is.
+    await status.page.locator('#corrections li[data-step="check"]').waitFor();
+    expect(await status.page.locator('#state').innerText()).toBe('Corrections requested');
+    const request = await status.page.locator('#corrections li[data-step="check"]').innerText();
+    expect(request).toContain('Document check');
+    expect(request).toContain('Give the house number too');
+    expect(request).toMatch(/Fields: note/);
+    expect(await status.page.locator('#correct-by').innerText()).not.toBe('');
+    expect(await row(status.page, 'check').innerText()).toContain('officer fay');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await status.page.screenshot({ path: join(SCREENSHOTS, 'status-page-corrections.png'), fullPage: true });
+
+    // The applicant resubmits: the request disappears and the check is open again.
+    const resubmitted = await t.request('POST', `/api/v1/applications/${returning}/resubmit`, {
+      as: ann,
+      body: { data: { note: '12 Market Street' } },
+    });
+    expect(resubmitted.status).toBe(200);
+    await status.page.locator('#timeline li[data-step="check"][data-status="open"]').waitFor();
+    expect(await status.page.locator('#corrections').isHidden()).toBe(true);
+    expect(await status.page.locator('#waiting-time').innerText()).not.toBe('');
+    for (const opened of [status, checker, first, second]) {
+      expect(opened.errors).toEqual([]);
+      await opened.close();
+    }
   });
 
   it('serves pages whose scripts and styles are files of our own (no inline code, no other origin)', async () => {
