@@ -19,9 +19,9 @@ const SCREENSHOTS = join(import.meta.dirname, '..', '.data', 'screenshots');
 const ann = applicant('ann');
 
 /**
- * Five departments: `intake` is approved by an officer, `fire` runs past its two-second limit and stays open
+ * Seven departments: `intake` is approved by an officer, `fire` runs past its two-second limit and stays open
  * (escalated, overdue), `alcohol` is skipped (its `when` is false), `health` stays open, `licence` waits for the
- * others.
+ * others, `register` is approved by its rule at once (秒批) and `noise` is deemed approved when its second passes.
  */
 const counter = simpleWorkflow(
   'status-page',
@@ -41,6 +41,8 @@ const counter = simpleWorkflow(
       after: ['intake', 'fire', 'health'],
       timeLimit: { hours: 24 },
     },
+    { id: 'register', name: 'Registry entry', timeLimit: { hours: 24 }, autoApprove: true },
+    { id: 'noise', name: 'Noise check', timeLimit: { seconds: 1 }, onTimeout: 'approve' },
   ],
   (id) => `st-${id}`,
 );
@@ -97,7 +99,7 @@ describeInBrowser('status page and officer console in a real browser', () => {
     expect(decided.status).toBe(200);
     await eventually(
       () => viewOf(t, id),
-      (view) => stepOf(view, 'fire').overdue === true,
+      (view) => stepOf(view, 'fire').overdue === true && stepOf(view, 'noise').status === 'approved',
     );
   });
 
@@ -132,7 +134,7 @@ describeInBrowser('status page and officer console in a real browser', () => {
 
     expect(
       await page.locator('#timeline li').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step'))),
-    ).toEqual(['intake', 'fire', 'alcohol', 'health', 'licence']);
+    ).toEqual(['intake', 'fire', 'alcohol', 'health', 'licence', 'register', 'noise']);
     await expect(row(page, 'intake').getAttribute('data-status')).resolves.toBe('approved');
     expect(await row(page, 'intake').innerText()).toContain('officer alice');
     expect(await row(page, 'intake').innerText()).toContain('Papers complete');
@@ -142,6 +144,11 @@ describeInBrowser('status page and officer console in a real browser', () => {
     await expect(row(page, 'alcohol').getAttribute('data-status')).resolves.toBe('skipped');
     await expect(row(page, 'health').getAttribute('data-status')).resolves.toBe('open');
     await expect(row(page, 'licence').getAttribute('data-status')).resolves.toBe('blocked');
+    // Decided by whom: a person (above), a rule, or nobody in time (deemed approval).
+    await expect(row(page, 'register').getAttribute('data-status')).resolves.toBe('approved');
+    expect(await row(page, 'register').innerText()).toContain('rule (instant approval)');
+    await expect(row(page, 'noise').getAttribute('data-status')).resolves.toBe('approved');
+    expect(await row(page, 'noise').innerText()).toContain('deemed approval (time limit passed)');
     // The analysis's critical path runs through the longest prerequisite (health, 48 h) into the licence.
     expect(
       await page.locator('.step--critical').evaluateAll((r) => r.map((e) => e.getAttribute('data-step'))),
@@ -177,6 +184,8 @@ describeInBrowser('status page and officer console in a real browser', () => {
     await page.locator('#timeline li').first().waitFor();
     expect(await page.locator('h1').innerText()).toBe('办件进度');
     expect(await row(page, 'alcohol').innerText()).toContain('无需办理');
+    expect(await row(page, 'register').innerText()).toContain('规则秒批');
+    expect(await row(page, 'noise').innerText()).toContain('超时默认同意');
     await page.locator('button[data-lang="en"]').click();
     expect(await page.locator('h1').innerText()).toBe('Application status');
     expect(await row(page, 'alcohol').innerText()).toContain('Skipped');
@@ -305,6 +314,9 @@ describeInBrowser('status page and officer console in a real browser', () => {
       const reply = await t.request('GET', path);
       expect(reply.status).toBe(200);
       const html = reply.body as string;
+      // One frame for both pages, filled in whole.
+      expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+      expect(html).not.toMatch(/\{\{|<!--/);
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
       expect(html).not.toMatch(/\sstyle=/);
       expect(html).not.toMatch(/\bon[a-z]+=/);
