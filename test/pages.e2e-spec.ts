@@ -55,10 +55,13 @@ const corrections = simpleWorkflow(
   'console-return',
   [
     { id: 'check', name: 'Document check', timeLimit: { hours: 24 } },
-    { id: 'seal', name: 'Seal', timeLimit: { hours: 24 }, signoff: 2 },
+    { id: 'seal', name: 'Seal', timeLimit: { hours: 24 }, signoff: 2, fields: ['note'] },
   ],
   (id) => `cr-${id}`,
-  { correctionWindow: { hours: 48 } },
+  {
+    correctionWindow: { hours: 48 },
+    form: { type: 'object', properties: { note: { type: 'string' }, phone: { type: 'string' } } },
+  },
 );
 
 const haveBrowser = existsSync(CHROMIUM);
@@ -241,7 +244,10 @@ describeInBrowser('status page and officer console in a real browser', () => {
   });
 
   it('returns for correction and countersigns from the console, and the status page lists what to correct, live', async () => {
-    const returning = await submitApplication(t, 'console-return', { note: 'Market Street' });
+    const returning = await submitApplication(t, 'console-return', {
+      note: 'Market Street',
+      phone: '13800138000',
+    });
     const status = await open(`/status/${returning}`, await t.token(ann), { locale: 'en-US' });
     await status.page.locator('#live[data-state="live"]').waitFor();
     await status.page.locator('#timeline li[data-step="check"][data-status="open"]').waitFor();
@@ -251,7 +257,7 @@ describeInBrowser('status page and officer console in a real browser', () => {
     const checkTask = await inboxTask(t, 'cr-check', returning);
     await checker.page.locator(`#inbox li[data-task="${checkTask.id}"] button`).click();
     await checker.page.locator('#return').waitFor();
-    expect(await checker.page.locator('#task-data').innerText()).toContain('Market Street');
+    expect(await checker.page.locator('#task-data').innerText()).toContain('13800138000');
     await checker.page.locator('#comment').fill('Give the house number too');
     await checker.page.locator('#return-fields').fill('note');
     await checker.page.locator('#return').click();
@@ -267,6 +273,10 @@ describeInBrowser('status page and officer console in a real browser', () => {
     const first = await open('/console', await t.token(officer('cr-seal', 'dan')), { locale: 'en-US' });
     await first.page.locator(`#inbox li[data-task="${sealTask.id}"] button`).click();
     expect(await first.page.locator('#approve').innerText()).toBe('Countersign (1 of 2)');
+    // The seal is granted the note only: the phone number never reaches its officers' screen.
+    const granted = await first.page.locator('#task-data').innerText();
+    expect(granted).toContain('Market Street');
+    expect(granted).not.toMatch(/phone|13800138000/);
     await first.page.locator('#approve').click();
     await first.page.locator('#notice').waitFor();
     expect(await first.page.locator(`#inbox li[data-task="${sealTask.id}"]`).count()).toBe(1);
