@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describeInBrowser, launchBrowser } from './support/browser.js';
 import { eventually } from './support/eventually.js';
 import {
   inboxTask,
@@ -14,7 +14,6 @@ import {
 } from './support/helpers.js';
 import { applicant, officer, TestApp } from './support/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, '..', '.data', 'screenshots');
 const ann = applicant('ann');
 
@@ -64,15 +63,7 @@ const corrections = simpleWorkflow(
   },
 );
 
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  console.warn(
-    `SKIPPED: the browser tests need Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`,
-  );
-}
-const describeInBrowser = haveBrowser ? describe : describe.skip;
-
-describeInBrowser('status page and officer console in a real browser', () => {
+describeInBrowser(describe)('status page and officer console in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
   let id: string;
@@ -80,19 +71,7 @@ describeInBrowser('status page and officer console in a real browser', () => {
   beforeAll(async () => {
     t = await TestApp.start();
     await registerNew(t, [counter, corrections]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
     id = await submitApplication(t, 'status-page', { note: 'no alcohol' });
     const intake = await inboxTask(t, 'st-intake', id);
     const decided = await t.request('POST', `/api/v1/tasks/${intake.id}/decision`, {
