@@ -13,6 +13,7 @@ import { SignJWT } from 'jose';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory.js';
 import { loadConfig, resolveAuditSigningKey, resolveJwtSecret } from '../src/config/app-config.js';
+import { resolvePiiKeyring } from '../src/config/pii-config.js';
 import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
 
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
   const dataDir = process.env.DATA_DIR ? config.dataDir : join(config.dataDir, 'demo');
   const jwtSecret = resolveJwtSecret({ ...config, dataDir });
   const auditSigningKey = resolveAuditSigningKey({ ...config, dataDir });
+  const { generated: _file, ...keyring } = resolvePiiKeyring({ ...config, dataDir });
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     say(`starting embedded PostgreSQL in ${dataDir}`);
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl ?? embedded!.url,
     queuePrefix: 'pa-demo',
     logLevel: 'error',
+    pii: { keyring, retentionDays: config.pii.retentionDays },
   });
   await app.listen({ port: config.port, host: config.host });
   const base = `http://${config.host}:${config.port}`;

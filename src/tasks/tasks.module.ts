@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DefinitionsModule } from '../definitions/definitions.module.js';
 import { EventsModule } from '../events/events.module.js';
+import { PiiModule } from '../pii/pii.module.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
 
 @Module({
-  imports: [DefinitionsModule, EventsModule],
+  imports: [DefinitionsModule, EventsModule, PiiModule],
   controllers: [TasksController],
   providers: [TasksService],
   exports: [TasksService],
