@@ -47,7 +47,7 @@ describe('envelope encryption of personal data', () => {
     const sealed = sealValue(dataKey, 'Ann', 'a:name');
     const [v, iv, tag, ct] = sealed.split('.');
     const flipped = Buffer.from(ct!, 'base64url');
-    flipped[0] ^= 1;
+    flipped[0] = flipped[0]! ^ 1;
     expect(() => openValue(dataKey, [v, iv, tag, flipped.toString('base64url')].join('.'), 'a:name')).toThrow(
       PiiCryptoError,
     );

@@ -116,3 +116,28 @@ function decrypt(key: Buffer, parts: { iv: Buffer; tag: Buffer; ciphertext: Buff
     throw new PiiCryptoError('the value does not authenticate (wrong key or tampered)');
   }
 }
+
+/** A whole JSON value sealed under a data key of its own, stored beside it wrapped. */
+export interface SealedDocument {
+  $sealed: string;
+  key: WrappedKey;
+}
+
+export function isSealedDocument(value: unknown): value is SealedDocument {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { $sealed?: unknown }).$sealed === 'string' &&
+    typeof (value as { key?: { kid?: unknown } }).key?.kid === 'string'
+  );
+}
+
+/** Seals a whole value (a stored response) under a fresh data key wrapped under the active key. */
+export function sealDocument(keyring: Keyring, value: unknown, context: string): SealedDocument {
+  const dataKey = newDataKey();
+  return { $sealed: sealValue(dataKey, value, context), key: wrapKey(keyring, dataKey, context) };
+}
+
+export function openDocument(keyring: Keyring, document: SealedDocument, context: string): unknown {
+  return openValue(unwrapKey(keyring, document.key, context), document.$sealed, context);
+}

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { idempotencyContext } from '../common/unit-of-work.service.js';
 import { rewrapKey } from './pii-crypto.util.js';
 import type { Keyring, WrappedKey } from './pii-crypto.util.js';
 
@@ -22,28 +23,47 @@ export class PiiKeysService {
   ) {}
 
   /**
-   * Re-wraps every data key not under the active key, in batches; returns how many. After it, a retired key may
-   * leave PII_KEYS. Safe beside live traffic and beside another process doing the same.
+   * Re-wraps every data key not under the active key, in batches: the applications' and those of stored
+   * idempotent answers. Returns how many. After it, a retired key may leave PII_KEYS (`keyUse` shows none left).
+   * Safe beside live traffic and beside another process doing the same.
    */
   async rewrap(): Promise<number> {
+    const applications = await this.inBatches(
+      `SELECT id, pii_key AS key FROM applications WHERE pii_key IS NOT NULL AND pii_key->>'kid' <> $1
+       LIMIT ${PII_BATCH} FOR UPDATE SKIP LOCKED`,
+      (row: { id: string }) => row.id,
+      `UPDATE applications a SET pii_key = r.key
+       FROM json_to_recordset($1::json) AS r(id uuid, key jsonb) WHERE a.id = r.id`,
+    );
+    const answers = await this.inBatches(
+      `SELECT caller, key AS idempotency_key, response_body->'key' AS key FROM idempotency_keys
+       WHERE response_body->'key'->>'kid' <> $1 LIMIT ${PII_BATCH} FOR UPDATE SKIP LOCKED`,
+      (row: { caller: string; idempotency_key: string }) =>
+        idempotencyContext(row.caller, row.idempotency_key),
+      `UPDATE idempotency_keys i
+       SET response_body = json_build_object('$sealed', i.response_body->'$sealed', 'key', r.key)
+       FROM json_to_recordset($1::json) AS r(caller text, idempotency_key text, key json)
+       WHERE i.caller = r.caller AND i.key = r.idempotency_key`,
+    );
+    return applications + answers;
+  }
+
+  /** Locks a batch of rows whose wrapped `key` is not under the active key, re-wraps it, writes it back; again. */
+  private async inBatches<Row extends Record<string, unknown>>(
+    select: string,
+    context: (row: Row) => string,
+    update: string,
+  ): Promise<number> {
     let total = 0;
     for (;;) {
       const count = await this.dataSource.transaction(async (manager) => {
-        const rows = await manager.query<{ id: string; pii_key: WrappedKey }[]>(
-          `SELECT id, pii_key FROM applications WHERE pii_key IS NOT NULL AND pii_key->>'kid' <> $1
-           LIMIT ${PII_BATCH} FOR UPDATE SKIP LOCKED`,
-          [this.keyring.active],
-        );
+        const rows = await manager.query<(Row & { key: WrappedKey })[]>(select, [this.keyring.active]);
         if (rows.length === 0) return 0;
         const rewrapped = rows.map((row) => ({
-          id: row.id,
-          key: rewrapKey(this.keyring, row.pii_key, row.id),
+          ...row,
+          key: rewrapKey(this.keyring, row.key, context(row)),
         }));
-        await manager.query(
-          `UPDATE applications a SET pii_key = r.key
-           FROM json_to_recordset($1::json) AS r(id uuid, key jsonb) WHERE a.id = r.id`,
-          [JSON.stringify(rewrapped)],
-        );
+        await manager.query(update, [JSON.stringify(rewrapped)]);
         return rows.length;
       });
       total += count;
