@@ -107,7 +107,7 @@ export class UnitOfWork {
       await manager.update(
         IdempotencyKeyEntity,
         { caller, key },
-        { responseStatus: response.status, responseBody: sealed as never },
+        { responseStatus: response.status, responseBody: sealed },
       );
       return response;
     });
