@@ -40,6 +40,7 @@ export default tseslint.config(
       'src/calendar/**/*.util.ts',
       'src/rules/**/*.util.ts',
       'src/audit/**/*.util.ts',
+      'src/pii/**/*.util.ts',
     ],
     rules: { 'no-restricted-imports': ['error', pureCoreImports] },
   },

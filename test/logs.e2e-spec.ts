@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { createDatabase, JWT_SECRET } from './support/test-app.js';
@@ -44,7 +45,8 @@ describe('structured logs', () => {
       JSON.stringify({
         key: 'checked',
         name: 'Checked against a registry',
-        form: { type: 'object', properties: { note: { type: 'string' } } },
+        // Personal: sealed at rest, opened for the fact lookup's URL, never logged.
+        form: { type: 'object', properties: { note: { type: 'string', 'x-pii': true } } },
         facts: { registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: 5000 } },
         steps: [
           {
@@ -137,6 +139,23 @@ describe('structured logs', () => {
 
       expect(output).not.toContain(MARK);
       expect(output).not.toContain(token);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const stored = await client.query<{ data: { note: { $pii: string } } }>(
+          'SELECT data FROM applications',
+        );
+        expect(stored.rows).toHaveLength(1);
+        expect(stored.rows[0]!.data.note.$pii).toMatch(/^v1\./);
+        const everywhere = await client.query<{ n: number }>(
+          `SELECT ((SELECT count(*) FROM applications a WHERE a::text LIKE $1)
+            + (SELECT count(*) FROM history h WHERE h::text LIKE $1))::int AS n`,
+          [`%${MARK}-form%`],
+        );
+        expect(everywhere.rows[0]!.n).toBe(0);
+      } finally {
+        await client.end();
+      }
       const lines = output.trim().split('\n');
       const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       const requests = records.filter((r) => r.msg === 'request');
