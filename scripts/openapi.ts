@@ -51,7 +51,12 @@ async function generate(): Promise<Map<string, string>> {
   const document = buildOpenApiDocument(app);
   await app.close();
   const documentText = `${JSON.stringify(document, null, 2)}\n`;
-  const types = TYPES_HEADER + astToString(await openapiTS(JSON.parse(documentText) as OpenAPI3));
+  const types =
+    TYPES_HEADER +
+    astToString(
+      // A default is what the server assumes when a field is absent: the field stays optional to send.
+      await openapiTS(JSON.parse(documentText) as OpenAPI3, { defaultNonNullable: false }),
+    );
   return new Map([
     [DOCUMENT_FILE, documentText],
     [TYPES_FILE, types],

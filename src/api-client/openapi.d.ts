@@ -708,7 +708,7 @@ export interface components {
              * @default escalate
              * @enum {string}
              */
-            onTimeout: "approve" | "reject" | "escalate";
+            onTimeout?: "approve" | "reject" | "escalate";
             /** @description Early warning before the due time; exactly one unit */
             remindBefore?: components["schemas"]["DurationDto"];
             /** @description JSON Logic; true approves the step by rule */
@@ -719,7 +719,7 @@ export interface components {
              * @description Distinct officers who must approve
              * @default 1
              */
-            signoff: number;
+            signoff?: number;
         };
         WorkflowDefinitionDto: {
             /** @example ./workflow.schema.json */
@@ -1720,8 +1720,9 @@ export interface operations {
     };
     DefinitionsController_get: {
         parameters: {
-            query: {
-                version: string;
+            query?: {
+                /** @description A version; the latest if absent */
+                version?: number;
             };
             header?: never;
             path: {
@@ -1781,8 +1782,9 @@ export interface operations {
     };
     DefinitionsController_diagram: {
         parameters: {
-            query: {
-                version: string;
+            query?: {
+                /** @description A version; the latest if absent */
+                version?: number;
             };
             header?: never;
             path: {

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -73,6 +74,12 @@ export class DefinitionsController {
   @Get(':key')
   @ApiOperation({ summary: 'One workflow version (the latest unless ?version=N)' })
   @ApiOkResponse({ type: WorkflowVersionDto })
+  @ApiQuery({
+    name: 'version',
+    required: false,
+    type: 'integer',
+    description: 'A version; the latest if absent',
+  })
   @ApiProblems(400, 401, 404)
   get(@Param('key') key: string, @Query('version') version?: string): Promise<WorkflowVersionDto> {
     return this.definitions.get(key, optionalPositiveInt(version, 'version'));
@@ -83,6 +90,12 @@ export class DefinitionsController {
   @ApiOperation({ summary: 'Mermaid text of the dependency graph, critical path highlighted' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Mermaid text', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'version',
+    required: false,
+    type: 'integer',
+    description: 'A version; the latest if absent',
+  })
   @ApiProblems(400, 401, 404)
   async diagram(@Param('key') key: string, @Query('version') version?: string) {
     const workflow = await this.definitions.get(key, optionalPositiveInt(version, 'version'));
