@@ -267,6 +267,23 @@ describe('the API walked through its generated client', () => {
     });
     expect(missing.error?.status).toBe(404);
 
+    // Refusals are documented answers too (the middleware fails any status or body the document lacks).
+    const refusals = [
+      await applicantClient.POST('/api/v1/applications', {
+        body: { workflow: PERMIT.key, data: { name: 1 } },
+      }),
+      await (
+        await as(marketColleague)
+      ).POST('/api/v1/tasks/{id}/decision', { ...taskPath, body: { outcome: 'approve' } }),
+      await applicantClient.POST('/api/v1/applications/{id}/rating', {
+        params: { path: { id } },
+        body: { score: 4 },
+      }),
+      await marketClient.GET('/api/v1/reports/workflows/{key}', { params: { path: { key: PERMIT.key } } }),
+      await admin.POST('/api/v1/webhooks', { body: { url: 'ftp://elsewhere.example/hook', events: ['*'] } }),
+    ];
+    expect(refusals.map((r) => r.error?.status)).toEqual([400, 409, 409, 403, 400]);
+
     // Every operation of the document was called and answered as documented.
     expect(validator.operations().filter((operation) => !validator.walked.has(operation))).toEqual([]);
   });
