@@ -217,6 +217,13 @@ describe('the API walked through its generated client', () => {
     expect(inboxStream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     await inboxStream.response.body?.cancel();
 
+    // Who was shown the application's data (the officers' task views), and the flows between departments.
+    const disclosures = await applicantClient.GET('/api/v1/applications/{id}/disclosures', {
+      params: { path: { id } },
+    });
+    expect(disclosures.data?.items.length).toBeGreaterThan(0);
+    expect((await admin.GET('/api/v1/disclosures/flows')).response.status).toBe(200);
+
     // The applicant rates the decided application; the administrator audits and reports.
     const rated = await applicantClient.POST('/api/v1/applications/{id}/rating', {
       params: { path: { id } },

@@ -587,6 +587,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{id}/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who was shown the application's data: each task view (department, officer, fields, step) and fact lookup, newest first */
+        get: operations["DisclosuresController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Disclosures and fields per (source → recipient department) pair and kind, per hour or day */
+        get: operations["DisclosuresController_flows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queue-dashboard/sessions": {
         parameters: {
             query?: never;
@@ -1411,6 +1445,61 @@ export interface components {
             /** @description Each rating counts for every department that worked on the application (skipped steps do not) */
             departments: components["schemas"]["DepartmentRatingDto"][];
         };
+        DisclosureActorDto: {
+            /** @enum {string} */
+            role: "officer" | "admin" | "system";
+            /** @description The officer's or admin's id; `rule` for a fact lookup */
+            id: string;
+        };
+        DisclosureDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "task-view" | "fact-lookup";
+            /** @description The department shown the fields (task view) or the host of the service asked (fact lookup); null: an admin */
+            department: string | null;
+            actor: components["schemas"]["DisclosureActorDto"];
+            /** @description The workflow step in whose name the data was read */
+            step: string;
+            /** @description Dotted paths of the form fields disclosed; never their values */
+            fields: string[];
+            /** @description A fact lookup's fact name; null for a task view */
+            fact: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        DisclosurePageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["DisclosureDto"][];
+            nextCursor: string | null;
+        };
+        FlowDto: {
+            /**
+             * Format: date-time
+             * @description Start of the hour or day (UTC)
+             */
+            bucket: string;
+            /** @description Whose data: `applicant` (the form) */
+            source: string;
+            /** @description Department or fact host; null: admins */
+            recipient: string | null;
+            /** @enum {string} */
+            kind: "task-view" | "fact-lookup";
+            /** @description Disclosures in the bucket */
+            disclosures: number;
+            /** @description Fields disclosed in the bucket, summed */
+            fields: number;
+        };
+        FlowsDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** @description By bucket, then source, recipient and kind */
+            items: components["schemas"]["FlowDto"][];
+        };
         QueueDashboardSessionDto: {
             /**
              * @description Open this address in the browser within a minute: it sets the dashboard cookie and redirects
@@ -1460,6 +1549,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -1535,6 +1635,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     DefinitionsController_list: {
@@ -1565,6 +1676,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -1654,6 +1776,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     DefinitionsController_analyze: {
@@ -1716,6 +1849,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     DefinitionsController_get: {
@@ -1769,6 +1913,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -1841,6 +1996,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     ApplicationsController_list: {
@@ -1895,6 +2061,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -1999,6 +2176,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     ApplicationsController_get: {
@@ -2062,6 +2250,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -2154,6 +2353,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     ApplicationsController_withdraw: {
@@ -2223,6 +2433,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     ApplicationsController_history: {
@@ -2282,6 +2503,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AuditController_publicKey: {
@@ -2303,6 +2535,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -2365,6 +2608,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AuditController_create: {
@@ -2404,6 +2658,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -2461,11 +2726,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     TasksController_inbox: {
         parameters: {
             query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: string;
+                cursor?: string;
                 /** @description Default open */
                 status?: "open" | "approved" | "rejected" | "returned" | "cancelled";
                 /** @description true: only overdue tasks; false: only tasks not overdue */
@@ -2475,9 +2754,6 @@ export interface operations {
                 /** @description mine: tasks the caller holds; none: unclaimed */
                 claimed?: "mine" | "none";
                 workflow?: string;
-                /** @description Page size, 1 to 100 (default 50) */
-                limit?: string;
-                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2523,6 +2799,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -2583,6 +2870,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -2685,6 +2983,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     TasksController_claim: {
@@ -2753,6 +3062,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     TasksController_release: {
@@ -2812,6 +3132,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -2902,6 +3233,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     TasksController_addSigners: {
@@ -2974,6 +3316,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -3160,6 +3513,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     LiveController_application: {
@@ -3230,6 +3594,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     LiveController_inbox: {
@@ -3279,6 +3654,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     WebhooksController_list: {
@@ -3318,6 +3704,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -3388,6 +3785,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     WebhooksController_remove: {
@@ -3436,6 +3844,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -3518,6 +3937,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     WebhooksController_redeliver: {
@@ -3569,6 +3999,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
@@ -3659,6 +4100,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     RatingsController_report: {
@@ -3723,6 +4175,175 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DisclosuresController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosurePageDto"];
+                };
+            };
+            /** @description Invalid input: every problem listed with its JSON path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A role that may not use this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such object, or not one this caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DisclosuresController_flows: {
+        parameters: {
+            query?: {
+                /** @description Disclosures at or after this instant (default: one bucket span before `to`) */
+                from?: string;
+                /** @description Disclosures before this instant (default: now) */
+                to?: string;
+                /** @description Default hour */
+                bucket?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowsDto"];
+                };
+            };
+            /** @description Invalid input: every problem listed with its JSON path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A role that may not use this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     QueueDashboardController_session: {
@@ -3762,6 +4383,17 @@ export interface operations {
             };
             /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
             429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            503: {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;

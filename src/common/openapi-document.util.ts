@@ -45,24 +45,31 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       )
       .build(),
   );
-  addRateLimitAnswers(document);
+  addCommonAnswers(document);
   return document;
 }
 
 /**
- * Every /api/v1 call passes the rate limiter in an onRequest hook (request-hooks.util.ts), before any controller:
- * its 429 is documented here, once, rather than on each handler.
+ * Answers no handler chooses, documented here once rather than on each: every /api/v1 call passes the rate limiter
+ * in an onRequest hook (request-hooks.util.ts), and the problem filter answers 503 for any call when the database or
+ * the queue store is unreachable (infrastructure-error.util.ts).
  */
-function addRateLimitAnswers(document: OpenAPIObject): void {
+function addCommonAnswers(document: OpenAPIObject): void {
+  const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
   for (const [path, item] of Object.entries(document.paths)) {
     if (!path.startsWith(`/${API_PREFIX}/`)) continue;
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
-      if (!operation || operation.responses['429']) continue;
-      operation.responses['429'] = {
+      if (!operation) continue;
+      operation.responses['429'] ??= {
         description: 'Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After',
         headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
-        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } },
+        content: problem,
+      };
+      operation.responses['503'] ??= {
+        description: 'The database or the queue store is unreachable for now: retry after Retry-After',
+        headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+        content: problem,
       };
     }
   }
