@@ -75,10 +75,8 @@ export class DisclosuresService {
    * of its views in flight at once (bounded by the connection pools). That keeps the officer's hot path to one
    * round trip with no lock.
    *
-   * The statement commits without waiting for its WAL flush (synchronous_commit off, for this transaction only):
-   * a task view was a read, and an fsync per view would multiply its latency. The row is committed and counted
-   * before the view is answered; only a crash of PostgreSQL itself in the next fraction of a second (at most three
-   * times wal_writer_delay) could lose it.
+   * The row is committed durably before the view is answered (an fsync per view): a ledger of personal-data flows
+   * that a crash of PostgreSQL could silently shorten would not be one.
    */
   async recordTaskViews(caller: Caller, views: readonly ViewedTask[]): Promise<void> {
     const officer = caller.role === 'officer';
@@ -94,9 +92,8 @@ export class DisclosuresService {
     if (rows.length === 0) return;
     const now = new Date();
     const refused = await this.dataSource.query<{ recipient: string; quota: number }[]>(
-      `WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)),
-       n AS (
-         SELECT * FROM durability, jsonb_to_recordset($1::jsonb)
+      `WITH n AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
              AS n(application_id uuid, recipient text, step text, fields text[], quota int)
        ), need AS (
          SELECT recipient, quota, count(*) AS k FROM n WHERE quota IS NOT NULL GROUP BY recipient, quota
