@@ -33,7 +33,10 @@ export class AuthGuard implements CanActivate {
   private readonly jwks: Verifier | null;
   private readonly claims: ClaimNames;
   private readonly maxTokenAgeSeconds: number;
-  private readonly verified = new VerifiedTokens({ maxEntries: VERIFIED_TOKENS, maxAgeMs: VERIFIED_TOKEN_MS });
+  private readonly verified = new VerifiedTokens({
+    maxEntries: VERIFIED_TOKENS,
+    maxAgeMs: VERIFIED_TOKEN_MS,
+  });
 
   constructor(
     private readonly reflector: Reflector,

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { VerifiedTokens } from './verified-tokens.util.js';
 
 describe('VerifiedTokens', () => {

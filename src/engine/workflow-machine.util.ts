@@ -1,5 +1,5 @@
 import { and, assign, createActor, initialTransition, not, or, raise, setup, stateIn } from 'xstate';
-import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 
 /**
@@ -411,7 +411,7 @@ const starts = new WeakMap<AnyStateMachine, Map<string, EngineResult>>();
  */
 export function startApplication(machine: AnyStateMachine, input: EngineInput): EngineResult {
   let byMachine = starts.get(machine);
-  if (byMachine === undefined) starts.set(machine, (byMachine = new Map()));
+  if (byMachine === undefined) starts.set(machine, (byMachine = new Map<string, EngineResult>()));
   const key = JSON.stringify(input.skipped);
   let first = byMachine.get(key);
   if (first === undefined) {
@@ -422,8 +422,11 @@ export function startApplication(machine: AnyStateMachine, input: EngineInput): 
   return structuredClone(first);
 }
 
+/** What `machine.transition` and `machine.restoreSnapshot` run in. */
+type MachineScope = Parameters<AnyStateMachine['transition']>[2];
+
 /** One inert actor scope per machine; see scopeOf. */
-const scopes = new WeakMap<AnyStateMachine, AnyActorScope>();
+const scopes = new WeakMap<AnyStateMachine, MachineScope>();
 
 /**
  * The scope `machine.transition` and `machine.restoreSnapshot` run in. XState's `transition()` and an unstarted
@@ -431,12 +434,12 @@ const scopes = new WeakMap<AnyStateMachine, AnyActorScope>();
  * transition itself. These machines invoke and spawn nothing and only assign and raise, so one inert scope per
  * machine, which executes no action, serves every call: the same as XState's own inert scope, built once.
  */
-function scopeOf(machine: AnyStateMachine): AnyActorScope {
+function scopeOf(machine: AnyStateMachine): MachineScope {
   let scope = scopes.get(machine);
   if (scope === undefined) {
     const self = createActor(machine);
     scope = {
-      self,
+      self: self as MachineScope['self'],
       id: '',
       sessionId: '',
       system: self.system,
@@ -445,7 +448,7 @@ function scopeOf(machine: AnyStateMachine): AnyActorScope {
       stopChild: () => undefined,
       emit: () => undefined,
       actionExecutor: () => undefined,
-    } as unknown as AnyActorScope;
+    };
     scopes.set(machine, scope);
   }
   return scope;
