@@ -122,7 +122,7 @@ describe('GET /metrics', () => {
     // Rules without facts are decided inside the submission's own event, so they add no event of their own.
     expect(m.get('pa_event_path_duration_seconds_count{event="deemed_approved"}')).toBe(2);
 
-    for (const queue of ['deadlines', 'reminders', 'rules']) {
+    for (const queue of ['deadlines', 'reminders', 'rules', 'webhooks']) {
       for (const state of ['waiting', 'delayed', 'active', 'failed']) {
         expect(m.get(`pa_queue_jobs{queue="${queue}",state="${state}"}`)).toEqual(expect.any(Number));
       }
