@@ -18,7 +18,7 @@
  * See docs/benchmarks.md for what each figure means. Only 127.0.0.1 is driven.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +43,8 @@ import type { LoadReport } from './load.util.js';
 const ROOT = join(import.meta.dirname, '..');
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 /** Production refuses a generated audit signing key: the run brings its own. */
+/** Production refuses to run without a key for personal values; the bench's workflow has none to seal. */
+const PII_KEYS = `bench:${randomBytes(32).toString('base64')}`;
 const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
@@ -231,6 +233,7 @@ async function startServer(
       ...env,
       LOG_LEVEL: 'warn',
       AUDIT_SIGNING_KEY,
+      PII_KEYS,
       WORKFLOWS_DIR: join(os.tmpdir(), `${queuePrefix}-no-workflows`),
       QUEUE_PREFIX: queuePrefix,
       // The whole load comes from one address, and each officer polls its inbox up to ten times a second: limits

@@ -3,7 +3,19 @@ import { Redis } from 'ioredis';
 /** Fixed-window counters: how many hits a key has in the current window, and when the window ends. */
 export interface RateStore {
   hit(key: string, windowMs: number, weight?: number): Promise<{ count: number; resetInMs: number }>;
+  /**
+   * Counts one hit on each key in order and stops at the first whose count passes its limit (the keys after it are
+   * not counted, as if checked one by one): that key's index and the time to its window's end, or null when none
+   * did. One round trip for all of them.
+   */
+  hitAll(hits: readonly RateHit[], windowMs: number): Promise<{ over: number; resetInMs: number } | null>;
   close(): Promise<void>;
+}
+
+/** One key to count, and the count it may reach in a window. */
+export interface RateHit {
+  key: string;
+  limit: number;
 }
 
 /** One process's counters; enough for a single instance, and the fallback without Redis. */
@@ -23,6 +35,17 @@ export class MemoryRateStore implements RateStore {
     return Promise.resolve({ count: window.count, resetInMs: window.endsAt - now });
   }
 
+  async hitAll(
+    hits: readonly RateHit[],
+    windowMs: number,
+  ): Promise<{ over: number; resetInMs: number } | null> {
+    for (const [index, { key, limit }] of hits.entries()) {
+      const { count, resetInMs } = await this.hit(key, windowMs);
+      if (count > limit) return { over: index, resetInMs };
+    }
+    return null;
+  }
+
   /** Ended windows are dropped, so many one-off addresses cannot grow the map without bound. */
   private sweep(now: number): void {
     for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
@@ -34,17 +57,60 @@ export class MemoryRateStore implements RateStore {
   }
 }
 
-/** Counters every instance shares, in Redis: INCRBY and a PEXPIRE set once per window, in one round trip. */
+/**
+ * `hitAll` in Redis: KEYS are the counters, ARGV[1] the window in ms, ARGV[1 + i] the limit of KEYS[i]. Returns
+ * {i, ms to the window's end} for the first key past its limit, {0, 0} when none is.
+ */
+const HIT_ALL_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCRBY', key, 1)
+  redis.call('PEXPIRE', key, ARGV[1], 'NX')
+  if count > tonumber(ARGV[i + 1]) then
+    return {i, redis.call('PTTL', key)}
+  end
+end
+return {0, 0}`;
+
+type ScriptedRedis = Redis & {
+  paRateHitAll(...args: (string | number)[]): Promise<[number, number]>;
+};
+
+/**
+ * Counters every instance shares, in Redis: INCRBY and a PEXPIRE set once per window. A request's keys (address,
+ * then caller) are counted by one Lua script, so a request costs one round trip to Redis however many limits apply.
+ */
 export class RedisRateStore implements RateStore {
-  private readonly redis: Redis;
+  private readonly redis: ScriptedRedis;
 
   constructor(
     url: string,
     private readonly prefix: string,
   ) {
     // No offline queue: while Redis is away a hit fails at once, and the limiter lets the request through.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    this.redis = new Redis(url, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: false,
+    }) as ScriptedRedis;
     this.redis.on('error', () => undefined);
+    // Sent by EVALSHA, loaded by ioredis on the first NOSCRIPT.
+    this.redis.defineCommand('paRateHitAll', { lua: HIT_ALL_SCRIPT });
+  }
+
+  async hitAll(
+    hits: readonly RateHit[],
+    windowMs: number,
+  ): Promise<{ over: number; resetInMs: number } | null> {
+    if (hits.length === 0) return null;
+    const [position, ttl] = await this.redis.paRateHitAll(
+      hits.length,
+      ...hits.map((hit) => `${this.prefix}:rl:${hit.key}`),
+      windowMs,
+      ...hits.map((hit) => hit.limit),
+    );
+    if (Number(position) === 0) return null;
+    const resetInMs = Number(ttl);
+    return { over: Number(position) - 1, resetInMs: resetInMs > 0 ? resetInMs : windowMs };
   }
 
   async hit(key: string, windowMs: number, weight = 1): Promise<{ count: number; resetInMs: number }> {
@@ -58,6 +124,11 @@ export class RedisRateStore implements RateStore {
     const count = Number(results?.[0]?.[1] ?? 0);
     const ttl = Number(results?.[2]?.[1] ?? windowMs);
     return { count, resetInMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  /** Resolves once connected: without an offline queue, a hit sent earlier fails (and lets its request through). */
+  async ready(): Promise<void> {
+    if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
   }
 
   async close(): Promise<void> {
@@ -88,23 +159,36 @@ export class RateLimiter {
     private readonly limits: RateLimits,
   ) {}
 
-  /** Counted first, before the token is even verified: floods of bad tokens are limited too. */
+  /** A request without a verified caller: its address's limit only. */
   async checkAddress(address: string): Promise<Verdict> {
-    return this.count(`addr:${address}`, this.limits.perAddress, 'address');
+    return this.check(address, null);
   }
 
-  async checkCaller(caller: string, poll: boolean): Promise<Verdict> {
-    return poll
-      ? this.count(`poll:${caller}`, this.limits.pollsPerCaller, 'polls')
-      : this.count(`caller:${caller}`, this.limits.perCaller, 'caller');
-  }
-
-  private async count(key: string, limit: number, name: string): Promise<Verdict> {
-    if (limit <= 0) return { allowed: true }; // 0 turns a limit off
+  /**
+   * The address's limit and then the caller's (or its poll budget), counted in one round trip to the store. A
+   * request refused by its address's limit is not charged to its caller, as when they were counted one by one.
+   */
+  async check(address: string, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
+    const hits: (RateHit & { name: string })[] = [
+      { key: `addr:${address}`, limit: this.limits.perAddress, name: 'address' },
+    ];
+    if (caller) {
+      hits.push(
+        caller.poll
+          ? { key: `poll:${caller.id}`, limit: this.limits.pollsPerCaller, name: 'polls' }
+          : { key: `caller:${caller.id}`, limit: this.limits.perCaller, name: 'caller' },
+      );
+    }
+    const counted = hits.filter((hit) => hit.limit > 0); // 0 turns a limit off
+    if (counted.length === 0) return { allowed: true };
     try {
-      const { count, resetInMs } = await this.store.hit(key, this.limits.windowMs);
-      if (count <= limit) return { allowed: true };
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)), limit: name };
+      const refused = await this.store.hitAll(counted, this.limits.windowMs);
+      if (refused === null) return { allowed: true };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(refused.resetInMs / 1000)),
+        limit: counted[refused.over]!.name,
+      };
     } catch {
       return { allowed: true };
     }

@@ -67,16 +67,32 @@ export function installRequestHooks(fastify: FastifyInstance, options: RequestHo
         const problems = requestTargetProblems(request.url);
         if (problems.length > 0) throw DomainException.invalid('The request target is invalid', problems);
         if (request.url.startsWith(options.authenticatedPrefix)) {
-          refuseIfLimited(await options.limiter.checkAddress(request.ip));
-          // A CORS preflight carries no token; @fastify/cors answers it, or the router refuses it.
-          if (request.method === 'OPTIONS') return undefined;
-          // Without a token, a request that brings no body is left to the guard, which knows the public routes;
-          // one that brings a body is refused here, before the body is read (no public route takes one).
-          if (request.headers.authorization === undefined && !bringsBody(request)) return undefined;
-          const caller = await options.authenticate(request.headers.authorization);
+          // A CORS preflight carries no token; @fastify/cors answers it, or the router refuses it. Without a
+          // token, a request that brings no body is left to the guard, which knows the public routes. Both count
+          // against their address only.
+          if (
+            request.method === 'OPTIONS' ||
+            (request.headers.authorization === undefined && !bringsBody(request))
+          ) {
+            refuseIfLimited(await options.limiter.checkAddress(request.ip));
+            return undefined;
+          }
+          // A request that brings a body without a token is refused here, before the body is read (no public
+          // route takes one). The token is verified before the counting, so that the address's and the caller's
+          // limits take one round trip to the store; a bad token is still counted against its address, and past
+          // that limit refused with 429 as before (a remembered token costs nothing to verify, a new one an HMAC).
+          let caller: { id: string; role: string };
+          try {
+            caller = await options.authenticate(request.headers.authorization);
+          } catch (error) {
+            refuseIfLimited(await options.limiter.checkAddress(request.ip));
+            throw error;
+          }
           request.caller = caller;
           const poll = request.method === 'GET' && request.headers['if-none-match'] !== undefined;
-          refuseIfLimited(await options.limiter.checkCaller(`${caller.role}:${caller.id}`, poll));
+          refuseIfLimited(
+            await options.limiter.check(request.ip, { id: `${caller.role}:${caller.id}`, poll }),
+          );
         }
       } catch (error) {
         if (error instanceof TooManyRequestsException)

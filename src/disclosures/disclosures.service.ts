@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { runPrepared } from '../common/prepared-statement.util.js';
+import type { NamedStatement } from '../common/prepared-statement.util.js';
 import { DomainException, TooManyRequestsException } from '../common/domain.exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -32,6 +34,37 @@ export interface FactLookup {
 
 /** The longest span `GET /disclosures/flows` aggregates, per bucket: enough rows to chart, never a table scan's worth. */
 const MAX_FLOW_SPAN_MS: Record<FlowBucket, number> = { hour: 31 * 86_400_000, day: 366 * 86_400_000 };
+
+/** The rows of one request's task views, as JSON: `n` below. */
+const VIEWS_AS_ROWS = `SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS n(application_id uuid, recipient text, step text, fields text[], quota int)`;
+
+const INSERT_VIEWS = `INSERT INTO disclosures
+    (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
+  SELECT application_id, 'task-view', 'applicant', recipient, $2, $3, step, fields, $4 FROM n`;
+
+/** Task views of departments without a quota: recorded, nothing to count (prepared: every inbox page runs it). */
+const RECORD_VIEWS: NamedStatement = {
+  name: 'disclosures_record_views',
+  text: `WITH n AS (${VIEWS_AS_ROWS}) ${INSERT_VIEWS}`,
+};
+
+/** Task views with a quota: recorded only if no department would pass it this hour; returns those that would. */
+const RECORD_VIEWS_WITHIN_QUOTA: NamedStatement = {
+  name: 'disclosures_record_views_within_quota',
+  text: `WITH n AS (${VIEWS_AS_ROWS}), need AS (
+      SELECT recipient, quota, count(*) AS k FROM n WHERE quota IS NOT NULL GROUP BY recipient, quota
+    ), refused AS (
+      SELECT need.recipient, need.quota FROM need
+       WHERE need.k + (SELECT count(*) FROM (
+               SELECT 1 FROM disclosures d
+                WHERE d.recipient_department = need.recipient AND d.at >= $5 AND d.kind = 'task-view'
+                LIMIT need.quota) used) > need.quota
+    ), recorded AS (${INSERT_VIEWS}
+       WHERE NOT EXISTS (SELECT 1 FROM refused)
+    )
+    SELECT recipient, quota FROM refused`,
+};
 
 /**
  * The ledger of data flows (数据流转台账): every task view that shows an officer form fields and every fact
@@ -91,27 +124,19 @@ export class DisclosuresService {
       .filter((row) => row.fields.length > 0);
     if (rows.length === 0) return;
     const now = new Date();
-    const refused = await this.dataSource.query<{ recipient: string; quota: number }[]>(
-      `WITH n AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb)
-             AS n(application_id uuid, recipient text, step text, fields text[], quota int)
-       ), need AS (
-         SELECT recipient, quota, count(*) AS k FROM n WHERE quota IS NOT NULL GROUP BY recipient, quota
-       ), refused AS (
-         SELECT need.recipient, need.quota FROM need
-          WHERE need.k + (SELECT count(*) FROM (
-                  SELECT 1 FROM disclosures d
-                   WHERE d.recipient_department = need.recipient AND d.at >= $5 AND d.kind = 'task-view'
-                   LIMIT need.quota) used) > need.quota
-       ), recorded AS (
-         INSERT INTO disclosures
-           (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
-         SELECT application_id, 'task-view', 'applicant', recipient, $2, $3, step, fields, $4 FROM n
-          WHERE NOT EXISTS (SELECT 1 FROM refused)
-       )
-       SELECT recipient, quota FROM refused`,
-      [JSON.stringify(rows), caller.role, caller.id, now, hourStart(now)],
-    );
+    const values = [JSON.stringify(rows), caller.role, caller.id, now];
+    // Without a quota for any department involved there is nothing to count: the plain INSERT.
+    const refused = rows.some((row) => row.quota !== null)
+      ? await runPrepared<{ recipient: string; quota: number }>(
+          this.dataSource.manager,
+          RECORD_VIEWS_WITHIN_QUOTA,
+          [...values, hourStart(now)],
+        )
+      : await runPrepared<{ recipient: string; quota: number }>(
+          this.dataSource.manager,
+          RECORD_VIEWS,
+          values,
+        );
     if (refused.length > 0) {
       for (const { recipient } of refused) this.refused.inc({ department: recipient });
       const names = refused.map((r) => `${r.recipient} (${r.quota} per hour)`).join(', ');

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryRateStore, RateLimiter, RedisRateStore } from './rate-limit.util.js';
+import type { RateStore } from './rate-limit.util.js';
+
+const stores: [string, () => Promise<RateStore>][] = [
+  ['memory', () => Promise.resolve(new MemoryRateStore())],
+];
+if (process.env.REDIS_URL) {
+  const url = process.env.REDIS_URL;
+  stores.push([
+    'redis',
+    async () => {
+      const store = new RedisRateStore(url, `rl-spec-${randomUUID()}`);
+      await store.ready();
+      return store;
+    },
+  ]);
+}
+
+describe.each(stores)('rate limits on the %s store', (_name, makeStore) => {
+  let store: RateStore;
+  beforeEach(async () => {
+    store = await makeStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('counts the address and the caller together and names the first limit passed', async () => {
+    const limiter = new RateLimiter(store, {
+      windowMs: 60_000,
+      perAddress: 3,
+      perCaller: 2,
+      pollsPerCaller: 5,
+    });
+    const caller = { id: 'applicant:amy', poll: false };
+    expect(await limiter.check('10.0.0.1', caller)).toEqual({ allowed: true });
+    expect(await limiter.check('10.0.0.1', caller)).toEqual({ allowed: true });
+    expect(await limiter.check('10.0.0.1', caller)).toMatchObject({ allowed: false, limit: 'caller' });
+    const fourth = await limiter.check('10.0.0.1', caller);
+    expect(fourth).toMatchObject({ allowed: false, limit: 'address' });
+    expect(fourth.allowed === false && fourth.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not charge the caller for a request its address limit refused', async () => {
+    const limiter = new RateLimiter(store, {
+      windowMs: 60_000,
+      perAddress: 1,
+      perCaller: 1,
+      pollsPerCaller: 5,
+    });
+    const caller = { id: 'applicant:bo', poll: false };
+    expect(await limiter.check('10.0.0.2', caller)).toEqual({ allowed: true });
+    expect(await limiter.check('10.0.0.2', caller)).toMatchObject({ allowed: false, limit: 'address' });
+    // From another address the caller has used one request of one, not two.
+    expect(await limiter.check('10.0.0.3', caller)).toMatchObject({ allowed: false, limit: 'caller' });
+    expect(await limiter.check('10.0.0.4', { id: 'applicant:cy', poll: false })).toEqual({ allowed: true });
+  });
+
+  it('charges a poll to the poll budget and skips limits set to 0', async () => {
+    const limiter = new RateLimiter(store, {
+      windowMs: 60_000,
+      perAddress: 0,
+      perCaller: 1,
+      pollsPerCaller: 2,
+    });
+    const poll = { id: 'officer:dee', poll: true };
+    expect(await limiter.check('10.0.0.5', poll)).toEqual({ allowed: true });
+    expect(await limiter.check('10.0.0.5', poll)).toEqual({ allowed: true });
+    expect(await limiter.check('10.0.0.5', poll)).toMatchObject({ allowed: false, limit: 'polls' });
+    expect(await limiter.check('10.0.0.5', { id: 'officer:dee', poll: false })).toEqual({ allowed: true });
+  });
+});
