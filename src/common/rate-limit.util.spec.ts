@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './rate-limit.util.js';
 import type { RateStore } from './rate-limit.util.js';
@@ -69,5 +70,37 @@ describe.each(stores)('rate limits on the %s store', (_name, makeStore) => {
     expect(await limiter.check('10.0.0.5', poll)).toEqual({ allowed: true });
     expect(await limiter.check('10.0.0.5', poll)).toMatchObject({ allowed: false, limit: 'polls' });
     expect(await limiter.check('10.0.0.5', { id: 'officer:dee', poll: false })).toEqual({ allowed: true });
+  });
+});
+
+const describeRedis = process.env.REDIS_URL ? describe : describe.skip;
+
+describeRedis('rate limits shared by processes through Redis', () => {
+  const open = async (prefix: string) => {
+    const store = new RedisRateStore(process.env.REDIS_URL ?? '', prefix);
+    await store.ready();
+    return store;
+  };
+
+  it('counts a small limit in Redis on every request, exactly across processes', async () => {
+    const prefix = `rl-spec-${randomUUID()}`;
+    const [a, b] = [await open(prefix), await open(prefix)];
+    const hits = [{ key: 'caller:x', limit: 3 }];
+    expect(await a.hitAll(hits, 60_000)).toBeNull();
+    expect(await a.hitAll(hits, 60_000)).toBeNull();
+    expect(await b.hitAll(hits, 60_000)).toBeNull();
+    expect(await b.hitAll(hits, 60_000)).toMatchObject({ over: 0 });
+    await a.close();
+    await b.close();
+  });
+
+  it('admits a share of a large limit locally and sends those hits to the shared counter', async () => {
+    const prefix = `rl-spec-${randomUUID()}`;
+    const [a, b] = [await open(prefix), await open(prefix)];
+    // 640 per window: a process may admit 10 on its own before it asks Redis.
+    for (let i = 0; i < 25; i++) expect(await a.hitAll([{ key: 'addr:y', limit: 640 }], 60_000)).toBeNull();
+    await a.close(); // sends what it has not sent yet
+    expect((await b.hit('addr:y', 60_000, 0)).count).toBe(25);
+    await b.close();
   });
 });

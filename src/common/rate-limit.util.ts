@@ -58,29 +58,59 @@ export class MemoryRateStore implements RateStore {
 }
 
 /**
- * `hitAll` in Redis: KEYS are the counters, ARGV[1] the window in ms, ARGV[1 + i] the limit of KEYS[i]. Returns
- * {i, ms to the window's end} for the first key past its limit, {0, 0} when none is.
+ * `hitAll` in Redis: KEYS are the counters, ARGV[1] the window in ms, then for each KEYS[i] its weight (ARGV[2i])
+ * and limit (ARGV[2i + 1]). Returns {i of the first key past its limit or 0, then count and ms to the window's end
+ * of each key counted}.
  */
 const HIT_ALL_SCRIPT = `
+local result = {0}
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCRBY', key, 1)
+  local count = redis.call('INCRBY', key, ARGV[2 * i])
   redis.call('PEXPIRE', key, ARGV[1], 'NX')
-  if count > tonumber(ARGV[i + 1]) then
-    return {i, redis.call('PTTL', key)}
+  table.insert(result, count)
+  table.insert(result, redis.call('PTTL', key))
+  if count > tonumber(ARGV[2 * i + 1]) then
+    result[1] = i
+    return result
   end
 end
-return {0, 0}`;
+return result`;
 
 type ScriptedRedis = Redis & {
-  paRateHitAll(...args: (string | number)[]): Promise<[number, number]>;
+  paRateHitAll(...args: (string | number)[]): Promise<number[]>;
 };
 
+/** How much of a limit one process may admit on its own between two syncs: 1/64 of it. */
+const LOCAL_SHARE = 64;
+/** How often a process sends the hits it admitted on its own. */
+const SYNC_EVERY_MS = 100;
+/** The limit sent with a sync, which refuses nothing. */
+const NO_LIMIT = '1e300';
+
+/** What one process knows of a shared counter: its count at the last round trip, and the hits not sent since. */
+interface LocalCount {
+  known: number;
+  pending: number;
+  endsAt: number;
+}
+
 /**
- * Counters every instance shares, in Redis: INCRBY and a PEXPIRE set once per window. A request's keys (address,
- * then caller) are counted by one Lua script, so a request costs one round trip to Redis however many limits apply.
+ * Counters every instance shares, in Redis: INCRBY and a PEXPIRE set once per window.
+ *
+ * A request's keys (address, then caller) take at most one round trip, a Lua script, and usually none: while a
+ * counter is far from its limit, a process admits up to 1/64 of the limit on its own and sends those hits in one
+ * batch every 100 ms. Near the limit (the last count it saw plus its own hits would pass it), or once it has
+ * admitted its share unsent, it asks Redis, with the unsent hits added. The bound this keeps: in any window a
+ * counter passes its limit by at most 1/64 of the limit for each other process (the hits they admitted and have not
+ * sent yet), and not at all with one process; limits under 64 are counted in Redis on every request, exactly.
  */
 export class RedisRateStore implements RateStore {
   private readonly redis: ScriptedRedis;
+  private readonly local = new Map<string, LocalCount>();
+  private readonly timer: NodeJS.Timeout;
+  private syncing: Promise<void> = Promise.resolve();
+  /** The window last asked for, sent with a sync (it only matters to a key Redis no longer has). */
+  private windowMs = 60_000;
 
   constructor(
     url: string,
@@ -95,26 +125,89 @@ export class RedisRateStore implements RateStore {
     this.redis.on('error', () => undefined);
     // Sent by EVALSHA, loaded by ioredis on the first NOSCRIPT.
     this.redis.defineCommand('paRateHitAll', { lua: HIT_ALL_SCRIPT });
+    this.timer = setInterval(() => void this.sync(), SYNC_EVERY_MS).unref();
   }
 
   async hitAll(
     hits: readonly RateHit[],
     windowMs: number,
   ): Promise<{ over: number; resetInMs: number } | null> {
-    if (hits.length === 0) return null;
-    const [position, ttl] = await this.redis.paRateHitAll(
-      hits.length,
-      ...hits.map((hit) => `${this.prefix}:rl:${hit.key}`),
+    const now = Date.now();
+    let index = 0;
+    for (; index < hits.length; index++) {
+      const { key, limit } = hits[index]!;
+      const count = this.localCount(this.fullKey(key), now);
+      if (count.pending + 1 > Math.floor(limit / LOCAL_SHARE) || count.known + count.pending + 1 > limit)
+        break;
+      count.pending += 1;
+    }
+    if (index === hits.length) return null;
+    const rest = hits.slice(index);
+    const counted = await this.send(
+      rest.map((hit) => ({ key: this.fullKey(hit.key), weight: 1, limit: String(hit.limit) })),
       windowMs,
-      ...hits.map((hit) => hit.limit),
     );
-    if (Number(position) === 0) return null;
-    const resetInMs = Number(ttl);
-    return { over: Number(position) - 1, resetInMs: resetInMs > 0 ? resetInMs : windowMs };
+    return counted === null ? null : { over: index + counted.over, resetInMs: counted.resetInMs };
+  }
+
+  /** The hits admitted locally, sent in one round trip; ended windows forgotten. */
+  private sync(): Promise<void> {
+    this.syncing = this.syncing.then(async () => {
+      const now = Date.now();
+      const due: { key: string; weight: number; limit: string }[] = [];
+      for (const [key, count] of this.local) {
+        if (count.pending > 0) due.push({ key, weight: 0, limit: NO_LIMIT });
+        else if (count.endsAt <= now) this.local.delete(key);
+      }
+      if (due.length > 0) await this.send(due, this.windowMs).catch(() => undefined);
+    });
+    return this.syncing;
+  }
+
+  /**
+   * One script call. Each key's unsent local hits are added to its weight (and dropped if the call fails: an
+   * outage lets requests through); each key counted learns its shared count and window end.
+   */
+  private async send(
+    keys: { key: string; weight: number; limit: string }[],
+    windowMs: number,
+  ): Promise<{ over: number; resetInMs: number } | null> {
+    this.windowMs = windowMs;
+    const args: (string | number)[] = [windowMs];
+    for (const entry of keys) {
+      const count = this.local.get(entry.key);
+      args.push(entry.weight + (count?.pending ?? 0), entry.limit);
+      if (count) count.pending = 0;
+    }
+    const result = await this.redis.paRateHitAll(keys.length, ...keys.map((entry) => entry.key), ...args);
+    const now = Date.now();
+    for (let i = 0; 2 * i + 2 < result.length; i++) {
+      const ttl = Number(result[2 * i + 2]);
+      const count = this.localCount(keys[i]!.key, now);
+      count.known = Number(result[2 * i + 1]);
+      count.endsAt = now + (ttl > 0 ? ttl : windowMs);
+    }
+    const over = Number(result[0]);
+    if (over === 0) return null;
+    const ttl = Number(result[2 * over]);
+    return { over: over - 1, resetInMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  private localCount(key: string, now: number): LocalCount {
+    let count = this.local.get(key);
+    if (!count) {
+      count = { known: 0, pending: 0, endsAt: 0 };
+      this.local.set(key, count);
+    } else if (count.endsAt <= now) count.known = 0; // the window ended: what Redis counted then is gone
+    return count;
+  }
+
+  private fullKey(key: string): string {
+    return `${this.prefix}:rl:${key}`;
   }
 
   async hit(key: string, windowMs: number, weight = 1): Promise<{ count: number; resetInMs: number }> {
-    const full = `${this.prefix}:rl:${key}`;
+    const full = this.fullKey(key);
     const results = await this.redis
       .multi()
       .incrby(full, weight)
@@ -132,6 +225,8 @@ export class RedisRateStore implements RateStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sync();
     await this.redis.quit().catch(() => undefined);
   }
 }
