@@ -12,6 +12,7 @@ import { CorrectionsAndToolbox1796061641044 } from './1796061641044-CorrectionsA
 import { PiiAtRest1796069062299 } from './1796069062299-PiiAtRest.js';
 import { DisclosureLedger1796069098370 } from './1796069098370-DisclosureLedger.js';
 import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
+import { EventLockAndRead1796074355109 } from './1796074355109-EventLockAndRead.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -28,4 +29,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   PiiAtRest1796069062299,
   DisclosureLedger1796069098370,
   ReportIndexes1796070812166,
+  EventLockAndRead1796074355109,
 ];

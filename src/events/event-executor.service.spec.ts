@@ -135,7 +135,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
-  it('writes a decision in five statements: BEGIN, lock, read its tasks, one write, COMMIT', async () => {
+  it('writes a decision in four statements: BEGIN, lock and read, one write, COMMIT', async () => {
     const submitted = await submit('pair');
     const [first] = await tasksOf(submitted.body.id);
     const decided = await counted(() =>
@@ -145,8 +145,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect(decided.result.body).toMatchObject({ step: 'first', status: 'approved', decidedBy: 'officer' });
     expect(decided.statements).toEqual([
       'START TRANSACTION',
-      'SELECT a.id,',
-      'SELECT COALESCE(json_agg(t),',
+      'SELECT pa_lock_for_event($1::uuid,',
       'WITH app',
       'COMMIT',
     ]);
@@ -271,7 +270,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const decided = await counted(() =>
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
-    expect(decided.statements).toHaveLength(5);
+    expect(decided.statements).toHaveLength(4);
     const after = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'after-manual');
     expect(after).toMatchObject({ status: 'approved', decided_by: 'rule' });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);

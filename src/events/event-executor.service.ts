@@ -16,13 +16,7 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
-import {
-  LOCK_BY_APPLICATION,
-  LOCK_BY_TASK,
-  READ_TASKS,
-  rowsToState,
-  writeStatement,
-} from './event-sql.util.js';
+import { LOCK_AND_READ, rowsToState, writeStatement } from './event-sql.util.js';
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
@@ -56,9 +50,9 @@ export interface Executed {
 }
 
 /**
- * Runs the pure planner against the database: one query locks and reads the application row, one reads its tasks,
+ * Runs the pure planner against the database: one call locks the application row and then reads it with its tasks,
  * one statement writes everything the plan says, the caller's transaction commits, and only then are the plan's
- * jobs enqueued. With BEGIN and COMMIT that is five statements per event (DESIGN.md, "One path for every
+ * jobs enqueued. With BEGIN and COMMIT that is four statements per event (DESIGN.md, "One path for every
  * event"). The executor owns the rows it writes: applications, tasks and history.
  */
 @Injectable()
@@ -84,13 +78,13 @@ export class EventExecutor {
   async apply(tx: Transaction, { target, event, conflict }: EventRequest): Promise<Executed> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
-    const rows = await prepared(manager, byTask ? LOCK_BY_TASK : LOCK_BY_APPLICATION, [
-      byTask ? target.taskId : target.applicationId,
-    ]);
-    const row = rows[0];
-    if (!row) throw DomainException.notFound(byTask ? 'Task' : 'Application');
-    const [{ tasks }] = (await prepared(manager, READ_TASKS, [row.id])) as [{ tasks: unknown }];
-    const stored = rowsToState({ ...row, tasks });
+    const [{ locked }] = (await prepared(manager, LOCK_AND_READ, [
+      byTask ? null : target.applicationId,
+      byTask ? target.taskId : null,
+    ])) as [{ locked: { application: Record<string, unknown>; tasks: unknown } | null }];
+    if (!locked) throw DomainException.notFound(byTask ? 'Task' : 'Application');
+    const row = locked.application;
+    const stored = rowsToState({ ...row, tasks: locked.tasks });
     const { id, workflowKey, workflowVersion } = stored.application;
     const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
     // The planner, rules and the event's builder read personal values in the clear; only the write seals them.

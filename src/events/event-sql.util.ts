@@ -12,26 +12,16 @@ export const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.
   a.correction_due_at, a.waiting, a.pii_key`;
 
 /**
- * Locks the application row and reads it. Its tasks are read by a statement of their own once the lock is held:
- * a statement that waited for the lock sees the locked row as its holder committed it, but anything else it reads
- * (a subquery on tasks included) from the snapshot it started with, before that commit.
+ * Locks the application row, found by its id ($1) or through one of its tasks ($2), and reads it with its tasks, in
+ * one round trip: `pa_lock_for_event` (migration EventLockAndRead) reads them in a statement of its own once the lock
+ * is held. A single statement would not do: one that waited for the lock sees the locked row as its holder
+ * committed it, but anything else it reads (a subquery on tasks included) from the snapshot it started with,
+ * before that commit. `locked` is NULL when there is no such application, else `{ application, tasks }` as
+ * `row_to_json` gives them.
  */
-export const LOCK_BY_APPLICATION: NamedStatement = {
-  name: 'pa_event_lock_application',
-  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1 FOR UPDATE OF a`,
-};
-
-/** The same, found through one of its tasks (a decision names the task, not the application). */
-export const LOCK_BY_TASK: NamedStatement = {
-  name: 'pa_event_lock_task',
-  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a
-  WHERE a.id = (SELECT application_id FROM tasks WHERE id = $1) FOR UPDATE OF a`,
-};
-
-/** Every task of the application, read after its row is locked. */
-export const READ_TASKS: NamedStatement = {
-  name: 'pa_event_read_tasks',
-  text: `SELECT COALESCE(json_agg(t), '[]'::json) AS tasks FROM tasks t WHERE t.application_id = $1`,
+export const LOCK_AND_READ: NamedStatement = {
+  name: 'pa_event_lock_and_read',
+  text: `SELECT pa_lock_for_event($1::uuid, $2::uuid) AS locked`,
 };
 
 const TASKS_AND_HISTORY = `
