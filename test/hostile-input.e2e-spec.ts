@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { eventually } from './support/eventually.js';
-import { expectProblem, expectProblemWithPaths, paths, simpleWorkflow } from './support/helpers.js';
+import {
+  expectProblem,
+  expectProblemWithPaths,
+  paths,
+  rowCounts,
+  simpleWorkflow,
+  submitApplication,
+  taskIds,
+} from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, JWT_SECRET, officer, TestApp } from './support/test-app.js';
 import type { Reply } from './support/test-app.js';
 
@@ -79,29 +87,12 @@ describe('hostile input never stalls the service', () => {
   let applicationId: string;
   let licenceTask: string;
 
-  async function counts(): Promise<Record<string, number>> {
-    const rows = await t.query<{ name: string; n: number }>(
-      `SELECT 'applications' AS name, count(*)::int AS n FROM applications
-       UNION ALL SELECT 'tasks', count(*)::int FROM tasks
-       UNION ALL SELECT 'history', count(*)::int FROM history
-       UNION ALL SELECT 'workflow_versions', count(*)::int FROM workflow_versions`,
-    );
-    return Object.fromEntries(rows.map((r) => [r.name, r.n]));
-  }
+  const counts = () => rowCounts(t, ['applications', 'tasks', 'history', 'workflow_versions']);
 
   beforeAll(async () => {
     t = await TestApp.start({ workflowsDir: join(FIXTURES, 'workflows') });
-    const submitted = await t.request('POST', '/api/v1/applications', {
-      as: ann,
-      body: { workflow: 'shop-permit', data: data() },
-    });
-    expect(submitted.status).toBe(201);
-    applicationId = submitted.body.id;
-    const [task] = await t.query<{ id: string }>(
-      `SELECT id FROM tasks WHERE application_id = $1 AND step = 'licence'`,
-      [applicationId],
-    );
-    licenceTask = task!.id;
+    applicationId = await submitApplication(t, 'shop-permit', data(), ann);
+    licenceTask = (await taskIds(t, applicationId)).licence!;
   });
   afterAll(async () => {
     await t.close();

@@ -1,24 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
-import { freePort } from '../scripts/service-process.js';
+import {
+  buildService,
+  freePort,
+  ServiceClient,
+  serviceEnv,
+  ServiceProcess,
+} from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { createDatabase, JWT_SECRET } from './support/test-app.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const MARK = 'MARK7f3q'; // in every value that must never reach a log line
-
-const sign = (role: string, sub: string) =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(JWT_SECRET));
+/** Every line is read at the end: far more than the run writes. */
+const KEEP_LINES = 100_000;
 
 /**
  * The real entry point at its most verbose, its standard output and error captured: a request full of marked
@@ -34,8 +32,10 @@ describe('structured logs', () => {
   });
   let workflowsDir: string;
   let database: Awaited<ReturnType<typeof createDatabase>>;
+  let build: ReturnType<typeof buildService>;
 
   beforeAll(async () => {
+    build = buildService();
     await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
     const { port } = facts.address() as AddressInfo;
     workflowsDir = mkdtempSync(join(tmpdir(), 'pa-logs-'));
@@ -64,39 +64,29 @@ describe('structured logs', () => {
     facts.close();
     rmSync(workflowsDir, { recursive: true, force: true });
     await database.drop();
+    build.remove();
   });
 
   it('writes one JSON line per request with id, route, status, duration and caller, and no form data, token or fact answer', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: database.url,
-        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-        JWT_SECRET,
-        PORT: String(port),
-        WORKFLOWS_DIR: workflowsDir,
-        FACTS_ALLOWED_HOSTS: '127.0.0.1',
-        LOG_LEVEL: 'verbose',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const service = ServiceProcess.start(
+      'service',
+      build.main,
+      serviceEnv(
+        { databaseUrl: database.url, jwtSecret: JWT_SECRET },
+        {
+          PORT: String(port),
+          WORKFLOWS_DIR: workflowsDir,
+          FACTS_ALLOWED_HOSTS: '127.0.0.1',
+          LOG_LEVEL: 'verbose',
+        },
+      ),
+      { keepLines: KEEP_LINES },
+    );
     try {
-      await eventually(
-        () =>
-          fetch(`${base}/health/live`)
-            .then((r) => r.status)
-            .catch(() => 0),
-        (status) => status === 200,
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
-      const token = await sign('applicant', 'ann'); // the caller's id is logged, by design
+      await service.ready(60_000, '/health/live');
+      const token = await new ServiceClient(JWT_SECRET).token({ role: 'applicant', sub: 'ann' }); // the caller's id is logged, by design
       const sent: { id: string | null; response: Response }[] = [];
       const call = async (path: string, init: RequestInit & { id?: string } = {}) => {
         const headers = new Headers(init.headers);
@@ -132,13 +122,12 @@ describe('structured logs', () => {
       const badQuery = await call(`/api/v1/applications?cursor=${MARK}-cursor`);
       expect(badQuery.status).toBe(400);
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect((await service.stop('SIGTERM')).code).toBe(0);
 
+      const output = service.output.join('\n');
       expect(output).not.toContain(MARK);
       expect(output).not.toContain(token);
-      const lines = output.trim().split('\n');
-      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const records = service.output.map((line) => JSON.parse(line) as Record<string, unknown>);
       const requests = records.filter((r) => r.msg === 'request');
       expect(requests).toHaveLength(sent.length + 1); // and the readiness probe above
       expect(requests.find((r) => r.reqId === 'req-submit-1')).toEqual(
@@ -157,7 +146,7 @@ describe('structured logs', () => {
       }
       expect(requests.filter((r) => r.route === '/api/v1/applications/:id').length).toBeGreaterThanOrEqual(1);
     } finally {
-      child.kill('SIGKILL');
+      await service.stop('SIGKILL');
     }
   }, 120_000);
 });

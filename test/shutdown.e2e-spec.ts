@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import pg from 'pg';
-import { freePort } from '../scripts/service-process.js';
+import {
+  buildService,
+  freePort,
+  ServiceClient,
+  serviceEnv,
+  ServiceProcess,
+} from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { createDatabase, JWT_SECRET } from './support/test-app.js';
 
-const ROOT = join(import.meta.dirname, '..');
-
-const sign = (role: string, sub: string) =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(JWT_SECRET));
+const callers = new ServiceClient(JWT_SECRET);
 
 /** GET a health path: its status and body, or status 0 when the connection is refused. */
 const probe = (base: string, path: string) =>
@@ -42,8 +39,10 @@ describe('shutting down on SIGTERM', () => {
   });
   let workflowsDir: string;
   let database: Awaited<ReturnType<typeof createDatabase>>;
+  let build: ReturnType<typeof buildService>;
 
   beforeAll(async () => {
+    build = buildService();
     await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
     const { port } = facts.address() as AddressInfo;
     workflowsDir = mkdtempSync(join(tmpdir(), 'pa-shutdown-'));
@@ -73,40 +72,36 @@ describe('shutting down on SIGTERM', () => {
     facts.close();
     rmSync(workflowsDir, { recursive: true, force: true });
     await database.drop();
+    build.remove();
   });
 
   it('fails readiness first, finishes the job and the request in flight, then exits 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: database.url,
-        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-        JWT_SECRET,
-        PORT: String(port),
-        WORKFLOWS_DIR: workflowsDir,
-        FACTS_ALLOWED_HOSTS: '127.0.0.1',
-        SHUTDOWN_DELAY_MS: '300',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const service = ServiceProcess.start(
+      'service',
+      build.main,
+      serviceEnv(
+        { databaseUrl: database.url, jwtSecret: JWT_SECRET },
+        {
+          PORT: String(port),
+          WORKFLOWS_DIR: workflowsDir,
+          FACTS_ALLOWED_HOSTS: '127.0.0.1',
+          SHUTDOWN_DELAY_MS: '300',
+          LOG_LEVEL: 'warn',
+        },
+      ),
+    );
     try {
-      const ready = await eventually(
-        () => probe(base, '/health/ready'),
-        (r) => r.status === 200,
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
+      await service.ready(60_000, '/health/ready');
+      const ready = await probe(base, '/health/ready');
       expect(ready.body).toEqual({
         status: 'ready',
         checks: { database: 'up', queue: 'up', migrations: 'applied', shuttingDown: false },
       });
 
       // A job in flight: the rule's fact lookup, held by our fact server.
-      const ann = await sign('applicant', 'ann');
+      const ann = await callers.token({ role: 'applicant', sub: 'ann' });
       const submitted = await fetch(`${base}/api/v1/applications`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ann}`, 'content-type': 'application/json' },
@@ -117,7 +112,7 @@ describe('shutting down on SIGTERM', () => {
       await factAsked;
 
       // A request in flight: headers and half of the body sent.
-      const admin = await sign('admin', 'root');
+      const admin = await callers.token({ role: 'admin', sub: 'root' });
       const body = JSON.stringify({
         key: 'late',
         name: 'Late',
@@ -144,7 +139,7 @@ describe('shutting down on SIGTERM', () => {
       upload.write(body.slice(0, 20));
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the first half reach the server
 
-      child.kill('SIGTERM');
+      service.kill('SIGTERM');
       const notReady = await eventually(
         () => probe(base, '/health/ready'),
         (r) => r.status === 503,
@@ -169,7 +164,7 @@ describe('shutting down on SIGTERM', () => {
       expect(reply.status).toBe(200);
       expect(JSON.parse(reply.text)).toHaveProperty('analysis');
 
-      expect(await exited).toBe(0);
+      expect((await service.exited).code).toBe(0);
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       try {
@@ -182,7 +177,7 @@ describe('shutting down on SIGTERM', () => {
         await client.end();
       }
     } finally {
-      child.kill('SIGKILL');
+      await service.stop('SIGKILL');
     }
   }, 120_000);
 });
