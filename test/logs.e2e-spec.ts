@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  buildService,
-  freePort,
-  ServiceClient,
-  serviceEnv,
-  ServiceProcess,
-} from '../scripts/service-process.js';
+import { ServiceClient } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
-import { createDatabase, JWT_SECRET } from './support/test-app.js';
-
+import { FactCheckedService } from './support/fact-checked-service.js';
+import { JWT_SECRET } from './support/test-app.js';
 const MARK = 'MARK7f3q'; // in every value that must never reach a log line
 /** Every line is read at the end: far more than the run writes. */
 const KEEP_LINES = 100_000;
@@ -25,65 +14,28 @@ const KEEP_LINES = 100_000;
  */
 describe('structured logs', () => {
   let factCalls = 0;
-  const facts = createServer((_request, response) => {
-    factCalls += 1;
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ status: 'active', owner: `${MARK}-fact-answer` }));
-  });
-  let workflowsDir: string;
-  let database: Awaited<ReturnType<typeof createDatabase>>;
-  let build: ReturnType<typeof buildService>;
+  let rig: FactCheckedService;
 
   beforeAll(async () => {
-    build = buildService();
-    await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
-    const { port } = facts.address() as AddressInfo;
-    workflowsDir = mkdtempSync(join(tmpdir(), 'pa-logs-'));
-    writeFileSync(
-      join(workflowsDir, 'checked.json'),
-      JSON.stringify({
-        key: 'checked',
-        name: 'Checked against a registry',
-        form: { type: 'object', properties: { note: { type: 'string' } } },
-        facts: { registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: 5000 } },
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'checkers',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-        ],
-      }),
-    );
-    database = await createDatabase();
+    rig = await FactCheckedService.create({
+      key: 'checked',
+      name: 'Checked against a registry',
+      factTimeoutMs: 5000,
+      answer: (_request, response) => {
+        factCalls += 1;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ status: 'active', owner: `${MARK}-fact-answer` }));
+      },
+    });
   });
 
   afterAll(async () => {
-    facts.close();
-    rmSync(workflowsDir, { recursive: true, force: true });
-    await database.drop();
-    build.remove();
+    await rig.close();
   });
 
   it('writes one JSON line per request with id, route, status, duration and caller, and no form data, token or fact answer', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const service = ServiceProcess.start(
-      'service',
-      build.main,
-      serviceEnv(
-        { databaseUrl: database.url, jwtSecret: JWT_SECRET },
-        {
-          PORT: String(port),
-          WORKFLOWS_DIR: workflowsDir,
-          FACTS_ALLOWED_HOSTS: '127.0.0.1',
-          LOG_LEVEL: 'verbose',
-        },
-      ),
-      { keepLines: KEEP_LINES },
-    );
+    const service = await rig.start({ LOG_LEVEL: 'verbose' }, { keepLines: KEEP_LINES });
+    const base = service.baseUrl!;
     try {
       await service.ready(60_000, '/health/live');
       const token = await new ServiceClient(JWT_SECRET).token({ role: 'applicant', sub: 'ann' }); // the caller's id is logged, by design

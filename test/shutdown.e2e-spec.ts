@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
 import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import {
-  buildService,
-  freePort,
-  ServiceClient,
-  serviceEnv,
-  ServiceProcess,
-} from '../scripts/service-process.js';
+import { ServiceClient } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
-import { createDatabase, JWT_SECRET } from './support/test-app.js';
+import { FactCheckedService } from './support/fact-checked-service.js';
+import { JWT_SECRET } from './support/test-app.js';
 
 const callers = new ServiceClient(JWT_SECRET);
 
@@ -33,65 +24,28 @@ describe('shutting down on SIGTERM', () => {
   const held: ServerResponse[] = [];
   let factRequested: () => void;
   const factAsked = new Promise<void>((resolve) => (factRequested = resolve));
-  const facts = createServer((_request, response) => {
-    held.push(response); // answered only when the test says so
-    factRequested();
-  });
-  let workflowsDir: string;
-  let database: Awaited<ReturnType<typeof createDatabase>>;
-  let build: ReturnType<typeof buildService>;
+  let rig: FactCheckedService;
 
   beforeAll(async () => {
-    build = buildService();
-    await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
-    const { port } = facts.address() as AddressInfo;
-    workflowsDir = mkdtempSync(join(tmpdir(), 'pa-shutdown-'));
-    writeFileSync(
-      join(workflowsDir, 'held.json'),
-      JSON.stringify({
-        key: 'held-rule',
-        name: 'A rule whose fact takes its time',
-        form: { type: 'object', properties: { note: { type: 'string' } } },
-        facts: { registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: 30_000 } },
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'checkers',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-        ],
-      }),
-    );
-    database = await createDatabase();
+    rig = await FactCheckedService.create({
+      key: 'held-rule',
+      name: 'A rule whose fact takes its time',
+      factTimeoutMs: 30_000,
+      answer: (_request, response) => {
+        held.push(response); // answered only when the test says so
+        factRequested();
+      },
+    });
   });
 
   afterAll(async () => {
     for (const response of held) response.destroy();
-    facts.close();
-    rmSync(workflowsDir, { recursive: true, force: true });
-    await database.drop();
-    build.remove();
+    await rig.close();
   });
 
   it('fails readiness first, finishes the job and the request in flight, then exits 0', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const service = ServiceProcess.start(
-      'service',
-      build.main,
-      serviceEnv(
-        { databaseUrl: database.url, jwtSecret: JWT_SECRET },
-        {
-          PORT: String(port),
-          WORKFLOWS_DIR: workflowsDir,
-          FACTS_ALLOWED_HOSTS: '127.0.0.1',
-          SHUTDOWN_DELAY_MS: '300',
-          LOG_LEVEL: 'warn',
-        },
-      ),
-    );
+    const service = await rig.start({ SHUTDOWN_DELAY_MS: '300', LOG_LEVEL: 'warn' });
+    const base = service.baseUrl!;
     try {
       await service.ready(60_000, '/health/ready');
       const ready = await probe(base, '/health/ready');
@@ -165,7 +119,7 @@ describe('shutting down on SIGTERM', () => {
       expect(JSON.parse(reply.text)).toHaveProperty('analysis');
 
       expect((await service.exited).code).toBe(0);
-      const client = new pg.Client({ connectionString: database.url });
+      const client = new pg.Client({ connectionString: rig.databaseUrl });
       await client.connect();
       try {
         const { rows } = await client.query(
