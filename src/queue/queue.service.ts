@@ -209,7 +209,8 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
         running();
       },
       async (error: Error) => {
-        this.workers.splice(this.workers.indexOf(worker), 1);
+        const at = this.workers.indexOf(worker);
+        if (at >= 0) this.workers.splice(at, 1);
         await worker.close().catch(() => undefined);
         if (this.closing) return;
         this.logger.warn(`worker ${name} could not start (${error.message}); trying again`);
