@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp } from '../src/app.factory.js';
 import { DefinitionsService } from '../src/definitions/definitions.service.js';
-import { WORKFLOW_REPORT_SQL } from '../src/reports/reports.service.js';
+import { WORKFLOW_REPORT_SETTINGS, WORKFLOW_REPORT_SQL } from '../src/reports/reports.service.js';
 import {
   adminQuery,
   benchRuntimeConfig,
@@ -202,13 +202,15 @@ async function main(): Promise<void> {
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
       try {
-        await client.query(`SET jit = off; SET work_mem = '64MB'`); // as the service does, per transaction
+        await client.query('BEGIN');
+        await client.query(WORKFLOW_REPORT_SETTINGS); // as the service does, in the statement's transaction
         const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${WORKFLOW_REPORT_SQL}`, [
           'open-restaurant',
           null,
           null,
         ]);
         console.log(plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+        await client.query('COMMIT');
       } finally {
         await client.end();
       }

@@ -9,6 +9,8 @@ import { WebhooksRatings1796058209496 } from './1796058209496-WebhooksRatings.js
 import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
 import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
 import { CorrectionsAndToolbox1796061641044 } from './1796061641044-CorrectionsAndToolbox.js';
+import { DisclosureLedger1796069098370 } from './1796069098370-DisclosureLedger.js';
+import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -22,4 +24,6 @@ export const migrations: (new () => MigrationInterface)[] = [
   WebhooksRatings1796058209496,
   EventPathHead1796058561459,
   CorrectionsAndToolbox1796061641044,
+  DisclosureLedger1796069098370,
+  ReportIndexes1796070812166,
 ];

@@ -11,6 +11,7 @@ import { ProblemFilter } from './common/problem.filter.js';
 import { dataSourceOptions, openDataSource } from './config/data-source.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
+import { DisclosuresModule } from './disclosures/disclosures.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         WebhooksModule,
         RatingsModule,
         HygieneModule,
+        DisclosuresModule,
       ],
       providers: [
         AuthGuard,

@@ -22,6 +22,16 @@ const relay = simpleWorkflow(
   (id) => `live-${id}`,
 );
 
+/** One step, and two seconds to correct what it returns. */
+const lapsing = simpleWorkflow(
+  'live-lapse',
+  [{ id: 'check', timeLimit: { hours: 24 } }],
+  (id) => `lapse-${id}`,
+  {
+    correctionWindow: { seconds: 2 },
+  },
+);
+
 describe('live updates (server-sent events)', () => {
   let a: TestApp;
   let b: TestApp;
@@ -33,7 +43,7 @@ describe('live updates (server-sent events)', () => {
       databaseUrl: a.databaseUrl,
       queuePrefix: new URL(a.databaseUrl).pathname.slice(1),
     });
-    await registerNew(a, [relay]);
+    await registerNew(a, [relay, lapsing]);
   });
 
   afterAll(async () => {
@@ -94,6 +104,26 @@ describe('live updates (server-sent events)', () => {
     // Everything seen and decided: 204 tells an EventSource not to reconnect.
     const again = await stream(a, `/api/v1/applications/${id}/events`, ann, {
       'last-event-id': String(history.at(-1).seq),
+    });
+    expect(again.status).toBe(204);
+  });
+
+  it('stays open while a correction is awaited, and closes when the application lapses for want of one', async () => {
+    const id = await submitApplication(a, 'live-lapse');
+    const events = await stream(a, `/api/v1/applications/${id}/events`, ann);
+    const task = await inboxTask(a, 'lapse-check', id);
+    const returned = await a.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer('lapse-check'),
+      body: { outcome: 'return', comment: 'Say more', fields: ['note'] },
+    });
+    expect(returned.status).toBe(200);
+    await events.until((m) => m.some((e) => e.data.type === 'application_correction_requested'));
+    await events.closed();
+    const types = events.messages.filter((m) => m.event === 'message').map((m) => m.data.type);
+    expect(types.slice(-2)).toEqual(['correction_lapsed', 'application_lapsed']);
+    expect(events.messages.at(-1)).toEqual({ event: 'end', data: { status: 'lapsed' } });
+    const again = await stream(a, `/api/v1/applications/${id}/events`, ann, {
+      'last-event-id': String(events.messages.filter((m) => m.event === 'message').at(-1)!.id),
     });
     expect(again.status).toBe(204);
   });

@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from './support/eventually.js';
-import { registerWorkflow, simpleWorkflow, submitApplication, viewOf } from './support/helpers.js';
+import { registerWorkflow, samples, simpleWorkflow, submitApplication, viewOf } from './support/helpers.js';
 import { applicant, officer, TestApp } from './support/test-app.js';
 
 const TOKEN = 'metrics-token-0123456789';
-
-/** The samples of a Prometheus text answer, by series (`name{labels}` as printed). */
-function samples(text: string): Map<string, number> {
-  const series = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    series.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return series;
-}
 
 describe('GET /metrics', () => {
   let t: TestApp;
@@ -122,7 +111,7 @@ describe('GET /metrics', () => {
     // Rules without facts are decided inside the submission's own event, so they add no event of their own.
     expect(m.get('pa_event_path_duration_seconds_count{event="deemed_approved"}')).toBe(2);
 
-    for (const queue of ['deadlines', 'reminders', 'rules']) {
+    for (const queue of ['deadlines', 'reminders', 'rules', 'webhooks']) {
       for (const state of ['waiting', 'delayed', 'active', 'failed']) {
         expect(m.get(`pa_queue_jobs{queue="${queue}",state="${state}"}`)).toEqual(expect.any(Number));
       }

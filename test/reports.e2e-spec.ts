@@ -319,6 +319,66 @@ describe('workflow reports over HTTP', () => {
     );
   });
 
+  it('walks the critical path only through prerequisites, past steps a rule approved as they opened', async () => {
+    // check is approved by rule in the transaction that opens it, at submission: decided at the instant every root
+    // step opened. licence waits for it; fire does not.
+    await registerNew(t, [
+      {
+        key: 'report-instant',
+        name: 'Report instant',
+        form: workflow.form,
+        steps: [
+          {
+            id: 'check',
+            name: 'Check',
+            department: 'commerce',
+            autoApprove: { '<=': [{ var: 'seats' }, 20] },
+            timeLimit: { hours: 24 },
+          },
+          {
+            id: 'licence',
+            name: 'Licence',
+            department: 'market-regulation',
+            after: ['check'],
+            timeLimit: { hours: 24 },
+          },
+          { id: 'fire', name: 'Fire', department: 'fire-rescue', timeLimit: { hours: 24 } },
+        ],
+      },
+    ]);
+    // One application decided last by licence, one by fire.
+    for (const last of ['licence', 'fire'] as const) {
+      const id = await submitApplication(t, 'report-instant', { seats: 10 });
+      await settled(id, 'check', 'approved');
+      const order =
+        last === 'licence' ? ['fire-rescue', 'market-regulation'] : ['market-regulation', 'fire-rescue'];
+      for (const department of order) await decide(department, id, 'approve');
+      expect((await viewOf(t, id)).status).toBe('approved');
+    }
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-instant', { as: ADMIN });
+    expect(reply.status).toBe(200);
+    expect(reply.body.bottleneck.applications).toBe(2);
+    expect(reply.body.bottleneck.paths).toEqual(
+      expect.arrayContaining([
+        { steps: ['check', 'licence'], applications: 1 },
+        { steps: ['fire'], applications: 1 },
+      ]),
+    );
+    expect(reply.body.bottleneck.paths).toHaveLength(2);
+    expect(
+      reply.body.bottleneck.departments.map((d: { department: string; applications: number }) => [
+        d.department,
+        d.applications,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['commerce', 1],
+        ['market-regulation', 1],
+        ['fire-rescue', 1],
+      ]),
+    );
+  });
+
   it('is for administrators only', async () => {
     expectProblem(
       await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: officer('fire-rescue') }),

@@ -103,8 +103,13 @@ function renderCorrections() {
   section.hidden = corrections.length === 0;
   if (corrections.length === 0) return;
   const stepName = (stepId) => view.steps.find((s) => s.id === stepId)?.name ?? stepId;
+  const lapsesAt = view.status === 'correction_requested' ? view.waitingForApplicant?.lapsesAt : null;
   section.replaceChildren(
     el('h2', {}, t('status.corrections')),
+    view.status === 'correction_requested' ? el('p', {}, t('status.correctionsIntro')) : null,
+    lapsesAt
+      ? el('p', {}, `${t('status.correctBy')}: `, el('strong', { id: 'correct-by' }, formatTime(lapsesAt)))
+      : null,
     el(
       'ul',
       { class: 'corrections' },
@@ -146,6 +151,12 @@ function renderTiming() {
     .filter((s) => s.openedAt)
     .reduce((sum, s) => sum + ((s.decidedAt ? Date.parse(s.decidedAt) : end) - Date.parse(s.openedAt)), 0);
   const real = end - Date.parse(view.submittedAt);
+  // Waiting for the applicant's corrections is part of the real time but no department's.
+  const waiting = view.waitingForApplicant;
+  const waited = waiting?.intervals?.length > 0;
+  const waitingMs = waited
+    ? waiting.seconds * 1000 + (waiting.waiting && waiting.since ? end - Date.parse(waiting.since) : 0)
+    : 0;
   const section = $('#timing');
   section.hidden = false;
   section.replaceChildren(
@@ -157,6 +168,9 @@ function renderTiming() {
       el('dd', { id: 'serial-actual' }, formatDuration(actual)),
       el('dt', {}, t('status.real')),
       el('dd', { id: 'real-time' }, el('strong', {}, formatDuration(real))),
+      waited
+        ? [el('dt', {}, t('status.waiting')), el('dd', { id: 'waiting-time' }, formatDuration(waitingMs))]
+        : [],
       actual > real ? [el('dt', {}, t('status.saved')), el('dd', {}, formatDuration(actual - real))] : [],
     ]),
   );
@@ -165,8 +179,13 @@ function renderTiming() {
 function decider(step) {
   if (!step.decidedBy) return null;
   if (step.decidedBy === 'officer') {
-    const decided = history.filter((h) => h.step === step.id && h.type === 'decided').pop();
-    return t('status.by.officer', { who: decided?.actor.id ?? '' });
+    // Every officer who signed the current attempt (a step may need several signatures), in order.
+    const opened = history.findLastIndex((h) => h.step === step.id && h.type === 'step_opened');
+    const signers = history
+      .slice(opened + 1)
+      .filter((h) => h.step === step.id && h.type === 'decided')
+      .map((h) => h.actor.id);
+    return t('status.by.officer', { who: [...new Set(signers)].join(', ') });
   }
   return t(`status.by.${step.decidedBy}`);
 }

@@ -45,3 +45,13 @@ export class DomainException extends Error {
     return new DomainException(ErrorCode.Unauthenticated, message);
   }
 }
+
+/** A 429: the answer carries `Retry-After` with these seconds (set by whoever sends the problem). */
+export class TooManyRequestsException extends DomainException {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(ErrorCode.TooManyRequests, message);
+  }
+}

@@ -1,7 +1,7 @@
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainException, ErrorCode } from './domain.exception.js';
+import { DomainException, ErrorCode, TooManyRequestsException } from './domain.exception.js';
 import type { FieldError } from './domain.exception.js';
 import { classifyInfrastructureError } from './infrastructure-error.util.js';
 
@@ -87,6 +87,9 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), toProblem(exception, this.logger));
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof TooManyRequestsException)
+      void reply.header('retry-after', String(exception.retryAfterSeconds));
+    sendProblem(reply, toProblem(exception, this.logger));
   }
 }

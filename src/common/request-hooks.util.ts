@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainException, ErrorCode } from './domain.exception.js';
+import { DomainException, TooManyRequestsException } from './domain.exception.js';
 import type { FieldError } from './domain.exception.js';
 import { sendProblem, toProblem } from './problem.filter.js';
 import type { RateLimiter, Verdict } from './rate-limit.util.js';
@@ -45,18 +45,6 @@ export interface RequestHookOptions {
   limiter: RateLimiter;
 }
 
-class TooManyRequests extends DomainException {
-  constructor(
-    readonly retryAfterSeconds: number,
-    limit: string,
-  ) {
-    super(
-      ErrorCode.TooManyRequests,
-      `Too many requests (${limit} limit); retry after ${retryAfterSeconds} s`,
-    );
-  }
-}
-
 /**
  * onRequest hooks, which run before Fastify reads the body: a bad request target is a 400, and a request with an
  * invalid token, or with a body but no token, is a 401 before a byte of its body is read. The caller found here is
@@ -65,7 +53,12 @@ class TooManyRequests extends DomainException {
 export function installRequestHooks(fastify: FastifyInstance, options: RequestHookOptions): void {
   const logger = new Logger('Request');
   const refuseIfLimited = (verdict: Verdict) => {
-    if (!verdict.allowed) throw new TooManyRequests(verdict.retryAfterSeconds, verdict.limit);
+    if (!verdict.allowed) {
+      throw new TooManyRequestsException(
+        `Too many requests (${verdict.limit} limit); retry after ${verdict.retryAfterSeconds} s`,
+        verdict.retryAfterSeconds,
+      );
+    }
   };
   fastify.addHook(
     'onRequest',
@@ -86,7 +79,7 @@ export function installRequestHooks(fastify: FastifyInstance, options: RequestHo
           refuseIfLimited(await options.limiter.checkCaller(`${caller.role}:${caller.id}`, poll));
         }
       } catch (error) {
-        if (error instanceof TooManyRequests)
+        if (error instanceof TooManyRequestsException)
           void reply.header('retry-after', String(error.retryAfterSeconds));
         // Answered here, before the body is read; the connection closes so an unread body cannot linger.
         void reply.header('connection', 'close');

@@ -6,6 +6,7 @@ import { HistoryEntity } from '../audit/history.entity.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
 import { WorkflowVersionEntity } from '../definitions/workflow-version.entity.js';
+import { DisclosureEntity } from '../disclosures/disclosure.entity.js';
 import { RatingEntity } from '../ratings/rating.entity.js';
 import { FactCacheEntity } from '../rules/fact-cache.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
@@ -25,6 +26,7 @@ export const entities = [
   RatingEntity,
   CheckpointEntity,
   CheckpointLeafEntity,
+  DisclosureEntity,
 ];
 
 /** Any constant will do; it only has to be the same in every process of the service. */

@@ -42,6 +42,7 @@ describe('security configuration', () => {
       IDEMPOTENCY_KEY_TTL_SECONDS: '60',
       FACT_CACHE_TTL_SECONDS: '70',
       PURGE_INTERVAL_MS: '80',
+      PII_READ_QUOTAS: 'fire-safety=100',
     }).security;
     expect(security).toEqual({
       jsonMaxKeys: 10,
@@ -67,6 +68,7 @@ describe('security configuration', () => {
       idempotencyKeyTtlSeconds: 60,
       factCacheTtlSeconds: 70,
       purgeIntervalMs: 80,
+      piiReadQuotas: { departments: new Map([['fire-safety', 100]]), others: undefined },
     });
   });
 
@@ -82,5 +84,22 @@ describe('security configuration', () => {
     expect(leaked).toHaveLength(1);
     expect(leaked[0]).not.toContain('s3cret-token');
     expect(problems({ FACTS_CREDENTIALS: 'not json s3cret' })[0]).not.toContain('s3cret');
+  });
+
+  it('reads per-department quotas on personal-data reads, * standing for every other department', () => {
+    const { piiReadQuotas } = loadConfig({
+      PII_READ_QUOTAS: 'fire-safety=100, *=1000,constructor=5',
+    }).security;
+    expect([...piiReadQuotas.departments]).toEqual([
+      ['fire-safety', 100],
+      ['constructor', 5],
+    ]);
+    expect(piiReadQuotas.others).toBe(1000);
+  });
+
+  it('refuses quotas that are not department=positive-integer pairs, or name a department twice', () => {
+    for (const raw of ['fire-safety', 'fire-safety=0', 'a=1,a=2', '*=1,*=2', 'a=-1', 'a=1,,b=2', 'a b=3']) {
+      expect(problems({ PII_READ_QUOTAS: raw })).toEqual([expect.stringMatching(/^PII_READ_QUOTAS must be/)]);
+    }
   });
 });

@@ -54,6 +54,17 @@ export interface SecurityConfig {
   readonly jwtRoleClaim: string;
   /** `JWT_DEPARTMENT_CLAIM`, default `department`: a dotted path to the department(s) (a string or an array). */
   readonly jwtDepartmentClaim: string;
+  /**
+   * `PII_READ_QUOTAS`, e.g. `fire-safety=100,*=1000`: task views (form fields disclosed) a department's officers may
+   * have per clock hour; `*` is every department not named. Default none: no quota.
+   */
+  readonly piiReadQuotas: PiiReadQuotas;
+}
+
+/** Disclosures per clock hour by department, and for every other department (`*`); undefined: no limit. */
+export interface PiiReadQuotas {
+  readonly departments: ReadonlyMap<string, number>;
+  readonly others: number | undefined;
 }
 
 export const SECURITY_DEFAULTS: SecurityConfig = {
@@ -80,6 +91,7 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   jwtMaxTokenAgeSeconds: 604_800,
   jwtRoleClaim: 'role',
   jwtDepartmentClaim: 'department',
+  piiReadQuotas: { departments: new Map(), others: undefined },
 };
 
 type Read = (name: string) => string | undefined;
@@ -151,6 +163,7 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     ),
     jwtRoleClaim: claimName('JWT_ROLE_CLAIM', SECURITY_DEFAULTS.jwtRoleClaim),
     jwtDepartmentClaim: claimName('JWT_DEPARTMENT_CLAIM', SECURITY_DEFAULTS.jwtDepartmentClaim),
+    piiReadQuotas: piiReadQuotas(read('PII_READ_QUOTAS'), problem),
   };
 
   function claimName(name: string, fallback: string): string {
@@ -204,6 +217,32 @@ function jwksUrl(raw: string | undefined, problem: Problem): string | undefined 
     // reported below
   }
   return problem(`JWT_JWKS_URL must be an http:// or https:// URL (got ${JSON.stringify(raw.slice(0, 80))})`);
+}
+
+/** `department=limit` pairs separated by commas; `*` stands for every department not named. */
+function piiReadQuotas(raw: string | undefined, problem: Problem): PiiReadQuotas {
+  const none = SECURITY_DEFAULTS.piiReadQuotas;
+  if (raw === undefined) return none;
+  const departments = new Map<string, number>();
+  let others: number | undefined;
+  for (const entry of raw.split(',')) {
+    const match = /^\s*([^=,\s]{1,64})\s*=\s*(\d{1,9})\s*$/.exec(entry);
+    const limit = Number(match?.[2]);
+    const name = match?.[1];
+    if (
+      name === undefined ||
+      !(limit >= 1) ||
+      (name === '*' ? others !== undefined : departments.has(name))
+    ) {
+      problem(
+        `PII_READ_QUOTAS must be comma-separated department=limit pairs, each department once, limits positive integers, * for the others (got ${JSON.stringify(entry.trim().slice(0, 80))})`,
+      );
+      return none;
+    }
+    if (name === '*') others = limit;
+    else departments.set(name, limit);
+  }
+  return { departments, others };
 }
 
 /** The message never quotes the value: it holds secrets. */

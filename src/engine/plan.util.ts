@@ -23,7 +23,8 @@ import type { Attribution } from './task-projection.util.js';
 import { applyEvent, startApplication } from './workflow-machine.util.js';
 import type { ApplicationStatus, EngineEvent, EngineResult, StepStatus } from './workflow-machine.util.js';
 
-const FINAL: ApplicationStatus[] = ['approved', 'rejected', 'withdrawn', 'lapsed'];
+/** Statuses an application never leaves: its streams close and its steps are all settled. */
+export const FINAL_STATUSES: readonly ApplicationStatus[] = ['approved', 'rejected', 'withdrawn', 'lapsed'];
 const TIMER: Actor = { role: 'system', id: 'timer' };
 const RULE: Actor = { role: 'system', id: 'rule' };
 const ENGINE: Actor = { role: 'system', id: 'engine' };
@@ -403,7 +404,7 @@ function finish(
 
   const rows = [...draft.rows.values()];
   const current = (step: string) => draft.rows.get(taskKey(step, result.context.attempts[step] ?? 1));
-  const final = FINAL.includes(result.status);
+  const final = FINAL_STATUSES.includes(result.status);
   const history = chain(application, entries, now);
   const last = history[history.length - 1];
   const waiting = waitingFor(application, statusBefore, result.status, ctx);

@@ -9,11 +9,13 @@ import { HistoryEntity } from '../audit/history.entity.js';
 import type { Caller } from '../auth/caller.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { FINAL_STATUSES } from '../engine/plan.util.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from '../notify/pg-listener.service.js';
 import { sseComment, sseEvent } from './sse.util.js';
 
-const FINAL = ['approved', 'rejected', 'withdrawn'];
+/** Every final status ends a stream, a lapse included (the engine's list, so a new one cannot be missed). */
+const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
 /** How long an EventSource waits before reconnecting after a dropped connection. */
 const RETRY_MS = 3000;
 
@@ -89,7 +91,7 @@ export class LiveService implements OnModuleDestroy {
    */
   async openApplication(caller: Caller, id: string, after: number): Promise<'open' | 'done'> {
     const application = await this.applications.findVisible(caller, id);
-    if (!FINAL.includes(application.status)) return 'open';
+    if (!isFinal(application.status)) return 'open';
     const newer = await this.dataSource.manager.countBy(HistoryEntity, {
       applicationId: id,
       seq: MoreThan(after),
@@ -126,7 +128,7 @@ export class LiveService implements OnModuleDestroy {
             );
             sent = row.seq;
           }
-          if (FINAL.includes(application.status)) {
+          if (isFinal(application.status)) {
             stream.write(sseEvent({ event: 'end', data: { status: application.status } }));
             stream.end();
           }

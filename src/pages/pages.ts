@@ -3,14 +3,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pageLanguage } from './pages.util.js';
+import { composePage, pageLanguage } from './pages.util.js';
 
 /** `public/` of the checkout, found from here whether running from `src/` (tests) or `dist/src/` (built). */
 function publicDir(): string {
   for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'public', 'status.html'))) return join(dir, 'public');
+    if (existsSync(join(dir, 'public', 'page.html'))) return join(dir, 'public');
   }
-  throw new Error(`public/status.html not found above ${import.meta.dirname}`);
+  throw new Error(`public/page.html not found above ${import.meta.dirname}`);
 }
 
 /**
@@ -21,10 +21,11 @@ function publicDir(): string {
 export async function installPages(app: NestFastifyApplication): Promise<void> {
   const root = publicDir();
   await app.register(fastifyStatic, { root, prefix: '/ui/', index: false });
-  const pages = {
-    status: readFileSync(join(root, 'status.html'), 'utf8'),
-    console: readFileSync(join(root, 'console.html'), 'utf8'),
-  };
+  // Composed once: the frame (head, header, language switch) is one file, each page only its own <main>.
+  const frame = readFileSync(join(root, 'page.html'), 'utf8');
+  const compose = (page: string) =>
+    composePage(frame, page, readFileSync(join(root, 'pages', `${page}.html`), 'utf8'));
+  const pages = { status: compose('status'), console: compose('console') };
   const send = (page: keyof typeof pages) => (request: FastifyRequest, reply: FastifyReply) => {
     const lang = pageLanguage(request.headers['accept-language']) === 'zh' ? 'zh-CN' : 'en';
     return reply

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { pageLanguage } from './pages.util.js';
+import { composePage, pageLanguage } from './pages.util.js';
 
 describe('pageLanguage', () => {
   it('follows the first of Chinese or English the client prefers', () => {
@@ -14,5 +14,22 @@ describe('pageLanguage', () => {
     expect(pageLanguage('')).toBe('en');
     expect(pageLanguage('de-DE')).toBe('en');
     expect(pageLanguage('zh;q=0')).toBe('en');
+  });
+});
+
+describe('composePage', () => {
+  const frame =
+    '<!doctype html>\n<!-- the frame -->\n<html lang="en"><title>{{title}}</title><script src="/ui/js/{{page}}.js"></script><body data-title-key="{{page}}.title">{{main}}</body></html>';
+
+  it("puts the page's main, title and script into the shared frame, and drops the frame's own comment", () => {
+    expect(composePage(frame, 'status', '<main data-title="Status $& page">\n  <p>x</p>\n</main>\n')).toBe(
+      '<!doctype html>\n<html lang="en"><title>Status $& page</title><script src="/ui/js/status.js"></script><body data-title-key="status.title"><main data-title="Status $& page">\n  <p>x</p>\n</main></body></html>',
+    );
+  });
+
+  it('refuses a page without its title', () => {
+    expect(() => composePage(frame, 'console', '<main class="console">x</main>')).toThrow(
+      /public\/pages\/console.html/,
+    );
   });
 });

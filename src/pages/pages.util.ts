@@ -12,3 +12,16 @@ export function pageLanguage(acceptLanguage: string | undefined): 'zh' | 'en' {
   const first = ranked.find((entry) => entry.tag.startsWith('zh') || entry.tag.startsWith('en'));
   return first?.tag.startsWith('zh') ? 'zh' : 'en';
 }
+
+/**
+ * One page: the shared frame (`public/page.html`: head, header, language switch) around the page's own `<main>`
+ * (`public/pages/{page}.html`), whose `data-title` is the title until the script sets the chosen language's.
+ */
+export function composePage(frame: string, page: string, main: string): string {
+  const title = /^<main\b[^>]*\sdata-title="([^"]*)"/.exec(main.trim())?.[1];
+  if (title === undefined) throw new Error(`public/pages/${page}.html must start with <main data-title="…">`);
+  const values: Record<string, string> = { page, title, main: main.trim() };
+  return frame
+    .replace(/<!--[^]*?-->\n/, '')
+    .replace(/\{\{(page|title|main)\}\}/g, (_, name: string) => values[name]!);
+}

@@ -7,9 +7,10 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { FactDefinition } from '../definitions/definition.types.js';
 import { jsonBodyProblems } from '../common/json-body.util.js';
+import { DisclosuresService } from '../disclosures/disclosures.service.js';
 import { FactCacheEntity } from './fact-cache.entity.js';
 import { factCredentials, isAllowedFactHost } from './fact-host.util.js';
-import { factUrl } from './rule.util.js';
+import { factUrl, urlFields } from './rule.util.js';
 
 export const FACT_DEFAULTS = { timeoutMs: 2000, cacheSeconds: 300 };
 /** Retries after a network error or a 5xx/429 answer; a time-out is not retried, it already cost its wait. */
@@ -31,14 +32,18 @@ export class FactsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly disclosures: DisclosuresService,
   ) {}
 
-  async lookup(
-    applicationId: string,
-    name: string,
-    fact: FactDefinition,
-    data: Record<string, unknown>,
-  ): Promise<FactResult> {
+  /** Fact `name` for the application, as the rule of `step` reads it. */
+  async lookup(input: {
+    applicationId: string;
+    step: string;
+    name: string;
+    fact: FactDefinition;
+    data: Record<string, unknown>;
+  }): Promise<FactResult> {
+    const { applicationId, name, fact, data } = input;
     const url = factUrl(fact.url, data);
     if (url === null) return { ok: false, error: 'the application lacks a value the URL needs' };
     const target = new URL(url);
@@ -51,6 +56,14 @@ export class FactsService {
     if (cached && cached.url === urlHash && Date.now() - cached.fetchedAt.getTime() < cacheSeconds * 1000) {
       return { ok: true, value: cached.value, cached: true };
     }
+    // The values leave with the request, answered or not: the ledger has the flow before it happens.
+    await this.disclosures.recordFactLookup({
+      applicationId,
+      step: input.step,
+      fact: name,
+      host: target.host,
+      fields: urlFields(fact.url),
+    });
     const headers = {
       accept: 'application/json',
       ...factCredentials(target, this.config.security.factsCredentials),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JsonLogic } from '../definitions/definition.types.js';
 import { holds } from './json-logic.util.js';
-import { factsUsed, factUrl, valuesRead } from './rule.util.js';
+import { factsUsed, factUrl, urlFields, valuesRead } from './rule.util.js';
 
 describe('rules', () => {
   const rule: JsonLogic = {
@@ -43,5 +43,10 @@ describe('rules', () => {
     expect(holds(rule, { seats: 12, facts: {} })).toBe(false);
     expect(holds(rule, { seats: 12, facts: { registry: { status: 'active' } } })).toBe(true);
     expect(holds({ unknown_operator: [1] }, {})).toBe(false);
+  });
+
+  it('names the form fields a fact URL carries, once each', () => {
+    expect(urlFields('http://h/c/{company.code}?q={name}&again={name}')).toEqual(['company.code', 'name']);
+    expect(urlFields('http://h/static')).toEqual([]);
   });
 });

@@ -20,6 +20,11 @@ export function valueAt(data: unknown, path: string): unknown {
   return value;
 }
 
+/** The form fields a fact's URL carries (its `{path}` placeholders): what a lookup discloses to the fact's host. */
+export function urlFields(template: string): string[] {
+  return [...new Set([...template.matchAll(/\{([^{}]+)\}/g)].map((match) => match[1]!))];
+}
+
 /**
  * A fact's URL with each `{path}` replaced by the value from the application, encoded as one path segment, or null
  * when a value is missing, not a scalar, or could climb the path (`.` or `..`, which URL resolution would apply

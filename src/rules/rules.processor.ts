@@ -55,7 +55,13 @@ export class RulesProcessor implements OnApplicationBootstrap {
       factsUsed(rule).map(async (name) => {
         const fact = workflow.definition.facts?.[name];
         const result = fact
-          ? await this.facts.lookup(application.id, name, fact, application.data)
+          ? await this.facts.lookup({
+              applicationId: application.id,
+              step: task.step,
+              name,
+              fact,
+              data: application.data,
+            })
           : { ok: false as const, error: 'no such fact' };
         return [name, result] as const;
       }),

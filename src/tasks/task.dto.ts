@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQuery } from '../common/page-query.dto.js';
 import {
   ArrayMaxSize,
   IsArray,
@@ -84,7 +85,7 @@ export class SignersDto {
 
 export const TASK_STATUSES = ['open', 'approved', 'rejected', 'returned', 'cancelled'] as const;
 
-export class InboxQuery {
+export class InboxQuery extends PageQuery {
   @ApiPropertyOptional({ enum: TASK_STATUSES, description: 'Default open' })
   @IsOptional()
   @IsIn(TASK_STATUSES)
@@ -116,16 +117,6 @@ export class InboxQuery {
   @IsOptional()
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'workflow must be a workflow key' })
   workflow?: string;
-
-  @ApiPropertyOptional({ description: 'Page size, 1 to 100 (default 50)' })
-  @IsOptional()
-  @Matches(/^([1-9]|[1-9]\d|100)$/, { message: 'limit must be an integer from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
 
 export class SignoffDto {

@@ -12,6 +12,7 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import { DisclosuresService } from '../disclosures/disclosures.service.js';
 import { formFieldPaths } from '../definitions/definition-graph.util.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
@@ -28,6 +29,7 @@ export class TasksService {
     private readonly unitOfWork: UnitOfWork,
     private readonly definitions: DefinitionsService,
     private readonly events: EventExecutor,
+    private readonly disclosures: DisclosuresService,
   ) {}
 
   /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
@@ -61,14 +63,23 @@ export class TasksService {
     const rows = await builder.getMany();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const items = await this.views(this.dataSource.manager, page);
+    // Every item shows form fields: the page is one set of disclosures in the ledger, or a 429 past the quota.
+    await this.disclosures.recordTaskViews(caller, items);
     return {
-      items: await this.views(this.dataSource.manager, page),
+      items,
       nextCursor: rows.length > limit && last ? encodeCursor([last.dueAt.toISOString(), last.id]) : null,
     };
   }
 
   async get(caller: Caller, id: string): Promise<TaskView> {
-    return this.view(this.dataSource.manager, await this.findVisible(this.dataSource.manager, caller, id));
+    const view = await this.view(
+      this.dataSource.manager,
+      await this.findVisible(this.dataSource.manager, caller, id),
+    );
+    // Recorded in the ledger before it is shown; past the department's quota, a 429 instead.
+    await this.disclosures.recordTaskViews(caller, [view]);
+    return view;
   }
 
   async decide(

@@ -135,3 +135,17 @@ export function expectProblemWithPaths(reply: Reply, status: number): void {
 export function paths(reply: Reply): string[] {
   return (reply.body.errors as { path: string }[]).map((e) => e.path);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics
+
+/** The samples of a Prometheus text answer, by series (`name{labels}` as printed). */
+export function samples(text: string): Map<string, number> {
+  const series = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    series.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return series;
+}

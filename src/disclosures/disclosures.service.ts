@@ -1,0 +1,236 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { ApplicationsService } from '../applications/applications.service.js';
+import type { Caller } from '../auth/caller.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { DomainException, TooManyRequestsException } from '../common/domain.exception.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { DisclosureDto, DisclosuresQuery, FlowBucket, FlowsDto, FlowsQuery } from './disclosure.dto.js';
+import type { DisclosureKind } from './disclosure.entity.js';
+import { disclosedFields, hourStart, quotaOf, secondsToNextHour } from './disclosure.util.js';
+
+/** What of a task view the ledger needs: whose application, which step and department, the data shown. */
+export interface ViewedTask {
+  applicationId: string;
+  step: string;
+  department: string;
+  data: Record<string, unknown>;
+}
+
+/** A fact lookup about to send application values to another department's service. */
+export interface FactLookup {
+  applicationId: string;
+  step: string;
+  fact: string;
+  host: string;
+  fields: string[];
+}
+
+/** The longest span `GET /disclosures/flows` aggregates, per bucket: enough rows to chart, never a table scan's worth. */
+const MAX_FLOW_SPAN_MS: Record<FlowBucket, number> = { hour: 31 * 86_400_000, day: 366 * 86_400_000 };
+
+/**
+ * The ledger of data flows (数据流转台账): every task view that shows an officer form fields and every fact
+ * lookup that sends application values to another department's service is one row, written in the same round
+ * trip as the check of the department's hourly quota (PII_READ_QUOTAS). Rows name fields, never values.
+ */
+@Injectable()
+export class DisclosuresService {
+  private readonly recorded: Counter<'department' | 'kind'>;
+  private readonly refused: Counter<'department'>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly applications: ApplicationsService,
+    metrics: MetricsService,
+  ) {
+    // Counted by the process that records, as Prometheus sums counters over instances.
+    this.recorded = new Counter({
+      name: 'pa_disclosures_total',
+      help: 'Disclosures recorded in the ledger by this process, by recipient department (or fact host) and kind',
+      labelNames: ['department', 'kind'] as const,
+      registers: [metrics.registry],
+    });
+    this.refused = new Counter({
+      name: 'pa_pii_read_quota_exceeded_total',
+      help: 'Task views refused (429) because the department had used its PII_READ_QUOTAS for the hour',
+      labelNames: ['department'] as const,
+      registers: [metrics.registry],
+    });
+  }
+
+  /**
+   * Records the views one request shows, one statement for all of them: the INSERT happens only if no
+   * department involved would pass its quota for the current clock hour; otherwise nothing is recorded and the
+   * request is refused with 429 until the next hour. Views showing no field are no disclosure. Admins are
+   * recorded (department null) but have no quota.
+   *
+   * The count and the insert are one statement but not serialised: views of one department running at the same
+   * moment each see the count before the others' rows, so a department may pass its quota by at most the number
+   * of its views in flight at once (bounded by the connection pools). That keeps the officer's hot path to one
+   * round trip with no lock.
+   *
+   * The row is committed durably before the view is answered (an fsync per view): a ledger of personal-data flows
+   * that a crash of PostgreSQL could silently shorten would not be one.
+   */
+  async recordTaskViews(caller: Caller, views: readonly ViewedTask[]): Promise<void> {
+    const officer = caller.role === 'officer';
+    const rows = views
+      .map((view) => ({
+        application_id: view.applicationId,
+        recipient: officer ? view.department : null,
+        step: view.step,
+        fields: disclosedFields(view.data),
+        quota: officer ? (quotaOf(this.config.security.piiReadQuotas, view.department) ?? null) : null,
+      }))
+      .filter((row) => row.fields.length > 0);
+    if (rows.length === 0) return;
+    const now = new Date();
+    const refused = await this.dataSource.query<{ recipient: string; quota: number }[]>(
+      `WITH n AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+             AS n(application_id uuid, recipient text, step text, fields text[], quota int)
+       ), need AS (
+         SELECT recipient, quota, count(*) AS k FROM n WHERE quota IS NOT NULL GROUP BY recipient, quota
+       ), refused AS (
+         SELECT need.recipient, need.quota FROM need
+          WHERE need.k + (SELECT count(*) FROM (
+                  SELECT 1 FROM disclosures d
+                   WHERE d.recipient_department = need.recipient AND d.at >= $5 AND d.kind = 'task-view'
+                   LIMIT need.quota) used) > need.quota
+       ), recorded AS (
+         INSERT INTO disclosures
+           (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
+         SELECT application_id, 'task-view', 'applicant', recipient, $2, $3, step, fields, $4 FROM n
+          WHERE NOT EXISTS (SELECT 1 FROM refused)
+       )
+       SELECT recipient, quota FROM refused`,
+      [JSON.stringify(rows), caller.role, caller.id, now, hourStart(now)],
+    );
+    if (refused.length > 0) {
+      for (const { recipient } of refused) this.refused.inc({ department: recipient });
+      const names = refused.map((r) => `${r.recipient} (${r.quota} per hour)`).join(', ');
+      throw new TooManyRequestsException(
+        `The personal-data read quota of ${names} is used up for this hour`,
+        secondsToNextHour(now),
+      );
+    }
+    for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
+  }
+
+  /** Records a fact lookup before its request leaves: the values are sent whether or not an answer comes back. */
+  async recordFactLookup(lookup: FactLookup): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO disclosures
+         (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, target, at)
+       VALUES ($1, 'fact-lookup', 'applicant', $2, 'system', 'rule', $3, $4, $5, $6)`,
+      [lookup.applicationId, lookup.host, lookup.step, lookup.fields, lookup.fact, new Date()],
+    );
+    this.recorded.inc({ department: lookup.host, kind: 'fact-lookup' });
+  }
+
+  /** Who was shown the application's data, newest first: for its applicant and admins; 404 for anyone else. */
+  async listFor(
+    caller: Caller,
+    applicationId: string,
+    query: DisclosuresQuery,
+  ): Promise<{ items: DisclosureDto[]; nextCursor: string | null }> {
+    await this.applications.findVisible(caller, applicationId);
+    const limit = Number(query.limit ?? 50);
+    const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
+    const rows = await this.dataSource.query<Row[]>(
+      `SELECT id, kind, recipient_department, actor_role, actor_id, step, fields, target, at
+         FROM disclosures
+        WHERE application_id = $1 ${after ? 'AND (at, id) < ($3, $4)' : ''}
+        ORDER BY at DESC, id DESC
+        LIMIT $2`,
+      [applicationId, limit + 1, ...(after ?? [])],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        department: row.recipient_department,
+        actor: { role: row.actor_role, id: row.actor_id },
+        step: row.step,
+        fields: row.fields,
+        fact: row.target,
+        at: row.at.toISOString(),
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.at.toISOString(), last.id]) : null,
+    };
+  }
+
+  /** Disclosures and fields per (source → recipient, kind) and hour or day: one aggregate over the window. */
+  async flows(query: FlowsQuery): Promise<FlowsDto> {
+    const bucket = query.bucket ?? 'hour';
+    const to = query.to === undefined ? new Date() : new Date(query.to);
+    const from =
+      query.from === undefined
+        ? new Date(to.getTime() - (bucket === 'hour' ? 86_400_000 : 30 * 86_400_000))
+        : new Date(query.from);
+    if (!(from < to)) {
+      throw DomainException.invalid('The window is empty', [
+        { path: '$.from', message: 'must be before to' },
+      ]);
+    }
+    if (to.getTime() - from.getTime() > MAX_FLOW_SPAN_MS[bucket]) {
+      throw DomainException.invalid('The window is too long for the bucket', [
+        {
+          path: '$.from',
+          message: `must be at most ${MAX_FLOW_SPAN_MS[bucket] / 86_400_000} days before to with bucket=${bucket}`,
+        },
+      ]);
+    }
+    const rows = await this.dataSource.query<FlowRow[]>(
+      `SELECT date_trunc($3, at, 'UTC') AS bucket, source_department, recipient_department, kind,
+              count(*) AS disclosures, sum(cardinality(fields)) AS fields
+         FROM disclosures
+        WHERE at >= $1 AND at < $2
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3 NULLS FIRST, 4`,
+      [from, to, bucket],
+    );
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      bucket,
+      items: rows.map((row) => ({
+        bucket: row.bucket.toISOString(),
+        source: row.source_department,
+        recipient: row.recipient_department,
+        kind: row.kind,
+        disclosures: Number(row.disclosures),
+        fields: Number(row.fields),
+      })),
+    };
+  }
+}
+
+interface Row {
+  id: string;
+  kind: DisclosureKind;
+  recipient_department: string | null;
+  actor_role: string;
+  actor_id: string;
+  step: string;
+  fields: string[];
+  target: string | null;
+  at: Date;
+}
+
+interface FlowRow {
+  bucket: Date;
+  source_department: string;
+  recipient_department: string | null;
+  kind: DisclosureKind;
+  disclosures: string;
+  fields: string;
+}

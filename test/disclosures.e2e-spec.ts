@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { hourStart } from '../src/disclosures/disclosure.util.js';
+import { eventually } from './support/eventually.js';
+import { expectProblem, registerNew, samples, submitApplication } from './support/helpers.js';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+
+const ann = applicant('ann');
+const bob = applicant('bob');
+const QUOTA = 2;
+
+/** Another department's data service: answers every company as active. */
+function startRegistry(): Promise<{ server: Server; base: string }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ status: 'active' }));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    });
+  });
+}
+
+const form = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    idNumber: { type: 'string' },
+    company: { type: 'object', properties: { code: { type: 'string' }, address: { type: 'string' } } },
+  },
+};
+const step = (id: string, department: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  department,
+  timeLimit: { hours: 1 },
+  ...extra,
+});
+const data = { name: 'Ann Li', idNumber: '110101199001011234', company: { code: 'ACME', address: 'X' } };
+
+type Disclosure = {
+  kind: string;
+  department: string | null;
+  actor: { role: string; id: string };
+  step: string;
+  fields: string[];
+  fact: string | null;
+  at: string;
+};
+
+describe('the ledger of data flows', () => {
+  let t: TestApp;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let registryHost: string;
+
+  const taskOf = async (applicationId: string, stepId: string) =>
+    (
+      await t.query<{ id: string }>('SELECT id FROM tasks WHERE application_id = $1 AND step = $2', [
+        applicationId,
+        stepId,
+      ])
+    )[0]!.id;
+  const disclosures = async (id: string, as = ann) =>
+    (await t.request('GET', `/api/v1/applications/${id}/disclosures?limit=100`, { as })).body
+      .items as Disclosure[];
+  const scrape = async () => samples((await t.request<string>('GET', '/metrics')).body);
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    registryHost = new URL(registry.base).host;
+    t = await TestApp.start({
+      config: {
+        factsAllowedHosts: ['127.0.0.1'],
+        security: {
+          ...SECURITY_DEFAULTS,
+          piiReadQuotas: { departments: new Map([['quota-dept', QUOTA]]), others: undefined },
+        },
+      },
+    });
+    await registerNew(t, [
+      {
+        key: 'ledger-permit',
+        name: 'Ledger permit',
+        form,
+        facts: { registry: { url: `${registry.base}/companies/{company.code}`, cacheSeconds: 0 } },
+        steps: [
+          step('fire', 'fire-safety', { fields: ['name', 'company.code'] }),
+          step('registered', 'registry-check', {
+            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+          }),
+        ],
+      },
+      { key: 'quota-permit', name: 'Quota permit', form, steps: [step('check', 'quota-dept')] },
+      {
+        key: 'flows-permit',
+        name: 'Flows permit',
+        form,
+        steps: [step('first', 'flow-a', { fields: ['name'] }), step('second', 'flow-b')],
+      },
+    ]);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    registry.server.close();
+  });
+
+  it("shows the applicant which department and officer saw which fields of which step, never the others' fields", async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    const task = await taskOf(id, 'fire');
+    const view = await t.request('GET', `/api/v1/tasks/${task}`, { as: officer('fire-safety', 'olga') });
+    expect(view.status).toBe(200);
+
+    const reply = await t.request('GET', `/api/v1/applications/${id}/disclosures`, { as: ann });
+    expect(reply.status).toBe(200);
+    const views = (reply.body.items as Disclosure[]).filter((d) => d.kind === 'task-view');
+    expect(views).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'task-view',
+        department: 'fire-safety',
+        actor: { role: 'officer', id: 'olga' },
+        step: 'fire',
+        fields: ['name', 'company.code'],
+        fact: null,
+        at: expect.any(String),
+      },
+    ]);
+    expect(reply.body.nextCursor).toBeNull();
+  });
+
+  it('records a fact lookup as the fields its URL sent to the host, without the URL or the values', async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    const lookups = await eventually(
+      async () => (await disclosures(id)).filter((d) => d.kind === 'fact-lookup'),
+      (found) => found.length > 0,
+    );
+    expect(lookups).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'fact-lookup',
+        department: registryHost,
+        actor: { role: 'system', id: 'rule' },
+        step: 'registered',
+        fields: ['company.code'],
+        fact: 'registry',
+        at: expect.any(String),
+      },
+    ]);
+    const stored = await t.query('SELECT * FROM disclosures WHERE application_id = $1', [id]);
+    expect(JSON.stringify(stored)).not.toContain('ACME');
+    expect(JSON.stringify(stored)).not.toContain('/companies/');
+  });
+
+  it('records each item of an inbox page, since each shows form fields', async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    const inbox = await t.request('GET', '/api/v1/tasks?limit=100', { as: officer('fire-safety', 'olga') });
+    expect(inbox.body.items.some((i: { applicationId: string }) => i.applicationId === id)).toBe(true);
+    expect((await disclosures(id)).filter((d) => d.kind === 'task-view')).toEqual([
+      expect.objectContaining({ department: 'fire-safety', step: 'fire', fields: ['name', 'company.code'] }),
+    ]);
+  });
+
+  it('records nothing for a view that shows no field', async () => {
+    const id = await submitApplication(t, 'flows-permit', { idNumber: '1' });
+    const view = await t.request('GET', `/api/v1/tasks/${await taskOf(id, 'first')}`, {
+      as: officer('flow-a'),
+    });
+    expect(view.status).toBe(200);
+    expect(view.body.data).toEqual({});
+    expect(await disclosures(id)).toEqual([]);
+  });
+
+  it('answers 404 to another applicant and 403 to an officer; an admin sees the ledger and is recorded as admin', async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    expectProblem(await t.request('GET', `/api/v1/applications/${id}/disclosures`, { as: bob }), 404);
+    expectProblem(
+      await t.request('GET', `/api/v1/applications/${id}/disclosures`, { as: officer('fire-safety') }),
+      403,
+    );
+    expectProblem(await t.request('GET', '/api/v1/applications/not-a-uuid/disclosures', { as: ann }), 404);
+    expect((await t.request('GET', `/api/v1/tasks/${await taskOf(id, 'fire')}`, { as: ADMIN })).status).toBe(
+      200,
+    );
+    const seen = await disclosures(id, ADMIN);
+    expect(seen.filter((d) => d.kind === 'task-view')).toEqual([
+      expect.objectContaining({ department: null, actor: { role: 'admin', id: 'root' }, step: 'fire' }),
+    ]);
+  });
+
+  it('pages newest first with a cursor, never repeating or skipping an entry', async () => {
+    const id = await submitApplication(t, 'flows-permit', data);
+    const task = await taskOf(id, 'second');
+    for (let i = 0; i < 3; i++) await t.request('GET', `/api/v1/tasks/${task}`, { as: officer('flow-b') });
+    const all = await disclosures(id);
+    expect(all).toHaveLength(3);
+    const seen: Disclosure[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${cursor}` : '';
+      const page = await t.request('GET', `/api/v1/applications/${id}/disclosures?limit=2${query}`, {
+        as: ann,
+      });
+      expect(page.status).toBe(200);
+      seen.push(...(page.body.items as Disclosure[]));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor);
+    expect(seen).toEqual(all);
+    expect([...all.map((d) => d.at)].sort().reverse()).toEqual(all.map((d) => d.at));
+    expectProblem(
+      await t.request('GET', `/api/v1/applications/${id}/disclosures?cursor=forged`, { as: ann }),
+      400,
+    );
+  });
+
+  it('counts disclosures and fields per source and recipient department for admins, in one aggregate', async () => {
+    // Only this test's flows: the server stamps rows with the same clock, after this instant.
+    const from = new Date().toISOString();
+    const first = await submitApplication(t, 'flows-permit', data);
+    const second = await submitApplication(t, 'flows-permit', { name: 'Bo' });
+    for (const id of [first, second]) {
+      await t.request('GET', `/api/v1/tasks/${await taskOf(id, 'first')}`, { as: officer('flow-a') });
+    }
+    await t.request('GET', `/api/v1/tasks/${await taskOf(first, 'second')}`, { as: officer('flow-b') });
+    const to = new Date(Date.now() + 60_000).toISOString();
+
+    for (const bucket of ['hour', 'day']) {
+      const reply = await t.request(
+        'GET',
+        `/api/v1/disclosures/flows?from=${from}&to=${to}&bucket=${bucket}`,
+        {
+          as: ADMIN,
+        },
+      );
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({ from, to, bucket });
+      // The window may straddle a bucket boundary: sum a pair's buckets.
+      const total = (recipient: string) =>
+        (
+          reply.body.items as {
+            source: string;
+            recipient: string;
+            kind: string;
+            disclosures: number;
+            fields: number;
+          }[]
+        )
+          .filter((i) => i.recipient === recipient && i.source === 'applicant' && i.kind === 'task-view')
+          .reduce(
+            (sum, i) => ({ disclosures: sum.disclosures + i.disclosures, fields: sum.fields + i.fields }),
+            {
+              disclosures: 0,
+              fields: 0,
+            },
+          );
+      expect(total('flow-a')).toEqual({ disclosures: 2, fields: 2 });
+      // flow-b is granted every field: name, idNumber, company.code and company.address.
+      expect(total('flow-b')).toEqual({ disclosures: 1, fields: 4 });
+    }
+  });
+
+  it('refuses flows to other roles and for empty or overlong windows', async () => {
+    expectProblem(await t.request('GET', '/api/v1/disclosures/flows', { as: officer('flow-a') }), 403);
+    expectProblem(await t.request('GET', '/api/v1/disclosures/flows', { as: ann }), 403);
+    expectProblem(await t.request('GET', '/api/v1/disclosures/flows?bucket=week', { as: ADMIN }), 400);
+    expectProblem(
+      await t.request('GET', '/api/v1/disclosures/flows?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', {
+        as: ADMIN,
+      }),
+      400,
+    );
+    expectProblem(
+      await t.request('GET', '/api/v1/disclosures/flows?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', {
+        as: ADMIN,
+      }),
+      400,
+    );
+    expect((await t.request('GET', '/api/v1/disclosures/flows', { as: ADMIN })).status).toBe(200);
+  });
+
+  it('answers 429 with Retry-After past the department quota for the hour, records nothing, and counts it', async () => {
+    const id = await submitApplication(t, 'quota-permit', data);
+    const task = await taskOf(id, 'check');
+    const view = () => t.request('GET', `/api/v1/tasks/${task}`, { as: officer('quota-dept') });
+    const refusalsBefore =
+      (await scrape()).get('pa_pii_read_quota_exceeded_total{department="quota-dept"}') ?? 0;
+    const hour = hourStart(new Date()).getTime();
+
+    for (let i = 0; i < QUOTA; i++) expect((await view()).status).toBe(200);
+    const refused = await view();
+    // A fixed clock-hour window: if the hour turned during the views, the count started again.
+    if (hourStart(new Date()).getTime() !== hour) return;
+    expectProblem(refused, 429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expectProblem(await t.request('GET', '/api/v1/tasks', { as: officer('quota-dept') }), 429);
+
+    expect((await disclosures(id)).filter((d) => d.kind === 'task-view')).toHaveLength(QUOTA);
+    const metrics = await scrape();
+    expect(metrics.get('pa_pii_read_quota_exceeded_total{department="quota-dept"}')).toBe(refusalsBefore + 2);
+    expect(metrics.get('pa_disclosures_total{department="quota-dept",kind="task-view"}')).toBe(QUOTA);
+    // Other departments and admins are not held by this department's quota.
+    expect((await t.request('GET', `/api/v1/tasks/${task}`, { as: ADMIN })).status).toBe(200);
+    expect((await t.request('GET', '/api/v1/tasks', { as: officer('fire-safety') })).status).toBe(200);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE of the ledger in PostgreSQL itself, DELETE unless a purge asks', async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    await t.request('GET', `/api/v1/tasks/${await taskOf(id, 'fire')}`, { as: officer('fire-safety') });
+    for (const sql of [
+      `UPDATE disclosures SET fields = '{}' WHERE application_id = '${id}'`,
+      `DELETE FROM disclosures WHERE application_id = '${id}'`,
+      'TRUNCATE disclosures',
+    ]) {
+      await expect(t.query(sql)).rejects.toThrow(/disclosures is append-only/);
+    }
+    expect((await disclosures(id)).filter((d) => d.kind === 'task-view')).toHaveLength(1);
+    // The one escape hatch, for a retention purge of the ledger: a DELETE in a transaction that asks for it.
+    await t.query(
+      `BEGIN; SET LOCAL pa.disclosures_purge = 'on'; DELETE FROM disclosures WHERE application_id = '${id}'; COMMIT`,
+    );
+    expect(await disclosures(id)).toEqual([]);
+  });
+});
