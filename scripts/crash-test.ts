@@ -38,6 +38,7 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
 const SWEEP_INTERVAL_MS = 1000;
+const DEADLOCK_DETECTED = '40P01';
 /** Production refuses a generated audit signing key: the run brings its own. */
 const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
@@ -411,8 +412,16 @@ async function flushBullmqTables(databaseUrl: string): Promise<string> {
     databaseUrl,
     `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = 'bullmq' AND tablename <> 'migration'`,
   );
-  await query(databaseUrl, `TRUNCATE ${tables.map((r) => r.t).join(', ')} CASCADE`);
-  return `${tables.length} bullmq tables`;
+  // TRUNCATE locks the tables one after another while the workers' transactions hold some of them: PostgreSQL may
+  // then break a deadlock by aborting the TRUNCATE, which is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await query(databaseUrl, `TRUNCATE ${tables.map((r) => r.t).join(', ')} CASCADE`);
+      return `${tables.length} bullmq tables`;
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === 5) throw error;
+    }
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
