@@ -317,6 +317,7 @@ export function benchRuntimeConfig(
       .toString(),
     auditCheckpointIntervalMs: CONFIG_DEFAULTS.auditCheckpointIntervalMs,
     queuePrefix,
+    pii: { keyring: { active: 'bench', keys: { bench: randomBytes(32) } }, retentionDays: undefined },
   };
 }
 

@@ -9,6 +9,7 @@ import { WebhooksRatings1796058209496 } from './1796058209496-WebhooksRatings.js
 import { AuditLog1796058051717 } from './1796058051717-AuditLog.js';
 import { EventPathHead1796058561459 } from './1796058561459-EventPathHead.js';
 import { CorrectionsAndToolbox1796061641044 } from './1796061641044-CorrectionsAndToolbox.js';
+import { PiiAtRest1796069062299 } from './1796069062299-PiiAtRest.js';
 import { DisclosureLedger1796069098370 } from './1796069098370-DisclosureLedger.js';
 import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
 
@@ -24,6 +25,7 @@ export const migrations: (new () => MigrationInterface)[] = [
   WebhooksRatings1796058209496,
   EventPathHead1796058561459,
   CorrectionsAndToolbox1796061641044,
+  PiiAtRest1796069062299,
   DisclosureLedger1796069098370,
   ReportIndexes1796070812166,
 ];

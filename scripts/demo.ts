@@ -15,6 +15,7 @@ import { SignJWT } from 'jose';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory.js';
 import { loadConfig, resolveAuditSigningKey, resolveJwtSecret } from '../src/config/app-config.js';
+import { resolvePiiKeyring } from '../src/config/pii-config.js';
 import { databaseQueuePrefix } from '../src/config/queue-prefix.js';
 import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
   const dataDir = process.env.DATA_DIR ? config.dataDir : join(config.dataDir, 'demo');
   const jwtSecret = resolveJwtSecret({ ...config, dataDir });
   const auditSigningKey = resolveAuditSigningKey({ ...config, dataDir });
+  const { generated: _file, ...keyring } = resolvePiiKeyring({ ...config, dataDir });
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     say(`starting embedded PostgreSQL in ${dataDir}`);
@@ -250,6 +252,7 @@ async function main(): Promise<void> {
     queuePrefix:
       config.queuePrefix ?? (config.databaseUrl ? await databaseQueuePrefix(config.databaseUrl) : 'pa-demo'),
     logLevel: 'error',
+    pii: { keyring, retentionDays: config.pii.retentionDays },
   });
   await app.listen({ port: config.port, host: config.host });
   const base = `http://${config.host}:${config.port}`;

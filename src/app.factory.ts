@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -11,6 +11,7 @@ import { FreeFormValidationPipe } from './common/free-form.pipe.js';
 import { problem, sendProblem } from './common/problem.filter.js';
 import { jsonBodyProblems, jsonStructureProblem } from './common/json-body.util.js';
 import { installRequestHooks } from './common/request-hooks.util.js';
+import { applyApiPrefix, buildOpenApiDocument } from './common/openapi-document.util.js';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { JsonLimits } from './common/json-body.util.js';
@@ -19,8 +20,6 @@ import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { requestIdOf } from './logging/request-id.util.js';
 import { installPages } from './pages/pages.js';
-
-const OPERATIONAL = ['health', 'health/live', 'health/ready', 'metrics', 'docs', 'docs-json'];
 
 /** Builds the whole HTTP app; main.ts and the end-to-end tests share it, so tests run the real thing. */
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {
@@ -61,7 +60,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     maxStringLength: config.security.jsonMaxStringLength,
   });
   await installPages(app);
-  app.setGlobalPrefix('api/v1', { exclude: OPERATIONAL });
+  applyApiPrefix(app);
   await installSecurityHeaders(app, config);
   const guard = app.get(AuthGuard);
   const limiter = new RateLimiter(
@@ -88,16 +87,8 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
         DomainException.invalid('The request is invalid', flattenValidationErrors(errors)),
     }),
   );
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Parallel Approvals')
-      .setDescription('Serial government approvals, run in parallel. See API.md for the contract.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The same document `npm run openapi:generate` commits to docs/api/openapi.json.
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }
 

@@ -4,6 +4,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, resolveAuditSigningKey, resolveJwtSecret } from './config/app-config.js';
 import { startEmbeddedPostgres } from './config/embedded-postgres.js';
+import { resolvePiiKeyring } from './config/pii-config.js';
 import { databaseQueuePrefix } from './config/queue-prefix.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { bootLogger } from './logging/pino-options.util.js';
@@ -13,12 +14,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const jwtSecret = resolveJwtSecret(config);
   const auditSigningKey = resolveAuditSigningKey(config);
+  const { generated: piiKeyFile, ...keyring } = resolvePiiKeyring(config);
   if (config.calendarsDir !== undefined && !isReadableDirectory(config.calendarsDir)) {
     throw new ConfigError([`CALENDARS_DIR must be a readable directory (got "${config.calendarsDir}")`]);
   }
   // JSON lines from the first one; the app's own logger (nestjs-pino) takes over once it exists.
   Logger.overrideLogger(bootLogger(config.logLevel));
   const logger = new Logger('Main');
+  if (piiKeyFile !== undefined) {
+    logger.warn(
+      `no PII_KEYS: personal data is sealed with the development key in ${piiKeyFile} (kid "local")`,
+    );
+  }
 
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
@@ -57,7 +64,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    app = await createApp({ ...config, jwtSecret, auditSigningKey, databaseUrl, queuePrefix });
+    app = await createApp({
+      ...config,
+      jwtSecret,
+      auditSigningKey,
+      databaseUrl,
+      queuePrefix,
+      pii: { keyring, retentionDays: config.pii.retentionDays },
+    });
     if (config.processRole === 'worker') {
       await app.init();
       logger.log('worker started (no HTTP listener)');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { ServiceClient } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { FactCheckedService } from './support/fact-checked-service.js';
@@ -21,6 +22,7 @@ describe('structured logs', () => {
       key: 'checked',
       name: 'Checked against a registry',
       factTimeoutMs: 5000,
+      personalNote: true, // sealed at rest, opened for the fact lookup's URL, never logged
       answer: (_request, response) => {
         factCalls += 1;
         response.writeHead(200, { 'content-type': 'application/json' });
@@ -79,6 +81,23 @@ describe('structured logs', () => {
       const output = service.output.join('\n');
       expect(output).not.toContain(MARK);
       expect(output).not.toContain(token);
+      const client = new pg.Client({ connectionString: rig.databaseUrl });
+      await client.connect();
+      try {
+        const stored = await client.query<{ data: { note: { $pii: string } } }>(
+          'SELECT data FROM applications',
+        );
+        expect(stored.rows).toHaveLength(1);
+        expect(stored.rows[0]!.data.note.$pii).toMatch(/^v1\./);
+        const everywhere = await client.query<{ n: number }>(
+          `SELECT ((SELECT count(*) FROM applications a WHERE a::text LIKE $1)
+            + (SELECT count(*) FROM history h WHERE h::text LIKE $1))::int AS n`,
+          [`%${MARK}-form%`],
+        );
+        expect(everywhere.rows[0]!.n).toBe(0);
+      } finally {
+        await client.end();
+      }
       const records = service.output.map((line) => JSON.parse(line) as Record<string, unknown>);
       const requests = records.filter((r) => r.msg === 'request');
       expect(requests).toHaveLength(sent.length + 1); // and the readiness probe above

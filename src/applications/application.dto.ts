@@ -135,3 +135,13 @@ export class ApplicationViewDto {
   corrections: CorrectionDto[];
   @ApiProperty({ type: WaitingForApplicantDto }) waitingForApplicant: WaitingForApplicantDto;
 }
+
+export class ApplicationPageDto {
+  @ApiProperty({ type: [ApplicationViewDto] }) items: ApplicationViewDto[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass back as ?cursor= for the next page; null when there is none',
+  })
+  nextCursor: string | null;
+}

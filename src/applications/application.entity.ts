@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { GENESIS_HASH } from '../audit/hash-chain.util.js';
 import type { ApplicationRow, WaitingInterval } from '../engine/plan.types.js';
 import type { ApplicationStatus, PersistedSnapshot } from '../engine/workflow-machine.util.js';
+import type { WrappedKey } from '../pii/pii-crypto.util.js';
 
 @Entity('applications')
 @Index('applications_applicant_submitted', ['applicantId', 'submittedAt', 'id'])
@@ -9,6 +10,9 @@ import type { ApplicationStatus, PersistedSnapshot } from '../engine/workflow-ma
 // the index keeps updates of the row HOT.
 @Index('applications_workflow_submitted', ['workflowKey', 'submittedAt'])
 @Index('applications_correction_due', ['correctionDueAt'], { where: "status = 'correction_requested'" })
+@Index('applications_pii_retention', ['decidedAt'], {
+  where: 'decided_at IS NOT NULL AND pii_erased_at IS NULL',
+})
 export class ApplicationEntity implements ApplicationRow {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -60,4 +64,15 @@ export class ApplicationEntity implements ApplicationRow {
   /** Every stretch spent waiting for the applicant, excluded from every department's committed time. */
   @Column({ type: 'jsonb', default: () => "'[]'" })
   waiting: WaitingInterval[];
+
+  /**
+   * The data key that seals this application's personal (`x-pii`) values in `data`, wrapped under a configured
+   * key-encryption key (`kid`); null when the form has none, and once the retention purge erased them.
+   */
+  @Column({ name: 'pii_key', type: 'jsonb', nullable: true })
+  piiKey: WrappedKey | null;
+
+  /** When the retention purge erased the personal values (PII_RETENTION_DAYS after the decision). */
+  @Column({ name: 'pii_erased_at', type: 'timestamptz', nullable: true })
+  piiErasedAt: Date | null;
 }

@@ -14,6 +14,7 @@ import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import {
+  ApplicationPageDto,
   ApplicationViewDto,
   ListApplicationsQuery,
   ResubmitApplicationDto,
@@ -34,7 +35,12 @@ export class ApplicationsController {
   @ApiOperation({ summary: 'Submit an application: it fans out to every department at once' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({
+    type: ApplicationViewDto,
     description: 'The application view (a replayed Idempotency-Key answers the first response again)',
+    headers: {
+      ETag: { description: 'The ETag of this revision', schema: { type: 'string' } },
+      Location: { description: 'Where the application is', schema: { type: 'string' } },
+    },
   })
   @ApiProblems(
     400,
@@ -60,7 +66,7 @@ export class ApplicationsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's own applications, newest first" })
-  @ApiOkResponse({ description: '{ items: [application view], nextCursor }' })
+  @ApiOkResponse({ type: ApplicationPageDto })
   @ApiProblems(400, 401, 403)
   list(@CurrentCaller() caller: Caller, @Query() query: ListApplicationsQuery) {
     return this.applications.list(caller, query);
@@ -68,7 +74,16 @@ export class ApplicationsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'The status view; If-None-Match with its ETag answers 304' })
-  @ApiOkResponse({ type: ApplicationViewDto, description: 'The application view, with its ETag' })
+  @ApiOkResponse({
+    type: ApplicationViewDto,
+    description: 'The application view, with its ETag',
+    headers: { ETag: { description: 'Derived from the revision', schema: { type: 'string' } } },
+  })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'The ETag last seen: 304 while unchanged',
+  })
   @ApiNotModifiedResponse({ description: 'If-None-Match named the current ETag' })
   @ApiProblems(401, 403, 404)
   async get(
@@ -116,7 +131,7 @@ export class ApplicationsController {
   @ApiOperation({
     summary: 'Withdraw before the decision: open and blocked steps are cancelled; 409 once decided',
   })
-  @ApiOkResponse({ description: 'The application view, withdrawn' })
+  @ApiOkResponse({ type: ApplicationViewDto, description: 'The application view, withdrawn' })
   @ApiProblems(401, 403, 404, { 409: 'The application is already decided' })
   withdraw(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.applications.withdraw(caller, id);

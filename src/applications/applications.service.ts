@@ -13,6 +13,7 @@ import { DefinitionsService } from '../definitions/definitions.service.js';
 import { formErrors } from '../definitions/form-schema.util.js';
 import { TaskEntity } from './task.entity.js';
 import { EventExecutor } from '../events/event-executor.service.js';
+import { PiiService } from '../pii/pii.service.js';
 import { ApplicationEntity } from './application.entity.js';
 import type {
   ListApplicationsQuery,
@@ -31,6 +32,7 @@ export class ApplicationsService {
     private readonly definitions: DefinitionsService,
     private readonly events: EventExecutor,
     private readonly history: HistoryService,
+    private readonly pii: PiiService,
   ) {}
 
   async submit(
@@ -65,7 +67,7 @@ export class ApplicationsService {
   }
 
   async get(caller: Caller, id: string): Promise<ApplicationView> {
-    return this.view(this.dataSource.manager, await this.findVisible(caller, id));
+    return this.view(this.dataSource.manager, await this.findVisible(caller, id), caller);
   }
 
   /**
@@ -81,7 +83,7 @@ export class ApplicationsService {
     const etag = etagOf(application);
     if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
       return { etag, view: null };
-    return { etag, view: await this.view(this.dataSource.manager, application) };
+    return { etag, view: await this.view(this.dataSource.manager, application, caller) };
   }
 
   async list(caller: Caller, query: ListApplicationsQuery) {
@@ -109,7 +111,7 @@ export class ApplicationsService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: await this.views(this.dataSource.manager, page),
+      items: await this.views(this.dataSource.manager, page, caller),
       nextCursor:
         rows.length > limit && last ? encodeCursor([last.submittedAt.toISOString(), last.id]) : null,
     };
@@ -192,13 +194,24 @@ export class ApplicationsService {
     return application;
   }
 
-  async view(manager: EntityManager, application: ApplicationEntity): Promise<ApplicationView> {
-    const [view] = await this.views(manager, [application]);
+  async view(
+    manager: EntityManager,
+    application: ApplicationEntity,
+    caller: Caller,
+  ): Promise<ApplicationView> {
+    const [view] = await this.views(manager, [application], caller);
     return view!;
   }
 
-  /** Application views with all their tasks loaded in one query, not one per application. */
-  private async views(manager: EntityManager, applications: ApplicationEntity[]): Promise<ApplicationView[]> {
+  /**
+   * Application views with all their tasks loaded in one query, not one per application. Personal (`x-pii`) values
+   * are opened for the applicant alone; an admin reads the mask in their place.
+   */
+  private async views(
+    manager: EntityManager,
+    applications: ApplicationEntity[],
+    caller: Caller,
+  ): Promise<ApplicationView[]> {
     const ids = applications.map((a) => a.id);
     const tasks = ids.length > 0 ? await manager.findBy(TaskEntity, { applicationId: In(ids) }) : [];
     return Promise.all(
@@ -208,8 +221,12 @@ export class ApplicationsService {
           application.workflowVersion,
           manager,
         );
+        const data =
+          caller.role !== 'admin' && application.applicantId === caller.id
+            ? this.pii.open(workflow, application).data
+            : this.pii.mask(workflow, application.data);
         return applicationView(
-          application,
+          { ...application, data },
           workflow,
           tasks.filter((t) => t.applicationId === application.id),
         );

@@ -25,6 +25,7 @@ export class AuditController {
   @ApiOperation({
     summary:
       'The Ed25519 public key that signs checkpoints (no token: anyone may verify; pin it out of band)',
+    security: [],
   })
   @ApiOkResponse({ type: PublicKeyView })
   publicKey(): PublicKeyView {

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { DomainException } from '../common/domain.exception.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import type { Duration } from '../definitions/definition.types.js';
-import { DueQuery } from './calendar.dto.js';
+import { CalendarSummaryDto, DueQuery, DueTimeDto } from './calendar.dto.js';
 import { CalendarService } from './calendar.service.js';
 
 const UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
@@ -16,17 +16,17 @@ export class CalendarController {
 
   @Get()
   @ApiOperation({ summary: 'The business calendars, with how far their holiday data reaches' })
-  @ApiOkResponse({ description: '[{ name, timeZone, coversUntil }]' })
+  @ApiOkResponse({ type: [CalendarSummaryDto] })
   @ApiProblems(401)
-  list() {
+  list(): CalendarSummaryDto[] {
     return this.calendars.list();
   }
 
   @Get(':name/due')
   @ApiOperation({ summary: 'The due time a step opened at `from` would get' })
-  @ApiOkResponse({ description: '{ dueAt, beyondData }' })
+  @ApiOkResponse({ type: DueTimeDto })
   @ApiProblems(400, 401, { 404: 'No such calendar' })
-  due(@Param('name') name: string, @Query() query: DueQuery) {
+  due(@Param('name') name: string, @Query() query: DueQuery): DueTimeDto {
     const given = UNITS.filter((unit) => query[unit] !== undefined);
     if (given.length !== 1) {
       throw DomainException.invalid('Give exactly one of workingDays, hours, minutes or seconds', [

@@ -40,3 +40,21 @@ export class DueQuery {
   @Matches(COUNT, { message: `seconds ${COUNT_MESSAGE}` })
   seconds?: string;
 }
+
+export class CalendarSummaryDto {
+  @ApiProperty({ example: 'cn-mainland' }) name: string;
+  @ApiProperty({ description: 'IANA time zone its days are counted in', example: 'Asia/Shanghai' })
+  timeZone: string;
+  @ApiProperty({ format: 'date', description: 'First day its holiday data covers', example: '2024-01-01' })
+  coversFrom: string;
+  @ApiProperty({ format: 'date', description: 'Last day its holiday data covers', example: '2026-12-31' })
+  coversUntil: string;
+}
+
+export class DueTimeDto {
+  @ApiProperty({ format: 'date-time', example: '2026-10-12T10:00:00.000Z' }) dueAt: string;
+  @ApiProperty({
+    description: "True when the count ran past the calendar's holiday data (weekends only there)",
+  })
+  beyondData: boolean;
+}

@@ -1,8 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { isSealedDocument, openDocument, sealDocument } from '../pii/pii-crypto.util.js';
 import { canonicalJson } from './canonical-json.util.js';
 import { DomainException } from './domain.exception.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
@@ -34,7 +37,10 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export class UnitOfWork {
   private readonly logger = new Logger(UnitOfWork.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
 
   async run<T>(work: Work<T>): Promise<T> {
     const effects: (() => Promise<void>)[] = [];
@@ -90,15 +96,25 @@ export class UnitOfWork {
         if (stored.requestHash !== requestHash) {
           throw DomainException.conflict('This Idempotency-Key was already used with another request');
         }
-        return { status: stored.responseStatus, body: stored.responseBody as T };
+        const body = isSealedDocument(stored.responseBody)
+          ? openDocument(this.config.pii.keyring, stored.responseBody, idempotencyContext(caller, key))
+          : stored.responseBody;
+        return { status: stored.responseStatus, body: body as T };
       }
       const response = await work(manager, afterCommit);
+      // Sealed like personal data at rest: an answer may carry the applicant's (the submitted application).
+      const sealed = sealDocument(this.config.pii.keyring, response.body, idempotencyContext(caller, key));
       await manager.update(
         IdempotencyKeyEntity,
         { caller, key },
-        { responseStatus: response.status, responseBody: response.body as never },
+        { responseStatus: response.status, responseBody: sealed },
       );
       return response;
     });
   }
+}
+
+/** What a stored answer is bound to: it opens for the same caller and key only. */
+export function idempotencyContext(caller: string, key: string): string {
+  return `idempotency:${caller}:${key}`;
 }

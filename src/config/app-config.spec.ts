@@ -24,6 +24,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 const SECRET = 'x'.repeat(32);
+const PII_KEY = Buffer.alloc(32, 7);
 const ED25519_PEM = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       security: SECURITY_DEFAULTS,
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
+      pii: { keys: {}, activeKey: undefined, retentionDays: undefined },
     });
   });
 
@@ -82,6 +84,9 @@ describe('loadConfig', () => {
       SSE_HEARTBEAT_MS: '2500',
       AUDIT_SIGNING_KEY: ED25519_PEM,
       AUDIT_CHECKPOINT_INTERVAL_MS: '60000',
+      PII_KEYS: `old:${PII_KEY.toString('base64')}, new:${PII_KEY.toString('base64')}`,
+      PII_ACTIVE_KEY: 'new',
+      PII_RETENTION_DAYS: '365',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -106,6 +111,7 @@ describe('loadConfig', () => {
       security: SECURITY_DEFAULTS,
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
+      pii: { keys: { old: PII_KEY, new: PII_KEY }, activeKey: 'new', retentionDays: 365 },
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -185,12 +191,18 @@ describe('loadConfig', () => {
     expect(error.name).toBe('ConfigError');
   });
 
-  it('refuses a generated JWT secret and a generated audit key in production', () => {
+  it('refuses a generated JWT secret, audit key and personal-data key in production', () => {
     expect(configError({ NODE_ENV: 'production' }).message).toBe(
       'JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused); ' +
-        'AUDIT_SIGNING_KEY must be set when NODE_ENV=production (a generated key is refused)',
+        'AUDIT_SIGNING_KEY must be set when NODE_ENV=production (a generated key is refused); ' +
+        'PII_KEYS must be set when NODE_ENV=production (a generated key is refused)',
     );
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, AUDIT_SIGNING_KEY: ED25519_PEM });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      AUDIT_SIGNING_KEY: ED25519_PEM,
+      PII_KEYS: `k1:${PII_KEY.toString('base64')}`,
+    });
     expect(config.jwtSecret).toBe(SECRET);
     expect(config.auditSigningKey).toBe(ED25519_PEM);
   });

@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseHostList } from '../common/allowed-host.util.js';
 import { readOrCreateSecretFile } from './secret-file.js';
+import { loadPiiConfig } from './pii-config.js';
+import type { PiiConfig } from './pii-config.js';
 import { loadSecurityConfig } from './security-config.js';
 import type { SecurityConfig } from './security-config.js';
 
@@ -84,6 +86,8 @@ export interface AppConfig {
   readonly shutdownDelayMs: number;
   /** `METRICS_TOKEN`: when set, `GET /metrics` wants `Authorization: Bearer <token>`; undefined: open. */
   readonly metricsToken: string | undefined;
+  /** Keys and retention of personal data at rest (see pii-config.ts). */
+  readonly pii: PiiConfig;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -216,6 +220,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const security = loadSecurityConfig(read, problem);
+  const pii = loadPiiConfig(read, problem, production);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -243,6 +248,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queuePrefix,
     shutdownDelayMs,
     metricsToken,
+    pii,
   };
 
   function hostList(name: string): string[] {

@@ -1,9 +1,10 @@
+import type { Keyring } from '../pii/pii-crypto.util.js';
 import type { AppConfig } from './app-config.js';
 
 /** The configuration the running app sees: the database, the JWT secret and the audit key are resolved by then. */
 export interface RuntimeConfig extends Omit<
   AppConfig,
-  'databaseUrl' | 'jwtSecret' | 'auditSigningKey' | 'queuePrefix'
+  'databaseUrl' | 'jwtSecret' | 'auditSigningKey' | 'queuePrefix' | 'pii'
 > {
   readonly databaseUrl: string;
   readonly jwtSecret: string;
@@ -11,4 +12,6 @@ export interface RuntimeConfig extends Omit<
   readonly auditSigningKey: string;
   /** Prefix of every BullMQ key (QUEUE_PREFIX, else derived from the database), so deployments share one Redis. */
   readonly queuePrefix: string;
+  /** The keys personal data is sealed with (`resolvePiiKeyring`), and how long it is kept once decided. */
+  readonly pii: { readonly keyring: Keyring; readonly retentionDays: number | undefined };
 }

@@ -264,7 +264,8 @@ export class WorkflowDefinitionDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'JSON Schema (2020-12) of the application data',
+    description:
+      'JSON Schema (2020-12) of the application data. A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS',
   })
   @IsObject()
   @Raw()

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -15,6 +16,12 @@ import { optionalPositiveInt } from '../common/query.util.js';
 import { WorkflowDefinitionDto } from './definition.dto.js';
 import { DefinitionsService } from './definitions.service.js';
 import { toMermaid } from './mermaid.util.js';
+import {
+  WorkflowCheckDto,
+  WorkflowRegistrationDto,
+  WorkflowSummaryDto,
+  WorkflowVersionDto,
+} from './workflow-response.dto.js';
 
 /** Bodies are taken raw: validateDefinition reports every shape and graph error at once, with its JSON path. */
 @ApiTags('workflows')
@@ -27,10 +34,16 @@ export class DefinitionsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Register a definition: 201 for a new version, 200 when identical to the latest' })
   @ApiBody({ type: WorkflowDefinitionDto })
-  @ApiCreatedResponse({ description: '{ key, version, analysis }: a new version' })
-  @ApiOkResponse({ description: '{ key, version, analysis }: identical to the latest version' })
+  @ApiCreatedResponse({ type: WorkflowRegistrationDto, description: 'A new version' })
+  @ApiOkResponse({
+    type: WorkflowRegistrationDto,
+    description: 'Identical to the latest version: nothing stored',
+  })
   @ApiProblems(400, 401, 403, 413)
-  async register(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async register(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<WorkflowRegistrationDto> {
     const { created, ...registration } = await this.definitions.register(body);
     void reply.status(created ? 201 : 200);
     return registration;
@@ -41,25 +54,34 @@ export class DefinitionsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Validate and analyse a definition without storing it' })
   @ApiBody({ type: WorkflowDefinitionDto })
-  @ApiOkResponse({ description: '{ valid, errors, analysis }' })
+  @ApiOkResponse({
+    type: WorkflowCheckDto,
+    description: 'An invalid document is a 200 too, with valid: false',
+  })
   @ApiProblems(401, 403, 413)
-  analyze(@Body() body: unknown) {
+  analyze(@Body() body: unknown): WorkflowCheckDto {
     return this.definitions.analyzeDocument(body);
   }
 
   @Get()
   @ApiOperation({ summary: 'Latest version of every workflow' })
-  @ApiOkResponse({ description: '[{ key, name, version }]' })
+  @ApiOkResponse({ type: [WorkflowSummaryDto] })
   @ApiProblems(401)
-  list() {
+  list(): Promise<WorkflowSummaryDto[]> {
     return this.definitions.list();
   }
 
   @Get(':key')
   @ApiOperation({ summary: 'One workflow version (the latest unless ?version=N)' })
-  @ApiOkResponse({ description: '{ key, version, name, definition, analysis }' })
+  @ApiOkResponse({ type: WorkflowVersionDto })
+  @ApiQuery({
+    name: 'version',
+    required: false,
+    type: 'integer',
+    description: 'A version; the latest if absent',
+  })
   @ApiProblems(400, 401, 404)
-  get(@Param('key') key: string, @Query('version') version?: string) {
+  get(@Param('key') key: string, @Query('version') version?: string): Promise<WorkflowVersionDto> {
     return this.definitions.get(key, optionalPositiveInt(version, 'version'));
   }
 
@@ -68,6 +90,12 @@ export class DefinitionsController {
   @ApiOperation({ summary: 'Mermaid text of the dependency graph, critical path highlighted' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Mermaid text', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'version',
+    required: false,
+    type: 'integer',
+    description: 'A version; the latest if absent',
+  })
   @ApiProblems(400, 401, 404)
   async diagram(@Param('key') key: string, @Query('version') version?: string) {
     const workflow = await this.definitions.get(key, optionalPositiveInt(version, 'version'));

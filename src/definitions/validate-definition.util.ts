@@ -7,6 +7,7 @@ import type { DefinitionError, WorkflowDefinition } from './definition.types.js'
 import { isAllowedFactHost } from '../rules/fact-host.util.js';
 import { childPath, jsonLogicVars } from '../rules/json-logic.util.js';
 import { ruleCost } from '../rules/rule-cost.util.js';
+import { misplacedPii } from '../pii/pii-fields.util.js';
 import { formSafetyErrors } from './form-safety.util.js';
 
 export interface ValidateOptions {
@@ -177,7 +178,14 @@ function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
   }
   try {
     ajv.compile(form);
-    return formSafetyErrors(form);
+    return [
+      ...formSafetyErrors(form),
+      ...misplacedPii(form).map((path) => ({
+        path,
+        message:
+          'must be true, on a property reached through "properties" alone (mark the array or object that holds it)',
+      })),
+    ];
   } catch (e) {
     return [{ path: '$.form', message: `is not a usable JSON Schema: ${(e as Error).message}` }];
   }

@@ -5,6 +5,7 @@ import { canonicalJson } from '../common/canonical-json.util.js';
 import { changedPaths, pathsOverlap } from '../common/json-merge-patch.util.js';
 import type { Duration, JsonLogic, StepDefinition } from '../definitions/definition.types.js';
 import { holds } from '../rules/json-logic.util.js';
+import { maskData, piiFieldPaths } from '../pii/pii-fields.util.js';
 import { valuesRead } from '../rules/rule.util.js';
 import { expectedCompletion } from './expected-completion.util.js';
 import type {
@@ -131,7 +132,7 @@ const EVENT_KINDS: EventKinds = {
           round: correctionRound(application) + 1,
           changed,
           reopened: reopen,
-          dataHash: createHash('sha256').update(canonicalJson(e.data)).digest('hex'),
+          dataHash: dataHash(e.data, workflow),
         },
       };
     },
@@ -280,7 +281,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
         workflow: { key: workflow.key, version: workflow.version },
         skipped,
         // The chain covers the submitted data without copying it into every history row.
-        dataHash: createHash('sha256').update(canonicalJson(event.data)).digest('hex'),
+        dataHash: dataHash(event.data, workflow),
       },
     };
     draft = { result, data: event.data, produced: {}, rows: new Map(), entries: [{ at: entry }] };
@@ -374,7 +375,13 @@ function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: Pl
       step: next.id,
       attempt,
       holds: result,
-      detail: { attempt, rule, read: valuesRead(rule, input), facts: {}, result },
+      detail: {
+        attempt,
+        rule,
+        read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
+        facts: {},
+        result,
+      },
     };
     const kind = EVENT_KINDS.rule;
     const applied = applyEvent(
@@ -517,6 +524,16 @@ function unchanged(state: ApplicationState): Plan {
     history: [],
     jobs: [],
   };
+}
+
+/**
+ * SHA-256 of the canonical data with every personal (`x-pii`) value masked: the history never holds a digest one
+ * could test guesses of an identity number against, and it stays what it was after the retention purge erases
+ * those values. Their integrity is the cipher's: AES-GCM refuses a sealed value that was changed.
+ */
+function dataHash(data: Record<string, unknown>, workflow: PlanWorkflow): string {
+  const masked = maskData(data, piiFieldPaths(workflow.definition.form));
+  return createHash('sha256').update(canonicalJson(masked)).digest('hex');
 }
 
 /** Numbers and chains the entries from the head kept on the application row. */

@@ -12,6 +12,8 @@ import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { ApplicationState, Plan, PlanContext, PlanEvent } from '../engine/plan.types.js';
 import { plan } from '../engine/plan.util.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { WrappedKey } from '../pii/pii-crypto.util.js';
+import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
 import {
@@ -68,13 +70,14 @@ export class EventExecutor {
     private readonly calendars: CalendarService,
     private readonly queues: QueueService,
     private readonly metrics: MetricsService,
+    private readonly pii: PiiService,
   ) {}
 
   /** A new application: planned from nothing and written in one statement. */
   async submit(tx: Transaction, { workflow, applicant, data }: SubmitRequest): Promise<Executed> {
     const event: PlanEvent = { type: 'submit', applicationId: randomUUID(), applicant, data };
     const result = plan(null, event, this.context(workflow));
-    await this.write(tx, result);
+    await this.write(tx, { result, workflow, dataKey: null });
     return { plan: result, workflow };
   }
 
@@ -88,20 +91,36 @@ export class EventExecutor {
     const row = rows[0];
     if (!row) throw DomainException.notFound(byTask ? 'Task' : 'Application');
     const [{ tasks }] = (await prepared(manager, READ_TASKS, [row.id])) as [{ tasks: unknown }];
-    const state = rowsToState({ ...row, tasks });
-    const { workflowKey, workflowVersion } = state.application;
+    const stored = rowsToState({ ...row, tasks });
+    const { id, workflowKey, workflowVersion } = stored.application;
     const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
+    // The planner, rules and the event's builder read personal values in the clear; only the write seals them.
+    const { data, dataKey } = this.pii.open(workflow, {
+      id,
+      data: stored.application.data,
+      piiKey: row.pii_key as WrappedKey | null,
+    });
+    const state = { ...stored, application: { ...stored.application, data } };
     const result = plan(state, event(state, workflow), this.context(workflow));
     if (!result.applied) {
       if (conflict) throw DomainException.conflict(conflict);
       return { plan: result, workflow };
     }
-    await this.write(tx, result);
+    await this.write(tx, { result, workflow, dataKey });
     return { plan: result, workflow };
   }
 
-  private async write({ manager, afterCommit }: Transaction, result: Plan): Promise<void> {
-    const { statement, parameters } = writeStatement(result);
+  /** `dataKey`: the application's own, when it has one; the data is sealed only when it is written at all. */
+  private async write(
+    { manager, afterCommit }: Transaction,
+    { result, workflow, dataKey }: { result: Plan; workflow: CompiledWorkflow; dataKey: Buffer | null },
+  ): Promise<void> {
+    const { application } = result.state;
+    const stored =
+      result.insertApplication || result.dataChanged
+        ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
+        : undefined;
+    const { statement, parameters } = writeStatement(result, stored);
     await prepared(manager, statement, parameters);
     this.metrics.observePlan(result);
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));

@@ -8,7 +8,7 @@ import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from
 
 const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
   a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
-  a.correction_due_at, a.waiting`;
+  a.correction_due_at, a.waiting, a.pii_key`;
 
 /** A statement prepared once per connection under its name. */
 export interface NamedStatement {
@@ -64,19 +64,31 @@ const UPDATE_ALL: NamedStatement = {
     UPDATE applications a SET status = n.status, snapshot = n.snapshot, produced = n.produced, revision = n.revision,
       decided_at = n.decided_at, expected_by = n.expected_by, history_seq = n.history_seq,
       history_hash = n.history_hash, correction_due_at = n.correction_due_at, waiting = n.waiting,
-      data = COALESCE(n.data, a.data)
+      data = COALESCE(n.data, a.data), pii_key = CASE WHEN n.data IS NULL THEN a.pii_key ELSE n.pii_key END
     FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),${TASKS_AND_HISTORY}`,
 };
 
-/** Every write of a plan as one statement: the application, new and changed tasks, and the history entries. */
-export function writeStatement(plan: Plan): { statement: NamedStatement; parameters: string[] } {
+/** The application's data as stored (personal values sealed) and the wrapped key that opens it. */
+export interface StoredData {
+  data: Record<string, unknown>;
+  piiKey: unknown;
+}
+
+/**
+ * Every write of a plan as one statement: the application, new and changed tasks, and the history entries.
+ * `stored` is the data as it is stored, given when the data is written (a submission or a resubmission); the key
+ * travels with it, and an update that keeps the data keeps the stored key (which rotation may have re-wrapped).
+ */
+export function writeStatement(
+  plan: Plan,
+  stored?: StoredData,
+): { statement: NamedStatement; parameters: string[] } {
+  const record = applicationRecord(plan.state.application, stored);
   return {
     statement: plan.insertApplication ? INSERT_ALL : UPDATE_ALL,
     parameters: [
       JSON.stringify(
-        plan.insertApplication
-          ? applicationRecord(plan.state.application)
-          : changedColumns(applicationRecord(plan.state.application), plan.dataChanged),
+        plan.insertApplication ? record : changedColumns(record, plan.dataChanged && stored !== undefined),
       ),
       JSON.stringify(plan.insertTasks.map(taskRecord)),
       JSON.stringify(plan.updateTasks.map(taskRecord)),
@@ -85,14 +97,14 @@ export function writeStatement(plan: Plan): { statement: NamedStatement; paramet
   };
 }
 
-function applicationRecord(a: ApplicationRow) {
+function applicationRecord(a: ApplicationRow, stored: StoredData | undefined) {
   return {
     id: a.id,
     workflow_key: a.workflowKey,
     workflow_version: a.workflowVersion,
     applicant_id: a.applicantId,
     status: a.status,
-    data: a.data,
+    data: stored?.data ?? a.data,
     produced: a.produced,
     snapshot: a.snapshot,
     revision: a.revision,
@@ -103,12 +115,13 @@ function applicationRecord(a: ApplicationRow) {
     history_hash: a.historyHash,
     correction_due_at: a.correctionDueAt,
     waiting: a.waiting,
+    pii_key: stored?.piiKey ?? null,
   };
 }
 
 /**
- * What an event may change on an existing application: identity columns stay as they are, and the data travels
- * only when a resubmission changed it (absent, the statement keeps the stored data).
+ * What an event may change on an existing application: identity columns stay as they are, and the data (with its
+ * key) travels only when a resubmission changed it (absent, the statement keeps the stored data and key).
  */
 function changedColumns(record: ReturnType<typeof applicationRecord>, dataChanged: boolean) {
   const {
@@ -117,9 +130,10 @@ function changedColumns(record: ReturnType<typeof applicationRecord>, dataChange
     applicant_id: _a,
     data,
     submitted_at: _s,
+    pii_key,
     ...changed
   } = record;
-  return dataChanged ? { ...changed, data } : changed;
+  return dataChanged ? { ...changed, data, pii_key } : changed;
 }
 
 function taskRecord(t: TaskRow) {

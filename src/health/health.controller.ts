@@ -19,7 +19,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Database and queue reachability: 200 when both answer, else 503' })
+  @ApiOperation({ summary: 'Database and queue reachability: 200 when both answer, else 503', security: [] })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
@@ -34,7 +34,10 @@ export class HealthController {
   }
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers (200), whatever its dependencies do' })
+  @ApiOperation({
+    summary: 'Liveness: the process answers (200), whatever its dependencies do',
+    security: [],
+  })
   @ApiOkResponse({ type: LivenessDto })
   live(): LivenessDto {
     return { status: 'ok' };
@@ -44,6 +47,7 @@ export class HealthController {
   @ApiOperation({
     summary:
       'Readiness: 200 when the database and queue answer, every migration is applied and the process is not shutting down; else 503',
+    security: [],
   })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiServiceUnavailableResponse({ type: ReadinessDto })

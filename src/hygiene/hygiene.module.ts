@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PiiModule } from '../pii/pii.module.js';
 import { PurgeService } from './purge.service.js';
 
-@Module({ providers: [PurgeService], exports: [PurgeService] })
+@Module({ imports: [PiiModule], providers: [PurgeService], exports: [PurgeService] })
 export class HygieneModule {}

@@ -4,15 +4,28 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { PiiKeysService } from '../pii/pii-keys.service.js';
+import { PiiService } from '../pii/pii.service.js';
 
 /** Rows deleted per statement, so a large backlog never holds locks for long. */
 const BATCH = 5000;
+const DAY_MS = 86_400_000;
+
+export interface PurgeOutcome {
+  idempotencyKeys: number;
+  facts: number;
+  /** Data keys moved under PII_ACTIVE_KEY. */
+  rewrapped: number;
+  /** Applications whose personal data was erased (PII_RETENTION_DAYS after their decision). */
+  erased: number;
+}
 
 /**
  * Deletes what is kept only for a while: idempotency keys past IDEMPOTENCY_KEY_TTL_SECONDS (a retry after that
- * is a new request) and cached facts past FACT_CACHE_TTL_SECONDS (they hold other departments' data about the
- * applicant). Runs in worker processes at start and every PURGE_INTERVAL_MS; several workers may run it at once,
- * a DELETE is idempotent.
+ * is a new request), cached facts past FACT_CACHE_TTL_SECONDS (they hold other departments' data about the
+ * applicant) and personal data of applications decided more than PII_RETENTION_DAYS ago; and finishes a key
+ * rotation by re-wrapping data keys under PII_ACTIVE_KEY. Runs in worker processes at start and every
+ * PURGE_INTERVAL_MS; several workers may run it at once, each step is idempotent and skips rows another holds.
  */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +36,8 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly pii: PiiService,
+    private readonly piiKeys: PiiKeysService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,7 +58,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.running;
   }
 
-  async purge(now = new Date()): Promise<{ idempotencyKeys: number; facts: number }> {
+  async purge(now = new Date()): Promise<PurgeOutcome> {
     const { idempotencyKeyTtlSeconds, factCacheTtlSeconds } = this.config.security;
     const idempotencyKeys = await this.deleteOlder(
       'idempotency_keys',
@@ -52,10 +67,18 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
       idempotencyKeyTtlSeconds,
     );
     const facts = await this.deleteOlder('fact_cache', 'fetched_at', now, factCacheTtlSeconds);
-    if (idempotencyKeys + facts > 0) {
-      this.logger.log(`purged ${idempotencyKeys} idempotency keys and ${facts} cached facts`);
+    const { retentionDays } = this.config.pii;
+    const erased =
+      retentionDays === undefined
+        ? 0
+        : await this.pii.erase(new Date(now.getTime() - retentionDays * DAY_MS), now);
+    const rewrapped = await this.piiKeys.rewrap();
+    if (idempotencyKeys + facts + erased + rewrapped > 0) {
+      this.logger.log(
+        `purged ${idempotencyKeys} idempotency keys, ${facts} cached facts and the personal data of ${erased} applications; re-wrapped ${rewrapped} data keys`,
+      );
     }
-    return { idempotencyKeys, facts };
+    return { idempotencyKeys, facts, rewrapped, erased };
   }
 
   private async deleteOlder(table: string, column: string, now: Date, ttlSeconds: number): Promise<number> {

@@ -1,24 +1,17 @@
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
+import { ApiEventStream } from '../common/api-event-stream.decorator.js';
+import { TaskViewDto } from '../tasks/task.dto.js';
 import { HistoryEventDto } from './live.dto.js';
 import { LiveService } from './live.service.js';
 import { parseLastEventId } from './sse.util.js';
 
 @ApiTags('live')
 @ApiBearerAuth()
-@ApiProduces('text/event-stream')
 @ApiProblems({ 401: 'No valid bearer token' })
 @Controller()
 export class LiveController {
@@ -31,12 +24,12 @@ export class LiveController {
       'Server-sent events: one event per history entry (id = seq), heartbeats, an `end` event and close once decided',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this history seq' })
-  @ApiOkResponse({
-    type: HistoryEventDto,
-    description: 'text/event-stream; each event data is one history entry',
+  @ApiEventStream({
+    description: 'One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq',
+    data: HistoryEventDto,
   })
   @ApiNoContentResponse({ description: 'Decided, and the client has seen every event: do not reconnect' })
-  @ApiProblems(404)
+  @ApiProblems({ 403: 'Not an applicant or an admin' }, 404)
   async application(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -58,7 +51,12 @@ export class LiveController {
     summary:
       "Server-sent events for the department's inbox: a `task` event with the task view on every change",
   })
-  @ApiOkResponse({ description: 'text/event-stream of `ready`, `task` (task view) and `resync` events' })
+  @ApiEventStream({
+    description:
+      '`ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap',
+    data: TaskViewDto,
+  })
+  @ApiProblems({ 403: 'Not an officer or an admin' })
   async inbox(@CurrentCaller() caller: Caller, @Res() reply: FastifyReply): Promise<void> {
     reply.hijack();
     await this.live.streamInbox(caller, reply.raw);

@@ -12,10 +12,18 @@ const PINO_LEVELS: Record<LogLevel, string> = {
   verbose: 'trace',
 };
 
+/**
+ * Keys whose values are form data or what a rule read: masked in any log line that passes an object carrying
+ * them, at the top or one level down. No line logs them today (the request line and errors are built without);
+ * this keeps a future `logger.warn({ application })` from writing personal data.
+ */
+export const REDACTED_LOG_PATHS = ['data', 'body', 'read', '*.data', '*.body', '*.read'];
+
 /** JSON lines at the configured level; pretty, one line each, when standard output is a terminal. */
 export function pinoOptions(level: LogLevel): LoggerOptions {
   return {
     level: PINO_LEVELS[level],
+    redact: { paths: REDACTED_LOG_PATHS, censor: '***' },
     ...(process.stdout.isTTY
       ? { transport: { target: 'pino-pretty', options: { singleLine: true, colorize: true } } }
       : {}),

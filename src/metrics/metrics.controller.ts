@@ -1,10 +1,11 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import { DomainException } from '../common/domain.exception.js';
+import { METRICS_TOKEN_SCHEME } from '../common/openapi-document.util.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { MetricsService } from './metrics.service.js';
@@ -21,8 +22,9 @@ export class MetricsController {
   @Get()
   @ApiOperation({
     summary: 'Prometheus metrics (text format); wants `Bearer METRICS_TOKEN` when that is set',
+    // METRICS_TOKEN, not a caller's JWT; without METRICS_TOKEN configured, no token at all.
+    security: [{ [METRICS_TOKEN_SCHEME]: [] }, {}],
   })
-  @ApiBearerAuth()
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   @ApiProblems({ 401: 'METRICS_TOKEN is set and the request does not carry it' })

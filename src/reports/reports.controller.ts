@@ -1,6 +1,13 @@
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators.js';
 import { ReportQuery, WorkflowReportDto } from './report.dto.js';
@@ -21,8 +28,14 @@ export class ReportsController {
     description:
       'JSON by default; `Accept: text/csv` gives one row per figure (section, subject, metric, value).',
   })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ type: WorkflowReportDto })
+  @ApiExtraModels(WorkflowReportDto)
+  @ApiOkResponse({
+    description: 'The report; as CSV when asked for with `Accept: text/csv`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(WorkflowReportDto) } },
+      'text/csv': { schema: { type: 'string', description: 'Rows of section, subject, metric, value' } },
+    },
+  })
   @ApiProblems({ 400: 'from or to is not an ISO 8601 instant, or to <= from' })
   @ApiProblems(401)
   @ApiProblems({ 403: 'Only administrators read reports' })

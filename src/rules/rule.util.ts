@@ -1,4 +1,5 @@
 import type { JsonLogic } from '../definitions/definition.types.js';
+import { PII_MASK, readsPii } from '../pii/pii-fields.util.js';
 import { jsonLogicVars } from './json-logic.util.js';
 
 /** Names of the facts a rule reads (`facts.<name>.…`), so only those are fetched. */
@@ -49,7 +50,20 @@ export function factUrl(template: string, data: Record<string, unknown>): string
   return missing ? null : url;
 }
 
-/** The variables a rule read and the values it saw: kept in the history so anyone can see why it held. */
-export function valuesRead(rule: JsonLogic, input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(jsonLogicVars(rule, '$').map((v) => [v.name, valueAt(input, v.name) ?? null]));
+/**
+ * The variables a rule read and the values it saw: kept in the history so anyone can see why it held. A variable
+ * that reads personal data (`personal`: the form's `x-pii` paths) is kept with the mask: the history outlives the
+ * retention of personal data and is shown to every caller who may read it.
+ */
+export function valuesRead(
+  rule: JsonLogic,
+  input: Record<string, unknown>,
+  personal: readonly string[] = [],
+): Record<string, unknown> {
+  return Object.fromEntries(
+    jsonLogicVars(rule, '$').map((v) => [
+      v.name,
+      readsPii(v.name, personal) ? PII_MASK : (valueAt(input, v.name) ?? null),
+    ]),
+  );
 }

@@ -10,6 +10,8 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { TaskJobData } from '../events/event-jobs.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
+import { piiFieldPaths } from '../pii/pii-fields.util.js';
+import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { FactsService } from './facts.service.js';
 import { holds } from './json-logic.util.js';
@@ -33,6 +35,7 @@ export class RulesProcessor implements OnApplicationBootstrap {
     private readonly events: EventExecutor,
     private readonly definitions: DefinitionsService,
     private readonly facts: FactsService,
+    private readonly pii: PiiService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,6 +52,8 @@ export class RulesProcessor implements OnApplicationBootstrap {
     const workflow = await this.definitions.load(application.workflowKey, application.workflowVersion);
     const rule = workflow.step(task.step).autoApprove;
     if (rule === undefined) return;
+    // Fact URLs and the rule read personal values in the clear; the history keeps them masked (`valuesRead`).
+    const { data: values } = this.pii.open(workflow, application);
 
     // Facts are fetched here, outside any transaction: a slow department's service never holds a row lock.
     const lookups = await Promise.all(
@@ -60,14 +65,14 @@ export class RulesProcessor implements OnApplicationBootstrap {
               step: task.step,
               name,
               fact,
-              data: application.data,
+              data: values,
             })
           : { ok: false as const, error: 'no such fact' };
         return [name, result] as const;
       }),
     );
     const input = {
-      ...application.data,
+      ...values,
       ...application.produced,
       facts: Object.fromEntries(
         lookups.filter(([, r]) => r.ok).map(([name, r]) => [name, r.ok ? r.value : null]),
@@ -87,7 +92,7 @@ export class RulesProcessor implements OnApplicationBootstrap {
             detail: {
               attempt: task.attempt,
               rule,
-              read: valuesRead(rule, input),
+              read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
               // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
               facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
               result,

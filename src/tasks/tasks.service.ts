@@ -17,6 +17,7 @@ import { formFieldPaths } from '../definitions/definition-graph.util.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
 import { EventExecutor } from '../events/event-executor.service.js';
+import { PiiService } from '../pii/pii.service.js';
 import type { DecisionDto, InboxQuery, SignersDto, TransferDto } from './task.dto.js';
 import { TaskEntity } from '../applications/task.entity.js';
 import { taskView } from './task-view.util.js';
@@ -30,6 +31,7 @@ export class TasksService {
     private readonly definitions: DefinitionsService,
     private readonly events: EventExecutor,
     private readonly disclosures: DisclosuresService,
+    private readonly pii: PiiService,
   ) {}
 
   /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
@@ -63,7 +65,7 @@ export class TasksService {
     const rows = await builder.getMany();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    const items = await this.views(this.dataSource.manager, page);
+    const items = await this.views(this.dataSource.manager, page, caller);
     // Every item shows form fields: the page is one set of disclosures in the ledger, or a 429 past the quota.
     await this.disclosures.recordTaskViews(caller, items);
     return {
@@ -76,6 +78,7 @@ export class TasksService {
     const view = await this.view(
       this.dataSource.manager,
       await this.findVisible(this.dataSource.manager, caller, id),
+      caller,
     );
     // Recorded in the ledger before it is shown; past the department's quota, a 429 instead.
     await this.disclosures.recordTaskViews(caller, [view]);
@@ -121,7 +124,8 @@ export class TasksService {
         );
         const decided = plan.state.tasks.find((t) => t.id === id)!;
         const step = workflow.step(decided.step);
-        return { status: 200, body: taskView(decided, step, workflow.version, plan.state.application.data) };
+        const data = this.dataFor(caller, workflow, plan.state.application);
+        return { status: 200, body: taskView(decided, step, workflow.version, data) };
       },
     );
   }
@@ -223,7 +227,8 @@ export class TasksService {
       );
       const task = plan.state.tasks.find((t) => t.id === id)!;
       if (!plan.applied && !input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
-      return taskView(task, workflow.step(task.step), workflow.version, plan.state.application.data);
+      const data = this.dataFor(caller, workflow, plan.state.application);
+      return taskView(task, workflow.step(task.step), workflow.version, data);
     });
   }
 
@@ -236,13 +241,26 @@ export class TasksService {
     return task;
   }
 
-  private async view(manager: EntityManager, task: TaskEntity): Promise<TaskView> {
-    const [view] = await this.views(manager, [task]);
+  private async view(manager: EntityManager, task: TaskEntity, caller: Caller): Promise<TaskView> {
+    const [view] = await this.views(manager, [task], caller);
     return view!;
   }
 
+  /**
+   * Personal (`x-pii`) values in the clear for the department's officers, within what the step grants
+   * (`pickFields` in the view); an admin reads the mask in their place.
+   */
+  private dataFor(
+    caller: Caller,
+    workflow: CompiledWorkflow,
+    application: Pick<ApplicationEntity, 'id' | 'data'> & { piiKey?: ApplicationEntity['piiKey'] },
+  ): Record<string, unknown> {
+    if (caller.role === 'admin') return this.pii.mask(workflow, application.data);
+    return this.pii.open(workflow, { ...application, piiKey: application.piiKey ?? null }).data;
+  }
+
   /** Task views with their applications loaded in one query, not one per task. */
-  private async views(manager: EntityManager, tasks: TaskEntity[]): Promise<TaskView[]> {
+  private async views(manager: EntityManager, tasks: TaskEntity[], caller: Caller): Promise<TaskView[]> {
     const ids = [...new Set(tasks.map((t) => t.applicationId))];
     const applications = new Map(
       (ids.length > 0 ? await manager.findBy(ApplicationEntity, { id: In(ids) }) : []).map((a) => [a.id, a]),
@@ -255,7 +273,8 @@ export class TasksService {
           application.workflowVersion,
           manager,
         );
-        return taskView(task, workflow.step(task.step), application.workflowVersion, application.data);
+        const data = this.dataFor(caller, workflow, application);
+        return taskView(task, workflow.step(task.step), application.workflowVersion, data);
       }),
     );
   }

@@ -20,12 +20,16 @@ export class FactCheckedService {
     private readonly database: Awaited<ReturnType<typeof createDatabase>>,
   ) {}
 
-  /** Builds the service and writes workflow `key`; `answer` serves the fact lookups, `factTimeoutMs` bounds them. */
+  /**
+   * Builds the service and writes workflow `key`; `answer` serves the fact lookups, `factTimeoutMs` bounds them;
+   * `personalNote` marks the form's one field personal (x-pii).
+   */
   static async create(workflow: {
     key: string;
     name: string;
     factTimeoutMs: number;
     answer: RequestListener;
+    personalNote?: boolean;
   }): Promise<FactCheckedService> {
     const facts = createServer(workflow.answer);
     await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
@@ -36,7 +40,10 @@ export class FactCheckedService {
       JSON.stringify({
         key: workflow.key,
         name: workflow.name,
-        form: { type: 'object', properties: { note: { type: 'string' } } },
+        form: {
+          type: 'object',
+          properties: { note: { type: 'string', ...(workflow.personalNote ? { 'x-pii': true } : {}) } },
+        },
         facts: {
           registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: workflow.factTimeoutMs },
         },

@@ -5,6 +5,28 @@ export interface SseMessage {
   data: any;
 }
 
+/** The events of a whole text/event-stream body (a stream the server has closed). */
+export function parseSse(text: string): SseMessage[] {
+  return text.split('\n\n').flatMap((block) => parseBlock(block).message ?? []);
+}
+
+/** One event block: its message (none when it holds no `data`) and its comment lines. */
+function parseBlock(block: string): { message?: SseMessage; comments: string[] } {
+  const message: SseMessage = { event: 'message', data: undefined };
+  const comments: string[] = [];
+  let isEvent = false;
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) comments.push(line.slice(1).trim());
+    else if (line.startsWith('id: ')) message.id = line.slice(4);
+    else if (line.startsWith('event: ')) message.event = line.slice(7);
+    else if (line.startsWith('data: ')) {
+      message.data = JSON.parse(line.slice(6));
+      isEvent = true;
+    }
+  }
+  return isEvent ? { message, comments } : { comments };
+}
+
 export class SseClient {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
@@ -75,18 +97,9 @@ export class SseClient {
   }
 
   private parse(block: string): void {
-    const message: SseMessage = { event: 'message', data: undefined };
-    let isEvent = false;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-      else if (line.startsWith('id: ')) message.id = line.slice(4);
-      else if (line.startsWith('event: ')) message.event = line.slice(7);
-      else if (line.startsWith('data: ')) {
-        message.data = JSON.parse(line.slice(6));
-        isEvent = true;
-      }
-    }
-    if (isEvent) this.messages.push(message);
+    const { message, comments } = parseBlock(block);
+    this.comments.push(...comments);
+    if (message) this.messages.push(message);
   }
 
   private wake(): void {

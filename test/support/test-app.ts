@@ -13,6 +13,8 @@ import { WEBHOOK_QUEUE } from '../../src/webhooks/webhook-dispatch.service.js';
 import { QueueService } from '../../src/queue/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+/** The key personal data is sealed with in tests, unless a test brings keys of its own. */
+export const PII_TEST_KEYRING = { active: 'test', keys: { test: randomBytes(32) } };
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 /** Each test file signs its audit checkpoints with a key of its own. */
 export const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
@@ -99,6 +101,7 @@ export function testConfig(
     shutdownDelayMs: 0,
     metricsToken: undefined,
     queuePrefix: options.queuePrefix ?? 'pa_test',
+    pii: { keyring: PII_TEST_KEYRING, retentionDays: undefined },
     ...options.config,
   };
 }
