@@ -37,6 +37,7 @@ async function generate(): Promise<Map<string, string>> {
     auditSigningKey: 'unused',
     queuePrefix: 'unused',
     logLevel: 'error' as const,
+    pii: { keyring: { active: 'unused', keys: {} }, retentionDays: undefined },
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
