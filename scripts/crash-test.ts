@@ -43,6 +43,8 @@ const DEADLOCK_DETECTED = '40P01';
 const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
+/** Nor does it take a generated key for personal data: the run brings one (`kid:base64` of 32 bytes). */
+const PII_KEYS = `crash:${randomBytes(32).toString('base64')}`;
 /** Due seconds of the step the timer decides: some fall due during the run, some after the disturbance. */
 const CLOCK_SECONDS = 3;
 
@@ -249,6 +251,7 @@ async function runScenario(context: {
       REDIS_URL: redisUrl ?? '',
       QUEUE_PREFIX: name,
       AUDIT_SIGNING_KEY,
+      PII_KEYS,
       PORT: String(port),
       PROCESS_ROLE: 'all',
       WORKFLOWS_DIR: join(os.tmpdir(), `${name}-no-workflows`),

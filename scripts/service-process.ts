@@ -45,7 +45,9 @@ function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+    // Declarations (src/api-client/openapi.d.ts) have nothing to run, and the transpiler refuses them.
+    const runnable = entry.name.endsWith('.ts') && !/\.(spec|d)\.ts$/.test(entry.name);
+    return runnable ? [path] : [];
   });
 }
 
