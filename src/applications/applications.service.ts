@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, In } from 'typeorm';
+import { Brackets, DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -11,9 +11,13 @@ import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { formErrors } from '../definitions/form-schema.util.js';
-import { TaskEntity } from './task.entity.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { PiiService } from '../pii/pii.service.js';
+import type { WrappedKey } from '../pii/pii-crypto.util.js';
+import { applicationFromRow, taskFromJson } from '../events/event-sql.util.js';
+import type { ApplicationRow } from '../engine/plan.types.js';
+import { runPrepared } from '../common/prepared-statement.util.js';
+import { READ_APPLICATION, READ_TASKS_OF } from './application-sql.util.js';
 import { ApplicationEntity } from './application.entity.js';
 import type {
   ListApplicationsQuery,
@@ -23,6 +27,9 @@ import type {
 import { mergePatch } from '../common/json-merge-patch.util.js';
 import { applicationView, etagOf } from './application-view.util.js';
 import type { ApplicationView } from './application-view.util.js';
+
+/** An application row with the wrapped key its personal values are sealed under. */
+type StoredApplication = ApplicationRow & { piiKey: WrappedKey | null };
 
 @Injectable()
 export class ApplicationsService {
@@ -184,10 +191,9 @@ export class ApplicationsService {
   }
 
   /** Another applicant's application is 404, never 403: its existence is not the caller's business. */
-  async findVisible(caller: Caller, id: string): Promise<ApplicationEntity> {
-    const application = isUuid(id)
-      ? await this.dataSource.manager.findOneBy(ApplicationEntity, { id })
-      : null;
+  async findVisible(caller: Caller, id: string): Promise<StoredApplication> {
+    const [row] = isUuid(id) ? await runPrepared(this.dataSource.manager, READ_APPLICATION, [id]) : [];
+    const application = row ? { ...applicationFromRow(row), piiKey: row.pii_key as WrappedKey | null } : null;
     if (!application || (caller.role !== 'admin' && application.applicantId !== caller.id)) {
       throw DomainException.notFound('Application');
     }
@@ -196,7 +202,7 @@ export class ApplicationsService {
 
   async view(
     manager: EntityManager,
-    application: ApplicationEntity,
+    application: StoredApplication,
     caller: Caller,
   ): Promise<ApplicationView> {
     const [view] = await this.views(manager, [application], caller);
@@ -204,16 +210,20 @@ export class ApplicationsService {
   }
 
   /**
-   * Application views with all their tasks loaded in one query, not one per application. Personal (`x-pii`) values
+   * Application views with all their tasks read in one query, not one per application. Personal (`x-pii`) values
    * are opened for the applicant alone; an admin reads the mask in their place.
    */
   private async views(
     manager: EntityManager,
-    applications: ApplicationEntity[],
+    applications: StoredApplication[],
     caller: Caller,
   ): Promise<ApplicationView[]> {
     const ids = applications.map((a) => a.id);
-    const tasks = ids.length > 0 ? await manager.findBy(TaskEntity, { applicationId: In(ids) }) : [];
+    const [read] =
+      ids.length > 0
+        ? await runPrepared<{ tasks: Record<string, unknown>[] }>(manager, READ_TASKS_OF, [ids])
+        : [];
+    const tasks = (read?.tasks ?? []).map(taskFromJson);
     return Promise.all(
       applications.map(async (application) => {
         const workflow = await this.definitions.load(

@@ -10,11 +10,15 @@ import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import type { Caller, Role } from './caller.js';
 import { callerFromClaims, tokenAgeProblem } from './claims.util.js';
 import type { ClaimNames } from './claims.util.js';
+import { VerifiedTokens } from './verified-tokens.util.js';
 
 /** Asymmetric algorithms an identity provider may sign with; the key set decides which key, never the token. */
 const JWKS_ALGORITHMS = ['RS256', 'ES256'];
 /** A token naming an unknown key id refetches the key set at most this often (key rotation). */
 const JWKS_COOLDOWN_MS = 5_000;
+/** A verified token is trusted this long before its signature is checked again (and a JWKS key's removal felt). */
+const VERIFIED_TOKEN_MS = 60_000;
+const VERIFIED_TOKENS = 10_000;
 
 type Verifier = (token: string) => Promise<JWTPayload>;
 
@@ -29,6 +33,10 @@ export class AuthGuard implements CanActivate {
   private readonly jwks: Verifier | null;
   private readonly claims: ClaimNames;
   private readonly maxTokenAgeSeconds: number;
+  private readonly verified = new VerifiedTokens({
+    maxEntries: VERIFIED_TOKENS,
+    maxAgeMs: VERIFIED_TOKEN_MS,
+  });
 
   constructor(
     private readonly reflector: Reflector,
@@ -76,17 +84,21 @@ export class AuthGuard implements CanActivate {
     const match = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '');
     if (!match?.[1]) throw DomainException.unauthenticated();
     const token = match[1];
-    let payload: JWTPayload;
-    try {
-      const { alg } = decodeProtectedHeader(token);
-      const verify =
-        alg === 'HS256' ? this.hs256 : this.jwks && JWKS_ALGORITHMS.includes(alg ?? '') ? this.jwks : null;
-      if (!verify) throw new Error('unsupported algorithm');
-      payload = await verify(token);
-    } catch {
-      throw DomainException.unauthenticated('The bearer token is invalid or expired');
+    const now = Date.now();
+    let payload = this.verified.get(token, now);
+    if (payload === undefined) {
+      try {
+        const { alg } = decodeProtectedHeader(token);
+        const verify =
+          alg === 'HS256' ? this.hs256 : this.jwks && JWKS_ALGORITHMS.includes(alg ?? '') ? this.jwks : null;
+        if (!verify) throw new Error('unsupported algorithm');
+        payload = await verify(token);
+      } catch {
+        throw DomainException.unauthenticated('The bearer token is invalid or expired');
+      }
+      this.verified.remember(token, payload, now);
     }
-    const tooOld = tokenAgeProblem(payload, Math.floor(Date.now() / 1000), this.maxTokenAgeSeconds);
+    const tooOld = tokenAgeProblem(payload, Math.floor(now / 1000), this.maxTokenAgeSeconds);
     if (tooOld) throw DomainException.unauthenticated(tooOld);
     const result = callerFromClaims(payload, this.claims);
     if ('error' in result) throw DomainException.unauthenticated(result.error);

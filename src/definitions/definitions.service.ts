@@ -10,6 +10,8 @@ import { CalendarService } from '../calendar/calendar.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
+import { runPrepared } from '../common/prepared-statement.util.js';
+import type { NamedStatement } from '../common/prepared-statement.util.js';
 import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
 import type { CompiledWorkflow } from './compiled-workflow.types.js';
 import { analyze, contentHash, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
@@ -17,6 +19,11 @@ import type { Analysis, DefinitionError, WorkflowDefinition } from './definition
 import { compileFormSchema } from './form-schema.util.js';
 import { checkDefinition } from './check-definition.util.js';
 import { WorkflowVersionEntity } from './workflow-version.entity.js';
+
+const LATEST_VERSION: NamedStatement = {
+  name: 'pa_latest_workflow_version',
+  text: 'SELECT max(version) AS version FROM workflow_versions WHERE key = $1',
+};
 
 export interface Registration {
   created: boolean;
@@ -134,13 +141,18 @@ export class DefinitionsService implements OnApplicationBootstrap {
     version?: number,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<CompiledWorkflow> {
-    const cached = version !== undefined ? this.compiled.get(`${key}@${version}`) : undefined;
-    if (cached) return cached;
     // Inside a transaction the caller passes its manager: a second pool connection per request could starve the pool.
-    const row = await manager.findOne(WorkflowVersionEntity, {
-      where: version !== undefined ? { key, version } : { key },
-      order: { version: 'DESC' },
-    });
+    // The latest version may have been registered by another process: its number is read every time (one
+    // index lookup), the definition only when this process has not compiled that version yet.
+    const [latest] =
+      version === undefined
+        ? await runPrepared<{ version: number | null }>(manager, LATEST_VERSION, [key])
+        : [{ version }];
+    const wanted = latest?.version ?? undefined;
+    const cached = wanted !== undefined ? this.compiled.get(`${key}@${wanted}`) : undefined;
+    if (cached) return cached;
+    const row =
+      wanted !== undefined ? await manager.findOneBy(WorkflowVersionEntity, { key, version: wanted }) : null;
     if (!row)
       throw DomainException.notFound(`Workflow ${key}${version !== undefined ? ` version ${version}` : ''}`);
     return this.compile(row);

@@ -1,15 +1,4 @@
-import {
-  and,
-  assign,
-  createActor,
-  initialTransition,
-  not,
-  or,
-  raise,
-  setup,
-  stateIn,
-  transition,
-} from 'xstate';
+import { and, assign, createActor, initialTransition, not, or, raise, setup, stateIn } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 
@@ -410,17 +399,67 @@ function describe(
   };
 }
 
-/** The application's first snapshot: skipped steps are fixed, steps without prerequisites are open. */
+/** First results per machine and set of skipped steps (a few per machine kept); see startApplication. */
+const STARTS_PER_MACHINE = 64;
+const starts = new WeakMap<AnyStateMachine, Map<string, EngineResult>>();
+
+/**
+ * The application's first snapshot: skipped steps are fixed, steps without prerequisites are open. It depends on
+ * the machine and the skipped steps alone, and computing it (every region's eventless transitions) costs more
+ * than the rest of a submission's planning, so it is computed once per machine and set of skipped steps; each
+ * caller gets its own copy.
+ */
 export function startApplication(machine: AnyStateMachine, input: EngineInput): EngineResult {
-  const [snapshot] = initialTransition(machine, input);
-  return describe(machine, snapshot as AnyMachineSnapshot, null, true);
+  let byMachine = starts.get(machine);
+  if (byMachine === undefined) starts.set(machine, (byMachine = new Map<string, EngineResult>()));
+  const key = JSON.stringify(input.skipped);
+  let first = byMachine.get(key);
+  if (first === undefined) {
+    const [snapshot] = initialTransition(machine, input);
+    first = describe(machine, snapshot as AnyMachineSnapshot, null, true);
+    if (byMachine.size < STARTS_PER_MACHINE) byMachine.set(key, first);
+  }
+  return structuredClone(first);
+}
+
+/** What `machine.transition` and `machine.restoreSnapshot` run in. */
+type MachineScope = Parameters<AnyStateMachine['transition']>[2];
+
+/** One inert actor scope per machine; see scopeOf. */
+const scopes = new WeakMap<AnyStateMachine, MachineScope>();
+
+/**
+ * The scope `machine.transition` and `machine.restoreSnapshot` run in. XState's `transition()` and an unstarted
+ * actor each build a fresh actor (and try the machine's initial snapshot) on every call, which cost more than the
+ * transition itself. These machines invoke and spawn nothing and only assign and raise, so one inert scope per
+ * machine, which executes no action, serves every call: the same as XState's own inert scope, built once.
+ */
+function scopeOf(machine: AnyStateMachine): MachineScope {
+  let scope = scopes.get(machine);
+  if (scope === undefined) {
+    const self = createActor(machine);
+    scope = {
+      self: self as MachineScope['self'],
+      id: '',
+      sessionId: '',
+      system: self.system,
+      defer: () => undefined,
+      logger: () => undefined,
+      stopChild: () => undefined,
+      emit: () => undefined,
+      actionExecutor: () => undefined,
+    };
+    scopes.set(machine, scope);
+  }
+  return scope;
 }
 
 export function restore(machine: AnyStateMachine, persisted: PersistedSnapshot): AnyMachineSnapshot {
-  // A persisted snapshot cannot go straight into transition(); an unstarted actor revives it (STACK-NOTES.md).
-  return createActor(machine, {
-    snapshot: persisted as unknown as Snapshot<unknown>,
-  }).getSnapshot() as AnyMachineSnapshot;
+  // A persisted snapshot cannot go straight into a transition; it is revived first (STACK-NOTES.md).
+  return machine.restoreSnapshot(
+    persisted as unknown as Snapshot<unknown>,
+    scopeOf(machine),
+  ) as AnyMachineSnapshot;
 }
 
 export function applyEvent(
@@ -430,8 +469,7 @@ export function applyEvent(
 ): EngineResult {
   const current = restore(machine, persisted);
   const before = stepStatuses(machine, current);
-  const [next] = transition(machine, current, event);
-  const nextSnapshot = next as AnyMachineSnapshot;
+  const nextSnapshot = machine.transition(current, event, scopeOf(machine)) as AnyMachineSnapshot;
   const applied =
     JSON.stringify(nextSnapshot.value) !== JSON.stringify(current.value) ||
     JSON.stringify(nextSnapshot.context) !== JSON.stringify(current.context);

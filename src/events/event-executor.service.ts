@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { DomainException } from '../common/domain.exception.js';
+import { runPrepared as prepared } from '../common/prepared-statement.util.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -23,7 +23,6 @@ import {
   rowsToState,
   writeStatement,
 } from './event-sql.util.js';
-import type { NamedStatement } from './event-sql.util.js';
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
@@ -144,26 +143,4 @@ export class EventExecutor {
       newId: randomUUID,
     };
   }
-}
-
-/**
- * Runs one of the hot path's statements as a named prepared statement on the transaction's own connection, so
- * PostgreSQL parses and plans it once per connection rather than once per event. It is still logged through the
- * data source, like every statement TypeORM sends.
- */
-async function prepared(
-  manager: EntityManager,
-  statement: NamedStatement,
-  values: unknown[],
-): Promise<Record<string, unknown>[]> {
-  const runner = manager.queryRunner;
-  if (!runner) return manager.query(statement.text, values);
-  const client = (await runner.connect()) as PoolClient;
-  manager.connection.logger.logQuery(statement.text, values, runner);
-  const result = await client.query<Record<string, unknown>>({
-    name: statement.name,
-    text: statement.text,
-    values,
-  });
-  return result.rows;
 }

@@ -1,3 +1,4 @@
+import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
 
 /**
@@ -6,15 +7,9 @@ import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from
  * a fixed text (and so one cached plan in PostgreSQL) carries any number of task and history rows.
  */
 
-const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
+export const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
   a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
   a.correction_due_at, a.waiting, a.pii_key`;
-
-/** A statement prepared once per connection under its name. */
-export interface NamedStatement {
-  name: string;
-  text: string;
-}
 
 /**
  * Locks the application row and reads it. Its tasks are read by a statement of their own once the lock is held:
@@ -178,53 +173,63 @@ function historyRecord(h: HistoryRow) {
   };
 }
 
-const date = (value: unknown): Date => new Date(value as string);
+const date = (value: unknown): Date => new Date(value as string | Date);
 const dateOrNull = (value: unknown): Date | null => (value === null ? null : date(value));
 
 /** The locked row as the planner reads it; tasks arrive as JSON, with timestamps as text. */
 export function rowsToState(row: Record<string, unknown>): ApplicationState {
   return {
-    application: {
-      id: row.id as string,
-      workflowKey: row.workflow_key as string,
-      workflowVersion: row.workflow_version as number,
-      applicantId: row.applicant_id as string,
-      status: row.status as ApplicationRow['status'],
-      data: row.data as Record<string, unknown>,
-      produced: row.produced as Record<string, unknown>,
-      snapshot: row.snapshot as Record<string, unknown>,
-      revision: row.revision as number,
-      submittedAt: date(row.submitted_at),
-      decidedAt: dateOrNull(row.decided_at),
-      expectedBy: dateOrNull(row.expected_by),
-      historySeq: row.history_seq as number,
-      historyHash: row.history_hash as string,
-      correctionDueAt: dateOrNull(row.correction_due_at),
-      waiting: (row.waiting ?? []) as ApplicationRow['waiting'],
-    },
-    tasks: (row.tasks as Record<string, unknown>[]).map((t) => ({
-      id: t.id as string,
-      applicationId: t.application_id as string,
-      workflowKey: t.workflow_key as string,
-      workflowVersion: t.workflow_version as number,
-      step: t.step as string,
-      attempt: t.attempt as number,
-      department: t.department as string,
-      status: t.status as TaskRow['status'],
-      openedAt: date(t.opened_at),
-      dueAt: date(t.due_at),
-      dueBeyondCalendar: t.due_beyond_calendar as boolean,
-      remindAt: dateOrNull(t.remind_at),
-      decidedAt: dateOrNull(t.decided_at),
-      decidedBy: t.decided_by as TaskRow['decidedBy'],
-      decidedByOfficer: t.decided_by_officer as string | null,
-      overdue: t.overdue as boolean,
-      reminded: t.reminded as boolean,
-      rulePending: t.rule_pending as boolean,
-      signoffs: t.signoffs as TaskRow['signoffs'],
-      comment: t.comment as string | null,
-      claimedBy: (t.claimed_by ?? null) as string | null,
-      signoffRequired: (t.signoff_required ?? null) as number | null,
-    })),
+    application: applicationFromRow(row),
+    tasks: (row.tasks as Record<string, unknown>[]).map(taskFromJson),
+  };
+}
+
+/** An application row as read with APPLICATION_COLUMNS (timestamps as dates, or as text from JSON). */
+export function applicationFromRow(row: Record<string, unknown>): ApplicationRow {
+  return {
+    id: row.id as string,
+    workflowKey: row.workflow_key as string,
+    workflowVersion: row.workflow_version as number,
+    applicantId: row.applicant_id as string,
+    status: row.status as ApplicationRow['status'],
+    data: row.data as Record<string, unknown>,
+    produced: row.produced as Record<string, unknown>,
+    snapshot: row.snapshot as Record<string, unknown>,
+    revision: row.revision as number,
+    submittedAt: date(row.submitted_at),
+    decidedAt: dateOrNull(row.decided_at),
+    expectedBy: dateOrNull(row.expected_by),
+    historySeq: row.history_seq as number,
+    historyHash: row.history_hash as string,
+    correctionDueAt: dateOrNull(row.correction_due_at),
+    waiting: (row.waiting ?? []) as ApplicationRow['waiting'],
+  };
+}
+
+/** A task row as `row_to_json` / `json_agg` give it: column names, timestamps as text. */
+export function taskFromJson(t: Record<string, unknown>): TaskRow {
+  return {
+    id: t.id as string,
+    applicationId: t.application_id as string,
+    workflowKey: t.workflow_key as string,
+    workflowVersion: t.workflow_version as number,
+    step: t.step as string,
+    attempt: t.attempt as number,
+    department: t.department as string,
+    status: t.status as TaskRow['status'],
+    openedAt: date(t.opened_at),
+    dueAt: date(t.due_at),
+    dueBeyondCalendar: t.due_beyond_calendar as boolean,
+    remindAt: dateOrNull(t.remind_at),
+    decidedAt: dateOrNull(t.decided_at),
+    decidedBy: t.decided_by as TaskRow['decidedBy'],
+    decidedByOfficer: t.decided_by_officer as string | null,
+    overdue: t.overdue as boolean,
+    reminded: t.reminded as boolean,
+    rulePending: t.rule_pending as boolean,
+    signoffs: t.signoffs as TaskRow['signoffs'],
+    comment: t.comment as string | null,
+    claimedBy: (t.claimed_by ?? null) as string | null,
+    signoffRequired: (t.signoff_required ?? null) as number | null,
   };
 }

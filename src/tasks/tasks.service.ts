@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ApplicationEntity } from '../applications/application.entity.js';
+import { READ_APPLICATIONS_DATA } from '../applications/application-sql.util.js';
+import type { ApplicationData } from '../applications/application-sql.util.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { runPrepared } from '../common/prepared-statement.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { FieldError } from '../common/domain.exception.js';
 import { isUuid } from '../common/uuid.util.js';
@@ -18,8 +20,11 @@ import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js
 import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { PiiService } from '../pii/pii.service.js';
+import type { WrappedKey } from '../pii/pii-crypto.util.js';
+import { taskFromJson } from '../events/event-sql.util.js';
 import type { DecisionDto, InboxQuery, SignersDto, TransferDto } from './task.dto.js';
 import { TaskEntity } from '../applications/task.entity.js';
+import { inboxStatement } from './inbox-sql.util.js';
 import { taskView } from './task-view.util.js';
 import type { TaskView } from './task-view.util.js';
 
@@ -38,31 +43,25 @@ export class TasksService {
   async inbox(caller: Caller, query: InboxQuery) {
     const limit = Number(query.limit ?? 50);
     const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
-    const builder = this.dataSource.manager
-      .createQueryBuilder(TaskEntity, 't')
-      .where('t.status = :status', { status: query.status ?? 'open' })
-      .orderBy('t.due_at', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .take(limit + 1);
-    if (caller.role !== 'admin')
-      builder.andWhere('t.department IN (:...departments)', { departments: callerDepartments(caller) });
-    // A task whose rule reads facts stays out of the inbox until the rule has spoken; `rulePending=true` lists
-    // those tasks instead.
-    builder.andWhere('t.rule_pending = :rulePending', { rulePending: query.rulePending === 'true' });
-    if (query.overdue !== undefined)
-      builder.andWhere('t.overdue = :overdue', { overdue: query.overdue === 'true' });
-    if (query.claimed === 'mine') builder.andWhere('t.claimed_by = :me', { me: caller.id });
-    if (query.claimed === 'none') builder.andWhere('t.claimed_by IS NULL');
-    if (query.workflow) builder.andWhere('t.workflow_key = :workflow', { workflow: query.workflow });
-    if (after) {
-      const [dueAt, id] = after;
-      builder.andWhere(
-        new Brackets((w) =>
-          w.where('t.due_at > :due', { due: dueAt }).orWhere('t.due_at = :due AND t.id > :id', { id }),
-        ),
-      );
-    }
-    const rows = await builder.getMany();
+    const { statement, values } = inboxStatement({
+      status: query.status ?? 'open',
+      departments: caller.role === 'admin' ? null : callerDepartments(caller),
+      // A task whose rule reads facts stays out of the inbox until the rule has spoken; `rulePending=true` lists
+      // those tasks instead.
+      rulePending: query.rulePending === 'true',
+      ...(query.overdue !== undefined ? { overdue: query.overdue === 'true' } : {}),
+      ...(query.claimed === 'mine' ? { claimedBy: caller.id } : {}),
+      ...(query.claimed === 'none' ? { unclaimed: true } : {}),
+      ...(query.workflow ? { workflow: query.workflow } : {}),
+      ...(after ? { after: { dueAt: after[0]!, id: after[1]! } } : {}),
+      limit: limit + 1,
+    });
+    const [read] = await runPrepared<{ tasks: Record<string, unknown>[] }>(
+      this.dataSource.manager,
+      statement,
+      values,
+    );
+    const rows = (read?.tasks ?? []).map(taskFromJson);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const items = await this.views(this.dataSource.manager, page, caller);
@@ -253,28 +252,33 @@ export class TasksService {
   private dataFor(
     caller: Caller,
     workflow: CompiledWorkflow,
-    application: Pick<ApplicationEntity, 'id' | 'data'> & { piiKey?: ApplicationEntity['piiKey'] },
+    // Without a key the data is already open (an event's plan holds it so): open() passes clear values through.
+    application: { id: string; data: Record<string, unknown>; piiKey?: WrappedKey | null },
   ): Record<string, unknown> {
     if (caller.role === 'admin') return this.pii.mask(workflow, application.data);
     return this.pii.open(workflow, { ...application, piiKey: application.piiKey ?? null }).data;
   }
 
-  /** Task views with their applications loaded in one query, not one per task. */
-  private async views(manager: EntityManager, tasks: TaskEntity[], caller: Caller): Promise<TaskView[]> {
+  /** Task views with their applications' data read in one query, not one per task. */
+  private async views(manager: EntityManager, tasks: TaskRow[], caller: Caller): Promise<TaskView[]> {
     const ids = [...new Set(tasks.map((t) => t.applicationId))];
-    const applications = new Map(
-      (ids.length > 0 ? await manager.findBy(ApplicationEntity, { id: In(ids) }) : []).map((a) => [a.id, a]),
-    );
+    const rows =
+      ids.length > 0 ? await runPrepared<ApplicationData>(manager, READ_APPLICATIONS_DATA, [ids]) : [];
+    const applications = new Map(rows.map((a) => [a.id, a]));
     return Promise.all(
       tasks.map(async (task) => {
         const application = applications.get(task.applicationId)!;
         const workflow = await this.definitions.load(
-          application.workflowKey,
-          application.workflowVersion,
+          application.workflow_key,
+          application.workflow_version,
           manager,
         );
-        const data = this.dataFor(caller, workflow, application);
-        return taskView(task, workflow.step(task.step), application.workflowVersion, data);
+        const data = this.dataFor(caller, workflow, {
+          id: application.id,
+          data: application.data,
+          piiKey: application.pii_key,
+        });
+        return taskView(task, workflow.step(task.step), application.workflow_version, data);
       }),
     );
   }

@@ -1,0 +1,34 @@
+import type { NamedStatement } from '../common/prepared-statement.util.js';
+import type { WrappedKey } from '../pii/pii-crypto.util.js';
+import { APPLICATION_COLUMNS } from '../events/event-sql.util.js';
+
+/**
+ * The read paths' SQL for applications, written by hand like the event path's: a poll or an inbox page is one or
+ * two prepared statements, with rows mapped as the executor maps them (`applicationFromRow`, `taskFromJson`).
+ */
+
+/** One application row, unlocked. */
+export const READ_APPLICATION: NamedStatement = {
+  name: 'pa_read_application',
+  text: `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1`,
+};
+
+/** Every task of the given applications, as one JSON array. */
+export const READ_TASKS_OF: NamedStatement = {
+  name: 'pa_read_tasks_of',
+  text: `SELECT COALESCE(json_agg(t), '[]'::json) AS tasks FROM tasks t WHERE t.application_id = ANY($1::uuid[])`,
+};
+
+/** What a task view needs of its application. */
+export interface ApplicationData {
+  id: string;
+  workflow_key: string;
+  workflow_version: number;
+  data: Record<string, unknown>;
+  pii_key: WrappedKey | null;
+}
+
+export const READ_APPLICATIONS_DATA: NamedStatement = {
+  name: 'pa_read_applications_data',
+  text: `SELECT a.id, a.workflow_key, a.workflow_version, a.data, a.pii_key FROM applications a WHERE a.id = ANY($1::uuid[])`,
+};
