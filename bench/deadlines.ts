@@ -483,7 +483,7 @@ async function runOurs(
     benchRuntimeConfig(backend, options, databaseUrl, { run: RUN, jwtSecret: JWT_SECRET, queuePrefix: RUN }),
   );
   const recorder = new Recorder();
-  const worker = queues.work(
+  queues.work(
     'deadlines',
     (job) => {
       recorder.record((job.data as unknown as TaskJobData).taskId, Date.now());
@@ -493,7 +493,7 @@ async function runOurs(
   );
   try {
     await queues.queue('deadlines').waitUntilReady();
-    await worker.waitUntilReady();
+    await queues.workersStarted();
     const before = await storeSize(backend, options, databaseUrl);
     log(`ours: scheduling ${pending.toLocaleString('en')} pending deadlines (QueueService.add, due in 1 h)`);
     const scheduling = await schedule('ours', pending, options.inflight, options.scheduleBudgetS * 1000, () =>

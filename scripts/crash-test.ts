@@ -20,21 +20,31 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import { historyViolations, query, storedDecisions, stuckOpenTasks } from './service-checks.js';
-import { buildService, freePort, ServiceProcess, TcpForwarder } from './service-process.js';
+import {
+  buildService,
+  freePort,
+  ServiceClient,
+  serviceEnv,
+  ServiceProcess,
+  TcpForwarder,
+} from './service-process.js';
+import type { ServiceCaller } from './service-process.js';
 
 export const SCENARIOS = ['kill', 'flush', 'postgres'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
 const SWEEP_INTERVAL_MS = 1000;
+const DEADLOCK_DETECTED = '40P01';
 /** Production refuses a generated audit signing key: the run brings its own. */
 const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
+/** Nor does it take a generated key for personal data: the run brings one (`kid:base64` of 32 bytes). */
+const PII_KEYS = `crash:${randomBytes(32).toString('base64')}`;
 /** Due seconds of the step the timer decides: some fall due during the run, some after the disturbance. */
 const CLOCK_SECONDS = 3;
 
@@ -69,42 +79,8 @@ export interface ScenarioResult {
   seconds: number;
 }
 
-interface Caller {
-  role: string;
-  sub: string;
-  department?: string;
-}
-
-const sign = (caller: Caller) =>
-  new SignJWT({ role: caller.role, ...(caller.department ? { department: caller.department } : {}) })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(caller.sub)
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(JWT_SECRET));
-
-async function call(base: string, method: string, path: string, as: Caller, body?: unknown) {
-  try {
-    const response = await fetch(base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${await sign(as)}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = null; // an error page: the status says enough
-    }
-    return { status: response.status, json };
-  } catch {
-    return { status: 0, json: null }; // down, reset or timed out: expected while the service crashes
-  }
-}
+const client = new ServiceClient(JWT_SECRET);
+const APPLICANT: ServiceCaller = { role: 'applicant', sub: 'ct-ann' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -151,17 +127,13 @@ class Load {
 
   private async applicant(): Promise<void> {
     for (let i = 0; !this.stopping; i++) {
-      const reply = await call(
-        this.base(),
-        'POST',
-        '/api/v1/applications',
-        { role: 'applicant', sub: 'ct-ann' },
-        {
-          workflow: WORKFLOW.key,
-          data: { note: `application ${i}` },
-        },
-      );
-      if (reply.status === 201) this.submitted.push((reply.json as { id: string }).id);
+      const reply = await client.call(this.base(), {
+        method: 'POST',
+        path: '/api/v1/applications',
+        as: APPLICANT,
+        body: { workflow: WORKFLOW.key, data: { note: `application ${i}` } },
+      });
+      if (reply.status === 201) this.submitted.push((reply.body as { id: string }).id);
       else this.failedCalls++;
       await sleep(reply.status === 201 ? 60 : 200);
     }
@@ -170,14 +142,21 @@ class Load {
   private async officer(department: string): Promise<void> {
     const as = { role: 'officer', sub: `${department}-1`, department };
     while (!this.stopping) {
-      const inbox = await call(this.base(), 'GET', '/api/v1/tasks?status=open&limit=10', as);
-      const items = inbox.status === 200 ? (inbox.json as { items: { id: string }[] }).items : [];
+      const inbox = await client.call(this.base(), {
+        method: 'GET',
+        path: '/api/v1/tasks?status=open&limit=10',
+        as,
+      });
+      const items = inbox.status === 200 ? (inbox.body as { items: { id: string }[] }).items : [];
       if (inbox.status !== 200) this.failedCalls++;
       if (items.length === 0) await sleep(100);
       await Promise.all(
         items.map(async (task) => {
-          const reply = await call(this.base(), 'POST', `/api/v1/tasks/${task.id}/decision`, as, {
-            outcome: 'approve',
+          const reply = await client.call(this.base(), {
+            method: 'POST',
+            path: `/api/v1/tasks/${task.id}/decision`,
+            as,
+            body: { outcome: 'approve' },
           });
           if (reply.status === 200) this.decided.push({ taskId: task.id, officer: as.sub });
           else if (reply.status !== 409) this.failedCalls++;
@@ -265,19 +244,21 @@ async function runScenario(context: {
   await query(adminUrl, `CREATE DATABASE ${name}`);
   const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
   const port = await freePort();
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl ?? '',
-    QUEUE_PREFIX: name,
-    JWT_SECRET,
-    AUDIT_SIGNING_KEY,
-    PORT: String(port),
-    PROCESS_ROLE: 'all',
-    WORKFLOWS_DIR: join(os.tmpdir(), `${name}-no-workflows`),
-    LOG_LEVEL: 'warn',
-    SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
-  };
+  const env = serviceEnv(
+    { databaseUrl, jwtSecret: JWT_SECRET },
+    {
+      NODE_ENV: 'production',
+      REDIS_URL: redisUrl ?? '',
+      QUEUE_PREFIX: name,
+      AUDIT_SIGNING_KEY,
+      PII_KEYS,
+      PORT: String(port),
+      PROCESS_ROLE: 'all',
+      WORKFLOWS_DIR: join(os.tmpdir(), `${name}-no-workflows`),
+      LOG_LEVEL: 'warn',
+      SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
+    },
+  );
   let service = ServiceProcess.start(`service (${scenario})`, build.main, env);
   const base = service.baseUrl!;
   const load = new Load(() => base);
@@ -285,13 +266,12 @@ async function runScenario(context: {
   const observed: Record<string, unknown> = {};
   try {
     await service.ready();
-    const registered = await call(
-      base,
-      'POST',
-      '/api/v1/workflows',
-      { role: 'admin', sub: 'ct-admin' },
-      WORKFLOW,
-    );
+    const registered = await client.call(base, {
+      method: 'POST',
+      path: '/api/v1/workflows',
+      as: { role: 'admin', sub: 'ct-admin' },
+      body: WORKFLOW,
+    });
     if (registered.status !== 201) throw new Error(`registering the workflow: ${registered.status}`);
     load.start();
     await load.moreDecisions(10, 'decisions before the disturbance');
@@ -385,11 +365,12 @@ async function runScenario(context: {
         `${String(observed.deemedApprovals)} deemed approvals for ${applications.length} applications`,
       );
     for (const { id } of applications) {
-      const history = await call(base, 'GET', `/api/v1/applications/${id}/history`, {
-        role: 'applicant',
-        sub: 'ct-ann',
+      const history = await client.call(base, {
+        method: 'GET',
+        path: `/api/v1/applications/${id}/history`,
+        as: APPLICANT,
       });
-      if ((history.json as { chain?: { valid?: boolean } } | null)?.chain?.valid !== true)
+      if ((history.body as { chain?: { valid?: boolean } } | null)?.chain?.valid !== true)
         problems.push(`application ${id}: hash chain does not verify (${history.status})`);
     }
     if (!service.running) problems.push(`the service is not running at the end:\n${service.tail()}`);
@@ -434,8 +415,16 @@ async function flushBullmqTables(databaseUrl: string): Promise<string> {
     databaseUrl,
     `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = 'bullmq' AND tablename <> 'migration'`,
   );
-  await query(databaseUrl, `TRUNCATE ${tables.map((r) => r.t).join(', ')} CASCADE`);
-  return `${tables.length} bullmq tables`;
+  // TRUNCATE locks the tables one after another while the workers' transactions hold some of them: PostgreSQL may
+  // then break a deadlock by aborting the TRUNCATE, which is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await query(databaseUrl, `TRUNCATE ${tables.map((r) => r.t).join(', ')} CASCADE`);
+      return `${tables.length} bullmq tables`;
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === 5) throw error;
+    }
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,8 +1,9 @@
 /**
- * The service as real child processes, for the multi-process test and the crash test: `src/main.ts` (and the
- * migrations) are transpiled once, without type-checking, into a folder under `.data/` (so that `node_modules` and
- * `calendars/` resolve as from `dist/`), and each process runs `node <build>/src/main.js` with the environment a
- * deployment would give it. Nothing here is imported by the service itself.
+ * The service as real child processes, for the tests and scripts that need one (logs, shutdown, multi-process, crash
+ * test): `src/main.ts` (and the migrations) are transpiled once, without type-checking, into a folder under `.data/`
+ * (so that `node_modules` and `calendars/` resolve as from `dist/`), and each process runs
+ * `node <build>/src/main.js` with the environment a deployment would give it (`serviceEnv`). `ServiceClient` calls
+ * it as a signed-in caller. Nothing here is imported by the service itself.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { dirname, join, relative } from 'node:path';
+import { SignJWT } from 'jose';
 import ts from 'typescript';
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -43,8 +45,26 @@ function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+    // Declarations (src/api-client/openapi.d.ts) have nothing to run, and the transpiler refuses them.
+    const runnable = entry.name.endsWith('.ts') && !/\.(spec|d)\.ts$/.test(entry.name);
+    return runnable ? [path] : [];
   });
+}
+
+/**
+ * The environment a spawned service starts from: its database, the queue backend REDIS_URL selects for this run
+ * (unset: queues on PostgreSQL) and the JWT secret its callers sign with; `more` adds to it or overrides it.
+ */
+export function serviceEnv(
+  base: { databaseUrl: string; jwtSecret: string },
+  more: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: base.databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? '',
+    JWT_SECRET: base.jwtSecret,
+    ...more,
+  };
 }
 
 /** One running service process; its output is kept so that a test can wait for a line and show it on failure. */
@@ -56,22 +76,29 @@ export class ServiceProcess {
 
   private constructor(
     readonly name: string,
-    main: string,
-    env: Record<string, string>,
+    start: { main: string; env: Record<string, string>; keepLines: number },
     readonly baseUrl: string | null,
   ) {
-    this.child = spawn(process.execPath, [main], {
+    this.child = spawn(process.execPath, [start.main], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...start.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (chunk: Buffer) => {
-      this.output.push(...chunk.toString().split('\n').filter(Boolean));
-      if (this.output.length > 500) this.output.splice(0, this.output.length - 500);
-      for (const listener of this.listeners) listener();
+    // Per stream, the part of a line a chunk ended in waits for the rest: every kept line is whole.
+    const keepFrom = (stream: NodeJS.ReadableStream) => {
+      let partial = '';
+      const keep = (text: string) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop()!;
+        this.output.push(...lines.filter(Boolean));
+        if (this.output.length > start.keepLines) this.output.splice(0, this.output.length - start.keepLines);
+        for (const listener of this.listeners) listener();
+      };
+      stream.on('data', (chunk: Buffer) => keep(chunk.toString()));
+      stream.on('end', () => keep('\n'));
     };
-    this.child.stdout!.on('data', keep);
-    this.child.stderr!.on('data', keep);
+    keepFrom(this.child.stdout!);
+    keepFrom(this.child.stderr!);
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
         for (const listener of this.listeners) listener();
@@ -80,10 +107,18 @@ export class ServiceProcess {
     );
   }
 
-  /** Starts `main` with `env`; an API process (PROCESS_ROLE other than worker) listens on `env.PORT`. */
-  static start(name: string, main: string, env: Record<string, string>): ServiceProcess {
+  /**
+   * Starts `main` with `env`; an API process (PROCESS_ROLE other than worker) listens on `env.PORT`. The last
+   * `keepLines` lines of output are kept.
+   */
+  static start(
+    name: string,
+    main: string,
+    env: Record<string, string>,
+    { keepLines = 500 } = {},
+  ): ServiceProcess {
     const base = env.PROCESS_ROLE === 'worker' ? null : `http://127.0.0.1:${env.PORT}`;
-    return new ServiceProcess(name, main, env, base);
+    return new ServiceProcess(name, { main, env, keepLines }, base);
   }
 
   get pid(): number {
@@ -120,8 +155,8 @@ export class ServiceProcess {
     });
   }
 
-  /** Resolves once the process is up: `/health` answers 200 (API) or the worker said it started. */
-  async ready(timeoutMs = 60_000): Promise<void> {
+  /** Resolves once the process is up: `path` answers 200 (API) or the worker said it started. */
+  async ready(timeoutMs = 60_000, path = '/health'): Promise<void> {
     if (this.baseUrl === null) {
       await this.waitForOutput(/worker started/, timeoutMs);
       return;
@@ -129,7 +164,7 @@ export class ServiceProcess {
     const until = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running) throw new Error(`${this.name} exited while starting:\n${this.tail()}`);
-      const status = await fetch(`${this.baseUrl}/health`)
+      const status = await fetch(this.baseUrl + path)
         .then((r) => r.status)
         .catch(() => 0);
       if (status === 200) return;
@@ -139,14 +174,74 @@ export class ServiceProcess {
     }
   }
 
-  /** Sends `signal` and waits for the exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Sends `signal` and goes on; `exited` tells the end. */
+  kill(signal: NodeJS.Signals): void {
     if (this.running) this.child.kill(signal);
-    await this.exited;
+  }
+
+  /** Sends `signal` and waits for the exit. */
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.kill(signal);
+    return this.exited;
   }
 
   tail(lines = 40): string {
     return this.output.slice(-lines).join('\n');
+  }
+}
+
+export interface ServiceCaller {
+  role: string;
+  sub: string;
+  department?: string;
+}
+
+/** Calls a spawned service as a caller, with a token signed by the JWT secret the service was given. */
+export class ServiceClient {
+  private readonly secret: Uint8Array;
+
+  constructor(jwtSecret: string) {
+    this.secret = new TextEncoder().encode(jwtSecret);
+  }
+
+  token(caller: ServiceCaller): Promise<string> {
+    return new SignJWT({ role: caller.role, ...(caller.department ? { department: caller.department } : {}) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(caller.sub)
+      .setIssuedAt()
+      .sign(this.secret);
+  }
+
+  /**
+   * One call; the body is the parsed JSON, or null when there is none or it is not JSON (an error page: the status
+   * says enough). Status 0 when the service is down, resets the connection or takes over 10 s: expected of a
+   * service that is being crashed.
+   */
+  async call<T = unknown>(
+    base: string,
+    request: { method: string; path: string; as: ServiceCaller; body?: unknown },
+  ): Promise<{ status: number; body: T | null }> {
+    try {
+      const response = await fetch(base + request.path, {
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${await this.token(request.as)}`,
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      try {
+        return { status: response.status, body: text ? (JSON.parse(text) as T) : null };
+      } catch {
+        return { status: response.status, body: null };
+      }
+    } catch {
+      return { status: 0, body: null };
+    }
   }
 }
 

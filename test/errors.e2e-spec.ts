@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { expectProblemWithPaths as expectProblem, paths } from './support/helpers.js';
+import {
+  expectProblemWithPaths as expectProblem,
+  paths,
+  rowCounts,
+  submitApplication,
+  taskIds,
+} from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -19,31 +25,14 @@ describe('bad input of every kind', () => {
   let licenceTask: string;
   let fireTask: string;
 
-  async function counts(): Promise<Record<string, number>> {
-    const rows = await t.query<{ name: string; n: number }>(
-      `SELECT 'applications' AS name, count(*)::int AS n FROM applications
-       UNION ALL SELECT 'tasks', count(*)::int FROM tasks
-       UNION ALL SELECT 'history', count(*)::int FROM history
-       UNION ALL SELECT 'idempotency_keys', count(*)::int FROM idempotency_keys
-       UNION ALL SELECT 'workflow_versions', count(*)::int FROM workflow_versions`,
-    );
-    return Object.fromEntries(rows.map((r) => [r.name, r.n]));
-  }
+  const counts = () =>
+    rowCounts(t, ['applications', 'tasks', 'history', 'idempotency_keys', 'workflow_versions']);
 
   beforeAll(async () => {
     t = await TestApp.start({ workflowsDir: join(FIXTURES, 'workflows') });
-    const submitted = await t.request('POST', '/api/v1/applications', {
-      as: ann,
-      body: { workflow: 'shop-permit', data: data() },
-    });
-    expect(submitted.status).toBe(201);
-    applicationId = submitted.body.id;
-    const tasks = await t.query<{ id: string; step: string }>(
-      'SELECT id, step FROM tasks WHERE application_id = $1',
-      [applicationId],
-    );
-    licenceTask = tasks.find((r) => r.step === 'licence')!.id;
-    fireTask = tasks.find((r) => r.step === 'fire')!.id;
+    applicationId = await submitApplication(t, 'shop-permit', data(), ann);
+    const tasks = await taskIds(t, applicationId);
+    [licenceTask, fireTask] = [tasks.licence!, tasks.fire!];
   });
   afterAll(async () => {
     await t.close();

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import pg from 'pg';
-import { freePort } from '../scripts/service-process.js';
+import { ServiceClient } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
-import { createDatabase, JWT_SECRET } from './support/test-app.js';
-
-const ROOT = join(import.meta.dirname, '..');
+import { FactCheckedService } from './support/fact-checked-service.js';
+import { JWT_SECRET } from './support/test-app.js';
 const MARK = 'MARK7f3q'; // in every value that must never reach a log line
-
-const sign = (role: string, sub: string) =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(JWT_SECRET));
+/** Every line is read at the end: far more than the run writes. */
+const KEEP_LINES = 100_000;
 
 /**
  * The real entry point at its most verbose, its standard output and error captured: a request full of marked
@@ -28,77 +15,32 @@ const sign = (role: string, sub: string) =>
  */
 describe('structured logs', () => {
   let factCalls = 0;
-  const facts = createServer((_request, response) => {
-    factCalls += 1;
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ status: 'active', owner: `${MARK}-fact-answer` }));
-  });
-  let workflowsDir: string;
-  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let rig: FactCheckedService;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
-    const { port } = facts.address() as AddressInfo;
-    workflowsDir = mkdtempSync(join(tmpdir(), 'pa-logs-'));
-    writeFileSync(
-      join(workflowsDir, 'checked.json'),
-      JSON.stringify({
-        key: 'checked',
-        name: 'Checked against a registry',
-        // Personal: sealed at rest, opened for the fact lookup's URL, never logged.
-        form: { type: 'object', properties: { note: { type: 'string', 'x-pii': true } } },
-        facts: { registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: 5000 } },
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'checkers',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-        ],
-      }),
-    );
-    database = await createDatabase();
+    rig = await FactCheckedService.create({
+      key: 'checked',
+      name: 'Checked against a registry',
+      factTimeoutMs: 5000,
+      personalNote: true, // sealed at rest, opened for the fact lookup's URL, never logged
+      answer: (_request, response) => {
+        factCalls += 1;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ status: 'active', owner: `${MARK}-fact-answer` }));
+      },
+    });
   });
 
   afterAll(async () => {
-    facts.close();
-    rmSync(workflowsDir, { recursive: true, force: true });
-    await database.drop();
+    await rig.close();
   });
 
   it('writes one JSON line per request with id, route, status, duration and caller, and no form data, token or fact answer', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: database.url,
-        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-        JWT_SECRET,
-        PORT: String(port),
-        WORKFLOWS_DIR: workflowsDir,
-        FACTS_ALLOWED_HOSTS: '127.0.0.1',
-        LOG_LEVEL: 'verbose',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const service = await rig.start({ LOG_LEVEL: 'verbose' }, { keepLines: KEEP_LINES });
+    const base = service.baseUrl!;
     try {
-      await eventually(
-        () =>
-          fetch(`${base}/health/live`)
-            .then((r) => r.status)
-            .catch(() => 0),
-        (status) => status === 200,
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
-      const token = await sign('applicant', 'ann'); // the caller's id is logged, by design
+      await service.ready(60_000, '/health/live');
+      const token = await new ServiceClient(JWT_SECRET).token({ role: 'applicant', sub: 'ann' }); // the caller's id is logged, by design
       const sent: { id: string | null; response: Response }[] = [];
       const call = async (path: string, init: RequestInit & { id?: string } = {}) => {
         const headers = new Headers(init.headers);
@@ -134,12 +76,12 @@ describe('structured logs', () => {
       const badQuery = await call(`/api/v1/applications?cursor=${MARK}-cursor`);
       expect(badQuery.status).toBe(400);
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect((await service.stop('SIGTERM')).code).toBe(0);
 
+      const output = service.output.join('\n');
       expect(output).not.toContain(MARK);
       expect(output).not.toContain(token);
-      const client = new pg.Client({ connectionString: database.url });
+      const client = new pg.Client({ connectionString: rig.databaseUrl });
       await client.connect();
       try {
         const stored = await client.query<{ data: { note: { $pii: string } } }>(
@@ -156,8 +98,7 @@ describe('structured logs', () => {
       } finally {
         await client.end();
       }
-      const lines = output.trim().split('\n');
-      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const records = service.output.map((line) => JSON.parse(line) as Record<string, unknown>);
       const requests = records.filter((r) => r.msg === 'request');
       expect(requests).toHaveLength(sent.length + 1); // and the readiness probe above
       expect(requests.find((r) => r.reqId === 'req-submit-1')).toEqual(
@@ -176,7 +117,7 @@ describe('structured logs', () => {
       }
       expect(requests.filter((r) => r.route === '/api/v1/applications/:id').length).toBeGreaterThanOrEqual(1);
     } finally {
-      child.kill('SIGKILL');
+      await service.stop('SIGKILL');
     }
   }, 120_000);
 });

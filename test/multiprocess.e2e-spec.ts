@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT } from 'jose';
 import { join } from 'node:path';
 import { deleteRedisKeys } from '../bench/bench.util.js';
 import { historyViolations, query, storedDecisions } from '../scripts/service-checks.js';
-import { buildService, freePort, ServiceProcess } from '../scripts/service-process.js';
+import {
+  buildService,
+  freePort,
+  ServiceClient,
+  serviceEnv,
+  ServiceProcess,
+} from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { AUDIT_SIGNING_KEY, createDatabase, FIXTURES, JWT_SECRET } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
@@ -34,25 +39,7 @@ const workflow = {
   ],
 };
 
-const token = (caller: Caller) =>
-  new SignJWT({ role: caller.role, ...(caller.department ? { department: caller.department } : {}) })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(caller.sub)
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(JWT_SECRET));
-
-async function call(base: string, method: string, path: string, as: Caller, body?: unknown) {
-  const response = await fetch(base + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${await token(as)}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const client = new ServiceClient(JWT_SECRET);
 
 describe('two API processes and one worker on one database and one queue', () => {
   let build: ReturnType<typeof buildService>;
@@ -64,18 +51,18 @@ describe('two API processes and one worker on one database and one queue', () =>
   beforeAll(async () => {
     build = buildService();
     database = await createDatabase();
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.REDIS_URL ?? '',
-      QUEUE_PREFIX: database.name,
-      JWT_SECRET,
-      AUDIT_SIGNING_KEY,
-      WORKFLOWS_DIR: join(FIXTURES, 'none'),
-      DATA_DIR: join(FIXTURES, '..', '.data'),
-      LOG_LEVEL: 'log',
-      SWEEP_INTERVAL_MS: '1000',
-    };
+    const env = serviceEnv(
+      { databaseUrl: database.url, jwtSecret: JWT_SECRET },
+      {
+        NODE_ENV: 'test',
+        QUEUE_PREFIX: database.name,
+        AUDIT_SIGNING_KEY,
+        WORKFLOWS_DIR: join(FIXTURES, 'none'),
+        DATA_DIR: join(FIXTURES, '..', '.data'),
+        LOG_LEVEL: 'log',
+        SWEEP_INTERVAL_MS: '1000',
+      },
+    );
     const [port1, port2] = [await freePort(), await freePort()];
     processes = [
       ServiceProcess.start('api-1', build.main, { ...env, PROCESS_ROLE: 'api', PORT: String(port1) }),
@@ -95,15 +82,23 @@ describe('two API processes and one worker on one database and one queue', () =>
   });
 
   it('applies every decision and every deadline exactly once, whichever process takes it', async () => {
-    expect((await call(api1, 'POST', '/api/v1/workflows', admin, workflow)).status).toBe(201);
+    const registered = await client.call(api1, {
+      method: 'POST',
+      path: '/api/v1/workflows',
+      as: admin,
+      body: workflow,
+    });
+    expect(registered.status).toBe(201);
     const ids = await Promise.all(
       Array.from({ length: APPLICATIONS }, async (_, i) => {
-        const reply = await call(i % 2 ? api2 : api1, 'POST', '/api/v1/applications', ann, {
-          workflow: workflow.key,
-          data: { note: `application ${i}` },
+        const reply = await client.call<{ id: string }>(i % 2 ? api2 : api1, {
+          method: 'POST',
+          path: '/api/v1/applications',
+          as: ann,
+          body: { workflow: workflow.key, data: { note: `application ${i}` } },
         });
         expect(reply.status).toBe(201);
-        return reply.body.id as string;
+        return reply.body!.id;
       }),
     );
     const taskOf = async (applicationId: string, step: string) =>
@@ -119,9 +114,14 @@ describe('two API processes and one worker on one database and one queue', () =>
         )
       )[0]!.id;
     const decide = (base: string, taskId: string, as: Caller) =>
-      call(base, 'POST', `/api/v1/tasks/${taskId}/decision`, as, { outcome: 'approve' }).then(
-        (r) => r.status,
-      );
+      client
+        .call(base, {
+          method: 'POST',
+          path: `/api/v1/tasks/${taskId}/decision`,
+          as,
+          body: { outcome: 'approve' },
+        })
+        .then((r) => r.status);
 
     const races = await Promise.all(
       ids.map(async (id) => {
@@ -178,13 +178,12 @@ describe('two API processes and one worker on one database and one queue', () =>
     for (const task of decided)
       expect([task.step, perTask.get(task.id)]).toEqual([task.step, task.step === 'joint' ? 2 : 1]);
     for (const id of ids) {
-      const history = await call(
-        id.charCodeAt(0) % 2 ? api1 : api2,
-        'GET',
-        `/api/v1/applications/${id}/history`,
-        ann,
-      );
-      expect(history.body.chain.valid).toBe(true);
+      const history = await client.call<{ chain: { valid: boolean } }>(id.charCodeAt(0) % 2 ? api1 : api2, {
+        method: 'GET',
+        path: `/api/v1/applications/${id}/history`,
+        as: ann,
+      });
+      expect(history.body?.chain.valid).toBe(true);
     }
     // Every process is still up: nothing crashed under the races.
     expect(processes.map((p) => [p.name, p.running])).toEqual([

@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
 import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import pg from 'pg';
-import { freePort } from '../scripts/service-process.js';
+import { ServiceClient } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
-import { createDatabase, JWT_SECRET } from './support/test-app.js';
+import { FactCheckedService } from './support/fact-checked-service.js';
+import { JWT_SECRET } from './support/test-app.js';
 
-const ROOT = join(import.meta.dirname, '..');
-
-const sign = (role: string, sub: string) =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(JWT_SECRET));
+const callers = new ServiceClient(JWT_SECRET);
 
 /** GET a health path: its status and body, or status 0 when the connection is refused. */
 const probe = (base: string, path: string) =>
@@ -36,77 +24,38 @@ describe('shutting down on SIGTERM', () => {
   const held: ServerResponse[] = [];
   let factRequested: () => void;
   const factAsked = new Promise<void>((resolve) => (factRequested = resolve));
-  const facts = createServer((_request, response) => {
-    held.push(response); // answered only when the test says so
-    factRequested();
-  });
-  let workflowsDir: string;
-  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let rig: FactCheckedService;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => facts.listen(0, '127.0.0.1', resolve));
-    const { port } = facts.address() as AddressInfo;
-    workflowsDir = mkdtempSync(join(tmpdir(), 'pa-shutdown-'));
-    writeFileSync(
-      join(workflowsDir, 'held.json'),
-      JSON.stringify({
-        key: 'held-rule',
-        name: 'A rule whose fact takes its time',
-        form: { type: 'object', properties: { note: { type: 'string' } } },
-        facts: { registry: { url: `http://127.0.0.1:${port}/companies/{note}`, timeoutMs: 30_000 } },
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'checkers',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-        ],
-      }),
-    );
-    database = await createDatabase();
+    rig = await FactCheckedService.create({
+      key: 'held-rule',
+      name: 'A rule whose fact takes its time',
+      factTimeoutMs: 30_000,
+      answer: (_request, response) => {
+        held.push(response); // answered only when the test says so
+        factRequested();
+      },
+    });
   });
 
   afterAll(async () => {
     for (const response of held) response.destroy();
-    facts.close();
-    rmSync(workflowsDir, { recursive: true, force: true });
-    await database.drop();
+    await rig.close();
   });
 
   it('fails readiness first, finishes the job and the request in flight, then exits 0', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: database.url,
-        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-        JWT_SECRET,
-        PORT: String(port),
-        WORKFLOWS_DIR: workflowsDir,
-        FACTS_ALLOWED_HOSTS: '127.0.0.1',
-        SHUTDOWN_DELAY_MS: '300',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const service = await rig.start({ SHUTDOWN_DELAY_MS: '300', LOG_LEVEL: 'warn' });
+    const base = service.baseUrl!;
     try {
-      const ready = await eventually(
-        () => probe(base, '/health/ready'),
-        (r) => r.status === 200,
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
+      await service.ready(60_000, '/health/ready');
+      const ready = await probe(base, '/health/ready');
       expect(ready.body).toEqual({
         status: 'ready',
         checks: { database: 'up', queue: 'up', migrations: 'applied', shuttingDown: false },
       });
 
       // A job in flight: the rule's fact lookup, held by our fact server.
-      const ann = await sign('applicant', 'ann');
+      const ann = await callers.token({ role: 'applicant', sub: 'ann' });
       const submitted = await fetch(`${base}/api/v1/applications`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ann}`, 'content-type': 'application/json' },
@@ -117,7 +66,7 @@ describe('shutting down on SIGTERM', () => {
       await factAsked;
 
       // A request in flight: headers and half of the body sent.
-      const admin = await sign('admin', 'root');
+      const admin = await callers.token({ role: 'admin', sub: 'root' });
       const body = JSON.stringify({
         key: 'late',
         name: 'Late',
@@ -144,7 +93,7 @@ describe('shutting down on SIGTERM', () => {
       upload.write(body.slice(0, 20));
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the first half reach the server
 
-      child.kill('SIGTERM');
+      service.kill('SIGTERM');
       const notReady = await eventually(
         () => probe(base, '/health/ready'),
         (r) => r.status === 503,
@@ -169,8 +118,8 @@ describe('shutting down on SIGTERM', () => {
       expect(reply.status).toBe(200);
       expect(JSON.parse(reply.text)).toHaveProperty('analysis');
 
-      expect(await exited).toBe(0);
-      const client = new pg.Client({ connectionString: database.url });
+      expect((await service.exited).code).toBe(0);
+      const client = new pg.Client({ connectionString: rig.databaseUrl });
       await client.connect();
       try {
         const { rows } = await client.query(
@@ -182,7 +131,7 @@ describe('shutting down on SIGTERM', () => {
         await client.end();
       }
     } finally {
-      child.kill('SIGKILL');
+      await service.stop('SIGKILL');
     }
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import type { BeforeApplicationShutdown, OnApplicationShutdown } from '@nestjs/c
 import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import type { IQueueBackend, Processor } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 
@@ -10,6 +11,8 @@ const HEALTH_TIMEOUT_MS = 2000;
 /** The queue probed when none is open yet; it holds no jobs. */
 const HEALTH_QUEUE = 'health';
 const ADMIN_SHUTDOWN = '57P01';
+/** How long a worker on PostgreSQL whose start failed (the database was away) waits before it is built again. */
+const WORKER_RESTART_DELAY_MS = 1000;
 
 export type JobData = Record<string, unknown>;
 
@@ -28,6 +31,21 @@ const JOB_OPTIONS = {
   backoff: { type: 'exponential', delay: 1000 },
 } as const;
 
+/**
+ * The pg client of BullMQ's PostgreSQL pools, never without an 'error' listener. At start BullMQ checks a client out
+ * of its pool for the schema check (`PostgresConnection.bootstrap` in
+ * node_modules/bullmq/dist/esm/postgres/postgres-connection.js) and listens for no 'error' on it, while pg-pool takes
+ * its own listener off a client it hands out: a connection killed then (pg_terminate_backend, a database restart)
+ * emitted an 'error' nobody heard, and the process failed. Nothing is lost by hearing it here: the query in flight
+ * fails with the same error, and BullMQ reports that to the queue's or worker's 'error' listener.
+ */
+class ListenedPgClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 // One type for queues and workers of either backend; the methods we call are the same on both.
 type AnyQueue = Queue<JobData, unknown, string, JobData, unknown, string, IQueueBackend, unknown>;
 type AnyWorker = Worker<JobData, unknown, string, IQueueBackend>;
@@ -44,6 +62,10 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
   private readonly workers: AnyWorker[] = [];
   private readonly redis: Redis | null;
   private readonly connections: Redis[] = [];
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  /** One per `work()` call: settles once that worker runs. */
+  private readonly started: Promise<void>[] = [];
+  private closing = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
     this.redis = config.redisUrl
@@ -68,6 +90,7 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
           )) as unknown as AnyQueue;
       queue.on('error', (error) => this.onError(`queue ${name}`, error));
       this.queues.set(name, queue);
+      if (!this.redis) this.forgetIfNotStarted(name, queue);
     }
     return queue;
   }
@@ -90,25 +113,28 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
     );
   }
 
-  work(name: string, processor: Processor<JobData>, concurrency = 8): AnyWorker {
-    const worker = (this.redis
-      ? new Worker<JobData>(name, processor, {
-          connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
-          prefix: this.config.queuePrefix,
-          concurrency,
-        })
-      : new Worker(
-          name,
-          processor,
-          { connection: this.postgresConnection(), concurrency },
-          createPostgresBackend,
-        )) as unknown as AnyWorker;
-    worker.on('error', (error) => this.onError(`worker ${name}`, error));
-    worker.on('failed', (job, error) =>
-      this.logger.warn(`job ${job?.id ?? '?'} on ${name} failed: ${error.message}`),
-    );
-    this.workers.push(worker);
-    return worker;
+  /** Starts a worker on queue `name`; `workersStarted()` tells when it runs. */
+  work(name: string, processor: Processor<JobData>, concurrency = 8): void {
+    if (!this.redis) {
+      this.started.push(
+        new Promise((resolve) => this.workOnPostgres({ name, processor, concurrency }, resolve)),
+      );
+      return;
+    }
+    const worker = new Worker<JobData>(name, processor, {
+      connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
+      prefix: this.config.queuePrefix,
+      concurrency,
+    }) as unknown as AnyWorker;
+    this.watch(name, worker);
+    const ready = worker.waitUntilReady();
+    ready.catch(() => undefined); // told by workersStarted(), and by the 'error' event meanwhile
+    this.started.push(ready);
+  }
+
+  /** Resolves once every worker started so far runs. */
+  async workersStarted(): Promise<void> {
+    await Promise.all(this.started);
   }
 
   /** True when the queue store answers within the health time-out. */
@@ -133,10 +159,14 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
    * closes the data source in its shutdown hooks, after this one).
    */
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.restarts) clearTimeout(timer);
     await Promise.allSettled(this.workers.map((w) => w.close()));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.restarts) clearTimeout(timer);
     await Promise.allSettled(this.workers.map((w) => w.close())); // already closed, unless only this hook ran
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     // BullMQ leaves connections it was handed open; these are ours to close.
@@ -153,12 +183,68 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
     else this.logger.error(`${source}: ${error.message}`);
   }
 
+  /**
+   * BullMQ's PostgreSQL backend remembers a failed start for good (`waitUntilReady` of `PostgresConnection` and of
+   * `PostgresQueueBackend` in node_modules/bullmq/dist/esm/postgres/): every later call of that worker fails at once,
+   * and its fetch loop spins without pause. So a worker here runs only once started, and one whose start failed is
+   * closed and built again a moment later, until the database takes connections.
+   */
+  private workOnPostgres(
+    spec: { name: string; processor: Processor<JobData>; concurrency: number },
+    running: () => void,
+  ): void {
+    if (this.closing) return;
+    const { name, processor, concurrency } = spec;
+    const worker = new Worker(
+      name,
+      processor,
+      { connection: this.postgresConnection(), concurrency, autorun: false },
+      createPostgresBackend,
+    ) as unknown as AnyWorker;
+    this.watch(name, worker);
+    worker.waitUntilReady().then(
+      () => {
+        if (this.closing) return;
+        worker.run().catch((error: Error) => this.onError(`worker ${name}`, error));
+        running();
+      },
+      async (error: Error) => {
+        const at = this.workers.indexOf(worker);
+        if (at >= 0) this.workers.splice(at, 1);
+        await worker.close().catch(() => undefined);
+        if (this.closing) return;
+        this.logger.warn(`worker ${name} could not start (${error.message}); trying again`);
+        const timer = setTimeout(() => {
+          this.restarts.delete(timer);
+          this.workOnPostgres(spec, running);
+        }, WORKER_RESTART_DELAY_MS);
+        this.restarts.add(timer);
+      },
+    );
+  }
+
+  /** A queue on PostgreSQL whose start failed is dropped (see workOnPostgres): the next call builds a new one. */
+  private forgetIfNotStarted(name: string, queue: AnyQueue): void {
+    queue.waitUntilReady().catch(() => {
+      if (this.queues.get(name) === queue) this.queues.delete(name);
+      void queue.close().catch(() => undefined);
+    });
+  }
+
+  private watch(name: string, worker: AnyWorker): void {
+    worker.on('error', (error) => this.onError(`worker ${name}`, error));
+    worker.on('failed', (job, error) =>
+      this.logger.warn(`job ${job?.id ?? '?'} on ${name} failed: ${error.message}`),
+    );
+    this.workers.push(worker);
+  }
+
   private own(connection: Redis): Redis {
     this.connections.push(connection);
     return connection;
   }
 
   private postgresConnection() {
-    return { connectionString: this.config.databaseUrl, migrate: true, max: 5 };
+    return { connectionString: this.config.databaseUrl, migrate: true, max: 5, Client: ListenedPgClient };
   }
 }

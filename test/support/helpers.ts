@@ -64,6 +64,23 @@ export async function submitApplication(
   return response.body.id as string;
 }
 
+/** The ids of an application's tasks, by step. */
+export async function taskIds(t: TestApp, applicationId: string): Promise<Record<string, string>> {
+  const rows = await t.query<{ id: string; step: string }>(
+    'SELECT id, step FROM tasks WHERE application_id = $1',
+    [applicationId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.step, r.id]));
+}
+
+/** Rows per table: what a refused request must leave as it was. */
+export async function rowCounts(t: TestApp, tables: readonly string[]): Promise<Record<string, number>> {
+  const rows = await t.query<{ name: string; n: number }>(
+    tables.map((table) => `SELECT '${table}' AS name, count(*)::int AS n FROM ${table}`).join(' UNION ALL '),
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.n]));
+}
+
 /** The applicant's view of an application (the body, whatever the status). */
 export const viewOf = async (t: TestApp, id: string) =>
   (await t.request('GET', `/api/v1/applications/${id}`, { as: ann })).body;

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { MIGRATION_ADVISORY_LOCK_KEY } from 'bullmq';
+import pg from 'pg';
+import { eventually } from '../../test/support/eventually.js';
+import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import { QueueService } from './queue.service.js';
+
+/**
+ * The queues on BullMQ's PostgreSQL backend (whatever REDIS_URL says) when the database's connections are killed
+ * while queues and workers are still starting: each BullMQ queue or worker then holds a pooled client for its schema
+ * check, and remembers a failed start for good. The process must live through it and the queues must work again
+ * once the database takes connections.
+ */
+describe('queues on PostgreSQL when the database connections are killed', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let queues: QueueService;
+  let locker: pg.Client;
+
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      return await client.query(sql.replaceAll('$db', database.name));
+    } finally {
+      await client.end();
+    }
+  };
+
+  /** Holds BullMQ's migration lock, so every queue and worker that starts waits with a pooled client in hand. */
+  const holdMigrationLock = async () => {
+    locker = new pg.Client({ connectionString: database.url });
+    locker.on('error', () => undefined); // it is killed with the rest
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT pg_advisory_xact_lock($1, hashtext('bullmq'))`, [MIGRATION_ADVISORY_LOCK_KEY]);
+  };
+
+  const waitingOnTheLock = () =>
+    admin(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '$db' AND wait_event_type = 'Lock'`,
+    ).then((r) => r.rows[0].n as number);
+
+  const killConnections = async () => {
+    await admin(`ALTER DATABASE $db ALLOW_CONNECTIONS false`);
+    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db'`);
+  };
+
+  beforeEach(async () => {
+    database = await createDatabase();
+    queues = new QueueService({ ...testConfig({ databaseUrl: database.url }), redisUrl: undefined });
+  });
+
+  afterEach(async () => {
+    await admin(`ALTER DATABASE $db ALLOW_CONNECTIONS true`).catch(() => undefined);
+    await queues.beforeApplicationShutdown();
+    await queues.onApplicationShutdown();
+    await locker?.end().catch(() => undefined);
+    await database.drop();
+  });
+
+  it('keeps the process up when a starting worker loses its connection, and the worker takes jobs once the database is back', async () => {
+    await holdMigrationLock();
+    const seen: string[] = [];
+    queues.work('outage', (job) => {
+      seen.push(job.id!);
+      return Promise.resolve();
+    });
+    await eventually(waitingOnTheLock, (n) => n > 0);
+
+    await killConnections();
+    expect(await queues.healthy()).toBe(false);
+    await admin(`ALTER DATABASE $db ALLOW_CONNECTIONS true`);
+
+    await eventually(
+      () =>
+        queues.add('outage', 'after-the-outage', {}).then(
+          () => true,
+          () => false,
+        ),
+      (added) => added,
+    );
+    await eventually(
+      () => Promise.resolve(seen),
+      (ids) => ids.includes('after-the-outage'),
+    );
+  });
+
+  it('answers for the queue store again once the database is back, though a queue first opened during the outage failed to start', async () => {
+    await holdMigrationLock();
+    const starting = queues.healthy();
+    await eventually(waitingOnTheLock, (n) => n > 0);
+
+    await killConnections();
+    expect(await starting).toBe(false);
+    expect(await queues.healthy()).toBe(false);
+    await admin(`ALTER DATABASE $db ALLOW_CONNECTIONS true`);
+
+    await eventually(
+      () => queues.healthy(),
+      (healthy) => healthy,
+    );
+  });
+});
