@@ -83,6 +83,15 @@ describe('the OpenAPI document', () => {
     expect(
       validator.check({ ...task, status: 404, contentType: 'application/problem+json', body: problem }),
     ).toEqual([]);
+    // A field the document does not name is drift too: the DTOs list every field they answer.
+    expect(
+      validator.check({
+        ...task,
+        status: 404,
+        contentType: 'application/problem+json',
+        body: { ...problem, code: 'not_found' },
+      }),
+    ).toEqual([expect.stringContaining('must NOT have additional properties')]);
   });
   afterAll(async () => {
     await t.close();

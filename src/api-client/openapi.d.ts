@@ -1233,6 +1233,8 @@ export interface components {
             approved: number;
             rejected: number;
             withdrawn: number;
+            /** @description Left in correction past the workflow's correctionWindow */
+            lapsed: number;
         };
         ApplicationCountsDto: {
             /** @description Applications submitted in the period */

@@ -22,6 +22,7 @@ export class StatusCountsDto {
   @ApiProperty() approved: number;
   @ApiProperty() rejected: number;
   @ApiProperty() withdrawn: number;
+  @ApiProperty({ description: "Left in correction past the workflow's correctionWindow" }) lapsed: number;
 }
 
 export class ApplicationCountsDto {

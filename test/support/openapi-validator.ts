@@ -38,6 +38,9 @@ function toJsonSchema(value: unknown): unknown {
         : toJsonSchema(child),
     ]),
   );
+  // A DTO lists every field it has: a field the document does not name is drift, not an extension.
+  if (converted.type === 'object' && 'properties' in converted && !('additionalProperties' in converted))
+    converted.additionalProperties = false;
   if (nullable !== true) return converted;
   // An enum lists its allowed values: null must be one of them too.
   if (Array.isArray(converted.enum)) converted.enum = [...(converted.enum as unknown[]), null];
