@@ -4276,7 +4276,7 @@ export interface operations {
     DisclosuresController_flows: {
         parameters: {
             query?: {
-                /** @description Disclosures at or after this instant (default: one bucket span before `to`) */
+                /** @description Disclosures at or after this instant (default: a day before `to` for `hour`, 30 days for `day`) */
                 from?: string;
                 /** @description Disclosures before this instant (default: now) */
                 to?: string;

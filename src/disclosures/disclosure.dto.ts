@@ -13,7 +13,8 @@ export class DisclosuresQuery extends PageQuery {}
 export class FlowsQuery {
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'Disclosures at or after this instant (default: one bucket span before `to`)',
+    description:
+      'Disclosures at or after this instant (default: a day before `to` for `hour`, 30 days for `day`)',
   })
   @IsOptional()
   @IsISO8601({ strict: true })
