@@ -221,8 +221,16 @@ describe('the API walked through its generated client', () => {
     const disclosures = await applicantClient.GET('/api/v1/applications/{id}/disclosures', {
       params: { path: { id } },
     });
-    expect(disclosures.data?.items.length).toBeGreaterThan(0);
-    expect((await admin.GET('/api/v1/disclosures/flows')).response.status).toBe(200);
+    expect(disclosures.data?.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'task-view', department: 'market', fields: ['name'] }),
+        expect.objectContaining({ kind: 'task-view', department: 'fire', fields: ['address'] }),
+      ]),
+    );
+    const flows = (await admin.GET('/api/v1/disclosures/flows')).data!;
+    expect(flows.items.map((flow) => `${flow.source} → ${flow.recipient} ${flow.kind}`)).toEqual(
+      expect.arrayContaining(['applicant → fire task-view', 'applicant → market task-view']),
+    );
 
     // The applicant rates the decided application; the administrator audits and reports.
     const rated = await applicantClient.POST('/api/v1/applications/{id}/rating', {
