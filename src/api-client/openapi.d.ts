@@ -2746,6 +2746,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 100 (default 50) */
                 limit?: string;
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
                 /** @description Default open */
                 status?: "open" | "approved" | "rejected" | "returned" | "cancelled";
@@ -4195,6 +4196,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 100 (default 50) */
                 limit?: string;
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
             };
             header?: never;

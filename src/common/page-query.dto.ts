@@ -8,7 +8,7 @@ export class PageQuery {
   @Matches(/^([1-9]|[1-9]\d|100)$/, { message: 'limit must be an integer from 1 to 100' })
   limit?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   cursor?: string;

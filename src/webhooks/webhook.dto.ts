@@ -8,6 +8,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { PageQuery } from '../common/page-query.dto.js';
 
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://portal.example/hooks/approvals', description: 'On WEBHOOK_ALLOWED_HOSTS' })
@@ -37,17 +38,8 @@ export class CreateWebhookDto {
   workflow?: string;
 }
 
-export class DeliveriesQuery {
-  @ApiPropertyOptional({ description: 'Page size, 1 to 100 (default 50)' })
-  @IsOptional()
-  @Matches(/^([1-9]|[1-9]\d|100)$/, { message: 'limit must be an integer from 1 to 100' })
-  limit?: string;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+/** `limit` and `cursor`, as every list. */
+export class DeliveriesQuery extends PageQuery {}
 
 export class WebhookDto {
   @ApiProperty({ format: 'uuid' })
