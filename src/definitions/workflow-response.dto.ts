@@ -1,11 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FieldErrorDto } from '../common/problem.dto.js';
 import { WorkflowDefinitionDto } from './definition.dto.js';
-import type { WorkflowDefinition } from './definition.types.js';
+import type {
+  Analysis,
+  DependencyEdge,
+  Handoff,
+  RedundantAfter,
+  WorkflowDefinition,
+} from './definition.types.js';
 
-/** The answers of /workflows: the shapes of definition.types.ts (Analysis and its parts), for the OpenAPI document. */
+/**
+ * The answers of /workflows: the shapes of definition.types.ts (Analysis and its parts), for the OpenAPI document.
+ * Each `implements` its type, so a field added there fails to compile until it is described here.
+ */
 
-export class DependencyEdgeDto {
+export class DependencyEdgeDto implements DependencyEdge {
   @ApiProperty({ example: 'fire-safety' }) from: string;
   @ApiProperty({ example: 'business-licence' }) to: string;
   @ApiProperty({
@@ -16,7 +25,7 @@ export class DependencyEdgeDto {
   @ApiProperty({ description: "The edge is (also) declared in `to`'s `after`" }) declared: boolean;
 }
 
-export class HandoffDto {
+export class HandoffDto implements Handoff {
   @ApiProperty() from: string;
   @ApiProperty() to: string;
   @ApiProperty({
@@ -34,7 +43,7 @@ export class HandoffDto {
   via: string[];
 }
 
-export class RedundantAfterDto {
+export class RedundantAfterDto implements RedundantAfter {
   @ApiProperty({ description: 'JSON path of the `after` entry', example: '$.steps[3].after[0]' })
   path: string;
   @ApiProperty() step: string;
@@ -44,7 +53,7 @@ export class RedundantAfterDto {
   @ApiProperty({ type: [String], description: 'The chain that implies it' }) via: string[];
 }
 
-export class AnalysisDto {
+export class AnalysisDto implements Analysis {
   @ApiProperty({
     enum: ['workingDays', 'seconds'],
     description:
