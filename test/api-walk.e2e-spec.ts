@@ -5,7 +5,7 @@ import type { paths } from '../src/api-client/openapi.js';
 import { eventually } from './support/eventually.js';
 import { OpenApiValidator } from './support/openapi-validator.js';
 import { Receiver } from './support/receiver.js';
-import { parseSse } from './support/sse.js';
+import { parseSse, SseClient } from './support/sse.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
@@ -269,10 +269,22 @@ describe('the API walked through its generated client', () => {
     expect(redelivered.response.status).toBe(202);
     expect((await admin.DELETE('/api/v1/webhooks/{id}', webhookPath)).response.status).toBe(204);
 
-    // A second application, withdrawn; a task that does not exist is a documented 404.
+    // A second application, whose new task market's inbox stream announces as documented, then withdrawn; a task
+    // that does not exist is a documented 404.
+    const marketInbox = await SseClient.open(`${t.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${await t.token(market)}`,
+    });
+    await marketInbox.until((messages) => messages.some((m) => m.event === 'ready'));
     const second = await applicantClient.POST('/api/v1/applications', {
       body: { workflow: PERMIT.key, data: { name: 'Ann’s kiosk', address: '2 Main Street' } },
     });
+    const announced = await marketInbox
+      .until((messages) =>
+        messages.some((m) => m.event === 'task' && m.data.applicationId === second.data!.id),
+      )
+      .finally(() => marketInbox.close());
+    const checkTaskEvent = validator.eventData('/api/v1/tasks/events', 'get');
+    expect(announced.filter((m) => m.event === 'task').flatMap((m) => checkTaskEvent(m.data))).toEqual([]);
     const withdrawn = await applicantClient.POST('/api/v1/applications/{id}/withdraw', {
       params: { path: { id: second.data!.id } },
     });
