@@ -9,18 +9,12 @@ import {
   readsPii,
   sealData,
 } from './pii-fields.util.js';
+import { PERSON_SCHEMA } from '../../test/support/pii-fixtures.js';
 
 const form = {
   type: 'object',
   properties: {
-    applicant: {
-      type: 'object',
-      properties: {
-        name: { type: 'string', 'x-pii': true },
-        idNumber: { type: 'string', 'x-pii': true },
-        age: { type: 'integer' },
-      },
-    },
+    applicant: PERSON_SCHEMA,
     address: { type: 'object', 'x-pii': true, properties: { city: { type: 'string' } } },
     seats: { type: 'integer' },
   },
