@@ -167,6 +167,41 @@ describe('the ledger of data flows', () => {
     ]);
   });
 
+  it('records the task view an action answers with, and nothing for an action refused', async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    const task = await taskOf(id, 'fire');
+    const olga = officer('fire-safety', 'olga');
+    const claimed = await t.request('POST', `/api/v1/tasks/${task}/claim`, { as: olga });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.data).toEqual({ name: data.name, company: { code: 'ACME' } });
+    const decided = await t.request('POST', `/api/v1/tasks/${task}/decision`, {
+      as: olga,
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+    // Deciding again is a conflict: no answer, so no disclosure.
+    expectProblem(
+      await t.request('POST', `/api/v1/tasks/${task}/decision`, { as: olga, body: { outcome: 'approve' } }),
+      409,
+    );
+    expect((await disclosures(id)).filter((d) => d.kind === 'task-view')).toEqual([
+      expect.objectContaining({
+        department: 'fire-safety',
+        actor: { role: 'officer', id: 'olga' },
+        step: 'fire',
+      }),
+      expect.objectContaining({
+        department: 'fire-safety',
+        actor: { role: 'officer', id: 'olga' },
+        step: 'fire',
+      }),
+    ]);
+    expect((await disclosures(id)).find((d) => d.kind === 'task-view')!.fields).toEqual([
+      'name',
+      'company.code',
+    ]);
+  });
+
   it('records nothing for a view that shows no field', async () => {
     const id = await submitApplication(t, 'flows-permit', { idNumber: '1' });
     const view = await t.request('GET', `/api/v1/tasks/${await taskOf(id, 'first')}`, {
