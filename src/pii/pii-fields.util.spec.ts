@@ -73,6 +73,23 @@ describe('personal fields of a form', () => {
     expect(openData(data, paths, () => 'never')).toEqual(data);
   });
 
+  it('copies only the objects on the way to a present value, and each of them once', () => {
+    const other = { x: 1 };
+    const input = { a: { b: 1, c: 2, d: { e: 3 } }, other, missing: { y: 1 } };
+    const masked = maskData(input, ['a.b', 'a.c', 'a.d.e', 'missing.z', 'none.z']);
+    expect(masked).toEqual({ a: { b: PII_MASK, c: PII_MASK, d: { e: PII_MASK } }, other, missing: { y: 1 } });
+    expect(masked.other).toBe(other);
+    expect(masked.missing).toBe(input.missing);
+    expect(input.a).toEqual({ b: 1, c: 2, d: { e: 3 } });
+    // No value at any path: the input itself.
+    expect(maskData(input, ['missing.z', 'none'])).toBe(input);
+    // A key named like the prototype stays a plain property.
+    const proto = JSON.parse('{"__proto__": {"p": 1}}') as Record<string, unknown>;
+    const masked2 = maskData(proto, ['__proto__.p']);
+    expect(Object.getPrototypeOf(masked2)).toBe(Object.prototype);
+    expect(JSON.stringify(masked2)).toBe(JSON.stringify({ ['__proto__']: { p: PII_MASK } }));
+  });
+
   it('tells which rule variables read personal data', () => {
     const paths = piiFieldPaths(form);
     expect(readsPii('applicant.idNumber', paths)).toBe(true);
