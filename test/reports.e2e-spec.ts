@@ -4,6 +4,7 @@ import {
   inboxTask,
   paths,
   registerNew,
+  simpleWorkflow,
   stepOf,
   submitApplication,
   viewOf,
@@ -322,29 +323,24 @@ describe('workflow reports over HTTP', () => {
   it('walks the critical path only through prerequisites, past steps a rule approved as they opened', async () => {
     // check is approved by rule in the transaction that opens it, at submission: decided at the instant every root
     // step opened. licence waits for it; fire does not.
+    const departments: Record<string, string> = {
+      check: 'commerce',
+      licence: 'market-regulation',
+      fire: 'fire-rescue',
+    };
+    const day = { timeLimit: { hours: 24 } };
+    const filing = workflow.steps.find((s) => s.id === 'filing')!;
     await registerNew(t, [
-      {
-        key: 'report-instant',
-        name: 'Report instant',
-        form: workflow.form,
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'commerce',
-            autoApprove: { '<=': [{ var: 'seats' }, 20] },
-            timeLimit: { hours: 24 },
-          },
-          {
-            id: 'licence',
-            name: 'Licence',
-            department: 'market-regulation',
-            after: ['check'],
-            timeLimit: { hours: 24 },
-          },
-          { id: 'fire', name: 'Fire', department: 'fire-rescue', timeLimit: { hours: 24 } },
+      simpleWorkflow(
+        'report-instant',
+        [
+          { id: 'check', autoApprove: filing.autoApprove, ...day },
+          { id: 'licence', after: ['check'], ...day },
+          { id: 'fire', ...day },
         ],
-      },
+        (id) => departments[id]!,
+        { form: workflow.form },
+      ),
     ]);
     // One application decided last by licence, one by fire.
     for (const last of ['licence', 'fire'] as const) {
