@@ -375,6 +375,38 @@ describe('workflow reports over HTTP', () => {
     );
   });
 
+  it('follows one chain back through a graph a rule approves layer by layer at one instant', async () => {
+    // 24 layers of two rule-approved steps, each waiting for both of the layer before: all are approved in the
+    // transaction of the submission, so each has two prerequisites decided at the instant it opened. Every
+    // combination of them would be 2^24 paths; the walk keeps the first prerequisite by step at each layer.
+    const LAYERS = 24;
+    const layer = (i: number) => [`r${i}a`, `r${i}b`];
+    const rules = Array.from({ length: LAYERS }, (_, i) =>
+      layer(i + 1).map((id) => ({
+        id,
+        autoApprove: true,
+        timeLimit: { hours: 24 },
+        ...(i > 0 ? { after: layer(i) } : {}),
+      })),
+    ).flat();
+    await registerNew(t, [
+      simpleWorkflow(
+        'report-layers',
+        [...rules, { id: 'sign', after: layer(LAYERS), timeLimit: { hours: 24 } }],
+        (id) => (id === 'sign' ? 'market-regulation' : 'commerce'),
+      ),
+    ]);
+    const id = await submitApplication(t, 'report-layers');
+    await decide('market-regulation', id, 'approve');
+    expect((await viewOf(t, id)).status).toBe('approved');
+
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-layers', { as: ADMIN });
+    expect(reply.status).toBe(200);
+    expect(reply.body.bottleneck.paths).toEqual([
+      { steps: [...Array.from({ length: LAYERS }, (_, i) => `r${i + 1}a`), 'sign'], applications: 1 },
+    ]);
+  });
+
   it('is for administrators only', async () => {
     expectProblem(
       await t.request('GET', '/api/v1/reports/workflows/report-demo', { as: officer('fire-rescue') }),
