@@ -95,21 +95,24 @@ speedup AS (
   -- The time in series: every decided task of the decided applications, summed per department above.
   SELECT coalesce(sum(serial), 0)::float8 AS serial FROM by_department
 ),
+version_steps AS (
+  SELECT v.version, s.value AS step
+  FROM workflow_versions v CROSS JOIN jsonb_array_elements(v.definition->'steps') s
+  WHERE v.key = $1
+),
 prerequisites AS (
   -- Each step's prerequisites in every version of the workflow, as analyze resolves them: its after, and the
-  -- producers of what it needs.
-  SELECT v.version, s.value->>'id' AS step, a.value AS prerequisite
-  FROM workflow_versions v
-  CROSS JOIN jsonb_array_elements(v.definition->'steps') s
-  CROSS JOIN jsonb_array_elements_text(coalesce(s.value->'after', '[]')) a
-  WHERE v.key = $1
+  -- producers of what it needs (matched by a hash of the produced values, not by trying every step for every need).
+  SELECT s.version, s.step->>'id' AS step, a.value AS prerequisite
+  FROM version_steps s CROSS JOIN jsonb_array_elements_text(coalesce(s.step->'after', '[]')) a
   UNION
-  SELECT v.version, s.value->>'id', p.value->>'id'
-  FROM workflow_versions v
-  CROSS JOIN jsonb_array_elements(v.definition->'steps') s
-  CROSS JOIN jsonb_array_elements_text(coalesce(s.value->'needs', '[]')) n
-  CROSS JOIN jsonb_array_elements(v.definition->'steps') p
-  WHERE v.key = $1 AND p.value->'produces' ? n.value AND p.value->>'id' <> s.value->>'id'
+  SELECT s.version, s.step->>'id', p.id
+  FROM version_steps s
+  CROSS JOIN jsonb_array_elements_text(coalesce(s.step->'needs', '[]')) n
+  JOIN (
+    SELECT p.version, p.step->>'id' AS id, o.value AS produced
+    FROM version_steps p CROSS JOIN jsonb_array_elements_text(coalesce(p.step->'produces', '[]')) o
+  ) p ON p.version = s.version AND p.produced = n.value AND p.id <> s.step->>'id'
 ),
 approved AS MATERIALIZED (
   SELECT app, step, department, opened_at, decided_at, seconds
