@@ -4,6 +4,7 @@ import {
   inboxTask,
   paths,
   registerNew,
+  simpleWorkflow,
   stepOf,
   submitApplication,
   viewOf,
@@ -322,29 +323,24 @@ describe('workflow reports over HTTP', () => {
   it('walks the critical path only through prerequisites, past steps a rule approved as they opened', async () => {
     // check is approved by rule in the transaction that opens it, at submission: decided at the instant every root
     // step opened. licence waits for it; fire does not.
+    const departments: Record<string, string> = {
+      check: 'commerce',
+      licence: 'market-regulation',
+      fire: 'fire-rescue',
+    };
+    const day = { timeLimit: { hours: 24 } };
+    const filing = workflow.steps.find((s) => s.id === 'filing')!;
     await registerNew(t, [
-      {
-        key: 'report-instant',
-        name: 'Report instant',
-        form: workflow.form,
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'commerce',
-            autoApprove: { '<=': [{ var: 'seats' }, 20] },
-            timeLimit: { hours: 24 },
-          },
-          {
-            id: 'licence',
-            name: 'Licence',
-            department: 'market-regulation',
-            after: ['check'],
-            timeLimit: { hours: 24 },
-          },
-          { id: 'fire', name: 'Fire', department: 'fire-rescue', timeLimit: { hours: 24 } },
+      simpleWorkflow(
+        'report-instant',
+        [
+          { id: 'check', autoApprove: filing.autoApprove, ...day },
+          { id: 'licence', after: ['check'], ...day },
+          { id: 'fire', ...day },
         ],
-      },
+        (id) => departments[id]!,
+        { form: workflow.form },
+      ),
     ]);
     // One application decided last by licence, one by fire.
     for (const last of ['licence', 'fire'] as const) {
@@ -377,6 +373,38 @@ describe('workflow reports over HTTP', () => {
         ['fire-rescue', 1],
       ]),
     );
+  });
+
+  it('follows one chain back through a graph a rule approves layer by layer at one instant', async () => {
+    // 24 layers of two rule-approved steps, each waiting for both of the layer before: all are approved in the
+    // transaction of the submission, so each has two prerequisites decided at the instant it opened. Every
+    // combination of them would be 2^24 paths; the walk keeps the first prerequisite by step at each layer.
+    const LAYERS = 24;
+    const layer = (i: number) => [`r${i}a`, `r${i}b`];
+    const rules = Array.from({ length: LAYERS }, (_, i) =>
+      layer(i + 1).map((id) => ({
+        id,
+        autoApprove: true,
+        timeLimit: { hours: 24 },
+        ...(i > 0 ? { after: layer(i) } : {}),
+      })),
+    ).flat();
+    await registerNew(t, [
+      simpleWorkflow(
+        'report-layers',
+        [...rules, { id: 'sign', after: layer(LAYERS), timeLimit: { hours: 24 } }],
+        (id) => (id === 'sign' ? 'market-regulation' : 'commerce'),
+      ),
+    ]);
+    const id = await submitApplication(t, 'report-layers');
+    await decide('market-regulation', id, 'approve');
+    expect((await viewOf(t, id)).status).toBe('approved');
+
+    const reply = await t.request('GET', '/api/v1/reports/workflows/report-layers', { as: ADMIN });
+    expect(reply.status).toBe(200);
+    expect(reply.body.bottleneck.paths).toEqual([
+      { steps: [...Array.from({ length: LAYERS }, (_, i) => `r${i + 1}a`), 'sign'], applications: 1 },
+    ]);
   });
 
   it('is for administrators only', async () => {

@@ -17,9 +17,10 @@ import { buildReport, type ReportRow, type WorkflowReport } from './report.util.
  * open ones are no department's decision. The engine opens a step in the transaction that approves its last
  * prerequisite, so a task was opened by the approved task of one of its step's prerequisites (as analyze resolves
  * them, in the application's version) decided at the very instant it opened. The actual critical path walks those
- * links back from the tasks decided at the instant the application was decided. Requiring a prerequisite, and never
- * visiting a step twice, matters for steps approved by a rule in the transaction that opened them: they are decided
- * at the instant they and their siblings opened, and would otherwise link to themselves and to those siblings.
+ * links back from the tasks decided at the instant the application was decided, one link per task (`links`).
+ * Requiring a prerequisite, and never visiting a step twice, matters for steps approved by a rule in the transaction
+ * that opened them: they are decided at the instant they and their siblings opened, and would otherwise link to
+ * themselves and to those siblings.
  */
 export const WORKFLOW_REPORT_SQL = `
 WITH RECURSIVE apps AS (
@@ -94,38 +95,53 @@ speedup AS (
   -- The time in series: every decided task of the decided applications, summed per department above.
   SELECT coalesce(sum(serial), 0)::float8 AS serial FROM by_department
 ),
+version_steps AS (
+  SELECT v.version, s.value AS step
+  FROM workflow_versions v CROSS JOIN jsonb_array_elements(v.definition->'steps') s
+  WHERE v.key = $1
+),
 prerequisites AS (
   -- Each step's prerequisites in every version of the workflow, as analyze resolves them: its after, and the
-  -- producers of what it needs.
-  SELECT v.version, s.value->>'id' AS step, a.value AS prerequisite
-  FROM workflow_versions v
-  CROSS JOIN jsonb_array_elements(v.definition->'steps') s
-  CROSS JOIN jsonb_array_elements_text(coalesce(s.value->'after', '[]')) a
-  WHERE v.key = $1
+  -- producers of what it needs (matched by a hash of the produced values, not by trying every step for every need).
+  SELECT s.version, s.step->>'id' AS step, a.value AS prerequisite
+  FROM version_steps s CROSS JOIN jsonb_array_elements_text(coalesce(s.step->'after', '[]')) a
   UNION
-  SELECT v.version, s.value->>'id', p.value->>'id'
-  FROM workflow_versions v
-  CROSS JOIN jsonb_array_elements(v.definition->'steps') s
-  CROSS JOIN jsonb_array_elements_text(coalesce(s.value->'needs', '[]')) n
-  CROSS JOIN jsonb_array_elements(v.definition->'steps') p
-  WHERE v.key = $1 AND p.value->'produces' ? n.value AND p.value->>'id' <> s.value->>'id'
+  SELECT s.version, s.step->>'id', p.id
+  FROM version_steps s
+  CROSS JOIN jsonb_array_elements_text(coalesce(s.step->'needs', '[]')) n
+  JOIN (
+    SELECT p.version, p.step->>'id' AS id, o.value AS produced
+    FROM version_steps p CROSS JOIN jsonb_array_elements_text(coalesce(p.step->'produces', '[]')) o
+  ) p ON p.version = s.version AND p.produced = n.value AND p.id <> s.step->>'id'
 ),
 approved AS MATERIALIZED (
   SELECT app, step, department, opened_at, decided_at, seconds
   FROM work
   WHERE approved AND app_decided AND step IN (SELECT prerequisite FROM prerequisites)
 ),
-critical (app, version, step, opened_at, steps, departments, seconds, depth) AS (
-  SELECT w.app, w.version, w.step, w.opened_at, ARRAY[w.step], ARRAY[w.department], ARRAY[w.seconds], 1
+links AS MATERIALIZED (
+  -- The task that opened each decided task. Several approved prerequisites can be decided at the instant a task
+  -- opened (a rule approves a whole layer of the graph in one transaction): one is kept, the one open longest
+  -- (then the first by step), so that the walk follows one chain back from each task and not every combination of
+  -- them, which grows exponentially with the layers approved at one instant.
+  SELECT DISTINCT ON (w.app, w.step, w.opened_at) w.app, w.step, w.opened_at,
+         prev.step AS prev_step, prev.department, prev.opened_at AS prev_opened_at, prev.seconds
+  FROM work w
+  JOIN prerequisites p ON p.version = w.version AND p.step = w.step
+  JOIN approved prev ON prev.app = w.app AND prev.decided_at = w.opened_at AND prev.step = p.prerequisite
+  WHERE w.app_decided
+  ORDER BY w.app, w.step, w.opened_at, prev.opened_at, prev.step
+),
+critical (app, step, opened_at, steps, departments, seconds, depth) AS (
+  SELECT w.app, w.step, w.opened_at, ARRAY[w.step], ARRAY[w.department], ARRAY[w.seconds], 1
   FROM work w
   WHERE w.app_decided AND w.last
   UNION ALL
-  SELECT c.app, c.version, prev.step, prev.opened_at, prev.step || c.steps, prev.department || c.departments,
-         prev.seconds || c.seconds, c.depth + 1
+  SELECT c.app, l.prev_step, l.prev_opened_at, l.prev_step || c.steps, l.department || c.departments,
+         l.seconds || c.seconds, c.depth + 1
   FROM critical c
-  JOIN prerequisites p ON p.version = c.version AND p.step = c.step
-  JOIN approved prev ON prev.app = c.app AND prev.decided_at = c.opened_at AND prev.step = p.prerequisite
-  WHERE prev.step <> ALL (c.steps)
+  JOIN links l ON l.app = c.app AND l.step = c.step AND l.opened_at = c.opened_at
+  WHERE l.prev_step <> ALL (c.steps)
 ),
 critical_paths AS (
   SELECT DISTINCT ON (app) app, steps, departments, seconds
