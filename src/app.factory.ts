@@ -77,6 +77,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   installRequestHooks(fastify, {
     authenticatedPrefix: `/${API_PREFIX}/`,
     authenticate: (header) => guard.authenticate(header),
+    remembers: (header) => guard.remembers(header),
     limiter,
   });
   app.useGlobalPipes(

@@ -272,11 +272,11 @@ export class RateLimiter {
   /**
    * The address's limit and then the caller's (or its poll budget), counted in one round trip to the store. A
    * request refused by its address's limit is not charged to its caller, as when they were counted one by one.
+   * `address` null: the address was counted already (checkAddress), the caller's limit alone is.
    */
-  async check(address: string, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
-    const hits: (RateHit & { name: string })[] = [
-      { key: `addr:${address}`, limit: this.limits.perAddress, name: 'address' },
-    ];
+  async check(address: string | null, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
+    const hits: (RateHit & { name: string })[] =
+      address === null ? [] : [{ key: `addr:${address}`, limit: this.limits.perAddress, name: 'address' }];
     if (caller) {
       hits.push(
         caller.poll
