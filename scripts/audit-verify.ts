@@ -14,13 +14,10 @@ import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
 import { AuditVerifyService } from '../src/audit/audit-verify.service.js';
 import { keyIdOf } from '../src/audit/checkpoint.util.js';
 import { loadConfig, resolveAuditSigningKey } from '../src/config/app-config.js';
-import { dataSourceOptions } from '../src/config/data-source.js';
-import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
-import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
+import { withDatabase } from './script-database.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'public-key': { type: 'string' } } });
@@ -37,22 +34,14 @@ async function main(): Promise<number> {
       : createPublicKey(readFileSync(keyFile, 'utf8'));
   if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('the public key is not an Ed25519 key');
 
-  let embedded: EmbeddedPostgres | undefined;
-  if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir);
-  const dataSource = await new DataSource(
-    dataSourceOptions(config.databaseUrl ?? embedded!.url),
-  ).initialize();
-  try {
-    const outcome = await new AuditVerifyService(dataSource).verify(publicKey);
-    process.stdout.write(`key ${keyIdOf(publicKey)}\n`);
-    for (const reason of outcome.reasons) process.stdout.write(`FAIL ${reason}\n`);
-    const { checked, failed, checkpoints, failedCheckpoints } = outcome;
-    process.stdout.write(`${JSON.stringify({ checked, failed, checkpoints, failedCheckpoints })}\n`);
-    return failed.length + failedCheckpoints.length > 0 ? 1 : 0;
-  } finally {
-    await dataSource.destroy();
-    await embedded?.stop();
-  }
+  const outcome = await withDatabase(config, (dataSource) =>
+    new AuditVerifyService(dataSource).verify(publicKey),
+  );
+  process.stdout.write(`key ${keyIdOf(publicKey)}\n`);
+  for (const reason of outcome.reasons) process.stdout.write(`FAIL ${reason}\n`);
+  const { checked, failed, checkpoints, failedCheckpoints } = outcome;
+  process.stdout.write(`${JSON.stringify({ checked, failed, checkpoints, failedCheckpoints })}\n`);
+  return failed.length + failedCheckpoints.length > 0 ? 1 : 0;
 }
 
 main().then(

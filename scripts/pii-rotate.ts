@@ -9,30 +9,19 @@
  * embedded one in DATA_DIR (the server must be stopped then). Exits 2 when it cannot run.
  */
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
-import { dataSourceOptions } from '../src/config/data-source.js';
-import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
-import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import { resolvePiiKeyring } from '../src/config/pii-config.js';
 import { PiiKeysService } from '../src/pii/pii-keys.service.js';
+import { withDatabase } from './script-database.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const { generated: _file, ...keyring } = resolvePiiKeyring(config);
-  let embedded: EmbeddedPostgres | undefined;
-  if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir);
-  const dataSource = await new DataSource(
-    dataSourceOptions(config.databaseUrl ?? embedded!.url),
-  ).initialize();
-  try {
+  const outcome = await withDatabase(config, async (dataSource) => {
     const keys = new PiiKeysService(dataSource, keyring);
-    const rewrapped = await keys.rewrap();
-    process.stdout.write(`${JSON.stringify({ rewrapped, keys: await keys.keyUse() })}\n`);
-  } finally {
-    await dataSource.destroy();
-    await embedded?.stop();
-  }
+    return { rewrapped: await keys.rewrap(), keys: await keys.keyUse() };
+  });
+  process.stdout.write(`${JSON.stringify(outcome)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PurgeService } from '../src/hygiene/purge.service.js';
 import { registerWorkflow, submitApplication } from './support/helpers.js';
+import { PERSON_SCHEMA } from './support/pii-fixtures.js';
 import { ADMIN, applicant, officer, PII_TEST_KEYRING, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -28,14 +29,7 @@ const definition = {
     type: 'object',
     required: ['applicant', 'phone', 'seats'],
     properties: {
-      applicant: {
-        type: 'object',
-        properties: {
-          name: { type: 'string', 'x-pii': true },
-          idNumber: { type: 'string', 'x-pii': true },
-          age: { type: 'integer' },
-        },
-      },
+      applicant: PERSON_SCHEMA,
       phone: { type: 'string', 'x-pii': true },
       seats: { type: 'integer' },
     },

@@ -2,11 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
+import type { AfterCommit } from '../common/unit-of-work.service.js';
 import { DomainException, TooManyRequestsException } from '../common/domain.exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -112,16 +114,7 @@ export class DisclosuresService {
    * that a crash of PostgreSQL could silently shorten would not be one.
    */
   async recordTaskViews(caller: Caller, views: readonly ViewedTask[]): Promise<void> {
-    const officer = caller.role === 'officer';
-    const rows = views
-      .map((view) => ({
-        application_id: view.applicationId,
-        recipient: officer ? view.department : null,
-        step: view.step,
-        fields: disclosedFields(view.data),
-        quota: officer ? (quotaOf(this.config.security.piiReadQuotas, view.department) ?? null) : null,
-      }))
-      .filter((row) => row.fields.length > 0);
+    const rows = this.viewRows(caller, views, true);
     if (rows.length === 0) return;
     const now = new Date();
     const values = [JSON.stringify(rows), caller.role, caller.id, now];
@@ -146,6 +139,43 @@ export class DisclosuresService {
       );
     }
     for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
+  }
+
+  /**
+   * Records the task view that answers an action on the task (decision, claim, release, transfer, signers) in the
+   * action's own transaction: one more INSERT in a commit that happens anyway, gone with the action if it fails.
+   * No quota: it bounds reads, and a department past it must still be able to act on its tasks. A replayed
+   * idempotent decision answers what was recorded the first time and adds nothing.
+   */
+  async recordActionView(
+    at: { manager: EntityManager; afterCommit: AfterCommit },
+    caller: Caller,
+    view: ViewedTask,
+  ): Promise<void> {
+    const rows = this.viewRows(caller, [view], false);
+    if (rows.length === 0) return;
+    await runPrepared(at.manager, RECORD_VIEWS, [JSON.stringify(rows), caller.role, caller.id, new Date()]);
+    at.afterCommit(() => {
+      for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
+      return Promise.resolve();
+    });
+  }
+
+  /** The ledger rows of views that show at least one field; an officer's with the department's quota if asked. */
+  private viewRows(caller: Caller, views: readonly ViewedTask[], withQuota: boolean) {
+    const officer = caller.role === 'officer';
+    return views
+      .map((view) => ({
+        application_id: view.applicationId,
+        recipient: officer ? view.department : null,
+        step: view.step,
+        fields: disclosedFields(view.data),
+        quota:
+          officer && withQuota
+            ? (quotaOf(this.config.security.piiReadQuotas, view.department) ?? null)
+            : null,
+      }))
+      .filter((row) => row.fields.length > 0);
   }
 
   /** Records a fact lookup before its request leaves: the values are sent whether or not an answer comes back. */

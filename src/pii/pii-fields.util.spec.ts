@@ -9,18 +9,12 @@ import {
   readsPii,
   sealData,
 } from './pii-fields.util.js';
+import { PERSON_SCHEMA } from '../../test/support/pii-fixtures.js';
 
 const form = {
   type: 'object',
   properties: {
-    applicant: {
-      type: 'object',
-      properties: {
-        name: { type: 'string', 'x-pii': true },
-        idNumber: { type: 'string', 'x-pii': true },
-        age: { type: 'integer' },
-      },
-    },
+    applicant: PERSON_SCHEMA,
     address: { type: 'object', 'x-pii': true, properties: { city: { type: 'string' } } },
     seats: { type: 'integer' },
   },
@@ -77,6 +71,23 @@ describe('personal fields of a form', () => {
     expect(openData(erased, paths, () => 'never')).toEqual(maskData(data, paths));
     // Stored before the field was marked: read as it is.
     expect(openData(data, paths, () => 'never')).toEqual(data);
+  });
+
+  it('copies only the objects on the way to a present value, and each of them once', () => {
+    const other = { x: 1 };
+    const input = { a: { b: 1, c: 2, d: { e: 3 } }, other, missing: { y: 1 } };
+    const masked = maskData(input, ['a.b', 'a.c', 'a.d.e', 'missing.z', 'none.z']);
+    expect(masked).toEqual({ a: { b: PII_MASK, c: PII_MASK, d: { e: PII_MASK } }, other, missing: { y: 1 } });
+    expect(masked.other).toBe(other);
+    expect(masked.missing).toBe(input.missing);
+    expect(input.a).toEqual({ b: 1, c: 2, d: { e: 3 } });
+    // No value at any path: the input itself.
+    expect(maskData(input, ['missing.z', 'none'])).toBe(input);
+    // A key named like the prototype stays a plain property.
+    const proto = JSON.parse('{"__proto__": {"p": 1}}') as Record<string, unknown>;
+    const masked2 = maskData(proto, ['__proto__.p']);
+    expect(Object.getPrototypeOf(masked2)).toBe(Object.prototype);
+    expect(JSON.stringify(masked2)).toBe(JSON.stringify({ ['__proto__']: { p: PII_MASK } }));
   });
 
   it('tells which rule variables read personal data', () => {

@@ -78,28 +78,66 @@ export function misplacedPii(form: unknown, base = '$.form'): string[] {
 
 /**
  * A copy of `data` with the value at each path (when present) replaced by `replace(value, path)`. Objects on the
- * way are copied, nothing else is: the input is never changed.
+ * way are copied, nothing else is: the input is never changed. One walk over the paths' tree copies each object at
+ * most once, so the cost is the paths plus the objects they cross, never their product (a form may mark thousands
+ * of properties of one large object). A path below another listed path is not reached (`piiFieldPaths` lists none).
  */
 export function replaceAt(
   data: Record<string, unknown>,
   paths: readonly string[],
   replace: (value: unknown, path: string) => unknown,
 ): Record<string, unknown> {
-  let result = data;
+  return replaceIn(data, pathTree(paths), replace);
+}
+
+/** Path segments as a tree; a leaf holds the whole path. */
+type PathTree = Map<string, PathTree | string>;
+
+const trees = new WeakMap<readonly string[], PathTree>();
+
+/** The tree of `paths`, built once per list (`piiFieldPaths` returns the same list for the same form). */
+function pathTree(paths: readonly string[]): PathTree {
+  const cached = trees.get(paths);
+  if (cached) return cached;
+  const root: PathTree = new Map();
   for (const path of paths) {
     const segments = path.split('.');
-    const copy = (node: Record<string, unknown>, depth: number): Record<string, unknown> | null => {
-      const segment = segments[depth]!;
-      if (!Object.hasOwn(node, segment)) return null;
-      const value = node[segment];
-      if (depth === segments.length - 1) return { ...node, [segment]: replace(value, path) };
-      if (!isRecord(value)) return null;
-      const inner = copy(value, depth + 1);
-      return inner === null ? null : { ...node, [segment]: inner };
-    };
-    result = copy(result, 0) ?? result;
+    let node: PathTree | undefined = root;
+    for (const segment of segments.slice(0, -1)) {
+      let next: PathTree | string | undefined = node.get(segment);
+      if (next === undefined) node.set(segment, (next = new Map()));
+      node = typeof next === 'string' ? undefined : next;
+      if (node === undefined) break;
+    }
+    node?.set(segments[segments.length - 1]!, path);
   }
-  return result;
+  trees.set(paths, root);
+  return root;
+}
+
+function replaceIn(
+  node: Record<string, unknown>,
+  tree: PathTree,
+  replace: (value: unknown, path: string) => unknown,
+): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const [segment, below] of tree) {
+    if (!Object.hasOwn(node, segment)) continue;
+    const value = node[segment];
+    let next: unknown;
+    if (typeof below === 'string') next = replace(value, below);
+    else if (isRecord(value)) next = replaceIn(value, below, replace);
+    if (next === undefined || next === value) continue;
+    copy ??= { ...node };
+    // Defined, never assigned: a `__proto__` key stays a plain property.
+    Object.defineProperty(copy, segment, {
+      value: next,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy ?? node;
 }
 
 /** Every personal value in the clear replaced by its envelope; values already sealed are kept. */

@@ -124,7 +124,9 @@ export class TasksService {
         const decided = plan.state.tasks.find((t) => t.id === id)!;
         const step = workflow.step(decided.step);
         const data = this.dataFor(caller, workflow, plan.state.application);
-        return { status: 200, body: taskView(decided, step, workflow.version, data) };
+        const view = taskView(decided, step, workflow.version, data);
+        await this.disclosures.recordActionView({ manager, afterCommit }, caller, view);
+        return { status: 200, body: view };
       },
     );
   }
@@ -227,7 +229,10 @@ export class TasksService {
       const task = plan.state.tasks.find((t) => t.id === id)!;
       if (!plan.applied && !input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
       const data = this.dataFor(caller, workflow, plan.state.application);
-      return taskView(task, workflow.step(task.step), workflow.version, data);
+      const view = taskView(task, workflow.step(task.step), workflow.version, data);
+      // The answer shows the granted fields too: a disclosure like any task view.
+      await this.disclosures.recordActionView({ manager, afterCommit }, caller, view);
+      return view;
     });
   }
 
