@@ -270,7 +270,14 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const decided = await counted(() =>
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
-    expect(decided.statements).toHaveLength(4);
+    // The event in one write; the answer shows the form's fields, so the ledger's row goes in the same transaction.
+    expect(decided.statements).toEqual([
+      'START TRANSACTION',
+      'SELECT pa_lock_for_event($1::uuid,',
+      'WITH app',
+      'WITH n',
+      'COMMIT',
+    ]);
     const after = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'after-manual');
     expect(after).toMatchObject({ status: 'approved', decided_by: 'rule' });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
