@@ -42,9 +42,9 @@ import type { LoadReport } from './load.util.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-/** Production refuses a generated audit signing key: the run brings its own. */
 /** Production refuses to run without a key for personal values; the bench's workflow has none to seal. */
 const PII_KEYS = `bench:${randomBytes(32).toString('base64')}`;
+/** Production refuses a generated audit signing key: the run brings its own. */
 const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();

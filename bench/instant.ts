@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApp } from '../src/app.factory.js';
-import { QUEUE_NAMES } from '../src/events/event-jobs.util.js';
+import { EVENT_QUEUES } from '../src/queue/queue-names.util.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import {
   adminQuery,
@@ -153,7 +153,7 @@ function closeApp(app: NestFastifyApplication, backend: Backend): Promise<void> 
         // keys are deleted by SCAN + UNLINK afterwards instead.
         try {
           const queues = app.get(QueueService);
-          await Promise.all(QUEUE_NAMES.map((n) => queues.queue(n).obliterate({ force: true })));
+          await Promise.all(EVENT_QUEUES.map((n) => queues.queue(n).obliterate({ force: true })));
         } catch (error) {
           log(`cleanup: queues not obliterated: ${(error as Error).message}`);
         }

@@ -11,7 +11,7 @@ import { FreeFormValidationPipe } from './common/free-form.pipe.js';
 import { problem, sendProblem } from './common/problem.filter.js';
 import { jsonBodyProblems, jsonStructureProblem } from './common/json-body.util.js';
 import { installRequestHooks } from './common/request-hooks.util.js';
-import { applyApiPrefix, buildOpenApiDocument } from './common/openapi-document.util.js';
+import { API_PREFIX, applyApiPrefix, buildOpenApiDocument } from './common/openapi-document.util.js';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { JsonLimits } from './common/json-body.util.js';
@@ -75,8 +75,9 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onClose', () => limiter.close());
   installRequestHooks(fastify, {
-    authenticatedPrefix: '/api/v1/',
+    authenticatedPrefix: `/${API_PREFIX}/`,
     authenticate: (header) => guard.authenticate(header),
+    remembers: (header) => guard.remembers(header),
     limiter,
   });
   app.useGlobalPipes(
@@ -162,7 +163,7 @@ async function installSecurityHeaders(app: NestFastifyApplication, config: Runti
     .getHttpAdapter()
     .getInstance()
     .addHook('onSend', async (request, reply) => {
-      if (request.url.startsWith('/api/v1/')) void reply.header('cache-control', 'no-store');
+      if (request.url.startsWith(`/${API_PREFIX}/`)) void reply.header('cache-control', 'no-store');
     });
 }
 

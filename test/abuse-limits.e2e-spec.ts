@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { CryptoKey } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { expectProblem, registerWorkflow, simpleWorkflow } from './support/helpers.js';
 import { applicant, TestApp } from './support/test-app.js';
@@ -77,6 +81,52 @@ describe('rate limits per address', () => {
     }
     expectTooMany(await t.request('GET', '/api/v1/applications', { as: applicant('new') }), /address limit/);
     expect((await fetch(`${t.baseUrl}/health`)).status).toBe(200);
+  });
+});
+
+describe('rate limits per address, before a token never seen is verified', () => {
+  let t: TestApp;
+  let keySetRequests = 0;
+  const keys = createServer((_request, response) => {
+    keySetRequests += 1;
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ keys: [published] }));
+  });
+  let published: Record<string, unknown>;
+  let signingKey: CryptoKey;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    signingKey = pair.privateKey;
+    published = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const { port } = keys.address() as AddressInfo;
+    t = await TestApp.start(
+      limits({
+        rateLimitPerAddress: 2,
+        rateLimitPerCaller: 100,
+        jwtJwksUrl: `http://127.0.0.1:${port}/certs`,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => keys.close(resolve));
+  });
+
+  it('refuses an address past its limit without checking a new token, so the key set is never fetched for it', async () => {
+    for (let i = 0; i < 2; i++) expectProblem(await t.request('GET', '/api/v1/applications'), 401);
+    const token = await new SignJWT({ role: 'applicant' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+      .setSubject('ann')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(signingKey);
+    const reply = await t.request('GET', '/api/v1/applications', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expectTooMany(reply, /address limit/);
+    expect(keySetRequests).toBe(0);
   });
 });
 

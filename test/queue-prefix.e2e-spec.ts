@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { databaseQueuePrefix } from '../src/config/queue-prefix.js';
-import { QUEUE_NAMES } from '../src/events/event-jobs.util.js';
+import { EVENT_QUEUES } from '../src/queue/queue-names.util.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import { eventually } from './support/eventually.js';
 import { registerWorkflow, simpleWorkflow, stepOf, submitApplication, viewOf } from './support/helpers.js';
@@ -44,7 +44,7 @@ describe('deployments sharing one Redis', () => {
       if (process.env.REDIS_URL) {
         const queues = t.app.get(QueueService);
         await Promise.all(
-          QUEUE_NAMES.map((n) =>
+          EVENT_QUEUES.map((n) =>
             queues
               .queue(n)
               .obliterate({ force: true })

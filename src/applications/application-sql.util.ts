@@ -1,11 +1,14 @@
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { WrappedKey } from '../pii/pii-crypto.util.js';
-import { APPLICATION_COLUMNS } from '../events/event-sql.util.js';
 
 /**
  * The read paths' SQL for applications, written by hand like the event path's: a poll or an inbox page is one or
  * two prepared statements, with rows mapped as the executor maps them (`applicationFromRow`, `taskFromJson`).
  */
+
+const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
+  a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
+  a.correction_due_at, a.waiting, a.pii_key`;
 
 /** One application row, unlocked. */
 export const READ_APPLICATION: NamedStatement = {

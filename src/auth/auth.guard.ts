@@ -78,12 +78,19 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * True when the header's token verified a short while ago, so that `authenticate` checks no signature: the request
+   * hook counts a request with any other token against its address before that check is made.
+   */
+  remembers(header: string | undefined): boolean {
+    const token = bearerToken(header);
+    return token !== null && this.verified.get(token, Date.now()) !== undefined;
+  }
+
   /** The caller a bearer header names; a 401 DomainException otherwise. Also used before the body is read. */
   async authenticate(header: string | undefined): Promise<Caller> {
-    // The scheme is case-insensitive (RFC 9110 §11.1).
-    const match = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '');
-    if (!match?.[1]) throw DomainException.unauthenticated();
-    const token = match[1];
+    const token = bearerToken(header);
+    if (token === null) throw DomainException.unauthenticated();
     const now = Date.now();
     let payload = this.verified.get(token, now);
     if (payload === undefined) {
@@ -104,4 +111,9 @@ export class AuthGuard implements CanActivate {
     if ('error' in result) throw DomainException.unauthenticated(result.error);
     return result.caller;
   }
+}
+
+/** The token of a bearer header, or null; the scheme is case-insensitive (RFC 9110 §11.1). */
+function bearerToken(header: string | undefined): string | null {
+  return /^bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '')?.[1] ?? null;
 }

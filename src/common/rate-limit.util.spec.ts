@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { eventually } from '../../test/support/eventually.js';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './rate-limit.util.js';
 import type { RateStore } from './rate-limit.util.js';
 
@@ -102,5 +103,20 @@ describeRedis('rate limits shared by processes through Redis', () => {
     await a.close(); // sends what it has not sent yet
     expect((await b.hit('addr:y', 60_000, 0)).count).toBe(25);
     await b.close();
+  });
+
+  it('sends the hits admitted locally on its own, every 100 ms, without being asked', async () => {
+    const prefix = `rl-spec-${randomUUID()}`;
+    const [a, b] = [await open(prefix), await open(prefix)];
+    try {
+      for (let i = 0; i < 7; i++) expect(await a.hitAll([{ key: 'addr:z', limit: 640 }], 60_000)).toBeNull();
+      await eventually(
+        async () => (await b.hit('addr:z', 60_000, 0)).count,
+        (count) => count === 7,
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -107,6 +107,12 @@ interface LocalCount {
 export class RedisRateStore implements RateStore {
   private readonly redis: ScriptedRedis;
   private readonly local = new Map<string, LocalCount>();
+  /**
+   * The keys of `local` with hits not sent yet: a sync walks these alone, not every address and caller of the
+   * window, and drops ended windows from `local` once per window (as MemoryRateStore does).
+   */
+  private readonly unsent = new Set<string>();
+  private lastSweep = Date.now();
   private readonly timer: NodeJS.Timeout;
   private syncing: Promise<void> = Promise.resolve();
   /** The window last asked for, sent with a sync (it only matters to a key Redis no longer has). */
@@ -140,6 +146,7 @@ export class RedisRateStore implements RateStore {
       if (count.pending + 1 > Math.floor(limit / LOCAL_SHARE) || count.known + count.pending + 1 > limit)
         break;
       count.pending += 1;
+      this.unsent.add(this.fullKey(key));
     }
     if (index === hits.length) return null;
     const rest = hits.slice(index);
@@ -154,12 +161,14 @@ export class RedisRateStore implements RateStore {
   private sync(): Promise<void> {
     this.syncing = this.syncing.then(async () => {
       const now = Date.now();
-      const due: { key: string; weight: number; limit: string }[] = [];
-      for (const [key, count] of this.local) {
-        if (count.pending > 0) due.push({ key, weight: 0, limit: NO_LIMIT });
-        else if (count.endsAt <= now) this.local.delete(key);
+      if (now - this.lastSweep > this.windowMs) {
+        for (const [key, count] of this.local)
+          if (count.pending === 0 && count.endsAt <= now) this.local.delete(key);
+        this.lastSweep = now;
       }
-      if (due.length > 0) await this.send(due, this.windowMs).catch(() => undefined);
+      if (this.unsent.size === 0) return;
+      const due = [...this.unsent].map((key) => ({ key, weight: 0, limit: NO_LIMIT }));
+      await this.send(due, this.windowMs).catch(() => undefined);
     });
     return this.syncing;
   }
@@ -178,6 +187,7 @@ export class RedisRateStore implements RateStore {
       const count = this.local.get(entry.key);
       args.push(entry.weight + (count?.pending ?? 0), entry.limit);
       if (count) count.pending = 0;
+      this.unsent.delete(entry.key);
     }
     const result = await this.redis.paRateHitAll(keys.length, ...keys.map((entry) => entry.key), ...args);
     const now = Date.now();
@@ -262,11 +272,11 @@ export class RateLimiter {
   /**
    * The address's limit and then the caller's (or its poll budget), counted in one round trip to the store. A
    * request refused by its address's limit is not charged to its caller, as when they were counted one by one.
+   * `address` null: the address was counted already (checkAddress), the caller's limit alone is.
    */
-  async check(address: string, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
-    const hits: (RateHit & { name: string })[] = [
-      { key: `addr:${address}`, limit: this.limits.perAddress, name: 'address' },
-    ];
+  async check(address: string | null, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
+    const hits: (RateHit & { name: string })[] =
+      address === null ? [] : [{ key: `addr:${address}`, limit: this.limits.perAddress, name: 'address' }];
     if (caller) {
       hits.push(
         caller.poll

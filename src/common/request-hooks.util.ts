@@ -42,6 +42,8 @@ export interface RequestHookOptions {
   /** Prefix of the routes that all need a token (every route but the operational ones); they are rate-limited. */
   authenticatedPrefix: string;
   authenticate: (header: string | undefined) => Promise<{ id: string; role: string }>;
+  /** Whether `authenticate` would take the header's token from memory, without checking its signature. */
+  remembers: (header: string | undefined) => boolean;
   limiter: RateLimiter;
 }
 
@@ -78,20 +80,27 @@ export function installRequestHooks(fastify: FastifyInstance, options: RequestHo
             return undefined;
           }
           // A request that brings a body without a token is refused here, before the body is read (no public
-          // route takes one). The token is verified before the counting, so that the address's and the caller's
-          // limits take one round trip to the store; a bad token is still counted against its address, and past
-          // that limit refused with 429 as before (a remembered token costs nothing to verify, a new one an HMAC).
+          // route takes one). A token verified a short while ago is taken from memory, and then the address's and
+          // the caller's limits are counted together, in one call to the store. Any other token is counted against
+          // its address first: past that limit a flood of new or forged tokens is refused before a signature is
+          // checked (or a key set fetched). A bad token is counted against its address all the same.
+          const header = request.headers.authorization;
+          const addressFirst = !options.remembers(header);
+          if (addressFirst) refuseIfLimited(await options.limiter.checkAddress(request.ip));
           let caller: { id: string; role: string };
           try {
-            caller = await options.authenticate(request.headers.authorization);
+            caller = await options.authenticate(header);
           } catch (error) {
-            refuseIfLimited(await options.limiter.checkAddress(request.ip));
+            if (!addressFirst) refuseIfLimited(await options.limiter.checkAddress(request.ip));
             throw error;
           }
           request.caller = caller;
           const poll = request.method === 'GET' && request.headers['if-none-match'] !== undefined;
           refuseIfLimited(
-            await options.limiter.check(request.ip, { id: `${caller.role}:${caller.id}`, poll }),
+            await options.limiter.check(addressFirst ? null : request.ip, {
+              id: `${caller.role}:${caller.id}`,
+              poll,
+            }),
           );
         }
       } catch (error) {

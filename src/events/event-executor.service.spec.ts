@@ -15,11 +15,11 @@ import { ErrorCode } from '../common/domain.exception.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
+import { EVENT_QUEUES } from '../queue/queue-names.util.js';
 import { QueueService } from '../queue/queue.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { TimersProcessor } from '../timers/timers.processor.js';
 import { EventExecutor } from './event-executor.service.js';
-import { QUEUE_NAMES } from './event-jobs.util.js';
 
 /**
  * The event path against a real database and a real queue, without HTTP: planner plus executor, through the
@@ -103,7 +103,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     if (process.env.REDIS_URL) {
       const queues = context.get(QueueService);
       await Promise.all(
-        QUEUE_NAMES.map((n) =>
+        EVENT_QUEUES.map((n) =>
           queues
             .queue(n)
             .obliterate({ force: true })
@@ -270,7 +270,14 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const decided = await counted(() =>
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
-    expect(decided.statements).toHaveLength(4);
+    // The event in one write; the answer shows the form's fields, so the ledger's row goes in the same transaction.
+    expect(decided.statements).toEqual([
+      'START TRANSACTION',
+      'SELECT pa_lock_for_event($1::uuid,',
+      'WITH app',
+      'WITH n',
+      'COMMIT',
+    ]);
     const after = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'after-manual');
     expect(after).toMatchObject({ status: 'approved', decided_by: 'rule' });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);

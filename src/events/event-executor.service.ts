@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { DomainException } from '../common/domain.exception.js';
-import { runPrepared as prepared } from '../common/prepared-statement.util.js';
+import { runPrepared } from '../common/prepared-statement.util.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -78,7 +78,7 @@ export class EventExecutor {
   async apply(tx: Transaction, { target, event, conflict }: EventRequest): Promise<Executed> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
-    const [{ locked }] = (await prepared(manager, LOCK_AND_READ, [
+    const [{ locked }] = (await runPrepared(manager, LOCK_AND_READ, [
       byTask ? null : target.applicationId,
       byTask ? target.taskId : null,
     ])) as [{ locked: { application: Record<string, unknown>; tasks: unknown } | null }];
@@ -114,7 +114,7 @@ export class EventExecutor {
         ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
         : undefined;
     const { statement, parameters } = writeStatement(result, stored);
-    await prepared(manager, statement, parameters);
+    await runPrepared(manager, statement, parameters);
     this.metrics.observePlan(result);
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
   }

@@ -1,9 +1,6 @@
 import type { JobQueue, PlannedJob, TaskJobData } from '../engine/plan.types.js';
 import type { QueueService } from '../queue/queue.service.js';
 
-/** The queues the event path uses: timers and fact rules. */
-export const QUEUE_NAMES: readonly JobQueue[] = ['deadlines', 'reminders', 'rules'];
-
 export type { TaskJobData };
 
 /**

@@ -2,14 +2,11 @@ import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
 
 /**
- * The hot path's SQL, written by hand: the planner decides everything, so each event needs one lock, one read of
- * its tasks and one write. Rows travel as JSON and `json_populate_recordset` turns them into table rows, so one statement with
- * a fixed text (and so one cached plan in PostgreSQL) carries any number of task and history rows.
+ * The hot path's SQL, written by hand: the planner decides everything, so each event needs one call that locks and
+ * reads the application with its tasks, and one write. Rows travel as JSON and `json_populate_recordset` turns them
+ * into table rows, so one statement with a fixed text (and so one cached plan in PostgreSQL) carries any number of
+ * task and history rows.
  */
-
-export const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
-  a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
-  a.correction_due_at, a.waiting, a.pii_key`;
 
 /**
  * Locks the application row, found by its id ($1) or through one of its tasks ($2), and reads it with its tasks, in
@@ -174,7 +171,7 @@ export function rowsToState(row: Record<string, unknown>): ApplicationState {
   };
 }
 
-/** An application row as read with APPLICATION_COLUMNS (timestamps as dates, or as text from JSON). */
+/** An application row by its column names: timestamps as dates (a plain SELECT) or as text (`row_to_json`). */
 export function applicationFromRow(row: Record<string, unknown>): ApplicationRow {
   return {
     id: row.id as string,

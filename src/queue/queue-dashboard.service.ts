@@ -9,7 +9,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { problem, sendProblem } from '../common/problem.filter.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { ALL_QUEUES as QUEUE_NAMES } from './queue-names.util.js';
+import { ALL_QUEUES } from './queue-names.util.js';
 import { QueueService } from './queue.service.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
@@ -54,7 +54,7 @@ export class QueueDashboardService implements OnModuleInit {
     const board = new BullBoardFastifyAdapter();
     board.setBasePath(DASHBOARD_PATH);
     createBullBoard({
-      queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.queues.queue(name) as never)),
+      queues: ALL_QUEUES.map((name) => new BullMQAdapter(this.queues.queue(name) as never)),
       serverAdapter: board,
     });
 

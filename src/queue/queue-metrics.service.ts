@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { ALL_QUEUES as QUEUE_NAMES } from './queue-names.util.js';
+import { ALL_QUEUES } from './queue-names.util.js';
 import { QueueService } from './queue.service.js';
 
 /** Jobs per queue and state, read from the queue store when Prometheus scrapes. */
@@ -16,7 +16,7 @@ export class QueueMetrics {
       async collect() {
         this.reset();
         await Promise.all(
-          QUEUE_NAMES.map(async (name) => {
+          ALL_QUEUES.map(async (name) => {
             const counts = await queues.queue(name).getJobCounts('waiting', 'delayed', 'active', 'failed');
             for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
           }),

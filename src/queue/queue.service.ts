@@ -159,18 +159,21 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
    * closes the data source in its shutdown hooks, after this one).
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    for (const timer of this.restarts) clearTimeout(timer);
-    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await this.closeWorkers();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    for (const timer of this.restarts) clearTimeout(timer);
-    await Promise.allSettled(this.workers.map((w) => w.close())); // already closed, unless only this hook ran
+    await this.closeWorkers(); // already closed, unless only this hook ran
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     // BullMQ leaves connections it was handed open; these are ours to close.
     for (const connection of this.connections) connection.disconnect();
+  }
+
+  /** No worker is built again from here on (see workOnPostgres), and every one there is stops. */
+  private async closeWorkers(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.restarts) clearTimeout(timer);
+    await Promise.allSettled(this.workers.map((w) => w.close()));
   }
 
   /**

@@ -8,8 +8,7 @@ import { createApp } from '../../src/app.factory.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
 import { SECURITY_DEFAULTS } from '../../src/config/security-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
-import { QUEUE_NAMES } from '../../src/events/event-jobs.util.js';
-import { WEBHOOK_QUEUE } from '../../src/webhooks/webhook-dispatch.service.js';
+import { ALL_QUEUES } from '../../src/queue/queue-names.util.js';
 import { QueueService } from '../../src/queue/queue.service.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -155,7 +154,7 @@ export class TestApp {
     if (process.env.REDIS_URL && this.dropDatabase) {
       const queues = this.app.get(QueueService);
       await Promise.all(
-        [...QUEUE_NAMES, WEBHOOK_QUEUE].map((n) =>
+        ALL_QUEUES.map((n) =>
           queues
             .queue(n)
             .obliterate({ force: true })
