@@ -57,19 +57,28 @@ export class ApplicationsService {
       },
       // Inside the idempotent work: a retry replays the first answer even if the workflow has changed since.
       async (manager, afterCommit) => {
-        const workflow = await this.definitions.load(dto.workflow, undefined, manager);
-        if (!workflow.validateForm(dto.data)) {
-          throw DomainException.invalid(
-            'The application data does not match the form',
-            formErrors(workflow.validateForm.errors, '$.data'),
+        // Planned against the latest version this process knows of; if a later one exists, nothing is written
+        // and it is planned again against the version the database holds.
+        for (let fresh = false; ; fresh = true) {
+          const workflow = await this.definitions.loadLatest(dto.workflow, manager, fresh);
+          if (!workflow.validateForm(dto.data)) {
+            throw DomainException.invalid(
+              'The application data does not match the form',
+              formErrors(workflow.validateForm.errors, '$.data'),
+            );
+          }
+          const executed = await this.events.submit(
+            { manager, afterCommit },
+            { workflow, applicant: caller.id, data: dto.data },
           );
+          if (executed) {
+            const { plan } = executed;
+            return { status: 201, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
+          }
         }
-        const { plan } = await this.events.submit(
-          { manager, afterCommit },
-          { workflow, applicant: caller.id, data: dto.data },
-        );
-        return { status: 201, body: applicationView(plan.state.application, workflow, plan.state.tasks) };
       },
+      // Without an Idempotency-Key the work writes one statement, which commits by itself.
+      { singleStatement: true },
     );
   }
 

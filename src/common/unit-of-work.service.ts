@@ -26,12 +26,21 @@ export interface IdempotencyRequest {
   body: unknown;
 }
 
+export interface WorkOptions {
+  /**
+   * The work writes at most one statement (reads aside), which is atomic by itself: it runs outside a transaction,
+   * saving the round trips of BEGIN and COMMIT. Effects still wait for that statement.
+   */
+  singleStatement?: boolean;
+}
+
 const EFFECT_TIMEOUT_MS = 3000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * One transaction per request, with effects (queue jobs) run only after the commit: a job must never point at
- * rows that were rolled back. Queue failures do not fail the request; the sweep finds what was not enqueued.
+ * One transaction per request (or one statement that commits by itself, see WorkOptions), with effects (queue
+ * jobs) run only after the commit: a job must never point at rows that were rolled back. Queue failures do not fail
+ * the request; the sweep finds what was not enqueued.
  */
 @Injectable()
 export class UnitOfWork {
@@ -42,11 +51,12 @@ export class UnitOfWork {
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
-  async run<T>(work: Work<T>): Promise<T> {
+  async run<T>(work: Work<T>, options: WorkOptions = {}): Promise<T> {
     const effects: (() => Promise<void>)[] = [];
-    const result = await this.dataSource.transaction((manager) =>
-      work(manager, (effect) => effects.push(effect)),
-    );
+    const afterCommit: AfterCommit = (effect) => effects.push(effect);
+    const result = options.singleStatement
+      ? await work(this.dataSource.manager, afterCommit)
+      : await this.dataSource.transaction((manager) => work(manager, afterCommit));
     // The commit stands whatever the queue does: a slow or absent queue store delays no response past
     // EFFECT_TIMEOUT_MS, and the sweep enqueues what did not make it.
     await Promise.all(effects.map((effect) => this.runEffect(effect)));
@@ -74,8 +84,12 @@ export class UnitOfWork {
    * With an Idempotency-Key, the key is claimed in the same transaction as the work: a concurrent retry waits on
    * the key's row and then replays the stored response; a retry after a failure runs again, since nothing was kept.
    */
-  async idempotent<T>(request: IdempotencyRequest, work: Work<Response<T>>): Promise<Response<T>> {
-    if (request.key === undefined) return this.run(work);
+  async idempotent<T>(
+    request: IdempotencyRequest,
+    work: Work<Response<T>>,
+    options: WorkOptions = {},
+  ): Promise<Response<T>> {
+    if (request.key === undefined) return this.run(work, options);
     if (!KEY_PATTERN.test(request.key)) {
       throw DomainException.invalid('Invalid Idempotency-Key', [
         { path: '$.headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },

@@ -36,6 +36,8 @@ export interface Registration {
 export class DefinitionsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(DefinitionsService.name);
   private readonly compiled = new Map<string, CompiledWorkflow>();
+  /** Per workflow key, the latest version this process has read or registered (see loadLatest). */
+  private readonly latestSeen = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -95,7 +97,7 @@ export class DefinitionsService implements OnApplicationBootstrap {
     const { definition, errors } = this.check(document);
     if (!definition) throw DomainException.invalid('The workflow definition is invalid', errors);
     const hash = contentHash(definition);
-    return this.dataSource.transaction(async (manager) => {
+    const registration = await this.dataSource.transaction(async (manager): Promise<Registration> => {
       // Serialises registrations of one key so two writers cannot both take the next version number.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${definition.key}`]);
       const latest = await manager.findOne(WorkflowVersionEntity, {
@@ -116,6 +118,8 @@ export class DefinitionsService implements OnApplicationBootstrap {
       });
       return { created: true, key: definition.key, version, analysis };
     });
+    this.noteLatest(registration.key, registration.version);
+    return registration;
   }
 
   async list(): Promise<{ key: string; name: string; version: number }[]> {
@@ -149,6 +153,7 @@ export class DefinitionsService implements OnApplicationBootstrap {
         ? await runPrepared<{ version: number | null }>(manager, LATEST_VERSION, [key])
         : [{ version }];
     const wanted = latest?.version ?? undefined;
+    if (version === undefined && wanted !== undefined) this.noteLatest(key, wanted);
     const cached = wanted !== undefined ? this.compiled.get(`${key}@${wanted}`) : undefined;
     if (cached) return cached;
     const row =
@@ -156,6 +161,20 @@ export class DefinitionsService implements OnApplicationBootstrap {
     if (!row)
       throw DomainException.notFound(`Workflow ${key}${version !== undefined ? ` version ${version}` : ''}`);
     return this.compile(row);
+  }
+
+  /**
+   * The latest version as this process last saw it, read without a query once it has seen one (`fresh` reads it
+   * again). Only for a submission: its write inserts nothing when a later version exists, and it is then planned
+   * again with `fresh` (EventExecutor.submit), so a stale guess costs a retry, never an application on an old
+   * version.
+   */
+  async loadLatest(key: string, manager: EntityManager, fresh: boolean): Promise<CompiledWorkflow> {
+    return this.load(key, fresh ? undefined : this.latestSeen.get(key), manager);
+  }
+
+  private noteLatest(key: string, version: number): void {
+    if (version > (this.latestSeen.get(key) ?? 0)) this.latestSeen.set(key, version);
   }
 
   private compile(row: WorkflowVersionEntity): CompiledWorkflow {

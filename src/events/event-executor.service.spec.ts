@@ -201,13 +201,46 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect((await context.get(HistoryService).list(submitted.body.id)).chain.valid).toBe(true);
   });
 
-  it('writes a submission in four statements: BEGIN, the latest workflow version, one write, COMMIT', async () => {
+  it('writes a submission in one statement, which commits by itself, once the process knows the latest version', async () => {
     const submitted = await counted(() => submit('pair'));
     expect(submitted.result.status).toBe(201);
-    expect(submitted.statements).toHaveLength(4);
-    expect(submitted.statements[0]).toBe('START TRANSACTION');
-    expect(submitted.statements[2]).toBe('WITH app');
-    expect(submitted.statements[3]).toBe('COMMIT');
+    expect(submitted.statements).toEqual(['WITH app']);
+  });
+
+  it('writes a submission with an Idempotency-Key in one transaction with the key', async () => {
+    const submitted = await counted(() =>
+      context.get(ApplicationsService).submit(ann, { workflow: 'pair', data: {} }, 'submit-once'),
+    );
+    expect(submitted.result.status).toBe(201);
+    expect(submitted.statements).toEqual([
+      'START TRANSACTION',
+      'INSERT INTO',
+      'WITH app',
+      'UPDATE "idempotency_keys"',
+      'COMMIT',
+    ]);
+  });
+
+  it('plans a submission again when another process has registered a later version: nothing is written on the old one', async () => {
+    const definitions = context.get(DefinitionsService);
+    await definitions.register({ ...WORKFLOWS[0], key: 'versioned' });
+    expect((await definitions.loadLatest('versioned', dataSource.manager, false)).version).toBe(1);
+    // Another process registers version 2: this process has not heard of it.
+    await dataSource.query(
+      `INSERT INTO workflow_versions (key, version, name, definition, content_hash)
+       SELECT key, 2, name, definition, 'another-process' FROM workflow_versions WHERE key = 'versioned'`,
+    );
+    expect((await definitions.loadLatest('versioned', dataSource.manager, false)).version).toBe(1);
+    const submitted = await counted(() => submit('versioned'));
+    expect(submitted.result.body.workflow).toEqual({ key: 'versioned', version: 2 });
+    // The first write found version 2 and inserted nothing; the second, planned on version 2, did.
+    expect(submitted.statements.filter((s) => s === 'WITH app')).toHaveLength(2);
+    const stored = await dataSource.query(
+      `SELECT workflow_version FROM applications WHERE workflow_key = 'versioned'`,
+    );
+    expect(stored).toEqual([{ workflow_version: 2 }]);
+    const tasks = await tasksOf(submitted.result.body.id);
+    expect(tasks.map((t: { workflow_version: number }) => t.workflow_version)).toEqual([2]);
   });
 
   it('keeps the history head on the application, so the chain is extended without reading it', async () => {

@@ -66,12 +66,15 @@ export class EventExecutor {
     private readonly pii: PiiService,
   ) {}
 
-  /** A new application: planned from nothing and written in one statement. */
-  async submit(tx: Transaction, { workflow, applicant, data }: SubmitRequest): Promise<Executed> {
+  /**
+   * A new application: planned from nothing and written in one statement. Null, with nothing written, when a
+   * version of the workflow later than `workflow` exists: the caller loads the latest and submits again.
+   */
+  async submit(tx: Transaction, { workflow, applicant, data }: SubmitRequest): Promise<Executed | null> {
     const event: PlanEvent = { type: 'submit', applicationId: randomUUID(), applicant, data };
     const result = plan(null, event, this.context(workflow));
-    await this.write(tx, { result, workflow, dataKey: null });
-    return { plan: result, workflow };
+    const [written] = await this.write(tx, { result, workflow, dataKey: null });
+    return written?.inserted === 0 ? null : { plan: result, workflow };
   }
 
   /** Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). */
@@ -107,16 +110,18 @@ export class EventExecutor {
   private async write(
     { manager, afterCommit }: Transaction,
     { result, workflow, dataKey }: { result: Plan; workflow: CompiledWorkflow; dataKey: Buffer | null },
-  ): Promise<void> {
+  ): Promise<{ inserted?: number }[]> {
     const { application } = result.state;
     const stored =
       result.insertApplication || result.dataChanged
         ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
         : undefined;
     const { statement, parameters } = writeStatement(result, stored);
-    await runPrepared(manager, statement, parameters);
+    const rows = await runPrepared<{ inserted?: number }>(manager, statement, parameters);
+    if (rows[0]?.inserted === 0) return rows;
     this.metrics.observePlan(result);
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
+    return rows;
   }
 
   private context(workflow: CompiledWorkflow): PlanContext {

@@ -33,10 +33,25 @@ const TASKS_AND_HISTORY = `
   entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))
 SELECT 1`;
 
+/**
+ * A submission. The planner used the latest version this process knew of, read without a query; the insert
+ * happens only if no later version exists when the statement runs (so never against a version already replaced),
+ * and returns `inserted` 0 otherwise, for the caller to load the latest version and plan again.
+ */
 const INSERT_ALL: NamedStatement = {
   name: 'pa_event_insert',
   text: `WITH
-  app AS (INSERT INTO applications SELECT * FROM json_populate_record(NULL::applications, $1::json)),${TASKS_AND_HISTORY}`,
+  app AS (
+    INSERT INTO applications SELECT n.* FROM json_populate_record(NULL::applications, $1::json) n
+     WHERE NOT EXISTS (
+       SELECT 1 FROM workflow_versions v WHERE v.key = n.workflow_key AND v.version > n.workflow_version)
+    RETURNING id),
+  new_tasks AS (
+    INSERT INTO tasks SELECT t.* FROM json_populate_recordset(NULL::tasks, $2::json) t WHERE EXISTS (SELECT 1 FROM app)),
+  entries AS (
+    INSERT INTO history SELECT h.* FROM json_populate_recordset(NULL::history, $3::json) h
+     WHERE EXISTS (SELECT 1 FROM app))
+SELECT count(*)::int AS inserted FROM app`,
 };
 
 const UPDATE_ALL: NamedStatement = {
@@ -66,15 +81,18 @@ export function writeStatement(
   stored?: StoredData,
 ): { statement: NamedStatement; parameters: string[] } {
   const record = applicationRecord(plan.state.application, stored);
+  const history = JSON.stringify(plan.history.map(historyRecord));
+  const insertTasks = JSON.stringify(plan.insertTasks.map(taskRecord));
+  // A new application has no task to change.
+  if (plan.insertApplication)
+    return { statement: INSERT_ALL, parameters: [JSON.stringify(record), insertTasks, history] };
   return {
-    statement: plan.insertApplication ? INSERT_ALL : UPDATE_ALL,
+    statement: UPDATE_ALL,
     parameters: [
-      JSON.stringify(
-        plan.insertApplication ? record : changedColumns(record, plan.dataChanged && stored !== undefined),
-      ),
-      JSON.stringify(plan.insertTasks.map(taskRecord)),
+      JSON.stringify(changedColumns(record, plan.dataChanged && stored !== undefined)),
+      insertTasks,
       JSON.stringify(plan.updateTasks.map(taskRecord)),
-      JSON.stringify(plan.history.map(historyRecord)),
+      history,
     ],
   };
 }

@@ -8,6 +8,8 @@ import type { Caller } from '../auth/caller.js';
 /**
  * One log line per request: id, method, route template, status, duration, and the caller's id and role. Nothing
  * else from the request or the response: no headers (tokens), no query, no body (form data), no answer (facts).
+ * Every other line written while the request is handled carries its id (`reqId`): the request runs in a logging
+ * context of its own, bound here when it arrives.
  */
 @Injectable()
 export class RequestLogService implements OnModuleInit {
@@ -19,6 +21,9 @@ export class RequestLogService implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (fastify === undefined) return;
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      this.logger.runInContext(done, { bindings: { reqId: request.id } });
+    });
     fastify.addHook('onSend', (request, reply, payload, done) => {
       void reply.header('x-request-id', request.id);
       done(null, payload);

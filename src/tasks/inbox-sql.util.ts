@@ -20,7 +20,8 @@ export interface InboxFilter {
 /**
  * The inbox as one statement: only the conditions a request uses, so each combination has a fixed text, is
  * prepared once per connection under its own name, and plans against the inbox index as the written-out query
- * would. The page arrives as one JSON array (the executor's format for task rows), most urgent due time first.
+ * would. The page arrives as one JSON array (the executor's format for task rows), most urgent due time first, and
+ * beside it what the views need of the page's applications (`ApplicationData`), so a page is one round trip.
  */
 export function inboxStatement(filter: InboxFilter): { statement: NamedStatement; values: unknown[] } {
   const values: unknown[] = [];
@@ -50,8 +51,12 @@ export function inboxStatement(filter: InboxFilter): { statement: NamedStatement
   return {
     statement: {
       name: `pa_inbox${names.length > 0 ? `_${names.join('')}` : ''}`,
-      text: `SELECT COALESCE(json_agg(p ORDER BY p.due_at, p.id), '[]'::json) AS tasks FROM (
-  SELECT t.* FROM tasks t WHERE ${where.join(' AND ')} ORDER BY t.due_at, t.id LIMIT ${limit}) p`,
+      text: `WITH p AS (
+  SELECT t.* FROM tasks t WHERE ${where.join(' AND ')} ORDER BY t.due_at, t.id LIMIT ${limit})
+SELECT COALESCE((SELECT json_agg(p ORDER BY p.due_at, p.id) FROM p), '[]'::json) AS tasks,
+  COALESCE((SELECT json_agg(json_build_object('id', a.id, 'workflow_key', a.workflow_key,
+      'workflow_version', a.workflow_version, 'data', a.data, 'pii_key', a.pii_key))
+    FROM applications a WHERE a.id IN (SELECT p.application_id FROM p)), '[]'::json) AS applications`,
     },
     values,
   };

@@ -56,7 +56,7 @@ export class TasksService {
       ...(after ? { after: { dueAt: after[0]!, id: after[1]! } } : {}),
       limit: limit + 1,
     });
-    const [read] = await runPrepared<{ tasks: Record<string, unknown>[] }>(
+    const [read] = await runPrepared<{ tasks: Record<string, unknown>[]; applications: ApplicationData[] }>(
       this.dataSource.manager,
       statement,
       values,
@@ -64,7 +64,7 @@ export class TasksService {
     const rows = (read?.tasks ?? []).map(taskFromJson);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    const items = await this.views(this.dataSource.manager, page, caller);
+    const items = await this.views(this.dataSource.manager, page, caller, read?.applications);
     // Every item shows form fields: the page is one set of disclosures in the ledger, or a 429 past the quota.
     await this.disclosures.recordTaskViews(caller, items);
     return {
@@ -264,11 +264,17 @@ export class TasksService {
     return this.pii.open(workflow, { ...application, piiKey: application.piiKey ?? null }).data;
   }
 
-  /** Task views with their applications' data read in one query, not one per task. */
-  private async views(manager: EntityManager, tasks: TaskRow[], caller: Caller): Promise<TaskView[]> {
+  /** Task views with their applications' data read in one query (or already read with the tasks), not one per task. */
+  private async views(
+    manager: EntityManager,
+    tasks: TaskRow[],
+    caller: Caller,
+    read?: ApplicationData[],
+  ): Promise<TaskView[]> {
     const ids = [...new Set(tasks.map((t) => t.applicationId))];
     const rows =
-      ids.length > 0 ? await runPrepared<ApplicationData>(manager, READ_APPLICATIONS_DATA, [ids]) : [];
+      read ??
+      (ids.length > 0 ? await runPrepared<ApplicationData>(manager, READ_APPLICATIONS_DATA, [ids]) : []);
     const applications = new Map(rows.map((a) => [a.id, a]));
     return Promise.all(
       tasks.map(async (task) => {
