@@ -299,9 +299,12 @@ export class RateLimiter {
     }
   }
 
+  /** Counted like any hit, so far from the limit it stays in the process until the next sync (no round trip). */
   async chargeUnansweredPoll(caller: string): Promise<void> {
     if (this.limits.perCaller <= 0) return;
-    await this.store.hit(`caller:${caller}`, this.limits.windowMs).catch(() => undefined);
+    await this.store
+      .hitAll([{ key: `caller:${caller}`, limit: this.limits.perCaller }], this.limits.windowMs)
+      .catch(() => undefined);
   }
 
   close(): Promise<void> {

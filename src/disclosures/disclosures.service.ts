@@ -45,6 +45,13 @@ const INSERT_VIEWS = `INSERT INTO disclosures
     (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
   SELECT application_id, 'task-view', 'applicant', recipient, $2, $3, step, fields, $4 FROM n`;
 
+/** Views appended to an event's write statement, each row with its actor and time (`$5` there). */
+const APPENDED_VIEWS = `INSERT INTO disclosures
+    (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
+  SELECT application_id, 'task-view', 'applicant', recipient, actor_role, actor_id, step, fields, at
+    FROM jsonb_to_recordset($5::jsonb) AS v(application_id uuid, recipient text, actor_role text, actor_id text,
+      step text, fields text[], at timestamptz)`;
+
 /** Task views of departments without a quota: recorded, nothing to count (prepared: every inbox page runs it). */
 const RECORD_VIEWS: NamedStatement = {
   name: 'disclosures_record_views',
@@ -159,6 +166,30 @@ export class DisclosuresService {
       for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
       return Promise.resolve();
     });
+  }
+
+  /**
+   * recordActionView's row as rows the action's own write statement appends (EventRequest.appendix in the event
+   * executor): no statement of its own, so no round trip. Null when the view shows no field.
+   */
+  actionViewAppendix(
+    caller: Caller,
+    view: ViewedTask,
+    afterCommit: AfterCommit,
+  ): { name: string; cte: string; rows: unknown[] } | null {
+    const at = new Date();
+    const rows = this.viewRows(caller, [view], false).map(({ quota: _quota, ...row }) => ({
+      ...row,
+      actor_role: caller.role,
+      actor_id: caller.id,
+      at,
+    }));
+    if (rows.length === 0) return null;
+    afterCommit(() => {
+      for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
+      return Promise.resolve();
+    });
+    return { name: 'disclosures', cte: APPENDED_VIEWS, rows };
   }
 
   /** The ledger rows of views that show at least one field; an officer's with the department's quota if asked. */

@@ -303,13 +303,27 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const decided = await counted(() =>
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
-    // The event in one write; the answer shows the form's fields, so the ledger's row goes in the same transaction.
+    // The event in one write; the answer shows the form's fields, so the ledger's row goes in that same write.
     expect(decided.statements).toEqual([
       'START TRANSACTION',
       'SELECT pa_lock_for_event($1::uuid,',
       'WITH app',
-      'WITH n',
       'COMMIT',
+    ]);
+    const recorded = await dataSource.query(
+      `SELECT kind, recipient_department, actor_role, actor_id, step, fields FROM disclosures
+        WHERE application_id = $1 AND actor_id = 'dept-manual-officer'`,
+      [submitted.body.id],
+    );
+    expect(recorded).toEqual([
+      {
+        kind: 'task-view',
+        recipient_department: 'dept-manual',
+        actor_role: 'officer',
+        actor_id: 'dept-manual-officer',
+        step: 'manual',
+        fields: expect.arrayContaining(['seats']) as unknown,
+      },
     ]);
     const after = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'after-manual');
     expect(after).toMatchObject({ status: 'approved', decided_by: 'rule' });

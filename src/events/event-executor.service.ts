@@ -17,6 +17,7 @@ import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
 import { LOCK_AND_READ, rowsToState, writeStatement } from './event-sql.util.js';
+import type { Appendix } from './event-sql.util.js';
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
@@ -42,6 +43,8 @@ export interface EventRequest {
   event: (state: ApplicationState, workflow: CompiledWorkflow) => PlanEvent;
   /** Refuse with this 409 when the event no longer applies, because a person sent it; timers are not told. */
   conflict?: string;
+  /** Rows to append in the event's own write once it applies (see Appendix); none when it returns null. */
+  appendix?: (executed: Executed) => Appendix | null;
 }
 
 export interface Executed {
@@ -78,7 +81,7 @@ export class EventExecutor {
   }
 
   /** Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). */
-  async apply(tx: Transaction, { target, event, conflict }: EventRequest): Promise<Executed> {
+  async apply(tx: Transaction, { target, event, conflict, appendix }: EventRequest): Promise<Executed> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
     const [{ locked }] = (await runPrepared(manager, LOCK_AND_READ, [
@@ -102,21 +105,27 @@ export class EventExecutor {
       if (conflict) throw DomainException.conflict(conflict);
       return { plan: result, workflow };
     }
-    await this.write(tx, { result, workflow, dataKey });
-    return { plan: result, workflow };
+    const executed = { plan: result, workflow };
+    await this.write(tx, { result, workflow, dataKey, appendix: appendix?.(executed) ?? undefined });
+    return executed;
   }
 
   /** `dataKey`: the application's own, when it has one; the data is sealed only when it is written at all. */
   private async write(
     { manager, afterCommit }: Transaction,
-    { result, workflow, dataKey }: { result: Plan; workflow: CompiledWorkflow; dataKey: Buffer | null },
+    {
+      result,
+      workflow,
+      dataKey,
+      appendix,
+    }: { result: Plan; workflow: CompiledWorkflow; dataKey: Buffer | null; appendix?: Appendix },
   ): Promise<{ inserted?: number }[]> {
     const { application } = result.state;
     const stored =
       result.insertApplication || result.dataChanged
         ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
         : undefined;
-    const { statement, parameters } = writeStatement(result, stored);
+    const { statement, parameters } = writeStatement(result, stored, appendix);
     const rows = await runPrepared<{ inserted?: number }>(manager, statement, parameters);
     if (rows[0]?.inserted === 0) return rows;
     this.metrics.observePlan(result);

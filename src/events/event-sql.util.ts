@@ -30,8 +30,19 @@ const TASKS_AND_HISTORY = `
       rule_pending = u.rule_pending, signoffs = u.signoffs, comment = u.comment, claimed_by = u.claimed_by,
       signoff_required = u.signoff_required
     FROM json_populate_recordset(NULL::tasks, $3::json) u WHERE t.id = u.id),
-  entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))
-SELECT 1`;
+  entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))`;
+
+/**
+ * Rows another module appends in the event's own write (the ledger's row of the answer to an officer's action): a
+ * data-modifying CTE that reads its rows from `$5::jsonb`. It saves the round trip a statement of its own would
+ * cost inside the transaction, and it stands or falls with the event's write.
+ */
+export interface Appendix {
+  /** Names the CTE (and so the prepared statement that carries it); one name, one text. */
+  name: string;
+  cte: string;
+  rows: unknown[];
+}
 
 /**
  * A submission. The planner used the latest version this process knew of, read without a query; the insert
@@ -54,16 +65,36 @@ const INSERT_ALL: NamedStatement = {
 SELECT count(*)::int AS inserted FROM app`,
 };
 
-const UPDATE_ALL: NamedStatement = {
-  name: 'pa_event_update',
-  text: `WITH
+const UPDATE_WITH = `WITH
   app AS (
     UPDATE applications a SET status = n.status, snapshot = n.snapshot, produced = n.produced, revision = n.revision,
       decided_at = n.decided_at, expected_by = n.expected_by, history_seq = n.history_seq,
       history_hash = n.history_hash, correction_due_at = n.correction_due_at, waiting = n.waiting,
       data = COALESCE(n.data, a.data), pii_key = CASE WHEN n.data IS NULL THEN a.pii_key ELSE n.pii_key END
-    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),${TASKS_AND_HISTORY}`,
+    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),`;
+
+const UPDATE_ALL: NamedStatement = {
+  name: 'pa_event_update',
+  text: `${UPDATE_WITH}${TASKS_AND_HISTORY}
+SELECT 1`,
 };
+
+/** UPDATE_ALL with an appendix, one statement per appendix name. */
+const withAppendix = new Map<string, NamedStatement>();
+
+function updateWith(appendix: Appendix): NamedStatement {
+  let statement = withAppendix.get(appendix.name);
+  if (!statement) {
+    statement = {
+      name: `pa_event_update_${appendix.name}`,
+      text: `${UPDATE_WITH}${TASKS_AND_HISTORY},
+  appended AS (${appendix.cte})
+SELECT 1`,
+    };
+    withAppendix.set(appendix.name, statement);
+  }
+  return statement;
+}
 
 /** The application's data as stored (personal values sealed) and the wrapped key that opens it. */
 export interface StoredData {
@@ -79,22 +110,22 @@ export interface StoredData {
 export function writeStatement(
   plan: Plan,
   stored?: StoredData,
+  appendix?: Appendix,
 ): { statement: NamedStatement; parameters: string[] } {
   const record = applicationRecord(plan.state.application, stored);
   const history = JSON.stringify(plan.history.map(historyRecord));
   const insertTasks = JSON.stringify(plan.insertTasks.map(taskRecord));
-  // A new application has no task to change.
+  // A new application has no task to change (and no officer's answer to record).
   if (plan.insertApplication)
     return { statement: INSERT_ALL, parameters: [JSON.stringify(record), insertTasks, history] };
-  return {
-    statement: UPDATE_ALL,
-    parameters: [
-      JSON.stringify(changedColumns(record, plan.dataChanged && stored !== undefined)),
-      insertTasks,
-      JSON.stringify(plan.updateTasks.map(taskRecord)),
-      history,
-    ],
-  };
+  const parameters = [
+    JSON.stringify(changedColumns(record, plan.dataChanged && stored !== undefined)),
+    insertTasks,
+    JSON.stringify(plan.updateTasks.map(taskRecord)),
+    history,
+  ];
+  if (!appendix) return { statement: UPDATE_ALL, parameters };
+  return { statement: updateWith(appendix), parameters: [...parameters, JSON.stringify(appendix.rows)] };
 }
 
 function applicationRecord(a: ApplicationRow, stored: StoredData | undefined) {

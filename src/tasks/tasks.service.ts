@@ -19,6 +19,7 @@ import { formFieldPaths } from '../definitions/definition-graph.util.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
 import { EventExecutor } from '../events/event-executor.service.js';
+import type { Executed } from '../events/event-executor.service.js';
 import { PiiService } from '../pii/pii.service.js';
 import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { taskFromJson } from '../events/event-sql.util.js';
@@ -100,7 +101,8 @@ export class TasksService {
       },
       async (manager, afterCommit) => {
         if (!isUuid(id)) throw DomainException.notFound('Task');
-        const { plan, workflow } = await this.events.apply(
+        let view: TaskView | undefined;
+        await this.events.apply(
           { manager, afterCommit },
           {
             target: { taskId: id },
@@ -119,14 +121,15 @@ export class TasksService {
               };
             },
             conflict: 'The task is not open, this officer has already signed it, or another officer holds it',
+            // The answer shows the granted fields: its ledger row goes in the decision's own write.
+            appendix: (executed) => {
+              view = this.answer(caller, id, executed);
+              return this.disclosures.actionViewAppendix(caller, view, afterCommit);
+            },
           },
         );
-        const decided = plan.state.tasks.find((t) => t.id === id)!;
-        const step = workflow.step(decided.step);
-        const data = this.dataFor(caller, workflow, plan.state.application);
-        const view = taskView(decided, step, workflow.version, data);
-        await this.disclosures.recordActionView({ manager, afterCommit }, caller, view);
-        return { status: 200, body: view };
+        // A decision that does not apply is refused above (conflict), so the write made the view.
+        return { status: 200, body: view! };
       },
     );
   }
@@ -215,7 +218,8 @@ export class TasksService {
     const { caller, id } = input;
     return this.unitOfWork.run(async (manager, afterCommit) => {
       if (!isUuid(id)) throw DomainException.notFound('Task');
-      const { plan, workflow } = await this.events.apply(
+      let view: TaskView | undefined;
+      const executed = await this.events.apply(
         { manager, afterCommit },
         {
           target: { taskId: id },
@@ -224,16 +228,28 @@ export class TasksService {
             if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
             return input.event(task, locked);
           },
+          // The answer shows the granted fields too: a disclosure like any task view, in the event's own write.
+          appendix: (applied) => {
+            view = this.answer(caller, id, applied);
+            return this.disclosures.actionViewAppendix(caller, view, afterCommit);
+          },
         },
       );
-      const task = plan.state.tasks.find((t) => t.id === id)!;
-      if (!plan.applied && !input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
-      const data = this.dataFor(caller, workflow, plan.state.application);
-      const view = taskView(task, workflow.step(task.step), workflow.version, data);
-      // The answer shows the granted fields too: a disclosure like any task view.
-      await this.disclosures.recordActionView({ manager, afterCommit }, caller, view);
-      return view;
+      if (view) return view;
+      // Nothing was written: a conflict, or a no-op that is fine (claiming what one holds), recorded on its own.
+      const task = executed.plan.state.tasks.find((t) => t.id === id)!;
+      if (!input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
+      const unchanged = this.answer(caller, id, executed);
+      await this.disclosures.recordActionView({ manager, afterCommit }, caller, unchanged);
+      return unchanged;
     });
+  }
+
+  /** The task's view after an event, as the officer who sent it sees it. */
+  private answer(caller: Caller, id: string, { plan, workflow }: Executed): TaskView {
+    const task = plan.state.tasks.find((t) => t.id === id)!;
+    const data = this.dataFor(caller, workflow, plan.state.application);
+    return taskView(task, workflow.step(task.step), workflow.version, data);
   }
 
   /** Another department's task is 404: officers never learn it exists. */
