@@ -16,6 +16,18 @@ export const READ_APPLICATION: NamedStatement = {
   text: `SELECT ${APPLICATION_COLUMNS} FROM applications a WHERE a.id = $1`,
 };
 
+/**
+ * One application row, unlocked, with its tasks as one JSON array, unless its revision is still `$2` (the one an
+ * If-None-Match named; null names none): a poll is one round trip, answered 304 or with the view.
+ */
+export const READ_APPLICATION_VIEW: NamedStatement = {
+  name: 'pa_read_application_view',
+  text: `SELECT ${APPLICATION_COLUMNS},
+  CASE WHEN a.revision = $2::int THEN NULL
+       ELSE (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) END AS tasks
+  FROM applications a WHERE a.id = $1`,
+};
+
 /** Every task of the given applications, as one JSON array. */
 export const READ_TASKS_OF: NamedStatement = {
   name: 'pa_read_tasks_of',

@@ -79,3 +79,12 @@ export type ApplicationView = ReturnType<typeof applicationView>;
 export function etagOf(application: Pick<ApplicationRow, 'id' | 'revision'>): string {
   return `"${application.id}.${application.revision}"`;
 }
+
+/** The revision of application `id` that an If-None-Match header names (weak or strong), or null. */
+export function revisionNamed(ifNoneMatch: string | undefined, id: string): number | null {
+  for (const tag of ifNoneMatch?.split(',') ?? []) {
+    const match = /^(?:W\/)?"([^".]+)\.(\d{1,9})"$/.exec(tag.trim());
+    if (match?.[1] === id) return Number(match[2]);
+  }
+  return null;
+}

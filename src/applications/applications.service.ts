@@ -15,9 +15,9 @@ import { EventExecutor } from '../events/event-executor.service.js';
 import { PiiService } from '../pii/pii.service.js';
 import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { applicationFromRow, taskFromJson } from '../events/event-sql.util.js';
-import type { ApplicationRow } from '../engine/plan.types.js';
+import type { ApplicationRow, TaskRow } from '../engine/plan.types.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
-import { READ_APPLICATION, READ_TASKS_OF } from './application-sql.util.js';
+import { READ_APPLICATION, READ_APPLICATION_VIEW, READ_TASKS_OF } from './application-sql.util.js';
 import { ApplicationEntity } from './application.entity.js';
 import type {
   ListApplicationsQuery,
@@ -25,7 +25,7 @@ import type {
   SubmitApplicationDto,
 } from './application.dto.js';
 import { mergePatch } from '../common/json-merge-patch.util.js';
-import { applicationView, etagOf } from './application-view.util.js';
+import { applicationView, etagOf, revisionNamed } from './application-view.util.js';
 import type { ApplicationView } from './application-view.util.js';
 
 /** An application row with the wrapped key its personal values are sealed under. */
@@ -82,24 +82,26 @@ export class ApplicationsService {
     );
   }
 
-  async get(caller: Caller, id: string): Promise<ApplicationView> {
-    return this.view(this.dataSource.manager, await this.findVisible(caller, id), caller);
-  }
-
   /**
-   * The view and its ETag, or no view when `ifNoneMatch` names the current ETag: an applicant polling an unchanged
-   * application costs one row read, not the view's tasks.
+   * The view and its ETag, or no view when `ifNoneMatch` names the current ETag: one statement either way, which
+   * reads the view's tasks only when the revision has moved on (an applicant polling an unchanged application costs
+   * one row read).
    */
   async getUnlessMatch(
     caller: Caller,
     id: string,
     ifNoneMatch: string | undefined,
   ): Promise<{ etag: string; view: ApplicationView | null }> {
-    const application = await this.findVisible(caller, id);
+    const known = isUuid(id) ? revisionNamed(ifNoneMatch, id) : null;
+    const [row] = isUuid(id)
+      ? await runPrepared(this.dataSource.manager, READ_APPLICATION_VIEW, [id, known])
+      : [];
+    const application = this.visible(caller, row);
     const etag = etagOf(application);
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
-      return { etag, view: null };
-    return { etag, view: await this.view(this.dataSource.manager, application, caller) };
+    if (application.revision === known) return { etag, view: null };
+    const tasks = (row!.tasks as Record<string, unknown>[]).map(taskFromJson);
+    const [view] = await this.views(this.dataSource.manager, [application], caller, tasks);
+    return { etag, view: view! };
   }
 
   async list(caller: Caller, query: ListApplicationsQuery) {
@@ -199,23 +201,26 @@ export class ApplicationsService {
     return this.history.list(id);
   }
 
+  private async tasksOf(manager: EntityManager, applications: StoredApplication[]): Promise<TaskRow[]> {
+    if (applications.length === 0) return [];
+    const [read] = await runPrepared<{ tasks: Record<string, unknown>[] }>(manager, READ_TASKS_OF, [
+      applications.map((a) => a.id),
+    ]);
+    return (read?.tasks ?? []).map(taskFromJson);
+  }
+
   /** Another applicant's application is 404, never 403: its existence is not the caller's business. */
   async findVisible(caller: Caller, id: string): Promise<StoredApplication> {
     const [row] = isUuid(id) ? await runPrepared(this.dataSource.manager, READ_APPLICATION, [id]) : [];
+    return this.visible(caller, row);
+  }
+
+  private visible(caller: Caller, row: Record<string, unknown> | undefined): StoredApplication {
     const application = row ? { ...applicationFromRow(row), piiKey: row.pii_key as WrappedKey | null } : null;
     if (!application || (caller.role !== 'admin' && application.applicantId !== caller.id)) {
       throw DomainException.notFound('Application');
     }
     return application;
-  }
-
-  async view(
-    manager: EntityManager,
-    application: StoredApplication,
-    caller: Caller,
-  ): Promise<ApplicationView> {
-    const [view] = await this.views(manager, [application], caller);
-    return view!;
   }
 
   /**
@@ -226,13 +231,9 @@ export class ApplicationsService {
     manager: EntityManager,
     applications: StoredApplication[],
     caller: Caller,
+    read?: TaskRow[],
   ): Promise<ApplicationView[]> {
-    const ids = applications.map((a) => a.id);
-    const [read] =
-      ids.length > 0
-        ? await runPrepared<{ tasks: Record<string, unknown>[] }>(manager, READ_TASKS_OF, [ids])
-        : [];
-    const tasks = (read?.tasks ?? []).map(taskFromJson);
+    const tasks = read ?? (await this.tasksOf(manager, applications));
     return Promise.all(
       applications.map(async (application) => {
         const workflow = await this.definitions.load(

@@ -207,6 +207,25 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect(submitted.statements).toEqual(['WITH app']);
   });
 
+  it('answers a poll in one statement, with the view when the revision moved on and 304 while it has not', async () => {
+    const submitted = await submit('pair');
+    const applications = context.get(ApplicationsService);
+    const first = await counted(() => applications.getUnlessMatch(ann, submitted.body.id, undefined));
+    expect(first.statements).toEqual(['SELECT a.id,']);
+    expect(first.result.view?.steps.map((s) => s.status)).toEqual(['open', 'blocked']);
+    const unchanged = await counted(() =>
+      applications.getUnlessMatch(ann, submitted.body.id, first.result.etag),
+    );
+    expect(unchanged.result).toEqual({ etag: first.result.etag, view: null });
+    expect(unchanged.statements).toEqual(['SELECT a.id,']);
+    const [task] = await tasksOf(submitted.body.id);
+    await context.get(TasksService).decide(officer('dept-first'), task.id, { outcome: 'approve' });
+    const moved = await counted(() => applications.getUnlessMatch(ann, submitted.body.id, first.result.etag));
+    expect(moved.result.etag).not.toBe(first.result.etag);
+    expect(moved.result.view?.steps.map((s) => s.status)).toEqual(['approved', 'open']);
+    expect(moved.statements).toEqual(['SELECT a.id,']);
+  });
+
   it('writes a submission with an Idempotency-Key in one transaction with the key', async () => {
     const submitted = await counted(() =>
       context.get(ApplicationsService).submit(ann, { workflow: 'pair', data: {} }, 'submit-once'),
@@ -359,8 +378,8 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     await timers.onReminder({ ...job, attempt: 1 });
     const after = await context.get(HistoryService).list(submitted.body.id);
     expect(after.events).toEqual(before.events);
-    const view = await context.get(ApplicationsService).get(ann, submitted.body.id);
-    expect(view.steps.find((s) => s.id === 'near')).toMatchObject({
+    const { view } = await context.get(ApplicationsService).getUnlessMatch(ann, submitted.body.id, undefined);
+    expect(view!.steps.find((s) => s.id === 'near')).toMatchObject({
       status: 'approved',
       decidedBy: 'officer',
     });
