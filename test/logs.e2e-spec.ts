@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { ServiceClient } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { FactCheckedService } from './support/fact-checked-service.js';
 import { JWT_SECRET } from './support/test-app.js';
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
 const MARK = 'MARK7f3q'; // in every value that must never reach a log line
 /** Every line is read at the end: far more than the run writes. */
 const KEEP_LINES = 100_000;
@@ -120,4 +125,22 @@ describe('structured logs', () => {
       await service.stop('SIGKILL');
     }
   }, 120_000);
+
+  it('tags a line written deep inside a request with that request id, and names it once in the request line', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', './scripts/register-ts.mjs', 'test/fixtures/logging/request-context-app.ts'],
+      { cwd: ROOT },
+    );
+    // Raw text, not parsed: a key written twice would be lost to JSON.parse.
+    const lines = stdout.split('\n').filter((line) => line.includes('"reqId"'));
+    for (const id of ['ctx-a', 'ctx-b']) {
+      const mine = lines.filter((line) => line.includes(`"reqId":"${id}"`));
+      expect(mine.map((line) => (JSON.parse(line) as { msg: string }).msg).sort()).toEqual([
+        'deep inside the request',
+        'request',
+      ]);
+      for (const line of mine) expect(line.split('"reqId"')).toHaveLength(2);
+    }
+  }, 60_000);
 });

@@ -30,8 +30,11 @@ export class RequestLogService implements OnModuleInit {
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       const caller = (request as { caller?: Caller }).caller;
-      this.logger.info(
+      // Through the root logger, not the request's context: the line names its request id itself (a request
+      // refused before its context was bound has one too), and only once.
+      PinoLogger.root.info(
         {
+          context: 'Request',
           reqId: request.id,
           method: request.method,
           route: request.routeOptions.url ?? 'unmatched',
