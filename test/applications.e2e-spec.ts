@@ -446,6 +446,21 @@ describe('an application from submission to approval', () => {
       expect(again.body).toBeNull();
     });
 
+    it('answers 304 to a weak tag or one of a list, and 200 to a tag that only resembles the current one', async () => {
+      const submitted = await submit('shop-permit', data);
+      const path = `/api/v1/applications/${submitted.body.id}`;
+      const etag = submitted.headers.get('etag')!;
+      const poll = (tag: string) => t.request('GET', path, { as: ann, headers: { 'if-none-match': tag } });
+      expect((await poll(`W/${etag}`)).status).toBe(304);
+      expect((await poll(`"elsewhere.3", ${etag}`)).status).toBe(304);
+      const lookalike = etag.replace(/\.1"$/, '.01"');
+      expect(lookalike).not.toBe(etag);
+      const reply = await poll(lookalike);
+      expect(reply.status).toBe(200);
+      expect(reply.body.revision).toBe(1);
+      expect((await poll(etag.slice(1, -1))).status).toBe(200); // unquoted
+    });
+
     it("does not answer 304 to another application's ETag", async () => {
       const one = await submit('shop-permit', data);
       const two = await submit('shop-permit', data);

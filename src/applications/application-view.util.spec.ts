@@ -13,6 +13,8 @@ describe('revisionNamed', () => {
   it("names no revision for another application's tag, a malformed tag, a wildcard or no header", () => {
     expect(revisionNamed('"00000000-0000-4000-8000-000000000002.4"', id)).toBeNull();
     expect(revisionNamed(`"${id}.x"`, id)).toBeNull();
+    expect(revisionNamed(`"${id}.07"`, id)).toBeNull();
+    expect(revisionNamed(`${id}.7`, id)).toBeNull();
     expect(revisionNamed(`"${id}.99999999999"`, id)).toBeNull();
     expect(revisionNamed('*', id)).toBeNull();
     expect(revisionNamed(undefined, id)).toBeNull();

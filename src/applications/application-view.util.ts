@@ -80,10 +80,13 @@ export function etagOf(application: Pick<ApplicationRow, 'id' | 'revision'>): st
   return `"${application.id}.${application.revision}"`;
 }
 
-/** The revision of application `id` that an If-None-Match header names (weak or strong), or null. */
+/**
+ * The revision of application `id` that an If-None-Match header names (weak or strong), or null. Only a tag
+ * `etagOf` could have written counts (`"id.07"` is not `"id.7"`), so a 304 still means the tags are equal.
+ */
 export function revisionNamed(ifNoneMatch: string | undefined, id: string): number | null {
   for (const tag of ifNoneMatch?.split(',') ?? []) {
-    const match = /^(?:W\/)?"([^".]+)\.(\d{1,9})"$/.exec(tag.trim());
+    const match = /^(?:W\/)?"([^".]+)\.([1-9]\d{0,8})"$/.exec(tag.trim());
     if (match?.[1] === id) return Number(match[2]);
   }
   return null;
