@@ -202,6 +202,36 @@ describe('the ledger of data flows', () => {
     ]);
   });
 
+  it('records the view answering a claim the officer already holds, though the claim changes nothing', async () => {
+    const id = await submitApplication(t, 'ledger-permit', data);
+    const task = await taskOf(id, 'fire');
+    const olga = officer('fire-safety', 'olga');
+    expect((await t.request('POST', `/api/v1/tasks/${task}/claim`, { as: olga })).status).toBe(200);
+    const [before] = await t.query<{ revision: number }>('SELECT revision FROM applications WHERE id = $1', [
+      id,
+    ]);
+    const again = await t.request('POST', `/api/v1/tasks/${task}/claim`, { as: olga });
+    expect(again.status).toBe(200);
+    expect(again.body.data).toEqual({ name: data.name, company: { code: 'ACME' } });
+    // Nothing of the application changed; the answer was still shown, and is recorded.
+    const [after] = await t.query<{ revision: number }>('SELECT revision FROM applications WHERE id = $1', [
+      id,
+    ]);
+    expect(after!.revision).toBe(before!.revision);
+    expect((await disclosures(id)).filter((d) => d.kind === 'task-view')).toEqual([
+      expect.objectContaining({
+        actor: { role: 'officer', id: 'olga' },
+        step: 'fire',
+        fields: ['name', 'company.code'],
+      }),
+      expect.objectContaining({
+        actor: { role: 'officer', id: 'olga' },
+        step: 'fire',
+        fields: ['name', 'company.code'],
+      }),
+    ]);
+  });
+
   it('records nothing for a view that shows no field', async () => {
     const id = await submitApplication(t, 'flows-permit', { idNumber: '1' });
     const view = await t.request('GET', `/api/v1/tasks/${await taskOf(id, 'first')}`, {

@@ -45,12 +45,18 @@ const INSERT_VIEWS = `INSERT INTO disclosures
     (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
   SELECT application_id, 'task-view', 'applicant', recipient, $2, $3, step, fields, $4 FROM n`;
 
-/** Views appended to an event's write statement, each row with its actor and time (`$5` there). */
-const APPENDED_VIEWS = `INSERT INTO disclosures
+/** Views answering actions on tasks, each row with its actor and time, from the JSON parameter `rows`. */
+const insertActionViews = (rows: string) => `INSERT INTO disclosures
     (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, at)
   SELECT application_id, 'task-view', 'applicant', recipient, actor_role, actor_id, step, fields, at
-    FROM jsonb_to_recordset($5::jsonb) AS v(application_id uuid, recipient text, actor_role text, actor_id text,
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(application_id uuid, recipient text, actor_role text, actor_id text,
       step text, fields text[], at timestamptz)`;
+
+/** An action's view recorded in a statement of its own (an action that wrote nothing to append it to). */
+const RECORD_ACTION_VIEWS: NamedStatement = {
+  name: 'disclosures_record_action_views',
+  text: insertActionViews('$1'),
+};
 
 /** Task views of departments without a quota: recorded, nothing to count (prepared: every inbox page runs it). */
 const RECORD_VIEWS: NamedStatement = {
@@ -149,34 +155,17 @@ export class DisclosuresService {
   }
 
   /**
-   * Records the task view that answers an action on the task (decision, claim, release, transfer, signers) in the
-   * action's own transaction: one more INSERT in a commit that happens anyway, gone with the action if it fails.
-   * No quota: it bounds reads, and a department past it must still be able to act on its tasks. A replayed
-   * idempotent decision answers what was recorded the first time and adds nothing.
-   */
-  async recordActionView(
-    at: { manager: EntityManager; afterCommit: AfterCommit },
-    caller: Caller,
-    view: ViewedTask,
-  ): Promise<void> {
-    const rows = this.viewRows(caller, [view], false);
-    if (rows.length === 0) return;
-    await runPrepared(at.manager, RECORD_VIEWS, [JSON.stringify(rows), caller.role, caller.id, new Date()]);
-    at.afterCommit(() => {
-      for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
-      return Promise.resolve();
-    });
-  }
-
-  /**
-   * recordActionView's row as rows the action's own write statement appends (EventRequest.appendix in the event
-   * executor): no statement of its own, so no round trip. Null when the view shows no field.
+   * The ledger row of the task view that answers an action on the task (decision, claim, release, transfer,
+   * signers), as rows the action's own write statement appends (EventRequest.appendix in the event executor): no
+   * statement of its own, and gone with the action if it fails. Null when the view shows no field. No quota: it
+   * bounds reads, and a department past it must still be able to act on its tasks. A replayed idempotent decision
+   * answers what was recorded the first time and adds nothing.
    */
   actionViewAppendix(
     caller: Caller,
     view: ViewedTask,
     afterCommit: AfterCommit,
-  ): { name: string; cte: string; rows: unknown[] } | null {
+  ): { name: string; cte: (rows: string) => string; rows: unknown[] } | null {
     const at = new Date();
     const rows = this.viewRows(caller, [view], false).map(({ quota: _quota, ...row }) => ({
       ...row,
@@ -189,7 +178,17 @@ export class DisclosuresService {
       for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
       return Promise.resolve();
     });
-    return { name: 'disclosures', cte: APPENDED_VIEWS, rows };
+    return { name: 'disclosures', cte: insertActionViews, rows };
+  }
+
+  /** The same row in the action's transaction, for an action that wrote nothing (claiming what one holds). */
+  async recordActionView(
+    at: { manager: EntityManager; afterCommit: AfterCommit },
+    caller: Caller,
+    view: ViewedTask,
+  ): Promise<void> {
+    const appendix = this.actionViewAppendix(caller, view, at.afterCommit);
+    if (appendix) await runPrepared(at.manager, RECORD_ACTION_VIEWS, [JSON.stringify(appendix.rows)]);
   }
 
   /** The ledger rows of views that show at least one field; an officer's with the department's quota if asked. */

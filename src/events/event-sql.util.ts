@@ -34,13 +34,14 @@ const TASKS_AND_HISTORY = `
 
 /**
  * Rows another module appends in the event's own write (the ledger's row of the answer to an officer's action): a
- * data-modifying CTE that reads its rows from `$5::jsonb`. It saves the round trip a statement of its own would
- * cost inside the transaction, and it stands or falls with the event's write.
+ * data-modifying CTE over its rows, which travel as one JSON parameter. It saves the round trip a statement of its
+ * own would cost inside the transaction, and it stands or falls with the event's write.
  */
 export interface Appendix {
   /** Names the CTE (and so the prepared statement that carries it); one name, one text. */
   name: string;
-  cte: string;
+  /** The CTE's text, given the placeholder its rows arrive in (as `jsonb`). */
+  cte: (rows: string) => string;
   rows: unknown[];
 }
 
@@ -88,7 +89,7 @@ function updateWith(appendix: Appendix): NamedStatement {
     statement = {
       name: `pa_event_update_${appendix.name}`,
       text: `${UPDATE_WITH}${TASKS_AND_HISTORY},
-  appended AS (${appendix.cte})
+  appended AS (${appendix.cte('$5')})
 SELECT 1`,
     };
     withAppendix.set(appendix.name, statement);
