@@ -43,7 +43,18 @@ export interface ApplicationData {
   pii_key: WrappedKey | null;
 }
 
+const APPLICATION_DATA_COLUMNS: readonly (keyof ApplicationData)[] = [
+  'id',
+  'workflow_key',
+  'workflow_version',
+  'data',
+  'pii_key',
+];
+
+/** The `ApplicationData` of the application aliased `a`, as one JSON object (for a statement that reads more). */
+export const APPLICATION_DATA_JSON = `json_build_object(${APPLICATION_DATA_COLUMNS.map((c) => `'${c}', a.${c}`).join(', ')})`;
+
 export const READ_APPLICATIONS_DATA: NamedStatement = {
   name: 'pa_read_applications_data',
-  text: `SELECT a.id, a.workflow_key, a.workflow_version, a.data, a.pii_key FROM applications a WHERE a.id = ANY($1::uuid[])`,
+  text: `SELECT ${APPLICATION_DATA_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM applications a WHERE a.id = ANY($1::uuid[])`,
 };

@@ -1,3 +1,4 @@
+import { APPLICATION_DATA_JSON } from '../applications/application-sql.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 
 /** What an inbox page is filtered by; absent filters are left out of the statement. */
@@ -54,8 +55,7 @@ export function inboxStatement(filter: InboxFilter): { statement: NamedStatement
       text: `WITH p AS (
   SELECT t.* FROM tasks t WHERE ${where.join(' AND ')} ORDER BY t.due_at, t.id LIMIT ${limit})
 SELECT COALESCE((SELECT json_agg(p ORDER BY p.due_at, p.id) FROM p), '[]'::json) AS tasks,
-  COALESCE((SELECT json_agg(json_build_object('id', a.id, 'workflow_key', a.workflow_key,
-      'workflow_version', a.workflow_version, 'data', a.data, 'pii_key', a.pii_key))
+  COALESCE((SELECT json_agg(${APPLICATION_DATA_JSON})
     FROM applications a WHERE a.id IN (SELECT p.application_id FROM p)), '[]'::json) AS applications`,
     },
     values,
