@@ -403,6 +403,47 @@ describe('an application from submission to approval', () => {
     });
   });
 
+  describe('the version an application is pinned to', () => {
+    it('is the latest version registered, also when another process registered it behind this one', async () => {
+      const definition = {
+        key: 'versioned-permit',
+        name: 'Versioned permit',
+        form: { type: 'object', properties: { name: { type: 'string' } } },
+        steps: [step('check', 'fire-rescue')],
+      };
+      await register(definition);
+      expect((await submit('versioned-permit', { name: 'one' })).body.workflow).toEqual({
+        key: 'versioned-permit',
+        version: 1,
+      });
+      // Another process registers version 2 straight into the shared database: this one has not heard of it.
+      await t.query(
+        `INSERT INTO workflow_versions (key, version, name, definition, content_hash)
+         SELECT key, 2, name, definition, 'registered-elsewhere' FROM workflow_versions WHERE key = 'versioned-permit'`,
+      );
+      const second = await submit('versioned-permit', { name: 'two' });
+      expect(second.body.workflow).toEqual({ key: 'versioned-permit', version: 2 });
+      // Registered through this process: the next submission takes it at once.
+      await register({ ...definition, name: 'Versioned permit, third edition' });
+      const third = await submit('versioned-permit', { name: 'three' });
+      expect(third.body.workflow).toEqual({ key: 'versioned-permit', version: 3 });
+      const stored = await t.query<{ version: number; n: number }>(
+        `SELECT workflow_version AS version, count(*)::int AS n FROM applications
+          WHERE workflow_key = 'versioned-permit' GROUP BY workflow_version ORDER BY 1`,
+      );
+      expect(stored).toEqual([
+        { version: 1, n: 1 },
+        { version: 2, n: 1 },
+        { version: 3, n: 1 },
+      ]);
+      const tasks = await t.query<{ version: number }>(
+        `SELECT t.workflow_version AS version FROM tasks t WHERE t.application_id = $1`,
+        [second.body.id],
+      );
+      expect(tasks).toEqual([{ version: 2 }]);
+    });
+  });
+
   describe('ETag', () => {
     it('answers 304 with an empty body to If-None-Match with the current ETag, and 200 once it changed', async () => {
       const submitted = await submit('shop-permit', data);

@@ -58,7 +58,8 @@ export class ApplicationsService {
       // Inside the idempotent work: a retry replays the first answer even if the workflow has changed since.
       async (manager, afterCommit) => {
         // Planned against the latest version this process knows of; if a later one exists, nothing is written
-        // and it is planned again against the version the database holds.
+        // and it is planned again against the version the database holds. Each further turn needs yet another
+        // version committed in between (an admin's registration), so the loop ends.
         for (let fresh = false; ; fresh = true) {
           const workflow = await this.definitions.loadLatest(dto.workflow, manager, fresh);
           if (!workflow.validateForm(dto.data)) {
