@@ -2,7 +2,6 @@ import { Redis } from 'ioredis';
 
 /** Fixed-window counters: how many hits a key has in the current window, and when the window ends. */
 export interface RateStore {
-  hit(key: string, windowMs: number, weight?: number): Promise<{ count: number; resetInMs: number }>;
   /**
    * Counts one hit on each key in order and stops at the first whose count passes its limit (the keys after it are
    * not counted, as if checked one by one): that key's index and the time to its window's end, or null when none
@@ -23,7 +22,15 @@ export class MemoryRateStore implements RateStore {
   private readonly windows = new Map<string, { count: number; endsAt: number }>();
   private lastSweep = Date.now();
 
-  hit(key: string, windowMs: number, weight = 1): Promise<{ count: number; resetInMs: number }> {
+  hitAll(hits: readonly RateHit[], windowMs: number): Promise<{ over: number; resetInMs: number } | null> {
+    for (const [index, { key, limit }] of hits.entries()) {
+      const { count, resetInMs } = this.hit(key, windowMs);
+      if (count > limit) return Promise.resolve({ over: index, resetInMs });
+    }
+    return Promise.resolve(null);
+  }
+
+  private hit(key: string, windowMs: number): { count: number; resetInMs: number } {
     const now = Date.now();
     if (now - this.lastSweep > windowMs) this.sweep(now);
     let window = this.windows.get(key);
@@ -31,19 +38,8 @@ export class MemoryRateStore implements RateStore {
       window = { count: 0, endsAt: now + windowMs };
       this.windows.set(key, window);
     }
-    window.count += weight;
-    return Promise.resolve({ count: window.count, resetInMs: window.endsAt - now });
-  }
-
-  async hitAll(
-    hits: readonly RateHit[],
-    windowMs: number,
-  ): Promise<{ over: number; resetInMs: number } | null> {
-    for (const [index, { key, limit }] of hits.entries()) {
-      const { count, resetInMs } = await this.hit(key, windowMs);
-      if (count > limit) return { over: index, resetInMs };
-    }
-    return null;
+    window.count += 1;
+    return { count: window.count, resetInMs: window.endsAt - now };
   }
 
   /** Ended windows are dropped, so many one-off addresses cannot grow the map without bound. */
@@ -214,19 +210,6 @@ export class RedisRateStore implements RateStore {
 
   private fullKey(key: string): string {
     return `${this.prefix}:rl:${key}`;
-  }
-
-  async hit(key: string, windowMs: number, weight = 1): Promise<{ count: number; resetInMs: number }> {
-    const full = this.fullKey(key);
-    const results = await this.redis
-      .multi()
-      .incrby(full, weight)
-      .pexpire(full, windowMs, 'NX')
-      .pttl(full)
-      .exec();
-    const count = Number(results?.[0]?.[1] ?? 0);
-    const ttl = Number(results?.[2]?.[1] ?? windowMs);
-    return { count, resetInMs: ttl > 0 ? ttl : windowMs };
   }
 
   /** Resolves once connected: without an offline queue, a hit sent earlier fails (and lets its request through). */
