@@ -1,5 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { ArgumentMetadata } from '@nestjs/common';
+import { validateSync } from 'class-validator';
+import type { ValidationError, ValidatorOptions } from 'class-validator';
 
 const FREE_FORM_KEY = Symbol('free-form-properties');
 
@@ -39,6 +41,14 @@ export class FreeFormValidationPipe extends ValidationPipe {
     const result = (await super.transform(standIn, metadata)) as Record<string | symbol, unknown>;
     for (const [key, original] of held) result[key] = original;
     return result;
+  }
+
+  /**
+   * No DTO here has an asynchronous constraint, so the synchronous walk gives the same errors without a promise
+   * per constraint (class-validator's `validate` builds one for each, on every request).
+   */
+  protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
+    return validateSync(object, options);
   }
 }
 
