@@ -13,6 +13,7 @@ import { PiiAtRest1796069062299 } from './1796069062299-PiiAtRest.js';
 import { DisclosureLedger1796069098370 } from './1796069098370-DisclosureLedger.js';
 import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
 import { EventLockAndRead1796074355109 } from './1796074355109-EventLockAndRead.js';
+import { TasksDropApplicationIndex1796099258724 } from './1796099258724-TasksDropApplicationIndex.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -30,4 +31,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   DisclosureLedger1796069098370,
   ReportIndexes1796070812166,
   EventLockAndRead1796074355109,
+  TasksDropApplicationIndex1796099258724,
 ];

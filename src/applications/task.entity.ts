@@ -15,7 +15,8 @@ export class TaskEntity implements TaskRow {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Index()
+  // No index of its own: tasks_application_step_attempt starts with it, and every event updates this table's
+  // indexes (an index that serves no query costs on every write).
   @Column({ name: 'application_id', type: 'uuid' })
   applicationId: string;
 
