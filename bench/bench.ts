@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: this service against a floor, under the same open-loop load, in one run.
  *
- *   npm run bench -- [--servers floor,svc-pg,svc-redis] [--rates 10,20] [--duration 15] [--drain 10] [--sweep]
+ *   npm run bench -- [--servers floor,svc-pg,svc-redis] [--rates 10,20] [--duration 15] [--drain 10] [--warmup 20]
+ *     [--sweep]
  *
  * For each server and rate: a fresh database on one embedded PostgreSQL (fsync and synchronous commit on), fresh
  * server process(es) started as a deployment would start them (`node dist/src/main.js` with NODE_ENV=production;
@@ -55,6 +56,8 @@ const HELP = `npm run bench -- [options]
   --floor-rates LIST the floor's rates, when they should differ (it saturates far higher; default --rates)
   --duration S       seconds of offered load per rate (default 15; keep it at 20 or less on a shared machine)
   --drain S          seconds to let stragglers finish after the window (default 10)
+  --warmup S         first run the same load for S seconds on the same server and database, unmeasured, so the
+                     figures are those of a warmed-up process (default 0: a fresh process, the JIT still cold)
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
                      run once more at 70% of its best completed/s (the latency target's rate)
   --port N           first port the servers listen on (default 3400)
@@ -71,6 +74,7 @@ interface Options {
   floorRates: number[] | undefined;
   durationS: number;
   drainS: number;
+  warmupS: number;
   sweep: boolean;
   port: number;
   json: string | true | undefined;
@@ -85,6 +89,7 @@ function parse(argv: string[]): Options {
     floorRates: undefined,
     durationS: 15,
     drainS: LOAD_DEFAULTS.drainS,
+    warmupS: 0,
     sweep: false,
     port: 3400,
     json: undefined,
@@ -116,6 +121,10 @@ function parse(argv: string[]): Options {
           break;
         case '--drain':
           options.drainS = Number(value());
+          break;
+        case '--warmup':
+          options.warmupS = Number(value());
+          if (!(options.warmupS >= 0)) throw new Error('--warmup wants a number of seconds');
           break;
         case '--port':
           options.port = numbers(value(), flag)[0]!;
@@ -339,19 +348,15 @@ async function measure(
   const server = await startServer(name, url.toString(), options.port, queuePrefix, options);
   try {
     await sleep(1000);
+    const load = { ...LOAD_DEFAULTS, bases: server.bases, secret: SECRET, ratePerS: rate };
+    // A fresh process runs its first seconds in the interpreter; this leaves that out of the figures.
+    if (options.warmupS > 0) await runLoad({ ...load, durationS: options.warmupS, drainS: options.drainS });
     const samples: [number, number, number][] = [];
     const serverPids = () => server.children.map((c) => c.pid!);
     const sample = () => samples.push([performance.now(), cpuOfTrees(serverPids()), cpuOfTrees([pg.pid()])]);
     const sampler = setInterval(sample, 500);
     const generatorCpu = process.cpuUsage();
-    const report = await runLoad({
-      ...LOAD_DEFAULTS,
-      bases: server.bases,
-      secret: SECRET,
-      ratePerS: rate,
-      durationS: options.durationS,
-      drainS: options.drainS,
-    });
+    const report = await runLoad({ ...load, durationS: options.durationS, drainS: options.drainS });
     clearInterval(sampler);
     sample();
     const generator = process.cpuUsage(generatorCpu);
@@ -555,7 +560,7 @@ async function main(): Promise<void> {
   const facts = { ...hostFacts(), node: process.version, platform: platform(), loadAverage: loadAverage() };
   const report = [
     `machine: ${facts.cores} cores, ${facts.cpu}, ${facts.memoryGiB} GiB, Node ${facts.node}, load average ${facts.loadAverage.join(' ')}`,
-    `duration ${options.durationS} s per rate, drain ${options.drainS} s; latencies in ms from the scheduled time`,
+    `duration ${options.durationS} s per rate, drain ${options.drainS} s${options.warmupS > 0 ? `, after ${options.warmupS} s of unmeasured warm-up` : ''}; latencies in ms from the scheduled time`,
     '',
     results.length ? table(results) : '(no results)',
     '',
