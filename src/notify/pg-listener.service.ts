@@ -16,8 +16,12 @@ export type Listener = (payload: string | null) => void;
 
 /**
  * One dedicated PostgreSQL connection per process that LISTENs to the channels the database triggers notify
- * (see CHANNELS), fanned out to every subscriber of this process (event streams, webhook dispatch). Notifications are sent at commit,
- * so a stream hears of a change whichever process made it. Connected on first subscription.
+ * (see CHANNELS), fanned out to every subscriber of this process (event streams, webhook dispatch). Notifications
+ * are sent at commit, so a stream hears of a change whichever process made it. Connected on first subscription.
+ *
+ * A channel is listened to only while it has a subscriber: every task and history row notifies, and a process
+ * with no event stream open would otherwise be woken, and PostgreSQL's listening backend with it, at every commit
+ * of every process, to read notifications it drops.
  */
 @Injectable()
 export class PgListenerService implements OnModuleDestroy {
@@ -25,17 +29,33 @@ export class PgListenerService implements OnModuleDestroy {
   private readonly listeners = new Map<string, Set<Listener>>();
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
+  /** The LISTEN sent for each channel on the current connection. */
+  private readonly listened = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {}
 
   /** Subscribes and resolves once the connection listens, so nothing committed after this call is missed. */
   async subscribe(channel: string, listener: Listener): Promise<() => void> {
+    if (!CHANNELS.includes(channel)) throw new Error(`no trigger notifies on ${channel}`);
     let set = this.listeners.get(channel);
     if (!set) this.listeners.set(channel, (set = new Set()));
     set.add(listener);
     await this.connect();
-    return () => set.delete(listener);
+    await this.listen(channel);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.unlisten(channel);
+    };
+  }
+
+  /** The channels the connection listens to, as PostgreSQL reports them (none while it is not connected). */
+  async listening(): Promise<string[]> {
+    if (!this.client) return [];
+    const { rows } = await this.client.query<{ channel: string }>(
+      'SELECT pg_listening_channels() AS channel ORDER BY 1',
+    );
+    return rows.map((r) => r.channel);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -63,8 +83,35 @@ export class PgListenerService implements OnModuleDestroy {
       setTimeout(() => void this.reconnect(), RECONNECT_MS).unref();
     });
     await client.connect();
-    for (const channel of CHANNELS) await client.query(`LISTEN ${channel}`);
     this.client = client;
+    this.listened.clear();
+    for (const [channel, set] of this.listeners) if (set.size > 0) await this.listen(channel);
+  }
+
+  /**
+   * LISTENs once per channel. The connection runs its statements in order, so a LISTEN sent after an UNLISTEN of
+   * the same channel takes effect after it.
+   */
+  private listen(channel: string): Promise<void> {
+    let listened = this.listened.get(channel);
+    if (!listened && this.client) {
+      const sent: Promise<void> = this.client.query(`LISTEN ${channel}`).then(
+        () => undefined,
+        (error: unknown) => {
+          // Not kept: the next subscriber (or the reconnect) sends it again.
+          if (this.listened.get(channel) === sent) this.listened.delete(channel);
+          throw error;
+        },
+      );
+      this.listened.set(channel, (listened = sent));
+    }
+    return listened ?? Promise.resolve();
+  }
+
+  private unlisten(channel: string): void {
+    if (!this.listened.delete(channel) || !this.client) return;
+    // A failure here is the connection's, which its error handler reconnects; nothing to wait for.
+    this.client.query(`UNLISTEN ${channel}`).catch(() => undefined);
   }
 
   private async reconnect(): Promise<void> {

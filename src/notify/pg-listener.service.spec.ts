@@ -1,0 +1,122 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { eventually } from '../../test/support/eventually.js';
+import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import {
+  HISTORY_CHANNEL,
+  PgListenerService,
+  TASKS_CHANNEL,
+  WEBHOOKS_CHANNEL,
+} from './pg-listener.service.js';
+
+/** The listening connection against a real PostgreSQL: what it listens to is asked of PostgreSQL itself. */
+describe('PgListenerService', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let notifier: pg.Client;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    notifier = new pg.Client({ connectionString: database.url });
+    await notifier.connect();
+  });
+
+  afterAll(async () => {
+    await notifier.end();
+    await database.drop();
+  });
+
+  const notify = (channel: string, payload: string) =>
+    notifier.query('SELECT pg_notify($1, $2)', [channel, payload]);
+
+  /** A listener that keeps what it hears and can be waited on. */
+  function collector() {
+    const heard: (string | null)[] = [];
+    return { heard, listener: (payload: string | null) => void heard.push(payload) };
+  }
+
+  it('listens to a channel only while it has a subscriber', async () => {
+    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
+    try {
+      expect(await service.listening()).toEqual([]);
+
+      const webhooks = collector();
+      const stopWebhooks = await service.subscribe(WEBHOOKS_CHANNEL, webhooks.listener);
+      // The webhook dispatcher alone: task and history notifications, sent at every commit, are not listened to.
+      expect(await service.listening()).toEqual([WEBHOOKS_CHANNEL]);
+
+      const first = collector();
+      const second = collector();
+      const stopFirst = await service.subscribe(TASKS_CHANNEL, first.listener);
+      const stopSecond = await service.subscribe(TASKS_CHANNEL, second.listener);
+      expect(await service.listening()).toEqual([TASKS_CHANNEL, WEBHOOKS_CHANNEL]);
+
+      await notify(TASKS_CHANNEL, 'one');
+      await eventually(
+        () => Promise.resolve([first.heard, second.heard]),
+        ([a, b]) => a!.length === 1 && b!.length === 1,
+      );
+      expect(first.heard).toEqual(['one']);
+
+      stopFirst();
+      expect(await service.listening()).toEqual([TASKS_CHANNEL, WEBHOOKS_CHANNEL]);
+      stopSecond();
+      stopSecond(); // twice is harmless
+      expect(await service.listening()).toEqual([WEBHOOKS_CHANNEL]);
+
+      // Subscribing again listens again, and hears what is sent from then on.
+      const again = collector();
+      const stopAgain = await service.subscribe(TASKS_CHANNEL, again.listener);
+      expect(await service.listening()).toEqual([TASKS_CHANNEL, WEBHOOKS_CHANNEL]);
+      await notify(TASKS_CHANNEL, 'two');
+      await eventually(
+        () => Promise.resolve(again.heard),
+        (heard) => heard.length === 1,
+      );
+      expect(again.heard).toEqual(['two']);
+      expect(second.heard).toEqual(['one']);
+      stopAgain();
+      stopWebhooks();
+      expect(await service.listening()).toEqual([]);
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+
+  it('after losing its connection, listens again to the channels that have subscribers, and tells them to resync', async () => {
+    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
+    try {
+      const history = collector();
+      await service.subscribe(HISTORY_CHANNEL, history.listener);
+      const tasks = collector();
+      const stopTasks = await service.subscribe(TASKS_CHANNEL, tasks.listener);
+      stopTasks();
+      expect(await service.listening()).toEqual([HISTORY_CHANNEL]);
+
+      await notifier.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_listening_channels%'`,
+      );
+      // The resync signal (null) comes once the connection listens again.
+      await eventually(
+        () => Promise.resolve(history.heard),
+        (heard) => heard.includes(null),
+      );
+      expect(await service.listening()).toEqual([HISTORY_CHANNEL]);
+      await notify(HISTORY_CHANNEL, 'after');
+      await eventually(
+        () => Promise.resolve(history.heard),
+        (heard) => heard.includes('after'),
+      );
+      expect(tasks.heard).toEqual([]);
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+
+  it('refuses a channel no trigger notifies on', async () => {
+    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
+    await expect(service.subscribe('pa_elsewhere', () => undefined)).rejects.toThrow(/no trigger/);
+    expect(await service.listening()).toEqual([]);
+  });
+});
