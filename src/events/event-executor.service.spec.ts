@@ -78,6 +78,8 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
   let dataSource: DataSource;
   let drop: () => Promise<void>;
   let statements: string[] | null = null;
+  /** Every statement sent, with its parameters, while `sent` is an array. */
+  let sent: { query: string; parameters: unknown[] }[] | null = null;
 
   beforeAll(async () => {
     const database = await createDatabase();
@@ -94,6 +96,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const logQuery = logger.logQuery.bind(logger);
     logger.logQuery = (query, parameters, runner) => {
       statements?.push(query.trim().split(/\s+/).slice(0, 2).join(' '));
+      sent?.push({ query, parameters: (parameters as unknown[] | undefined) ?? [] });
       return logQuery(query, parameters, runner);
     };
     for (const workflow of WORKFLOWS) await context.get(DefinitionsService).register(workflow);
@@ -423,5 +426,47 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     ).rejects.toMatchObject({ code: ErrorCode.Conflict });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
     expect(types.filter((t) => t === 'decided')).toHaveLength(1);
+  });
+  it("writes a decision reading only its own application's tasks, however many the table holds", async () => {
+    const submitted = await submit('pair');
+    // Other applications' tasks, enough that the planner would rather scan the table than use an index when
+    // nothing in the write bounds it to one application: each decision would then read every task there is.
+    await dataSource.query(
+      `WITH others AS (
+         INSERT INTO applications
+         SELECT (jsonb_populate_record(NULL::applications, to_jsonb(a) || jsonb_build_object('id', gen_random_uuid()))).*
+           FROM applications a, generate_series(1, 2000) WHERE a.id = $1
+         RETURNING id)
+       INSERT INTO tasks
+       SELECT (jsonb_populate_record(NULL::tasks,
+                 to_jsonb(t) || jsonb_build_object('id', gen_random_uuid(), 'application_id', o.id))).*
+         FROM others o, tasks t WHERE t.application_id = $1`,
+      [submitted.body.id],
+    );
+    await dataSource.query('ANALYZE tasks');
+    const [first] = await tasksOf(submitted.body.id);
+    sent = [];
+    try {
+      await context.get(TasksService).decide(officer('dept-first'), first.id, { outcome: 'approve' });
+      const write = sent.find((s) => /^\s*WITH\s+app\b/.test(s.query));
+      expect(write).toBeDefined();
+      const [{ 'QUERY PLAN': plan }] = await dataSource.query<[{ 'QUERY PLAN': unknown }]>(
+        `EXPLAIN (FORMAT JSON) ${write!.query}`,
+        write!.parameters,
+      );
+      const scanned: string[] = [];
+      const walk = (node: unknown): void => {
+        if (Array.isArray(node)) return node.forEach(walk);
+        if (node === null || typeof node !== 'object') return;
+        const { 'Node Type': type, 'Relation Name': relation } = node as Record<string, unknown>;
+        if (type === 'Seq Scan') scanned.push(String(relation));
+        Object.values(node).forEach(walk);
+      };
+      walk(plan);
+      expect(scanned).not.toContain('tasks');
+      expect(JSON.stringify(plan)).toContain('"Relation Name":"tasks"');
+    } finally {
+      sent = null;
+    }
   });
 });

@@ -29,7 +29,10 @@ const TASKS_AND_HISTORY = `
       decided_by_officer = u.decided_by_officer, overdue = u.overdue, reminded = u.reminded,
       rule_pending = u.rule_pending, signoffs = u.signoffs, comment = u.comment, claimed_by = u.claimed_by,
       signoff_required = u.signoff_required
-    FROM json_populate_recordset(NULL::tasks, $3::json) u WHERE t.id = u.id),
+    FROM json_populate_recordset(NULL::tasks, $3::json) u
+    -- Bounded by the application ($1), whose tasks these all are: PostgreSQL takes the function for a hundred
+    -- rows and, matched by id alone, would rather scan the whole table than probe its index a hundred times.
+    WHERE t.application_id = ($1::json->>'id')::uuid AND t.id = u.id),
   entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))`;
 
 /**
