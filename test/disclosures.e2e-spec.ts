@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { hourStart, secondsToNextHour } from '../src/disclosures/disclosure.util.js';
 import { eventually, sleep } from './support/eventually.js';
+import { SseClient } from './support/sse.js';
 import { expectProblem, registerNew, samples, submitApplication } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
@@ -349,7 +350,7 @@ describe('the ledger of data flows', () => {
     expect((await t.request('GET', '/api/v1/disclosures/flows', { as: ADMIN })).status).toBe(200);
   });
 
-  it('answers 429 with Retry-After past the department quota for the hour, records nothing, and counts it', async () => {
+  it("answers 429 with Retry-After past the department quota for the hour, records nothing, counts it, and withholds the inbox stream's views", async () => {
     const id = await submitApplication(t, 'quota-permit', data);
     const task = await taskOf(id, 'check');
     const view = () => t.request('GET', `/api/v1/tasks/${task}`, { as: officer('quota-dept') });
@@ -374,6 +375,27 @@ describe('the ledger of data flows', () => {
     const metrics = await scrape();
     expect(metrics.get('pa_pii_read_quota_exceeded_total{department="quota-dept"}')).toBe(refusalsBefore + 2);
     expect(metrics.get('pa_disclosures_total{department="quota-dept",kind="task-view"}')).toBe(QUOTA);
+    // The inbox stream still announces a change past the quota, without the view, and says when to reload.
+    const inbox = await SseClient.open(`${t.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${await t.token(officer('quota-dept'))}`,
+    });
+    try {
+      await inbox.until((m) => m.some((e) => e.event === 'ready'));
+      const later = await submitApplication(t, 'quota-permit', data);
+      const laterTask = await taskOf(later, 'check');
+      const events = await inbox.until((m) => m.some((e) => e.data?.id === laterTask));
+      expect(events.filter((e) => e.data?.id === laterTask)).toEqual([
+        { event: 'withheld', data: { id: laterTask, retryAfterSeconds: expect.any(Number) } },
+      ]);
+      const withheld = events.find((e) => e.event === 'withheld')!.data as { retryAfterSeconds: number };
+      expect(withheld.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(withheld.retryAfterSeconds).toBeLessThanOrEqual(3600);
+      expect(await disclosures(later)).toEqual([]);
+    } finally {
+      inbox.close();
+    }
+    expect(hourStart(new Date()).getTime()).toBe(hour);
+
     // Other departments and admins are not held by this department's quota.
     expect((await t.request('GET', `/api/v1/tasks/${task}`, { as: ADMIN })).status).toBe(200);
     expect((await t.request('GET', '/api/v1/tasks', { as: officer('fire-safety') })).status).toBe(200);

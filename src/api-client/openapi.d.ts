@@ -3619,7 +3619,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap */
+            /** @description `ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, `withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -53,7 +53,8 @@ export class LiveController {
   })
   @ApiEventStream({
     description:
-      '`ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap',
+      '`ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, ' +
+      '`withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota',
     data: TaskViewDto,
   })
   @ApiProblems({ 403: 'Not an officer or an admin' })

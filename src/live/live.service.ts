@@ -7,6 +7,7 @@ import { ApplicationEntity } from '../applications/application.entity.js';
 import { ApplicationsService } from '../applications/applications.service.js';
 import { HistoryEntity } from '../audit/history.entity.js';
 import type { Caller } from '../auth/caller.js';
+import { TooManyRequestsException } from '../common/domain.exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { FINAL_STATUSES } from '../engine/plan.util.js';
@@ -153,12 +154,26 @@ export class LiveService implements OnModuleDestroy {
       const { id, department } = JSON.parse(payload) as { id: string; department: string };
       if (caller.role !== 'admin' && department !== caller.department) return;
       stream.serial(
-        async () => stream.write(sseEvent({ event: 'task', data: await this.tasks.get(caller, id) })),
+        async () => stream.write(sseEvent(await this.inboxEvent(caller, id))),
         (error) => this.logger.warn(`inbox stream: ${error.message}`),
       );
     });
     if (!unsubscribe) return;
     stream.write(sseEvent({ event: 'ready', data: { department: caller.department } }));
+  }
+
+  /**
+   * The changed task's view, which shows form fields and so counts against the department's read quota. Past the
+   * quota the change is still announced, without the view (nothing personal crosses), with when the quota frees
+   * up: an officer's screen that silently missed it would show a task as open that is not.
+   */
+  private async inboxEvent(caller: Caller, id: string): Promise<{ event: string; data: unknown }> {
+    try {
+      return { event: 'task', data: await this.tasks.get(caller, id) };
+    } catch (error) {
+      if (!(error instanceof TooManyRequestsException)) throw error;
+      return { event: 'withheld', data: { id, retryAfterSeconds: error.retryAfterSeconds } };
+    }
   }
 
   /** Open streams would keep the HTTP server from closing: end them before it does. */
