@@ -10,6 +10,8 @@ export const TASKS_CHANNEL = 'pa_tasks';
 export const WEBHOOKS_CHANNEL = 'pa_webhooks';
 const CHANNELS = [HISTORY_CHANNEL, TASKS_CHANNEL, WEBHOOKS_CHANNEL];
 const RECONNECT_MS = 1000;
+/** The listening connection's application_name. */
+export const LISTENER_NAME = 'parallel-approvals-listener';
 
 /** Receives a notification's payload, or null after a reconnect: whatever was sent meanwhile is lost, resync. */
 export type Listener = (payload: string | null) => void;
@@ -41,12 +43,19 @@ export class PgListenerService implements OnModuleDestroy {
     let set = this.listeners.get(channel);
     if (!set) this.listeners.set(channel, (set = new Set()));
     set.add(listener);
-    await this.connect();
-    await this.listen(channel);
-    return () => {
+    const unsubscribe = () => {
       set.delete(listener);
       if (set.size === 0) this.unlisten(channel);
     };
+    try {
+      await this.connect();
+      await this.listen(channel);
+    } catch (error) {
+      // The caller gets no unsubscribe to call: a listener left here would keep its channel listened to for good.
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
   }
 
   /** The channels the connection listens to, as PostgreSQL reports them (none while it is not connected). */
@@ -73,7 +82,11 @@ export class PgListenerService implements OnModuleDestroy {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    // Named, so that pg_stat_activity tells this connection from the pool's.
+    const client = new pg.Client({
+      connectionString: this.config.databaseUrl,
+      application_name: LISTENER_NAME,
+    });
     client.on('notification', (message) => this.emit(message.channel, message.payload ?? ''));
     client.on('error', (error) => {
       if (this.closed) return;
