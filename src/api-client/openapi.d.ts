@@ -474,7 +474,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events for the department's inbox: a `task` event with the task view on every change */
+        /** Server-sent events for the department's inbox: a `task` event with the task view on every change (`withheld`, without the view, past the read quota) */
         get: operations["LiveController_inbox"];
         put?: never;
         post?: never;

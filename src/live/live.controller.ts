@@ -49,7 +49,8 @@ export class LiveController {
   @Roles('officer', 'admin')
   @ApiOperation({
     summary:
-      "Server-sent events for the department's inbox: a `task` event with the task view on every change",
+      "Server-sent events for the department's inbox: a `task` event with the task view on every change " +
+      '(`withheld`, without the view, past the read quota)',
   })
   @ApiEventStream({
     description:

@@ -20,6 +20,11 @@ const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includ
 /** How long an EventSource waits before reconnecting after a dropped connection. */
 const RETRY_MS = 3000;
 
+/** Until when an inbox stream announces changes without their views, its department's read quota used up. */
+interface Withholding {
+  until: number;
+}
+
 /** One open event stream: written to in order, ended once. */
 class Stream {
   private chain: Promise<void> = Promise.resolve();
@@ -146,6 +151,7 @@ export class LiveService implements OnModuleDestroy {
   /** Every change to a task of the officer's department (any department for an admin), as its task view. */
   async streamInbox(caller: Caller, raw: ServerResponse): Promise<void> {
     const stream = this.open(raw);
+    const quota: Withholding = { until: 0 };
     const unsubscribe = await this.subscribe(stream, TASKS_CHANNEL, (payload) => {
       if (payload === null) {
         stream.write(sseEvent({ event: 'resync', data: {} }));
@@ -154,7 +160,7 @@ export class LiveService implements OnModuleDestroy {
       const { id, department } = JSON.parse(payload) as { id: string; department: string };
       if (caller.role !== 'admin' && department !== caller.department) return;
       stream.serial(
-        async () => stream.write(sseEvent(await this.inboxEvent(caller, id))),
+        async () => stream.write(sseEvent(await this.inboxEvent(caller, id, quota))),
         (error) => this.logger.warn(`inbox stream: ${error.message}`),
       );
     });
@@ -167,12 +173,24 @@ export class LiveService implements OnModuleDestroy {
    * quota the change is still announced, without the view (nothing personal crosses), with when the quota frees
    * up: an officer's screen that silently missed it would show a task as open that is not.
    */
-  private async inboxEvent(caller: Caller, id: string): Promise<{ event: string; data: unknown }> {
+  private async inboxEvent(
+    caller: Caller,
+    id: string,
+    quota: Withholding,
+  ): Promise<{ event: string; data: unknown }> {
+    const withheld = (until: number) => ({
+      event: 'withheld',
+      data: { id, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)) },
+    });
+    // Once refused, the stream asks no more until the quota frees up: each ask would cost a read of the task and
+    // count as one more refused read of the department.
+    if (Date.now() < quota.until) return withheld(quota.until);
     try {
       return { event: 'task', data: await this.tasks.get(caller, id) };
     } catch (error) {
       if (!(error instanceof TooManyRequestsException)) throw error;
-      return { event: 'withheld', data: { id, retryAfterSeconds: error.retryAfterSeconds } };
+      quota.until = Date.now() + error.retryAfterSeconds * 1000;
+      return withheld(quota.until);
     }
   }
 
