@@ -116,6 +116,9 @@ export function writeStatement(
   stored?: StoredData,
   appendix?: Appendix,
 ): { statement: NamedStatement; parameters: string[] } {
+  // The write finds changed tasks through their application, so one of another application would be missed.
+  if (plan.updateTasks.some((t) => t.applicationId !== plan.state.application.id))
+    throw new Error("a plan changes its own application's tasks only");
   const record = applicationRecord(plan.state.application, stored);
   const history = JSON.stringify(plan.history.map(historyRecord));
   const insertTasks = JSON.stringify(plan.insertTasks.map(taskRecord));
