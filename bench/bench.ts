@@ -350,7 +350,11 @@ async function measure(
     await sleep(1000);
     const load = { ...LOAD_DEFAULTS, bases: server.bases, secret: SECRET, ratePerS: rate };
     // A fresh process runs its first seconds in the interpreter; this leaves that out of the figures.
-    if (options.warmupS > 0) await runLoad({ ...load, durationS: options.warmupS, drainS: options.drainS });
+    if (options.warmupS > 0) {
+      const warm = await runLoad({ ...load, durationS: options.warmupS, drainS: options.drainS });
+      if (Object.keys(warm.errors).length > 0)
+        log(`${name}@${rate}/s warm-up errors ${JSON.stringify(warm.errors)}`);
+    }
     const samples: [number, number, number][] = [];
     const serverPids = () => server.children.map((c) => c.pid!);
     const sample = () => samples.push([performance.now(), cpuOfTrees(serverPids()), cpuOfTrees([pg.pid()])]);
