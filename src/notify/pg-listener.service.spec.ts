@@ -114,6 +114,33 @@ describe('PgListenerService', () => {
     }
   });
 
+  it('tells its subscribers to resync also when a new subscription reconnects before the reconnect timer does', async () => {
+    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
+    try {
+      const history = collector();
+      await service.subscribe(HISTORY_CHANNEL, history.listener);
+      await notifier.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1`,
+        [LISTENER_NAME],
+      );
+      // Once the service has seen the connection go, a subscription connects again at once.
+      await eventually(
+        () => service.listening().catch(() => ['still the old connection']),
+        (channels) => channels.length === 0,
+        { everyMs: 20 },
+      );
+      await service.subscribe(TASKS_CHANNEL, () => undefined);
+      expect(await service.listening()).toEqual([HISTORY_CHANNEL, TASKS_CHANNEL]);
+      await eventually(
+        () => Promise.resolve(history.heard),
+        (heard) => heard.includes(null),
+      );
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+
   it('keeps no subscriber whose subscription failed, so its channel is not listened to once the database is back', async () => {
     const gone = await createDatabase();
     const service = new PgListenerService(testConfig({ databaseUrl: gone.url }));

@@ -34,6 +34,8 @@ export class PgListenerService implements OnModuleDestroy {
   /** The LISTEN sent for each channel on the current connection. */
   private readonly listened = new Map<string, Promise<void>>();
   private closed = false;
+  /** A connection was lost since the last one opened: what was notified meanwhile is gone, subscribers resync. */
+  private lost = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {}
 
@@ -93,12 +95,18 @@ export class PgListenerService implements OnModuleDestroy {
       this.logger.warn(`listening connection lost: ${error.message}`);
       void client.end().catch(() => undefined);
       if (this.client === client) this.client = null;
+      this.lost = true;
       setTimeout(() => void this.reconnect(), RECONNECT_MS).unref();
     });
     await client.connect();
     this.client = client;
     this.listened.clear();
     for (const [channel, set] of this.listeners) if (set.size > 0) await this.listen(channel);
+    // Told here, not by the reconnect timer: a new subscription may have reconnected first.
+    if (this.lost) {
+      this.lost = false;
+      for (const channel of CHANNELS) this.emit(channel, null);
+    }
   }
 
   /**
@@ -131,7 +139,6 @@ export class PgListenerService implements OnModuleDestroy {
     if (this.closed || this.client) return;
     try {
       await this.connect();
-      for (const channel of CHANNELS) this.emit(channel, null);
     } catch (error) {
       this.logger.warn(`listening connection: ${(error as Error).message}`);
       setTimeout(() => void this.reconnect(), RECONNECT_MS).unref();
