@@ -27,6 +27,24 @@ describe('PgListenerService', () => {
     await database.drop();
   });
 
+  /** Ends the service's listening connection from the database side, as a restart or a network cut would. */
+  const cutListener = () =>
+    notifier.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = $1`,
+      [LISTENER_NAME],
+    );
+
+  /** A service on the test database, closed after `work` whatever happens. */
+  async function withService(work: (service: PgListenerService) => Promise<void>): Promise<void> {
+    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
+    try {
+      await work(service);
+    } finally {
+      await service.onModuleDestroy();
+    }
+  }
+
   const notify = (channel: string, payload: string) =>
     notifier.query('SELECT pg_notify($1, $2)', [channel, payload]);
 
@@ -37,8 +55,7 @@ describe('PgListenerService', () => {
   }
 
   it('listens to a channel only while it has a subscriber', async () => {
-    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
-    try {
+    await withService(async (service) => {
       expect(await service.listening()).toEqual([]);
 
       const webhooks = collector();
@@ -78,14 +95,11 @@ describe('PgListenerService', () => {
       stopAgain();
       stopWebhooks();
       expect(await service.listening()).toEqual([]);
-    } finally {
-      await service.onModuleDestroy();
-    }
+    });
   });
 
   it('after losing its connection, listens again to the channels that have subscribers, and tells them to resync', async () => {
-    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
-    try {
+    await withService(async (service) => {
       const history = collector();
       await service.subscribe(HISTORY_CHANNEL, history.listener);
       const tasks = collector();
@@ -93,11 +107,7 @@ describe('PgListenerService', () => {
       stopTasks();
       expect(await service.listening()).toEqual([HISTORY_CHANNEL]);
 
-      await notifier.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = $1`,
-        [LISTENER_NAME],
-      );
+      await cutListener();
       // The resync signal (null) comes once the connection listens again.
       await eventually(
         () => Promise.resolve(history.heard),
@@ -109,21 +119,14 @@ describe('PgListenerService', () => {
         () => Promise.resolve(history.heard),
         (heard) => heard.includes('after'),
       );
-    } finally {
-      await service.onModuleDestroy();
-    }
+    });
   });
 
   it('tells its subscribers to resync also when a new subscription reconnects before the reconnect timer does', async () => {
-    const service = new PgListenerService(testConfig({ databaseUrl: database.url }));
-    try {
+    await withService(async (service) => {
       const history = collector();
       await service.subscribe(HISTORY_CHANNEL, history.listener);
-      await notifier.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = $1`,
-        [LISTENER_NAME],
-      );
+      await cutListener();
       // Once the service has seen the connection go, a subscription connects again at once.
       await eventually(
         () => service.listening().catch(() => ['still the old connection']),
@@ -136,9 +139,7 @@ describe('PgListenerService', () => {
         () => Promise.resolve(history.heard),
         (heard) => heard.includes(null),
       );
-    } finally {
-      await service.onModuleDestroy();
-    }
+    });
   });
 
   it('keeps no subscriber whose subscription failed, so its channel is not listened to once the database is back', async () => {
