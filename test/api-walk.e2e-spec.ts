@@ -208,6 +208,14 @@ describe('the API walked through its generated client', () => {
     expect(events.map((e) => e.data.seq)).toEqual(history.events.map((e) => e.seq));
     const checkEvent = validator.eventData('/api/v1/applications/{id}/events', 'get');
     expect(events.flatMap((e) => checkEvent(e.data))).toEqual([]);
+    // Every event, `end` included, by the schema the document names for its name.
+    const everyEvent = parseSse(stream.data as string);
+    expect(everyEvent.at(-1)?.event).toBe('end');
+    expect(
+      everyEvent.flatMap((e) =>
+        validator.eventData('/api/v1/applications/{id}/events', 'get', e.event)(e.data),
+      ),
+    ).toEqual([]);
     const seenAll = await applicantClient.GET('/api/v1/applications/{id}/events', {
       params: { path: { id }, header: { 'Last-Event-ID': String(history.events.at(-1)!.seq) } as never },
       parseAs: 'text',
@@ -285,6 +293,10 @@ describe('the API walked through its generated client', () => {
       .finally(() => marketInbox.close());
     const checkTaskEvent = validator.eventData('/api/v1/tasks/events', 'get');
     expect(announced.filter((m) => m.event === 'task').flatMap((m) => checkTaskEvent(m.data))).toEqual([]);
+    expect(announced.map((m) => m.event)).toContain('ready');
+    expect(
+      announced.flatMap((m) => validator.eventData('/api/v1/tasks/events', 'get', m.event)(m.data)),
+    ).toEqual([]);
     const withdrawn = await applicantClient.POST('/api/v1/applications/{id}/withdraw', {
       params: { path: { id: second.data!.id } },
     });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { hourStart, secondsToNextHour } from '../src/disclosures/disclosure.util.js';
 import { eventually, sleep } from './support/eventually.js';
+import { OpenApiValidator } from './support/openapi-validator.js';
 import { SseClient } from './support/sse.js';
 import { expectProblem, registerNew, samples, submitApplication } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
@@ -388,6 +389,8 @@ describe('the ledger of data flows', () => {
         { event: 'withheld', data: { id: laterTask, retryAfterSeconds: expect.any(Number) } },
       ]);
       const withheld = events.find((e) => e.event === 'withheld')!.data as { retryAfterSeconds: number };
+      const validator = await OpenApiValidator.load(t.baseUrl);
+      expect(validator.eventData('/api/v1/tasks/events', 'get', 'withheld')(withheld)).toEqual([]);
       expect(withheld.retryAfterSeconds).toBeGreaterThanOrEqual(1);
       expect(withheld.retryAfterSeconds).toBeLessThanOrEqual(3600);
       expect(await disclosures(later)).toEqual([]);

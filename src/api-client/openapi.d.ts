@@ -1338,6 +1338,21 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        StreamEndDto: {
+            /** @example approved */
+            status: string;
+        };
+        InboxReadyDto: {
+            /** @description The officer's department; null for an admin */
+            department: string | null;
+        };
+        InboxResyncDto: Record<string, never>;
+        TaskWithheldDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description Seconds until the quota frees up */
+            retryAfterSeconds: number;
+        };
         CreateWebhookDto: {
             /**
              * @description On WEBHOOK_ALLOWED_HOSTS

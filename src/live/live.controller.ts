@@ -6,7 +6,7 @@ import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiEventStream } from '../common/api-event-stream.decorator.js';
 import { TaskViewDto } from '../tasks/task.dto.js';
-import { HistoryEventDto } from './live.dto.js';
+import { HistoryEventDto, InboxReadyDto, InboxResyncDto, StreamEndDto, TaskWithheldDto } from './live.dto.js';
 import { LiveService } from './live.service.js';
 import { parseLastEventId } from './sse.util.js';
 
@@ -27,6 +27,7 @@ export class LiveController {
   @ApiEventStream({
     description: 'One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq',
     data: HistoryEventDto,
+    events: { message: HistoryEventDto, end: StreamEndDto },
   })
   @ApiNoContentResponse({ description: 'Decided, and the client has seen every event: do not reconnect' })
   @ApiProblems({ 403: 'Not an applicant or an admin' }, 404)
@@ -57,6 +58,7 @@ export class LiveController {
       '`ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, ' +
       '`withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota',
     data: TaskViewDto,
+    events: { ready: InboxReadyDto, task: TaskViewDto, resync: InboxResyncDto, withheld: TaskWithheldDto },
   })
   @ApiProblems({ 403: 'Not an officer or an admin' })
   async inbox(@CurrentCaller() caller: Caller, @Res() reply: FastifyReply): Promise<void> {

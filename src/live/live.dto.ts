@@ -31,3 +31,30 @@ export class HistoryEventDto {
   @ApiProperty({ type: 'object', additionalProperties: true })
   detail: Record<string, unknown>;
 }
+
+/** The `data` of `end`: the application is decided, and the stream closes after it. */
+export class StreamEndDto {
+  @ApiProperty({ example: 'approved' })
+  status: string;
+}
+
+/** The `data` of `ready`: the inbox stream listens for the department's tasks. */
+export class InboxReadyDto {
+  @ApiProperty({ nullable: true, type: String, description: "The officer's department; null for an admin" })
+  department: string | null;
+}
+
+/** The `data` of `resync`: changes may have been missed; reload the inbox. */
+export class InboxResyncDto {}
+
+/**
+ * The `data` of `withheld`: a task changed, but its view (which shows form fields) is past the department's read
+ * quota. Fetch it with `GET /api/v1/tasks/{id}` once `retryAfterSeconds` have passed.
+ */
+export class TaskWithheldDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ minimum: 1, description: 'Seconds until the quota frees up' })
+  retryAfterSeconds: number;
+}

@@ -13,6 +13,7 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { FINAL_STATUSES } from '../engine/plan.util.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from '../notify/pg-listener.service.js';
+import type { InboxReadyDto, StreamEndDto, TaskWithheldDto } from './live.dto.js';
 import { sseComment, sseEvent } from './sse.util.js';
 
 /** Every final status ends a stream, a lapse included (the engine's list, so a new one cannot be missed). */
@@ -135,7 +136,8 @@ export class LiveService implements OnModuleDestroy {
             sent = row.seq;
           }
           if (isFinal(application.status)) {
-            stream.write(sseEvent({ event: 'end', data: { status: application.status } }));
+            const end: StreamEndDto = { status: application.status };
+            stream.write(sseEvent({ event: 'end', data: end }));
             stream.end();
           }
         },
@@ -165,7 +167,8 @@ export class LiveService implements OnModuleDestroy {
       );
     });
     if (!unsubscribe) return;
-    stream.write(sseEvent({ event: 'ready', data: { department: caller.department } }));
+    const ready: InboxReadyDto = { department: caller.department };
+    stream.write(sseEvent({ event: 'ready', data: ready }));
   }
 
   /**
@@ -178,10 +181,13 @@ export class LiveService implements OnModuleDestroy {
     id: string,
     quota: Withholding,
   ): Promise<{ event: string; data: unknown }> {
-    const withheld = (until: number) => ({
-      event: 'withheld',
-      data: { id, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)) },
-    });
+    const withheld = (until: number) => {
+      const data: TaskWithheldDto = {
+        id,
+        retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)),
+      };
+      return { event: 'withheld', data };
+    };
     // Once refused, the stream asks no more until the quota frees up: each ask would cost a read of the task and
     // count as one more refused read of the department.
     if (Date.now() < quota.until) return withheld(quota.until);

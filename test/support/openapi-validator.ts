@@ -101,16 +101,22 @@ export class OpenApiValidator {
       : (validate.errors ?? []).map((e) => `${where} ${mediaType}: ${e.instancePath || '$'} ${e.message}`);
   }
 
-  /** The schema of each event's `data` in a text/event-stream answer (`x-event-data`). */
-  eventData(path: string, method: string): (data: unknown) => string[] {
+  /**
+   * The schema of an event's `data` in a text/event-stream answer: the one `x-events` names for `event`, or given no
+   * event, the main event's (`x-event-data`).
+   */
+  eventData(path: string, method: string, event?: string): (data: unknown) => string[] {
     const media = this.document.paths[path]?.[method]?.responses['200']?.content?.['text/event-stream'];
-    const ref = media?.schema?.['x-event-data'];
-    if (!ref) throw new Error(`${method} ${path} names no x-event-data`);
+    const ref =
+      event === undefined
+        ? media?.schema?.['x-event-data']
+        : (media?.schema?.['x-events'] as Record<string, unknown> | undefined)?.[event];
+    if (!ref) throw new Error(`${method} ${path} names no schema for ${event ?? 'its main'} event`);
     const validate = this.validator(ref as Schema);
     return (data) =>
       validate(data)
         ? []
-        : (validate.errors ?? []).map((e) => `${path} event: ${e.instancePath} ${e.message}`);
+        : (validate.errors ?? []).map((e) => `${path} ${event ?? ''} event: ${e.instancePath} ${e.message}`);
   }
 
   /**
