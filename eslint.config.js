@@ -69,6 +69,7 @@ export default tseslint.config(
           'Node',
           'TextDecoderStream',
           'clearTimeout',
+          'crypto',
           'document',
           'fetch',
           'history',

@@ -59,7 +59,13 @@ const corrections = simpleWorkflow(
   (id) => `cr-${id}`,
   {
     correctionWindow: { hours: 48 },
-    form: { type: 'object', properties: { note: { type: 'string' }, phone: { type: 'string' } } },
+    form: {
+      type: 'object',
+      properties: {
+        note: { type: 'string', title: 'Street address', maxLength: 40 },
+        phone: { type: 'string' },
+      },
+    },
   },
 );
 
@@ -222,7 +228,7 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     await close();
   });
 
-  it('returns for correction and countersigns from the console, and the status page lists what to correct, live', async () => {
+  it('returns for correction and countersigns from the console; the status page lists what to correct, live, and resubmits', async () => {
     const returning = await submitApplication(t, 'console-return', {
       note: 'Market Street',
       phone: '13800138000',
@@ -283,14 +289,38 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     mkdirSync(SCREENSHOTS, { recursive: true });
     await status.page.screenshot({ path: join(SCREENSHOTS, 'status-page-corrections.png'), fullPage: true });
 
-    // The applicant resubmits: the request disappears and the check is open again.
-    const resubmitted = await t.request('POST', `/api/v1/applications/${returning}/resubmit`, {
-      as: ann,
-      body: { data: { note: '12 Market Street' } },
-    });
-    expect(resubmitted.status).toBe(200);
+    // The page asks for the named field only, filled with the value on file.
+    const note = status.page.locator('#resubmit #field-note');
+    expect(await note.inputValue()).toBe('Market Street');
+    expect(await status.page.locator('#resubmit label[for="field-note"]').innerText()).toBe(
+      'Street address (note)',
+    );
+    expect(await status.page.locator('#resubmit [data-field]').count()).toBe(1);
+
+    // A value the form refuses: the API's complaint shows beside the field, and nothing changes.
+    const before = await viewOf(t, returning);
+    await note.fill('x'.repeat(41));
+    await status.page.locator('#resubmit-button').click();
+    const complaint = status.page.locator('#resubmit [data-field="note"] .field__error');
+    await complaint.waitFor();
+    expect(await complaint.innerText()).toMatch(/40/);
+    expect(await status.page.locator('#resubmit-message').innerText()).not.toBe('');
+    expect(await note.inputValue()).toBe('x'.repeat(41));
+    expect(await note.getAttribute('aria-invalid')).toBe('true');
+    expect(await viewOf(t, returning)).toEqual(before);
+
+    // The applicant corrects it and resubmits from the page: only the changed field travels, the request
+    // disappears, and the check is open again.
+    await note.fill('12 Market Street');
+    await status.page.locator('#resubmit-button').click();
+    await status.page.locator('#resubmitted').waitFor();
     await status.page.locator('#timeline li[data-step="check"][data-status="open"]').waitFor();
     expect(await status.page.locator('#corrections').isHidden()).toBe(true);
+    const corrected = await viewOf(t, returning);
+    expect(corrected.data).toEqual({ note: '12 Market Street', phone: '13800138000' });
+    const history = await t.request('GET', `/api/v1/applications/${returning}/history`, { as: ann });
+    const events = (history.body as { events: { type: string; detail: { changed?: string[] } }[] }).events;
+    expect(events.filter((e) => e.type === 'resubmitted').map((e) => e.detail.changed)).toEqual([['note']]);
     expect(await status.page.locator('#waiting-time').innerText()).not.toBe('');
     for (const opened of [status, checker, first, second]) {
       expect(opened.errors).toEqual([]);

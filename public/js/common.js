@@ -34,6 +34,14 @@ const STRINGS = {
     'status.by.rule': 'rule (instant approval)',
     'status.by.timeout': 'deemed approval (time limit passed)',
     'status.fields': 'Fields',
+    'status.resubmitIntro':
+      'Correct the fields below, then resubmit. What you leave unchanged stays as it is; the departments that asked see your corrections.',
+    'status.resubmitNoFields': 'No field was named: resubmit once you have dealt with the comments above.',
+    'status.resubmit': 'Resubmit',
+    'status.resubmitting': 'Sending…',
+    'status.resubmitted': 'Resubmitted: the departments are reviewing your application again.',
+    'status.notJson': 'Not valid JSON',
+    'status.notNumber': 'Not a number',
     'status.live': 'live',
     'status.offline': 'reconnecting…',
     'status.ended': 'final',
@@ -99,6 +107,13 @@ const STRINGS = {
     'status.by.rule': '规则秒批',
     'status.by.timeout': '超时默认同意',
     'status.fields': '字段',
+    'status.resubmitIntro': '请修改下列字段后重新提交。未修改的内容保持不变；提出补正的部门会看到您的修改。',
+    'status.resubmitNoFields': '未指明字段：处理完上述意见后即可重新提交。',
+    'status.resubmit': '重新提交',
+    'status.resubmitting': '正在提交…',
+    'status.resubmitted': '已重新提交，各部门将重新审查您的申请。',
+    'status.notJson': '不是有效的 JSON',
+    'status.notNumber': '不是数字',
     'status.live': '实时',
     'status.offline': '正在重连…',
     'status.ended': '已办结',
@@ -188,7 +203,7 @@ export class ApiError extends Error {
 }
 
 export async function api(token, path, init = {}) {
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  const headers = { ...init.headers, authorization: `Bearer ${token}`, accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`/api/v1${path}`, {
     method: init.method ?? 'GET',
@@ -273,6 +288,16 @@ export function stream(token, path, { onEvent, onState }) {
       controller.abort();
     },
   };
+}
+
+/**
+ * An `Idempotency-Key`: a retried request (a double click, a reply lost on the way back) is then applied once.
+ * `crypto.randomUUID` exists only on HTTPS and localhost; random bytes exist everywhere.
+ */
+export function idempotencyKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
+  );
 }
 
 /** Builds DOM without innerHTML, so no value from the API is ever parsed as markup. */
