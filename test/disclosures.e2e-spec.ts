@@ -7,7 +7,7 @@ import { hourStart, secondsToNextHour } from '../src/disclosures/disclosure.util
 import { eventually, sleep } from './support/eventually.js';
 import { OpenApiValidator } from './support/openapi-validator.js';
 import { SseClient } from './support/sse.js';
-import { expectProblem, registerNew, samples, submitApplication } from './support/helpers.js';
+import { expectProblem, registerNew, samples, stepOf, submitApplication, viewOf } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -98,6 +98,17 @@ describe('the ledger of data flows', () => {
           }),
         ],
       },
+      {
+        key: 'fixed-fact-permit',
+        name: 'Fixed fact permit',
+        form,
+        facts: { registry: { url: `${registry.base}/status`, cacheSeconds: 0 } },
+        steps: [
+          step('open', 'registry-check', {
+            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+          }),
+        ],
+      },
       { key: 'quota-permit', name: 'Quota permit', form, steps: [step('check', 'quota-dept')] },
       {
         key: 'flows-permit',
@@ -158,6 +169,17 @@ describe('the ledger of data flows', () => {
     const stored = await t.query('SELECT * FROM disclosures WHERE application_id = $1', [id]);
     expect(JSON.stringify(stored)).not.toContain('ACME');
     expect(JSON.stringify(stored)).not.toContain('/companies/');
+  });
+
+  it('records no flow for a fact lookup whose URL carries none of the application values', async () => {
+    const id = await submitApplication(t, 'fixed-fact-permit', data);
+    // The rule approved the step on the fact's answer: the lookup was made.
+    const view = await eventually(
+      () => viewOf(t, id),
+      (v) => stepOf(v, 'open').status === 'approved',
+    );
+    expect(stepOf(view, 'open').decidedBy).toBe('rule');
+    expect(await disclosures(id)).toEqual([]);
   });
 
   it('records each item of an inbox page, since each shows form fields', async () => {
