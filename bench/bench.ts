@@ -18,15 +18,7 @@
  *
  * See docs/benchmarks.md for what each figure means. Only 127.0.0.1 is driven.
  */
-import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
-import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import {
   adminQuery,
   alignColumns,
@@ -40,15 +32,16 @@ import {
 } from './bench.util.js';
 import { LOAD_DEFAULTS, runLoad } from './load.util.js';
 import type { LoadReport } from './load.util.js';
+import {
+  cpuOfTrees,
+  SECRET,
+  serverKind,
+  startBenchPostgres,
+  startServer,
+  stopServer,
+} from './servers.util.js';
+import type { BenchPostgres } from './servers.util.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-/** Production refuses to run without a key for personal values; the bench's workflow has none to seal. */
-const PII_KEYS = `bench:${randomBytes(32).toString('base64')}`;
-/** Production refuses a generated audit signing key: the run brings its own. */
-const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
-  .privateKey.export({ format: 'pem', type: 'pkcs8' })
-  .toString();
 const HELP = `npm run bench -- [options]
 
   --servers LIST     any of floor, svc-pg, svc-redis, svc-pg-2api, svc-redis-2api (default floor,svc-pg,svc-redis)
@@ -154,168 +147,6 @@ function parse(argv: string[]): Options {
     process.exit(64);
   }
   return options;
-}
-
-function serverKind(name: string): { floor: true } | { floor: false; redis: boolean; apis: number } | null {
-  if (name === 'floor') return { floor: true };
-  const m = /^svc-(pg|redis)(-2api)?$/.exec(name);
-  return m ? { floor: false, redis: m[1] === 'redis', apis: m[2] ? 2 : 1 } : null;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// CPU from /proc: the whole process tree under each root (npm/sh wrappers, PostgreSQL's backends)
-
-const TICKS = 100; // USER_HZ
-
-function cpuOfTrees(roots: number[]): number {
-  const table = new Map<number, { ppid: number; cpu: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), {
-        ppid: Number(fields[1]),
-        cpu: (Number(fields[11]) + Number(fields[12])) / TICKS,
-      });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const children = new Map<number, number[]>();
-  for (const [pid, p] of table) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
-  let sum = 0;
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    sum += table.get(pid)?.cpu ?? 0;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return sum;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Server processes
-
-interface Started {
-  children: ChildProcess[];
-  bases: string[];
-  output: string[];
-}
-
-function startProcess(command: string[], env: Record<string, string>, output: string[]): ChildProcess {
-  const child = spawn(process.execPath, command, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, stopped as a whole
-  });
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  return child;
-}
-
-async function startServer(
-  name: string,
-  databaseUrl: string,
-  port: number,
-  queuePrefix: string,
-  options: Options,
-): Promise<Started> {
-  const kind = serverKind(name)!;
-  const output: string[] = [];
-  const env = { DATABASE_URL: databaseUrl, JWT_SECRET: SECRET, NODE_ENV: 'production', HOST: '127.0.0.1' };
-  let started: Started;
-  if (kind.floor) {
-    const child = startProcess(
-      ['--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
-      { ...env, PORT: String(port) },
-      output,
-    );
-    started = { children: [child], bases: [`http://127.0.0.1:${port}`], output };
-  } else {
-    const serviceEnv = {
-      ...env,
-      LOG_LEVEL: 'warn',
-      AUDIT_SIGNING_KEY,
-      PII_KEYS,
-      WORKFLOWS_DIR: join(os.tmpdir(), `${queuePrefix}-no-workflows`),
-      QUEUE_PREFIX: queuePrefix,
-      // The whole load comes from one address, and each officer polls its inbox up to ten times a second: limits
-      // far above the load keep the counting (its cost is the service's) but refuse nothing, as the floor does not.
-      RATE_LIMIT_PER_ADDRESS: '100000000',
-      RATE_LIMIT_PER_CALLER: '100000000',
-      RATE_LIMIT_POLLS_PER_CALLER: '100000000',
-      ...(kind.redis ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
-    };
-    const main = [
-      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-      'dist/src/main.js',
-    ];
-    if (kind.apis === 1) {
-      const child = startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output);
-      started = { children: [child], bases: [`http://127.0.0.1:${port}`], output };
-    } else {
-      // The first API migrates the empty database; the others start once it answers.
-      const first = startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output);
-      started = { children: [first], bases: [`http://127.0.0.1:${port}`], output };
-      await waitHealthy(started, 90_000);
-      const second = startProcess(
-        main,
-        { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' },
-        output,
-      );
-      const worker = startProcess(
-        main,
-        { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' },
-        output,
-      );
-      started = {
-        children: [first, second, worker],
-        bases: [...started.bases, `http://127.0.0.1:${port + 1}`],
-        output,
-      };
-      // The worker has no HTTP listener: its sweep at start-up is done when it logs nothing more; give it a moment.
-    }
-  }
-  await waitHealthy(started, 90_000);
-  return started;
-}
-
-async function waitHealthy(server: Started, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (const base of server.bases) {
-    for (;;) {
-      const exited = server.children.find((c) => c.exitCode !== null);
-      if (exited) throw new Error(`a server process exited (${exited.exitCode}):\n${server.output.join('')}`);
-      const ok = await fetch(`${base}/health`)
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) break;
-      if (Date.now() > until)
-        throw new Error(`${base} not healthy within ${timeoutMs} ms:\n${server.output.join('')}`);
-      await sleep(200);
-    }
-  }
-}
-
-async function stopServer(server: Started): Promise<void> {
-  const signal = (child: ChildProcess, sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // already gone
-    }
-  };
-  for (const child of server.children) signal(child, 'SIGTERM');
-  const until = Date.now() + 10_000;
-  while (server.children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < until)
-    await sleep(100);
-  for (const child of server.children) signal(child, 'SIGKILL');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -510,34 +341,11 @@ function ratios(results: Measured[]): string {
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const run = runName('bench');
-  const dataDir = join(os.tmpdir(), `pa-${run}`);
-  log(`embedded PostgreSQL in ${dataDir}`);
-  let embedded: EmbeddedPostgres | undefined;
-  const cleanup = async () => {
-    await embedded?.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-  }
   const results: Measured[] = [];
   let failed = false;
+  let pg: BenchPostgres | undefined;
   try {
-    embedded = await startEmbeddedPostgres(dataDir);
-    const adminUrl = new URL(embedded.url);
-    adminUrl.pathname = '/postgres';
-    const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
-    const pg = {
-      adminUrl: adminUrl.toString(),
-      pid: () => Number(readFileSync(pidFile, 'utf8').split('\n')[0]),
-    };
-    const settings = await adminQuery(
-      pg.adminUrl,
-      `SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit')`,
-    );
-    log(
-      `PostgreSQL ${JSON.stringify(Object.fromEntries(settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting])))}`,
-    );
+    pg = await startBenchPostgres(run);
     for (const server of options.servers) {
       const runs: Measured[] = [];
       for (const rate of server === 'floor' ? (options.floorRates ?? options.rates) : options.rates) {
@@ -559,7 +367,7 @@ async function main(): Promise<void> {
     failed = true;
     log(`failed: ${(error as Error).stack}`);
   } finally {
-    await cleanup();
+    await pg?.stop();
   }
   const facts = { ...hostFacts(), node: process.version, platform: platform(), loadAverage: loadAverage() };
   const report = [

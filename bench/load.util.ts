@@ -99,7 +99,7 @@ export interface LoadReport {
   window: { start: number; end: number };
 }
 
-interface Reply {
+export interface Reply {
   status: number | string;
   etag: string | undefined;
   json: unknown;
@@ -343,7 +343,7 @@ export function signJwt(claims: Record<string, string>, secret: string): string 
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
-function request(
+export function request(
   agent: http.Agent,
   base: string,
   call: { method: string; path: string; bearer: string; body: unknown; headers: Record<string, string> },

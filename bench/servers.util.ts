@@ -1,0 +1,235 @@
+/**
+ * The bench's servers: this service and the floor started as a deployment starts them, in their own process groups,
+ * stopped as a whole, with the CPU of their process trees read from /proc. Shared by `npm run bench` and
+ * `npm run bench:routes`.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
+import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
+import { adminQuery, log, sleep } from './bench.util.js';
+
+export interface ServerOptions {
+  redisUrl: string;
+  /** Where the service writes a V8 CPU profile (`--cpu-prof`); none when undefined. */
+  cpuProfDir: string | undefined;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+export const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+/** Production refuses to run without a key for personal values; the bench's workflow has none to seal. */
+const PII_KEYS = `bench:${randomBytes(32).toString('base64')}`;
+/** Production refuses a generated audit signing key: the run brings its own. */
+const AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+
+export function serverKind(
+  name: string,
+): { floor: true } | { floor: false; redis: boolean; apis: number } | null {
+  if (name === 'floor') return { floor: true };
+  const m = /^svc-(pg|redis)(-2api)?$/.exec(name);
+  return m ? { floor: false, redis: m[1] === 'redis', apis: m[2] ? 2 : 1 } : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU from /proc: the whole process tree under each root (npm/sh wrappers, PostgreSQL's backends)
+
+const TICKS = 100; // USER_HZ
+
+export function cpuOfTrees(roots: number[]): number {
+  const table = new Map<number, { ppid: number; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), {
+        ppid: Number(fields[1]),
+        cpu: (Number(fields[11]) + Number(fields[12])) / TICKS,
+      });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of table) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  let sum = 0;
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    sum += table.get(pid)?.cpu ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server processes
+
+export interface Started {
+  children: ChildProcess[];
+  bases: string[];
+  output: string[];
+}
+
+function startProcess(command: string[], env: Record<string, string>, output: string[]): ChildProcess {
+  const child = spawn(process.execPath, command, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, stopped as a whole
+  });
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 200) output.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return child;
+}
+
+export async function startServer(
+  name: string,
+  databaseUrl: string,
+  port: number,
+  queuePrefix: string,
+  options: ServerOptions,
+): Promise<Started> {
+  const kind = serverKind(name)!;
+  const output: string[] = [];
+  const env = { DATABASE_URL: databaseUrl, JWT_SECRET: SECRET, NODE_ENV: 'production', HOST: '127.0.0.1' };
+  let started: Started;
+  if (kind.floor) {
+    const child = startProcess(
+      ['--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
+      { ...env, PORT: String(port) },
+      output,
+    );
+    started = { children: [child], bases: [`http://127.0.0.1:${port}`], output };
+  } else {
+    const serviceEnv = {
+      ...env,
+      LOG_LEVEL: 'warn',
+      AUDIT_SIGNING_KEY,
+      PII_KEYS,
+      WORKFLOWS_DIR: join(os.tmpdir(), `${queuePrefix}-no-workflows`),
+      QUEUE_PREFIX: queuePrefix,
+      // The whole load comes from one address, and each officer polls its inbox up to ten times a second: limits
+      // far above the load keep the counting (its cost is the service's) but refuse nothing, as the floor does not.
+      RATE_LIMIT_PER_ADDRESS: '100000000',
+      RATE_LIMIT_PER_CALLER: '100000000',
+      RATE_LIMIT_POLLS_PER_CALLER: '100000000',
+      ...(kind.redis ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
+    };
+    const main = [
+      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      'dist/src/main.js',
+    ];
+    if (kind.apis === 1) {
+      const child = startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output);
+      started = { children: [child], bases: [`http://127.0.0.1:${port}`], output };
+    } else {
+      // The first API migrates the empty database; the others start once it answers.
+      const first = startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output);
+      started = { children: [first], bases: [`http://127.0.0.1:${port}`], output };
+      await waitHealthy(started, 90_000);
+      const second = startProcess(
+        main,
+        { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' },
+        output,
+      );
+      const worker = startProcess(
+        main,
+        { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' },
+        output,
+      );
+      started = {
+        children: [first, second, worker],
+        bases: [...started.bases, `http://127.0.0.1:${port + 1}`],
+        output,
+      };
+      // The worker has no HTTP listener: its sweep at start-up is done when it logs nothing more; give it a moment.
+    }
+  }
+  await waitHealthy(started, 90_000);
+  return started;
+}
+
+async function waitHealthy(server: Started, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (const base of server.bases) {
+    for (;;) {
+      const exited = server.children.find((c) => c.exitCode !== null);
+      if (exited) throw new Error(`a server process exited (${exited.exitCode}):\n${server.output.join('')}`);
+      const ok = await fetch(`${base}/health`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > until)
+        throw new Error(`${base} not healthy within ${timeoutMs} ms:\n${server.output.join('')}`);
+      await sleep(200);
+    }
+  }
+}
+
+export async function stopServer(server: Started): Promise<void> {
+  const signal = (child: ChildProcess, sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
+  for (const child of server.children) signal(child, 'SIGTERM');
+  const until = Date.now() + 10_000;
+  while (server.children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < until)
+    await sleep(100);
+  for (const child of server.children) signal(child, 'SIGKILL');
+}
+
+/** One embedded PostgreSQL for a whole run (fsync and synchronous commit on, as the defaults have them). */
+export interface BenchPostgres {
+  adminUrl: string;
+  /** The postmaster's pid: its process tree is PostgreSQL's CPU. */
+  pid: () => number;
+  stop: () => Promise<void>;
+}
+
+export async function startBenchPostgres(run: string): Promise<BenchPostgres> {
+  const dataDir = join(os.tmpdir(), `pa-${run}`);
+  log(`embedded PostgreSQL in ${dataDir}`);
+  let embedded: EmbeddedPostgres | undefined;
+  const stop = async () => {
+    await embedded?.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stop().finally(() => process.exit(130)));
+  }
+  try {
+    embedded = await startEmbeddedPostgres(dataDir);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const adminUrl = new URL(embedded.url);
+  adminUrl.pathname = '/postgres';
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  const settings = await adminQuery(
+    adminUrl.toString(),
+    `SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit')`,
+  );
+  log(
+    `PostgreSQL ${JSON.stringify(Object.fromEntries(settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting])))}`,
+  );
+  return {
+    adminUrl: adminUrl.toString(),
+    pid: () => Number(readFileSync(pidFile, 'utf8').split('\n')[0]),
+    stop,
+  };
+}
