@@ -244,7 +244,7 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     await checker.page.locator('#return').waitFor();
     expect(await checker.page.locator('#task-data').innerText()).toContain('13800138000');
     await checker.page.locator('#comment').fill('Give the house number too');
-    await checker.page.locator('#return-fields').fill('note');
+    await checker.page.locator('#return-fields').fill('note, phone');
     await checker.page.locator('#return').click();
     await checker.page.locator('#notice').waitFor();
     await checker.page.locator(`#inbox li[data-task="${checkTask.id}"]`).waitFor({ state: 'detached' });
@@ -283,24 +283,29 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     const request = await status.page.locator('#corrections li[data-step="check"]').innerText();
     expect(request).toContain('Document check');
     expect(request).toContain('Give the house number too');
-    expect(request).toMatch(/Fields: note/);
+    expect(request).toMatch(/Fields: note, phone/);
     expect(await status.page.locator('#correct-by').innerText()).not.toBe('');
     expect(await row(status.page, 'check').innerText()).toContain('officer fay');
     mkdirSync(SCREENSHOTS, { recursive: true });
     await status.page.screenshot({ path: join(SCREENSHOTS, 'status-page-corrections.png'), fullPage: true });
 
-    // The page asks for the named field only, filled with the value on file.
+    // The page asks for the named fields, filled with the values on file.
     const note = status.page.locator('#resubmit #field-note');
     expect(await note.inputValue()).toBe('Market Street');
+    expect(await status.page.locator('#resubmit #field-phone').inputValue()).toBe('13800138000');
     expect(await status.page.locator('#resubmit label[for="field-note"]').innerText()).toBe(
       'Street address (note)',
     );
-    expect(await status.page.locator('#resubmit [data-field]').count()).toBe(1);
+    expect(await status.page.locator('#resubmit [data-field]').count()).toBe(2);
+    const resubmission = () =>
+      status.page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/${returning}/resubmit`));
 
     // A value the form refuses: the API's complaint shows beside the field, and nothing changes.
     const before = await viewOf(t, returning);
     await note.fill('x'.repeat(41));
+    const refusedRequest = resubmission();
     await status.page.locator('#resubmit-button').click();
+    const refusedKey = (await refusedRequest).headers()['idempotency-key'];
     const complaint = status.page.locator('#resubmit [data-field="note"] .field__error');
     await complaint.waitFor();
     expect(await complaint.innerText()).toMatch(/40/);
@@ -309,10 +314,16 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     expect(await note.getAttribute('aria-invalid')).toBe('true');
     expect(await viewOf(t, returning)).toEqual(before);
 
-    // The applicant corrects it and resubmits from the page: only the changed field travels, the request
-    // disappears, and the check is open again.
+    // The applicant corrects it and resubmits from the page: only the field the applicant changed travels (the
+    // phone, named but untouched, does not), under a key of its own; the request disappears and the check is open
+    // again.
     await note.fill('12 Market Street');
+    const sent = resubmission();
     await status.page.locator('#resubmit-button').click();
+    const correction = await sent;
+    expect(correction.postDataJSON()).toEqual({ data: { note: '12 Market Street' } });
+    expect(correction.headers()['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(correction.headers()['idempotency-key']).not.toBe(refusedKey);
     await status.page.locator('#resubmitted').waitFor();
     await status.page.locator('#timeline li[data-step="check"][data-status="open"]').waitFor();
     expect(await status.page.locator('#corrections').isHidden()).toBe(true);
@@ -326,6 +337,101 @@ describeInBrowser(describe)('status page and officer console in a real browser',
       expect(opened.errors).toEqual([]);
       await opened.close();
     }
+  });
+
+  it('builds a resubmission from the edited fields only: merge patches, nested and typed fields, where complaints go', async () => {
+    const { page, errors, close } = await open(`/status/${id}`, await t.token(ann));
+    // The page's own module, run by the browser: what the form sends for each kind of edit.
+    const results = await page.evaluate(async () => {
+      const url = '/ui/js/form.js';
+      const form = await import(url);
+      const data = {
+        applicant: { name: 'Ann', id: 'X1' },
+        seats: 12,
+        kind: 'cafe',
+        tags: ['a'],
+        note: 'one\ntwo',
+      };
+      const schema = {
+        type: 'object',
+        properties: {
+          applicant: { type: 'object', properties: { name: { type: 'string' }, id: { type: 'string' } } },
+          seats: { type: 'integer' },
+          kind: { enum: ['cafe', 'bar'] },
+          note: { type: 'string' },
+        },
+      };
+      const fields = form.fieldsToCorrect(
+        ['applicant.name', 'applicant', 'seats', 'kind', 'tags', 'seats', 'note', 'missing'],
+        schema,
+        data,
+      );
+      const by = (path: string) => fields.find((f: { path: string }) => f.path === path);
+      const attempt = (path: string, draft: unknown) => {
+        try {
+          const value = form.draftValue(by(path), draft);
+          return value === undefined ? 'unchanged' : value;
+        } catch (error) {
+          return `error ${(error as { key: string }).key}`;
+        }
+      };
+      return {
+        fields: fields.map((f: { path: string; kind: string }) => `${f.path}:${f.kind}`),
+        drafts: [
+          attempt('seats', undefined),
+          attempt('seats', '12'),
+          attempt('seats', '13'),
+          attempt('seats', ''),
+          attempt('seats', form.NOT_A_NUMBER),
+          attempt('kind', '"bar"'),
+          attempt('kind', ''),
+          attempt('applicant', '{ "name": "Anna" }'),
+          attempt('applicant', '{ "name": '),
+          attempt('note', 'one\ntwo'),
+          attempt('missing', ''),
+          attempt('missing', 'now there'),
+        ],
+        patch: form.patchOf([
+          { path: 'applicant', current: data.applicant, value: { name: 'Anna' } },
+          { path: 'tags', current: ['a'], value: ['b'] },
+          { path: 'address.street', current: undefined, value: 'Main Street' },
+        ]),
+        complaints: ['$.data.applicant.name', '$.data.tags[0]', '$.data.seats', '$.data.other', '$'].map(
+          (path) => form.fieldOfComplaint(path, fields) ?? null,
+        ),
+      };
+    });
+    expect(results.fields).toEqual([
+      'applicant:json',
+      'seats:integer',
+      'kind:enum',
+      'tags:json',
+      'note:string',
+      'missing:string', // neither the form nor the data says: text
+    ]);
+    expect(results.drafts).toEqual([
+      'unchanged', // not edited
+      'unchanged', // edited back to the value on file
+      13,
+      null, // emptied: removed
+      'error status.notNumber',
+      'bar',
+      'unchanged', // the empty option: left as it is
+      { name: 'Anna' },
+      'error status.notJson',
+      'unchanged', // line breaks kept
+      'unchanged', // emptying what is not there
+      'now there',
+    ]);
+    // A replaced object removes the members it lost; arrays are replaced whole; a new nested path is created.
+    expect(results.patch).toEqual({
+      applicant: { name: 'Anna', id: null },
+      tags: ['b'],
+      address: { street: 'Main Street' },
+    });
+    expect(results.complaints).toEqual(['applicant', 'tags', 'seats', null, null]);
+    expect(errors).toEqual([]);
+    await close();
   });
 
   it('serves pages whose scripts and styles are files of our own (no inline code, no other origin)', async () => {

@@ -10,6 +10,7 @@ import {
   t,
   takeToken,
 } from './common.js';
+import { draftValue, fieldOfComplaint, fieldsToCorrect, NOT_A_NUMBER, patchOf } from './form.js';
 
 const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 const token = takeToken(`pa-status-${id}`);
@@ -22,10 +23,24 @@ let liveState = null;
 let reloadTimer = null;
 /**
  * The resubmission form's state, kept apart from the DOM: the page redraws on every event and on a change of
- * language, and what the applicant has typed must survive that. `values` by field path; `errors` by field path,
- * and `''` for a refusal no field is to blame for.
+ * language, and what the applicant typed must survive that.
+ * - `drafts`: what the applicant typed, by field path. Only these fields are sent: an approved step that reads a
+ *   value the patch changes is reopened, so nothing the applicant did not touch may travel.
+ * - `errors`: complaints by field path (`''`: no field is to blame), `{ key }` to translate or `{ text }` as the API
+ *   wrote it.
+ * - `key`, `body`: the Idempotency-Key of the body last sent, kept while the body stays the same, so that sending it
+ *   again (its answer lost on the way back) is applied once.
  */
-const resubmission = { values: new Map(), errors: new Map(), sending: false, done: false };
+const resubmission = {
+  drafts: new Map(),
+  errors: new Map(),
+  key: null,
+  body: null,
+  sending: false,
+  done: false,
+};
+/** Each load is numbered: an answer older than what the page shows (a resubmission's) is dropped. */
+let loads = 0;
 
 setupLanguage(render);
 
@@ -52,6 +67,7 @@ function scheduleReload() {
 }
 
 async function load() {
+  const mine = ++loads;
   const path = `/applications/${encodeURIComponent(id)}`;
   const [nextView, nextHistory] = await Promise.all([api(token, path), api(token, `${path}/history`)]);
   if (!workflow || workflow.version !== nextView.workflow.version) {
@@ -60,6 +76,7 @@ async function load() {
       `/workflows/${encodeURIComponent(nextView.workflow.key)}?version=${nextView.workflow.version}`,
     );
   }
+  if (mine !== loads) return;
   view = nextView;
   history = nextHistory.events;
   render();
@@ -116,6 +133,8 @@ function renderSummary() {
 }
 
 function renderResubmitted() {
+  // A new round of corrections: the last round's notice is history.
+  if (view.status === 'correction_requested' && !resubmission.sending) resubmission.done = false;
   const notice = $('#resubmitted');
   notice.hidden = !resubmission.done || view.status !== 'in_review';
   notice.textContent = t('status.resubmitted');
@@ -128,6 +147,9 @@ function renderCorrections() {
   if (corrections.length === 0) return;
   const stepName = (stepId) => view.steps.find((s) => s.id === stepId)?.name ?? stepId;
   const lapsesAt = view.status === 'correction_requested' ? view.waitingForApplicant?.lapsesAt : null;
+  // The section is rebuilt on every event: whoever is typing keeps the field and the cursor.
+  const active = section.contains(document.activeElement) ? document.activeElement : null;
+  const focus = active?.id ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
   section.replaceChildren(
     el('h2', {}, t('status.corrections')),
     view.status === 'correction_requested' ? el('p', {}, t('status.correctionsIntro')) : null,
@@ -150,37 +172,56 @@ function renderCorrections() {
       ),
     ),
     view.status === 'correction_requested'
-      ? resubmitForm([...new Set(corrections.flatMap((c) => c.fields ?? []))])
+      ? resubmitForm(
+          fieldsToCorrect(
+            corrections.flatMap((c) => c.fields ?? []),
+            workflow.definition.form,
+            view.data,
+          ),
+        )
       : null,
   );
+  const again = focus ? document.getElementById(focus.id) : null;
+  if (again) {
+    again.focus();
+    if (typeof focus.start === 'number') again.setSelectionRange(focus.start, focus.end);
+  }
 }
 
 /**
- * The fields the departments named, each with the input its type in the workflow's form asks for, filled with the
- * value on file; one button sends them all as one resubmission. Only the fields the applicant changed go into the
- * patch: an approved step that reads a value the patch changes is reopened.
+ * One input per field, with the type its schema in the workflow's form asks for, showing the applicant's draft or
+ * else the value on file; one button sends the fields the applicant edited as one resubmission.
  */
-function resubmitForm(paths) {
-  const fields = paths.map((path) => {
-    const schema = schemaAt(workflow.definition.form, path);
-    const input = inputFor(schema, path, valueAt(view.data, path));
-    const problem = resubmission.errors.get(path);
-    if (problem) input.setAttribute('aria-invalid', 'true');
-    return el(
-      'div',
-      { class: 'field', 'data-field': path },
-      el('label', { for: input.id }, schema?.title ? `${schema.title} (${path})` : path),
-      input,
-      problem ? el('span', { class: 'field__error', role: 'alert' }, problem) : null,
-    );
-  });
+function resubmitForm(fields) {
+  const message = (error) => (error.key ? t(error.key) : error.text);
   const general = resubmission.errors.get('');
   return el(
     'form',
-    { class: 'form', id: 'resubmit', onsubmit: (event) => void resubmit(event, paths) },
-    el('p', {}, t(paths.length ? 'status.resubmitIntro' : 'status.resubmitNoFields')),
-    fields,
-    general ? el('p', { class: 'message', id: 'resubmit-message', role: 'alert' }, general) : null,
+    {
+      class: 'form',
+      id: 'resubmit',
+      // The API's complaints, in the applicant's language and beside the field, rather than the browser's.
+      novalidate: true,
+      onsubmit: (event) => void resubmit(event, fields),
+    },
+    el('p', {}, t(fields.length ? 'status.resubmitIntro' : 'status.resubmitNoFields')),
+    fields.map((field) => {
+      const input = inputFor(field);
+      const problem = resubmission.errors.get(field.path);
+      if (problem) input.setAttribute('aria-invalid', 'true');
+      return el(
+        'div',
+        { class: 'field', 'data-field': field.path },
+        el(
+          'label',
+          { for: input.id },
+          field.schema?.title ? `${field.schema.title} (${field.path})` : field.path,
+        ),
+        input,
+        problem ? el('span', { class: 'field__error', role: 'alert' }, message(problem)) : null,
+      );
+    }),
+    general ? el('p', { class: 'message', id: 'resubmit-message', role: 'alert' }, message(general)) : null,
     el(
       'div',
       { class: 'form__buttons' },
@@ -193,38 +234,20 @@ function resubmitForm(paths) {
   );
 }
 
-/** The subschema of a dotted path through `properties`; undefined where the form does not say. */
-function schemaAt(schema, path) {
-  let node = schema;
-  for (const key of path.split('.')) {
-    node = node?.properties?.[key];
-    if (node === undefined) return undefined;
-  }
-  return node;
-}
-
-function valueAt(data, path) {
-  let node = data;
-  for (const key of path.split('.')) node = node != null && typeof node === 'object' ? node[key] : undefined;
-  return node;
-}
-
-/** How a field is edited: by its type in the form, or where the form does not say, by the value on file. */
-const kindOf = (schema, current) => {
-  if (Array.isArray(schema?.enum)) return 'enum';
-  const declared = Array.isArray(schema?.type) ? schema.type.find((x) => x !== 'null') : schema?.type;
-  const type = declared ?? (current === null ? undefined : typeof current);
-  return ['string', 'number', 'integer', 'boolean'].includes(type) ? type : 'json';
-};
-
-/** The input for one field, showing the applicant's draft if there is one, else the value on file. */
-function inputFor(schema, path, current) {
+/** The input for one field. Typing only records a draft; nothing is read back from the DOM. */
+function inputFor({ path, schema, current, kind }) {
   const id = `field-${path}`;
-  const kind = kindOf(schema, current);
-  const draft = resubmission.values.get(path);
+  const draft = resubmission.drafts.get(path);
   const remember = (event) => {
-    const target = event.target;
-    resubmission.values.set(path, target.type === 'checkbox' ? target.checked : target.value);
+    const input = event.target;
+    resubmission.drafts.set(
+      path,
+      input.type === 'checkbox'
+        ? input.checked
+        : input.type === 'number' && input.validity.badInput
+          ? NOT_A_NUMBER
+          : input.value,
+    );
   };
   if (kind === 'boolean') {
     return el('input', {
@@ -236,129 +259,98 @@ function inputFor(schema, path, current) {
     });
   }
   if (kind === 'enum') {
+    const options = schema.enum.map((option) => JSON.stringify(option));
     const shown = draft ?? JSON.stringify(current);
     return el(
       'select',
       { id, name: path, onchange: remember },
-      current === undefined ? el('option', { value: '' }, '—') : null,
-      schema.enum.map((option) => {
-        const value = JSON.stringify(option);
-        return el('option', { value, selected: value === shown }, String(option));
-      }),
+      // Without it, a value on file that is no longer an option would show (and read) as the first option.
+      options.includes(JSON.stringify(current))
+        ? null
+        : el('option', { value: '', selected: shown === '' }, '—'),
+      schema.enum.map((option, i) =>
+        el('option', { value: options[i], selected: options[i] === shown }, String(option)),
+      ),
     );
   }
-  const text =
-    draft ??
-    (current === undefined ? '' : kind === 'json' ? JSON.stringify(current, null, 2) : String(current));
-  if (kind === 'json') return el('textarea', { id, name: path, rows: 4, oninput: remember }, text);
-  const type =
-    kind === 'number' || kind === 'integer'
-      ? 'number'
-      : schema?.format === 'date'
-        ? 'date'
-        : schema?.format === 'email'
-          ? 'email'
-          : 'text';
+  const onFile =
+    current === undefined || current === null
+      ? ''
+      : kind === 'json'
+        ? JSON.stringify(current, null, 2)
+        : String(current);
+  const text = draft === NOT_A_NUMBER ? '' : (draft ?? onFile);
+  // A text input drops line breaks: a value that has them is edited where they survive.
+  if (kind === 'json' || (kind === 'string' && text.includes('\n')))
+    return el('textarea', { id, name: path, rows: kind === 'json' ? 4 : 3, oninput: remember }, text);
+  const format = kind === 'string' && ['date', 'email'].includes(schema?.format) ? schema.format : null;
+  const type = kind === 'number' || kind === 'integer' ? 'number' : (format ?? 'text');
   const input = el('input', { type, id, name: path, oninput: remember });
   if (type === 'number') input.step = kind === 'integer' ? '1' : 'any';
   input.value = text;
   return input;
 }
 
-/** What the input holds, as the JSON value to send; `undefined` means the field is left as it is on file. */
-function readField(form, schema, path, current) {
-  const input = form.elements.namedItem(path);
-  const kind = kindOf(schema, current);
-  let value;
-  if (kind === 'boolean') value = input.checked;
-  else if (kind === 'enum') value = input.value === '' ? undefined : JSON.parse(input.value);
-  else if (kind === 'number' || kind === 'integer') {
-    // A number field's value is '' both when empty and when what was typed is not a number.
-    if (input.validity.badInput || !Number.isFinite(Number(input.value)))
-      throw new FieldError(path, t('status.notNumber'));
-    if (input.value.trim() === '') value = null;
-    else value = Number(input.value);
-  } else if (kind === 'json') {
-    if (input.value.trim() === '') value = null;
-    else {
-      try {
-        value = JSON.parse(input.value);
-      } catch {
-        throw new FieldError(path, t('status.notJson'));
-      }
-    }
-  } else value = input.value;
-  if (value === null && current === undefined) return undefined;
-  return JSON.stringify(value) === JSON.stringify(current) ? undefined : value;
-}
-
-class FieldError extends Error {
-  constructor(path, message) {
-    super(message);
-    this.path = path;
-  }
-}
-
-/** The merge patch (RFC 7396) that sets each dotted path; `null` removes a member. */
-function patchOf(changes) {
-  const patch = {};
-  for (const [path, value] of changes) {
-    const keys = path.split('.');
-    let node = patch;
-    for (const key of keys.slice(0, -1)) node = node[key] ??= {};
-    node[keys.at(-1)] = value;
-  }
-  return patch;
-}
-
-async function resubmit(event, paths) {
+async function resubmit(event, fields) {
   event.preventDefault();
   if (resubmission.sending) return;
-  const form = event.currentTarget;
   resubmission.errors.clear();
   const changes = [];
   try {
-    for (const path of paths) {
-      const value = readField(form, schemaAt(workflow.definition.form, path), path, valueAt(view.data, path));
-      if (value !== undefined) changes.push([path, value]);
+    for (const field of fields) {
+      const value = draftValue(field, resubmission.drafts.get(field.path));
+      if (value !== undefined) changes.push({ ...field, value });
     }
   } catch (error) {
-    resubmission.errors.set(error.path ?? '', error.message);
+    resubmission.errors.set(error.path, { key: error.key });
     render();
     return;
+  }
+  const body = { data: patchOf(changes) };
+  if (resubmission.body !== JSON.stringify(body)) {
+    resubmission.body = JSON.stringify(body);
+    resubmission.key = idempotencyKey();
   }
   resubmission.sending = true;
   render();
   try {
-    view = await api(token, `/applications/${encodeURIComponent(id)}/resubmit`, {
+    const answer = await api(token, `/applications/${encodeURIComponent(id)}/resubmit`, {
       method: 'POST',
-      headers: { 'idempotency-key': idempotencyKey() },
-      body: { data: patchOf(changes) },
+      headers: { 'idempotency-key': resubmission.key },
+      body,
     });
-    resubmission.values.clear();
+    loads++; // a load begun before the resubmission would show the application as it was
+    view = answer;
+    resubmission.drafts.clear();
+    resubmission.key = null;
+    resubmission.body = null;
     resubmission.done = true;
+    scheduleReload();
   } catch (error) {
-    showRefusal(error);
+    showRefusal(error, fields);
   } finally {
     resubmission.sending = false;
     render();
   }
 }
 
-/** Puts each of the API's complaints (`$.data.…`) beside its field; the rest, and the detail, above the button. */
-function showRefusal(error) {
+/**
+ * Puts each of the API's complaints beside the field it is about: `$.data.applicant.name` or `$.data.tags[0]`
+ * belongs to the named field that is, or holds, that path. The rest, and the detail, go above the button.
+ */
+function showRefusal(error, fields) {
   const problems = error instanceof ApiError ? (error.problem?.errors ?? []) : [];
   const general = [];
   for (const problem of problems) {
-    const path = /^\$\.data\.(.+)$/.exec(problem.path ?? '')?.[1];
-    if (path !== undefined && document.getElementById(`field-${path}`)) {
-      const before = resubmission.errors.get(path);
-      resubmission.errors.set(path, before ? `${before}; ${problem.message}` : problem.message);
+    const path = fieldOfComplaint(problem.path, fields);
+    if (path !== undefined) {
+      const before = resubmission.errors.get(path)?.text;
+      resubmission.errors.set(path, { text: before ? `${before}; ${problem.message}` : problem.message });
     } else {
       general.push(problem.path ? `${problem.path}: ${problem.message}` : problem.message);
     }
   }
-  resubmission.errors.set('', [error.message, ...general].join(' · '));
+  resubmission.errors.set('', { text: [error.message, ...general].join(' · ') });
 }
 
 /** A step's committed limit in seconds (a working day counts as a day, as the analysis does). */
