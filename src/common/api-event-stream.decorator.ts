@@ -9,22 +9,24 @@ import { ApiExtraModels, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
  */
 export function ApiEventStream(options: {
   description: string;
-  /** The `data` of the stream's main event. */
-  data: Type<unknown>;
-  /** Each event's `data` by the event's name (`message` for an event without one), the main event's included. */
+  /** Each event's `data` by the event's name (`message` for an event without one). */
   events: Record<string, Type<unknown>>;
+  /** The stream's main event, whose `data` is also named in `x-event-data`. */
+  main: string;
 }): MethodDecorator {
   const events = Object.entries(options.events);
+  const main = options.events[options.main];
+  if (main === undefined) throw new Error(`the main event ${options.main} has no data type`);
   return applyDecorators(
-    ApiExtraModels(options.data, ...events.map(([, type]) => type)),
+    ApiExtraModels(...events.map(([, type]) => type)),
     ApiOkResponse({
       description: options.description,
       content: {
         'text/event-stream': {
           schema: {
             type: 'string',
-            description: `Server-sent events; each \`data\` is one ${options.data.name} as JSON`,
-            'x-event-data': { $ref: getSchemaPath(options.data) },
+            description: `Server-sent events; each event's \`data\` is JSON, typed by the event's name in \`x-events\``,
+            'x-event-data': { $ref: getSchemaPath(main) },
             'x-events': Object.fromEntries(
               events.map(([name, type]) => [name, { $ref: getSchemaPath(type) }]),
             ),

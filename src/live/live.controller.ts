@@ -26,8 +26,8 @@ export class LiveController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this history seq' })
   @ApiEventStream({
     description: 'One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq',
-    data: HistoryEventDto,
     events: { message: HistoryEventDto, end: StreamEndDto },
+    main: 'message',
   })
   @ApiNoContentResponse({ description: 'Decided, and the client has seen every event: do not reconnect' })
   @ApiProblems({ 403: 'Not an applicant or an admin' }, 404)
@@ -57,8 +57,8 @@ export class LiveController {
     description:
       '`ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, ' +
       '`withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota',
-    data: TaskViewDto,
     events: { ready: InboxReadyDto, task: TaskViewDto, resync: InboxResyncDto, withheld: TaskWithheldDto },
+    main: 'task',
   })
   @ApiProblems({ 403: 'Not an officer or an admin' })
   async inbox(@CurrentCaller() caller: Caller, @Res() reply: FastifyReply): Promise<void> {

@@ -55,6 +55,6 @@ export class TaskWithheldDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
-  @ApiProperty({ minimum: 1, description: 'Seconds until the quota frees up' })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Seconds until the quota frees up' })
   retryAfterSeconds: number;
 }
