@@ -19,27 +19,10 @@
  * See docs/benchmarks.md for what each figure means. Only 127.0.0.1 is driven.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  adminQuery,
-  alignColumns,
-  deleteRedisKeys,
-  hostFacts,
-  loadAverage,
-  log,
-  platform,
-  runName,
-  sleep,
-} from './bench.util.js';
+import { alignColumns, hostFacts, loadAverage, log, platform, runName } from './bench.util.js';
 import { LOAD_DEFAULTS, runLoad } from './load.util.js';
 import type { LoadReport } from './load.util.js';
-import {
-  cpuOfTrees,
-  SECRET,
-  serverKind,
-  startBenchPostgres,
-  startServer,
-  stopServer,
-} from './servers.util.js';
+import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
 import type { BenchPostgres } from './servers.util.js';
 
 const HELP = `npm run bench -- [options]
@@ -167,18 +150,12 @@ interface Measured {
 async function measure(
   name: string,
   rate: number,
-  pg: { adminUrl: string; pid: () => number },
+  pg: BenchPostgres,
   options: Options,
   run: string,
 ): Promise<Measured> {
-  const database = `pa_${run}_${name.replace(/\W/g, '_')}_${String(rate).replace('.', '_')}`;
-  await adminQuery(pg.adminUrl, `CREATE DATABASE ${database}`);
-  const url = new URL(pg.adminUrl);
-  url.pathname = `/${database}`;
-  const queuePrefix = `${run}_${name.replace(/\W/g, '_')}_${String(rate).replace('.', '_')}`;
-  const server = await startServer(name, url.toString(), options.port, queuePrefix, options);
-  try {
-    await sleep(1000);
+  const label = `${run}_${name.replace(/\W/g, '_')}_${String(rate).replace('.', '_')}`;
+  return withServer({ name, label, pg, port: options.port, options }, async ({ server }) => {
     const load = { ...LOAD_DEFAULTS, bases: server.bases, secret: SECRET, ratePerS: rate };
     // A fresh process runs its first seconds in the interpreter; this leaves that out of the figures.
     if (options.warmupS > 0) {
@@ -220,12 +197,7 @@ async function measure(
     };
     log(line(measured));
     return measured;
-  } finally {
-    await stopServer(server);
-    await adminQuery(pg.adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    if (serverKind(name)?.floor === false)
-      await deleteRedisKeys(options.redisUrl, queuePrefix).catch(() => 0);
-  }
+  });
 }
 
 function line(m: Measured): string {

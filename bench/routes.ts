@@ -11,25 +11,10 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import {
-  adminQuery,
-  alignColumns,
-  deleteRedisKeys,
-  hostFacts,
-  loadAverage,
-  log,
-  runName,
-} from './bench.util.js';
+import { adminQuery, alignColumns, hostFacts, loadAverage, log, runName } from './bench.util.js';
 import { BENCH_WORKFLOW, request, signJwt } from './load.util.js';
-import {
-  cpuOfTrees,
-  SECRET,
-  serverKind,
-  startBenchPostgres,
-  startServer,
-  stopServer,
-} from './servers.util.js';
-import type { BenchPostgres, Started } from './servers.util.js';
+import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
+import type { BenchPostgres, ServerRun } from './servers.util.js';
 
 const HELP = `npm run bench:routes -- [options]
 
@@ -111,15 +96,19 @@ async function measureServer(
   options: Options,
   run: string,
 ): Promise<Phase[]> {
-  const database = `pa_${run}_${name.replace(/\W/g, '_')}`;
-  await adminQuery(pg.adminUrl, `CREATE DATABASE ${database}`);
-  const url = new URL(pg.adminUrl);
-  url.pathname = `/${database}`;
-  const queuePrefix = `${run}_${name.replace(/\W/g, '_')}`;
-  const server: Started = await startServer(name, url.toString(), options.port, queuePrefix, {
-    redisUrl: options.redisUrl,
-    cpuProfDir: undefined,
-  });
+  const label = `${run}_${name.replace(/\W/g, '_')}`;
+  const serverOptions = { redisUrl: options.redisUrl, cpuProfDir: undefined };
+  return withServer({ name, label, pg, port: options.port, options: serverOptions }, async (started) =>
+    measureRoutes(name, pg, options, started),
+  );
+}
+
+async function measureRoutes(
+  name: string,
+  pg: BenchPostgres,
+  options: Options,
+  { server, databaseUrl }: ServerRun,
+): Promise<Phase[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const base = server.bases[0]!;
   const call = (method: string, path: string, bearer: string, body?: unknown, headers = {}) =>
@@ -155,7 +144,7 @@ async function measureServer(
   };
   const taskIds = async (step: string, applications: string[]) =>
     (
-      await adminQuery(url.toString(), 'SELECT id FROM tasks WHERE step = $1 AND application_id = ANY($2)', [
+      await adminQuery(databaseUrl, 'SELECT id FROM tasks WHERE step = $1 AND application_id = ANY($2)', [
         step,
         applications,
       ])
@@ -213,10 +202,6 @@ async function measureServer(
     return phases;
   } finally {
     agent.destroy();
-    await stopServer(server);
-    await adminQuery(pg.adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    if (serverKind(name)?.floor === false)
-      await deleteRedisKeys(options.redisUrl, queuePrefix).catch(() => 0);
   }
 }
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/config/embedded-postgres.js';
 import type { EmbeddedPostgres } from '../src/config/embedded-postgres.js';
-import { adminQuery, log, sleep } from './bench.util.js';
+import { adminQuery, deleteRedisKeys, log, sleep } from './bench.util.js';
 
 export interface ServerOptions {
   redisUrl: string;
@@ -93,6 +93,9 @@ function startProcess(command: string[], env: Record<string, string>, output: st
   return child;
 }
 
+/** Servers started and not yet stopped: a signal stops them with PostgreSQL, so none is left holding its port. */
+const running = new Set<Started>();
+
 export async function startServer(
   name: string,
   databaseUrl: string,
@@ -100,17 +103,39 @@ export async function startServer(
   queuePrefix: string,
   options: ServerOptions,
 ): Promise<Started> {
+  const started: Started = { children: [], bases: [], output: [] };
+  running.add(started);
+  try {
+    await launch(started, { name, databaseUrl, port, queuePrefix, options });
+  } catch (error) {
+    await stopServer(started);
+    throw error;
+  }
+  return started;
+}
+
+async function launch(
+  started: Started,
+  {
+    name,
+    databaseUrl,
+    port,
+    queuePrefix,
+    options,
+  }: { name: string; databaseUrl: string; port: number; queuePrefix: string; options: ServerOptions },
+): Promise<void> {
   const kind = serverKind(name)!;
-  const output: string[] = [];
+  const { output, children, bases } = started;
   const env = { DATABASE_URL: databaseUrl, JWT_SECRET: SECRET, NODE_ENV: 'production', HOST: '127.0.0.1' };
-  let started: Started;
   if (kind.floor) {
-    const child = startProcess(
-      ['--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
-      { ...env, PORT: String(port) },
-      output,
+    children.push(
+      startProcess(
+        ['--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
+        { ...env, PORT: String(port) },
+        output,
+      ),
     );
-    started = { children: [child], bases: [`http://127.0.0.1:${port}`], output };
+    bases.push(`http://127.0.0.1:${port}`);
   } else {
     const serviceEnv = {
       ...env,
@@ -131,33 +156,22 @@ export async function startServer(
       'dist/src/main.js',
     ];
     if (kind.apis === 1) {
-      const child = startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output);
-      started = { children: [child], bases: [`http://127.0.0.1:${port}`], output };
+      children.push(startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output));
+      bases.push(`http://127.0.0.1:${port}`);
     } else {
       // The first API migrates the empty database; the others start once it answers.
-      const first = startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output);
-      started = { children: [first], bases: [`http://127.0.0.1:${port}`], output };
+      children.push(startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output));
+      bases.push(`http://127.0.0.1:${port}`);
       await waitHealthy(started, 90_000);
-      const second = startProcess(
-        main,
-        { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' },
-        output,
+      children.push(
+        startProcess(main, { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' }, output),
+        // The worker has no HTTP listener: it is up once the APIs are.
+        startProcess(main, { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' }, output),
       );
-      const worker = startProcess(
-        main,
-        { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' },
-        output,
-      );
-      started = {
-        children: [first, second, worker],
-        bases: [...started.bases, `http://127.0.0.1:${port + 1}`],
-        output,
-      };
-      // The worker has no HTTP listener: its sweep at start-up is done when it logs nothing more; give it a moment.
+      bases.push(`http://127.0.0.1:${port + 1}`);
     }
   }
   await waitHealthy(started, 90_000);
-  return started;
 }
 
 async function waitHealthy(server: Started, timeoutMs: number): Promise<void> {
@@ -190,6 +204,7 @@ export async function stopServer(server: Started): Promise<void> {
   while (server.children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < until)
     await sleep(100);
   for (const child of server.children) signal(child, 'SIGKILL');
+  running.delete(server);
 }
 
 /** One embedded PostgreSQL for a whole run (fsync and synchronous commit on, as the defaults have them). */
@@ -206,30 +221,73 @@ export async function startBenchPostgres(run: string): Promise<BenchPostgres> {
   let embedded: EmbeddedPostgres | undefined;
   const stop = async () => {
     await embedded?.stop().catch(() => undefined);
+    // As root, a cluster the postgres user could not keep under dataDir is staged elsewhere: remove it too.
+    if (embedded) rmSync(embedded.clusterDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void stop().finally(() => process.exit(130)));
+    process.once(signal, () => {
+      void Promise.all([...running].map(stopServer))
+        .then(stop)
+        .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
   }
   try {
     embedded = await startEmbeddedPostgres(dataDir);
+    const adminUrl = new URL(embedded.url);
+    adminUrl.pathname = '/postgres';
+    const pidFile = join(embedded.clusterDir, 'postmaster.pid');
+    const settings = await adminQuery(
+      adminUrl.toString(),
+      `SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit')`,
+    );
+    log(
+      `PostgreSQL ${JSON.stringify(Object.fromEntries(settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting])))}`,
+    );
+    return {
+      adminUrl: adminUrl.toString(),
+      pid: () => Number(readFileSync(pidFile, 'utf8').split('\n')[0]),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
-  const adminUrl = new URL(embedded.url);
-  adminUrl.pathname = '/postgres';
-  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
-  const settings = await adminQuery(
-    adminUrl.toString(),
-    `SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit')`,
-  );
-  log(
-    `PostgreSQL ${JSON.stringify(Object.fromEntries(settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting])))}`,
-  );
-  return {
-    adminUrl: adminUrl.toString(),
-    pid: () => Number(readFileSync(pidFile, 'utf8').split('\n')[0]),
-    stop,
-  };
+}
+
+/** What a measurement needs of one server: its processes, its database's URL, and the run's PostgreSQL. */
+export interface ServerRun {
+  server: Started;
+  databaseUrl: string;
+}
+
+/**
+ * Runs `measure` against a fresh server `name` on a fresh database, then stops the server, drops the database and
+ * deletes the server's Redis keys, whatever happened. `label` names the database and the queue prefix.
+ */
+export async function withServer<T>(
+  {
+    name,
+    label,
+    pg,
+    port,
+    options,
+  }: { name: string; label: string; pg: BenchPostgres; port: number; options: ServerOptions },
+  measure: (run: ServerRun) => Promise<T>,
+): Promise<T> {
+  const database = `pa_${label}`;
+  await adminQuery(pg.adminUrl, `CREATE DATABASE ${database}`);
+  const url = new URL(pg.adminUrl);
+  url.pathname = `/${database}`;
+  let server: Started | undefined;
+  try {
+    server = await startServer(name, url.toString(), port, label, options);
+    // Let the server's start-up work (its first sweep) settle before anything is measured.
+    await sleep(1000);
+    return await measure({ server, databaseUrl: url.toString() });
+  } finally {
+    if (server) await stopServer(server);
+    await adminQuery(pg.adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    if (serverKind(name)?.floor === false) await deleteRedisKeys(options.redisUrl, label).catch(() => 0);
+  }
 }
