@@ -19,7 +19,16 @@
  * See docs/benchmarks.md for what each figure means. Only 127.0.0.1 is driven.
  */
 import { performance } from 'node:perf_hooks';
-import { alignColumns, hostFacts, loadAverage, log, platform, runName } from './bench.util.js';
+import {
+  alignColumns,
+  exitOnBadOption,
+  hostFacts,
+  loadAverage,
+  log,
+  platform,
+  runName,
+  writeJson,
+} from './bench.util.js';
 import { LOAD_DEFAULTS, runLoad } from './load.util.js';
 import type { LoadReport } from './load.util.js';
 import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
@@ -77,7 +86,7 @@ function parse(argv: string[]): Options {
     if (list.length === 0 || list.some((n) => !(n > 0))) throw new Error(`${flag} wants positive numbers`);
     return list;
   };
-  try {
+  return exitOnBadOption(HELP, options, () => {
     for (let i = 0; i < argv.length; i++) {
       const [flag, inline] = argv[i]!.split(/=(.*)/s) as [string, string | undefined];
       const value = () => inline ?? argv[++i];
@@ -123,13 +132,7 @@ function parse(argv: string[]): Options {
           throw new Error(`unknown option ${argv[i]}`);
       }
     }
-    if (!['127.0.0.1', 'localhost'].includes(new URL(options.redisUrl).hostname))
-      throw new Error('REDIS_URL must point at 127.0.0.1');
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    process.exit(64);
-  }
-  return options;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -351,11 +354,7 @@ async function main(): Promise<void> {
     results.length ? ratios(results) : '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  if (options.json !== undefined) {
-    const text = JSON.stringify({ run, date: new Date().toISOString(), machine: facts, results }, null, 2);
-    if (options.json === true) process.stdout.write(`${text}\n`);
-    else (await import('node:fs')).writeFileSync(options.json, `${text}\n`);
-  }
+  writeJson(options.json, { run, date: new Date().toISOString(), machine: facts, results });
   process.exit(failed ? 1 : 0);
 }
 

@@ -66,7 +66,7 @@ export function parseOptions<T extends CommonOptions>(
   options: T,
   own: (flag: string, int: IntOption) => boolean,
 ): T {
-  try {
+  return exitOnBadOption(help, options, () => {
     const args = [...argv];
     while (args.length > 0) {
       const arg = args.shift()!;
@@ -105,13 +105,35 @@ export function parseOptions<T extends CommonOptions>(
           if (!own(flag, int)) throw new Error(`unknown option ${arg} (try --help)`);
       }
     }
-    localOnly('REDIS_URL', options.redisUrl);
     localOnly('BENCH_DATABASE_URL', options.databaseUrl);
+  });
+}
+
+/**
+ * Runs `read`, which fills `options` from the command line and throws on a bad option, then checks that REDIS_URL
+ * points at this machine. A bad option prints its error and `help` and exits 64.
+ */
+export function exitOnBadOption<T extends { redisUrl: string }>(
+  help: string,
+  options: T,
+  read: () => void,
+): T {
+  try {
+    read();
+    localOnly('REDIS_URL', options.redisUrl);
     return options;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${help}`);
     process.exit(64);
   }
+}
+
+/** Writes `report` as JSON to stdout (`true`) or to the file `target` names; nothing when `target` is undefined. */
+export function writeJson(target: string | true | undefined, report: unknown): void {
+  if (target === undefined) return;
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  if (target === true) process.stdout.write(text);
+  else writeFileSync(target, text);
 }
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);

@@ -11,7 +11,16 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { adminQuery, alignColumns, hostFacts, loadAverage, log, runName } from './bench.util.js';
+import {
+  adminQuery,
+  alignColumns,
+  exitOnBadOption,
+  hostFacts,
+  loadAverage,
+  log,
+  runName,
+  writeJson,
+} from './bench.util.js';
 import { BENCH_WORKFLOW, request, signJwt } from './load.util.js';
 import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
 import type { BenchPostgres, ServerRun } from './servers.util.js';
@@ -41,7 +50,7 @@ function parse(argv: string[]): Options {
     json: undefined,
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
   };
-  try {
+  return exitOnBadOption(HELP, options, () => {
     for (let i = 0; i < argv.length; i++) {
       const [flag, inline] = argv[i]!.split(/=(.*)/s) as [string, string | undefined];
       const value = () => inline ?? argv[++i] ?? '';
@@ -66,13 +75,7 @@ function parse(argv: string[]): Options {
         process.exit(0);
       } else throw new Error(`unknown option ${flag}`);
     }
-    if (!['127.0.0.1', 'localhost'].includes(new URL(options.redisUrl).hostname))
-      throw new Error('REDIS_URL must point at 127.0.0.1');
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    process.exit(64);
-  }
-  return options;
+  });
 }
 
 /** One route's phase: CPU per request of the server's process tree and of PostgreSQL's, and wall time. */
@@ -273,11 +276,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  if (options.json !== undefined) {
-    const text = JSON.stringify({ run, date: new Date().toISOString(), machine: facts, phases }, null, 2);
-    if (options.json === true) process.stdout.write(`${text}\n`);
-    else (await import('node:fs')).writeFileSync(options.json, `${text}\n`);
-  }
+  writeJson(options.json, { run, date: new Date().toISOString(), machine: facts, phases });
   process.exit(failed ? 1 : 0);
 }
 
