@@ -208,8 +208,12 @@ export class DisclosuresService {
       .filter((row) => row.fields.length > 0);
   }
 
-  /** Records a fact lookup before its request leaves: the values are sent whether or not an answer comes back. */
+  /**
+   * Records a fact lookup before its request leaves: the values are sent whether or not an answer comes back. A
+   * lookup that sends no field of the application is no flow, as a view that shows no field is none.
+   */
   async recordFactLookup(lookup: FactLookup): Promise<void> {
+    if (lookup.fields.length === 0) return;
     await this.dataSource.query(
       `INSERT INTO disclosures
          (application_id, kind, source_department, recipient_department, actor_role, actor_id, step, fields, target, at)

@@ -56,19 +56,14 @@ export class FactsService {
     if (cached && cached.url === urlHash && Date.now() - cached.fetchedAt.getTime() < cacheSeconds * 1000) {
       return { ok: true, value: cached.value, cached: true };
     }
-    // The values leave with the request, answered or not: the ledger has the flow before it happens. A URL without
-    // placeholders sends none of the application's values, so there is no flow to record (as for a task view that
-    // shows no field).
-    const fields = urlFields(fact.url);
-    if (fields.length > 0) {
-      await this.disclosures.recordFactLookup({
-        applicationId,
-        step: input.step,
-        fact: name,
-        host: target.host,
-        fields,
-      });
-    }
+    // The values leave with the request, answered or not: the ledger has the flow before it happens.
+    await this.disclosures.recordFactLookup({
+      applicationId,
+      step: input.step,
+      fact: name,
+      host: target.host,
+      fields: urlFields(fact.url),
+    });
     const headers = {
       accept: 'application/json',
       ...factCredentials(target, this.config.security.factsCredentials),
