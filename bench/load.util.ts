@@ -99,7 +99,7 @@ export interface LoadReport {
   window: { start: number; end: number };
 }
 
-export interface Reply {
+interface Reply {
   status: number | string;
   etag: string | undefined;
   json: unknown;

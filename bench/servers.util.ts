@@ -255,7 +255,7 @@ export async function startBenchPostgres(run: string): Promise<BenchPostgres> {
   }
 }
 
-/** What a measurement needs of one server: its processes, its database's URL, and the run's PostgreSQL. */
+/** What a measurement is given of its server: the processes, and the URL of the fresh database they run on. */
 export interface ServerRun {
   server: Started;
   databaseUrl: string;

@@ -307,8 +307,9 @@ async function resubmit(event, fields) {
     return;
   }
   const body = { data: patchOf(changes) };
-  if (resubmission.body !== JSON.stringify(body)) {
-    resubmission.body = JSON.stringify(body);
+  const sent = JSON.stringify(body);
+  if (resubmission.body !== sent) {
+    resubmission.body = sent;
     resubmission.key = idempotencyKey();
   }
   resubmission.sending = true;
