@@ -93,6 +93,13 @@ describe('starting the service', () => {
       }
       main.child.kill('SIGTERM');
       expect(await main.exited).toBe(0);
+      // A clean stop: nothing on the way out is logged as an error (a worker losing its connection as it closes
+      // is expected there).
+      const errors = main
+        .output()
+        .stdout.split('\n')
+        .filter((line) => line.startsWith('{') && (JSON.parse(line) as { level: number }).level >= 50);
+      expect(errors).toEqual([]);
       // The embedded server is gone with it: its pid file is removed on a clean stop.
       const cluster = stagedCluster ?? join(project, '.data', 'postgres');
       expect(existsSync(join(cluster, 'PG_VERSION'))).toBe(true);

@@ -178,10 +178,12 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
 
   /**
    * PostgreSQL ends every connection with 57P01 when it shuts down (also when Ctrl-C reaches the embedded server
-   * with the rest of the terminal's process group): expected on the way out, and retried by BullMQ otherwise.
+   * with the rest of the terminal's process group): expected on the way out, and retried by BullMQ otherwise. Once
+   * the workers are closing, a connection they lose on the way ("Connection terminated unexpectedly", no code) is
+   * expected too: the jobs they held have finished or are left to the stall check.
    */
   private onError(source: string, error: Error): void {
-    if ((error as { code?: string }).code === ADMIN_SHUTDOWN)
+    if (this.closing || (error as { code?: string }).code === ADMIN_SHUTDOWN)
       this.logger.debug(`${source}: ${error.message}`);
     else this.logger.error(`${source}: ${error.message}`);
   }
