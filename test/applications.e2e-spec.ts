@@ -512,6 +512,16 @@ describe('an application from submission to approval', () => {
       expect(reply.status).toBe(200);
       expect(reply.body.id).toBe(two.body.id);
     });
+
+    it('answers another applicant who names the current ETag 404, not 304, and an admin 304', async () => {
+      const submitted = await submit('shop-permit', data);
+      const path = `/api/v1/applications/${submitted.body.id}`;
+      const headers = { 'if-none-match': submitted.headers.get('etag')! };
+      const stranger = await t.request('GET', path, { as: applicant('mallory'), headers });
+      expect(stranger.status).toBe(404);
+      expect(stranger.headers.get('etag')).toBeNull();
+      expect((await t.request('GET', path, { as: ADMIN, headers })).status).toBe(304);
+    });
   });
 
   describe('listing own applications', () => {

@@ -6,9 +6,29 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
  * two prepared statements, with rows mapped as the executor maps them (`applicationFromRow`, `taskFromJson`).
  */
 
-const APPLICATION_COLUMNS = `a.id, a.workflow_key, a.workflow_version, a.applicant_id, a.status, a.data, a.produced,
-  a.snapshot, a.revision, a.submitted_at, a.decided_at, a.expected_by, a.history_seq, a.history_hash,
-  a.correction_due_at, a.waiting, a.pii_key`;
+const APPLICATION_COLUMN_NAMES = [
+  'id',
+  'workflow_key',
+  'workflow_version',
+  'applicant_id',
+  'status',
+  'data',
+  'produced',
+  'snapshot',
+  'revision',
+  'submitted_at',
+  'decided_at',
+  'expected_by',
+  'history_seq',
+  'history_hash',
+  'correction_due_at',
+  'waiting',
+  'pii_key',
+];
+const APPLICATION_COLUMNS = APPLICATION_COLUMN_NAMES.map((c) => `a.${c}`).join(', ');
+
+/** What a poll reads whatever the answer: enough to check the caller may see it and to write the ETag. */
+const POLL_COLUMNS = ['id', 'applicant_id', 'revision'];
 
 /** One application row, unlocked. */
 export const READ_APPLICATION: NamedStatement = {
@@ -17,15 +37,22 @@ export const READ_APPLICATION: NamedStatement = {
 };
 
 /**
- * One application row, unlocked, with its tasks as one JSON array, unless its revision is still `$2` (the one an
- * If-None-Match named; null names none): a poll is one round trip, answered 304 or with the view.
+ * A poll in one round trip: the application's id, owner and revision, and, unless its revision is still `$2` (the
+ * one an If-None-Match named; null names none), the rest of its row with its tasks as one JSON array. Most polls
+ * are answered 304, and for those the lateral part yields no row, so the data, snapshot and timestamps are neither
+ * sent nor parsed: they come back NULL.
  */
 export const READ_APPLICATION_VIEW: NamedStatement = {
   name: 'pa_read_application_view',
-  text: `SELECT ${APPLICATION_COLUMNS},
-  CASE WHEN a.revision = $2::int THEN NULL
-       ELSE (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) END AS tasks
-  FROM applications a WHERE a.id = $1`,
+  text: `SELECT ${POLL_COLUMNS.map((c) => `a.${c}`).join(', ')}, v.*
+  FROM applications a
+  LEFT JOIN LATERAL (
+    SELECT ${APPLICATION_COLUMN_NAMES.filter((c) => !POLL_COLUMNS.includes(c))
+      .map((c) => `a.${c}`)
+      .join(', ')},
+      (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) AS tasks
+    WHERE a.revision IS DISTINCT FROM $2::int) v ON true
+  WHERE a.id = $1`,
 };
 
 /** Every task of the given applications, as one JSON array. */
