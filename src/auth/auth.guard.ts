@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -48,9 +49,16 @@ export class AuthGuard implements CanActivate {
       ...(security.jwtIssuer !== undefined ? { issuer: security.jwtIssuer } : {}),
       ...(security.jwtAudience !== undefined ? { audience: security.jwtAudience } : {}),
     };
-    const secret = new TextEncoder().encode(config.jwtSecret);
+    // Imported once: given the secret's bytes, jose would import a key for every token it verifies.
+    const secret = webcrypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(config.jwtSecret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    );
     this.hs256 = async (token) =>
-      (await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] })).payload;
+      (await jwtVerify(token, await secret, { ...common, algorithms: ['HS256'] })).payload;
     if (security.jwtJwksUrl !== undefined) {
       const keys = createRemoteJWKSet(new URL(security.jwtJwksUrl), {
         cooldownDuration: JWKS_COOLDOWN_MS,
