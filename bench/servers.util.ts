@@ -139,7 +139,6 @@ async function launch(
   } else {
     const serviceEnv = {
       ...env,
-      LOG_LEVEL: 'warn',
       AUDIT_SIGNING_KEY,
       PII_KEYS,
       WORKFLOWS_DIR: join(os.tmpdir(), `${queuePrefix}-no-workflows`),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -125,6 +125,26 @@ describe('structured logs', () => {
       await service.stop('SIGKILL');
     }
   }, 120_000);
+
+  it('writes a buffered line out within a moment even when no other line follows', async () => {
+    const quiet = spawn(
+      process.execPath,
+      ['--import', './scripts/register-ts.mjs', 'test/fixtures/logging/quiet-after-one-line.ts'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      let stdout = '';
+      quiet.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await eventually(
+        () => Promise.resolve(stdout),
+        (text) => text.includes('one line, then quiet'),
+        { timeoutMs: 15_000 },
+      );
+      expect(quiet.exitCode).toBeNull(); // still running: the line did not wait for the exit
+    } finally {
+      quiet.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('tags a line written deep inside a request with that request id, and names it once in the request line', async () => {
     const { stdout } = await run(

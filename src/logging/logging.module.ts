@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { pinoOptions } from './pino-options.util.js';
+import { logDestination, pinoOptions } from './pino-options.util.js';
 import { requestIdOf } from './request-id.util.js';
 import { RequestLogService } from './request-log.service.js';
 
@@ -20,7 +22,7 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: withDestination({
             ...pinoOptions(config.logLevel),
             autoLogging: false, // RequestLogService writes the one line per request, with the route template
             genReqId: (request) => requestIdOf(request),
@@ -29,11 +31,17 @@ export class LoggingModule {
               req: (request: { id?: unknown }) => ({ id: request.id }),
               res: () => undefined,
             },
-          },
+          }),
           forRoutes: [], // no middleware: see above
         }),
       ],
       providers: [RequestLogService],
     };
   }
+}
+
+/** pino-http's options, with the shared standard output stream when there is one (see logDestination). */
+function withDestination(options: Options): Options | [Options, DestinationStream] {
+  const destination = logDestination();
+  return destination ? [options, destination] : options;
 }
