@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { READ_APPLICATION_VIEW } from '../src/applications/application-sql.util.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
@@ -511,6 +512,26 @@ describe('an application from submission to approval', () => {
       });
       expect(reply.status).toBe(200);
       expect(reply.body.id).toBe(two.body.id);
+    });
+
+    it('aggregates no task for a poll whose ETag matches, and the tasks for one whose ETag does not', async () => {
+      const submitted = await submit('shop-permit', data);
+      const tasksScanned = async (revision: number) => {
+        const [explained] = await t.query<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${READ_APPLICATION_VIEW.text}`,
+          [submitted.body.id, revision],
+        );
+        const loops: number[] = [];
+        const walk = (node: Record<string, unknown>) => {
+          if (node['Relation Name'] === 'tasks') loops.push(node['Actual Loops'] as number);
+          for (const child of (node.Plans ?? []) as Record<string, unknown>[]) walk(child);
+        };
+        walk((explained!['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+        expect(loops.length).toBeGreaterThan(0);
+        return loops.reduce((a, b) => a + b, 0);
+      };
+      expect(await tasksScanned(submitted.body.revision as number)).toBe(0);
+      expect(await tasksScanned((submitted.body.revision as number) + 1)).toBeGreaterThan(0);
     });
 
     it('answers another applicant who names the current ETag 404, not 304, and an admin 304', async () => {

@@ -39,8 +39,8 @@ export const READ_APPLICATION: NamedStatement = {
 /**
  * A poll in one round trip: the application's id, owner and revision, and, unless its revision is still `$2` (the
  * one an If-None-Match named; null names none), the rest of its row with its tasks as one JSON array. Most polls
- * are answered 304, and for those the lateral part yields no row, so the data, snapshot and timestamps are neither
- * sent nor parsed: they come back NULL.
+ * are answered 304, and for those the lateral part yields no row: the tasks are not aggregated, and the data,
+ * snapshot and timestamps are neither sent nor parsed (they come back NULL).
  */
 export const READ_APPLICATION_VIEW: NamedStatement = {
   name: 'pa_read_application_view',
@@ -51,7 +51,9 @@ export const READ_APPLICATION_VIEW: NamedStatement = {
       .map((c) => `a.${c}`)
       .join(', ')},
       (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) AS tasks
-    WHERE a.revision IS DISTINCT FROM $2::int) v ON true
+    -- OFFSET 0 keeps the subquery whole: flattened into the join, its WHERE would become a join filter applied
+    -- after the tasks were aggregated; kept whole, it is a one-time filter and a match aggregates nothing.
+    WHERE a.revision IS DISTINCT FROM $2::int OFFSET 0) v ON true
   WHERE a.id = $1`,
 };
 
