@@ -146,6 +146,28 @@ describe('structured logs', () => {
     }
   }, 30_000);
 
+  it('drops lines past 16 MiB for a reader that never reads, says so on standard error, and does not stall', async () => {
+    const stuck = spawn(
+      process.execPath,
+      ['--import', './scripts/register-ts.mjs', 'test/fixtures/logging/unread-output.ts'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      stuck.stdout.pause(); // never read: the pipe fills, and the buffer behind it
+      let stderr = '';
+      stuck.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await eventually(
+        () => Promise.resolve(stderr),
+        (text) => text.includes('all lines handed to the logger') && text.includes('log lines dropped'),
+        { timeoutMs: 30_000 },
+      );
+      expect(stderr.split('log lines dropped')).toHaveLength(2); // once, not once per line
+      expect(stuck.exitCode).toBeNull();
+    } finally {
+      stuck.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('tags a line written deep inside a request with that request id, and names it once in the request line', async () => {
     const { stdout } = await run(
       process.execPath,

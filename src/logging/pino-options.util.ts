@@ -32,23 +32,39 @@ export function pinoOptions(level: LogLevel): LoggerOptions {
 
 let stdout: DestinationStream | undefined;
 
+/** At most one complaint a minute that lines were dropped, on standard error (standard output is what is stuck). */
+const DROP_NOTICE_MS = 60_000;
+
 /**
  * Standard output, buffered; none on a terminal, where pino-pretty's transport writes. Written line by line, the
  * line logged for every request cost a system call of its own, about a tenth of a poll's CPU; buffered, lines go out
  * in writes of 4 KiB, and at least every 200 ms while any wait. pino writes what is left when the process exits
- * (process.exit included), so only a SIGKILL can lose the lines of the last moment. A reader that stops reading
- * holds at most 16 MiB: past that, lines are dropped rather than the process stalled or its memory filled. One stream
+ * (process.exit and an uncaught error included); a process that dies without exiting (SIGKILL, running out of
+ * memory) loses the lines of its last 200 ms. A reader that stops reading holds at most 16 MiB: past that, lines
+ * are dropped, and said so on standard error, rather than the process stalled or its memory filled. One stream
  * serves the boot logger and the app's, so that their lines keep their order.
  */
 export function logDestination(): DestinationStream | undefined {
   if (process.stdout.isTTY) return undefined;
-  stdout ??= pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: 4096,
-    periodicFlush: 200,
-    maxLength: 16 * 1024 * 1024,
-  });
+  if (stdout === undefined) {
+    const stream = pino.destination({
+      dest: 1,
+      sync: false,
+      minLength: 4096,
+      periodicFlush: 200,
+      maxLength: 16 * 1024 * 1024,
+    });
+    let noticed = -Infinity;
+    stream.on('drop', () => {
+      const now = Date.now();
+      if (now - noticed < DROP_NOTICE_MS) return;
+      noticed = now;
+      process.stderr.write(
+        `${JSON.stringify({ level: 40, time: now, msg: 'log lines dropped: standard output is not being read' })}\n`,
+      );
+    });
+    stdout = stream;
+  }
   return stdout;
 }
 
