@@ -76,10 +76,10 @@ export class ServiceProcess {
 
   private constructor(
     readonly name: string,
-    start: { main: string; env: Record<string, string>; keepLines: number },
+    start: { main: string; env: Record<string, string>; keepLines: number; nodeOptions: string[] },
     readonly baseUrl: string | null,
   ) {
-    this.child = spawn(process.execPath, [start.main], {
+    this.child = spawn(process.execPath, [...start.nodeOptions, start.main], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...start.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,16 +109,16 @@ export class ServiceProcess {
 
   /**
    * Starts `main` with `env`; an API process (PROCESS_ROLE other than worker) listens on `env.PORT`. The last
-   * `keepLines` lines of output are kept.
+   * `keepLines` lines of output are kept. `nodeOptions` go before `main` (a TypeScript fixture's loader).
    */
   static start(
     name: string,
     main: string,
     env: Record<string, string>,
-    { keepLines = 500 } = {},
+    { keepLines = 500, nodeOptions = [] as string[] } = {},
   ): ServiceProcess {
     const base = env.PROCESS_ROLE === 'worker' ? null : `http://127.0.0.1:${env.PORT}`;
-    return new ServiceProcess(name, { main, env, keepLines }, base);
+    return new ServiceProcess(name, { main, env, keepLines, nodeOptions }, base);
   }
 
   get pid(): number {

@@ -3,7 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { ServiceClient } from '../scripts/service-process.js';
+import { ServiceClient, ServiceProcess } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { FactCheckedService } from './support/fact-checked-service.js';
 import { JWT_SECRET } from './support/test-app.js';
@@ -127,22 +127,17 @@ describe('structured logs', () => {
   }, 120_000);
 
   it('writes a buffered line out within a moment even when no other line follows', async () => {
-    const quiet = spawn(
-      process.execPath,
-      ['--import', './scripts/register-ts.mjs', 'test/fixtures/logging/quiet-after-one-line.ts'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    const quiet = ServiceProcess.start(
+      'quiet fixture',
+      'test/fixtures/logging/quiet-after-one-line.ts',
+      { PROCESS_ROLE: 'worker' }, // not a service: nothing listens
+      { nodeOptions: ['--import', './scripts/register-ts.mjs'] },
     );
     try {
-      let stdout = '';
-      quiet.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      await eventually(
-        () => Promise.resolve(stdout),
-        (text) => text.includes('one line, then quiet'),
-        { timeoutMs: 15_000 },
-      );
-      expect(quiet.exitCode).toBeNull(); // still running: the line did not wait for the exit
+      await quiet.waitForOutput(/one line, then quiet/, 15_000);
+      expect(quiet.running).toBe(true); // the line did not wait for the exit
     } finally {
-      quiet.kill('SIGKILL');
+      await quiet.stop('SIGKILL');
     }
   }, 30_000);
 
