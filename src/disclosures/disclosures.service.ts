@@ -164,8 +164,7 @@ export class DisclosuresService {
   actionViewAppendix(
     caller: Caller,
     view: ViewedTask,
-    afterCommit: AfterCommit,
-  ): { name: string; cte: (rows: string) => string; rows: unknown[] } | null {
+  ): { name: string; cte: (rows: string) => string; rows: unknown[]; onCommit: () => void } | null {
     const at = new Date();
     const rows = this.viewRows(caller, [view], false).map(({ quota: _quota, ...row }) => ({
       ...row,
@@ -174,11 +173,10 @@ export class DisclosuresService {
       at,
     }));
     if (rows.length === 0) return null;
-    afterCommit(() => {
+    const onCommit = () => {
       for (const row of rows) this.recorded.inc({ department: row.recipient ?? 'admin', kind: 'task-view' });
-      return Promise.resolve();
-    });
-    return { name: 'disclosures', cte: insertActionViews, rows };
+    };
+    return { name: 'disclosures', cte: insertActionViews, rows, onCommit };
   }
 
   /** The same row in the action's transaction, for an action that wrote nothing (claiming what one holds). */
@@ -187,8 +185,10 @@ export class DisclosuresService {
     caller: Caller,
     view: ViewedTask,
   ): Promise<void> {
-    const appendix = this.actionViewAppendix(caller, view, at.afterCommit);
-    if (appendix) await runPrepared(at.manager, RECORD_ACTION_VIEWS, [JSON.stringify(appendix.rows)]);
+    const appendix = this.actionViewAppendix(caller, view);
+    if (!appendix) return;
+    await runPrepared(at.manager, RECORD_ACTION_VIEWS, [JSON.stringify(appendix.rows)]);
+    at.afterCommit(() => Promise.resolve(appendix.onCommit()));
   }
 
   /** The ledger rows of views that show at least one field; an officer's with the department's quota if asked. */

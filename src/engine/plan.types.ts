@@ -67,7 +67,7 @@ export interface ApplicationRow {
   waiting: WaitingInterval[];
 }
 
-/** What the planner reads: the locked application row with every task row it has. */
+/** What the planner reads: the application row with every task row it has, read in one statement. */
 export interface ApplicationState {
   application: ApplicationRow;
   tasks: TaskRow[];

@@ -15,6 +15,7 @@ import { ErrorCode } from '../common/domain.exception.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { EVENT_QUEUES } from '../queue/queue-names.util.js';
 import { QueueService } from '../queue/queue.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
@@ -72,6 +73,12 @@ const WORKFLOWS = [
     ],
   },
 ];
+
+/** How many times events were planned again after a write found their application changed (a Prometheus counter). */
+async function retryCount(context: INestApplicationContext): Promise<number> {
+  const metric = context.get(MetricsService).registry.getSingleMetric('pa_event_retries_total');
+  return (await metric!.get()).values[0]?.value ?? 0;
+}
 
 describe('the event path on a real database (planner + executor, no HTTP)', () => {
   let context: INestApplicationContext;
@@ -138,7 +145,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
-  it('writes a decision in four statements: BEGIN, lock and read, one write, COMMIT', async () => {
+  it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT', async () => {
     const submitted = await submit('pair');
     const [first] = await tasksOf(submitted.body.id);
     const decided = await counted(() =>
@@ -146,12 +153,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
     expect(decided.result.status).toBe(200);
     expect(decided.result.body).toMatchObject({ step: 'first', status: 'approved', decidedBy: 'officer' });
-    expect(decided.statements).toEqual([
-      'START TRANSACTION',
-      'SELECT pa_lock_for_event($1::uuid,',
-      'WITH app',
-      'COMMIT',
-    ]);
+    expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
     const tasks = await tasksOf(submitted.body.id);
     expect(tasks.map((t: { step: string; status: string }) => [t.step, t.status])).toEqual([
       ['first', 'approved'],
@@ -159,11 +161,13 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     ]);
   });
 
-  it('plans an event that waited for the lock on the tasks as the previous holder committed them', async () => {
+  it('plans an event again when its write finds the application changed since its read, and applies each once', async () => {
     const submitted = await submit('timers');
     const [near, far] = await tasksOf(submitted.body.id);
-    // Hold the row lock, so both decisions queue behind it and the second one's statement starts before the
-    // first one commits: the case where a read in the locking statement would see the tasks of an older snapshot.
+    const retries = () => retryCount(context);
+    const before = await retries();
+    // Hold the row lock, so both decisions read the same revision and then both writes wait: the first to run
+    // after the commit applies, and the second finds the revision it was planned from replaced.
     const holder = new pg.Client({ connectionString: (dataSource.options as { url: string }).url });
     await holder.connect();
     try {
@@ -188,6 +192,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     } finally {
       await holder.end();
     }
+    expect((await retries()) - before).toBe(1);
     const tasks = (await tasksOf(submitted.body.id)).sort((a: { step: string }, b: { step: string }) =>
       a.step.localeCompare(b.step),
     );
@@ -201,7 +206,36 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       ['far', 'approved', 'officer'],
       ['near', 'approved', 'officer'],
     ]);
-    expect((await context.get(HistoryService).list(submitted.body.id)).chain.valid).toBe(true);
+    const history = await context.get(HistoryService).list(submitted.body.id);
+    expect(history.chain.valid).toBe(true);
+    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
+  });
+
+  it('writes nothing at all when a write is sent again for a revision already replaced', async () => {
+    const submitted = await submit('by-rule', { seats: 50, code: 'ACME' });
+    const manual = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'manual');
+    sent = [];
+    let write: { query: string; parameters: unknown[] } | undefined;
+    try {
+      await context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' });
+      write = sent.find((s) => s.query.trimStart().startsWith('WITH'));
+    } finally {
+      sent = null;
+    }
+    const counts = () =>
+      dataSource.query(
+        `SELECT (SELECT count(*) FROM tasks WHERE application_id = $1)::int AS tasks,
+                (SELECT count(*) FROM history WHERE application_id = $1)::int AS history,
+                (SELECT count(*) FROM disclosures WHERE application_id = $1)::int AS disclosures,
+                (SELECT revision FROM applications WHERE id = $1) AS revision`,
+        [submitted.body.id],
+      );
+    const after = await counts();
+    // The decision opened a step (new task row), appended history and recorded the answer's view in the ledger.
+    expect(after[0]).toMatchObject({ disclosures: 1 });
+    const replayed = await dataSource.query(write!.query, write!.parameters);
+    expect(replayed).toEqual([{ written: 0 }]);
+    expect(await counts()).toEqual(after);
   });
 
   it('writes a submission in one statement, which commits by itself, once the process knows the latest version', async () => {
@@ -326,12 +360,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
     // The event in one write; the answer shows the form's fields, so the ledger's row goes in that same write.
-    expect(decided.statements).toEqual([
-      'START TRANSACTION',
-      'SELECT pa_lock_for_event($1::uuid,',
-      'WITH app',
-      'COMMIT',
-    ]);
+    expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
     const recorded = await dataSource.query(
       `SELECT kind, recipient_department, actor_role, actor_id, step, fields FROM disclosures
         WHERE application_id = $1 AND actor_id = 'dept-manual-officer'`,

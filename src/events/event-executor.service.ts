@@ -16,13 +16,23 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
-import { LOCK_AND_READ, rowsToState, writeStatement } from './event-sql.util.js';
+import { READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
 import type { Appendix } from './event-sql.util.js';
+
+/**
+ * Turns of read, plan and write an event gets while other events on its application commit in between. An
+ * application has a handful of departments and one applicant acting on it at a time, so this is never reached but by
+ * a storm of events on one application.
+ */
+const MAX_TURNS = 16;
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
 
-/** The caller's transaction: its manager, and where to put what must wait for the commit. */
+/**
+ * Where the event is written: the caller's transaction, or the data source's own manager when the event's write is
+ * the work's only one (it commits by itself); and where to put what must wait for the commit.
+ */
 export interface Transaction {
   manager: EntityManager;
   afterCommit: AfterCommit;
@@ -34,10 +44,14 @@ export interface SubmitRequest {
   data: Record<string, unknown>;
 }
 
+/**
+ * An event for the executor. `event` and `appendix` are called on every turn (see EventExecutor.apply): what they
+ * leave behind must be that of the turn the result says was written.
+ */
 export interface EventRequest {
   target: EventTarget;
   /**
-   * Builds the event from the locked state (or throws a domain error: a task another department may not see, a
+   * Builds the event from the state read (or throws a domain error: a task another department may not see, a
    * decision that breaks the step's rules).
    */
   event: (state: ApplicationState, workflow: CompiledWorkflow) => PlanEvent;
@@ -53,10 +67,13 @@ export interface Executed {
 }
 
 /**
- * Runs the pure planner against the database: one call locks the application row and then reads it with its tasks,
- * one statement writes everything the plan says, the caller's transaction commits, and only then are the plan's
- * jobs enqueued. With BEGIN and COMMIT that is four statements per event (DESIGN.md, "One path for every
- * event"). The executor owns the rows it writes: applications, tasks and history.
+ * Runs the pure planner against the database: one statement reads the application with its tasks, one statement
+ * writes everything the plan says if the application's revision is still the one read, and only once that has
+ * committed are the plan's jobs enqueued. Two statements per event, with no BEGIN or COMMIT of their own when the
+ * write is the caller's only one. A write that finds the revision moved on (another event on the same application
+ * committed in between) writes nothing, and the event is read and planned again: no lock is held while the planner
+ * runs, and no event is applied to a state it was not planned from. The executor owns the rows it writes:
+ * applications, tasks and history.
  */
 @Injectable()
 export class EventExecutor {
@@ -76,21 +93,40 @@ export class EventExecutor {
   async submit(tx: Transaction, { workflow, applicant, data }: SubmitRequest): Promise<Executed | null> {
     const event: PlanEvent = { type: 'submit', applicationId: randomUUID(), applicant, data };
     const result = plan(null, event, this.context(workflow));
-    const [written] = await this.write(tx, { result, workflow, dataKey: null });
-    return written?.inserted === 0 ? null : { plan: result, workflow };
+    const written = await this.write(tx, { result, workflow, dataKey: null });
+    return written ? { plan: result, workflow } : null;
   }
 
-  /** Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). */
-  async apply(tx: Transaction, { target, event, conflict, appendix }: EventRequest): Promise<Executed> {
+  /**
+   * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). Read, planned and
+   * written again while other events on the application commit in between; each such turn means another event
+   * was applied, so a turn is lost only to progress, and past MAX_TURNS the caller is told to try again.
+   */
+  async apply(tx: Transaction, request: EventRequest): Promise<Executed> {
+    for (let turn = 1; ; turn++) {
+      const executed = await this.applyOnce(tx, request);
+      if (executed) return executed;
+      this.metrics.observeEventRetry();
+      if (turn === MAX_TURNS) {
+        throw DomainException.conflict('The application kept changing while this was applied; try again');
+      }
+    }
+  }
+
+  /** One turn: read, plan, write. Null when the write found the application changed since the read. */
+  private async applyOnce(
+    tx: Transaction,
+    { target, event, conflict, appendix }: EventRequest,
+  ): Promise<Executed | null> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
-    const [{ locked }] = (await runPrepared(manager, LOCK_AND_READ, [
+    const [{ state: read }] = (await runPrepared(manager, READ_FOR_EVENT, [
       byTask ? null : target.applicationId,
       byTask ? target.taskId : null,
-    ])) as [{ locked: { application: Record<string, unknown>; tasks: unknown } | null }];
-    if (!locked) throw DomainException.notFound(byTask ? 'Task' : 'Application');
-    const row = locked.application;
-    const stored = rowsToState({ ...row, tasks: locked.tasks });
+    ])) as [{ state: { application: Record<string, unknown>; tasks: unknown } | null }];
+    if (!read) throw DomainException.notFound(byTask ? 'Task' : 'Application');
+    const row = read.application;
+    const stored = rowsToState({ ...row, tasks: read.tasks });
     const { id, workflowKey, workflowVersion } = stored.application;
     const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
     // The planner, rules and the event's builder read personal values in the clear; only the write seals them.
@@ -106,11 +142,19 @@ export class EventExecutor {
       return { plan: result, workflow };
     }
     const executed = { plan: result, workflow };
-    await this.write(tx, { result, workflow, dataKey, appendix: appendix?.(executed) ?? undefined });
-    return executed;
+    const written = await this.write(tx, {
+      result,
+      workflow,
+      dataKey,
+      appendix: appendix?.(executed) ?? undefined,
+    });
+    return written ? executed : null;
   }
 
-  /** `dataKey`: the application's own, when it has one; the data is sealed only when it is written at all. */
+  /**
+   * Whether the plan was written. `dataKey`: the application's own, when it has one; the data is sealed only when it
+   * is written at all.
+   */
   private async write(
     { manager, afterCommit }: Transaction,
     {
@@ -119,18 +163,19 @@ export class EventExecutor {
       dataKey,
       appendix,
     }: { result: Plan; workflow: CompiledWorkflow; dataKey: Buffer | null; appendix?: Appendix },
-  ): Promise<{ inserted?: number }[]> {
+  ): Promise<boolean> {
     const { application } = result.state;
     const stored =
       result.insertApplication || result.dataChanged
         ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
         : undefined;
     const { statement, parameters } = writeStatement(result, stored, appendix);
-    const rows = await runPrepared<{ inserted?: number }>(manager, statement, parameters);
-    if (rows[0]?.inserted === 0) return rows;
+    const [{ written }] = (await runPrepared(manager, statement, parameters)) as [{ written: number }];
+    if (written === 0) return false;
     this.metrics.observePlan(result);
+    if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
-    return rows;
+    return true;
   }
 
   private context(workflow: CompiledWorkflow): PlanContext {

@@ -2,27 +2,33 @@ import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
 
 /**
- * The hot path's SQL, written by hand: the planner decides everything, so each event needs one call that locks and
- * reads the application with its tasks, and one write. Rows travel as JSON and `json_populate_recordset` turns them
- * into table rows, so one statement with a fixed text (and so one cached plan in PostgreSQL) carries any number of
- * task and history rows.
+ * The hot path's SQL, written by hand: the planner decides everything, so each event needs one statement that reads
+ * the application with its tasks, and one write. Rows travel as JSON and `json_populate_recordset` turns them into
+ * table rows, so one statement with a fixed text (and so one cached plan in PostgreSQL) carries any number of task
+ * and history rows.
  */
 
 /**
- * Locks the application row, found by its id ($1) or through one of its tasks ($2), and reads it with its tasks, in
- * one round trip: `pa_lock_for_event` (migration EventLockAndRead) reads them in a statement of its own once the lock
- * is held. A single statement would not do: one that waited for the lock sees the locked row as its holder
- * committed it, but anything else it reads (a subquery on tasks included) from the snapshot it started with,
- * before that commit. `locked` is NULL when there is no such application, else `{ application, tasks }` as
- * `row_to_json` gives them.
+ * Reads the application, found by its id ($1) or through one of its tasks ($2), with its tasks, in one statement and
+ * so from one snapshot: every event's write changes the row and its tasks in one statement, so what this reads is
+ * always a state some write left. No lock: the write applies only if the revision read is still the stored one
+ * (UPDATE_WITH), and the executor reads and plans again otherwise. `state` is NULL when there is no such
+ * application, else `{ application, tasks }` as `row_to_json` gives them.
  */
-export const LOCK_AND_READ: NamedStatement = {
-  name: 'pa_event_lock_and_read',
-  text: `SELECT pa_lock_for_event($1::uuid, $2::uuid) AS locked`,
+export const READ_FOR_EVENT: NamedStatement = {
+  name: 'pa_event_read',
+  text: `SELECT json_build_object(
+    'application', row_to_json(a),
+    'tasks', COALESCE((SELECT json_agg(t) FROM tasks t WHERE t.application_id = a.id), '[]'::json)) AS state
+  FROM applications a
+ WHERE a.id = COALESCE($1::uuid, (SELECT application_id FROM tasks WHERE id = $2::uuid))`,
 };
 
+// Each part writes only if the application's row did (\`app\`): a write planned from a revision since replaced
+// leaves everything as it was.
 const TASKS_AND_HISTORY = `
-  new_tasks AS (INSERT INTO tasks SELECT * FROM json_populate_recordset(NULL::tasks, $2::json)),
+  new_tasks AS (
+    INSERT INTO tasks SELECT * FROM json_populate_recordset(NULL::tasks, $2::json) WHERE EXISTS (SELECT 1 FROM app)),
   changed_tasks AS (
     UPDATE tasks t SET status = u.status, due_at = u.due_at, due_beyond_calendar = u.due_beyond_calendar,
       remind_at = u.remind_at, decided_at = u.decided_at, decided_by = u.decided_by,
@@ -32,8 +38,9 @@ const TASKS_AND_HISTORY = `
     FROM json_populate_recordset(NULL::tasks, $3::json) u
     -- Bounded by the application ($1), whose tasks these all are: PostgreSQL takes the function for a hundred
     -- rows and, matched by id alone, would rather scan the whole table than probe its index a hundred times.
-    WHERE t.application_id = ($1::json->>'id')::uuid AND t.id = u.id),
-  entries AS (INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json))`;
+    WHERE t.application_id = ($1::json->>'id')::uuid AND t.id = u.id AND EXISTS (SELECT 1 FROM app)),
+  entries AS (
+    INSERT INTO history SELECT * FROM json_populate_recordset(NULL::history, $4::json) WHERE EXISTS (SELECT 1 FROM app))`;
 
 /**
  * Rows another module appends in the event's own write (the ledger's row of the answer to an officer's action): a
@@ -43,7 +50,12 @@ const TASKS_AND_HISTORY = `
 export interface Appendix {
   /** Names the CTE (and so the prepared statement that carries it); one name, one text. */
   name: string;
-  /** The CTE's text, given the placeholder its rows arrive in (as `jsonb`). */
+  /** Run once the write has applied and committed (a write planned from a stale read is planned again). */
+  onCommit?: () => void;
+  /**
+   * The CTE's text, given an expression for its rows (\`jsonb\`). The expression is NULL when the event's write does
+   * not apply, so the CTE must write nothing for NULL (as \`jsonb_to_recordset\` does).
+   */
   cte: (rows: string) => string;
   rows: unknown[];
 }
@@ -51,7 +63,7 @@ export interface Appendix {
 /**
  * A submission. The planner used the latest version this process knew of, read without a query; the insert
  * happens only if no later version exists when the statement runs (so never against a version already replaced),
- * and returns `inserted` 0 otherwise, for the caller to load the latest version and plan again.
+ * and returns `written` 0 otherwise, for the caller to load the latest version and plan again.
  */
 const INSERT_ALL: NamedStatement = {
   name: 'pa_event_insert',
@@ -66,21 +78,27 @@ const INSERT_ALL: NamedStatement = {
   entries AS (
     INSERT INTO history SELECT h.* FROM json_populate_recordset(NULL::history, $3::json) h
      WHERE EXISTS (SELECT 1 FROM app))
-SELECT count(*)::int AS inserted FROM app`,
+SELECT count(*)::int AS written FROM app`,
 };
 
+/**
+ * The application's row, written only if its revision is still the one the plan was made from (each applied event
+ * adds one): the compare-and-set that stands in for a lock held from the read to the write. In READ COMMITTED, an
+ * UPDATE that waits for a concurrent writer checks its WHERE again against the row that writer committed.
+ */
 const UPDATE_WITH = `WITH
   app AS (
     UPDATE applications a SET status = n.status, snapshot = n.snapshot, produced = n.produced, revision = n.revision,
       decided_at = n.decided_at, expected_by = n.expected_by, history_seq = n.history_seq,
       history_hash = n.history_hash, correction_due_at = n.correction_due_at, waiting = n.waiting,
       data = COALESCE(n.data, a.data), pii_key = CASE WHEN n.data IS NULL THEN a.pii_key ELSE n.pii_key END
-    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id),`;
+    FROM json_populate_record(NULL::applications, $1::json) n WHERE a.id = n.id AND a.revision = n.revision - 1
+    RETURNING a.id),`;
 
 const UPDATE_ALL: NamedStatement = {
   name: 'pa_event_update',
   text: `${UPDATE_WITH}${TASKS_AND_HISTORY}
-SELECT 1`,
+SELECT count(*)::int AS written FROM app`,
 };
 
 /** UPDATE_ALL with an appendix, one statement per appendix name. */
@@ -92,8 +110,8 @@ function updateWith(appendix: Appendix): NamedStatement {
     statement = {
       name: `pa_event_update_${appendix.name}`,
       text: `${UPDATE_WITH}${TASKS_AND_HISTORY},
-  appended AS (${appendix.cte('$5')})
-SELECT 1`,
+  appended AS (${appendix.cte('(SELECT $5::jsonb FROM app)')})
+SELECT count(*)::int AS written FROM app`,
     };
     withAppendix.set(appendix.name, statement);
   }
@@ -219,7 +237,7 @@ function historyRecord(h: HistoryRow) {
 const date = (value: unknown): Date => new Date(value as string | Date);
 const dateOrNull = (value: unknown): Date | null => (value === null ? null : date(value));
 
-/** The locked row as the planner reads it; tasks arrive as JSON, with timestamps as text. */
+/** The row as the planner reads it; tasks arrive as JSON, with timestamps as text. */
 export function rowsToState(row: Record<string, unknown>): ApplicationState {
   return {
     application: applicationFromRow(row),

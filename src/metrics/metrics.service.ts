@@ -45,6 +45,12 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
+  private readonly eventRetries = new Counter({
+    name: 'pa_event_retries_total',
+    help: 'Events read and planned again because another event on the same application was written in between',
+    registers: [this.registry],
+  });
+
   private readonly deadlineLateness = new Histogram({
     name: 'pa_deadline_lateness_seconds',
     help: 'How long after its due time a step was acted on by its deadline (deemed approval, refusal, escalation)',
@@ -70,6 +76,11 @@ export class MetricsService implements OnModuleInit {
       );
       done();
     });
+  }
+
+  /** An event's write found its application changed since the read, and the event is planned again. */
+  observeEventRetry(): void {
+    this.eventRetries.inc();
   }
 
   /**

@@ -79,27 +79,29 @@ export class RulesProcessor implements OnApplicationBootstrap {
       ),
     };
     const result = holds(rule, input);
-    await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(
-        { manager, afterCommit },
-        {
-          target: { applicationId: task.applicationId },
-          event: () => ({
-            type: 'rule',
-            step: task.step,
-            attempt: task.attempt,
-            holds: result,
-            detail: {
+    await this.unitOfWork.run(
+      (manager, afterCommit) =>
+        this.events.apply(
+          { manager, afterCommit },
+          {
+            target: { applicationId: task.applicationId },
+            event: () => ({
+              type: 'rule',
+              step: task.step,
               attempt: task.attempt,
-              rule,
-              read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
-              // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
-              facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
-              result,
-            },
-          }),
-        },
-      ),
+              holds: result,
+              detail: {
+                attempt: task.attempt,
+                rule,
+                read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
+                // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
+                facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
+                result,
+              },
+            }),
+          },
+        ),
+      { singleStatement: true }, // the event's write is the only one
     );
   }
 }

@@ -124,13 +124,15 @@ export class TasksService {
             // The answer shows the granted fields: its ledger row goes in the decision's own write.
             appendix: (executed) => {
               view = this.answer(caller, id, executed);
-              return this.disclosures.actionViewAppendix(caller, view, afterCommit);
+              return this.disclosures.actionViewAppendix(caller, view);
             },
           },
         );
         // A decision that does not apply is refused above (conflict), so the write made the view.
         return { status: 200, body: view! };
       },
+      // Without an Idempotency-Key the decision's write is the only one, and commits by itself.
+      { singleStatement: true },
     );
   }
 
@@ -207,7 +209,7 @@ export class TasksService {
     });
   }
 
-  /** One toolbox event through the executor, under the application's lock, answered with the task view. */
+  /** One toolbox event through the executor, written only if the application is unchanged since its read, answered with the task view. */
   private act(input: {
     caller: Caller;
     id: string;
@@ -216,33 +218,37 @@ export class TasksService {
     unchangedIsFine?: (task: TaskRow) => boolean;
   }): Promise<TaskView> {
     const { caller, id } = input;
-    return this.unitOfWork.run(async (manager, afterCommit) => {
-      if (!isUuid(id)) throw DomainException.notFound('Task');
-      let view: TaskView | undefined;
-      const executed = await this.events.apply(
-        { manager, afterCommit },
-        {
-          target: { taskId: id },
-          event: (state, locked) => {
-            const task = state.tasks.find((t) => t.id === id);
-            if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
-            return input.event(task, locked);
+    return this.unitOfWork.run(
+      async (manager, afterCommit) => {
+        if (!isUuid(id)) throw DomainException.notFound('Task');
+        let view: TaskView | undefined;
+        const executed = await this.events.apply(
+          { manager, afterCommit },
+          {
+            target: { taskId: id },
+            event: (state, locked) => {
+              const task = state.tasks.find((t) => t.id === id);
+              if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+              return input.event(task, locked);
+            },
+            // The answer shows the granted fields too: a disclosure like any task view, in the event's own write.
+            appendix: (applied) => {
+              view = this.answer(caller, id, applied);
+              return this.disclosures.actionViewAppendix(caller, view);
+            },
           },
-          // The answer shows the granted fields too: a disclosure like any task view, in the event's own write.
-          appendix: (applied) => {
-            view = this.answer(caller, id, applied);
-            return this.disclosures.actionViewAppendix(caller, view, afterCommit);
-          },
-        },
-      );
-      if (view) return view;
-      // Nothing was written: a conflict, or a no-op that is fine (claiming what one holds), recorded on its own.
-      const task = executed.plan.state.tasks.find((t) => t.id === id)!;
-      if (!input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
-      const unchanged = this.answer(caller, id, executed);
-      await this.disclosures.recordActionView({ manager, afterCommit }, caller, unchanged);
-      return unchanged;
-    });
+        );
+        // The view of the turn that was written: a turn whose write found the application changed made one too.
+        if (executed.plan.applied) return view!;
+        // Nothing was written: a conflict, or a no-op that is fine (claiming what one holds), recorded on its own.
+        const task = executed.plan.state.tasks.find((t) => t.id === id)!;
+        if (!input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
+        const unchanged = this.answer(caller, id, executed);
+        await this.disclosures.recordActionView({ manager, afterCommit }, caller, unchanged);
+        return unchanged;
+      },
+      { singleStatement: true },
+    ); // one write: the event's, or the unchanged view's record
   }
 
   /** The task's view after an event, as the officer who sent it sees it. */

@@ -24,7 +24,7 @@ const STALE_RULE_MS = 60_000;
  * for them and for rule jobs. The
  * queue only wakes things up: a sweep at start-up and every SWEEP_INTERVAL_MS acts on open tasks past due and
  * re-enqueues those due soon, so a flushed queue loses no deadline. Every timeout takes the one event path, whose
- * row lock and statechart make it apply exactly once however many processes race for it.
+ * revision check on the write and statechart make it apply exactly once however many processes race for it.
  */
 @Injectable()
 export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -62,18 +62,20 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    */
   async onDeadline(data: TaskJobData): Promise<void> {
     if (data.kind === 'lapse') return this.onLapse(data.applicationId, data.attempt);
-    await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(
-        { manager, afterCommit },
-        {
-          target: { applicationId: data.applicationId },
-          event: () => ({
-            type: 'timeout',
-            step: data.step,
-            attempt: data.attempt,
-          }),
-        },
-      ),
+    await this.unitOfWork.run(
+      (manager, afterCommit) =>
+        this.events.apply(
+          { manager, afterCommit },
+          {
+            target: { applicationId: data.applicationId },
+            event: () => ({
+              type: 'timeout',
+              step: data.step,
+              attempt: data.attempt,
+            }),
+          },
+        ),
+      { singleStatement: true }, // the event's write is the only one
     );
   }
 
@@ -82,27 +84,31 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    * round), a withdrawal, or a job early by more than clock skew leave everything as it is.
    */
   async onLapse(applicationId: string, round: number): Promise<void> {
-    await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(
-        { manager, afterCommit },
-        { target: { applicationId }, event: () => ({ type: 'lapse', round }) },
-      ),
+    await this.unitOfWork.run(
+      (manager, afterCommit) =>
+        this.events.apply(
+          { manager, afterCommit },
+          { target: { applicationId }, event: () => ({ type: 'lapse', round }) },
+        ),
+      { singleStatement: true }, // the event's write is the only one
     );
   }
 
   async onReminder(data: TaskJobData): Promise<void> {
-    await this.unitOfWork.run((manager, afterCommit) =>
-      this.events.apply(
-        { manager, afterCommit },
-        {
-          target: { applicationId: data.applicationId },
-          event: () => ({
-            type: 'remind',
-            step: data.step,
-            attempt: data.attempt,
-          }),
-        },
-      ),
+    await this.unitOfWork.run(
+      (manager, afterCommit) =>
+        this.events.apply(
+          { manager, afterCommit },
+          {
+            target: { applicationId: data.applicationId },
+            event: () => ({
+              type: 'remind',
+              step: data.step,
+              attempt: data.attempt,
+            }),
+          },
+        ),
+      { singleStatement: true }, // the event's write is the only one
     );
   }
 
