@@ -325,6 +325,7 @@ export function benchRuntimeConfig(
     webhookAllowedHosts: [],
     sseHeartbeatMs: CONFIG_DEFAULTS.sseHeartbeatMs,
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    eventLockAfterConflicts: CONFIG_DEFAULTS.eventLockAfterConflicts,
     shutdownDelayMs: 0,
     metricsToken: undefined,
     // One load generator on one address would meet the abuse limits; the benchmarks measure the engine.

@@ -14,7 +14,6 @@ import { DisclosureLedger1796069098370 } from './1796069098370-DisclosureLedger.
 import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
 import { EventLockAndRead1796074355109 } from './1796074355109-EventLockAndRead.js';
 import { TasksDropApplicationIndex1796099258724 } from './1796099258724-TasksDropApplicationIndex.js';
-import { DropEventLock1796134445358 } from './1796134445358-DropEventLock.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -33,5 +32,4 @@ export const migrations: (new () => MigrationInterface)[] = [
   ReportIndexes1796070812166,
   EventLockAndRead1796074355109,
   TasksDropApplicationIndex1796099258724,
-  DropEventLock1796134445358,
 ];

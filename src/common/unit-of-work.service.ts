@@ -54,13 +54,20 @@ export class UnitOfWork {
   async run<T>(work: Work<T>, options: WorkOptions = {}): Promise<T> {
     const effects: (() => Promise<void>)[] = [];
     const afterCommit: AfterCommit = (effect) => effects.push(effect);
-    const result = options.singleStatement
-      ? await work(this.dataSource.manager, afterCommit)
-      : await this.dataSource.transaction((manager) => work(manager, afterCommit));
-    // The commit stands whatever the queue does: a slow or absent queue store delays no response past
-    // EFFECT_TIMEOUT_MS, and the sweep enqueues what did not make it.
-    await Promise.all(effects.map((effect) => this.runEffect(effect)));
-    return result;
+    try {
+      return options.singleStatement
+        ? await work(this.dataSource.manager, afterCommit)
+        : await this.dataSource.transaction((manager) => work(manager, afterCommit));
+    } catch (error) {
+      // A transaction that failed committed nothing, so its effects must not run. Work outside a transaction
+      // registers an effect only once the statement it follows has committed, and that write stands.
+      if (!options.singleStatement) effects.length = 0;
+      throw error;
+    } finally {
+      // The commit stands whatever the queue does: a slow or absent queue store delays no response past
+      // EFFECT_TIMEOUT_MS, and the sweep enqueues what did not make it.
+      await Promise.all(effects.map((effect) => this.runEffect(effect)));
+    }
   }
 
   private async runEffect(effect: () => Promise<void>): Promise<void> {

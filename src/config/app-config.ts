@@ -64,6 +64,12 @@ export interface AppConfig {
   readonly factsAllowedHosts: readonly string[];
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
+  /**
+   * `EVENT_LOCK_AFTER_CONFLICTS`, default 3: how many times an event is read and planned again without a lock after
+   * its write found the application changed, before it takes the application's row lock for its last turn (0: every
+   * event takes the lock, as before the compare-and-set).
+   */
+  readonly eventLockAfterConflicts: number;
   /** `WEBHOOK_ALLOWED_HOSTS`, same format as `FACTS_ALLOWED_HOSTS`; default empty (no webhook may be registered). */
   readonly webhookAllowedHosts: readonly string[];
   /** `SSE_HEARTBEAT_MS`, default 15000: a comment line on every open event stream, so proxies keep it open. */
@@ -107,6 +113,7 @@ export const CONFIG_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   logLevel: 'log',
   sweepIntervalMs: 30_000,
+  eventLockAfterConflicts: 3,
   sseHeartbeatMs: 15_000,
   auditCheckpointIntervalMs: 300_000,
   shutdownDelayMs: 0,
@@ -171,6 +178,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     1,
     Number.MAX_SAFE_INTEGER,
     'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
+  );
+  const eventLockAfterConflicts = integer(
+    read('EVENT_LOCK_AFTER_CONFLICTS'),
+    CONFIG_DEFAULTS.eventLockAfterConflicts,
+    0,
+    100,
+    'EVENT_LOCK_AFTER_CONFLICTS must be an integer from 0 to 100',
   );
 
   const factsAllowedHosts = hostList('FACTS_ALLOWED_HOSTS');
@@ -240,6 +254,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     factsAllowedHosts,
     sweepIntervalMs,
+    eventLockAfterConflicts,
     webhookAllowedHosts,
     sseHeartbeatMs,
     security,

@@ -244,7 +244,7 @@ interface Draft {
  * state, writes the plan in one batch, commits, and only then enqueues the plan's jobs.
  *
  * After the event itself, every step it opened whose `autoApprove` rule reads no facts is decided here, in the
- * same plan (and so in the same transaction), and so on for the steps those open: a clear-cut case never reaches
+ * same plan (and so in the same write), and so on for the steps those open: a clear-cut case never reaches
  * an inbox. Rules that read facts are left to the rule worker.
  */
 export function plan(state: ApplicationState | null, event: PlanEvent, ctx: PlanContext): Plan {

@@ -64,6 +64,12 @@ const WORKFLOWS = [
     ],
   },
   {
+    key: 'trio',
+    name: 'Three at once',
+    form,
+    steps: [step('one'), step('two'), step('three')],
+  },
+  {
     key: 'timers',
     name: 'Near and far due times',
     form,
@@ -73,6 +79,17 @@ const WORKFLOWS = [
     ],
   },
 ];
+
+/**
+ * Sessions of this database waiting for a lock. Asked outside the lock holder's transaction: within a transaction,
+ * PostgreSQL answers pg_stat_activity from a snapshot taken at its first look.
+ */
+async function waitingForLocksIn(dataSource: DataSource): Promise<number> {
+  const [{ count }] = await dataSource.query(
+    `SELECT count(*)::int AS count FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+  );
+  return count;
+}
 
 /** How many times events were planned again after a write found their application changed (a Prometheus counter). */
 async function retryCount(context: INestApplicationContext): Promise<number> {
@@ -94,7 +111,8 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const config = testConfig({
       databaseUrl: database.url,
       queuePrefix: database.name,
-      config: { processRole: 'api', factsAllowedHosts: ['127.0.0.1'] },
+      // One turn without the lock, so that the second turn of a contended event is the locked one.
+      config: { processRole: 'api', factsAllowedHosts: ['127.0.0.1'], eventLockAfterConflicts: 1 },
     });
     context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
     dataSource = context.get<DataSource>(getDataSourceToken());
@@ -143,6 +161,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
        WHERE application_id = $1 ORDER BY opened_at, step`,
       [applicationId],
     );
+  const waitingForLocks = () => waitingForLocksIn(dataSource);
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
   it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT', async () => {
@@ -176,17 +195,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       const decisions = [near, far].map((task: { id: string; step: string }) =>
         context.get(TasksService).decide(officer(`dept-${task.step}`), task.id, { outcome: 'approve' }),
       );
-      await eventually(
-        async () =>
-          Number(
-            (
-              await holder.query(
-                `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-              )
-            ).rows[0].count,
-          ),
-        (waiting) => waiting === 2,
-      );
+      await eventually(waitingForLocks, (waiting) => waiting === 2);
       await holder.query('COMMIT');
       expect((await Promise.all(decisions)).map((d) => d.status)).toEqual([200, 200]);
     } finally {
@@ -209,6 +218,46 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const history = await context.get(HistoryService).list(submitted.body.id);
     expect(history.chain.valid).toBe(true);
     expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
+  });
+
+  it('takes the row lock for the last turn of an event that keeps finding its application changed', async () => {
+    const submitted = await submit('trio', { seats: 12, code: 'ACME' });
+    const tasks = await tasksOf(submitted.body.id);
+    const before = await retryCount(context);
+    const holder = new pg.Client({ connectionString: (dataSource.options as { url: string }).url });
+    await holder.connect();
+    statements = [];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [submitted.body.id]);
+      // All three read one revision and wait to write it: one is written, the other two find it replaced and,
+      // with one unlocked turn allowed, queue on the row lock for their second.
+      const decisions = tasks.map((task: { id: string; step: string }) =>
+        context.get(TasksService).decide(officer(`dept-${task.step}`), task.id, { outcome: 'approve' }),
+      );
+      await eventually(waitingForLocks, (waiting) => waiting === 3);
+      await holder.query('COMMIT');
+      expect((await Promise.all(decisions)).map((d) => d.status)).toEqual([200, 200, 200]);
+      expect(statements.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toHaveLength(2);
+    } finally {
+      statements = null;
+      await holder.end();
+    }
+    expect((await retryCount(context)) - before).toBe(2);
+    expect((await tasksOf(submitted.body.id)).map((t: { status: string }) => t.status)).toEqual([
+      'approved',
+      'approved',
+      'approved',
+    ]);
+    const history = await context.get(HistoryService).list(submitted.body.id);
+    expect(history.chain.valid).toBe(true);
+    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
+    // Each answer showed the form's fields: one ledger row per decision written, none for a turn that was not.
+    const [{ count }] = await dataSource.query(
+      `SELECT count(*)::int AS count FROM disclosures WHERE application_id = $1`,
+      [submitted.body.id],
+    );
+    expect(count).toBe(3);
   });
 
   it('writes nothing at all when a write is sent again for a revision already replaced', async () => {
@@ -353,7 +402,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect(mine((await inbox.inbox(dept, { rulePending: 'true' })).items)).toHaveLength(1);
   });
 
-  it('decides a rule without facts in the same transaction as the decision that opens its step', async () => {
+  it('decides a rule without facts in the same write as the decision that opens its step', async () => {
     const submitted = await submit('by-rule', { seats: 5, code: 'ACME' });
     const manual = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'manual');
     const decided = await counted(() =>

@@ -16,15 +16,9 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
-import { READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
+import { LOCK_AND_READ, READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
+import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { Appendix } from './event-sql.util.js';
-
-/**
- * Turns of read, plan and write an event gets while other events on its application commit in between. An
- * application has a handful of departments and one applicant acting on it at a time, so this is never reached but by
- * a storm of events on one application.
- */
-const MAX_TURNS = 16;
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
@@ -98,35 +92,55 @@ export class EventExecutor {
   }
 
   /**
-   * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). Read, planned and
-   * written again while other events on the application commit in between; each such turn means another event
-   * was applied, so a turn is lost only to progress, and past MAX_TURNS the caller is told to try again.
+   * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). While other events
+   * on the application are written between its read and its write, it is read and planned again, up to
+   * `EVENT_LOCK_AFTER_CONFLICTS` times; then it takes the application's row lock for a last turn that nothing can
+   * come between, so a storm of events on one application ends in turn as a queue on the lock would.
    */
   async apply(tx: Transaction, request: EventRequest): Promise<Executed> {
-    for (let turn = 1; ; turn++) {
-      const executed = await this.applyOnce(tx, request);
+    for (let turn = 0; turn < this.config.eventLockAfterConflicts; turn++) {
+      const executed = await this.applyOnce(tx, request, READ_FOR_EVENT);
       if (executed) return executed;
       this.metrics.observeEventRetry();
-      if (turn === MAX_TURNS) {
-        throw DomainException.conflict('The application kept changing while this was applied; try again');
-      }
     }
+    return this.applyLocked(tx, request);
+  }
+
+  /**
+   * A turn under the application's row lock, held from the read to the commit: in the caller's transaction, or in
+   * one of its own whose effects are handed to the caller once it has committed.
+   */
+  private async applyLocked(tx: Transaction, request: EventRequest): Promise<Executed> {
+    const locked = async (at: Transaction) => {
+      const executed = await this.applyOnce(at, request, LOCK_AND_READ);
+      if (!executed)
+        throw new Error('an event written under its application lock found the application changed');
+      return executed;
+    };
+    if (tx.manager.queryRunner?.isTransactionActive) return locked(tx);
+    const effects: (() => Promise<void>)[] = [];
+    const executed = await tx.manager.transaction((manager) =>
+      locked({ manager, afterCommit: (effect) => effects.push(effect) }),
+    );
+    for (const effect of effects) tx.afterCommit(effect);
+    return executed;
   }
 
   /** One turn: read, plan, write. Null when the write found the application changed since the read. */
   private async applyOnce(
     tx: Transaction,
     { target, event, conflict, appendix }: EventRequest,
+    read: NamedStatement,
   ): Promise<Executed | null> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
-    const [{ state: read }] = (await runPrepared(manager, READ_FOR_EVENT, [
+    const [{ state: found }] = (await runPrepared(manager, read, [
       byTask ? null : target.applicationId,
       byTask ? target.taskId : null,
     ])) as [{ state: { application: Record<string, unknown>; tasks: unknown } | null }];
-    if (!read) throw DomainException.notFound(byTask ? 'Task' : 'Application');
-    const row = read.application;
-    const stored = rowsToState({ ...row, tasks: read.tasks });
+    if (!found) throw DomainException.notFound(byTask ? 'Task' : 'Application');
+    const row = found.application;
+    const stored = rowsToState({ ...row, tasks: found.tasks });
     const { id, workflowKey, workflowVersion } = stored.application;
     const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
     // The planner, rules and the event's builder read personal values in the clear; only the write seals them.
@@ -172,9 +186,9 @@ export class EventExecutor {
     const { statement, parameters } = writeStatement(result, stored, appendix);
     const [{ written }] = (await runPrepared(manager, statement, parameters)) as [{ written: number }];
     if (written === 0) return false;
-    this.metrics.observePlan(result);
     if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
+    this.metrics.observePlan(result);
     return true;
   }
 

@@ -24,6 +24,18 @@ export const READ_FOR_EVENT: NamedStatement = {
  WHERE a.id = COALESCE($1::uuid, (SELECT application_id FROM tasks WHERE id = $2::uuid))`,
 };
 
+/**
+ * READ_FOR_EVENT under the application's row lock, for an event's last turn when others kept writing between its
+ * reads and writes (EventExecutor.apply): `pa_lock_for_event` (migration EventLockAndRead) locks the row and then
+ * reads it with its tasks in a statement of its own, in one round trip. One statement would not do: one that waited
+ * for the lock sees the locked row as its holder committed it, but anything else it reads (a subquery on tasks
+ * included) from the snapshot it started with, before that commit. Inside a transaction only.
+ */
+export const LOCK_AND_READ: NamedStatement = {
+  name: 'pa_event_lock_and_read',
+  text: `SELECT pa_lock_for_event($1::uuid, $2::uuid) AS state`,
+};
+
 // Each part writes only if the application's row did (\`app\`): a write planned from a revision since replaced
 // leaves everything as it was.
 const TASKS_AND_HISTORY = `

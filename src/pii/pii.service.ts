@@ -25,8 +25,8 @@ export interface OpenedData {
 /**
  * Personal data at rest. `seal` before a write and `open` after a read are the event executor's; services decide
  * who sees what (`open` for the applicant and the departments a step grants the fields, `mask` for the rest).
- * The retention purge erases them in batches beside live traffic, under row locks taken with SKIP LOCKED so no
- * event waits for it (rotation is `PiiKeysService`'s).
+ * The retention purge erases them in batches beside live traffic, under row locks taken with SKIP LOCKED: it never
+ * waits for an event, and an event's write waits at most for one short batch (rotation is `PiiKeysService`'s).
  */
 @Injectable()
 export class PiiService {

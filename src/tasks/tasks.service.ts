@@ -106,7 +106,7 @@ export class TasksService {
           { manager, afterCommit },
           {
             target: { taskId: id },
-            event: (state, locked) => {
+            event: (state, workflow) => {
               const task = state.tasks.find((t) => t.id === id);
               if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
               return {
@@ -116,8 +116,8 @@ export class TasksService {
                 officer: caller.id,
                 outcome: dto.outcome,
                 comment: dto.comment ?? null,
-                produces: checkProduces(locked.step(task.step), dto),
-                ...(dto.outcome === 'return' ? { fields: checkReturn(locked, dto) } : {}),
+                produces: checkProduces(workflow.step(task.step), dto),
+                ...(dto.outcome === 'return' ? { fields: checkReturn(workflow, dto) } : {}),
               };
             },
             conflict: 'The task is not open, this officer has already signed it, or another officer holds it',
@@ -226,10 +226,10 @@ export class TasksService {
           { manager, afterCommit },
           {
             target: { taskId: id },
-            event: (state, locked) => {
+            event: (state, workflow) => {
               const task = state.tasks.find((t) => t.id === id);
               if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
-              return input.event(task, locked);
+              return input.event(task, workflow);
             },
             // The answer shows the granted fields too: a disclosure like any task view, in the event's own write.
             appendix: (applied) => {

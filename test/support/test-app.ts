@@ -104,6 +104,7 @@ export function testConfig(
     logLevel: 'error',
     factsAllowedHosts: ['127.0.0.1', 'localhost'],
     sweepIntervalMs: CONFIG_DEFAULTS.sweepIntervalMs,
+    eventLockAfterConflicts: CONFIG_DEFAULTS.eventLockAfterConflicts,
     webhookAllowedHosts: ['127.0.0.1', 'localhost'],
     sseHeartbeatMs: CONFIG_DEFAULTS.sseHeartbeatMs,
     security: SECURITY_DEFAULTS,
