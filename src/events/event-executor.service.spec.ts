@@ -392,6 +392,44 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect(await jobState('rules', ruleJobId(registered))).toMatch(/waiting|wait|active|prioritized/);
   });
 
+  it("enqueues a written event's jobs even when the work fails after its write, and none of a rolled-back one", async () => {
+    const decideSmall = (singleStatement: boolean) => async () => {
+      const submitted = await submit('by-rule', { seats: 50, code: 'ACME' });
+      const small = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'small');
+      const failure = new Error('the work failed after the event was written');
+      await expect(
+        context.get(UnitOfWork).run(
+          async (manager, afterCommit) => {
+            await context.get(EventExecutor).apply(
+              { manager, afterCommit },
+              {
+                target: { taskId: small.id },
+                event: () => ({
+                  type: 'decide',
+                  step: 'small',
+                  attempt: 1,
+                  officer: 'dept-small-officer',
+                  outcome: 'approve',
+                  comment: null,
+                  produces: {},
+                }),
+              },
+            );
+            throw failure;
+          },
+          { singleStatement },
+        ),
+      ).rejects.toBe(failure);
+      return (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'registered');
+    };
+    // Outside a transaction the decision stood, so the fact rule of the step it opened must be asked.
+    const opened = await decideSmall(true)();
+    expect(opened).toMatchObject({ status: 'open', rule_pending: true });
+    expect(await jobState('rules', ruleJobId(opened))).toMatch(/waiting|wait|active|prioritized/);
+    // In a transaction the failure rolled the decision back: the step never opened, and nothing was enqueued.
+    expect(await decideSmall(false)()).toBeUndefined();
+  });
+
   it('keeps a task whose fact rule has not spoken out of the inbox, and lists it with rulePending=true', async () => {
     const submitted = await submit('by-rule', { seats: 5, code: 'ACME' });
     const inbox = context.get(TasksService);
