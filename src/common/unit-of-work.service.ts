@@ -29,7 +29,8 @@ export interface IdempotencyRequest {
 export interface WorkOptions {
   /**
    * The work writes at most one statement (reads aside), which is atomic by itself: it runs outside a transaction,
-   * saving the round trips of BEGIN and COMMIT. Effects still wait for that statement.
+   * saving the round trips of BEGIN and COMMIT. Effects still wait for that statement. (The event executor may still
+   * open a transaction of its own, for a contended event's locked turn.)
    */
   singleStatement?: boolean;
 }

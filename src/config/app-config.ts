@@ -65,9 +65,9 @@ export interface AppConfig {
   /** `SWEEP_INTERVAL_MS`, default 30000. */
   readonly sweepIntervalMs: number;
   /**
-   * `EVENT_LOCK_AFTER_CONFLICTS`, default 3: how many times an event is read and planned again without a lock after
-   * its write found the application changed, before it takes the application's row lock for its last turn (0: every
-   * event takes the lock, as before the compare-and-set).
+   * `EVENT_LOCK_AFTER_CONFLICTS`, default 3: how many write conflicts (the application changed between the event's
+   * read and its write) an event meets without a lock before its next turn takes the application's row lock (0:
+   * every event takes the lock, as before the compare-and-set).
    */
   readonly eventLockAfterConflicts: number;
   /** `WEBHOOK_ALLOWED_HOSTS`, same format as `FACTS_ALLOWED_HOSTS`; default empty (no webhook may be registered). */

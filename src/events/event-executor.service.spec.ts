@@ -13,6 +13,7 @@ import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
 import { ErrorCode } from '../common/domain.exception.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -91,39 +92,47 @@ async function waitingForLocksIn(dataSource: DataSource): Promise<number> {
   return count;
 }
 
-/** How many times events were planned again after a write found their application changed (a Prometheus counter). */
-async function retryCount(context: INestApplicationContext): Promise<number> {
-  const metric = context.get(MetricsService).registry.getSingleMetric('pa_event_retries_total');
-  return (await metric!.get()).values[0]?.value ?? 0;
+/** A Prometheus counter of the context's process, summed over its labels. */
+async function metricTotal(context: INestApplicationContext, name: string): Promise<number> {
+  const metric = context.get(MetricsService).registry.getSingleMetric(name);
+  return (await metric!.get()).values.reduce((sum, v) => sum + v.value, 0);
 }
+
+/** How many times events were planned again after a write found their application changed. */
+const retryCount = (context: INestApplicationContext) => metricTotal(context, 'pa_event_retries_total');
+
+/** Hands every statement TypeORM sends, BEGIN and COMMIT included, to `seen`: they all pass its logger. */
+function watchStatements(dataSource: DataSource, seen: (query: string, parameters: unknown[]) => void): void {
+  const logger = dataSource.logger;
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (query, parameters, runner) => {
+    seen(query, (parameters as unknown[] | undefined) ?? []);
+    return logQuery(query, parameters, runner);
+  };
+}
+
+/** The first two words of a statement, as the specs compare them. */
+const head = (query: string) => query.trim().split(/\s+/).slice(0, 2).join(' ');
 
 describe('the event path on a real database (planner + executor, no HTTP)', () => {
   let context: INestApplicationContext;
   let dataSource: DataSource;
   let drop: () => Promise<void>;
+  let database: { url: string; name: string };
   let statements: string[] | null = null;
   /** Every statement sent, with its parameters, while `sent` is an array. */
   let sent: { query: string; parameters: unknown[] }[] | null = null;
 
   beforeAll(async () => {
-    const database = await createDatabase();
-    drop = database.drop;
-    const config = testConfig({
-      databaseUrl: database.url,
-      queuePrefix: database.name,
-      // One turn without the lock, so that the second turn of a contended event is the locked one.
-      config: { processRole: 'api', factsAllowedHosts: ['127.0.0.1'], eventLockAfterConflicts: 1 },
-    });
-    context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
+    const created = await createDatabase();
+    drop = created.drop;
+    database = created;
+    context = await startContext();
     dataSource = context.get<DataSource>(getDataSourceToken());
-    // Every statement TypeORM sends, BEGIN and COMMIT included, passes through the data source's logger.
-    const logger = dataSource.logger;
-    const logQuery = logger.logQuery.bind(logger);
-    logger.logQuery = (query, parameters, runner) => {
-      statements?.push(query.trim().split(/\s+/).slice(0, 2).join(' '));
-      sent?.push({ query, parameters: (parameters as unknown[] | undefined) ?? [] });
-      return logQuery(query, parameters, runner);
-    };
+    watchStatements(dataSource, (query, parameters) => {
+      statements?.push(head(query));
+      sent?.push({ query, parameters });
+    });
     for (const workflow of WORKFLOWS) await context.get(DefinitionsService).register(workflow);
   });
 
@@ -162,6 +171,18 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       [applicationId],
     );
   const waitingForLocks = () => waitingForLocksIn(dataSource);
+  /** A process of its own on the test's database and queue; `config` over the test's. */
+  const startContext = (config: Partial<RuntimeConfig> = {}) =>
+    NestFactory.createApplicationContext(
+      AppModule.forRoot(
+        testConfig({
+          databaseUrl: database.url,
+          queuePrefix: database.name,
+          config: { processRole: 'api', factsAllowedHosts: ['127.0.0.1'], ...config },
+        }),
+      ),
+      { logger: ['error'] },
+    );
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
   it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT', async () => {
@@ -180,28 +201,57 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     ]);
   });
 
-  it('plans an event again when its write finds the application changed since its read, and applies each once', async () => {
-    const submitted = await submit('timers');
-    const [near, far] = await tasksOf(submitted.body.id);
-    const retries = () => retryCount(context);
-    const before = await retries();
-    // Hold the row lock, so both decisions read the same revision and then both writes wait: the first to run
-    // after the commit applies, and the second finds the revision it was planned from replaced.
-    const holder = new pg.Client({ connectionString: (dataSource.options as { url: string }).url });
+  /**
+   * Holds the application's row lock while `decide` sends its decisions, until all of them wait to write it (or to
+   * lock it), then lets them go; answers the decisions' statuses.
+   */
+  async function decideBehindLock(
+    applicationId: string,
+    decisions: { department: string; taskId: string }[],
+    tasks: TasksService,
+  ): Promise<number[]> {
+    const holder = new pg.Client({ connectionString: database.url });
     await holder.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [submitted.body.id]);
-      const decisions = [near, far].map((task: { id: string; step: string }) =>
-        context.get(TasksService).decide(officer(`dept-${task.step}`), task.id, { outcome: 'approve' }),
+      await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]);
+      const sent = decisions.map(({ department, taskId }) =>
+        tasks.decide(officer(department), taskId, { outcome: 'approve' }),
       );
-      await eventually(waitingForLocks, (waiting) => waiting === 2);
+      await eventually(waitingForLocks, (waiting) => waiting === decisions.length);
       await holder.query('COMMIT');
-      expect((await Promise.all(decisions)).map((d) => d.status)).toEqual([200, 200]);
+      return (await Promise.all(sent)).map((d) => d.status);
     } finally {
       await holder.end();
     }
-    expect((await retries()) - before).toBe(1);
+  }
+
+  const everyStep = async (applicationId: string) =>
+    (await tasksOf(applicationId)).map((t: { id: string; step: string }) => ({
+      department: `dept-${t.step}`,
+      taskId: t.id,
+    }));
+
+  it('plans an event again when its write finds the application changed since its read, and applies each once', async () => {
+    const submitted = await submit('timers');
+    const before = await retryCount(context);
+    statements = [];
+    try {
+      // Both read one revision and wait to write it: the first to run after the lock goes is written, and the
+      // second finds the revision it was planned from replaced, reads again and is written on its second turn.
+      const statuses = await decideBehindLock(
+        submitted.body.id,
+        await everyStep(submitted.body.id),
+        context.get(TasksService),
+      );
+      expect(statuses).toEqual([200, 200]);
+      // Three unlocked turns are allowed by default: the second turn took no lock.
+      expect(statements.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toEqual([]);
+      expect(statements.filter((s) => s === 'START TRANSACTION')).toEqual([]);
+    } finally {
+      statements = null;
+    }
+    expect((await retryCount(context)) - before).toBe(1);
     const tasks = (await tasksOf(submitted.body.id)).sort((a: { step: string }, b: { step: string }) =>
       a.step.localeCompare(b.step),
     );
@@ -220,44 +270,48 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
   });
 
-  it('takes the row lock for the last turn of an event that keeps finding its application changed', async () => {
-    const submitted = await submit('trio', { seats: 12, code: 'ACME' });
-    const tasks = await tasksOf(submitted.body.id);
-    const before = await retryCount(context);
-    const holder = new pg.Client({ connectionString: (dataSource.options as { url: string }).url });
-    await holder.connect();
-    statements = [];
+  it('takes the row lock, in a transaction of its own, for the last turn of an event that keeps finding its application changed', async () => {
+    // A process that allows one unlocked turn: the second turn of a contended event is the locked one.
+    const locking = await startContext({ eventLockAfterConflicts: 1 });
+    const seen: string[] = [];
+    watchStatements(locking.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
     try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [submitted.body.id]);
-      // All three read one revision and wait to write it: one is written, the other two find it replaced and,
-      // with one unlocked turn allowed, queue on the row lock for their second.
-      const decisions = tasks.map((task: { id: string; step: string }) =>
-        context.get(TasksService).decide(officer(`dept-${task.step}`), task.id, { outcome: 'approve' }),
+      const submitted = await submit('trio', { seats: 12, code: 'ACME' });
+      const [retries, recorded] = [
+        await retryCount(locking),
+        await metricTotal(locking, 'pa_disclosures_total'),
+      ];
+      // All three read one revision and wait to write it: one is written, the other two find it replaced and
+      // queue on the row lock for their second turn.
+      const statuses = await decideBehindLock(
+        submitted.body.id,
+        await everyStep(submitted.body.id),
+        locking.get(TasksService),
       );
-      await eventually(waitingForLocks, (waiting) => waiting === 3);
-      await holder.query('COMMIT');
-      expect((await Promise.all(decisions)).map((d) => d.status)).toEqual([200, 200, 200]);
-      expect(statements.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toHaveLength(2);
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(seen.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toHaveLength(2);
+      expect(seen.filter((s) => s === 'START TRANSACTION')).toHaveLength(2);
+      expect(seen.filter((s) => s === 'COMMIT')).toHaveLength(2);
+      expect((await retryCount(locking)) - retries).toBe(2);
+      // Each answer showed the form's fields: one ledger row per decision written, none for a turn that was not,
+      // and the ledger's counter moved once each, the locked turns' after their own transactions committed.
+      expect((await metricTotal(locking, 'pa_disclosures_total')) - recorded).toBe(3);
+      const [{ count }] = await dataSource.query(
+        `SELECT count(*)::int AS count FROM disclosures WHERE application_id = $1`,
+        [submitted.body.id],
+      );
+      expect(count).toBe(3);
+      expect((await tasksOf(submitted.body.id)).map((t: { status: string }) => t.status)).toEqual([
+        'approved',
+        'approved',
+        'approved',
+      ]);
+      const history = await context.get(HistoryService).list(submitted.body.id);
+      expect(history.chain.valid).toBe(true);
+      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
     } finally {
-      statements = null;
-      await holder.end();
+      await locking.close();
     }
-    expect((await retryCount(context)) - before).toBe(2);
-    expect((await tasksOf(submitted.body.id)).map((t: { status: string }) => t.status)).toEqual([
-      'approved',
-      'approved',
-      'approved',
-    ]);
-    const history = await context.get(HistoryService).list(submitted.body.id);
-    expect(history.chain.valid).toBe(true);
-    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
-    // Each answer showed the form's fields: one ledger row per decision written, none for a turn that was not.
-    const [{ count }] = await dataSource.query(
-      `SELECT count(*)::int AS count FROM disclosures WHERE application_id = $1`,
-      [submitted.body.id],
-    );
-    expect(count).toBe(3);
   });
 
   it('writes nothing at all when a write is sent again for a revision already replaced', async () => {
@@ -427,7 +481,11 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     expect(opened).toMatchObject({ status: 'open', rule_pending: true });
     expect(await jobState('rules', ruleJobId(opened))).toMatch(/waiting|wait|active|prioritized/);
     // In a transaction the failure rolled the decision back: the step never opened, and nothing was enqueued.
+    const queued = () =>
+      context.get(QueueService).queue('rules').getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    const before = await queued();
     expect(await decideSmall(false)()).toBeUndefined();
+    expect(await queued()).toEqual(before);
   });
 
   it('keeps a task whose fact rule has not spoken out of the inbox, and lists it with rulePending=true', async () => {

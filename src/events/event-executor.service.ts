@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
+import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -17,7 +18,6 @@ import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
 import { LOCK_AND_READ, READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
-import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { Appendix } from './event-sql.util.js';
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
@@ -93,8 +93,8 @@ export class EventExecutor {
 
   /**
    * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). While other events
-   * on the application are written between its read and its write, it is read and planned again, up to
-   * `EVENT_LOCK_AFTER_CONFLICTS` times; then it takes the application's row lock for a last turn that nothing can
+   * on the application are written between its read and its write, it is read and planned again; once it has met
+   * `EVENT_LOCK_AFTER_CONFLICTS` such conflicts, its next turn takes the application's row lock, which nothing can
    * come between, so a storm of events on one application ends in turn as a queue on the lock would.
    */
   async apply(tx: Transaction, request: EventRequest): Promise<Executed> {

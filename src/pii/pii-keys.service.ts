@@ -11,9 +11,10 @@ export const PII_KEYRING = Symbol('PII_KEYRING');
 export const PII_BATCH = 500;
 
 /**
- * Key rotation without downtime: new data keys are wrapped under PII_ACTIVE_KEY at once, data keys under older
- * ids still open, and `rewrap` moves them under the active key in batches, under row locks taken with SKIP LOCKED:
- * it never waits for an event, and an event's write waits at most for one short batch. Needs nothing but the database and the keys, so `npm run pii:rotate` runs it too.
+ * Key rotation without downtime: new data keys are wrapped under PII_ACTIVE_KEY at once, data keys under older ids
+ * still open, and `rewrap` moves them under the active key in batches, under row locks taken with SKIP LOCKED: it
+ * never waits for an event, and an event's write waits at most for one short batch. Needs nothing but the database
+ * and the keys, so `npm run pii:rotate` runs it too.
  */
 @Injectable()
 export class PiiKeysService {

@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { TaskJobData } from '../events/event-jobs.util.js';
+import type { PlanEvent } from '../engine/plan.types.js';
 import { correctionRound, jobsForApplication, jobsForTask } from '../engine/plan.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { enqueue, timerHorizon } from '../events/event-jobs.util.js';
@@ -62,21 +63,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    */
   async onDeadline(data: TaskJobData): Promise<void> {
     if (data.kind === 'lapse') return this.onLapse(data.applicationId, data.attempt);
-    await this.unitOfWork.run(
-      (manager, afterCommit) =>
-        this.events.apply(
-          { manager, afterCommit },
-          {
-            target: { applicationId: data.applicationId },
-            event: () => ({
-              type: 'timeout',
-              step: data.step,
-              attempt: data.attempt,
-            }),
-          },
-        ),
-      { singleStatement: true }, // the event's write is the only one
-    );
+    await this.apply(data.applicationId, { type: 'timeout', step: data.step, attempt: data.attempt });
   }
 
   /**
@@ -84,31 +71,19 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    * round), a withdrawal, or a job early by more than clock skew leave everything as it is.
    */
   async onLapse(applicationId: string, round: number): Promise<void> {
-    await this.unitOfWork.run(
-      (manager, afterCommit) =>
-        this.events.apply(
-          { manager, afterCommit },
-          { target: { applicationId }, event: () => ({ type: 'lapse', round }) },
-        ),
-      { singleStatement: true }, // the event's write is the only one
-    );
+    await this.apply(applicationId, { type: 'lapse', round });
   }
 
   async onReminder(data: TaskJobData): Promise<void> {
+    await this.apply(data.applicationId, { type: 'remind', step: data.step, attempt: data.attempt });
+  }
+
+  /** A timer's event down the one event path; its write is the work's only one, so it needs no transaction. */
+  private async apply(applicationId: string, event: PlanEvent): Promise<void> {
     await this.unitOfWork.run(
       (manager, afterCommit) =>
-        this.events.apply(
-          { manager, afterCommit },
-          {
-            target: { applicationId: data.applicationId },
-            event: () => ({
-              type: 'remind',
-              step: data.step,
-              attempt: data.attempt,
-            }),
-          },
-        ),
-      { singleStatement: true }, // the event's write is the only one
+        this.events.apply({ manager, afterCommit }, { target: { applicationId }, event: () => event }),
+      { singleStatement: true },
     );
   }
 
