@@ -148,6 +148,22 @@ interface Measured {
   cpuMsPerApplication: number | null;
   /** The run at 70% of the server's saturation (found by --sweep). */
   at70?: boolean;
+  /**
+   * Turns of events planned again because their application changed between read and write, during the run
+   * (`pa_event_retries_total` of every service process, after the run less before it); null for the floor.
+   */
+  secondTurns: number | null;
+}
+
+/** The sum of `pa_event_retries_total` over the service's API processes. */
+async function eventRetries(bases: string[]): Promise<number> {
+  const counts = await Promise.all(
+    bases.map(async (base) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(/^pa_event_retries_total (\S+)$/m.exec(text)?.[1] ?? 0);
+    }),
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
 }
 
 async function measure(
@@ -166,6 +182,8 @@ async function measure(
       if (Object.keys(warm.errors).length > 0)
         log(`${name}@${rate}/s warm-up errors ${JSON.stringify(warm.errors)}`);
     }
+    const service = serverKind(name)?.floor === false;
+    const retriesBefore = service ? await eventRetries(server.bases) : null;
     const samples: [number, number, number][] = [];
     const serverPids = () => server.children.map((c) => c.pid!);
     const sample = () => samples.push([performance.now(), cpuOfTrees(serverPids()), cpuOfTrees([pg.pid()])]);
@@ -197,10 +215,20 @@ async function measure(
       },
       cpuMsPerApplication:
         report.approvedAfterDrain > 0 ? Math.round(cpuMs / report.approvedAfterDrain) : null,
+      secondTurns: retriesBefore === null ? null : (await eventRetries(server.bases)) - retriesBefore,
     };
     log(line(measured));
     return measured;
   });
+}
+
+/** Second turns, and their share of the run's decisions: `839 (24%)`. */
+function secondTurns(m: Measured): string {
+  if (m.secondTurns === null) return '-';
+  const decisions = m.report.decisions.ok + m.report.decisions.conflict;
+  return decisions > 0
+    ? `${m.secondTurns} (${Math.round((100 * m.secondTurns) / decisions)}%)`
+    : String(m.secondTurns);
 }
 
 function line(m: Measured): string {
@@ -209,6 +237,7 @@ function line(m: Measured): string {
     `${m.server}@${m.rate}/s: completed ${m.report.completedPerS}/s, unfinished ${m.report.unfinishedAtEnd}/${m.report.unfinishedAfterDrain}, ` +
     `decision p99 ${L.decision.p99} ms, end-to-end p50 ${L.endToEnd.p50} p99 ${L.endToEnd.p99} ms, ` +
     `cores server/pg ${m.cores.server}/${m.cores.postgres}, CPU ${m.cpuMsPerApplication} ms/application, ` +
+    (m.secondTurns === null ? '' : `second turns ${secondTurns(m)}, `) +
     `errors ${JSON.stringify(m.report.errors)}`
   );
 }
@@ -233,6 +262,7 @@ function table(results: Measured[]): string {
       'end-to-end p50/95/99',
       'instant p50/95/99',
       '409s',
+      '2nd turns',
       'cores srv/pg',
       'CPU ms/app',
     ],
@@ -251,6 +281,7 @@ function table(results: Measured[]): string {
       q(L.endToEnd),
       q(L.instant),
       String(m.report.decisions.conflict),
+      secondTurns(m),
       `${m.cores.server} / ${m.cores.postgres}`,
       String(m.cpuMsPerApplication ?? '-'),
     ]);

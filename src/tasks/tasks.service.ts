@@ -209,7 +209,10 @@ export class TasksService {
     });
   }
 
-  /** One toolbox event through the executor, written only if the application is unchanged since its read, answered with the task view. */
+  /**
+   * One toolbox event through the executor, written only if the application is unchanged since its read, answered
+   * with the task view.
+   */
   private act(input: {
     caller: Caller;
     id: string;
@@ -247,8 +250,9 @@ export class TasksService {
         await this.disclosures.recordActionView({ manager, afterCommit }, caller, unchanged);
         return unchanged;
       },
+      // One write: the event's, or the unchanged view's record.
       { singleStatement: true },
-    ); // one write: the event's, or the unchanged view's record
+    );
   }
 
   /** The task's view after an event, as the officer who sent it sees it. */
