@@ -141,20 +141,12 @@ export class ApplicationsService {
   /** The applicant may withdraw until the application is decided; every open and blocked step is cancelled. */
   async withdraw(caller: Caller, id: string): Promise<ApplicationView> {
     await this.findVisible(caller, id);
-    return this.unitOfWork.run(
-      async (manager, afterCommit) => {
-        const { plan, workflow } = await this.events.apply(
-          { manager, afterCommit },
-          {
-            target: { applicationId: id },
-            event: () => ({ type: 'withdraw', applicant: caller.id }),
-            conflict: 'The application is already decided',
-          },
-        );
-        return applicationView(plan.state.application, workflow, plan.state.tasks);
-      },
-      { singleStatement: true },
-    );
+    const { plan, workflow } = await this.events.applyAlone({
+      target: { applicationId: id },
+      event: () => ({ type: 'withdraw', applicant: caller.id }),
+      conflict: 'The application is already decided',
+    });
+    return applicationView(plan.state.application, workflow, plan.state.tasks);
   }
 
   /**

@@ -15,6 +15,7 @@ import { ErrorCode } from '../common/domain.exception.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import type { PlanEvent } from '../engine/plan.types.js';
 import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EVENT_QUEUES } from '../queue/queue-names.util.js';
@@ -91,6 +92,17 @@ async function waitingForLocksIn(dataSource: DataSource): Promise<number> {
   );
   return count;
 }
+
+/** An officer's approval of a step's first attempt, as the executor is handed it. */
+const approval = (step: string): PlanEvent => ({
+  type: 'decide',
+  step,
+  attempt: 1,
+  officer: `dept-${step}-officer`,
+  outcome: 'approve',
+  comment: null,
+  produces: {},
+});
 
 /** A Prometheus counter of the context's process, summed over its labels. */
 async function metricTotal(context: INestApplicationContext, name: string): Promise<number> {
@@ -458,15 +470,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
               { manager, afterCommit },
               {
                 target: { taskId: small.id },
-                event: () => ({
-                  type: 'decide',
-                  step: 'small',
-                  attempt: 1,
-                  officer: 'dept-small-officer',
-                  outcome: 'approve',
-                  comment: null,
-                  produces: {},
-                }),
+                event: () => approval('small'),
               },
             );
             throw failure;
@@ -574,33 +578,18 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
   });
 
   it('refuses a second decision on a decided task with a conflict and writes nothing', async () => {
-    const executor = context.get(EventExecutor);
     const submitted = await submit('pair');
     const [first] = await tasksOf(submitted.body.id);
     await context.get(TasksService).decide(officer('dept-first'), first.id, { outcome: 'approve' });
     await expect(
-      context.get(UnitOfWork).run((manager, afterCommit) =>
-        executor.apply(
-          { manager, afterCommit },
-          {
-            target: { taskId: first.id },
-            event: () => ({
-              type: 'decide',
-              step: 'first',
-              attempt: 1,
-              officer: 'dept-first-officer',
-              outcome: 'approve',
-              comment: null,
-              produces: {},
-            }),
-            conflict: 'not open',
-          },
-        ),
-      ),
+      context
+        .get(EventExecutor)
+        .applyAlone({ target: { taskId: first.id }, event: () => approval('first'), conflict: 'not open' }),
     ).rejects.toMatchObject({ code: ErrorCode.Conflict });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
     expect(types.filter((t) => t === 'decided')).toHaveLength(1);
   });
+
   it("writes a decision reading only its own application's tasks, however many the table holds", async () => {
     const submitted = await submit('pair');
     // Other applications' tasks, enough that the planner would rather scan the table than use an index when

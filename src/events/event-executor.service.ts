@@ -5,6 +5,7 @@ import { CalendarService } from '../calendar/calendar.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
+import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -78,7 +79,18 @@ export class EventExecutor {
     private readonly queues: QueueService,
     private readonly metrics: MetricsService,
     private readonly pii: PiiService,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
+
+  /**
+   * An event that is its caller's whole work (a timer, a rule's result, a withdrawal): in a unit of work of its own,
+   * outside a transaction, since its write is the only one; its jobs are enqueued once it has committed.
+   */
+  applyAlone(request: EventRequest): Promise<Executed> {
+    return this.unitOfWork.run((manager, afterCommit) => this.apply({ manager, afterCommit }, request), {
+      singleStatement: true,
+    });
+  }
 
   /**
    * A new application: planned from nothing and written in one statement. Null, with nothing written, when a

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
-import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -31,7 +30,6 @@ export class RulesProcessor implements OnApplicationBootstrap {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly queues: QueueService,
-    private readonly unitOfWork: UnitOfWork,
     private readonly events: EventExecutor,
     private readonly definitions: DefinitionsService,
     private readonly facts: FactsService,
@@ -79,30 +77,23 @@ export class RulesProcessor implements OnApplicationBootstrap {
       ),
     };
     const result = holds(rule, input);
-    await this.unitOfWork.run(
-      (manager, afterCommit) =>
-        this.events.apply(
-          { manager, afterCommit },
-          {
-            target: { applicationId: task.applicationId },
-            event: () => ({
-              type: 'rule',
-              step: task.step,
-              attempt: task.attempt,
-              holds: result,
-              detail: {
-                attempt: task.attempt,
-                rule,
-                read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
-                // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
-                facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
-                result,
-              },
-            }),
-          },
-        ),
-      { singleStatement: true }, // the event's write is the only one
-    );
+    await this.events.applyAlone({
+      target: { applicationId: task.applicationId },
+      event: () => ({
+        type: 'rule',
+        step: task.step,
+        attempt: task.attempt,
+        holds: result,
+        detail: {
+          attempt: task.attempt,
+          rule,
+          read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
+          // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
+          facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
+          result,
+        },
+      }),
+    });
   }
 }
 

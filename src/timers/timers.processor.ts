@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
-import { UnitOfWork } from '../common/unit-of-work.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -37,7 +36,6 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly queues: QueueService,
-    private readonly unitOfWork: UnitOfWork,
     private readonly events: EventExecutor,
     private readonly definitions: DefinitionsService,
   ) {}
@@ -78,13 +76,9 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     await this.apply(data.applicationId, { type: 'remind', step: data.step, attempt: data.attempt });
   }
 
-  /** A timer's event down the one event path; its write is the work's only one, so it needs no transaction. */
+  /** A timer's event down the one event path: the planner decides whether it still applies. */
   private async apply(applicationId: string, event: PlanEvent): Promise<void> {
-    await this.unitOfWork.run(
-      (manager, afterCommit) =>
-        this.events.apply({ manager, afterCommit }, { target: { applicationId }, event: () => event }),
-      { singleStatement: true },
-    );
+    await this.events.applyAlone({ target: { applicationId }, event: () => event });
   }
 
   /** One pass; overlapping ticks share the pass under way instead of starting another. */
