@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { registerNew, submitApplication } from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
@@ -358,6 +359,13 @@ describe('tasks: the department inbox and decisions', () => {
       expectProblem(await decide(licence, ann, { outcome: 'reject' }), 403);
       const task = await t.request('GET', `/api/v1/tasks/${licence}`, { as: officer('licensing') });
       expect(task.body.status).toBe('open');
+    });
+
+    it('answers 404 to a decision or a claim on a task that does not exist', async () => {
+      const unknown = randomUUID();
+      const as = officer('licensing');
+      expectProblem(await decide(unknown, as, { outcome: 'approve' }), 404);
+      expectProblem(await t.request('POST', `/api/v1/tasks/${unknown}/claim`, { as, body: {} }), 404);
     });
   });
 });

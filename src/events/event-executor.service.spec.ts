@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -588,6 +589,23 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     ).rejects.toMatchObject({ code: ErrorCode.Conflict });
     const types = (await context.get(HistoryService).list(submitted.body.id)).events.map((e) => e.type);
     expect(types.filter((t) => t === 'decided')).toHaveLength(1);
+  });
+
+  it('refuses an event on a task or application that does not exist as not found, on an unlocked turn and a locked one', async () => {
+    const locking = await startContext({ eventLockAfterConflicts: 0 });
+    try {
+      for (const executor of [context.get(EventExecutor), locking.get(EventExecutor)]) {
+        for (const target of [{ taskId: randomUUID() }, { applicationId: randomUUID() }]) {
+          await expect(executor.applyAlone({ target, event: () => approval('first') })).rejects.toMatchObject(
+            {
+              code: ErrorCode.NotFound,
+            },
+          );
+        }
+      }
+    } finally {
+      await locking.close();
+    }
   });
 
   it("writes a decision reading only its own application's tasks, however many the table holds", async () => {

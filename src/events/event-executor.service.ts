@@ -146,10 +146,11 @@ export class EventExecutor {
   ): Promise<Executed | null> {
     const { manager } = tx;
     const byTask = 'taskId' in target;
-    const [{ state: found }] = (await runPrepared(manager, read, [
-      byTask ? null : target.applicationId,
-      byTask ? target.taskId : null,
-    ])) as [{ state: { application: Record<string, unknown>; tasks: unknown } | null }];
+    // No row when nothing matches the unlocked read; a row holding null when nothing matches the locked one.
+    const [first] = await runPrepared<{
+      state: { application: Record<string, unknown>; tasks: unknown } | null;
+    }>(manager, read, [byTask ? null : target.applicationId, byTask ? target.taskId : null]);
+    const found = first?.state;
     if (!found) throw DomainException.notFound(byTask ? 'Task' : 'Application');
     const row = found.application;
     const stored = rowsToState({ ...row, tasks: found.tasks });
