@@ -46,8 +46,8 @@ const HELP = `npm run bench -- [options]
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
                      run once more at 70% of its best completed/s (the latency target's rate)
   --port N           first port the servers listen on (default 3400)
-  --cpu-prof DIR     run the service processes with node --cpu-prof, writing their profiles to DIR (open them in
-                     Chrome DevTools or speedscope; one per process and run, written when the server stops)
+  --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
+                     them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
   --json[=FILE]      also print every report as JSON (to stdout, or to FILE)
 
   REDIS_URL (default redis://127.0.0.1:6379) for the svc-redis servers; the build in dist/ is run (npm run bench

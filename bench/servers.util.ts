@@ -15,7 +15,7 @@ import { adminQuery, deleteRedisKeys, log, sleep } from './bench.util.js';
 
 export interface ServerOptions {
   redisUrl: string;
-  /** Where the service writes a V8 CPU profile (`--cpu-prof`); none when undefined. */
+  /** Where the servers write V8 CPU profiles (`--cpu-prof`), the floor's in `floor/`, the service's in `service/`. */
   cpuProfDir: string | undefined;
 }
 
@@ -70,6 +70,11 @@ export function cpuOfTrees(roots: number[]): number {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Server processes
+
+/** Node's flags for a profile of each process of `kind` in a folder of its own under `cpuProfDir`. */
+function cpuProf({ cpuProfDir }: ServerOptions, kind: 'floor' | 'service'): string[] {
+  return cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, kind)}`] : [];
+}
 
 export interface Started {
   children: ChildProcess[];
@@ -130,7 +135,7 @@ async function launch(
   if (kind.floor) {
     children.push(
       startProcess(
-        ['--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
+        [...cpuProf(options, 'floor'), '--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
         { ...env, PORT: String(port) },
         output,
       ),
@@ -150,10 +155,7 @@ async function launch(
       RATE_LIMIT_POLLS_PER_CALLER: '100000000',
       ...(kind.redis ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
     };
-    const main = [
-      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-      'dist/src/main.js',
-    ];
+    const main = [...cpuProf(options, 'service'), 'dist/src/main.js'];
     if (kind.apis === 1) {
       children.push(startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output));
       bases.push(`http://127.0.0.1:${port}`);
