@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
-import { eventually } from './support/eventually.js';
-import { registerNew, submitApplication } from './support/helpers.js';
+import { registerNew, samples, submitApplication } from './support/helpers.js';
+import { behindRowLock } from './support/row-lock.js';
 import { applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
 
@@ -134,43 +133,29 @@ describe('concurrency: one path for every event', () => {
     const retries = async () => {
       const reply = await t.request<string>('GET', '/metrics');
       expect(reply.status).toBe(200);
-      return Number(/^pa_event_retries_total (\S+)$/m.exec(reply.body)?.[1]);
+      const total = samples(reply.body).get('pa_event_retries_total');
+      expect(total).toEqual(expect.any(Number));
+      return total!;
     };
 
     it('plans the later one again against the earlier, answers both 200, and counts the second turn in /metrics', async () => {
       const applicationId = await submit('sixteen');
       const tasks = await tasksOf(applicationId);
       const before = await retries();
-      // The row lock held from outside: both decisions read one revision and then wait to write it, so the one
-      // written second must find the revision it was planned from replaced.
-      const holder = new pg.Client({ connectionString: t.databaseUrl });
-      await holder.connect();
-      try {
-        await holder.query('BEGIN');
-        await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]);
-        const sent = sixteen.steps.slice(0, 2).map((s) =>
+      // Both decisions read one revision and then wait to write it, so the one written second must find the
+      // revision it was planned from replaced.
+      const replies = await behindRowLock(t.databaseUrl, applicationId, () =>
+        sixteen.steps.slice(0, 2).map((s) =>
           t.request('POST', `/api/v1/tasks/${tasks.get(s.id)}/decision`, {
             as: officer(s.department),
             body: { outcome: 'approve' },
           }),
-        );
-        await eventually(
-          () =>
-            count(
-              `SELECT count(*) AS n FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-            ),
-          (waiting) => waiting === 2,
-        );
-        await holder.query('COMMIT');
-        const replies = await Promise.all(sent);
-        expect(replies.map((r) => [r.status, r.body.status])).toEqual([
-          [200, 'approved'],
-          [200, 'approved'],
-        ]);
-      } finally {
-        await holder.end();
-      }
+        ),
+      );
+      expect(replies.map((r) => [r.status, r.body.status])).toEqual([
+        [200, 'approved'],
+        [200, 'approved'],
+      ]);
       expect((await retries()) - before).toBe(1);
       const view = await t.request('GET', `/api/v1/applications/${applicationId}`, { as: ann });
       expect(view.body.revision).toBe(3);

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { eventually } from '../../test/support/eventually.js';
+import { behindRowLock } from '../../test/support/row-lock.js';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
 import { AppModule } from '../app.module.js';
 import { ApplicationsService } from '../applications/applications.service.js';
@@ -82,17 +82,6 @@ const WORKFLOWS = [
     ],
   },
 ];
-
-/**
- * Sessions of this database waiting for a lock. Asked outside the lock holder's transaction: within a transaction,
- * PostgreSQL answers pg_stat_activity from a snapshot taken at its first look.
- */
-async function waitingForLocksIn(dataSource: DataSource): Promise<number> {
-  const [{ count }] = await dataSource.query(
-    `SELECT count(*)::int AS count FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-  );
-  return count;
-}
 
 /** An officer's approval of a step's first attempt, as the executor is handed it. */
 const approval = (step: string): PlanEvent => ({
@@ -183,7 +172,6 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
        WHERE application_id = $1 ORDER BY opened_at, step`,
       [applicationId],
     );
-  const waitingForLocks = () => waitingForLocksIn(dataSource);
   /** A process of its own on the test's database and queue; `config` over the test's. */
   const startContext = (config: Partial<RuntimeConfig> = {}) =>
     NestFactory.createApplicationContext(
@@ -214,30 +202,19 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     ]);
   });
 
-  /**
-   * Holds the application's row lock while `decide` sends its decisions, until all of them wait to write it (or to
-   * lock it), then lets them go; answers the decisions' statuses.
-   */
-  async function decideBehindLock(
+  /** Every decision sent while the application's row lock is held, all reading one revision; their statuses. */
+  const decideBehindLock = async (
     applicationId: string,
     decisions: { department: string; taskId: string }[],
     tasks: TasksService,
-  ): Promise<number[]> {
-    const holder = new pg.Client({ connectionString: database.url });
-    await holder.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]);
-      const sent = decisions.map(({ department, taskId }) =>
-        tasks.decide(officer(department), taskId, { outcome: 'approve' }),
-      );
-      await eventually(waitingForLocks, (waiting) => waiting === decisions.length);
-      await holder.query('COMMIT');
-      return (await Promise.all(sent)).map((d) => d.status);
-    } finally {
-      await holder.end();
-    }
-  }
+  ) =>
+    (
+      await behindRowLock(database.url, applicationId, () =>
+        decisions.map(({ department, taskId }) =>
+          tasks.decide(officer(department), taskId, { outcome: 'approve' }),
+        ),
+      )
+    ).map((d) => d.status);
 
   const everyStep = async (applicationId: string) =>
     (await tasksOf(applicationId)).map((t: { id: string; step: string }) => ({

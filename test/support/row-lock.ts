@@ -1,0 +1,40 @@
+import pg from 'pg';
+import { eventually } from './eventually.js';
+
+/**
+ * Holds an application's row lock from a connection of its own while `send` starts its requests, until as many
+ * sessions of the database as it started wait for a lock, then lets them go; answers what they answered. Requests
+ * that read the application before they write it have all read one revision by then, so all but one of them find it
+ * replaced when they write.
+ *
+ * The waiting sessions are counted from a third connection: inside the holder's transaction PostgreSQL would answer
+ * pg_stat_activity from a snapshot taken at its first look.
+ */
+export async function behindRowLock<T>(
+  databaseUrl: string,
+  applicationId: string,
+  send: () => Promise<T>[],
+): Promise<T[]> {
+  const holder = new pg.Client({ connectionString: databaseUrl });
+  const watcher = new pg.Client({ connectionString: databaseUrl });
+  await Promise.all([holder.connect(), watcher.connect()]);
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]);
+    const sent = send();
+    await eventually(
+      async () =>
+        (
+          await watcher.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+          )
+        ).rows[0]!.n,
+      (waiting) => waiting === sent.length,
+    );
+    await holder.query('COMMIT');
+    return await Promise.all(sent);
+  } finally {
+    await Promise.all([holder.end(), watcher.end()]);
+  }
+}
