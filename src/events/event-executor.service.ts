@@ -197,8 +197,9 @@ export class EventExecutor {
         ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
         : undefined;
     const { statement, parameters } = writeStatement(result, stored, appendix);
-    const [{ written }] = (await runPrepared(manager, statement, parameters)) as [{ written: number }];
-    if (written === 0) return false;
+    // Typed as rows, not cast to a one-row tuple, so the compiler keeps asking what an empty answer means.
+    const [outcome] = await runPrepared<{ written: number }>(manager, statement, parameters);
+    if (!outcome?.written) return false;
     if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
     this.metrics.observePlan(result);
