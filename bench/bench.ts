@@ -33,6 +33,7 @@ import { LOAD_DEFAULTS, runLoad } from './load.util.js';
 import type { LoadReport } from './load.util.js';
 import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
 import type { BenchPostgres } from './servers.util.js';
+import { samples } from '../test/support/prometheus.js';
 
 const HELP = `npm run bench -- [options]
 
@@ -160,7 +161,7 @@ async function eventRetries(bases: string[]): Promise<number> {
   const counts = await Promise.all(
     bases.map(async (base) => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return Number(/^pa_event_retries_total (\S+)$/m.exec(text)?.[1] ?? 0);
+      return samples(text).get('pa_event_retries_total') ?? 0;
     }),
   );
   return counts.reduce((sum, n) => sum + n, 0);

@@ -8,6 +8,8 @@ import { eventually } from './eventually.js';
 import { ADMIN, applicant, officer } from './test-app.js';
 import type { Caller, Reply, TestApp } from './test-app.js';
 
+export { samples } from './prometheus.js';
+
 const ann = applicant('ann');
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -134,18 +136,4 @@ export function expectProblemWithPaths(reply: Reply, status: number): void {
 /** The paths of a problem reply's errors. */
 export function paths(reply: Reply): string[] {
   return (reply.body.errors as { path: string }[]).map((e) => e.path);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Metrics
-
-/** The samples of a Prometheus text answer, by series (`name{labels}` as printed). */
-export function samples(text: string): Map<string, number> {
-  const series = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    series.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return series;
 }
