@@ -130,8 +130,8 @@ describe('concurrency: one path for every event', () => {
   });
 
   describe('decisions that meet between read and write', () => {
-    const retries = async () => {
-      const reply = await t.request<string>('GET', '/metrics');
+    const retries = async (app: TestApp = t) => {
+      const reply = await app.request<string>('GET', '/metrics');
       expect(reply.status).toBe(200);
       const total = samples(reply.body).get('pa_event_retries_total');
       expect(total).toEqual(expect.any(Number));
@@ -163,6 +163,54 @@ describe('concurrency: one path for every event', () => {
       const history = await t.request('GET', `/api/v1/applications/${applicationId}/history`, { as: ann });
       expect(history.body.chain.valid).toBe(true);
     });
+    /** Three decisions on one application, all read before any is written, through `app`; their replies. */
+    const threeMet = async (app: TestApp, applicationId: string) => {
+      const tasks = await tasksOf(applicationId);
+      return behindRowLock(t.databaseUrl, applicationId, () =>
+        sixteen.steps.slice(0, 3).map((s) =>
+          app.request('POST', `/api/v1/tasks/${tasks.get(s.id)}/decision`, {
+            as: officer(s.department),
+            body: { outcome: 'approve' },
+          }),
+        ),
+      );
+    };
+
+    it.each([
+      // One unlocked turn: the two that find the revision replaced take the row lock for their second, one after
+      // the other, and meet no further conflict.
+      { lockAfter: 1, conflicts: 2 },
+      // Every event reads under the row lock, as before the compare-and-set: no conflict at all.
+      { lockAfter: 0, conflicts: 0 },
+    ])(
+      'applies each of three met decisions once with EVENT_LOCK_AFTER_CONFLICTS=$lockAfter, counting $conflicts conflicts',
+      async ({ lockAfter, conflicts }) => {
+        const locking = await TestApp.start({
+          databaseUrl: t.databaseUrl,
+          config: { eventLockAfterConflicts: lockAfter },
+        });
+        try {
+          const applicationId = await submit('sixteen');
+          const before = await retries(locking);
+          const replies = await threeMet(locking, applicationId);
+          expect(replies.map((r) => [r.status, r.body.status])).toEqual([
+            [200, 'approved'],
+            [200, 'approved'],
+            [200, 'approved'],
+          ]);
+          expect((await retries(locking)) - before).toBe(conflicts);
+          const view = await t.request('GET', `/api/v1/applications/${applicationId}`, { as: ann });
+          expect(view.body.revision).toBe(4);
+          expect(await decidedRows(applicationId)).toHaveLength(3);
+          const history = await t.request('GET', `/api/v1/applications/${applicationId}/history`, {
+            as: ann,
+          });
+          expect(history.body.chain.valid).toBe(true);
+        } finally {
+          await locking.close();
+        }
+      },
+    );
   });
 
   describe('the same-task race', () => {
