@@ -119,8 +119,8 @@ export class EventExecutor {
   }
 
   /**
-   * A turn under the application's row lock, held from the read to the commit: in the caller's transaction, or in
-   * one of its own whose effects are handed to the caller once it has committed.
+   * A turn under the application's row lock, held from the read to the commit: in the caller's transaction, or in a
+   * unit of work of its own, which runs the turn's effects once it has committed.
    */
   private async applyLocked(tx: Transaction, request: EventRequest): Promise<Executed> {
     const locked = async (at: Transaction) => {
@@ -130,12 +130,7 @@ export class EventExecutor {
       return executed;
     };
     if (tx.manager.queryRunner?.isTransactionActive) return locked(tx);
-    const effects: (() => Promise<void>)[] = [];
-    const executed = await tx.manager.transaction((manager) =>
-      locked({ manager, afterCommit: (effect) => effects.push(effect) }),
-    );
-    for (const effect of effects) tx.afterCommit(effect);
-    return executed;
+    return this.unitOfWork.run((manager, afterCommit) => locked({ manager, afterCommit }));
   }
 
   /** One turn: read, plan, write. Null when the write found the application changed since the read. */
