@@ -130,39 +130,81 @@ describe('concurrency: one path for every event', () => {
   });
 
   describe('decisions that meet between read and write', () => {
-    const retries = async (app: TestApp = t) => {
+    /** A gauge or counter of `app`'s /metrics. */
+    const metric = async (name: string, app: TestApp = t) => {
       const reply = await app.request<string>('GET', '/metrics');
       expect(reply.status).toBe(200);
-      const total = samples(reply.body).get('pa_event_retries_total');
-      expect(total).toEqual(expect.any(Number));
-      return total!;
+      const value = samples(reply.body).get(name);
+      expect(value).toEqual(expect.any(Number));
+      return value!;
     };
+    const retries = (app: TestApp = t) => metric('pa_event_retries_total', app);
 
     it('plans the later one again against the earlier, answers both 200, and counts the second turn in /metrics', async () => {
+      // Decided through a process other than the one that submitted: this one has not seen the application's
+      // tasks, so its events meet at the write (the next test shows why that matters).
+      const other = await TestApp.start({ databaseUrl: t.databaseUrl });
+      try {
+        const applicationId = await submit('sixteen');
+        const tasks = await tasksOf(applicationId);
+        const before = await retries(other);
+        // Both decisions read one revision and then wait to write it, so the one written second must find the
+        // revision it was planned from replaced.
+        const replies = await behindRowLock(t.databaseUrl, applicationId, () =>
+          sixteen.steps.slice(0, 2).map((s) =>
+            other.request('POST', `/api/v1/tasks/${tasks.get(s.id)}/decision`, {
+              as: officer(s.department),
+              body: { outcome: 'approve' },
+            }),
+          ),
+        );
+        expect(replies.map((r) => [r.status, r.body.status])).toEqual([
+          [200, 'approved'],
+          [200, 'approved'],
+        ]);
+        expect((await retries(other)) - before).toBe(1);
+        const view = await t.request('GET', `/api/v1/applications/${applicationId}`, { as: ann });
+        expect(view.body.revision).toBe(3);
+        expect(await decidedRows(applicationId)).toHaveLength(2);
+        const history = await t.request('GET', `/api/v1/applications/${applicationId}/history`, { as: ann });
+        expect(history.body.chain.valid).toBe(true);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('lets decisions sent at once to one process wait for one another instead: each is read once, and /metrics shows them waiting', async () => {
       const applicationId = await submit('sixteen');
       const tasks = await tasksOf(applicationId);
       const before = await retries();
-      // Both decisions read one revision and then wait to write it, so the one written second must find the
-      // revision it was planned from replaced.
-      const replies = await behindRowLock(t.databaseUrl, applicationId, () =>
-        sixteen.steps.slice(0, 2).map((s) =>
-          t.request('POST', `/api/v1/tasks/${tasks.get(s.id)}/decision`, {
-            as: officer(s.department),
-            body: { outcome: 'approve' },
-          }),
-        ),
+      // The first decision is read, planned and waits on the lock to write; the other two wait in the process,
+      // unread, and the gauge says so. Had they been read too, three sessions would wait on the lock.
+      const replies = await behindRowLock(
+        t.databaseUrl,
+        applicationId,
+        () =>
+          sixteen.steps.slice(0, 3).map((s) =>
+            t.request('POST', `/api/v1/tasks/${tasks.get(s.id)}/decision`, {
+              as: officer(s.department),
+              body: { outcome: 'approve' },
+            }),
+          ),
+        { until: async (lockWaiters) => lockWaiters === 1 && (await metric('pa_events_waiting')) === 2 },
       );
       expect(replies.map((r) => [r.status, r.body.status])).toEqual([
         [200, 'approved'],
         [200, 'approved'],
+        [200, 'approved'],
       ]);
-      expect((await retries()) - before).toBe(1);
+      expect((await retries()) - before).toBe(0);
+      expect(await metric('pa_events_waiting')).toBe(0);
       const view = await t.request('GET', `/api/v1/applications/${applicationId}`, { as: ann });
-      expect(view.body.revision).toBe(3);
-      expect(await decidedRows(applicationId)).toHaveLength(2);
+      expect(view.body.revision).toBe(4);
+      expect(await decidedRows(applicationId)).toHaveLength(3);
       const history = await t.request('GET', `/api/v1/applications/${applicationId}/history`, { as: ann });
       expect(history.body.chain.valid).toBe(true);
     });
+
     /** Three decisions on one application, all read before any is written, through `app`; their replies. */
     const threeMet = async (app: TestApp, applicationId: string) => {
       const tasks = await tasksOf(applicationId);

@@ -223,41 +223,84 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     }));
 
   it('plans an event again when its write finds the application changed since its read, and applies each once', async () => {
-    const submitted = await submit('timers');
-    const before = await retryCount(context);
-    statements = [];
+    // Another process: events of the process that submitted would wait for one another instead (the next test).
+    const other = await startContext();
+    const seen: string[] = [];
+    watchStatements(other.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
     try {
+      const submitted = await submit('timers');
+      const before = await retryCount(other);
       // Both read one revision and wait to write it: the first to run after the lock goes is written, and the
       // second finds the revision it was planned from replaced, reads again and is written on its second turn.
       const statuses = await decideBehindLock(
         submitted.body.id,
         await everyStep(submitted.body.id),
-        context.get(TasksService),
+        other.get(TasksService),
       );
       expect(statuses).toEqual([200, 200]);
       // Three unlocked turns are allowed by default: the second turn took no lock.
-      expect(statements.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toEqual([]);
-      expect(statements.filter((s) => s === 'START TRANSACTION')).toEqual([]);
+      expect(seen.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toEqual([]);
+      expect(seen.filter((s) => s === 'START TRANSACTION')).toEqual([]);
+      expect((await retryCount(other)) - before).toBe(1);
+      const tasks = (await tasksOf(submitted.body.id)).sort((a: { step: string }, b: { step: string }) =>
+        a.step.localeCompare(b.step),
+      );
+      expect(
+        tasks.map((t: { step: string; status: string; decided_by: string }) => [
+          t.step,
+          t.status,
+          t.decided_by,
+        ]),
+      ).toEqual([
+        ['far', 'approved', 'officer'],
+        ['near', 'approved', 'officer'],
+      ]);
+      const history = await context.get(HistoryService).list(submitted.body.id);
+      expect(history.chain.valid).toBe(true);
+      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('makes events of one process on one application wait for one another, so none is read and planned twice', async () => {
+    const submitted = await submit('trio');
+    const steps: { department: string; taskId: string }[] = await everyStep(submitted.body.id);
+    const before = await retryCount(context);
+    statements = [];
+    try {
+      // Sent at once while the application's row is locked: the first is read, planned and waits to write; the
+      // other two wait in the process, unread. Without that wait all three would be waiting on the lock.
+      const statuses = (
+        await behindRowLock(
+          database.url,
+          submitted.body.id,
+          () =>
+            steps.map(({ department, taskId }) =>
+              context.get(TasksService).decide(officer(department), taskId, { outcome: 'approve' }),
+            ),
+          {
+            until: async (lockWaiters) =>
+              lockWaiters === 1 && (await metricTotal(context, 'pa_events_waiting')) === 2,
+          },
+        )
+      ).map((d) => d.status);
+      expect(statuses).toEqual([200, 200, 200]);
+      // One read and one write each, in turn, and no lock or transaction.
+      expect(statements).toEqual(Array(3).fill(['SELECT json_build_object(', 'WITH app']).flat());
     } finally {
       statements = null;
     }
-    expect((await retryCount(context)) - before).toBe(1);
-    const tasks = (await tasksOf(submitted.body.id)).sort((a: { step: string }, b: { step: string }) =>
-      a.step.localeCompare(b.step),
-    );
-    expect(
-      tasks.map((t: { step: string; status: string; decided_by: string }) => [
-        t.step,
-        t.status,
-        t.decided_by,
-      ]),
-    ).toEqual([
-      ['far', 'approved', 'officer'],
-      ['near', 'approved', 'officer'],
+    expect((await retryCount(context)) - before).toBe(0);
+    expect(await metricTotal(context, 'pa_events_waiting')).toBe(0);
+    expect((await tasksOf(submitted.body.id)).map((t: { status: string }) => t.status)).toEqual([
+      'approved',
+      'approved',
+      'approved',
     ]);
     const history = await context.get(HistoryService).list(submitted.body.id);
     expect(history.chain.valid).toBe(true);
-    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
+    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
   });
 
   it('takes the row lock, in a transaction of its own, for the last turn of an event that keeps finding its application changed', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { DomainException } from '../common/domain.exception.js';
+import { BoundedMap, KeyedQueue } from '../common/keyed-queue.util.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
@@ -20,6 +21,12 @@ import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
 import { LOCK_AND_READ, READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
 import type { Appendix } from './event-sql.util.js';
+
+/**
+ * Tasks whose application the executor remembers, oldest first forgotten: the few thousand applications a process
+ * wrote for last, whose events are the ones likely to meet; about 10 MB at most.
+ */
+const TASKS_REMEMBERED = 20_000;
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
@@ -72,6 +79,11 @@ export interface Executed {
  */
 @Injectable()
 export class EventExecutor {
+  /** Events of this process waiting for an earlier one on the same application (see apply). */
+  private readonly queue = new KeyedQueue();
+  /** Which application a task belongs to, as this process has seen it: a task never changes application. */
+  private readonly applicationOfTask = new BoundedMap<string, string>(TASKS_REMEMBERED);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly definitions: DefinitionsService,
@@ -80,7 +92,9 @@ export class EventExecutor {
     private readonly metrics: MetricsService,
     private readonly pii: PiiService,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+  ) {
+    metrics.gaugeEventsWaiting(() => this.queue.waiting);
+  }
 
   /**
    * An event that is its caller's whole work (a timer, a rule's result, a withdrawal): in a unit of work of its own,
@@ -104,12 +118,26 @@ export class EventExecutor {
   }
 
   /**
-   * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). While other events
-   * on the application are written between its read and its write, it is read and planned again; once it has met
-   * `EVENT_LOCK_AFTER_CONFLICTS` such conflicts, its next turn takes the application's row lock, which nothing can
-   * come between, so a storm of events on one application ends in turn as a queue on the lock would.
+   * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). Within this
+   * process it first waits for events on the same application sent before it. While other events on the
+   * application (another process's, or one in a transaction) are written between its read and its write, it is
+   * read and planned again; once it has met `EVENT_LOCK_AFTER_CONFLICTS` such conflicts, its next turn takes the
+   * application's row lock, which nothing can come between, so a storm of events on one application ends in turn
+   * as a queue on the lock would.
    */
   async apply(tx: Transaction, request: EventRequest): Promise<Executed> {
+    const { target } = request;
+    const applicationId =
+      'applicationId' in target ? target.applicationId : this.applicationOfTask.get(target.taskId);
+    // Waiting here costs nothing; meeting at the write costs every event but one a read, a plan and a write more.
+    // Only events outside a transaction wait: they hold no connection meanwhile, so the event whose turn it is can
+    // always get one. A task this process has not seen yet goes straight on, and meets others at the write.
+    if (applicationId === undefined || tx.manager.queryRunner?.isTransactionActive)
+      return this.applyTurns(tx, request);
+    return this.queue.run(applicationId, () => this.applyTurns(tx, request));
+  }
+
+  private async applyTurns(tx: Transaction, request: EventRequest): Promise<Executed> {
     for (let turn = 0; turn < this.config.eventLockAfterConflicts; turn++) {
       const executed = await this.applyOnce(tx, request, READ_FOR_EVENT);
       if (executed) return executed;
@@ -195,10 +223,18 @@ export class EventExecutor {
     // Typed as rows, not cast to a one-row tuple, so the compiler keeps asking what an empty answer means.
     const [outcome] = await runPrepared<{ written: number }>(manager, statement, parameters);
     if (!outcome?.written) return false;
+    // Learned from this process's own writes: the applications it submits or acts on are those whose next events
+    // are likely to reach it.
+    this.remember(result.state.tasks, application.id);
     if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
     this.metrics.observePlan(result);
     return true;
+  }
+
+  private remember(tasks: readonly { id: string }[], applicationId: string): void {
+    for (const { id } of tasks)
+      if (this.applicationOfTask.get(id) === undefined) this.applicationOfTask.set(id, applicationId);
   }
 
   private context(workflow: CompiledWorkflow): PlanContext {

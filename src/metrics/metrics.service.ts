@@ -83,6 +83,18 @@ export class MetricsService implements OnModuleInit {
     this.eventRetries.inc();
   }
 
+  /** How many events of this process wait for an earlier one on their application, read at each scrape. */
+  gaugeEventsWaiting(read: () => number): void {
+    new Gauge({
+      name: 'pa_events_waiting',
+      help: 'Events of this process waiting for an earlier event on the same application to be written',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /**
    * What the event path wrote for one event: its time on the path (since the plan's clock, taken before the
    * write) by the type of its first history entry, and, for a deadline acted on, how late after the due time.

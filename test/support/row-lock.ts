@@ -1,11 +1,19 @@
 import pg from 'pg';
 import { eventually } from './eventually.js';
 
+export interface RowLockOptions {
+  /**
+   * Whether the requests are where the test wants them, given how many sessions of the database wait for a lock;
+   * by default, once as many wait as requests were started.
+   */
+  until?: (lockWaiters: number) => boolean | Promise<boolean>;
+}
+
 /**
- * Holds an application's row lock from a connection of its own while `send` starts its requests, until as many
- * sessions of the database as it started wait for a lock, then lets them go; answers what they answered. Requests
- * that read the application before they write it have all read one revision by then, so all but one of them find it
- * replaced when they write.
+ * Holds an application's row lock from a connection of its own while `send` starts its requests, until they are
+ * where `until` wants them (by default: as many sessions of the database as it started wait for a lock), then lets
+ * them go; answers what they answered. Requests that read the application before they write it have then all read
+ * one revision, so all but one of them find it replaced when they write.
  *
  * The waiting sessions are counted from a third connection: inside the holder's transaction PostgreSQL would answer
  * pg_stat_activity from a snapshot taken at its first look.
@@ -14,6 +22,7 @@ export async function behindRowLock<T>(
   databaseUrl: string,
   applicationId: string,
   send: () => Promise<T>[],
+  { until }: RowLockOptions = {},
 ): Promise<T[]> {
   const holder = new pg.Client({ connectionString: databaseUrl });
   const watcher = new pg.Client({ connectionString: databaseUrl });
@@ -22,15 +31,16 @@ export async function behindRowLock<T>(
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]);
     const sent = send();
+    const there = until ?? ((lockWaiters: number) => lockWaiters === sent.length);
     await eventually(
-      async () =>
-        (
-          await watcher.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-          )
-        ).rows[0]!.n,
-      (waiting) => waiting === sent.length,
+      async () => {
+        const { rows } = await watcher.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        );
+        return there(rows[0]!.n);
+      },
+      (reached) => reached,
     );
     await holder.query('COMMIT');
     return await Promise.all(sent);
