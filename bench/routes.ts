@@ -31,6 +31,8 @@ const HELP = `npm run bench:routes -- [options]
   --count N        requests per route and round (polls: three times as many), default 300
   --port N         the port the servers listen on (default 3400)
   --json[=FILE]    also print the results as JSON (to stdout, or to FILE)
+  --cpu-prof DIR   run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor; the
+                   phases run one after another, so a profile's time line shows them in the order printed
 
   REDIS_URL (default redis://127.0.0.1:6379) for svc-redis.`;
 
@@ -40,6 +42,7 @@ interface Options {
   port: number;
   json: string | true | undefined;
   redisUrl: string;
+  cpuProfDir: string | undefined;
 }
 
 function parse(argv: string[]): Options {
@@ -49,6 +52,7 @@ function parse(argv: string[]): Options {
     port: 3400,
     json: undefined,
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+    cpuProfDir: undefined,
   };
   return exitOnBadOption(HELP, options, () => {
     for (let i = 0; i < argv.length; i++) {
@@ -70,6 +74,7 @@ function parse(argv: string[]): Options {
       } else if (flag === '--count') options.count = int();
       else if (flag === '--port') options.port = int();
       else if (flag === '--json') options.json = inline ?? true;
+      else if (flag === '--cpu-prof') options.cpuProfDir = value();
       else if (flag === '--help' || flag === '-h') {
         console.log(HELP);
         process.exit(0);
@@ -100,7 +105,7 @@ async function measureServer(
   run: string,
 ): Promise<Phase[]> {
   const label = `${run}_${name.replace(/\W/g, '_')}`;
-  const serverOptions = { redisUrl: options.redisUrl, cpuProfDir: undefined };
+  const serverOptions = { redisUrl: options.redisUrl, cpuProfDir: options.cpuProfDir };
   return withServer({ name, label, pg, port: options.port, options: serverOptions }, async (started) =>
     measureRoutes(name, pg, options, started),
   );
