@@ -186,7 +186,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
-  it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT', async () => {
+  it('writes a decision in one statement, planned with no read from the state this process wrote last', async () => {
     const submitted = await submit('pair');
     const [first] = await tasksOf(submitted.body.id);
     const decided = await counted(() =>
@@ -194,12 +194,95 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
     expect(decided.result.status).toBe(200);
     expect(decided.result.body).toMatchObject({ step: 'first', status: 'approved', decidedBy: 'officer' });
-    expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
+    expect(decided.statements).toEqual(['WITH app']);
     const tasks = await tasksOf(submitted.body.id);
     expect(tasks.map((t: { step: string; status: string }) => [t.step, t.status])).toEqual([
       ['first', 'approved'],
       ['second', 'open'],
     ]);
+    const history = await context.get(HistoryService).list(submitted.body.id);
+    expect(history.chain.valid).toBe(true);
+  });
+
+  it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT, in a process that has not written for the application', async () => {
+    const other = await startContext();
+    const seen: string[] = [];
+    const otherSource = other.get<DataSource>(getDataSourceToken());
+    // The workflow compiled in that process beforehand, as a process that has served it before has it.
+    await other.get(DefinitionsService).loadLatest('pair', otherSource.manager, false);
+    watchStatements(otherSource, (query) => seen.push(head(query)));
+    try {
+      const submitted = await submit('pair');
+      const [first] = await tasksOf(submitted.body.id);
+      const decided = await other
+        .get(TasksService)
+        .decide(officer('dept-first'), first.id, { outcome: 'approve' });
+      expect(decided.status).toBe(200);
+      expect(seen).toEqual(['SELECT json_build_object(', 'WITH app']);
+      // Its own write is what it plans the next event from.
+      seen.length = 0;
+      const second = (await tasksOf(submitted.body.id)).find((t: { step: string }) => t.step === 'second');
+      await other.get(TasksService).decide(officer('dept-second'), second.id, { outcome: 'approve' });
+      expect(seen).toEqual(['WITH app']);
+      expect(
+        (await tasksOf(submitted.body.id)).map((t: { step: string; status: string }) => [t.step, t.status]),
+      ).toEqual([
+        ['first', 'approved'],
+        ['second', 'approved'],
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('reads and plans again an event whose remembered state another process has replaced since, and applies it once', async () => {
+    const other = await startContext();
+    try {
+      const submitted = await submit('trio');
+      const steps: { department: string; taskId: string }[] = await everyStep(submitted.body.id);
+      // Another process writes the next revision: this one still remembers the revision it wrote.
+      await other
+        .get(TasksService)
+        .decide(officer(steps[0]!.department), steps[0]!.taskId, { outcome: 'approve' });
+      const before = await retryCount(context);
+      const decided = await counted(() =>
+        context
+          .get(TasksService)
+          .decide(officer(steps[1]!.department), steps[1]!.taskId, { outcome: 'approve' }),
+      );
+      expect(decided.result.status).toBe(200);
+      // The write planned from the remembered state found the revision moved on; the event was read and written.
+      expect(decided.statements).toEqual(['WITH app', 'SELECT json_build_object(', 'WITH app']);
+      expect((await retryCount(context)) - before).toBe(1);
+      const tasks = await tasksOf(submitted.body.id);
+      expect(tasks.map((t: { status: string }) => t.status).sort()).toEqual(['approved', 'approved', 'open']);
+      const history = await context.get(HistoryService).list(submitted.body.id);
+      expect(history.chain.valid).toBe(true);
+      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses an event only against the stored state: one the remembered state would refuse is read first', async () => {
+    const other = await startContext();
+    try {
+      const submitted = await submit('pair');
+      const [first] = await tasksOf(submitted.body.id);
+      const tasks = context.get(TasksService);
+      // This process remembers the step claimed by Bea; another releases it, so Cy may decide it now.
+      await tasks.claim(officer('dept-first', 'bea'), first.id);
+      await other.get(TasksService).release(officer('dept-first', 'bea'), first.id);
+      const decided = await counted(() =>
+        tasks.decide(officer('dept-first', 'cy'), first.id, { outcome: 'approve' }),
+      );
+      expect(decided.result.status).toBe(200);
+      expect(decided.result.body).toMatchObject({ status: 'approved' });
+      // Nothing written from the remembered state (it refused the decision); read, planned and written.
+      expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
+    } finally {
+      await other.close();
+    }
   });
 
   /** Every decision sent while the application's row lock is held, all reading one revision; their statuses. */
@@ -286,8 +369,8 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
         )
       ).map((d) => d.status);
       expect(statuses).toEqual([200, 200, 200]);
-      // One read and one write each, in turn, and no lock or transaction.
-      expect(statements).toEqual(Array(3).fill(['SELECT json_build_object(', 'WITH app']).flat());
+      // One write each, in turn, each planned from the state the one before it wrote: no read, lock or transaction.
+      expect(statements).toEqual(['WITH app', 'WITH app', 'WITH app']);
     } finally {
       statements = null;
     }
@@ -529,8 +612,9 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const decided = await counted(() =>
       context.get(TasksService).decide(officer('dept-manual'), manual.id, { outcome: 'approve' }),
     );
-    // The event in one write; the answer shows the form's fields, so the ledger's row goes in that same write.
-    expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
+    // The event in one write, planned from the state the submission wrote; the answer shows the form's fields, so
+    // the ledger's row goes in that same write.
+    expect(decided.statements).toEqual(['WITH app']);
     const recorded = await dataSource.query(
       `SELECT kind, recipient_department, actor_role, actor_id, step, fields FROM disclosures
         WHERE application_id = $1 AND actor_id = 'dept-manual-officer'`,

@@ -19,14 +19,23 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { enqueue, timerHorizon } from './event-jobs.util.js';
-import { LOCK_AND_READ, READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
-import type { Appendix } from './event-sql.util.js';
+import { asStored, LOCK_AND_READ, READ_FOR_EVENT, rowsToState, writeStatement } from './event-sql.util.js';
+import type { Appendix, StoredData } from './event-sql.util.js';
 
 /**
  * Tasks whose application the executor remembers, oldest first forgotten: the few thousand applications a process
  * wrote for last, whose events are the ones likely to meet; about 10 MB at most.
  */
 const TASKS_REMEMBERED = 20_000;
+
+/** Applications whose last written state the executor remembers, least recently written first forgotten. */
+const STATES_REMEMBERED = 2_000;
+
+/** A state as stored (personal values sealed), with the wrapped key that opens its data. */
+interface StoredState {
+  state: ApplicationState;
+  piiKey: WrappedKey | null;
+}
 
 /** Where to find the application an event is for: by its id, or by the id of one of its tasks. */
 export type EventTarget = { applicationId: string } | { taskId: string };
@@ -83,6 +92,11 @@ export class EventExecutor {
   private readonly queue = new KeyedQueue();
   /** Which application a task belongs to, as this process has seen it: a task never changes application. */
   private readonly applicationOfTask = new BoundedMap<string, string>(TASKS_REMEMBERED);
+  /**
+   * What this process last wrote for an application, by id, and only what it wrote outside a transaction (and so had
+   * committed when the write returned): its next event there is planned from it without a read (see fromLastWrite).
+   */
+  private readonly lastWritten = new BoundedMap<string, StoredState>(STATES_REMEMBERED);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
@@ -134,7 +148,40 @@ export class EventExecutor {
     // always get one. A task this process has not seen yet goes straight on, and meets others at the write.
     if (applicationId === undefined || tx.manager.queryRunner?.isTransactionActive)
       return this.applyTurns(tx, request);
-    return this.queue.run(applicationId, () => this.applyTurns(tx, request));
+    return this.queue.run(
+      applicationId,
+      async () => (await this.fromLastWrite(tx, request, applicationId)) ?? this.applyTurns(tx, request),
+    );
+  }
+
+  /**
+   * The event planned from the state this process last wrote for the application, with no read: its write's
+   * revision check tells whether that is still the stored state, as it does for a read's. Null, with nothing
+   * written, when there is no such state, when another write has replaced it, or when the event did not apply to it
+   * (or its builder refused it): a refusal must come from the stored state, so the event is then read and planned
+   * as any other. It runs in the application's turn in the queue, so no other event of this process uses the state
+   * meanwhile; with EVENT_LOCK_AFTER_CONFLICTS=0 (every event locked) it is never used.
+   */
+  private async fromLastWrite(
+    tx: Transaction,
+    request: EventRequest,
+    applicationId: string,
+  ): Promise<Executed | null> {
+    const last = this.lastWritten.get(applicationId);
+    if (last === undefined || this.config.eventLockAfterConflicts === 0) return null;
+    // Taken, not shared: a turn that fails leaves nothing behind, and a written one remembers its own state.
+    this.lastWritten.delete(applicationId);
+    const target = request.target;
+    if ('taskId' in target && !last.state.tasks.some((t) => t.id === target.taskId)) return null;
+    try {
+      const turn = await this.planAndWrite(tx, request, last);
+      if (turn.kind === 'written') return turn.executed;
+      if (turn.kind === 'replaced') this.metrics.observeEventRetry();
+    } catch (error) {
+      // A domain refusal is taken again from the stored state; anything else (the database) is what it is.
+      if (!(error instanceof DomainException)) throw error;
+    }
+    return null;
   }
 
   private async applyTurns(tx: Transaction, request: EventRequest): Promise<Executed> {
@@ -164,46 +211,54 @@ export class EventExecutor {
   /** One turn: read, plan, write. Null when the write found the application changed since the read. */
   private async applyOnce(
     tx: Transaction,
-    { target, event, conflict, appendix }: EventRequest,
+    request: EventRequest,
     read: NamedStatement,
   ): Promise<Executed | null> {
-    const { manager } = tx;
+    const { target, conflict } = request;
     const byTask = 'taskId' in target;
     // No row when nothing matches the unlocked read; a row holding null when nothing matches the locked one.
     const [first] = await runPrepared<{
       state: { application: Record<string, unknown>; tasks: unknown } | null;
-    }>(manager, read, [byTask ? null : target.applicationId, byTask ? target.taskId : null]);
+    }>(tx.manager, read, [byTask ? null : target.applicationId, byTask ? target.taskId : null]);
     const found = first?.state;
     if (!found) throw DomainException.notFound(byTask ? 'Task' : 'Application');
-    const row = found.application;
-    const stored = rowsToState({ ...row, tasks: found.tasks });
+    const stored = {
+      state: rowsToState({ ...found.application, tasks: found.tasks }),
+      piiKey: found.application.pii_key as WrappedKey | null,
+    };
+    const turn = await this.planAndWrite(tx, request, stored);
+    if (turn.kind === 'replaced') return null;
+    if (turn.kind === 'unapplied' && conflict) throw DomainException.conflict(conflict);
+    return turn.executed;
+  }
+
+  /** Plans the event against a stored state and writes the plan if that is still the stored state. */
+  private async planAndWrite(
+    tx: Transaction,
+    { event, appendix }: EventRequest,
+    { state: stored, piiKey }: StoredState,
+  ): Promise<{ kind: 'written' | 'unapplied'; executed: Executed } | { kind: 'replaced' }> {
     const { id, workflowKey, workflowVersion } = stored.application;
-    const workflow = await this.definitions.load(workflowKey, workflowVersion, manager);
+    const workflow = await this.definitions.load(workflowKey, workflowVersion, tx.manager);
     // The planner, rules and the event's builder read personal values in the clear; only the write seals them.
-    const { data, dataKey } = this.pii.open(workflow, {
-      id,
-      data: stored.application.data,
-      piiKey: row.pii_key as WrappedKey | null,
-    });
+    const { data, dataKey } = this.pii.open(workflow, { id, data: stored.application.data, piiKey });
     const state = { ...stored, application: { ...stored.application, data } };
     const result = plan(state, event(state, workflow), this.context(workflow));
-    if (!result.applied) {
-      if (conflict) throw DomainException.conflict(conflict);
-      return { plan: result, workflow };
-    }
     const executed = { plan: result, workflow };
+    if (!result.applied) return { kind: 'unapplied', executed };
     const written = await this.write(tx, {
       result,
       workflow,
       dataKey,
+      kept: { data: stored.application.data, piiKey },
       appendix: appendix?.(executed) ?? undefined,
     });
-    return written ? executed : null;
+    return written ? { kind: 'written', executed } : { kind: 'replaced' };
   }
 
   /**
    * Whether the plan was written. `dataKey`: the application's own, when it has one; the data is sealed only when it
-   * is written at all.
+   * is written at all. `kept`: the data as stored before the event, with its key (none for a new application).
    */
   private async write(
     { manager, afterCommit }: Transaction,
@@ -211,21 +266,38 @@ export class EventExecutor {
       result,
       workflow,
       dataKey,
+      kept,
       appendix,
-    }: { result: Plan; workflow: CompiledWorkflow; dataKey: Buffer | null; appendix?: Appendix },
+    }: {
+      result: Plan;
+      workflow: CompiledWorkflow;
+      dataKey: Buffer | null;
+      kept?: StoredData;
+      appendix?: Appendix;
+    },
   ): Promise<boolean> {
     const { application } = result.state;
-    const stored =
+    const sealed =
       result.insertApplication || result.dataChanged
         ? this.pii.seal(workflow, { id: application.id, data: application.data, dataKey })
         : undefined;
-    const { statement, parameters } = writeStatement(result, stored, appendix);
+    const { statement, parameters } = writeStatement(result, sealed, appendix);
     // Typed as rows, not cast to a one-row tuple, so the compiler keeps asking what an empty answer means.
     const [outcome] = await runPrepared<{ written: number }>(manager, statement, parameters);
     if (!outcome?.written) return false;
     // Learned from this process's own writes: the applications it submits or acts on are those whose next events
     // are likely to reach it.
     this.remember(result.state.tasks, application.id);
+    const stored = sealed ?? kept;
+    // Remembered only once committed, which a write outside a transaction is when it returns: a state from a
+    // transaction that then rolled back could share its revision with another that is stored later.
+    if (manager.queryRunner?.isTransactionActive || stored === undefined)
+      this.lastWritten.delete(application.id);
+    else
+      this.lastWritten.set(application.id, {
+        state: asStored(result.state, stored),
+        piiKey: stored.piiKey as WrappedKey | null,
+      });
     if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
     this.metrics.observePlan(result);

@@ -165,6 +165,18 @@ export function writeStatement(
   return { statement: updateWith(appendix), parameters: [...parameters, JSON.stringify(appendix.rows)] };
 }
 
+/**
+ * The state a read would find once `state` has been written with its data as `stored`: the same records the write
+ * sends, through JSON and back as READ_FOR_EVENT's rows are (timestamps as text, absent values as null), so an
+ * event planned from it is planned from what the database holds.
+ */
+export function asStored(state: ApplicationState, stored: StoredData): ApplicationState {
+  const row = JSON.parse(
+    JSON.stringify({ ...applicationRecord(state.application, stored), tasks: state.tasks.map(taskRecord) }),
+  ) as Record<string, unknown>;
+  return rowsToState(row);
+}
+
 function applicationRecord(a: ApplicationRow, stored: StoredData | undefined) {
   return {
     id: a.id,
