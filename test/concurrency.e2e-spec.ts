@@ -255,6 +255,41 @@ describe('concurrency: one path for every event', () => {
     );
   });
 
+  describe('two processes, each planning from what it wrote last', () => {
+    it('answers from the stored state when the other process has changed it since: a release there lets a decision here through', async () => {
+      const other = await TestApp.start({ databaseUrl: t.databaseUrl });
+      try {
+        const applicationId = await submit('race');
+        const taskId = (await tasksOf(applicationId)).get('review')!;
+        const bea = officer('race-dept', 'bea');
+        const cy = officer('race-dept', 'cy');
+        const url = `/api/v1/tasks/${taskId}`;
+        // This process writes the claim, and so knows the step as Bea's; the other process releases it.
+        expect((await t.request('POST', `${url}/claim`, { as: bea })).status).toBe(200);
+        expect((await other.request('POST', `${url}/release`, { as: bea })).status).toBe(200);
+        const decided = await t.request('POST', `${url}/decision`, {
+          as: cy,
+          body: { outcome: 'approve', produces: { ref: 'R-1' } },
+        });
+        expect([decided.status, decided.body.status]).toEqual([200, 'approved']);
+        // And the other way round: the other process still knows the step as released and open; this one
+        // decided it, so a decision sent there now is refused, from the stored state.
+        const again = await other.request('POST', `${url}/decision`, {
+          as: bea,
+          body: { outcome: 'approve', produces: { ref: 'R-2' } },
+        });
+        expect(again.status).toBe(409);
+        const view = await t.request('GET', `/api/v1/applications/${applicationId}`, { as: ann });
+        expect(view.body.revision).toBe(4);
+        expect(await decidedRows(applicationId)).toEqual([{ step: 'review', actor_id: 'cy' }]);
+        const history = await t.request('GET', `/api/v1/applications/${applicationId}/history`, { as: ann });
+        expect(history.body.chain.valid).toBe(true);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   describe('the same-task race', () => {
     it('lets exactly one of two officers deciding one task at once win; the other gets 409', async () => {
       for (let round = 0; round < 10; round++) {
