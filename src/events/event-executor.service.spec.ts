@@ -235,7 +235,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     }
   });
 
-  it('reads and plans again an event whose remembered state another process has replaced since, and applies it once', async () => {
+  it('reads and plans again an event whose remembered state another process has replaced since, applies it once, and remembers no state of that application again', async () => {
     const other = await startContext();
     try {
       const submitted = await submit('trio');
@@ -254,11 +254,19 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       // The write planned from the remembered state found the revision moved on; the event was read and written.
       expect(decided.statements).toEqual(['WITH app', 'SELECT json_build_object(', 'WITH app']);
       expect((await retryCount(context)) - before).toBe(1);
+      // Written elsewhere once, the application's next event here is read: no state is remembered for it now.
+      const third = await counted(() =>
+        context
+          .get(TasksService)
+          .decide(officer(steps[2]!.department), steps[2]!.taskId, { outcome: 'approve' }),
+      );
+      expect(third.result.status).toBe(200);
+      expect(third.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
       const tasks = await tasksOf(submitted.body.id);
-      expect(tasks.map((t: { status: string }) => t.status).sort()).toEqual(['approved', 'approved', 'open']);
+      expect(tasks.map((t: { status: string }) => t.status)).toEqual(['approved', 'approved', 'approved']);
       const history = await context.get(HistoryService).list(submitted.body.id);
       expect(history.chain.valid).toBe(true);
-      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
+      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
     } finally {
       await other.close();
     }

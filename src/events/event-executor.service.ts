@@ -97,6 +97,12 @@ export class EventExecutor {
    * committed when the write returned): its next event there is planned from it without a read (see fromLastWrite).
    */
   private readonly lastWritten = new BoundedMap<string, StoredState>(STATES_REMEMBERED);
+  /**
+   * Applications whose remembered state another writer has replaced once: their events reach other processes too
+   * (round robin over several, a worker's timers), where a remembered state would mostly cost a plan thrown away,
+   * so none is remembered for them again.
+   */
+  private readonly writtenElsewhere = new BoundedMap<string, true>(STATES_REMEMBERED);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
@@ -176,7 +182,10 @@ export class EventExecutor {
     try {
       const turn = await this.planAndWrite(tx, request, last);
       if (turn.kind === 'written') return turn.executed;
-      if (turn.kind === 'replaced') this.metrics.observeEventRetry();
+      if (turn.kind === 'replaced') {
+        this.metrics.observeEventRetry();
+        this.writtenElsewhere.set(applicationId, true);
+      }
     } catch (error) {
       // A domain refusal is taken again from the stored state; anything else (the database) is what it is.
       if (!(error instanceof DomainException)) throw error;
@@ -291,7 +300,11 @@ export class EventExecutor {
     const stored = sealed ?? kept;
     // Remembered only once committed, which a write outside a transaction is when it returns: a state from a
     // transaction that then rolled back could share its revision with another that is stored later.
-    if (manager.queryRunner?.isTransactionActive || stored === undefined)
+    if (
+      manager.queryRunner?.isTransactionActive ||
+      stored === undefined ||
+      this.writtenElsewhere.get(application.id)
+    )
       this.lastWritten.delete(application.id);
     else
       this.lastWritten.set(application.id, {
