@@ -139,7 +139,8 @@ export class EventExecutor {
 
   /**
    * Any later event. One that no longer applies writes nothing (or is refused, with `conflict`). Within this
-   * process it first waits for events on the same application sent before it. While other events on the
+   * process it first waits for events on the same application sent before it, and is then planned from the state
+   * this process wrote last for the application when it has one (fromLastWrite). While other events on the
    * application (another process's, or one in a transaction) are written between its read and its write, it is
    * read and planned again; once it has met `EVENT_LOCK_AFTER_CONFLICTS` such conflicts, its next turn takes the
    * application's row lock, which nothing can come between, so a storm of events on one application ends in turn
