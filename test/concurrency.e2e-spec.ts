@@ -173,12 +173,12 @@ describe('concurrency: one path for every event', () => {
       }
     });
 
-    it('lets decisions sent at once to one process wait for one another instead: each is read once, and /metrics shows them waiting', async () => {
+    it('lets decisions sent at once to one process wait for one another instead: each is planned once, and /metrics shows them waiting', async () => {
       const applicationId = await submit('sixteen');
       const tasks = await tasksOf(applicationId);
       const before = await retries();
-      // The first decision is read, planned and waits on the lock to write; the other two wait in the process,
-      // unread, and the gauge says so. Had they been read too, three sessions would wait on the lock.
+      // The first decision is planned and waits on the lock to write; the other two wait in the process, not yet
+      // planned, and the gauge says so. Had they gone on, three sessions would wait on the lock.
       const replies = await behindRowLock(
         t.databaseUrl,
         applicationId,
@@ -291,7 +291,25 @@ describe('concurrency: one path for every event', () => {
   });
 
   describe('the same-task race', () => {
-    it('lets exactly one of two officers deciding one task at once win; the other gets 409', async () => {
+    it.each([
+      // The process that submitted: the two wait for each other in it, and the second is refused from a read.
+      { through: 'the submitting process', other: false },
+      // A process that has not written for the application: both are read at once, and the write's revision check
+      // decides which one stands.
+      { through: 'another process', other: true },
+    ])(
+      'lets exactly one of two officers deciding one task at once through $through win; the other gets 409',
+      async ({ other }) => {
+        const app = other ? await TestApp.start({ databaseUrl: t.databaseUrl }) : t;
+        try {
+          await race(app);
+        } finally {
+          if (other) await app.close();
+        }
+      },
+    );
+
+    async function race(app: TestApp) {
       for (let round = 0; round < 10; round++) {
         const applicationId = await submit('race');
         const taskId = (await tasksOf(applicationId)).get('review')!;
@@ -302,7 +320,7 @@ describe('concurrency: one path for every event', () => {
             : [{ outcome: 'reject' }, { outcome: 'approve', produces: { ref: `R-${round}` } }];
         const replies = await Promise.all(
           bodies.map((body, i) =>
-            t.request('POST', `/api/v1/tasks/${taskId}/decision`, {
+            app.request('POST', `/api/v1/tasks/${taskId}/decision`, {
               as: officer('race-dept', `racer-${i}`),
               body,
             }),
@@ -335,7 +353,7 @@ describe('concurrency: one path for every event', () => {
         ]);
         expect(task!.signoffs).toHaveLength(winningBody.outcome === 'approve' ? 1 : 0);
       }
-    });
+    }
   });
 
   describe('idempotent retries', () => {

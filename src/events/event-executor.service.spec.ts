@@ -272,6 +272,44 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     }
   });
 
+  it('counts a remembered state found replaced toward the locked turn, as a conflict met after a read is', async () => {
+    // A process that allows one unlocked turn: after the remembered state's, the next is the locked one.
+    const locking = await startContext({ eventLockAfterConflicts: 1 });
+    const seen: string[] = [];
+    watchStatements(locking.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
+    try {
+      const submitted = await locking.get(ApplicationsService).submit(ann, { workflow: 'trio', data: {} });
+      const steps: { department: string; taskId: string }[] = await everyStep(submitted.body.id);
+      await context
+        .get(TasksService)
+        .decide(officer(steps[0]!.department), steps[0]!.taskId, { outcome: 'approve' });
+      seen.length = 0;
+      const decided = await locking
+        .get(TasksService)
+        .decide(officer(steps[1]!.department), steps[1]!.taskId, { outcome: 'approve' });
+      expect(decided.status).toBe(200);
+      expect(seen).toEqual([
+        'WITH app',
+        'START TRANSACTION',
+        'SELECT pa_lock_for_event($1::uuid,',
+        'WITH app',
+        'COMMIT',
+      ]);
+    } finally {
+      await locking.close();
+    }
+  });
+
+  it('remembers no state longer than its limit: the next event of an application with large data is read', async () => {
+    const submitted = await submit('pair', { code: 'x'.repeat(40_000) });
+    const [first] = await tasksOf(submitted.body.id);
+    const decided = await counted(() =>
+      context.get(TasksService).decide(officer('dept-first'), first.id, { outcome: 'approve' }),
+    );
+    expect(decided.result.status).toBe(200);
+    expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
+  });
+
   it('refuses an event only against the stored state: one the remembered state would refuse is read first', async () => {
     const other = await startContext();
     try {
@@ -360,8 +398,8 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     const before = await retryCount(context);
     statements = [];
     try {
-      // Sent at once while the application's row is locked: the first is read, planned and waits to write; the
-      // other two wait in the process, unread. Without that wait all three would be waiting on the lock.
+      // Sent at once while the application's row is locked: the first is planned and waits to write; the other two
+      // wait in the process, not yet planned. Without that wait all three would be waiting on the lock.
       const statuses = (
         await behindRowLock(
           database.url,

@@ -15,6 +15,7 @@ import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { ApplicationState, Plan, PlanContext, PlanEvent } from '../engine/plan.types.js';
 import { plan } from '../engine/plan.util.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PiiCryptoError } from '../pii/pii-crypto.util.js';
 import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -30,6 +31,11 @@ const TASKS_REMEMBERED = 20_000;
 
 /** Applications whose last written state the executor remembers, least recently written first forgotten. */
 const STATES_REMEMBERED = 2_000;
+/**
+ * The longest state remembered, as JSON: a few kilobytes is usual, so 2,000 of them stay within tens of megabytes
+ * even if many are this long; a longer one (large form data) is read again instead.
+ */
+const STATE_REMEMBERED_MAX_LENGTH = 32 * 1024;
 
 /** A state as stored (personal values sealed), with the wrapped key that opens its data. */
 interface StoredState {
@@ -144,7 +150,9 @@ export class EventExecutor {
    * application (another process's, or one in a transaction) are written between its read and its write, it is
    * read and planned again; once it has met `EVENT_LOCK_AFTER_CONFLICTS` such conflicts, its next turn takes the
    * application's row lock, which nothing can come between, so a storm of events on one application ends in turn
-   * as a queue on the lock would.
+   * as a queue on the lock would. A caller outside a transaction must hold no lock on the application while it
+   * calls this: the event may wait in the process for another that needs that lock, where PostgreSQL cannot see
+   * the wait.
    */
   async apply(tx: Transaction, request: EventRequest): Promise<Executed> {
     const { target } = request;
@@ -155,10 +163,10 @@ export class EventExecutor {
     // always get one. A task this process has not seen yet goes straight on, and meets others at the write.
     if (applicationId === undefined || tx.manager.queryRunner?.isTransactionActive)
       return this.applyTurns(tx, request);
-    return this.queue.run(
-      applicationId,
-      async () => (await this.fromLastWrite(tx, request, applicationId)) ?? this.applyTurns(tx, request),
-    );
+    return this.queue.run(applicationId, async () => {
+      const remembered = await this.fromLastWrite(tx, request, applicationId);
+      return remembered.executed ?? this.applyTurns(tx, request, remembered.conflicts);
+    });
   }
 
   /**
@@ -173,29 +181,34 @@ export class EventExecutor {
     tx: Transaction,
     request: EventRequest,
     applicationId: string,
-  ): Promise<Executed | null> {
+  ): Promise<{ executed: Executed | null; conflicts: number }> {
+    const none = { executed: null, conflicts: 0 };
     const last = this.lastWritten.get(applicationId);
-    if (last === undefined || this.config.eventLockAfterConflicts === 0) return null;
+    if (last === undefined || this.config.eventLockAfterConflicts === 0) return none;
     // Taken, not shared: a turn that fails leaves nothing behind, and a written one remembers its own state.
     this.lastWritten.delete(applicationId);
     const target = request.target;
-    if ('taskId' in target && !last.state.tasks.some((t) => t.id === target.taskId)) return null;
+    if ('taskId' in target && !last.state.tasks.some((t) => t.id === target.taskId)) return none;
     try {
       const turn = await this.planAndWrite(tx, request, last);
-      if (turn.kind === 'written') return turn.executed;
+      if (turn.kind === 'written') return { executed: turn.executed, conflicts: 0 };
       if (turn.kind === 'replaced') {
+        // A conflict like a read's, counted toward the locked turn.
         this.metrics.observeEventRetry();
         this.writtenElsewhere.set(applicationId, true);
+        return { executed: null, conflicts: 1 };
       }
     } catch (error) {
-      // A domain refusal is taken again from the stored state; anything else (the database) is what it is.
-      if (!(error instanceof DomainException)) throw error;
+      // A refusal, or a data key the remembered state holds no more, is taken again from the stored state;
+      // anything else (the database) is what it is.
+      if (!(error instanceof DomainException) && !(error instanceof PiiCryptoError)) throw error;
     }
-    return null;
+    return none;
   }
 
-  private async applyTurns(tx: Transaction, request: EventRequest): Promise<Executed> {
-    for (let turn = 0; turn < this.config.eventLockAfterConflicts; turn++) {
+  /** Unlocked turns while they meet no more than EVENT_LOCK_AFTER_CONFLICTS conflicts in all, then a locked one. */
+  private async applyTurns(tx: Transaction, request: EventRequest, conflicts = 0): Promise<Executed> {
+    for (let turn = conflicts; turn < this.config.eventLockAfterConflicts; turn++) {
       const executed = await this.applyOnce(tx, request, READ_FOR_EVENT);
       if (executed) return executed;
       this.metrics.observeEventRetry();
@@ -298,24 +311,30 @@ export class EventExecutor {
     // Learned from this process's own writes: the applications it submits or acts on are those whose next events
     // are likely to reach it.
     this.remember(result.state.tasks, application.id);
-    const stored = sealed ?? kept;
-    // Remembered only once committed, which a write outside a transaction is when it returns: a state from a
-    // transaction that then rolled back could share its revision with another that is stored later.
-    if (
-      manager.queryRunner?.isTransactionActive ||
-      stored === undefined ||
-      this.writtenElsewhere.get(application.id)
-    )
-      this.lastWritten.delete(application.id);
-    else
-      this.lastWritten.set(application.id, {
-        state: asStored(result.state, stored),
-        piiKey: stored.piiKey as WrappedKey | null,
-      });
+    this.rememberWritten(manager, result.state, sealed ?? kept);
     if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
     this.metrics.observePlan(result);
     return true;
+  }
+
+  /**
+   * Remembers the state a write left, with its data as stored, only once committed, which a write outside a
+   * transaction is when it returns: a state from a transaction that then rolled back could share its revision with
+   * another that is stored later.
+   */
+  private rememberWritten(
+    manager: EntityManager,
+    state: ApplicationState,
+    stored: StoredData | undefined,
+  ): void {
+    const { id } = state.application;
+    const remembered =
+      manager.queryRunner?.isTransactionActive || stored === undefined || this.writtenElsewhere.get(id)
+        ? null
+        : asStored(state, stored, STATE_REMEMBERED_MAX_LENGTH);
+    if (remembered === null || stored === undefined) this.lastWritten.delete(id);
+    else this.lastWritten.set(id, { state: remembered, piiKey: stored.piiKey as WrappedKey | null });
   }
 
   private remember(tasks: readonly { id: string }[], applicationId: string): void {

@@ -168,13 +168,20 @@ export function writeStatement(
 /**
  * The state a read would find once `state` has been written with its data as `stored`: the same records the write
  * sends, through JSON and back as READ_FOR_EVENT's rows are (timestamps as text, absent values as null), so an
- * event planned from it is planned from what the database holds.
+ * event planned from it is planned from what the database holds (logically: the order of keys inside JSON columns
+ * and of the tasks may differ, as it may between two reads). Null when its JSON is longer than `maxLength`.
  */
-export function asStored(state: ApplicationState, stored: StoredData): ApplicationState {
-  const row = JSON.parse(
-    JSON.stringify({ ...applicationRecord(state.application, stored), tasks: state.tasks.map(taskRecord) }),
-  ) as Record<string, unknown>;
-  return rowsToState(row);
+export function asStored(
+  state: ApplicationState,
+  stored: StoredData,
+  maxLength: number,
+): ApplicationState | null {
+  const json = JSON.stringify({
+    ...applicationRecord(state.application, stored),
+    tasks: state.tasks.map(taskRecord),
+  });
+  if (json.length > maxLength) return null;
+  return rowsToState(JSON.parse(json) as Record<string, unknown>);
 }
 
 function applicationRecord(a: ApplicationRow, stored: StoredData | undefined) {

@@ -38,9 +38,10 @@ export async function behindRowLock<T>(
           `SELECT count(*)::int AS n FROM pg_stat_activity
             WHERE wait_event_type = 'Lock' AND datname = current_database()`,
         );
-        return there(rows[0]!.n);
+        const lockWaiters = rows[0]!.n;
+        return { lockWaiters, reached: await there(lockWaiters) };
       },
-      (reached) => reached,
+      ({ reached }) => reached,
     );
     await holder.query('COMMIT');
     return await Promise.all(sent);
