@@ -186,6 +186,31 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
   const jobState = (queue: string, id: string) => context.get(QueueService).queue(queue).getJobState(id);
 
+  /**
+   * `work` in another process on the test's database and queue (`config` over the test's), handed the first words
+   * of every statement that process sends; the process is closed afterwards.
+   */
+  async function inAnotherProcess<T>(
+    work: (other: INestApplicationContext, seen: string[]) => Promise<T>,
+    config: Partial<RuntimeConfig> = {},
+  ): Promise<T> {
+    const other = await startContext(config);
+    const seen: string[] = [];
+    watchStatements(other.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
+    try {
+      return await work(other, seen);
+    } finally {
+      await other.close();
+    }
+  }
+
+  /** The application's history verifies and holds `decided` officers' decisions. */
+  async function expectChain(applicationId: string, decided: number): Promise<void> {
+    const history = await context.get(HistoryService).list(applicationId);
+    expect(history.chain.valid).toBe(true);
+    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(decided);
+  }
+
   it('writes a decision in one statement, planned with no read from the state this process wrote last', async () => {
     const submitted = await submit('pair');
     const [first] = await tasksOf(submitted.body.id);
@@ -205,13 +230,12 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
   });
 
   it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT, in a process that has not written for the application', async () => {
-    const other = await startContext();
-    const seen: string[] = [];
-    const otherSource = other.get<DataSource>(getDataSourceToken());
-    // The workflow compiled in that process beforehand, as a process that has served it before has it.
-    await other.get(DefinitionsService).loadLatest('pair', otherSource.manager, false);
-    watchStatements(otherSource, (query) => seen.push(head(query)));
-    try {
+    await inAnotherProcess(async (other, seen) => {
+      // The workflow compiled in that process beforehand, as a process that has served it before has it.
+      await other
+        .get(DefinitionsService)
+        .loadLatest('pair', other.get<DataSource>(getDataSourceToken()).manager, false);
+      seen.length = 0;
       const submitted = await submit('pair');
       const [first] = await tasksOf(submitted.body.id);
       const decided = await other
@@ -230,14 +254,11 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
         ['first', 'approved'],
         ['second', 'approved'],
       ]);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   it('reads and plans again an event whose remembered state another process has replaced since, applies it once, and remembers no state of that application again', async () => {
-    const other = await startContext();
-    try {
+    await inAnotherProcess(async (other) => {
       const submitted = await submit('trio');
       const steps: { department: string; taskId: string }[] = await everyStep(submitted.body.id);
       // Another process writes the next revision: this one still remembers the revision it wrote.
@@ -264,40 +285,34 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       expect(third.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
       const tasks = await tasksOf(submitted.body.id);
       expect(tasks.map((t: { status: string }) => t.status)).toEqual(['approved', 'approved', 'approved']);
-      const history = await context.get(HistoryService).list(submitted.body.id);
-      expect(history.chain.valid).toBe(true);
-      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
-    } finally {
-      await other.close();
-    }
+      await expectChain(submitted.body.id, 3);
+    });
   });
 
   it('counts a remembered state found replaced toward the locked turn, as a conflict met after a read is', async () => {
     // A process that allows one unlocked turn: after the remembered state's, the next is the locked one.
-    const locking = await startContext({ eventLockAfterConflicts: 1 });
-    const seen: string[] = [];
-    watchStatements(locking.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
-    try {
-      const submitted = await locking.get(ApplicationsService).submit(ann, { workflow: 'trio', data: {} });
-      const steps: { department: string; taskId: string }[] = await everyStep(submitted.body.id);
-      await context
-        .get(TasksService)
-        .decide(officer(steps[0]!.department), steps[0]!.taskId, { outcome: 'approve' });
-      seen.length = 0;
-      const decided = await locking
-        .get(TasksService)
-        .decide(officer(steps[1]!.department), steps[1]!.taskId, { outcome: 'approve' });
-      expect(decided.status).toBe(200);
-      expect(seen).toEqual([
-        'WITH app',
-        'START TRANSACTION',
-        'SELECT pa_lock_for_event($1::uuid,',
-        'WITH app',
-        'COMMIT',
-      ]);
-    } finally {
-      await locking.close();
-    }
+    await inAnotherProcess(
+      async (locking, seen) => {
+        const submitted = await locking.get(ApplicationsService).submit(ann, { workflow: 'trio', data: {} });
+        const steps: { department: string; taskId: string }[] = await everyStep(submitted.body.id);
+        await context
+          .get(TasksService)
+          .decide(officer(steps[0]!.department), steps[0]!.taskId, { outcome: 'approve' });
+        seen.length = 0;
+        const decided = await locking
+          .get(TasksService)
+          .decide(officer(steps[1]!.department), steps[1]!.taskId, { outcome: 'approve' });
+        expect(decided.status).toBe(200);
+        expect(seen).toEqual([
+          'WITH app',
+          'START TRANSACTION',
+          'SELECT pa_lock_for_event($1::uuid,',
+          'WITH app',
+          'COMMIT',
+        ]);
+      },
+      { eventLockAfterConflicts: 1 },
+    );
   });
 
   it('remembers no state longer than its limit: the next event of an application with large data is read', async () => {
@@ -311,8 +326,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
   });
 
   it('refuses an event only against the stored state: one the remembered state would refuse is read first', async () => {
-    const other = await startContext();
-    try {
+    await inAnotherProcess(async (other) => {
       const submitted = await submit('pair');
       const [first] = await tasksOf(submitted.body.id);
       const tasks = context.get(TasksService);
@@ -326,9 +340,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       expect(decided.result.body).toMatchObject({ status: 'approved' });
       // Nothing written from the remembered state (it refused the decision); read, planned and written.
       expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   /** Every decision sent while the application's row lock is held, all reading one revision; their statuses. */
@@ -353,10 +365,7 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
 
   it('plans an event again when its write finds the application changed since its read, and applies each once', async () => {
     // Another process: events of the process that submitted would wait for one another instead (the next test).
-    const other = await startContext();
-    const seen: string[] = [];
-    watchStatements(other.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
-    try {
+    await inAnotherProcess(async (other, seen) => {
       const submitted = await submit('timers');
       const before = await retryCount(other);
       // Both read one revision and wait to write it: the first to run after the lock goes is written, and the
@@ -384,12 +393,8 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
         ['far', 'approved', 'officer'],
         ['near', 'approved', 'officer'],
       ]);
-      const history = await context.get(HistoryService).list(submitted.body.id);
-      expect(history.chain.valid).toBe(true);
-      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(2);
-    } finally {
-      await other.close();
-    }
+      await expectChain(submitted.body.id, 2);
+    });
   });
 
   it('makes events of one process on one application wait for one another, so none is read and planned twice', async () => {
@@ -427,53 +432,47 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
       'approved',
       'approved',
     ]);
-    const history = await context.get(HistoryService).list(submitted.body.id);
-    expect(history.chain.valid).toBe(true);
-    expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
+    await expectChain(submitted.body.id, 3);
   });
 
   it('takes the row lock, in a transaction of its own, for the last turn of an event that keeps finding its application changed', async () => {
     // A process that allows one unlocked turn: the second turn of a contended event is the locked one.
-    const locking = await startContext({ eventLockAfterConflicts: 1 });
-    const seen: string[] = [];
-    watchStatements(locking.get<DataSource>(getDataSourceToken()), (query) => seen.push(head(query)));
-    try {
-      const submitted = await submit('trio', { seats: 12, code: 'ACME' });
-      const [retries, recorded] = [
-        await retryCount(locking),
-        await metricTotal(locking, 'pa_disclosures_total'),
-      ];
-      // All three read one revision and wait to write it: one is written, the other two find it replaced and
-      // queue on the row lock for their second turn.
-      const statuses = await decideBehindLock(
-        submitted.body.id,
-        await everyStep(submitted.body.id),
-        locking.get(TasksService),
-      );
-      expect(statuses).toEqual([200, 200, 200]);
-      expect(seen.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toHaveLength(2);
-      expect(seen.filter((s) => s === 'START TRANSACTION')).toHaveLength(2);
-      expect(seen.filter((s) => s === 'COMMIT')).toHaveLength(2);
-      expect((await retryCount(locking)) - retries).toBe(2);
-      // Each answer showed the form's fields: one ledger row per decision written, none for a turn that was not,
-      // and the ledger's counter moved once each, the locked turns' after their own transactions committed.
-      expect((await metricTotal(locking, 'pa_disclosures_total')) - recorded).toBe(3);
-      const [{ count }] = await dataSource.query(
-        `SELECT count(*)::int AS count FROM disclosures WHERE application_id = $1`,
-        [submitted.body.id],
-      );
-      expect(count).toBe(3);
-      expect((await tasksOf(submitted.body.id)).map((t: { status: string }) => t.status)).toEqual([
-        'approved',
-        'approved',
-        'approved',
-      ]);
-      const history = await context.get(HistoryService).list(submitted.body.id);
-      expect(history.chain.valid).toBe(true);
-      expect(history.events.filter((e) => e.type === 'decided')).toHaveLength(3);
-    } finally {
-      await locking.close();
-    }
+    await inAnotherProcess(
+      async (locking, seen) => {
+        const submitted = await submit('trio', { seats: 12, code: 'ACME' });
+        const [retries, recorded] = [
+          await retryCount(locking),
+          await metricTotal(locking, 'pa_disclosures_total'),
+        ];
+        // All three read one revision and wait to write it: one is written, the other two find it replaced and
+        // queue on the row lock for their second turn.
+        const statuses = await decideBehindLock(
+          submitted.body.id,
+          await everyStep(submitted.body.id),
+          locking.get(TasksService),
+        );
+        expect(statuses).toEqual([200, 200, 200]);
+        expect(seen.filter((s) => s.startsWith('SELECT pa_lock_for_event'))).toHaveLength(2);
+        expect(seen.filter((s) => s === 'START TRANSACTION')).toHaveLength(2);
+        expect(seen.filter((s) => s === 'COMMIT')).toHaveLength(2);
+        expect((await retryCount(locking)) - retries).toBe(2);
+        // Each answer showed the form's fields: one ledger row per decision written, none for a turn that was not,
+        // and the ledger's counter moved once each, the locked turns' after their own transactions committed.
+        expect((await metricTotal(locking, 'pa_disclosures_total')) - recorded).toBe(3);
+        const [{ count }] = await dataSource.query(
+          `SELECT count(*)::int AS count FROM disclosures WHERE application_id = $1`,
+          [submitted.body.id],
+        );
+        expect(count).toBe(3);
+        expect((await tasksOf(submitted.body.id)).map((t: { status: string }) => t.status)).toEqual([
+          'approved',
+          'approved',
+          'approved',
+        ]);
+        await expectChain(submitted.body.id, 3);
+      },
+      { eventLockAfterConflicts: 1 },
+    );
   });
 
   it('writes nothing at all when a write is sent again for a revision already replaced', async () => {
@@ -742,20 +741,20 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
   });
 
   it('refuses an event on a task or application that does not exist as not found, on an unlocked turn and a locked one', async () => {
-    const locking = await startContext({ eventLockAfterConflicts: 0 });
-    try {
-      for (const executor of [context.get(EventExecutor), locking.get(EventExecutor)]) {
-        for (const target of [{ taskId: randomUUID() }, { applicationId: randomUUID() }]) {
-          await expect(executor.applyAlone({ target, event: () => approval('first') })).rejects.toMatchObject(
-            {
+    await inAnotherProcess(
+      async (locking) => {
+        for (const executor of [context.get(EventExecutor), locking.get(EventExecutor)]) {
+          for (const target of [{ taskId: randomUUID() }, { applicationId: randomUUID() }]) {
+            await expect(
+              executor.applyAlone({ target, event: () => approval('first') }),
+            ).rejects.toMatchObject({
               code: ErrorCode.NotFound,
-            },
-          );
+            });
+          }
         }
-      }
-    } finally {
-      await locking.close();
-    }
+      },
+      { eventLockAfterConflicts: 0 },
+    );
   });
 
   it("writes a decision reading only its own application's tasks, however many the table holds", async () => {
