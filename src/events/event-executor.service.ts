@@ -310,7 +310,7 @@ export class EventExecutor {
     if (!outcome?.written) return false;
     // Learned from this process's own writes: the applications it submits or acts on are those whose next events
     // are likely to reach it.
-    this.remember(result.state.tasks, application.id);
+    this.learnTasks(result.state.tasks, application.id);
     this.rememberWritten(manager, result.state, sealed ?? kept);
     if (appendix?.onCommit) afterCommit(() => Promise.resolve(appendix.onCommit?.()));
     if (result.jobs.length > 0) afterCommit(() => enqueue(this.queues, result.jobs));
@@ -337,7 +337,7 @@ export class EventExecutor {
     else this.lastWritten.set(id, { state: remembered, piiKey: stored.piiKey as WrappedKey | null });
   }
 
-  private remember(tasks: readonly { id: string }[], applicationId: string): void {
+  private learnTasks(tasks: readonly { id: string }[], applicationId: string): void {
     for (const { id } of tasks)
       if (this.applicationOfTask.get(id) === undefined) this.applicationOfTask.set(id, applicationId);
   }
