@@ -16,7 +16,7 @@ import { ErrorCode } from '../common/domain.exception.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import type { PlanEvent } from '../engine/plan.types.js';
+import type { ApplicationState, PlanEvent } from '../engine/plan.types.js';
 import { deadlineJobId, reminderJobId, ruleJobId } from '../engine/plan.util.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EVENT_QUEUES } from '../queue/queue-names.util.js';
@@ -24,6 +24,7 @@ import { QueueService } from '../queue/queue.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { TimersProcessor } from '../timers/timers.processor.js';
 import { EventExecutor } from './event-executor.service.js';
+import { READ_FOR_EVENT, rowsToState } from './event-sql.util.js';
 
 /**
  * The event path against a real database and a real queue, without HTTP: planner plus executor, through the
@@ -38,7 +39,14 @@ const officer = (department: string, id = `${department}-officer`): Caller => ({
   department,
 });
 
-const form = { type: 'object', properties: { seats: { type: 'integer' }, code: { type: 'string' } } };
+const form = {
+  type: 'object',
+  properties: {
+    seats: { type: 'integer' },
+    code: { type: 'string' },
+    owner: { type: 'string', 'x-pii': true },
+  },
+};
 const step = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   name: id,
@@ -227,6 +235,47 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     ]);
     const history = await context.get(HistoryService).list(submitted.body.id);
     expect(history.chain.valid).toBe(true);
+  });
+
+  it('remembers exactly the state a read of the database finds, personal values sealed, after a submission and after each decision', async () => {
+    const submitted = await submit('by-rule', { seats: 5, code: 'ACME', owner: 'Ann Example' });
+    const id = submitted.body.id;
+    type Remembered = { state: ApplicationState; piiKey: unknown };
+    // The executor's own memory, looked at from outside: what it plans the next event from.
+    const executor: unknown = context.get(EventExecutor);
+    const remembered = () =>
+      (executor as { lastWritten: { get(id: string): Remembered | undefined } }).lastWritten.get(id);
+    const read = async () => {
+      const [row] = await dataSource.query<
+        { state: { application: Record<string, unknown>; tasks: unknown } }[]
+      >(READ_FOR_EVENT.text, [id, null]);
+      return {
+        state: rowsToState({ ...row!.state.application, tasks: row!.state.tasks }),
+        piiKey: row!.state.application.pii_key,
+      };
+    };
+    const byId = ({ state, piiKey }: Remembered) => ({
+      state: { ...state, tasks: [...state.tasks].sort((a, b) => a.id.localeCompare(b.id)) },
+      piiKey,
+    });
+    const expectRememberedAsRead = async () => {
+      const memory = remembered();
+      expect(memory).toBeDefined();
+      expect(byId(memory!)).toStrictEqual(byId(await read()));
+    };
+
+    await expectRememberedAsRead();
+    expect(remembered()!.state.application.data.owner).not.toBe('Ann Example');
+    const manual = (await tasksOf(id)).find((t: { step: string }) => t.step === 'manual');
+    await context
+      .get(TasksService)
+      .decide(officer('dept-manual'), manual.id, { outcome: 'approve', comment: 'All in order' });
+    await expectRememberedAsRead();
+    expect(
+      remembered()!
+        .state.tasks.map((t) => t.status)
+        .sort(),
+    ).toEqual(['approved', 'approved', 'approved', 'open']);
   });
 
   it('writes a decision in two statements, one read and one write, with no BEGIN or COMMIT, in a process that has not written for the application', async () => {

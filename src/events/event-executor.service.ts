@@ -32,8 +32,8 @@ const TASKS_REMEMBERED = 20_000;
 /** Applications whose last written state the executor remembers, least recently written first forgotten. */
 const STATES_REMEMBERED = 2_000;
 /**
- * The longest state remembered, as JSON: a few kilobytes is usual, so 2,000 of them stay within tens of megabytes
- * even if many are this long; a longer one (large form data) is read again instead.
+ * The most characters a remembered state's strings and keys may hold: a few thousand is usual, so 2,000 states stay
+ * within tens of megabytes even if many are this long; a longer one (large form data) is read again instead.
  */
 const STATE_REMEMBERED_MAX_LENGTH = 32 * 1024;
 

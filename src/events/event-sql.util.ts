@@ -1,3 +1,4 @@
+import { jsonCopy } from '../common/json-copy.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
 
@@ -166,22 +167,37 @@ export function writeStatement(
 }
 
 /**
- * The state a read would find once `state` has been written with its data as `stored`: the same records the write
- * sends, through JSON and back as READ_FOR_EVENT's rows are (timestamps as text, absent values as null), so an
- * event planned from it is planned from what the database holds (logically: the order of keys inside JSON columns
- * and of the tasks may differ, as it may between two reads). Null when its JSON is longer than `maxLength`.
+ * The state a read would find once `state` has been written with its data as `stored`: the records the write sends,
+ * as READ_FOR_EVENT's rows give them back, so an event planned from it is planned from what the database holds
+ * (logically: the order of keys inside JSON columns and of the tasks may differ, as it may between two reads). The
+ * JSON columns are copied as a trip through JSON would give them (`jsonCopy`: absent values dropped), without the
+ * text; the rest are scalars, and timestamps, which the row gives as text, `rowsToState` reads from dates the same.
+ * Nothing is shared with `state`. Null when the JSON columns' strings and keys pass `maxLength` characters.
  */
 export function asStored(
   state: ApplicationState,
   stored: StoredData,
   maxLength: number,
 ): ApplicationState | null {
-  const json = JSON.stringify({
-    ...applicationRecord(state.application, stored),
-    tasks: state.tasks.map(taskRecord),
-  });
-  if (json.length > maxLength) return null;
-  return rowsToState(JSON.parse(json) as Record<string, unknown>);
+  let weight = 0;
+  const json = (value: unknown): unknown => {
+    const copied = jsonCopy(value);
+    weight += copied.weight;
+    return copied.copy;
+  };
+  const application = applicationRecord(state.application, stored);
+  const row = {
+    ...application,
+    data: json(application.data),
+    produced: json(application.produced),
+    snapshot: json(application.snapshot),
+    waiting: json(application.waiting),
+    tasks: state.tasks.map((task) => {
+      const record = taskRecord(task);
+      return { ...record, signoffs: json(record.signoffs) };
+    }),
+  };
+  return weight > maxLength ? null : rowsToState(row);
 }
 
 function applicationRecord(a: ApplicationRow, stored: StoredData | undefined) {
