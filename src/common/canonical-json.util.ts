@@ -1,10 +1,42 @@
-/** JSON with object keys sorted at every depth, so equal content always hashes equally. */
+/**
+ * JSON with object keys sorted at every depth, so equal content always hashes equally. Hash chains, checkpoints and
+ * content hashes are stored with its output, so the text must never change: it is JSON.stringify's, with each
+ * object (after its `toJSON`) written as a plain object of its own enumerable keys in code-unit order.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+  // The sorted copy is written by JSON.stringify without a replacer: its fast path, not a call back per member.
+  return JSON.stringify(sorted(value, ''));
+}
+
+/**
+ * `value` as JSON.stringify would see it after `toJSON`, with every object rebuilt with its keys sorted; what
+ * JSON.stringify would leave out (functions, symbols) becomes undefined, which it then leaves out or writes null.
+ */
+function sorted(value: unknown, key: string): unknown {
+  // JSON.stringify looks for `toJSON` on any object (functions too) and on bigints.
+  if (
+    (typeof value === 'object' && value !== null) ||
+    typeof value === 'function' ||
+    typeof value === 'bigint'
+  ) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') value = (toJSON as (key: string) => unknown).call(value, key);
+  }
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Array.from(value as unknown[], (item, i) => sorted(item, String(i)));
+  const object: Record<string, unknown> = {};
+  for (const name of Object.keys(value).sort()) {
+    const member = sorted((value as Record<string, unknown>)[name], name);
+    // As an own member, as Object.fromEntries makes it: an assignment to `__proto__` would set the prototype.
+    if (name === '__proto__')
+      Object.defineProperty(object, name, {
+        value: member,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else object[name] = member;
+  }
+  return object;
 }
