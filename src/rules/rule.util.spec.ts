@@ -4,6 +4,23 @@ import { holds } from './json-logic.util.js';
 import { factsUsed, factUrl, urlFields, valuesRead } from './rule.util.js';
 
 describe('rules', () => {
+  it('walks a rule once: the same rule object gets the same analysis, and an equal copy an equal one', () => {
+    const rule: JsonLogic = {
+      and: [{ '==': [{ var: 'facts.registry.ok' }, true] }, { '<': [{ var: 'seats' }, 30] }],
+    };
+    const first = factsUsed(rule);
+    expect(first).toEqual(['registry']);
+    expect(factsUsed(rule)).toBe(first);
+    const copy = structuredClone(rule);
+    expect(factsUsed(copy)).not.toBe(first);
+    expect(factsUsed(copy)).toEqual(first);
+    expect(valuesRead(rule, { seats: 12, facts: { registry: { ok: true } } })).toEqual({
+      'facts.registry.ok': true,
+      seats: 12,
+    });
+    expect(factsUsed(true)).toEqual([]);
+  });
+
   const rule: JsonLogic = {
     and: [{ '<=': [{ var: 'seats' }, 20] }, { '==': [{ var: 'facts.registry.status' }, 'active'] }],
   };

@@ -1,14 +1,31 @@
 import type { JsonLogic } from '../definitions/definition.types.js';
 import { PII_MASK, readsPii } from '../pii/pii-fields.util.js';
 import { jsonLogicVars } from './json-logic.util.js';
+import type { VarUse } from './json-logic.util.js';
 
-/** Names of the facts a rule reads (`facts.<name>.…`), so only those are fetched. */
-export function factsUsed(rule: JsonLogic): string[] {
-  const names = jsonLogicVars(rule, '$')
+/** What a rule reads and which facts, per rule object: see `analysed`. */
+const analyses = new WeakMap<object, { vars: readonly VarUse[]; facts: readonly string[] }>();
+
+/**
+ * The variables a rule reads and the facts among them. A workflow version's rules never change, and the planner asks
+ * about each open step's rule on every event, so the walk is made once per rule object.
+ */
+function analysed(rule: JsonLogic): { vars: readonly VarUse[]; facts: readonly string[] } {
+  const known = rule !== null && typeof rule === 'object' ? analyses.get(rule) : undefined;
+  if (known) return known;
+  const vars = jsonLogicVars(rule, '$');
+  const names = vars
     .map((v) => v.name.split('.'))
     .filter(([head, name]) => head === 'facts' && name !== undefined)
     .map(([, name]) => name!);
-  return [...new Set(names)];
+  const analysis = { vars, facts: [...new Set(names)] };
+  if (rule !== null && typeof rule === 'object') analyses.set(rule, analysis);
+  return analysis;
+}
+
+/** Names of the facts a rule reads (`facts.<name>.…`), so only those are fetched. */
+export function factsUsed(rule: JsonLogic): readonly string[] {
+  return analysed(rule).facts;
 }
 
 /** The value at a dotted path, or undefined. */
@@ -61,7 +78,7 @@ export function valuesRead(
   personal: readonly string[] = [],
 ): Record<string, unknown> {
   return Object.fromEntries(
-    jsonLogicVars(rule, '$').map((v) => [
+    analysed(rule).vars.map((v) => [
       v.name,
       readsPii(v.name, personal) ? PII_MASK : (valueAt(input, v.name) ?? null),
     ]),
