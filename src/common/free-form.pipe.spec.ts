@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { getMetadataStorage, registerDecorator } from 'class-validator';
+import { BadRequestException } from '@nestjs/common';
+import { getMetadataStorage, IsIn, IsOptional, IsString, registerDecorator } from 'class-validator';
+import { FreeFormValidationPipe } from './free-form.pipe.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,5 +54,71 @@ describe('FreeFormValidationPipe validates synchronously', () => {
       validator: { validate: () => Promise.resolve(true) },
     });
     expect(asyncConstraints([WithAsyncCheck])).toEqual(['WithAsyncCheck: looksUpSomething']);
+  });
+});
+
+describe('FreeFormValidationPipe remembers valid inputs', () => {
+  /** How often the constraint below has looked at a value. */
+  let looks = 0;
+
+  class Approval {
+    @IsIn(['approve', 'reject'])
+    outcome!: string;
+
+    @IsOptional()
+    @IsString()
+    comment?: string;
+  }
+  registerDecorator({
+    name: 'counted',
+    target: Approval,
+    propertyName: 'outcome',
+    validator: {
+      validate: () => {
+        looks += 1;
+        return true;
+      },
+    },
+  });
+
+  const pipe = () =>
+    new FreeFormValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      exceptionFactory: (errors) => new BadRequestException(errors.map((e) => e.property)),
+    });
+  const body = { type: 'body' as const, metatype: Approval };
+
+  it('walks an input found valid once, and answers it again the same without walking it', async () => {
+    const validation = pipe();
+    looks = 0;
+    expect(await validation.transform({ outcome: 'approve' }, body)).toEqual({ outcome: 'approve' });
+    expect(await validation.transform({ outcome: 'approve' }, body)).toEqual({ outcome: 'approve' });
+    expect(looks).toBe(1);
+    expect(await validation.transform({ outcome: 'approve', comment: 'fine' }, body)).toEqual({
+      outcome: 'approve',
+      comment: 'fine',
+    });
+    expect(looks).toBe(2);
+  });
+
+  it('walks an invalid input every time, and refuses it every time', async () => {
+    const validation = pipe();
+    looks = 0;
+    for (let i = 0; i < 2; i++) {
+      await expect(validation.transform({ outcome: 'approve', extra: 1 }, body)).rejects.toThrow(
+        BadRequestException,
+      );
+      await expect(validation.transform({ outcome: 'maybe' }, body)).rejects.toThrow(BadRequestException);
+    }
+    expect(looks).toBe(4);
+  });
+
+  it('walks every input when the whitelist strips unknown properties instead of refusing them', async () => {
+    const stripping = new FreeFormValidationPipe({ whitelist: true });
+    looks = 0;
+    expect(await stripping.transform({ outcome: 'approve', extra: 1 }, body)).toEqual({ outcome: 'approve' });
+    expect(await stripping.transform({ outcome: 'approve', extra: 1 }, body)).toEqual({ outcome: 'approve' });
+    expect(looks).toBe(2);
   });
 });

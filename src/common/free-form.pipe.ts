@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import type { ArgumentMetadata } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import type { ValidationError, ValidatorOptions } from 'class-validator';
+import { BoundedMap } from './keyed-queue.util.js';
 
 const FREE_FORM_KEY = Symbol('free-form-properties');
 
@@ -23,6 +24,9 @@ export function FreeForm(): PropertyDecorator {
  * own checks still name it.
  */
 export class FreeFormValidationPipe extends ValidationPipe {
+  /** Per DTO class, the JSON of inputs found valid; see validate. */
+  private readonly validInputs = new WeakMap<object, BoundedMap<string, true>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const keys = metadata.metatype
       ? ((Reflect.getMetadata(FREE_FORM_KEY, metadata.metatype) as (string | symbol)[] | undefined) ?? [])
@@ -46,11 +50,29 @@ export class FreeFormValidationPipe extends ValidationPipe {
   /**
    * No DTO here has an asynchronous constraint, so the synchronous walk gives the same errors without a promise
    * per constraint (class-validator's `validate` builds one for each, on every request).
+   *
+   * A small input found valid is remembered by its JSON, per DTO class, and not walked again: a DTO's constraints
+   * are functions of its values alone, and the same few inputs come again and again (an approval's body, an inbox's
+   * query, a submission's envelope with its form data set aside). Invalid inputs are always walked, so every
+   * refusal names its fields as before. Not with a whitelist that strips unknown properties instead of refusing
+   * them: there a valid input is also changed by the walk.
    */
   protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
-    return validateSync(object, options);
+    const strips = options?.whitelist === true && options.forbidNonWhitelisted !== true;
+    const key = strips ? undefined : JSON.stringify(object);
+    if (key === undefined || key.length > VALID_INPUT_MAX_LENGTH) return validateSync(object, options);
+    let valid = this.validInputs.get(object.constructor);
+    if (valid === undefined) this.validInputs.set(object.constructor, (valid = new BoundedMap(VALID_INPUTS)));
+    if (valid.get(key)) return [];
+    const errors = validateSync(object, options);
+    if (errors.length === 0) valid.set(key, true);
+    return errors;
   }
 }
+
+/** Inputs remembered per DTO class, and the longest: together they bound the memory at a few megabytes. */
+const VALID_INPUTS = 1_000;
+const VALID_INPUT_MAX_LENGTH = 1_024;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
