@@ -406,8 +406,9 @@ const starts = new WeakMap<AnyStateMachine, Map<string, EngineResult>>();
 /**
  * The application's first snapshot: skipped steps are fixed, steps without prerequisites are open. It depends on
  * the machine and the skipped steps alone, and computing it (every region's eventless transitions) costs more
- * than the rest of a submission's planning, so it is computed once per machine and set of skipped steps; each
- * caller gets its own copy.
+ * than the rest of a submission's planning, so it is computed once per machine and set of skipped steps, and every
+ * caller shares it: it is frozen to the last member, so a caller that tried to change it would throw, not change
+ * the next application's start.
  */
 export function startApplication(machine: AnyStateMachine, input: EngineInput): EngineResult {
   let byMachine = starts.get(machine);
@@ -416,10 +417,18 @@ export function startApplication(machine: AnyStateMachine, input: EngineInput): 
   let first = byMachine.get(key);
   if (first === undefined) {
     const [snapshot] = initialTransition(machine, input);
-    first = describe(machine, snapshot as AnyMachineSnapshot, null, true);
+    first = deepFreeze(describe(machine, snapshot as AnyMachineSnapshot, null, true));
     if (byMachine.size < STARTS_PER_MACHINE) byMachine.set(key, first);
   }
-  return structuredClone(first);
+  return first;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }
 
 /** What `machine.transition` and `machine.restoreSnapshot` run in. */
