@@ -1,5 +1,6 @@
 import { and, assign, createActor, initialTransition, not, or, raise, setup, stateIn } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
+import { jsonCopy } from '../common/json-copy.util.js';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 
 /**
@@ -389,9 +390,15 @@ function describe(
   const changes: StepChange[] = Object.entries(steps)
     .filter(([id, to]) => before?.[id] !== to)
     .map(([step, to]) => ({ step, from: before?.[step] ?? null, to }));
+  // As a read of the stored row would give it (JSON leaves out XState's undefined members), and frozen, so that
+  // the state a process remembers can share it; `restore` takes it back to the snapshot it was made from.
+  const persisted = deepFreeze(
+    jsonCopy(machine.getPersistedSnapshot(snapshot)).copy as EngineResult['snapshot'],
+  );
+  live.set(persisted, { machine, snapshot });
   return {
     applied,
-    snapshot: machine.getPersistedSnapshot(snapshot),
+    snapshot: persisted,
     status: (snapshot.value as { application: ApplicationStatus }).application,
     steps,
     changes,
@@ -463,7 +470,17 @@ function scopeOf(machine: AnyStateMachine): MachineScope {
   return scope;
 }
 
+/**
+ * The snapshot each persisted snapshot `describe` made was made from, while that persisted snapshot is in use: the
+ * next event of an application planned from a state this process wrote (the executor's remembered state shares the
+ * persisted snapshot) starts from it, as an actor's next event starts from its last snapshot, instead of reviving
+ * it. Snapshots are immutable, so the two are the same to a transition.
+ */
+const live = new WeakMap<object, { machine: AnyStateMachine; snapshot: AnyMachineSnapshot }>();
+
 export function restore(machine: AnyStateMachine, persisted: PersistedSnapshot): AnyMachineSnapshot {
+  const known = live.get(persisted);
+  if (known?.machine === machine) return known.snapshot;
   // A persisted snapshot cannot go straight into a transition; it is revived first (STACK-NOTES.md).
   return machine.restoreSnapshot(
     persisted as unknown as Snapshot<unknown>,

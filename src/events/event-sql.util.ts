@@ -172,7 +172,7 @@ export function writeStatement(
  * (logically: the order of keys inside JSON columns and of the tasks may differ, as it may between two reads). The
  * JSON columns are copied as a trip through JSON would give them (`jsonCopy`: absent values dropped), without the
  * text; the rest are scalars, and timestamps, which the row gives as text, `rowsToState` reads from dates the same.
- * Nothing is shared with `state`. Null when the JSON columns' strings and keys pass `maxLength` characters.
+ * Nothing but the frozen snapshot is shared with `state`. Null when the JSON columns' strings and keys pass `maxLength` characters.
  */
 export function asStored(
   state: ApplicationState,
@@ -190,7 +190,9 @@ export function asStored(
     ...application,
     data: json(application.data),
     produced: json(application.produced),
-    snapshot: json(application.snapshot),
+    // The planner's snapshots are already as a read gives them, and frozen (`describe` in workflow-machine.util):
+    // shared, so that the next event starts from the statechart snapshot it was made from.
+    snapshot: Object.isFrozen(application.snapshot) ? application.snapshot : json(application.snapshot),
     waiting: json(application.waiting),
     tasks: state.tasks.map((task) => {
       const record = taskRecord(task);
