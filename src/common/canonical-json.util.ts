@@ -1,3 +1,5 @@
+import { setMember, withToJson } from './json-copy.util.js';
+
 /**
  * JSON with object keys sorted at every depth, so equal content always hashes equally. Hash chains, checkpoints and
  * content hashes are stored with its output, so the text must never change: it is JSON.stringify's, with each
@@ -13,30 +15,12 @@ export function canonicalJson(value: unknown): string {
  * JSON.stringify would leave out (functions, symbols) becomes undefined, which it then leaves out or writes null.
  */
 function sorted(value: unknown, key: string): unknown {
-  // JSON.stringify looks for `toJSON` on any object (functions too) and on bigints.
-  if (
-    (typeof value === 'object' && value !== null) ||
-    typeof value === 'function' ||
-    typeof value === 'bigint'
-  ) {
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') value = (toJSON as (key: string) => unknown).call(value, key);
-  }
+  value = withToJson(value, key);
   if (typeof value === 'function' || typeof value === 'symbol') return undefined;
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return Array.from(value as unknown[], (item, i) => sorted(item, String(i)));
   const object: Record<string, unknown> = {};
-  for (const name of Object.keys(value).sort()) {
-    const member = sorted((value as Record<string, unknown>)[name], name);
-    // As an own member, as Object.fromEntries makes it: an assignment to `__proto__` would set the prototype.
-    if (name === '__proto__')
-      Object.defineProperty(object, name, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else object[name] = member;
-  }
+  for (const name of Object.keys(value).sort())
+    setMember(object, name, sorted((value as Record<string, unknown>)[name], name));
   return object;
 }

@@ -14,12 +14,7 @@ export function jsonCopy(value: unknown): { copy: unknown; weight: number } {
 }
 
 function copyValue(value: unknown, key: string, counter: { weight: number }): unknown {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { toJSON?: unknown }).toJSON === 'function'
-  )
-    value = (value as { toJSON: (key: string) => unknown }).toJSON(key);
+  value = withToJson(value, key);
   switch (typeof value) {
     case 'string':
       counter.weight += value.length;
@@ -45,15 +40,30 @@ function copyValue(value: unknown, key: string, counter: { weight: number }): un
     const member = copyValue((value as Record<string, unknown>)[name], name, counter);
     if (member === undefined) continue;
     counter.weight += name.length;
-    // JSON.parse makes `__proto__` an own member; an assignment would set the copy's prototype instead.
-    if (name === '__proto__')
-      Object.defineProperty(object, name, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else object[name] = member;
+    setMember(object, name, member);
   }
   return object;
+}
+
+/** `value` after its `toJSON`, called as JSON.stringify calls it: on any object (functions too) or bigint. */
+export function withToJson(value: unknown, key: string): unknown {
+  if (
+    (typeof value === 'object' && value !== null) ||
+    typeof value === 'function' ||
+    typeof value === 'bigint'
+  ) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return (toJSON as (key: string) => unknown).call(value, key);
+  }
+  return value;
+}
+
+/**
+ * Sets a member as JSON.parse and Object.fromEntries do, as an own property: an assignment to `__proto__` would set
+ * the object's prototype instead.
+ */
+export function setMember(object: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__')
+    Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  else object[name] = value;
 }
