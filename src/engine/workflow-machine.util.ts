@@ -1,6 +1,5 @@
 import { and, assign, createActor, initialTransition, not, or, raise, setup, stateIn } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
-import { jsonCopy } from '../common/json-copy.util.js';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 
 /**
@@ -390,11 +389,10 @@ function describe(
   const changes: StepChange[] = Object.entries(steps)
     .filter(([id, to]) => before?.[id] !== to)
     .map(([step, to]) => ({ step, from: before?.[step] ?? null, to }));
-  // As a read of the stored row would give it (JSON leaves out XState's undefined members), and frozen, so that
-  // the state a process remembers can share it; `restore` takes it back to the snapshot it was made from.
-  const persisted = deepFreeze(
-    jsonCopy(machine.getPersistedSnapshot(snapshot)).copy as EngineResult['snapshot'],
-  );
+  // As a read of the stored row would give it (JSON leaves out XState's undefined members; the context never holds
+  // one, its actions delete instead), and frozen, so that the state a process remembers can share it; `restore`
+  // takes it back to the snapshot it was made from.
+  const persisted = deepFreeze(definedMembers(machine.getPersistedSnapshot(snapshot)));
   live.set(persisted, { machine, snapshot });
   return {
     applied,
@@ -428,6 +426,11 @@ export function startApplication(machine: AnyStateMachine, input: EngineInput): 
     if (byMachine.size < STARTS_PER_MACHINE) byMachine.set(key, first);
   }
   return first;
+}
+
+/** The object without its members whose value is undefined: XState's persisted snapshot has a few at the top. */
+function definedMembers(value: object): PersistedSnapshot {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
 }
 
 function deepFreeze<T>(value: T): T {
