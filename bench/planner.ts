@@ -1,0 +1,149 @@
+/**
+ * bench/planner: the CPU an application costs the event path's pure part, in one process and without a database:
+ * its submission and a decision on each step planned (`plan`) and remembered as the executor remembers a state it
+ * wrote (`asStored`), on the bench's workflow. It isolates what the planner, the statechart, the hash chain and the
+ * remembered state cost from the socket and scheduling noise of `npm run bench`.
+ *
+ *   node --import ./scripts/register-ts.mjs bench/planner.ts [--count 2000] [--rounds 5] [--against DIR]
+ *
+ * Each round runs in a fresh process. With `--against DIR` (another checkout, built with `npx tsc -p
+ * tsconfig.build.json`), its build runs too, the two alternating round by round, and the ratio of their fastest
+ * rounds is printed: the fastest round is the one the host disturbed least.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { WorkflowDefinition } from '../src/definitions/definition.types.js';
+import type { ApplicationState, PlanContext, PlanEvent, PlanWorkflow } from '../src/engine/plan.types.js';
+import { BENCH_WORKFLOW } from './load.util.js';
+
+interface Options {
+  count: number;
+  rounds: number;
+  against: string | null;
+  child: string | null;
+}
+
+function parse(argv: string[]): Options {
+  const options: Options = { count: 2000, rounds: 5, against: null, child: null };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2);
+    const value = () => inline ?? argv[++i] ?? '';
+    if (flag === '--count') options.count = Number(value());
+    else if (flag === '--rounds') options.rounds = Number(value());
+    else if (flag === '--against') options.against = resolve(value());
+    else if (flag === '--child') options.child = resolve(value());
+    else throw new Error(`unknown option ${flag} (--count N, --rounds R, --against DIR)`);
+  }
+  if (!(options.count > 0) || !(options.rounds > 0)) throw new Error('--count and --rounds must be positive');
+  return options;
+}
+
+/** One round in this process: CPU milliseconds per application, for the build under `root`. */
+async function measure(root: string, count: number): Promise<number> {
+  // Another build's modules, taken to have this build's shapes: the functions used here are older than both.
+  const from = async <T>(path: string) => (await import(pathToFileURL(`${root}/dist/src/${path}`).href)) as T;
+  const { plan } = await from<typeof import('../src/engine/plan.util.js')>('engine/plan.util.js');
+  const { asStored } =
+    await from<typeof import('../src/events/event-sql.util.js')>('events/event-sql.util.js');
+  const { buildWorkflowMachine } = await from<typeof import('../src/engine/workflow-machine.util.js')>(
+    'engine/workflow-machine.util.js',
+  );
+  const { resolveDependencies, topologicalOrder } = await from<
+    typeof import('../src/definitions/definition-graph.util.js')
+  >('definitions/definition-graph.util.js');
+  const { dueTime, remindAt } =
+    await from<typeof import('../src/calendar/calendar.util.js')>('calendar/calendar.util.js');
+  // The bench's workflow is JSON sent to the API; its literals widen to strings here.
+  const definition = BENCH_WORKFLOW as unknown as WorkflowDefinition;
+  const dependencies = resolveDependencies(definition);
+  const steps = new Map(definition.steps.map((s) => [s.id, s]));
+  const workflow: PlanWorkflow = {
+    key: definition.key,
+    version: 1,
+    definition,
+    dependencies,
+    order: topologicalOrder(definition),
+    machine: buildWorkflowMachine(definition, 1, dependencies),
+    step: (id) => steps.get(id)!,
+  };
+  let ids = 0;
+  const now = new Date(Date.UTC(2026, 11, 1, 8));
+  const context: PlanContext = {
+    workflow,
+    now,
+    timerHorizon: new Date(now.getTime() + 3_600_000),
+    due: (s, at) => dueTime(at, s.timeLimit),
+    remindAt: (_s, before, dueAt) => remindAt(dueAt, before).remindAt,
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+  };
+  const remembered = (state: ApplicationState, data: Record<string, unknown>) => {
+    const stored = asStored(state, { data, piiKey: null }, 32 * 1024);
+    if (stored === null) throw new Error('the state was not remembered');
+    return stored;
+  };
+  const application = (i: number) => {
+    const data = {
+      applicant: { name: `A ${i}`, idNumber: `ID${i}` },
+      address: `${i} Bench Road`,
+      seats: i % 100,
+    };
+    const id = `11111111-1111-4111-8111-${String(i).padStart(12, '0')}`;
+    let state = remembered(
+      plan(null, { type: 'submit', applicationId: id, applicant: 'ann', data }, context).state,
+      data,
+    );
+    for (const step of workflow.order) {
+      if (!state.tasks.some((t) => t.step === step && t.status === 'open')) continue;
+      const decision: PlanEvent = {
+        type: 'decide',
+        step,
+        attempt: 1,
+        officer: 'o',
+        outcome: 'approve',
+        comment: null,
+        produces: {},
+      };
+      state = remembered(plan(state, decision, context).state, data);
+    }
+    if (state.application.status !== 'approved') throw new Error(`ended ${state.application.status}`);
+  };
+  // A first pass lets V8 compile the path, as a serving process would have.
+  for (let i = 0; i < Math.min(count, 500); i++) application(i);
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) application(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / count;
+}
+
+function round(root: string, count: number): number {
+  const output = execFileSync(
+    process.execPath,
+    [...process.execArgv, import.meta.filename, '--child', root, '--count', String(count)],
+    { encoding: 'utf8' },
+  );
+  return Number(output.trim());
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const options = parse(process.argv.slice(2));
+if (options.child) {
+  process.stdout.write(`${await measure(options.child, options.count)}\n`);
+} else {
+  const builds = [resolve(import.meta.dirname, '..'), ...(options.against ? [options.against] : [])];
+  const rounds = new Map<string, number[]>(builds.map((b) => [b, []]));
+  for (let r = 0; r < options.rounds; r++)
+    for (const build of builds) rounds.get(build)!.push(round(build, options.count));
+  console.log(
+    `${options.count} applications per round (a submission and a decision per step), CPU per application`,
+  );
+  for (const [build, values] of rounds)
+    console.log(
+      `${build}: fastest ${Math.min(...values).toFixed(3)} ms, median ${median(values).toFixed(3)} ms, rounds ${values.map((v) => v.toFixed(3)).join(' ')}`,
+    );
+  if (options.against) {
+    const [ours, theirs] = builds.map((b) => Math.min(...rounds.get(b)!));
+    console.log(`ratio, fastest rounds: ${(ours! / theirs!).toFixed(2)} × the build at ${options.against}`);
+  }
+}
