@@ -172,7 +172,8 @@ export function writeStatement(
  * (logically: the order of keys inside JSON columns and of the tasks may differ, as it may between two reads). The
  * JSON columns are copied as a trip through JSON would give them (`jsonCopy`: absent values dropped), without the
  * text; the rest are scalars, and timestamps, which the row gives as text, `rowsToState` reads from dates the same.
- * Nothing but the frozen snapshot is shared with `state`. Null when the JSON columns' strings and keys pass `maxLength` characters.
+ * Nothing but the frozen snapshot is shared with `state`. Null when the JSON columns' strings and keys pass
+ * `maxLength` characters.
  */
 export function asStored(
   state: ApplicationState,
