@@ -248,6 +248,27 @@ describe('bad input of every kind', () => {
       }
     });
 
+    it('judges every request afresh: a refused query or body is refused each time, between accepted ones', async () => {
+      const inbox = (query: string) => t.request('GET', `/api/v1/tasks?${query}`, { as: fireOfficer });
+      const decide = (body: Record<string, unknown>) =>
+        t.request('POST', `/api/v1/tasks/${fireTask}/decision`, { as: fireOfficer, body });
+      for (let round = 0; round < 3; round++) {
+        expect((await inbox('status=open&limit=5')).status).toBe(200);
+        const bad = await inbox('status=open&limit=0');
+        expectProblem(bad, 400);
+        expect(paths(bad)).toEqual(['$.limit']);
+        expectProblem(await inbox('status=open&limit=5&extra=1'), 400);
+        const unknown = await decide({ outcome: 'reject', comment: 'no', extra: true });
+        expectProblem(unknown, 400);
+        expect(paths(unknown)).toContain('$.extra');
+        const long = await decide({ outcome: 'reject', comment: 'x'.repeat(2001) });
+        expectProblem(long, 400);
+        expect(paths(long)).toEqual(['$.comment']);
+      }
+      const task = await t.request('GET', `/api/v1/tasks/${fireTask}`, { as: fireOfficer });
+      expect(task.body.status).toBe('open');
+    });
+
     it('refuses a forged cursor of the right shape', async () => {
       const forged = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
       const failures: string[] = [];
