@@ -174,8 +174,9 @@ export class EventExecutor {
    * revision check tells whether that is still the stored state, as it does for a read's. No event executed, with
    * nothing written, when there is no such state, when another write has replaced it (one conflict, toward the
    * locked turn), or when the event did not apply to it (or its builder refused it): a refusal must come from the
-   * stored state, so the event is then read and planned as any other. It runs in the application's turn in the queue, so no other event of this process uses the state
-   * meanwhile; with EVENT_LOCK_AFTER_CONFLICTS=0 (every event locked) it is never used.
+   * stored state, so the event is then read and planned as any other. It runs in the application's turn in the
+   * queue, so no other event of this process uses the state meanwhile; with EVENT_LOCK_AFTER_CONFLICTS=0 (every
+   * event locked) it is never used.
    */
   private async fromLastWrite(
     tx: Transaction,
