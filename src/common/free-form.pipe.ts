@@ -24,14 +24,14 @@ export function FreeForm(): PropertyDecorator {
  * own checks still name it.
  */
 export class FreeFormValidationPipe extends ValidationPipe {
-  /** Per DTO class, the JSON of inputs found valid; see validate. */
-  private readonly validInputs = new WeakMap<object, BoundedMap<string, true>>();
+  /** Per DTO class, what valid inputs were transformed into, by the input's JSON; see transformRemembered. */
+  private readonly answers = new WeakMap<object, BoundedMap<string, unknown>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const keys = metadata.metatype
       ? ((Reflect.getMetadata(FREE_FORM_KEY, metadata.metatype) as (string | symbol)[] | undefined) ?? [])
       : [];
-    if (keys.length === 0 || !isPlainObject(value)) return super.transform(value, metadata);
+    if (keys.length === 0 || !isPlainObject(value)) return this.transformRemembered(value, metadata);
     const held = new Map<string | symbol, Record<string, unknown>>();
     const standIn: Record<string | symbol, unknown> = { ...value };
     for (const key of keys) {
@@ -42,31 +42,42 @@ export class FreeFormValidationPipe extends ValidationPipe {
         standIn[key] = {};
       }
     }
-    const result = (await super.transform(standIn, metadata)) as Record<string | symbol, unknown>;
+    const result = (await this.transformRemembered(standIn, metadata)) as Record<string | symbol, unknown>;
     for (const [key, original] of held) result[key] = original;
     return result;
   }
 
   /**
+   * ValidationPipe's transform, remembered for small valid inputs: per DTO class and argument kind, the answer to
+   * each of up to 1,000 inputs whose JSON is at most 1,024 characters. The same few inputs come again and again (an
+   * approval's body, an inbox's query, a submission's envelope with its form data set aside), and for each the
+   * copy into the class, the walk of its constraints and the copy back out (class-transformer, class-validator) cost
+   * more than the rest of the request's handling in this process. The answer is a function of the input's JSON: a
+   * body is parsed JSON and a query holds strings, no DTO has an asynchronous constraint or one that reads anything
+   * but its values, and no small DTO transforms values (`@Transform`) by anything but them. Each caller gets its own
+   * copy. Invalid inputs are not remembered: each is walked again and refused with its fields named.
+   */
+  private async transformRemembered(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // What the pipe passes through unvalidated (a custom decorator's value, a built-in type) stays as it is.
+    const json = isPlainObject(value) && this.toValidate(metadata) ? JSON.stringify(value) : undefined;
+    if (metadata.metatype === undefined || json === undefined || json.length > VALID_INPUT_MAX_LENGTH)
+      return super.transform(value, metadata);
+    let answers = this.answers.get(metadata.metatype);
+    if (answers === undefined) this.answers.set(metadata.metatype, (answers = new BoundedMap(VALID_INPUTS)));
+    const key = `${metadata.type}:${json}`;
+    const known = answers.get(key);
+    if (known !== undefined) return structuredClone(known);
+    const answer: unknown = await super.transform(value, metadata);
+    answers.set(key, structuredClone(answer));
+    return answer;
+  }
+
+  /**
    * No DTO here has an asynchronous constraint, so the synchronous walk gives the same errors without a promise
    * per constraint (class-validator's `validate` builds one for each, on every request).
-   *
-   * A small input found valid is remembered by its JSON, per DTO class, and not walked again: a DTO's constraints
-   * are functions of its values alone, and the same few inputs come again and again (an approval's body, an inbox's
-   * query, a submission's envelope with its form data set aside). Invalid inputs are always walked, so every
-   * refusal names its fields as before. Not with a whitelist that strips unknown properties instead of refusing
-   * them: there a valid input is also changed by the walk.
    */
   protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
-    const strips = options?.whitelist === true && options.forbidNonWhitelisted !== true;
-    const key = strips ? undefined : JSON.stringify(object);
-    if (key === undefined || key.length > VALID_INPUT_MAX_LENGTH) return validateSync(object, options);
-    let valid = this.validInputs.get(object.constructor);
-    if (valid === undefined) this.validInputs.set(object.constructor, (valid = new BoundedMap(VALID_INPUTS)));
-    if (valid.get(key)) return [];
-    const errors = validateSync(object, options);
-    if (errors.length === 0) valid.set(key, true);
-    return errors;
+    return validateSync(object, options);
   }
 }
 
