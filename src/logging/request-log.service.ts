@@ -21,6 +21,11 @@ export class RequestLogService implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (fastify === undefined) return;
+    // Through the root logger, not the request's context: the line names its request id itself (a request refused
+    // before its context was bound has one too), and only once. Without the redaction every other line gets: this
+    // line is built from the scalars below and nothing else, and a redaction with wildcards walks every line it
+    // writes, a measurable share of a small request's cost.
+    const requestLines = PinoLogger.root.child({}, { redact: [] });
     fastify.addHook('onRequest', (request, _reply, done) => {
       this.logger.runInContext(done, { bindings: { reqId: request.id } });
     });
@@ -30,9 +35,7 @@ export class RequestLogService implements OnModuleInit {
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       const caller = (request as { caller?: Caller }).caller;
-      // Through the root logger, not the request's context: the line names its request id itself (a request
-      // refused before its context was bound has one too), and only once.
-      PinoLogger.root.info(
+      requestLines.info(
         {
           context: 'Request',
           reqId: request.id,
