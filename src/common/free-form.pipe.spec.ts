@@ -116,6 +116,9 @@ describe('FreeFormValidationPipe remembers valid inputs', () => {
 
   it('gives each caller its own copy of a remembered answer', async () => {
     const validation = pipe();
+    const walked = await pipe().transform({ outcome: 'approve' }, body);
+    expect(await validation.transform({ outcome: 'approve' }, body)).toStrictEqual(walked);
+    expect(await validation.transform({ outcome: 'approve' }, body)).toStrictEqual(walked);
     const first = (await validation.transform({ outcome: 'approve', comment: 'fine' }, body)) as Approval;
     first.comment = 'changed by its handler';
     const second = (await validation.transform({ outcome: 'approve', comment: 'fine' }, body)) as Approval;
