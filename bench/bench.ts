@@ -31,7 +31,14 @@ import {
 } from './bench.util.js';
 import { LOAD_DEFAULTS, runLoad } from './load.util.js';
 import type { LoadReport } from './load.util.js';
-import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
+import {
+  cpuOfMainThreads,
+  cpuOfTrees,
+  SECRET,
+  serverKind,
+  startBenchPostgres,
+  withServer,
+} from './servers.util.js';
 import type { BenchPostgres } from './servers.util.js';
 import { samples } from '../test/support/prometheus.js';
 
@@ -147,6 +154,8 @@ interface Measured {
   cores: { server: number; postgres: number; generator: number };
   /** CPU of server and PostgreSQL from the window's start to the end of the drain, per approved application. */
   cpuMsPerApplication: number | null;
+  /** Of that, the server processes' main threads (the rest is their helper threads, PostgreSQL's and the kernel's). */
+  mainThreadMsPerApplication: number | null;
   /** The run at 70% of the server's saturation (found by --sweep). */
   at70?: boolean;
   /**
@@ -185,9 +194,15 @@ async function measure(
     }
     const service = serverKind(name)?.floor === false;
     const retriesBefore = service ? await eventRetries(server.bases) : null;
-    const samples: [number, number, number][] = [];
+    const samples: [number, number, number, number][] = [];
     const serverPids = () => server.children.map((c) => c.pid!);
-    const sample = () => samples.push([performance.now(), cpuOfTrees(serverPids()), cpuOfTrees([pg.pid()])]);
+    const sample = () =>
+      samples.push([
+        performance.now(),
+        cpuOfTrees(serverPids()),
+        cpuOfTrees([pg.pid()]),
+        cpuOfMainThreads(serverPids()),
+      ]);
     const sampler = setInterval(sample, 500);
     const generatorCpu = process.cpuUsage();
     const report = await runLoad({ ...load, durationS: options.durationS, drainS: options.drainS });
@@ -205,6 +220,9 @@ async function measure(
     const first = samples.find((s) => s[0] >= report.window.start);
     const last = samples.at(-1);
     const cpuMs = first && last ? (last[1] - first[1] + last[2] - first[2]) * 1000 : NaN;
+    const mainMs = first && last ? (last[3] - first[3]) * 1000 : NaN;
+    const perApplication = (ms: number) =>
+      report.approvedAfterDrain > 0 ? Math.round(ms / report.approvedAfterDrain) : null;
     const measured: Measured = {
       server: name,
       rate,
@@ -214,8 +232,8 @@ async function measure(
         postgres: cores(2),
         generator: Math.round(((generator.user + generator.system) / 1e6 / drainedS) * 100) / 100,
       },
-      cpuMsPerApplication:
-        report.approvedAfterDrain > 0 ? Math.round(cpuMs / report.approvedAfterDrain) : null,
+      cpuMsPerApplication: perApplication(cpuMs),
+      mainThreadMsPerApplication: perApplication(mainMs),
       secondTurns: retriesBefore === null ? null : (await eventRetries(server.bases)) - retriesBefore,
     };
     log(line(measured));
@@ -237,7 +255,8 @@ function line(m: Measured): string {
   return (
     `${m.server}@${m.rate}/s: completed ${m.report.completedPerS}/s, unfinished ${m.report.unfinishedAtEnd}/${m.report.unfinishedAfterDrain}, ` +
     `decision p99 ${L.decision.p99} ms, end-to-end p50 ${L.endToEnd.p50} p99 ${L.endToEnd.p99} ms, ` +
-    `cores server/pg ${m.cores.server}/${m.cores.postgres}, CPU ${m.cpuMsPerApplication} ms/application, ` +
+    `cores server/pg ${m.cores.server}/${m.cores.postgres}, CPU ${m.cpuMsPerApplication} ms/application ` +
+    `(main threads ${m.mainThreadMsPerApplication}), ` +
     (m.secondTurns === null ? '' : `second turns ${secondTurns(m)}, `) +
     `errors ${JSON.stringify(m.report.errors)}`
   );
@@ -266,6 +285,7 @@ function table(results: Measured[]): string {
       '2nd turns',
       'cores srv/pg',
       'CPU ms/app',
+      'main thread',
     ],
   ];
   for (const m of results) {
@@ -285,6 +305,7 @@ function table(results: Measured[]): string {
       secondTurns(m),
       `${m.cores.server} / ${m.cores.postgres}`,
       String(m.cpuMsPerApplication ?? '-'),
+      String(m.mainThreadMsPerApplication ?? '-'),
     ]);
   }
   const lines = alignColumns(rows, ' | ');

@@ -68,6 +68,25 @@ export function cpuOfTrees(roots: number[]): number {
   return sum;
 }
 
+/**
+ * CPU of the main threads of `pids` (JavaScript, and whatever of the garbage collector runs there), leaving out
+ * their other threads: V8's compiler and garbage collector helpers, and libuv's pool. A process that saturates
+ * saturates its main thread first; the other threads use the other cores.
+ */
+export function cpuOfMainThreads(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(fields[11]) + Number(fields[12])) / TICKS;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Server processes
 
