@@ -102,6 +102,9 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
 function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limits: JsonLimits): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('application/json');
+  // Every body this API takes is JSON: a plain-text body is refused as of the wrong type (415) like any other,
+  // not parsed into a string for the validation to refuse as the wrong shape (400).
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit },

@@ -366,6 +366,26 @@ describe('bad input of every kind', () => {
       expect(health.status).toBe(200);
     });
 
+    it('refuses a body that is not JSON as of an unsupported media type, naming the Content-Type header', async () => {
+      const token = await t.token(ann);
+      for (const [contentType, rawBody] of [
+        ['text/plain', '{"workflow":"shop-permit","data":{}}'],
+        ['application/xml', '<a/>'],
+        ['application/x-www-form-urlencoded', 'workflow=shop-permit'],
+      ] as const) {
+        const reply = await t.request('POST', '/api/v1/applications', {
+          headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+          rawBody,
+        });
+        expect({ contentType, status: reply.status }).toEqual({ contentType, status: 415 });
+        expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(reply.body).toMatchObject({
+          status: 415,
+          errors: [{ path: '$.headers.content-type', message: 'must be application/json' }],
+        });
+      }
+    });
+
     it('answers odd headers and content types with a client error', async () => {
       const token = await t.token(ann);
       const attempts: { headers: Record<string, string>; rawBody?: string }[] = [

@@ -49,6 +49,7 @@ export class ApplicationsController {
     { 404: 'No such workflow' },
     { 409: 'Idempotency-Key reused with another body' },
     413,
+    415,
   )
   async submit(
     @CurrentCaller() caller: Caller,

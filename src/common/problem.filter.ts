@@ -31,6 +31,14 @@ const TITLES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
+/**
+ * The request part a framework's refusal is about, by status, where its message does not name it: Fastify refuses
+ * a body of a type no parser takes, and Nest's adapter hands that on as an HttpException or as Fastify's error.
+ */
+const FRAMEWORK_FIELDS: Record<number, FieldError[]> = {
+  415: [{ path: '$.headers.content-type', message: 'must be application/json' }],
+};
+
 export interface Problem {
   type: string;
   title: string;
@@ -54,12 +62,12 @@ export function toProblem(error: unknown, logger: Logger): Problem {
       : typeof message === 'string'
         ? message
         : error.message;
-    return problem(error.getStatus(), detail);
+    return problem(error.getStatus(), detail, FRAMEWORK_FIELDS[error.getStatus()]);
   }
   // Fastify's own errors (malformed JSON, body too large, wrong content type) carry a 4xx statusCode.
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return problem(status, (error as Error).message);
+    return problem(status, (error as Error).message, FRAMEWORK_FIELDS[status]);
   }
   const fault = classifyInfrastructureError(error);
   if (fault === 'unavailable') {

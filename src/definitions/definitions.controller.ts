@@ -39,7 +39,7 @@ export class DefinitionsController {
     type: WorkflowRegistrationDto,
     description: 'Identical to the latest version: nothing stored',
   })
-  @ApiProblems(400, 401, 403, 413)
+  @ApiProblems(400, 401, 403, 413, 415)
   async register(
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -58,7 +58,7 @@ export class DefinitionsController {
     type: WorkflowCheckDto,
     description: 'An invalid document is a 200 too, with valid: false',
   })
-  @ApiProblems(401, 403, 413)
+  @ApiProblems(401, 403, 413, 415)
   analyze(@Body() body: unknown): WorkflowCheckDto {
     return this.definitions.analyzeDocument(body);
   }

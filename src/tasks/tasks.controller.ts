@@ -47,6 +47,7 @@ export class TasksController {
       409: 'The task is not open, this officer already signed, or the Idempotency-Key was used with another body',
     },
     413,
+    415,
   )
   async decide(
     @CurrentCaller() caller: Caller,
