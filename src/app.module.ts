@@ -33,7 +33,7 @@ export class AppModule {
         CommonModule.forRoot(config),
         LoggingModule.forRoot(config),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config.databaseUrl),
+          useFactory: () => dataSourceOptions(config.databaseUrl, config.security.statementTimeoutMs),
           dataSourceFactory: (options) => openDataSource(options!),
         }),
         CalendarModule,

@@ -2,7 +2,7 @@
  * Classifies errors from the database and queue drivers, so a client is told the truth: an outage is a 503 it
  * may retry, a value PostgreSQL refuses is a 400 about its input, anything else is our fault (500).
  */
-export type InfrastructureFault = 'unavailable' | 'invalid_value' | null;
+export type InfrastructureFault = 'unavailable' | 'timed_out' | 'invalid_value' | null;
 
 /** Network failures of a connection (pg, ioredis) and pg-pool's connection time-out. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -22,6 +22,8 @@ export function classifyInfrastructureError(error: unknown): InfrastructureFault
     if (typeof code === 'string') {
       // SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57P operator intervention.
       if (/^(08|53)/.test(code) || /^57P0[1-4]$/.test(code) || code === '3D000') return 'unavailable';
+      // query_canceled: STATEMENT_TIMEOUT_MS ran out (or an operator cancelled the statement).
+      if (code === '57014') return 'timed_out';
       if (NETWORK_CODES.has(code)) return 'unavailable';
       // 22: data exception (an impossible date, a character the encoding lacks, a number out of range).
       if (/^22[0-9A-Z]{3}$/.test(code)) return 'invalid_value';

@@ -74,6 +74,10 @@ export function toProblem(error: unknown, logger: Logger): Problem {
     logger.warn(`database or queue unavailable: ${error instanceof Error ? error.message : String(error)}`);
     return problem(503, 'A service this request needs is unavailable; try again shortly');
   }
+  if (fault === 'timed_out') {
+    logger.warn(`statement cancelled: ${error instanceof Error ? error.message : String(error)}`);
+    return problem(503, 'The database did not answer in time (STATEMENT_TIMEOUT_MS); try again shortly');
+  }
   if (fault === 'invalid_value') {
     // A value the checks before the database missed: the client's to fix, ours to tighten, so it is logged.
     logger.warn(`value refused by the database: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { CheckpointLeafEntity } from '../audit/checkpoint-leaf.entity.js';
 import { CheckpointEntity } from '../audit/checkpoint.entity.js';
@@ -32,8 +32,12 @@ export const entities = [
 /** Any constant will do; it only has to be the same in every process of the service. */
 const MIGRATION_LOCK = 7_140_312_001;
 
-/** `synchronize` is never on: the schema only changes through reviewed migrations, run at start. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+/**
+ * `synchronize` is never on: the schema only changes through reviewed migrations, run at start.
+ * `statementTimeoutMs` (0: none) is each connection's `statement_timeout`: a statement that runs or waits for a lock
+ * longer is cancelled by PostgreSQL, so no request holds a connection, its locks and a core indefinitely.
+ */
+export function dataSourceOptions(url: string, statementTimeoutMs = 0): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -42,24 +46,31 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTransactionMode: 'all',
     synchronize: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: 20 },
+    extra: { max: 20, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
   };
 }
 
 /**
  * Connects and runs pending migrations under an advisory lock, so several processes starting together on an
  * empty database do not race to create the same tables: one migrates, the others wait and find nothing to do.
+ * They run on the lock's connection without a statement time-out: a migration rewriting a large table, or waiting
+ * for the lock, may take as long as it takes.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = await new DataSource(options).initialize();
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
+    await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
-      await dataSource.runMigrations({ transaction: 'all' });
+      const migrate = new MigrationExecutor(dataSource, runner);
+      migrate.transaction = 'all';
+      await migrate.executePendingMigrations();
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      // Back to the connection's own time-out before the pool hands it to anyone else.
+      await runner.query('RESET statement_timeout');
     }
   } catch (error) {
     await dataSource.destroy();

@@ -25,6 +25,7 @@ describe('security configuration', () => {
       RULE_COST_BUDGET: '40',
       REQUEST_TIMEOUT_MS: '5000',
       HEADERS_TIMEOUT_MS: '4000',
+      STATEMENT_TIMEOUT_MS: '0',
       FACTS_MAX_BYTES: '1024',
       FACTS_CREDENTIALS: '{"Registry.gov.example:8443": {"Authorization": "Bearer t"}}',
       JWT_JWKS_URL: 'https://idp.example/certs',
@@ -51,6 +52,7 @@ describe('security configuration', () => {
       ruleCostBudget: 40,
       requestTimeoutMs: 5000,
       headersTimeoutMs: 4000,
+      statementTimeoutMs: 0,
       factsMaxBytes: 1024,
       factsCredentials: { 'registry.gov.example:8443': { authorization: 'Bearer t' } },
       jwtJwksUrl: 'https://idp.example/certs',
@@ -77,6 +79,10 @@ describe('security configuration', () => {
     expect(problems({ HEADERS_TIMEOUT_MS: '40000' })).toEqual([
       'HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS',
     ]);
+    expect(problems({ STATEMENT_TIMEOUT_MS: '30s' })).toEqual([
+      'STATEMENT_TIMEOUT_MS must be a non-negative integer (milliseconds) (got "30s")',
+    ]);
+    expect(loadConfig({ STATEMENT_TIMEOUT_MS: '2500' }).security.statementTimeoutMs).toBe(2500);
     expect(problems({ JWT_JWKS_URL: 'ftp://idp' })[0]).toMatch(/^JWT_JWKS_URL must be an http/);
     expect(problems({ CORS_ORIGINS: 'https://portal.example/path' })[0]).toMatch(/^CORS_ORIGINS/);
     expect(problems({ TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY/);

@@ -17,6 +17,11 @@ export interface SecurityConfig {
   readonly requestTimeoutMs: number;
   /** `HEADERS_TIMEOUT_MS`, default 10000: the request headers must arrive within this time. */
   readonly headersTimeoutMs: number;
+  /**
+   * `STATEMENT_TIMEOUT_MS`, default 60000: PostgreSQL cancels a statement of this service that runs longer,
+   * waiting for a lock included (0: never). Migrations at start are exempt.
+   */
+  readonly statementTimeoutMs: number;
   /** `FACTS_MAX_BYTES`, default 1 MiB: a fact answer longer than this is cut off and refused. */
   readonly factsMaxBytes: number;
   /**
@@ -74,6 +79,7 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   ruleCostBudget: 100_000,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
+  statementTimeoutMs: 60_000,
   factsMaxBytes: 1_048_576,
   factsCredentials: {},
   idempotencyKeyTtlSeconds: 86_400,
@@ -125,6 +131,12 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     ruleCostBudget: positive('RULE_COST_BUDGET', SECURITY_DEFAULTS.ruleCostBudget),
     requestTimeoutMs,
     headersTimeoutMs,
+    statementTimeoutMs: positive(
+      'STATEMENT_TIMEOUT_MS',
+      SECURITY_DEFAULTS.statementTimeoutMs,
+      ' (milliseconds)',
+      0,
+    ),
     factsMaxBytes: positive('FACTS_MAX_BYTES', SECURITY_DEFAULTS.factsMaxBytes),
     factsCredentials: factsCredentials(read('FACTS_CREDENTIALS'), problem),
     idempotencyKeyTtlSeconds: positive(

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { migrations } from '../../migrations/index.js';
+import { createDatabase } from '../../test/support/test-app.js';
+import { classifyInfrastructureError } from '../common/infrastructure-error.util.js';
+import { dataSourceOptions, openDataSource } from './data-source.js';
+
+describe('the data source with a statement time-out', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    // A millisecond: far less than creating the schema takes, so the migrations pass only because they are exempt.
+    dataSource = await openDataSource(dataSourceOptions(database.url, 1));
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('runs the migrations at start without it', async () => {
+    // Read from a connection of its own: a millisecond is too short for these reads too.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM migrations ORDER BY id');
+      expect(rows.map((row) => row.name)).toEqual(migrations.map((migration) => migration.name));
+      const tables = await client.query(
+        `SELECT 1 FROM information_schema.tables WHERE table_name = 'applications'`,
+      );
+      expect(tables.rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('gives every connection of the pool the time-out back, the migrations one too', async () => {
+    const runners = Array.from({ length: 3 }, () => dataSource.createQueryRunner());
+    try {
+      for (const runner of runners) {
+        const [{ statement_timeout }] = (await runner.query('SHOW statement_timeout')) as [
+          { statement_timeout: string },
+        ];
+        expect(statement_timeout).toBe('1ms');
+      }
+    } finally {
+      await Promise.all(runners.map((runner) => runner.release()));
+    }
+  });
+
+  it('cancels a statement that runs longer, as a fault of its own kind', async () => {
+    const error = await dataSource.query('SELECT pg_sleep(0.2)').then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ driverError: { code: '57014' } });
+    expect(classifyInfrastructureError(error)).toBe('timed_out');
+  });
+});
+
+describe('the data source without a statement time-out', () => {
+  it('sets none on its connections', () => {
+    expect(dataSourceOptions('postgres://x/y', 0).extra).toEqual({ max: 20 });
+    expect(dataSourceOptions('postgres://x/y', 250).extra).toEqual({ max: 20, statement_timeout: 250 });
+  });
+});
