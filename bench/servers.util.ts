@@ -37,7 +37,8 @@ export function serverKind(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// CPU from /proc: the whole process tree under each root (npm/sh wrappers, PostgreSQL's backends)
+// CPU from /proc: the whole process tree under each root (npm/sh wrappers, PostgreSQL's backends), with the CPU of
+// the children each has reaped
 
 const TICKS = 100; // USER_HZ
 
@@ -48,9 +49,11 @@ export function cpuOfTrees(roots: number[]): number {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Its own CPU and that of the children it has reaped: a PostgreSQL backend that exits (a pool closing an idle
+      // connection) leaves the live tree, and its CPU would go with it, making a phase's difference negative.
       table.set(Number(entry), {
         ppid: Number(fields[1]),
-        cpu: (Number(fields[11]) + Number(fields[12])) / TICKS,
+        cpu: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS,
       });
     } catch {
       // gone meanwhile
