@@ -325,6 +325,27 @@ function ratios(results: Measured[]): string {
     runs.find((m) => !m.at70 && m.report.completedPerS >= 0.9 * m.rate && m.cpuMsPerApplication !== null);
   const cpu = (runs: Measured[]) => keepingUp(runs)?.cpuMsPerApplication ?? null;
   const floor = byServer.get('floor');
+  const keptUp = (runs: Measured[], rate: number) =>
+    runs.find(
+      (m) => !m.at70 && m.rate === rate && m.report.completedPerS >= 0.9 * rate && m.cpuMsPerApplication,
+    );
+  /**
+   * CPU per application beside the floor's at one offered rate, the highest both kept up with: the officers' idle
+   * polls of an empty inbox cost each server a fixed CPU per second, which weighs more per application the lower
+   * the rate, so servers compared at their own lowest rates are compared under different loads.
+   */
+  const atSameRate = (runs: Measured[]): string => {
+    const rates = runs
+      .map((m) => m.rate)
+      .filter((rate) => floor && keptUp(floor, rate) && keptUp(runs, rate));
+    const rate = rates.length > 0 ? Math.max(...rates) : undefined;
+    if (rate === undefined || !floor) return '- (no rate both kept up with)';
+    const [own, theirs] = [
+      keptUp(runs, rate)!.cpuMsPerApplication!,
+      keptUp(floor, rate)!.cpuMsPerApplication!,
+    ];
+    return `${own} / ${theirs} ms at ${rate}/s (${(own / theirs).toFixed(2)}x)`;
+  };
   const rows = [
     [
       'server',
@@ -332,6 +353,7 @@ function ratios(results: Measured[]): string {
       'x floor',
       'CPU ms/app (keeping up)',
       'x floor',
+      'CPU ms/app, floor, at one rate',
       'decision p99 at 70% of best',
       'instant p95',
       'second API adds',
@@ -348,6 +370,7 @@ function ratios(results: Measured[]): string {
       floor ? ratio(best(runs), best(floor)) : '-',
       String(cpu(runs) ?? '-'),
       floor ? ratio(cpu(runs), cpu(floor)) : '-',
+      server === 'floor' ? '' : atSameRate(runs),
       at70 ? `${at70.report.latencyMs.decision.p99} ms at ${at70.rate}/s` : '- (no --sweep to saturation)',
       reference ? `${reference.report.latencyMs.instant.p95 ?? '-'} ms` : '-',
       single ? `${(((best(runs) - best(single)) / best(single)) * 100).toFixed(0)}% completed/s` : '',
