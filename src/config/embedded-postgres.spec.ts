@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres } from './embedded-postgres.js';
 
 /** Pids of every process (postmaster and children) whose working directory is the cluster: PostgreSQL chdirs there. */
 function processesIn(clusterDir: string): number[] {
@@ -65,6 +65,9 @@ describe('startEmbeddedPostgres', () => {
       expect(db.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/parallel_approvals$/);
       expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
       expect(await query(db.url, 'select current_database() as db')).toEqual([{ db: 'parallel_approvals' }]);
+      expect(await query(db.url, 'show max_connections')).toEqual([
+        { max_connections: String(EMBEDDED_MAX_CONNECTIONS) },
+      ]);
       await query(db.url, 'create table kept (value text); insert into kept values ($$first start$$)');
       expect(processesIn(clusterDir).length).toBeGreaterThan(0);
     } finally {

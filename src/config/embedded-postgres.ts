@@ -349,6 +349,9 @@ async function initdb(files: ServerFiles, password: string): Promise<void> {
   }
 }
 
+/** Room for about four processes of the service, each with every pool full. */
+export const EMBEDDED_MAX_CONNECTIONS = 300;
+
 /** Starts the postmaster; resolves once it accepts connections, rejects if it exits or is not ready in time. */
 async function startPostmaster(files: ServerFiles, port: number): Promise<Postmaster> {
   const child = spawnAs(files, 'postgres', [
@@ -360,6 +363,11 @@ async function startPostmaster(files: ServerFiles, port: number): Promise<Postma
     'listen_addresses=127.0.0.1',
     '-c',
     'unix_socket_directories=',
+    // PostgreSQL's default of 100 is less than a few processes of this service may hold with the queues on
+    // PostgreSQL: each has its pool of 20, and every BullMQ queue and worker a pool of 5 (eight of them), so two API
+    // processes and a worker on one embedded server could be refused connections ("too many clients").
+    '-c',
+    `max_connections=${EMBEDDED_MAX_CONNECTIONS}`,
   ]);
   const exited = new Promise<void>((done) => {
     child.once('exit', () => done());
