@@ -171,6 +171,18 @@ describe('FreeFormValidationPipe remembers valid inputs', () => {
     expect(looks).toBe(2);
   });
 
+  it('remembers the last 2,000 answers of all DTO classes together, and walks an older input again', async () => {
+    const validation = pipe();
+    looks = 0;
+    await validation.transform({ outcome: 'approve', comment: 'first' }, body);
+    for (let i = 0; i < 2_000; i++) await validation.transform({ outcome: 'approve', comment: `c${i}` }, body);
+    expect(looks).toBe(2_001);
+    await validation.transform({ outcome: 'approve', comment: 'c1999' }, body);
+    expect(looks).toBe(2_001);
+    await validation.transform({ outcome: 'approve', comment: 'first' }, body);
+    expect(looks).toBe(2_002);
+  });
+
   it('remembers what a stripping whitelist made of an input, and answers it stripped again', async () => {
     const stripping = new FreeFormValidationPipe({ whitelist: true });
     looks = 0;

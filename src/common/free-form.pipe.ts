@@ -25,8 +25,12 @@ export function FreeForm(): PropertyDecorator {
  * own checks still name it.
  */
 export class FreeFormValidationPipe extends ValidationPipe {
-  /** Per DTO class, what valid inputs were transformed into, by the input's JSON; see transformRemembered. */
-  private readonly answers = new WeakMap<object, BoundedMap<string, unknown>>();
+  /** What valid inputs were transformed into, by DTO class, argument kind and the input's JSON; see transformRemembered. */
+  private readonly answers = new BoundedMap<string, unknown>(VALID_INPUTS);
+
+  /** A number per DTO class, for the keys above. */
+  private readonly classIds = new WeakMap<object, number>();
+  private classCount = 0;
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const keys = metadata.metatype
@@ -49,8 +53,8 @@ export class FreeFormValidationPipe extends ValidationPipe {
   }
 
   /**
-   * ValidationPipe's transform, remembered for small valid inputs: per DTO class and argument kind, the answer to
-   * each of up to 1,000 inputs whose JSON is at most 1,024 characters. The same few inputs come again and again (an
+   * ValidationPipe's transform, remembered for small valid inputs: the answers to the last 2,000 inputs whose JSON is
+   * at most 1,024 characters, whatever their DTO class, so a flood of distinct valid inputs holds a few megabytes. The same few inputs come again and again (an
    * approval's body, an inbox's query, a submission's envelope with its form data set aside), and for each the
    * copy into the class, the walk of its constraints and the copy back out (class-transformer, class-validator) cost
    * more than the rest of the request's handling in this process. The answer is a function of the input's JSON: a
@@ -63,13 +67,13 @@ export class FreeFormValidationPipe extends ValidationPipe {
     const json = isPlainObject(value) && this.toValidate(metadata) ? JSON.stringify(value) : undefined;
     if (metadata.metatype === undefined || json === undefined || json.length > VALID_INPUT_MAX_LENGTH)
       return super.transform(value, metadata);
-    let answers = this.answers.get(metadata.metatype);
-    if (answers === undefined) this.answers.set(metadata.metatype, (answers = new BoundedMap(VALID_INPUTS)));
-    const key = `${metadata.type}:${json}`;
-    const known = answers.get(key);
+    let classId = this.classIds.get(metadata.metatype);
+    if (classId === undefined) this.classIds.set(metadata.metatype, (classId = ++this.classCount));
+    const key = `${classId}:${metadata.type}:${json}`;
+    const known = this.answers.get(key);
     if (known !== undefined) return copyAnswer(known);
     const answer: unknown = await super.transform(value, metadata);
-    answers.set(key, copyAnswer(answer));
+    this.answers.set(key, copyAnswer(answer));
     return answer;
   }
 
@@ -82,8 +86,8 @@ export class FreeFormValidationPipe extends ValidationPipe {
   }
 }
 
-/** Inputs remembered per DTO class, and the longest: together they bound the memory at a few megabytes. */
-const VALID_INPUTS = 1_000;
+/** Inputs remembered, and the longest: together they bound the memory at a few megabytes. */
+const VALID_INPUTS = 2_000;
 const VALID_INPUT_MAX_LENGTH = 1_024;
 
 /**
