@@ -175,7 +175,8 @@ describe('FreeFormValidationPipe remembers valid inputs', () => {
     const validation = pipe();
     looks = 0;
     await validation.transform({ outcome: 'approve', comment: 'first' }, body);
-    for (let i = 0; i < 2_000; i++) await validation.transform({ outcome: 'approve', comment: `c${i}` }, body);
+    for (let i = 0; i < 2_000; i++)
+      await validation.transform({ outcome: 'approve', comment: `c${i}` }, body);
     expect(looks).toBe(2_001);
     await validation.transform({ outcome: 'approve', comment: 'c1999' }, body);
     expect(looks).toBe(2_001);
