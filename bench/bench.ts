@@ -320,31 +320,29 @@ function ratios(results: Measured[]): string {
   const byServer = new Map<string, Measured[]>();
   for (const m of results) byServer.set(m.server, [...(byServer.get(m.server) ?? []), m]);
   const best = (runs: Measured[]) => Math.max(...runs.map((m) => m.report.completedPerS));
-  // Where the server keeps up (completed >= 0.9 x offered): its lowest such rate, or the run at 70% of saturation.
-  const keepingUp = (runs: Measured[]) =>
-    runs.find((m) => !m.at70 && m.report.completedPerS >= 0.9 * m.rate && m.cpuMsPerApplication !== null);
+  // A run where the server kept up (completed >= 0.9 x offered), other than the one at 70% of saturation.
+  const keptUp = (m: Measured) =>
+    !m.at70 && m.report.completedPerS >= 0.9 * m.rate && m.cpuMsPerApplication !== null;
+  // Its lowest rate where it kept up.
+  const keepingUp = (runs: Measured[]) => runs.find(keptUp);
   const cpu = (runs: Measured[]) => keepingUp(runs)?.cpuMsPerApplication ?? null;
   const floor = byServer.get('floor');
-  const keptUp = (runs: Measured[], rate: number) =>
-    runs.find(
-      (m) => !m.at70 && m.rate === rate && m.report.completedPerS >= 0.9 * rate && m.cpuMsPerApplication,
-    );
+  const keptUpAt = (runs: Measured[], rate: number) => runs.find((m) => m.rate === rate && keptUp(m));
   /**
    * CPU per application beside the floor's at one offered rate, the highest both kept up with: the officers' idle
    * polls of an empty inbox cost each server a fixed CPU per second, which weighs more per application the lower
    * the rate, so servers compared at their own lowest rates are compared under different loads.
    */
   const atSameRate = (runs: Measured[]): string => {
-    const rates = runs
-      .map((m) => m.rate)
-      .filter((rate) => floor && keptUp(floor, rate) && keptUp(runs, rate));
-    const rate = rates.length > 0 ? Math.max(...rates) : undefined;
-    if (rate === undefined || !floor) return '- (no rate both kept up with)';
-    const [own, theirs] = [
-      keptUp(runs, rate)!.cpuMsPerApplication!,
-      keptUp(floor, rate)!.cpuMsPerApplication!,
-    ];
-    return `${own} / ${theirs} ms at ${rate}/s (${(own / theirs).toFixed(2)}x)`;
+    const pairs = runs.flatMap((m) => {
+      const theirs = floor && keptUp(m) ? keptUpAt(floor, m.rate) : undefined;
+      return theirs
+        ? [{ rate: m.rate, own: m.cpuMsPerApplication!, theirs: theirs.cpuMsPerApplication! }]
+        : [];
+    });
+    const pair = pairs.sort((a, b) => b.rate - a.rate)[0];
+    if (pair === undefined) return '- (no rate both kept up with)';
+    return `${pair.own} / ${pair.theirs} ms at ${pair.rate}/s (${(pair.own / pair.theirs).toFixed(2)}x)`;
   };
   const rows = [
     [

@@ -42,19 +42,23 @@ export function serverKind(
 
 const TICKS = 100; // USER_HZ
 
+/** A /proc stat file's parent, CPU of its own (user and system) and of the children it has reaped, in seconds. */
+function readStat(path: string): { ppid: number; own: number; reaped: number } {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const seconds = (i: number) => Number(fields[i]) / TICKS;
+  return { ppid: Number(fields[1]), own: seconds(11) + seconds(12), reaped: seconds(13) + seconds(14) };
+}
+
 export function cpuOfTrees(roots: number[]): number {
   const table = new Map<number, { ppid: number; cpu: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { ppid, own, reaped } = readStat(`/proc/${entry}/stat`);
       // Its own CPU and that of the children it has reaped: a PostgreSQL backend that exits (a pool closing an idle
       // connection) leaves the live tree, and its CPU would go with it, making a phase's difference negative.
-      table.set(Number(entry), {
-        ppid: Number(fields[1]),
-        cpu: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS,
-      });
+      table.set(Number(entry), { ppid, cpu: own + reaped });
     } catch {
       // gone meanwhile
     }
@@ -80,9 +84,7 @@ export function cpuOfMainThreads(pids: number[]): number {
   let sum = 0;
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      sum += (Number(fields[11]) + Number(fields[12])) / TICKS;
+      sum += readStat(`/proc/${pid}/task/${pid}/stat`).own;
     } catch {
       // gone meanwhile
     }
