@@ -29,7 +29,7 @@ import {
   runName,
   writeJson,
 } from './bench.util.js';
-import { LOAD_DEFAULTS, runLoad } from './load.util.js';
+import { LOAD_DEFAULTS, runLoad, TIMELINE_SLICE_S } from './load.util.js';
 import type { LoadReport } from './load.util.js';
 import {
   cpuOfMainThreads,
@@ -254,7 +254,7 @@ function line(m: Measured): string {
   const L = m.report.latencyMs;
   return (
     `${m.server}@${m.rate}/s: completed ${m.report.completedPerS}/s, unfinished ${m.report.unfinishedAtEnd}/${m.report.unfinishedAfterDrain}, ` +
-    `decision p99 ${L.decision.p99} ms, end-to-end p50 ${L.endToEnd.p50} p99 ${L.endToEnd.p99} ms, ` +
+    `decision p99 ${L.decision.p99} ms (second half ${m.report.secondHalfMs.decision.p99}), end-to-end p50 ${L.endToEnd.p50} p99 ${L.endToEnd.p99} ms, ` +
     `cores server/pg ${m.cores.server}/${m.cores.postgres}, CPU ${m.cpuMsPerApplication} ms/application ` +
     `(main threads ${m.mainThreadMsPerApplication}), ` +
     (m.secondTurns === null ? '' : `second turns ${secondTurns(m)}, `) +
@@ -277,6 +277,7 @@ function table(results: Measured[]): string {
       'unfinished end/drain',
       'submit p50/95/99',
       'decision p50/95/99',
+      'decision p99, 2nd half',
       'inbox p50/95/99',
       'poll p50/95/99',
       'end-to-end p50/95/99',
@@ -297,6 +298,7 @@ function table(results: Measured[]): string {
       `${m.report.unfinishedAtEnd} / ${m.report.unfinishedAfterDrain}`,
       q(L.submit),
       q(L.decision),
+      String(m.report.secondHalfMs.decision.p99 ?? '-'),
       q(L.inbox),
       q(L.poll),
       q(L.endToEnd),
@@ -369,7 +371,9 @@ function ratios(results: Measured[]): string {
       String(cpu(runs) ?? '-'),
       floor ? ratio(cpu(runs), cpu(floor)) : '-',
       server === 'floor' ? '' : atSameRate(runs),
-      at70 ? `${at70.report.latencyMs.decision.p99} ms at ${at70.rate}/s` : '- (no --sweep to saturation)',
+      at70
+        ? `${at70.report.latencyMs.decision.p99} ms at ${at70.rate}/s (2nd half ${at70.report.secondHalfMs.decision.p99 ?? '-'} ms)`
+        : '- (no --sweep to saturation)',
       reference ? `${reference.report.latencyMs.instant.p95 ?? '-'} ms` : '-',
       single ? `${(((best(runs) - best(single)) / best(single)) * 100).toFixed(0)}% completed/s` : '',
     ]);
@@ -382,6 +386,22 @@ function ratios(results: Measured[]): string {
     '',
     'targets (issue 7): best completed/s >= 0.8 x floor (both swept to saturation); decision p99 at 70% of best < 100 ms;',
     'CPU per application <= 1.5 x floor; instant p95 (rule step decidedAt - submittedAt, where keeping up) < 50 ms',
+  ].join('\n');
+}
+
+/**
+ * Each run's request latencies through its window: a fresh process's first seconds beside the rest, which the
+ * whole window's percentiles mix.
+ */
+function timelines(results: Measured[]): string {
+  const rows = results.map((m) => [
+    `${m.server}@${m.rate}/s`,
+    ...m.report.timeline.map((slice) => `${slice.p50 ?? '-'}/${slice.p99 ?? '-'}`),
+  ]);
+  const header = ['run', ...(results[0]?.report.timeline.map((slice) => `${slice.fromS} s`) ?? [])];
+  return [
+    `request latency p50/p99 in ms, by the ${TIMELINE_SLICE_S}-s slice of the window each request was due in:`,
+    ...alignColumns([header, ...rows], '  '),
   ].join('\n');
 }
 
@@ -426,6 +446,8 @@ async function main(): Promise<void> {
     results.length ? table(results) : '(no results)',
     '',
     results.length ? ratios(results) : '',
+    '',
+    results.length ? timelines(results) : '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
   writeJson(options.json, { run, date: new Date().toISOString(), machine: facts, results });

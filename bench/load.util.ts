@@ -79,6 +79,18 @@ export interface LatencySummary {
   max: number | null;
 }
 
+/** The requests due in `TIMELINE_SLICE_S` seconds of the window from `fromS`, and their latencies' p50 and p99. */
+export interface TimelineSlice {
+  fromS: number;
+  requests: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+export const TIMELINE_SLICE_S = 2;
+
+type RequestKind = 'submit' | 'decision' | 'inbox' | 'poll';
+
 export interface LoadReport {
   offered: { ratePerS: number; durationS: number; applications: number };
   /** Applications approved within the run's window, and per second of it. */
@@ -92,6 +104,13 @@ export interface LoadReport {
    * `decidedAt` (the server's own timestamps, read from the final view), so polling does not blur it.
    */
   latencyMs: Record<'submit' | 'decision' | 'inbox' | 'poll' | 'endToEnd' | 'instant', LatencySummary>;
+  /**
+   * The decisions and polls sent or due in the window's second half alone: a fresh process spends its first seconds
+   * in V8's interpreter and compilers, and a backlog built then weighs on the whole window's percentiles.
+   */
+  secondHalfMs: Record<'decision' | 'poll', LatencySummary>;
+  /** Every request's latency (submissions, decisions, inbox reads, polls) by the slice of the window it was due in. */
+  timeline: TimelineSlice[];
   decisions: { ok: number; conflict: number; failed: number };
   polls: { total: number; notModified: number };
   errors: Record<string, number>;
@@ -134,6 +153,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     keyof LoadReport['latencyMs'],
     number[]
   >;
+  /** [kind, when the request was due (performance.now()), latency]: the requests' order in time. */
+  const timed: [RequestKind, number, number][] = [];
+  const record = (kind: RequestKind, due: number, now: number) => {
+    series[kind].push(now - due);
+    timed.push([kind, due, now - due]);
+  };
   const decisions = { ok: 0, conflict: 0, failed: 0 };
   const polls = { total: 0, notModified: 0 };
   const errors: Record<string, number> = {};
@@ -190,7 +215,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         app.etag ? { 'if-none-match': app.etag } : {},
       );
       const now = performance.now();
-      series.poll.push(now - intended);
+      record('poll', intended, now);
       polls.total++;
       if (reply.status === 304) polls.notModified++;
       else if (reply.status === 200) {
@@ -213,7 +238,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     };
     const reply = await call('POST', '/api/v1/applications', bearer, { workflow: BENCH_WORKFLOW.key, data });
     const now = performance.now();
-    series.submit.push(now - scheduled);
+    record('submit', scheduled, now);
     submitted++;
     const view = reply.json as { id?: string; status?: string } | null;
     if (reply.status !== 201 || !view?.id || !view.status) {
@@ -235,7 +260,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         `/api/v1/tasks?status=open&limit=${options.inboxLimit}`,
         token('officer', `officer-${department}-1`, department),
       );
-      series.inbox.push(performance.now() - t0);
+      record('inbox', t0, performance.now());
       if (inbox.status !== 200) {
         countError('GET /tasks', inbox.status);
         await sleep(options.officerIdleMs);
@@ -259,7 +284,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
               outcome: 'approve',
             },
           );
-          series.decision.push(performance.now() - d0);
+          record('decision', d0, performance.now());
           if (reply.status === 200) decisions.ok++;
           else if (reply.status === 409) {
             decisions.conflict++;
@@ -313,6 +338,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       max: r(sorted.at(-1) ?? null),
     };
   };
+  const half = tStart + (options.durationS * 1000) / 2;
+  const secondHalf = (kind: 'decision' | 'poll') =>
+    summary(timed.filter(([k, due]) => k === kind && due >= half && due < tEnd).map(([, , ms]) => ms));
+  const slices = Array.from({ length: Math.ceil(options.durationS / TIMELINE_SLICE_S) }, (): number[] => []);
+  for (const [, due, ms] of timed) {
+    const slice = due >= tStart ? slices[Math.floor((due - tStart) / 1000 / TIMELINE_SLICE_S)] : undefined;
+    if (due < tEnd) slice?.push(ms);
+  }
   return {
     offered: { ratePerS: options.ratePerS, durationS: options.durationS, applications: total },
     completedInRun: approvedInRun,
@@ -328,6 +361,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       endToEnd: summary(series.endToEnd),
       instant: summary(series.instant),
     },
+    secondHalfMs: { decision: secondHalf('decision'), poll: secondHalf('poll') },
+    timeline: slices.map((values, i) => {
+      const { count, p50, p99 } = summary(values);
+      return { fromS: i * TIMELINE_SLICE_S, requests: count, p50, p99 };
+    }),
     decisions,
     polls,
     errors,
