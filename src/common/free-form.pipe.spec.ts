@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadRequestException } from '@nestjs/common';
 import { getMetadataStorage, IsIn, IsObject, IsOptional, IsString, registerDecorator } from 'class-validator';
-import { FreeForm, FreeFormValidationPipe } from './free-form.pipe.js';
+import fc from 'fast-check';
+import { FreeForm, FreeFormValidationPipe, mayFitJson } from './free-form.pipe.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -171,6 +172,16 @@ describe('FreeFormValidationPipe remembers valid inputs', () => {
     expect(looks).toBe(2);
   });
 
+  it('walks an input whose JSON is too long only once its characters are escaped every time', async () => {
+    const validation = pipe();
+    looks = 0;
+    const quoted = { outcome: 'approve', comment: '"'.repeat(600) };
+    expect(JSON.stringify(quoted).length).toBeGreaterThan(1_024);
+    expect(await validation.transform(quoted, body)).toEqual(quoted);
+    expect(await validation.transform(quoted, body)).toEqual(quoted);
+    expect(looks).toBe(2);
+  });
+
   it('remembers the last 2,000 answers of all DTO classes together, and walks an older input again', async () => {
     const validation = pipe();
     looks = 0;
@@ -190,5 +201,30 @@ describe('FreeFormValidationPipe remembers valid inputs', () => {
     expect(await stripping.transform({ outcome: 'approve', extra: 1 }, body)).toEqual({ outcome: 'approve' });
     expect(await stripping.transform({ outcome: 'approve', extra: 1 }, body)).toEqual({ outcome: 'approve' });
     expect(looks).toBe(1);
+  });
+});
+
+describe('mayFitJson', () => {
+  it('says no only of a JSON value whose JSON is longer than the limit, and yes of every shorter one', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(400), (value, max) => {
+        expect(mayFitJson(value, max) || JSON.stringify(value).length > max).toBe(true);
+        if (JSON.stringify(value).length <= max) expect(mayFitJson(value, max)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('says no of a large body after reading about as much of it as the limit', () => {
+    const members = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, `value ${i}`]));
+    let reads = 0;
+    const counted = new Proxy(members, {
+      get: (target, name) => {
+        reads++;
+        return Reflect.get(target, name) as unknown;
+      },
+    });
+    expect(mayFitJson(counted, 1_024)).toBe(false);
+    expect(reads).toBeLessThan(100);
   });
 });

@@ -64,7 +64,10 @@ export class FreeFormValidationPipe extends ValidationPipe {
    */
   private async transformRemembered(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // What the pipe passes through unvalidated (a custom decorator's value, a built-in type) stays as it is.
-    const json = isPlainObject(value) && this.toValidate(metadata) ? JSON.stringify(value) : undefined;
+    const json =
+      isPlainObject(value) && this.toValidate(metadata) && mayFitJson(value, VALID_INPUT_MAX_LENGTH)
+        ? JSON.stringify(value)
+        : undefined;
     if (metadata.metatype === undefined || json === undefined || json.length > VALID_INPUT_MAX_LENGTH)
       return super.transform(value, metadata);
     let classId = this.classIds.get(metadata.metatype);
@@ -89,6 +92,36 @@ export class FreeFormValidationPipe extends ValidationPipe {
 /** Inputs remembered, and the longest: together they bound the memory at a few megabytes. */
 const VALID_INPUTS = 2_000;
 const VALID_INPUT_MAX_LENGTH = 1_024;
+
+/**
+ * Whether the JSON of `value`, a JSON value, may be at most `max` characters long: false as soon as what has been
+ * seen of it (strings, keys, brackets) already passes `max`, so a large body (a workflow definition of a megabyte)
+ * is not written out whole only to be found too long to remember. A lower bound: false promises the JSON is
+ * longer, true promises nothing.
+ */
+export function mayFitJson(value: unknown, max: number): boolean {
+  return leftAfter(value, max) >= 0;
+}
+
+/** `budget` less a lower bound of the JSON length of `value`; stops early once it is negative. */
+function leftAfter(value: unknown, budget: number): number {
+  if (typeof value === 'string') return budget - value.length - 2;
+  if (typeof value !== 'object' || value === null) return budget - 1;
+  budget -= 2;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if ((budget = leftAfter(item, budget)) < 0) break;
+    return budget;
+  }
+  // for-in, not Object.entries: it does not build the pairs of members it will not reach.
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    const member = (value as Record<string, unknown>)[name];
+    // JSON leaves such members out.
+    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+    if ((budget = leftAfter(member, budget - name.length - 3)) < 0) break;
+  }
+  return budget;
+}
 
 /**
  * A deep copy of an answer, undefined members kept as the pipe gives them. Answers are plain objects and arrays of
