@@ -9,6 +9,10 @@
  * Each round runs in a fresh process. With `--against DIR` (another checkout, built with `npx tsc -p
  * tsconfig.build.json`), its build runs too, the two alternating round by round, and the ratio of their fastest
  * rounds is printed: the fastest round is the one the host disturbed least.
+ *
+ * `--between N` reads N small objects between two plans, as a serving process's other requests do, and times the
+ * plans and remembered states alone: in a loop with nothing between, the planner's code and data stay in the CPU's
+ * caches, and it costs a fraction of what it costs in the service (see docs/benchmarks.md).
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -22,10 +26,11 @@ interface Options {
   rounds: number;
   against: string | null;
   child: string | null;
+  between: number;
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { count: 2000, rounds: 5, against: null, child: null };
+  const options: Options = { count: 2000, rounds: 5, against: null, child: null, between: 0 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2);
     const value = () => inline ?? argv[++i] ?? '';
@@ -33,14 +38,17 @@ function parse(argv: string[]): Options {
     else if (flag === '--rounds') options.rounds = Number(value());
     else if (flag === '--against') options.against = resolve(value());
     else if (flag === '--child') options.child = resolve(value());
-    else throw new Error(`unknown option ${flag} (--count N, --rounds R, --against DIR)`);
+    else if (flag === '--between') options.between = Number(value());
+    else throw new Error(`unknown option ${flag} (--count N, --rounds R, --against DIR, --between N)`);
   }
   if (!(options.count > 0) || !(options.rounds > 0)) throw new Error('--count and --rounds must be positive');
+  if (!Number.isInteger(options.between) || options.between < 0)
+    throw new Error('--between wants a whole number of objects');
   return options;
 }
 
 /** One round in this process: CPU milliseconds per application, for the build under `root`. */
-async function measure(root: string, count: number): Promise<number> {
+async function measure(root: string, count: number, between: number): Promise<number> {
   // Another build's modules, taken to have this build's shapes: the functions used here are older than both.
   const from = async <T>(path: string) => (await import(pathToFileURL(`${root}/dist/src/${path}`).href)) as T;
   const { plan } = await from<typeof import('../src/engine/plan.util.js')>('engine/plan.util.js');
@@ -77,6 +85,20 @@ async function measure(root: string, count: number): Promise<number> {
     remindAt: (_s, before, dueAt) => remindAt(dueAt, before).remindAt,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
   };
+  // Other requests' objects, read between two plans (--between): as in a serving process, each plan then finds
+  // little of its code and data still in the CPU's caches. Timed apart from the plans and left out of the figure.
+  const others = Array.from({ length: between }, (_, i) => ({ n: i, name: `other ${i}`, list: [i] }));
+  let read = 0;
+  let planned = 0;
+  const timed = <T>(work: () => T): T => {
+    if (between === 0) return work();
+    for (const other of others) read += other.n + other.list[0]! + other.name.length;
+    const start = process.cpuUsage();
+    const result = work();
+    const used = process.cpuUsage(start);
+    planned += used.user + used.system;
+    return result;
+  };
   const remembered = (state: ApplicationState, data: Record<string, unknown>) => {
     const stored = asStored(state, { data, piiKey: null }, 32 * 1024);
     if (stored === null) throw new Error('the state was not remembered');
@@ -89,9 +111,11 @@ async function measure(root: string, count: number): Promise<number> {
       seats: i % 100,
     };
     const id = `11111111-1111-4111-8111-${String(i).padStart(12, '0')}`;
-    let state = remembered(
-      plan(null, { type: 'submit', applicationId: id, applicant: 'ann', data }, context).state,
-      data,
+    let state = timed(() =>
+      remembered(
+        plan(null, { type: 'submit', applicationId: id, applicant: 'ann', data }, context).state,
+        data,
+      ),
     );
     for (const step of workflow.order) {
       if (!state.tasks.some((t) => t.step === step && t.status === 'open')) continue;
@@ -104,22 +128,35 @@ async function measure(root: string, count: number): Promise<number> {
         comment: null,
         produces: {},
       };
-      state = remembered(plan(state, decision, context).state, data);
+      const from = state;
+      state = timed(() => remembered(plan(from, decision, context).state, data));
     }
     if (state.application.status !== 'approved') throw new Error(`ended ${state.application.status}`);
   };
   // A first pass lets V8 compile the path, as a serving process would have.
   for (let i = 0; i < Math.min(count, 500); i++) application(i);
+  planned = 0;
   const before = process.cpuUsage();
   for (let i = 0; i < count; i++) application(i);
   const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / count;
+  // The objects read must be used, or the loop that reads them could be left out.
+  if (between > 0 && read === 0) throw new Error('nothing was read between the plans');
+  return (between === 0 ? used.user + used.system : planned) / 1000 / count;
 }
 
-function round(root: string, count: number): number {
+function round(root: string, { count, between }: Options): number {
   const output = execFileSync(
     process.execPath,
-    [...process.execArgv, import.meta.filename, '--child', root, '--count', String(count)],
+    [
+      ...process.execArgv,
+      import.meta.filename,
+      '--child',
+      root,
+      '--count',
+      String(count),
+      '--between',
+      String(between),
+    ],
     { encoding: 'utf8' },
   );
   return Number(output.trim());
@@ -129,14 +166,15 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const options = parse(process.argv.slice(2));
 if (options.child) {
-  process.stdout.write(`${await measure(options.child, options.count)}\n`);
+  process.stdout.write(`${await measure(options.child, options.count, options.between)}\n`);
 } else {
   const builds = [resolve(import.meta.dirname, '..'), ...(options.against ? [options.against] : [])];
   const rounds = new Map<string, number[]>(builds.map((b) => [b, []]));
   for (let r = 0; r < options.rounds; r++)
-    for (const build of builds) rounds.get(build)!.push(round(build, options.count));
+    for (const build of builds) rounds.get(build)!.push(round(build, options));
   console.log(
-    `${options.count} applications per round (a submission and a decision per step), CPU per application`,
+    `${options.count} applications per round (a submission and a decision per step), CPU per application` +
+      (options.between > 0 ? `, ${options.between} objects read between two plans` : ''),
   );
   for (const [build, values] of rounds)
     console.log(
