@@ -207,6 +207,52 @@ describe('hostile input never stalls the service', () => {
       expectAnsweredPromptly(alternatives, 400);
     });
 
+    it('refuses a recursive form, which two branches per level made exponential to check', async () => {
+      const m = await register({
+        ...withForm('recursive', { x: { $ref: '#/$defs/n' } }),
+        form: {
+          type: 'object',
+          properties: { x: { $ref: '#/$defs/n' } },
+          $defs: {
+            n: {
+              type: 'object',
+              oneOf: [
+                { properties: { a: { $ref: '#/$defs/n' } } },
+                { properties: { a: { $ref: '#/$defs/n' } } },
+              ],
+            },
+          },
+        },
+      });
+      expectAnsweredPromptly(m, 400);
+      expect(paths(m.reply)).toEqual(['$.form.$defs.n.oneOf[0].properties.a.$ref']);
+    });
+
+    it('refuses chained quantifiers whose maxLength allows a search of seconds', async () => {
+      const m = await register(
+        withForm('chained', { code: { type: 'string', pattern: '^\\d*\\d*\\d*\\d*\\d*$', maxLength: 1000 } }),
+      );
+      expectAnsweredPromptly(m, 400);
+      expect(paths(m.reply)).toEqual(['$.form.properties.code.pattern']);
+      expect(m.reply.body.errors[0].message).toMatch(/maxLength of at most 28/);
+    });
+
+    it('answers promptly a string far longer than the maxLength beside its pattern', async () => {
+      const registered = await register(
+        withForm('mail', { email: { type: 'string', maxLength: 254, pattern: '[a-z0-9.]+@[a-z0-9.]+' } }),
+      );
+      expect(registered.reply.status).toBe(201);
+      // Every error is reported: the pattern would have run over all 100,000 characters (6.5 s).
+      const m = await measured(t, () =>
+        t.request('POST', '/api/v1/applications', {
+          as: ann,
+          body: { workflow: 'mail', data: { email: 'a'.repeat(100_000) } },
+        }),
+      );
+      expectAnsweredPromptly(m, 400);
+      expect(new Set(paths(m.reply))).toEqual(new Set(['$.data.email']));
+    });
+
     it('refuses a when rule of nested maps over the cost budget', async () => {
       const definition = simpleWorkflow(
         'nested-maps',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { formSafetyErrors, regexProblem } from './form-safety.util.js';
+import {
+  FORM_MAX_EVALUATIONS,
+  formSafetyErrors,
+  longestStringFor,
+  regexProblem,
+} from './form-safety.util.js';
 
 describe('regexProblem', () => {
   it('accepts the patterns forms use', () => {
@@ -36,6 +41,111 @@ describe('formSafetyErrors', () => {
     expect(formSafetyErrors(form)).toEqual([
       { path: '$.form.properties.email.pattern', message: expect.stringMatching(/maxLength/) },
     ]);
+  });
+
+  it('bounds the maxLength beside a pattern by the parts it repeats, so that its search stays cheap', () => {
+    const field = (pattern: string, maxLength?: number) =>
+      formSafetyErrors({ type: 'string', pattern, ...(maxLength === undefined ? {} : { maxLength }) });
+    // Five chained quantifiers: a search is about n^5 steps, 22 s for 200 characters.
+    expect(field('^\\d*\\d*\\d*\\d*\\d*$', 1000)).toEqual([
+      {
+        path: '$.form.pattern',
+        message: 'needs a maxLength of at most 28 beside it, so matching stays cheap',
+      },
+    ]);
+    expect(field('^\\d*\\d*\\d*\\d*\\d*$', 28)).toEqual([]);
+    // Unanchored, a search starts at every position: one repeated part more.
+    expect(longestStringFor('^\\S+@\\S+\\.\\S+$')).toBe(271);
+    expect(longestStringFor('[a-z0-9.]+@[a-z0-9.]+')).toBe(271);
+    expect(field('^\\S+@\\S+\\.\\S+$', 254)).toEqual([]);
+    expect(field('[a-z0-9.]+@[a-z0-9.]+', 254)).toEqual([]);
+    // A bounded repetition costs its span: once a search runs into it, or on every position.
+    expect(field('\\d{0,1000}\\d{0,1000}\\d{0,1000}')).toEqual([
+      { path: '$.form.pattern', message: expect.stringMatching(/too many ways/) },
+    ]);
+    expect(field('^\\d+-\\d{0,1000}$', 1000)).toEqual([]);
+    expect(field('\\d+-\\d{0,1000}', 1000)).toEqual([
+      { path: '$.form.pattern', message: expect.stringMatching(/at most 271 /) },
+    ]);
+    expect(field('^[0-9]{12,19}$')).toEqual([]);
+    expect(field('^\\d{4}-\\d{2}-\\d{2}$')).toEqual([]);
+    expect(longestStringFor('^[a-z]{2,8}$')).toBeNull();
+    // Inside a character class, `*` and `+` are characters.
+    expect(longestStringFor('^[*+]{3}$')).toBeNull();
+  });
+
+  it('refuses a key of patternProperties too costly for a property name of 1,000 characters', () => {
+    const keys = (pattern: string) =>
+      formSafetyErrors({ type: 'object', patternProperties: { [pattern]: { type: 'number' } } });
+    expect(keys('^x\\d*\\d*$')).toEqual([]);
+    expect(keys('^\\d*\\d*\\d*$')).toEqual([
+      {
+        path: `$.form.patternProperties[${JSON.stringify('^\\d*\\d*\\d*$')}]`,
+        message: expect.stringMatching(/property name of 1000 characters/),
+      },
+    ]);
+  });
+
+  it('refuses a recursive form, at the $ref that leads back', () => {
+    // Two branches at each level: checking data nested 20 deep took 98 s.
+    const form = {
+      type: 'object',
+      properties: { x: { $ref: '#/$defs/n' } },
+      $defs: {
+        n: {
+          type: 'object',
+          oneOf: [{ properties: { a: { $ref: '#/$defs/n' } } }, { properties: { a: { $ref: '#/$defs/n' } } }],
+        },
+      },
+    };
+    expect(formSafetyErrors(form)).toEqual([
+      { path: '$.form.$defs.n.oneOf[0].properties.a.$ref', message: expect.stringMatching(/recursive form/) },
+    ]);
+    expect(formSafetyErrors({ $ref: '#' })).toEqual([
+      { path: '$.form.$ref', message: expect.stringMatching(/recursive form/) },
+    ]);
+  });
+
+  it('counts what a check evaluates through every $ref, and refuses a form past the bound', () => {
+    // Each level names the next from two branches: 2^levels evaluations of the last, with no recursion.
+    const layered = (levels: number) => ({
+      $ref: '#/$defs/l0',
+      $defs: Object.fromEntries(
+        Array.from({ length: levels }, (_, i) => [
+          `l${i}`,
+          i === levels - 1
+            ? { type: 'string' }
+            : { anyOf: [{ $ref: `#/$defs/l${i + 1}` }, { $ref: `#/$defs/l${i + 1}` }] },
+        ]),
+      ),
+    });
+    expect(formSafetyErrors(layered(8))).toEqual([]);
+    expect(formSafetyErrors(layered(24))).toEqual([
+      { path: '$.form', message: expect.stringMatching(new RegExp(`more than ${FORM_MAX_EVALUATIONS}`)) },
+    ]);
+    // A definition used from many places is counted at each, not walked where it is defined.
+    const address = { type: 'object', properties: { city: { type: 'string' } } };
+    const shared = {
+      type: 'object',
+      properties: Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [`a${i}`, { $ref: '#/$defs/address' }]),
+      ),
+      $defs: { address },
+    };
+    expect(formSafetyErrors(shared)).toEqual([]);
+  });
+
+  it('takes only $ref to a JSON pointer into the form', () => {
+    const form = {
+      type: 'object',
+      properties: { x: { $ref: '#city' }, y: { $dynamicRef: '#meta' }, z: { $ref: '#/$defs/c~1d' } },
+      $defs: { c: { $anchor: 'city', type: 'string' }, 'c/d': { type: 'string' } },
+    };
+    expect(
+      formSafetyErrors(form)
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(['$.form.properties.x.$ref', '$.form.properties.y.$dynamicRef']);
   });
 
   it('names unsafe patterns wherever they sit, keys of patternProperties included', () => {

@@ -2,8 +2,27 @@ import { safeRegex } from 'safe-regex2';
 import type { DefinitionError } from './definition.types.js';
 import { childPath } from '../rules/json-logic.util.js';
 
-/** A `pattern` applies only to strings no longer than this, so even a polynomial pattern stays cheap. */
+/**
+ * A pattern with an unbounded repetition (`*`, `+`, `{n,}`) runs only on strings no longer than this: the validator
+ * gives it no longer string (its sibling maxLength fails first, and `repetitionGuardedRegExp` does not run it there).
+ */
 export const PATTERN_MAX_STRING_LENGTH = 1000;
+/**
+ * A search for a pattern may take about n steps per unbounded repetition, times the span of each bounded one
+ * (`{n,m}`: m - n + 1), times n more when it is not anchored with `^`, on a string of n characters; this bounds
+ * that product. About 30 ms on the reference machine, at worst.
+ */
+export const PATTERN_MAX_STEPS = 20_000_000;
+/**
+ * The product of the spans of a pattern's bounded repetitions, when it has no unbounded one: such a pattern runs on
+ * strings of any length, so its cost per position must stay small.
+ */
+export const PATTERN_MAX_BOUNDED_SPANS = 200;
+/**
+ * Subschemas one check of the form may evaluate, counted through every `$ref`: a form that names one definition
+ * from two branches at each of many levels would be checked an exponential number of times.
+ */
+export const FORM_MAX_EVALUATIONS = 20_000;
 /** `uniqueItems` over objects or arrays compares every pair: allowed only on arrays this short. */
 export const UNIQUE_ITEMS_MAX_ITEMS = 100;
 
@@ -16,7 +35,12 @@ const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null'])
  * - a `pattern` with unbounded repetition (`*`, `+`, `{n,}`) without a `maxLength` of at most
  *   PATTERN_MAX_STRING_LENGTH beside it: even one such quantifier can make a search quadratic in the string;
  * - `uniqueItems` on an array whose items may be objects or arrays (Ajv compares them pairwise) without a
- *   `maxItems` of at most UNIQUE_ITEMS_MAX_ITEMS.
+ *   `maxItems` of at most UNIQUE_ITEMS_MAX_ITEMS;
+ * - a pattern whose repeated parts make its search too costly for its maxLength (PATTERN_MAX_STEPS), and a key of
+ *   patternProperties that would be for a property name of PATTERN_MAX_STRING_LENGTH characters;
+ * - a `$ref` that leads back to a schema that holds it (a recursive form: with the branches of `oneOf` or `anyOf`
+ *   its check grows exponentially with the data's depth), one that is not a JSON pointer into the form, and a form
+ *   whose checking would evaluate more than FORM_MAX_EVALUATIONS subschemas, counted through its `$ref`s.
  */
 export function formSafetyErrors(schema: unknown, path = '$.form'): DefinitionError[] {
   const errors: DefinitionError[] = [];
@@ -30,15 +54,13 @@ export function formSafetyErrors(schema: unknown, path = '$.form'): DefinitionEr
     if (node === null || typeof node !== 'object') continue;
     const record = node as Record<string, unknown>;
     if (typeof record.pattern === 'string') {
-      const problem = regexProblem(record.pattern);
+      const problem = regexProblem(record.pattern) ?? boundedRepetitionProblem(record.pattern);
+      const longest = longestStringFor(record.pattern);
       if (problem) errors.push({ path: childPath(at, 'pattern'), message: problem });
-      else if (
-        hasUnboundedRepetition(record.pattern) &&
-        !(typeof record.maxLength === 'number' && record.maxLength <= PATTERN_MAX_STRING_LENGTH)
-      ) {
+      else if (longest !== null && !(typeof record.maxLength === 'number' && record.maxLength <= longest)) {
         errors.push({
           path: childPath(at, 'pattern'),
-          message: `needs a maxLength of at most ${PATTERN_MAX_STRING_LENGTH} beside it, so matching stays cheap`,
+          message: `needs a maxLength of at most ${longest} beside it, so matching stays cheap`,
         });
       }
     }
@@ -49,7 +71,13 @@ export function formSafetyErrors(schema: unknown, path = '$.form'): DefinitionEr
       !Array.isArray(patternProperties)
     ) {
       for (const key of Object.keys(patternProperties)) {
-        const problem = regexProblem(key);
+        const longest = longestStringFor(key);
+        const problem =
+          regexProblem(key) ??
+          boundedRepetitionProblem(key) ??
+          (longest !== null && longest < PATTERN_MAX_STRING_LENGTH
+            ? `repeats too many parts to be matched cheaply on a property name of ${PATTERN_MAX_STRING_LENGTH} characters; simplify it`
+            : null);
         if (problem)
           errors.push({ path: childPath(childPath(at, 'patternProperties'), key), message: problem });
       }
@@ -69,7 +97,88 @@ export function formSafetyErrors(schema: unknown, path = '$.form'): DefinitionEr
       pending.push({ node: child, path: childPath(at, key) });
     }
   }
+  return [...errors, ...evaluationErrors(schema, path)];
+}
+
+/**
+ * The `$ref` problems of a form (see formSafetyErrors): each schema object is counted with every subschema a check
+ * of it evaluates, through `$ref`s, once per way of reaching it. `$defs` are counted where they are referred to.
+ */
+function evaluationErrors(form: unknown, path: string): DefinitionError[] {
+  const errors: DefinitionError[] = [];
+  const counted = new Map<object, number>();
+  const expanding = new Set<object>();
+  const count = (node: unknown, at: string): number => {
+    if (node === null || typeof node !== 'object') return 0;
+    const known = counted.get(node);
+    if (known !== undefined) return known;
+    expanding.add(node);
+    let total = 1;
+    const entries = Array.isArray(node)
+      ? node.map((item, i) => [`[${i}]`, item] as const)
+      : Object.entries(node).map(([key, child]) => [key, child] as const);
+    for (const [key, child] of entries) {
+      if (!Array.isArray(node) && NOT_EVALUATED.has(key)) continue;
+      const childAt = Array.isArray(node) ? `${at}${key}` : childPath(at, key);
+      if (key === '$dynamicRef' || key === '$recursiveRef') {
+        errors.push({ path: childAt, message: 'is not accepted in a form; use $ref to a JSON pointer' });
+      } else if (key === '$ref' && typeof child === 'string') {
+        const target = resolvePointer(form, child, path);
+        if (target === undefined)
+          errors.push({
+            path: childAt,
+            message: 'must be a JSON pointer into the form, such as "#/$defs/address"',
+          });
+        else if (expanding.has(target.node as object)) {
+          errors.push({
+            path: childAt,
+            message:
+              'leads back to a schema that holds it: a recursive form is not accepted, as checking it can grow exponentially with the depth of the data',
+          });
+          total = Infinity;
+        } else total += count(target.node, target.path);
+      } else total += count(child, childAt);
+      if (total === Infinity) break;
+    }
+    expanding.delete(node);
+    counted.set(node, total);
+    return total;
+  };
+  const evaluations = count(form, path);
+  if (errors.length === 0 && evaluations > FORM_MAX_EVALUATIONS) {
+    errors.push({
+      path,
+      message: `would evaluate ${evaluations} subschemas for each submission through its $refs, more than ${FORM_MAX_EVALUATIONS}; refer to shared definitions from fewer branches`,
+    });
+  }
   return errors;
+}
+
+/** Members whose values are data or definitions, not schemas evaluated where they sit. */
+const NOT_EVALUATED = new Set(['enum', 'const', 'default', 'examples', '$defs', 'definitions']);
+
+/** The value a `#/…` JSON pointer names in the form, with its path, or undefined. */
+function resolvePointer(
+  form: unknown,
+  ref: string,
+  formPath: string,
+): { node: unknown; path: string } | undefined {
+  if (ref === '#') return { node: form, path: formPath };
+  if (!ref.startsWith('#/')) return undefined;
+  let node: unknown = form;
+  let path = formPath;
+  for (const raw of ref.slice(2).split('/')) {
+    let token: string;
+    try {
+      token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined;
+    }
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, token)) return undefined;
+    path = Array.isArray(node) ? `${path}[${token}]` : childPath(path, token);
+    node = (node as Record<string, unknown>)[token];
+  }
+  return { node, path };
 }
 
 /** Ajv's fast path for uniqueItems: every item type is known and scalar. */
@@ -120,8 +229,13 @@ function repeatsAlternatives(pattern: string): boolean {
   return false;
 }
 
-/** Whether the pattern holds `*`, `+` or `{n,}` outside a character class. */
-export function hasUnboundedRepetition(pattern: string): boolean {
+/**
+ * The repetitions of a pattern outside character classes: how many are unbounded (`*`, `+`, `{n,}`), and the span
+ * (m - n + 1) of each bounded one (`{n,m}`) above 1. `?` counts as a span of 2.
+ */
+export function repetitions(pattern: string): { unbounded: number; spans: number[] } {
+  let unbounded = 0;
+  const spans: number[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') i++;
@@ -129,9 +243,43 @@ export function hasUnboundedRepetition(pattern: string): boolean {
       i += pattern[i + 1] === '^' ? 2 : 1;
       if (pattern[i] === ']') i++;
       while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
-    } else if (c === '*' || c === '+' || (c === '{' && /^\{\d+,\}/.test(pattern.slice(i)))) return true;
+    } else if (c === '*' || c === '+') unbounded++;
+    else if (c === '?' && pattern[i - 1] !== '(') spans.push(2);
+    else if (c === '{') {
+      const braces = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+      if (braces?.[2] === undefined) continue;
+      if (braces[3] === '') unbounded++;
+      else if (Number(braces[3]) > Number(braces[1])) spans.push(Number(braces[3]) - Number(braces[1]) + 1);
+    }
   }
-  return false;
+  return { unbounded, spans };
+}
+
+/**
+ * The longest string a pattern with an unbounded repetition may be searched in within PATTERN_MAX_STEPS (at most
+ * PATTERN_MAX_STRING_LENGTH), for its sibling maxLength; null when it has none (see boundedRepetitionProblem).
+ */
+export function longestStringFor(pattern: string): number | null {
+  const { unbounded, spans } = repetitions(pattern);
+  if (unbounded === 0) return null;
+  const anchored = pattern.startsWith('^');
+  const steps = (n: number) =>
+    (anchored ? 1 : n) * n ** unbounded * spans.reduce((product, span) => product * Math.min(n, span), 1);
+  let longest = 0;
+  for (let step = 512; step >= 1; step /= 2)
+    if (longest + step <= PATTERN_MAX_STRING_LENGTH && steps(longest + step) <= PATTERN_MAX_STEPS)
+      longest += step;
+  return longest;
+}
+
+/** Why a pattern without unbounded repetition repeats too much to run on strings of any length, or null. */
+export function boundedRepetitionProblem(pattern: string): string | null {
+  const { unbounded, spans } = repetitions(pattern);
+  if (unbounded > 0) return null;
+  const product = spans.reduce((p, span) => p * span, 1);
+  return product > PATTERN_MAX_BOUNDED_SPANS
+    ? `repeats its parts in too many ways (${product} > ${PATTERN_MAX_BOUNDED_SPANS}, the product of their {n,m} spans); narrow them or use * or + with a maxLength`
+    : null;
 }
 
 function repeated(pattern: string, at: number): boolean {
