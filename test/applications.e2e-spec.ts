@@ -503,6 +503,16 @@ describe('an application from submission to approval', () => {
       expect((await poll(etag.slice(1, -1))).status).toBe(200); // unquoted
     });
 
+    it('answers 304 to If-None-Match: *, which names any current representation', async () => {
+      const submitted = await submit('shop-permit', data);
+      const reply = await t.request('GET', `/api/v1/applications/${submitted.body.id}`, {
+        as: ann,
+        headers: { 'if-none-match': '*' },
+      });
+      expect(reply.status).toBe(304);
+      expect(reply.headers.get('etag')).toBe(submitted.headers.get('etag'));
+    });
+
     it("does not answer 304 to another application's ETag", async () => {
       const one = await submit('shop-permit', data);
       const two = await submit('shop-permit', data);

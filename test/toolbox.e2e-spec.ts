@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   expectProblemWithPaths,
   inboxTask,
+  paths,
   registerWorkflow,
   simpleWorkflow,
   submitApplication,
@@ -114,6 +115,10 @@ describe("the officer's toolbox", () => {
     expect((await post(from, taskId, 'decision', { outcome: 'approve' })).status).toBe(409);
     const bad = await post(officer('permits', holder), taskId, 'transfer', {});
     expectProblemWithPaths(bad, 400);
+    // A blank name would leave the task held by no one who could act on it.
+    const blank = await post(officer('permits', holder), taskId, 'transfer', { officer: '   ' });
+    expectProblemWithPaths(blank, 400);
+    expect(paths(blank)).toEqual(['$.officer']);
     const decided = await post(officer('permits', holder), taskId, 'decision', { outcome: 'approve' });
     expect(decided.status).toBe(200);
     expect(decided.body.decidedByOfficer).toBe(holder);

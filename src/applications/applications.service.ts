@@ -100,7 +100,8 @@ export class ApplicationsService {
     // A match reads only the columns the check and the ETag need (the rest come back NULL): no mapping.
     const owned = this.owned(caller, row);
     const etag = etagOf({ id: owned.id as string, revision: owned.revision as number });
-    if (owned.revision === known) return { etag, view: null };
+    // `*` names any current representation (RFC 9110, 13.1.2): the application exists, so it is unchanged.
+    if (owned.revision === known || namesAny(ifNoneMatch)) return { etag, view: null };
     const application = this.visible(caller, owned);
     const tasks = (row!.tasks as Record<string, unknown>[]).map(taskFromJson);
     const [view] = await this.views(this.dataSource.manager, [application], caller, tasks);
@@ -257,4 +258,8 @@ export class ApplicationsService {
       }),
     );
   }
+}
+
+function namesAny(ifNoneMatch: string | undefined): boolean {
+  return ifNoneMatch?.split(',').some((tag) => tag.trim() === '*') ?? false;
 }

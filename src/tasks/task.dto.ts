@@ -59,7 +59,7 @@ export class DecisionDto {
 export class TransferDto {
   @ApiProperty({ description: 'The officer of the same department who is to hold the task', example: 'bob' })
   @IsString()
-  @IsNotEmpty()
+  @Matches(/\S/, { message: 'officer must not be blank' })
   @MaxLength(200)
   officer: string;
 
