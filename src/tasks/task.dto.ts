@@ -6,7 +6,6 @@ import {
   IsBooleanString,
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
