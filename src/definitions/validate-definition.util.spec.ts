@@ -549,6 +549,21 @@ describe('validateDefinition: JSON Logic variables', () => {
     ]);
   });
 
+  it('rejects an operation JSON Logic does not know, and log, wherever it sits', () => {
+    const when = { and: [{ nope: [1] }, { '>': [{ var: 'seats' }, { log: 3 }] }] };
+    const autoApprove = { '<': [{ var: 'seats' }, 30] };
+    expect(errorsOf(doc([step('first', { when, autoApprove })]))).toEqual([
+      {
+        path: '$.steps[0].when.and[0].nope',
+        message: "'nope' is not a JSON Logic operation (a rule using it would always be false)",
+      },
+      {
+        path: '$.steps[0].when.and[1][">"][1].log',
+        message: "'log' is not accepted: it writes the values it sees to the server's output",
+      },
+    ]);
+  });
+
   it('locates a variable inside operators whose names need brackets', () => {
     expect(errorsOf(doc([step('first', { when: { '!': [{ '==': [{ var: 'nope' }, 1] }] } })]))).toEqual([
       {

@@ -5,7 +5,7 @@ import { newAjv } from './form-schema.util.js';
 import { formFieldPaths, isRecord, resolveDependencies } from './definition-graph.util.js';
 import type { DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { isAllowedFactHost } from '../rules/fact-host.util.js';
-import { childPath, jsonLogicVars } from '../rules/json-logic.util.js';
+import { childPath, jsonLogicVars, unknownOperations } from '../rules/json-logic.util.js';
 import { ruleCost } from '../rules/rule-cost.util.js';
 import { misplacedPii } from '../pii/pii-fields.util.js';
 import { formSafetyErrors } from './form-safety.util.js';
@@ -254,7 +254,16 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
     }
     for (const key of ['when', 'autoApprove'] as const) {
       const rule = step[key];
-      if (rule === undefined || options.ruleCostBudget === undefined) continue;
+      if (rule === undefined) continue;
+      for (const unknown of unknownOperations(rule, `${at}.${key}`)) {
+        add(
+          unknown.path,
+          unknown.op === 'log'
+            ? "'log' is not accepted: it writes the values it sees to the server's output"
+            : `'${unknown.op}' is not a JSON Logic operation (a rule using it would always be false)`,
+        );
+      }
+      if (options.ruleCostBudget === undefined) continue;
       const cost = ruleCost(rule, options.maxArrayLength ?? 1000);
       if (cost > options.ruleCostBudget) {
         add(

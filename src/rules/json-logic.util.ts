@@ -67,3 +67,30 @@ export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
       return args.flatMap((a, i) => jsonLogicVars(a, argPath(i)));
   }
 }
+
+/**
+ * The operations JSON Logic (json-logic-js) knows, but `log`: it writes each value it sees to the server's output,
+ * past the structured logs and their redaction of personal data.
+ */
+const OPERATIONS = new Set([
+  ...['==', '===', '!=', '!==', '>', '>=', '<', '<=', '!!', '!', '%', 'in', 'cat', 'substr'],
+  ...['+', '*', '-', '/', 'min', 'max', 'merge', 'var', 'missing', 'missing_some'],
+  ...['if', '?:', 'and', 'or', 'filter', 'map', 'reduce', 'all', 'none', 'some'],
+]);
+
+/**
+ * Every operation of a JSON Logic expression that is not one of OPERATIONS, with where it sits. Any object with a
+ * single member is an operation to JSON Logic: an unknown one throws when the rule runs, and a rule that throws is
+ * false, so a misspelt operator would skip a step, or keep one from being approved, without a word.
+ */
+export function unknownOperations(logic: JsonLogic, path: string): { op: string; path: string }[] {
+  if (Array.isArray(logic)) return logic.flatMap((item, i) => unknownOperations(item, `${path}[${i}]`));
+  if (!isRecord(logic)) return [];
+  const entries = Object.entries(logic);
+  const [op, raw] = entries[0] ?? [];
+  if (entries.length !== 1 || op === undefined) return [];
+  const at = childPath(path, op);
+  const own = OPERATIONS.has(op) ? [] : [{ op, path: at }];
+  const args: JsonLogic[] = Array.isArray(raw) ? raw : [raw as JsonLogic];
+  return [...own, ...args.flatMap((a, i) => unknownOperations(a, Array.isArray(raw) ? `${at}[${i}]` : at))];
+}
