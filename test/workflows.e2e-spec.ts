@@ -428,6 +428,22 @@ describe('workflow definitions over HTTP', () => {
       expectProblem(empty, 400);
       expect(paths(empty)).toEqual(expect.arrayContaining(['$.key', '$.name', '$.form', '$.steps']));
     });
+
+    it('rejects a signoff no department could give, above the 50 an officer may raise it to', async () => {
+      const definition = {
+        key: 'many-signatures',
+        name: 'Many signatures',
+        form: { type: 'object' },
+        steps: [{ id: 'one', name: 'One', department: 'fire', timeLimit: { hours: 1 }, signoff: 1e9 }],
+      };
+      const refused = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
+      expectProblem(refused, 400);
+      expect(paths(refused)).toEqual(['$.steps[0].signoff']);
+      definition.steps[0]!.signoff = 50;
+      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition })).status).toBe(
+        201,
+      );
+    });
   });
 
   describe('the registry at start-up', () => {

@@ -750,7 +750,7 @@ export interface components {
                 [key: string]: unknown;
             } | unknown[] | boolean | number | string;
             /**
-             * @description Distinct officers who must approve
+             * @description Distinct officers who must approve (at most 50, as an officer may raise it to for one application)
              * @default 1
              */
             signoff?: number;

@@ -222,12 +222,15 @@ export class StepDefinitionDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
+    maximum: 50,
     default: 1,
-    description: 'Distinct officers who must approve',
+    description:
+      'Distinct officers who must approve (at most 50, as an officer may raise it to for one application)',
   })
   @Optional()
   @IsInt()
   @Min(1)
+  @Max(50)
   signoff?: number;
 }
 
