@@ -429,6 +429,26 @@ describe('workflow definitions over HTTP', () => {
       expect(paths(empty)).toEqual(expect.arrayContaining(['$.key', '$.name', '$.form', '$.steps']));
     });
 
+    it('rejects a rule with an operation JSON Logic does not know, which would always be false', async () => {
+      const definition = {
+        key: 'misspelt-rule',
+        name: 'Misspelt rule',
+        form: { type: 'object', properties: { seats: { type: 'integer' } } },
+        steps: [
+          {
+            id: 'one',
+            name: 'One',
+            department: 'fire',
+            timeLimit: { hours: 1 },
+            when: { and: [{ '>=': [{ var: 'seats' }, 1] }, { gt: [{ var: 'seats' }, 50] }] },
+          },
+        ],
+      };
+      const refused = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
+      expectProblem(refused, 400);
+      expect(paths(refused)).toEqual(['$.steps[0].when.and[1].gt']);
+    });
+
     it('rejects a signoff no department could give, above the 50 an officer may raise it to', async () => {
       const definition = {
         key: 'many-signatures',

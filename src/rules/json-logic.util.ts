@@ -24,15 +24,32 @@ export interface VarUse {
 }
 
 /** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
-export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
-  if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
-  if (!isRecord(logic)) return [];
+/**
+ * A JSON Logic operation, as json-logic-js reads one: an object with exactly one member, its operator; a lone
+ * argument stands for a list of one. `argPath(i)` is where argument i sits in the document.
+ */
+interface Operation {
+  op: string;
+  args: JsonLogic[];
+  argPath: (i: number) => string;
+}
+
+function operationAt(logic: JsonLogic, path: string): Operation | null {
+  if (!isRecord(logic)) return null;
   const entries = Object.entries(logic);
   const [op, raw] = entries[0] ?? [];
-  if (entries.length !== 1 || op === undefined) return []; // not an operation: a literal object
+  if (entries.length !== 1 || op === undefined) return null; // not an operation: a literal object
   const at = childPath(path, op);
-  const args: JsonLogic[] = Array.isArray(raw) ? raw : [raw as JsonLogic];
-  const argPath = (i: number) => (Array.isArray(raw) ? `${at}[${i}]` : at);
+  return Array.isArray(raw)
+    ? { op, args: raw, argPath: (i) => `${at}[${i}]` }
+    : { op, args: [raw as JsonLogic], argPath: () => at };
+}
+
+export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
+  if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
+  const operation = operationAt(logic, path);
+  if (operation === null) return [];
+  const { op, args, argPath } = operation;
   const literal = (name: unknown, p: string): VarUse[] =>
     typeof name === 'string' && name !== ''
       ? [{ name, path: p }]
@@ -85,12 +102,9 @@ const OPERATIONS = new Set([
  */
 export function unknownOperations(logic: JsonLogic, path: string): { op: string; path: string }[] {
   if (Array.isArray(logic)) return logic.flatMap((item, i) => unknownOperations(item, `${path}[${i}]`));
-  if (!isRecord(logic)) return [];
-  const entries = Object.entries(logic);
-  const [op, raw] = entries[0] ?? [];
-  if (entries.length !== 1 || op === undefined) return [];
-  const at = childPath(path, op);
-  const own = OPERATIONS.has(op) ? [] : [{ op, path: at }];
-  const args: JsonLogic[] = Array.isArray(raw) ? raw : [raw as JsonLogic];
-  return [...own, ...args.flatMap((a, i) => unknownOperations(a, Array.isArray(raw) ? `${at}[${i}]` : at))];
+  const operation = operationAt(logic, path);
+  if (operation === null) return [];
+  const { op, args, argPath } = operation;
+  const own = OPERATIONS.has(op) ? [] : [{ op, path: childPath(path, op) }];
+  return [...own, ...args.flatMap((a, i) => unknownOperations(a, argPath(i)))];
 }
