@@ -3,6 +3,7 @@ import {
   FORM_MAX_EVALUATIONS,
   formSafetyErrors,
   longestStringFor,
+  repetitions,
   regexProblem,
 } from './form-safety.util.js';
 
@@ -70,6 +71,9 @@ describe('formSafetyErrors', () => {
     expect(field('^[0-9]{12,19}$')).toEqual([]);
     expect(field('^\\d{4}-\\d{2}-\\d{2}$')).toEqual([]);
     expect(longestStringFor('^[a-z]{2,8}$')).toBeNull();
+    // A lazy quantifier's `?` and a group's `(?:` add no span; an optional part does.
+    expect(repetitions('^(?:ab)+?c*?d?$')).toEqual({ unbounded: 2, spans: [2] });
+    expect(repetitions('^[a\\]*+?]x{2,5}$')).toEqual({ unbounded: 0, spans: [4] });
     // Inside a character class, `*` and `+` are characters.
     expect(longestStringFor('^[*+]{3}$')).toBeNull();
   });

@@ -212,10 +212,7 @@ function repeatsAlternatives(pattern: string): boolean {
     if (c === '\\') {
       i++;
     } else if (c === '[') {
-      // Skip the character class; `]` right after `[` or `[^` is a literal.
-      i += pattern[i + 1] === '^' ? 2 : 1;
-      if (pattern[i] === ']') i++;
-      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+      i = classEnd(pattern, i);
     } else if (c === '(') {
       groups.push(false);
     } else if (c === '|') {
@@ -231,7 +228,7 @@ function repeatsAlternatives(pattern: string): boolean {
 
 /**
  * The repetitions of a pattern outside character classes: how many are unbounded (`*`, `+`, `{n,}`), and the span
- * (m - n + 1) of each bounded one (`{n,m}`) above 1. `?` counts as a span of 2.
+ * (m - n + 1) of each bounded one (`{n,m}`) above 1. An optional part (`?`) counts as a span of 2.
  */
 export function repetitions(pattern: string): { unbounded: number; spans: number[] } {
   let unbounded = 0;
@@ -239,12 +236,10 @@ export function repetitions(pattern: string): { unbounded: number; spans: number
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') i++;
-    else if (c === '[') {
-      i += pattern[i + 1] === '^' ? 2 : 1;
-      if (pattern[i] === ']') i++;
-      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
-    } else if (c === '*' || c === '+') unbounded++;
-    else if (c === '?' && pattern[i - 1] !== '(') spans.push(2);
+    else if (c === '[') i = classEnd(pattern, i);
+    else if (c === '*' || c === '+') unbounded++;
+    // `?` after `(` opens a group's kind (`(?:`), after a quantifier makes it lazy; elsewhere it is optional.
+    else if (c === '?' && !'(*+?}'.includes(pattern[i - 1] ?? '(')) spans.push(2);
     else if (c === '{') {
       const braces = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
       if (braces?.[2] === undefined) continue;
@@ -280,6 +275,14 @@ export function boundedRepetitionProblem(pattern: string): string | null {
   return product > PATTERN_MAX_BOUNDED_SPANS
     ? `repeats its parts in too many ways (${product} > ${PATTERN_MAX_BOUNDED_SPANS}, the product of their {n,m} spans); narrow them or use * or + with a maxLength`
     : null;
+}
+
+/** The index of the `]` that closes the character class opening at `start`; `]` right after `[` or `[^` is a literal. */
+function classEnd(pattern: string, start: number): number {
+  let i = start + (pattern[start + 1] === '^' ? 2 : 1);
+  if (pattern[i] === ']') i++;
+  while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+  return i;
 }
 
 function repeated(pattern: string, at: number): boolean {
