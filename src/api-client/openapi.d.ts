@@ -1185,7 +1185,7 @@ export interface components {
         };
         TransferDto: {
             /**
-             * @description The officer of the same department who is to hold the task
+             * @description The officer of the same department who is to hold the task; not blank
              * @example bob
              */
             officer: string;
@@ -2237,7 +2237,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag last seen: 304 while unchanged */
+                /** @description The ETag last seen: 304 while unchanged; `*` names any current one, so always 304 */
                 "If-None-Match"?: string;
             };
             path: {
@@ -2258,7 +2258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationViewDto"];
                 };
             };
-            /** @description If-None-Match named the current ETag */
+            /** @description If-None-Match named the current ETag, or was `*` */
             304: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { etagOf, revisionNamed } from './application-view.util.js';
+import { etagOf, namesAnyRevision, revisionNamed } from './application-view.util.js';
 
 describe('revisionNamed', () => {
   const id = '00000000-0000-4000-8000-000000000001';
@@ -18,5 +18,15 @@ describe('revisionNamed', () => {
     expect(revisionNamed(`"${id}.99999999999"`, id)).toBeNull();
     expect(revisionNamed('*', id)).toBeNull();
     expect(revisionNamed(undefined, id)).toBeNull();
+  });
+});
+
+describe('namesAnyRevision', () => {
+  it('is true for *, alone or in a list, and false for tags and an absent header', () => {
+    expect(namesAnyRevision('*')).toBe(true);
+    expect(namesAnyRevision(' "a.1" , * ')).toBe(true);
+    expect(namesAnyRevision('"*.1"')).toBe(false);
+    expect(namesAnyRevision('W/"a.1"')).toBe(false);
+    expect(namesAnyRevision(undefined)).toBe(false);
   });
 });

@@ -91,3 +91,8 @@ export function revisionNamed(ifNoneMatch: string | undefined, id: string): numb
   }
   return null;
 }
+
+/** Whether an If-None-Match header is `*` (or lists it): any current representation, so any revision (RFC 9110). */
+export function namesAnyRevision(ifNoneMatch: string | undefined): boolean {
+  return ifNoneMatch?.split(',').some((tag) => tag.trim() === '*') ?? false;
+}

@@ -83,9 +83,9 @@ export class ApplicationsController {
   @ApiHeader({
     name: 'If-None-Match',
     required: false,
-    description: 'The ETag last seen: 304 while unchanged',
+    description: 'The ETag last seen: 304 while unchanged; `*` names any current one, so always 304',
   })
-  @ApiNotModifiedResponse({ description: 'If-None-Match named the current ETag' })
+  @ApiNotModifiedResponse({ description: 'If-None-Match named the current ETag, or was `*`' })
   @ApiProblems(401, 403, 404)
   async get(
     @CurrentCaller() caller: Caller,

@@ -25,7 +25,7 @@ import type {
   SubmitApplicationDto,
 } from './application.dto.js';
 import { mergePatch } from '../common/json-merge-patch.util.js';
-import { applicationView, etagOf, revisionNamed } from './application-view.util.js';
+import { applicationView, etagOf, namesAnyRevision, revisionNamed } from './application-view.util.js';
 import type { ApplicationView } from './application-view.util.js';
 
 /** An application row with the wrapped key its personal values are sealed under. */
@@ -100,8 +100,7 @@ export class ApplicationsService {
     // A match reads only the columns the check and the ETag need (the rest come back NULL): no mapping.
     const owned = this.owned(caller, row);
     const etag = etagOf({ id: owned.id as string, revision: owned.revision as number });
-    // `*` names any current representation (RFC 9110, 13.1.2): the application exists, so it is unchanged.
-    if (owned.revision === known || namesAny(ifNoneMatch)) return { etag, view: null };
+    if (owned.revision === known || namesAnyRevision(ifNoneMatch)) return { etag, view: null };
     const application = this.visible(caller, owned);
     const tasks = (row!.tasks as Record<string, unknown>[]).map(taskFromJson);
     const [view] = await this.views(this.dataSource.manager, [application], caller, tasks);
@@ -258,8 +257,4 @@ export class ApplicationsService {
       }),
     );
   }
-}
-
-function namesAny(ifNoneMatch: string | undefined): boolean {
-  return ifNoneMatch?.split(',').some((tag) => tag.trim() === '*') ?? false;
 }

@@ -56,7 +56,13 @@ export class DecisionDto {
 }
 
 export class TransferDto {
-  @ApiProperty({ description: 'The officer of the same department who is to hold the task', example: 'bob' })
+  @ApiProperty({
+    description: 'The officer of the same department who is to hold the task; not blank',
+    example: 'bob',
+    minLength: 1,
+    maxLength: 200,
+    pattern: '\\S',
+  })
   @IsString()
   @Matches(/\S/, { message: 'officer must not be blank' })
   @MaxLength(200)
