@@ -755,6 +755,33 @@ describe('plan: property, corrections', () => {
     }),
   );
 
+  const returnP: PlanEvent = {
+    type: 'decide',
+    step: 'p',
+    attempt: CURRENT,
+    officer: 'alice',
+    outcome: 'return',
+    comment: 'c',
+    produces: {},
+    fields: ['m'],
+  };
+  const approve = (id: string): [PlanEvent, number] => [
+    { ...returnP, step: id, outcome: 'approve', fields: [] },
+    0,
+  ];
+  // A return (awaiting the parallel steps), a resubmission (reopening r, which reads every field), a second return and
+  // its lapse: random sequences reach a lapse only now and then, and the coverage asserted below must not depend on
+  // the draw.
+  const everyCorrection: [PlanEvent, number][] = [
+    [returnP, 0],
+    approve('q'),
+    approve('r'),
+    [{ type: 'resubmit', applicant: 'ann', data: { m: 1, k: 0 } }, 60],
+    [returnP, 0],
+    approve('r'),
+    [{ type: 'lapse', round: 1 }, 7 * 24 * 3600],
+  ];
+
   it('keeps rows, snapshot, waiting time and attempts in agreement through returns and resubmissions', () => {
     const seen = new Set<string>();
     fc.assert(
@@ -791,7 +818,7 @@ describe('plan: property, corrections', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 150, examples: [[everyCorrection]] },
     );
     // The sequences did reach what this property is about.
     expect([...seen]).toEqual(
