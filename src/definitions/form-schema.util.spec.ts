@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { compileFormSchema, newAjv } from './form-schema.util.js';
+import { compileFormSchema, formMetaErrors, newAjv } from './form-schema.util.js';
 
 describe('the form validator', () => {
   it('does not run a pattern with an unbounded repetition on a string longer than 1,000 characters', () => {
@@ -29,5 +29,28 @@ describe('the form validator', () => {
 
   it('checks definitions with the same guard', () => {
     expect(newAjv().compile({ type: 'string', pattern: '^a+$' })('a'.repeat(2_000))).toBe(false);
+  });
+});
+
+describe('the meta-schema check', () => {
+  const form = {
+    $id: 'https://forms.example/permit',
+    type: 'object',
+    properties: { n: { type: 'integer' } },
+  };
+
+  it('names what makes a form no JSON Schema, and passes one that is', () => {
+    expect(formMetaErrors({ type: 'nope' })).toMatch(
+      /^form\/type must be equal to one of the allowed values/,
+    );
+    expect(formMetaErrors({ properties: { n: { minimum: 'one' } } })).toMatch(/minimum must be number/);
+    expect(formMetaErrors(form)).toBeNull();
+  });
+
+  it('keeps none of the forms it checks: the same $id is checked again, and still compiled on its own', () => {
+    expect(formMetaErrors(form)).toBeNull();
+    expect(formMetaErrors({ ...form, properties: { n: { type: 'string' } } })).toBeNull();
+    expect(compileFormSchema(form)({ n: 1 })).toBe(true);
+    expect(compileFormSchema({ ...form, properties: { n: { type: 'string' } } })({ n: 1 })).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { WorkflowDefinitionDto } from './definition.dto.js';
-import { newAjv } from './form-schema.util.js';
+import { compileFormSchema, formMetaErrors } from './form-schema.util.js';
 import { formFieldPaths, isRecord, resolveDependencies } from './definition-graph.util.js';
 import type { DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { isAllowedFactHost } from '../rules/fact-host.util.js';
@@ -167,17 +167,10 @@ function arrayInPlaceOfObject(input: Record<string, unknown>): DefinitionError[]
 // ---------- the form schema ----------
 
 function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
-  const ajv = newAjv();
-  if (!ajv.validateSchema(form)) {
-    return [
-      {
-        path: '$.form',
-        message: `is not a valid JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'form' })}`,
-      },
-    ];
-  }
+  const invalid = formMetaErrors(form);
+  if (invalid !== null) return [{ path: '$.form', message: `is not a valid JSON Schema: ${invalid}` }];
   try {
-    ajv.compile(form);
+    compileFormSchema(form);
     return [
       ...formSafetyErrors(form),
       ...misplacedPii(form).map((path) => ({
