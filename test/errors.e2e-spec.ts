@@ -72,6 +72,28 @@ describe('bad input of every kind', () => {
       expect(paths(reply)).toEqual(expect.arrayContaining(['$.priority', '$.applicantId']));
     });
 
+    it('names a member named like one every object inherits, in an envelope, its free-form data and a query', async () => {
+      const bodies: [string, string][] = [
+        ['{"workflow":"shop-permit","data":{},"constructor":{"prototype":{}}}', '$.constructor'],
+        ['{"workflow":"shop-permit","data":{},"toString":1}', '$.toString'],
+        ['{"__proto__":{"role":"admin"},"workflow":"shop-permit","data":{}}', '$.__proto__'],
+        ['{"workflow":"shop-permit","data":{"__proto__":{"seats":1}}}', '$.data.__proto__'],
+      ];
+      for (const [rawBody, path] of bodies) {
+        const reply = await t.request('POST', '/api/v1/applications', { as: ann, rawBody });
+        expectProblem(reply, 400);
+        expect(paths(reply)).toEqual([path]);
+      }
+      const decision = await t.request('POST', `/api/v1/tasks/${fireTask}/decision`, {
+        as: fireOfficer,
+        rawBody: '{"outcome":"approve","hasOwnProperty":true}',
+      });
+      expect(paths(decision)).toEqual(['$.hasOwnProperty']);
+      const inbox = await t.request('GET', '/api/v1/tasks?valueOf=1', { as: fireOfficer });
+      expectProblem(inbox, 400);
+      expect(paths(inbox)).toEqual(['$.valueOf']);
+    });
+
     it('names an unknown property of a decision', async () => {
       const reply = await t.request('POST', `/api/v1/tasks/${fireTask}/decision`, {
         as: fireOfficer,

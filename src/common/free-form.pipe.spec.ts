@@ -119,6 +119,18 @@ describe('FreeFormValidationPipe remembers valid inputs', () => {
     expect(looks).toBe(4);
   });
 
+  it('refuses members named like those every object inherits, which class-transformer would drop unnamed', async () => {
+    const validation = pipe();
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const input = JSON.parse(`{"outcome":"approve","${name}":{}}`) as unknown;
+      const refused = { response: { message: [name] } };
+      await expect(validation.transform(input, body)).rejects.toMatchObject(refused);
+      // Twice: a refusal is not remembered as an answer either.
+      await expect(validation.transform(input, body)).rejects.toMatchObject(refused);
+    }
+    expect(await validation.transform({ outcome: 'approve' }, body)).toEqual({ outcome: 'approve' });
+  });
+
   it('gives each caller its own copy of a remembered answer', async () => {
     const validation = pipe();
     const walked = await pipe().transform({ outcome: 'approve' }, body);

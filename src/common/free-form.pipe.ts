@@ -1,7 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { ArgumentMetadata } from '@nestjs/common';
-import { validateSync } from 'class-validator';
-import type { ValidationError, ValidatorOptions } from 'class-validator';
+import { ValidationError, validateSync } from 'class-validator';
+import type { ValidatorOptions } from 'class-validator';
 import { setMember } from './json-copy.util.js';
 import { BoundedMap } from './keyed-queue.util.js';
 
@@ -33,6 +33,12 @@ export class FreeFormValidationPipe extends ValidationPipe {
   private classCount = 0;
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (isPlainObject(value) && this.validatorOptions.forbidNonWhitelisted && this.toValidate(metadata)) {
+      // class-transformer leaves out members named like Object.prototype's (`constructor`, `toString`, `__proto__`),
+      // so the whitelist never saw them and they were dropped unnamed. No DTO declares such a member.
+      const inherited = Object.keys(value).filter((name) => name in Object.prototype);
+      if (inherited.length > 0) throw this.exceptionFactory(inherited.map(unknownMember));
+    }
     const keys = metadata.metatype
       ? ((Reflect.getMetadata(FREE_FORM_KEY, metadata.metatype) as (string | symbol)[] | undefined) ?? [])
       : [];
@@ -135,6 +141,15 @@ function copyAnswer(value: unknown): unknown {
   const copy: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(value)) setMember(copy, name, copyAnswer(member));
   return copy;
+}
+
+/** The error forbidNonWhitelisted gives a member no DTO declares. */
+function unknownMember(property: string): ValidationError {
+  return Object.assign(new ValidationError(), {
+    property,
+    children: [],
+    constraints: { whitelistValidation: `property ${property} should not exist` },
+  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

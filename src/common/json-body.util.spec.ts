@@ -25,6 +25,17 @@ describe('jsonBodyProblems', () => {
     expect(jsonBodyProblems({ list: ['ok', '\ud800'] })[0]?.path).toBe('$.list[1]');
     expect(jsonBodyProblems({ ['k\u0000']: 1 })[0]?.path).toBe('$.k\u0000');
   });
+
+  it('names a __proto__ key wherever it is, and no other key', () => {
+    const body = JSON.parse(
+      '{"__proto__":{"a":1},"data":{"list":[{"__proto__":null}],"proto":1}}',
+    ) as unknown;
+    expect(jsonBodyProblems(body)).toEqual([
+      { path: '$.__proto__', message: 'is not allowed as a property name' },
+      { path: '$.data.list[0].__proto__', message: 'is not allowed as a property name' },
+    ]);
+    expect(jsonBodyProblems({ constructor: 1, prototype: { toString: 2 } })).toEqual([]);
+  });
 });
 
 describe('jsonBodyProblems with limits', () => {

@@ -22,7 +22,7 @@ const MAX_PROBLEMS = 20;
  * Problems PostgreSQL or the validators would otherwise meet as a 500 or a long stall: nesting past MAX_JSON_DEPTH;
  * objects, arrays and strings past `limits`; numbers JSON.parse turned into ±Infinity (`1e309`, which jsonb would
  * store as null); and strings (keys or values) that jsonb cannot store — a NUL character or a lone UTF-16
- * surrogate. Walks iteratively, so the check itself cannot overflow the stack, and in time linear in the document.
+ * surrogate; and a `__proto__` key anywhere. Walks iteratively, so the check itself cannot overflow the stack, and in time linear in the document.
  */
 export function jsonBodyProblems(body: unknown, limits: JsonLimits = UNLIMITED): FieldError[] {
   const problems: FieldError[] = [];
@@ -64,6 +64,10 @@ export function jsonBodyProblems(body: unknown, limits: JsonLimits = UNLIMITED):
         // A key too long is named by its parent: quoting it back would repeat the problem.
         const childPath = key.length > maxKeyLength ? path : `${path}.${key}`;
         if (problem) problems.push({ path: childPath, message: `has a key that ${problem}` });
+        // Harmless as JSON.parse makes it (an own member), but one careless copy away from setting a prototype, and
+        // class-transformer drops it unnamed: refused wherever it appears, as a workflow definition refuses it.
+        else if (key === '__proto__')
+          problems.push({ path: childPath, message: 'is not allowed as a property name' });
         else
           pending.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
       }

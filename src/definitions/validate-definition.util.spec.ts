@@ -504,6 +504,19 @@ describe('validateDefinition: graph errors', () => {
     ]);
   });
 
+  it('reports a produced value named like a member every object inherits, which no approval could send', () => {
+    expect(errorsOf(doc([step('first', { produces: ['licenceNo', '__proto__', 'toString'] })]))).toEqual([
+      {
+        path: '$.steps[0].produces[1]',
+        message: "'__proto__' is a name every object inherits; choose another",
+      },
+      {
+        path: '$.steps[0].produces[2]',
+        message: "'toString' is a name every object inherits; choose another",
+      },
+    ]);
+  });
+
   it('reports a produced value that shadows a form property', () => {
     expect(errorsOf(doc([step('first', { produces: ['seats'] })]))).toEqual([
       {
