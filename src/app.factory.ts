@@ -5,7 +5,9 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { HelmetOptions } from 'helmet';
+import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { DomainException } from './common/domain.exception.js';
@@ -38,6 +40,9 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
         problem(status, error.message, [{ path: '$.path', message: 'is not a valid request target' }]),
       );
     },
+    // What Node's HTTP parser refuses before Fastify sees a request (headers too large, a malformed request line, a
+    // request too slow) is answered on the socket: as problem+json too, where Fastify's default wrote its own JSON.
+    clientErrorHandler: answerClientError,
     // A request, headers and body, must arrive whole in time: a body sent a byte at a time cannot hold a socket.
     requestTimeout: config.security.requestTimeoutMs,
     connectionTimeout: config.security.requestTimeoutMs + 5_000,
@@ -93,6 +98,26 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   // The same document `npm run openapi:generate` commits to docs/api/openapi.json.
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** Fastify's default client-error handler, with a problem+json body naming the part of the request at fault. */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail, errors] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time', []]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large', [{ path: '$.headers', message: 'are too large' }]]
+        : [400, 'The request is not valid HTTP', [{ path: '$', message: 'is not a valid HTTP request' }]];
+  const body = JSON.stringify(problem(status, detail, errors));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**

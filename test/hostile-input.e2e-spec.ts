@@ -325,6 +325,12 @@ describe('hostile input never stalls the service', () => {
       }
     });
 
+    it("answers a path parameter past the router's length limit with 414, titled as such", async () => {
+      const reply = await t.request('GET', `/api/v1/workflows/${'a'.repeat(200)}`, { as: ADMIN });
+      expectProblemWithPaths(reply, 414);
+      expect(reply.body).toMatchObject({ title: 'URI too long', errors: [{ path: '$.path' }] });
+    });
+
     it('answers a signed token whose claims hold a NUL or a lone surrogate with 401', async () => {
       const secret = new TextEncoder().encode(JWT_SECRET);
       for (const claims of [
@@ -356,6 +362,27 @@ describe('hostile input never stalls the service', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 401 /);
       expect(answer.toLowerCase()).toContain('www-authenticate: bearer');
       expect(performance.now() - started).toBeLessThan(STALL_BOUND_MS);
+    });
+
+    it("answers what Node's HTTP parser refuses with problem+json too, and closes the connection", async () => {
+      const cases: [string, number, string][] = [
+        [`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, '$.headers'],
+        ['GET /health HTTP/1.1\r\nhost x\r\n\r\n', 400, '$'],
+        ['NOT-HTTP\r\n\r\n', 400, '$'],
+      ];
+      for (const [request, status, path] of cases) {
+        const answer = await rawExchange(t.baseUrl, request, true);
+        const [head = '', body = ''] = answer.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+        expect(JSON.parse(body)).toEqual({
+          type: 'about:blank',
+          title: expect.any(String),
+          status,
+          detail: expect.any(String),
+          errors: [{ path, message: expect.any(String) }],
+        });
+      }
     });
   });
 });
@@ -422,14 +449,15 @@ describe('slow bodies and database outages', () => {
 });
 
 /** Sends raw bytes and answers whatever the server sends back before it closes or 2 s pass. */
-function rawExchange(baseUrl: string, request: string): Promise<string> {
+/** Sends `request` raw; resolves with the answer's head, or with all of it once the server closes (`untilClose`). */
+function rawExchange(baseUrl: string, request: string, untilClose = false): Promise<string> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => socket.write(request));
     let answer = '';
     socket.on('data', (chunk) => {
       answer += chunk.toString('utf8');
-      if (answer.includes('\r\n\r\n')) {
+      if (!untilClose && answer.includes('\r\n\r\n')) {
         socket.destroy();
         resolve(answer);
       }
