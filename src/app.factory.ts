@@ -6,7 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { HelmetOptions } from 'helmet';
 import { STATUS_CODES } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -130,31 +130,65 @@ function installJsonParser(app: NestFastifyApplication, bodyLimit: number, limit
   // Every body this API takes is JSON: a plain-text body is refused as of the wrong type (415) like any other,
   // not parsed into a string for the validation to refuse as the wrong shape (400).
   fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit },
-    (_request, body, done) => {
-      const tooBig = jsonStructureProblem(body as string, limits);
-      if (tooBig) {
-        done(DomainException.invalid('The body holds values that cannot be stored', [tooBig]), undefined);
-        return;
-      }
-      let parsed: unknown;
-      try {
-        parsed = body === '' ? undefined : JSON.parse(body as string);
-      } catch (error) {
-        const problem = DomainException.invalid(`The body is not valid JSON: ${(error as Error).message}`, [
-          { path: '$', message: 'is not valid JSON' },
-        ]);
-        done(problem, undefined);
-        return;
-      }
-      const problems = jsonBodyProblems(parsed, limits);
-      if (problems.length > 0)
-        done(DomainException.invalid('The body holds values that cannot be stored', problems), undefined);
-      else done(null, parsed);
-    },
-  );
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, raw, done) => {
+    const unsupported = unsupportedEncoding(request.headers);
+    if (unsupported) {
+      done(unsupported, undefined);
+      return;
+    }
+    let body: string;
+    try {
+      body = UTF8.decode(raw as Buffer);
+    } catch {
+      done(
+        DomainException.invalid('The body is not UTF-8', [{ path: '$', message: 'is not valid UTF-8' }]),
+        undefined,
+      );
+      return;
+    }
+    const tooBig = jsonStructureProblem(body, limits);
+    if (tooBig) {
+      done(DomainException.invalid('The body holds values that cannot be stored', [tooBig]), undefined);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = body === '' ? undefined : JSON.parse(body);
+    } catch (error) {
+      const problem = DomainException.invalid(`The body is not valid JSON: ${(error as Error).message}`, [
+        { path: '$', message: 'is not valid JSON' },
+      ]);
+      done(problem, undefined);
+      return;
+    }
+    const problems = jsonBodyProblems(parsed, limits);
+    if (problems.length > 0)
+      done(DomainException.invalid('The body holds values that cannot be stored', problems), undefined);
+    else done(null, parsed);
+  });
+}
+
+/** Strict: a byte sequence that is not UTF-8 is refused, not read as U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * A JSON body is UTF-8 (RFC 8259) and this API takes it uncompressed: another charset or a content coding is a 415
+ * naming the header, where it was read as UTF-8 anyway (mojibake) or refused as malformed JSON.
+ */
+function unsupportedEncoding(headers: IncomingHttpHeaders): DomainException | null {
+  const coding = headers['content-encoding']?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    return DomainException.unsupportedMediaType(`The body is sent with content coding ${coding}`, [
+      { path: '$.headers.content-encoding', message: 'must be absent: send the body uncompressed' },
+    ]);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return DomainException.unsupportedMediaType(`The body is sent in charset ${charset}`, [
+      { path: '$.headers.content-type', message: 'must be application/json in UTF-8' },
+    ]);
+  }
+  return null;
 }
 
 /**

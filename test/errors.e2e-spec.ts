@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   expectProblemWithPaths as expectProblem,
   paths,
@@ -406,6 +407,55 @@ describe('bad input of every kind', () => {
           errors: [{ path: '$.headers.content-type', message: 'must be application/json' }],
         });
       }
+    });
+
+    it('refuses a body in another charset or content coding with 415 naming the header, and bytes that are not UTF-8 with 400', async () => {
+      const token = await t.token(ann);
+      const send = async (headers: Record<string, string>, body: Uint8Array) => {
+        const response = await fetch(`${t.baseUrl}/api/v1/applications`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, ...headers },
+          body,
+        });
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        return { status: response.status, body: (await response.json()) as { errors: unknown } };
+      };
+      const envelope = Buffer.from(JSON.stringify({ workflow: 'shop-permit', data: { address: 'Straße' } }));
+      const latin1 = Buffer.from(
+        JSON.stringify({ workflow: 'shop-permit', data: { address: 'Straße' } }),
+        'latin1',
+      );
+      expect(await send({ 'content-type': 'application/json; charset=latin1' }, envelope)).toEqual({
+        status: 415,
+        body: expect.objectContaining({
+          errors: [{ path: '$.headers.content-type', message: 'must be application/json in UTF-8' }],
+        }),
+      });
+      expect(
+        await send({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(envelope)),
+      ).toEqual({
+        status: 415,
+        body: expect.objectContaining({
+          errors: [
+            { path: '$.headers.content-encoding', message: 'must be absent: send the body uncompressed' },
+          ],
+        }),
+      });
+      expect(await send({ 'content-type': 'application/json' }, latin1)).toEqual({
+        status: 400,
+        body: expect.objectContaining({ errors: [{ path: '$', message: 'is not valid UTF-8' }] }),
+      });
+      // UTF-8 by name, in either spelling, and a byte-order mark, are read as before: the form judges the data.
+      for (const contentType of ['application/json; charset=UTF-8', 'application/json;charset="utf8"']) {
+        expect((await send({ 'content-type': contentType }, envelope)).status).toBe(400);
+      }
+      const bom = await send(
+        { 'content-type': 'application/json' },
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), envelope]),
+      );
+      expect(bom.body.errors).toEqual(
+        expect.arrayContaining([{ path: '$.data.seats', message: expect.any(String) }]),
+      );
     });
 
     it('answers odd headers and content types with a client error', async () => {

@@ -1782,7 +1782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The body is not sent as application/json */
+            /** @description The body is not sent as application/json in UTF-8, uncompressed */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1864,7 +1864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The body is not sent as application/json */
+            /** @description The body is not sent as application/json in UTF-8, uncompressed */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2200,7 +2200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The body is not sent as application/json */
+            /** @description The body is not sent as application/json in UTF-8, uncompressed */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,7 +3017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The body is not sent as application/json */
+            /** @description The body is not sent as application/json in UTF-8, uncompressed */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -9,7 +9,7 @@ const MEANING: Record<number, string> = {
   404: 'No such object, or not one this caller may see',
   409: 'The state does not allow it',
   413: 'The body is larger than BODY_LIMIT_BYTES',
-  415: 'The body is not sent as application/json',
+  415: 'The body is not sent as application/json in UTF-8, uncompressed',
   429: 'Too many requests',
   503: 'Service unavailable',
 };

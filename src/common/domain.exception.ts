@@ -6,6 +6,7 @@ export enum ErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
   TooManyRequests = 'too_many_requests',
   Unavailable = 'unavailable',
 }
@@ -43,6 +44,10 @@ export class DomainException extends Error {
 
   static unauthenticated(message = 'A valid bearer token is required'): DomainException {
     return new DomainException(ErrorCode.Unauthenticated, message);
+  }
+
+  static unsupportedMediaType(message: string, errors: FieldError[]): DomainException {
+    return new DomainException(ErrorCode.UnsupportedMediaType, message, errors);
   }
 }
 
