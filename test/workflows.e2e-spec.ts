@@ -215,6 +215,20 @@ describe('workflow definitions over HTTP', () => {
       }
     });
 
+    it('answers 400 naming any other parameter, or version sent as a list, on the version and its diagram', async () => {
+      for (const [query, path] of [
+        ['versio=1', '$.versio'],
+        ['version[]=99', '$.version[]'],
+        ['version=1&version=2', '$.version'],
+      ]) {
+        for (const target of ['shop-permit', 'shop-permit/diagram']) {
+          const reply = await t.request('GET', `/api/v1/workflows/${target}?${query}`, { as: ADMIN });
+          expectProblem(reply, 400);
+          expect(paths(reply)).toEqual([path]);
+        }
+      }
+    });
+
     it('answers 404 for an unknown key and for an unknown version of a known key', async () => {
       const unknownKey = await t.request('GET', '/api/v1/workflows/no-such-workflow', { as: ADMIN });
       expectProblem(unknownKey, 404);

@@ -11,6 +11,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsObject,
+  IsOptional,
   IsPositive,
   IsString,
   Matches,
@@ -319,4 +320,12 @@ function toFactMap(value: unknown): unknown {
         : fact,
     ]),
   );
+}
+
+/** `?version=N` of a workflow's reads; any other parameter is refused, as on every list. */
+export class WorkflowVersionQuery {
+  @ApiPropertyOptional({ type: 'integer', description: 'A version; the latest if absent' })
+  @IsOptional()
+  @IsString({ message: 'version must be an integer from 1 to 2147483647' })
+  version?: string;
 }

@@ -6,14 +6,13 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import { optionalPositiveInt } from '../common/query.util.js';
-import { WorkflowDefinitionDto } from './definition.dto.js';
+import { WorkflowDefinitionDto, WorkflowVersionQuery } from './definition.dto.js';
 import { DefinitionsService } from './definitions.service.js';
 import { toMermaid } from './mermaid.util.js';
 import {
@@ -74,15 +73,9 @@ export class DefinitionsController {
   @Get(':key')
   @ApiOperation({ summary: 'One workflow version (the latest unless ?version=N)' })
   @ApiOkResponse({ type: WorkflowVersionDto })
-  @ApiQuery({
-    name: 'version',
-    required: false,
-    type: 'integer',
-    description: 'A version; the latest if absent',
-  })
   @ApiProblems(400, 401, 404)
-  get(@Param('key') key: string, @Query('version') version?: string): Promise<WorkflowVersionDto> {
-    return this.definitions.get(key, optionalPositiveInt(version, 'version'));
+  get(@Param('key') key: string, @Query() query: WorkflowVersionQuery): Promise<WorkflowVersionDto> {
+    return this.definitions.get(key, optionalPositiveInt(query.version, 'version'));
   }
 
   @Get(':key/diagram')
@@ -90,15 +83,9 @@ export class DefinitionsController {
   @ApiOperation({ summary: 'Mermaid text of the dependency graph, critical path highlighted' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Mermaid text', schema: { type: 'string' } })
-  @ApiQuery({
-    name: 'version',
-    required: false,
-    type: 'integer',
-    description: 'A version; the latest if absent',
-  })
   @ApiProblems(400, 401, 404)
-  async diagram(@Param('key') key: string, @Query('version') version?: string) {
-    const workflow = await this.definitions.get(key, optionalPositiveInt(version, 'version'));
+  async diagram(@Param('key') key: string, @Query() query: WorkflowVersionQuery) {
+    const workflow = await this.definitions.get(key, optionalPositiveInt(query.version, 'version'));
     return toMermaid(workflow.definition, workflow.analysis);
   }
 }
