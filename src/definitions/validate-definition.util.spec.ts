@@ -412,6 +412,26 @@ describe('validateDefinition: graph errors', () => {
     ]);
   });
 
+  it('reports more than 2,000 waits between steps in all, counting after and needs together', () => {
+    // Each step waits for the ten before it; in the second workflow one of them is also waited for through a need.
+    const waiting = (i: number, extra: Record<string, unknown> = {}) =>
+      step(`s${i}`, { after: Array.from({ length: Math.min(i, 10) }, (_v, j) => `s${i - 1 - j}`), ...extra });
+    const steps = Array.from({ length: 200 }, (_v, i) => waiting(i));
+    // 0 + 1 + … + 9 for the first ten, then 10 for each of the other 190: 1,945.
+    expect(validateDefinition(doc(steps)).errors).toEqual([]);
+    const more = [
+      ...steps.slice(0, 199),
+      waiting(199, { after: Array.from({ length: 66 }, (_v, j) => `s${j}`), needs: ['licenceNo'] }),
+    ];
+    more[150] = waiting(150, { produces: ['licenceNo'] });
+    expect(errorsOf(doc(more))).toEqual([
+      {
+        path: '$.steps',
+        message: 'wait for one another 2002 times in all (after and needs together); at most 2000',
+      },
+    ]);
+  });
+
   it('reports a two-step cycle once, naming both steps in order', () => {
     expect(
       errorsOf(doc([step('a-step', { after: ['b-step'] }), step('b-step', { after: ['a-step'] })])),

@@ -289,8 +289,22 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
   const firstOccurrences = def.steps.filter((step, i) => firstIndex.get(step.id) === i);
   errors.push(...cycleErrors({ ...def, steps: firstOccurrences }, firstIndex));
   errors.push(...factErrors(def, formPaths, options));
+  const dependencies = Object.values(resolveDependencies(def)).reduce((n, d) => n + d.length, 0);
+  if (dependencies > MAX_DEPENDENCIES) {
+    add(
+      '$.steps',
+      `wait for one another ${dependencies} times in all (after and needs together); at most ${MAX_DEPENDENCIES}`,
+    );
+  }
   return errors;
 }
+
+/**
+ * Waits between steps, in all. Checking and analysing a workflow, and drawing it, grows with them: 200 steps each
+ * waiting for the 100 before held the event loop for a quarter of a second per request and answered 5 MB. Ten per
+ * step of the largest workflow is far more than any real one declares.
+ */
+export const MAX_DEPENDENCIES = 2000;
 
 function prefixes(path: string): string[] {
   const parts = path.split('.');
