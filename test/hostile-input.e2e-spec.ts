@@ -187,6 +187,20 @@ describe('hostile input never stalls the service', () => {
         form: { type: 'object', properties },
       });
 
+    it('refuses 200 steps each waiting for the 100 before, whose analysis answered 5 MB', async () => {
+      const id = (i: number) => `s${i}`.padEnd(40, 'x');
+      const steps = Array.from({ length: 200 }, (_v, i) => ({
+        id: id(i),
+        name: `Step ${i}`,
+        department: 'dept',
+        after: Array.from({ length: Math.min(i, 100) }, (_w, j) => id(i - 1 - j)),
+        timeLimit: { hours: 1 },
+      }));
+      const m = await register({ key: 'dense', name: 'Dense', form: { type: 'object' }, steps });
+      expectAnsweredPromptly(m, 400);
+      expect(paths(m.reply)).toEqual(['$.steps']);
+    });
+
     it('refuses uniqueItems on an array of objects without a small maxItems', async () => {
       const m = await register(
         withForm('unique-objects', { list: { type: 'array', uniqueItems: true, items: { type: 'object' } } }),
