@@ -4,7 +4,9 @@ import { gzipSync } from 'node:zlib';
 import {
   expectProblemWithPaths as expectProblem,
   paths,
+  registerWorkflow,
   rowCounts,
+  simpleWorkflow,
   submitApplication,
   taskIds,
 } from './support/helpers.js';
@@ -179,6 +181,30 @@ describe('bad input of every kind', () => {
       });
       expectProblem(missing, 400);
       expect(paths(missing)).toContain('$.outcome');
+    });
+
+    it('requires a produced value named like an inherited member, in a workflow stored before such names were refused', async () => {
+      await registerWorkflow(
+        t,
+        simpleWorkflow(
+          'inherited-name',
+          [{ id: 'one', timeLimit: { hours: 1 }, produces: ['licenceNo'] }],
+          () => 'fire-rescue',
+        ),
+      );
+      // As an older version of the service stored it: registration now refuses this name.
+      await t.query(
+        `UPDATE workflow_versions SET definition = jsonb_set(definition, '{steps,0,produces}', '["toString"]')
+         WHERE key = 'inherited-name'`,
+      );
+      const id = await submitApplication(t, 'inherited-name', {}, ann);
+      const { one } = await taskIds(t, id);
+      const reply = await t.request('POST', `/api/v1/tasks/${one}/decision`, {
+        as: fireOfficer,
+        body: { outcome: 'approve' },
+      });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual(['$.produces.toString']);
     });
 
     it('requires every declared produces value on an approval and refuses undeclared ones', async () => {
@@ -445,7 +471,8 @@ describe('bad input of every kind', () => {
         status: 400,
         body: expect.objectContaining({ errors: [{ path: '$', message: 'is not valid UTF-8' }] }),
       });
-      // UTF-8 by name, in either spelling, and a byte-order mark, are read as before: the form judges the data.
+      // UTF-8 by name, in either spelling, is read as before, and a leading byte-order mark is skipped (RFC 8259
+      // allows it; it used to make the body malformed JSON): the form judges the data.
       for (const contentType of ['application/json; charset=UTF-8', 'application/json;charset="utf8"']) {
         expect((await send({ 'content-type': contentType }, envelope)).status).toBe(400);
       }

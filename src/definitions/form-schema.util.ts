@@ -41,8 +41,18 @@ export function newAjv(): Ajv2020 {
 /** One Ajv that only checks schemas against the meta-schema (it adds none of them); it compiles it on first use. */
 let metaAjv: Ajv2020 | undefined;
 
-/** Why a form is not a valid JSON Schema 2020-12, as Ajv words it; null when it is one. */
+/** The dialect forms are written in; `$schema` may name it or be left out. */
+export const FORM_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+/**
+ * Why a form is not a valid JSON Schema 2020-12, as Ajv words it; null when it is one. A `$schema` naming any other
+ * address is refused first: Ajv throws on one it does not know, and keeps a validator for every address into the
+ * meta-schema it is sent, which one shared instance would pile up.
+ */
 export function formMetaErrors(schema: Record<string, unknown>): string | null {
+  const dialect = schema.$schema;
+  if (dialect !== undefined && dialect !== FORM_DIALECT && dialect !== `${FORM_DIALECT}#`)
+    return `form/$schema must be ${FORM_DIALECT}, or absent`;
   metaAjv ??= withFormats(new Ajv2020({ allErrors: true, strict: false }));
   return metaAjv.validateSchema(schema) ? null : metaAjv.errorsText(metaAjv.errors, { dataVar: 'form' });
 }

@@ -365,6 +365,31 @@ describe('validateDefinition: the form schema', () => {
     expect(errors[0]?.message).toMatch(/^is not a valid JSON Schema: .*type/);
   });
 
+  it('takes a form in JSON Schema 2020-12 alone, refusing any other $schema without throwing', () => {
+    for (const $schema of [
+      'https://json-schema.org/draft/2020-12/schema',
+      'https://json-schema.org/draft/2020-12/schema#',
+    ]) {
+      expect(validateDefinition(doc([step('first')], { form: { $schema, type: 'object' } })).errors).toEqual(
+        [],
+      );
+    }
+    for (const $schema of [
+      'http://json-schema.org/draft-07/schema#',
+      'https://json-schema.org/draft/2020-12/schema#/$defs/x',
+      'https://example.gov/dialect',
+      1,
+    ]) {
+      expect(errorsOf(doc([step('first')], { form: { $schema, type: 'object' } }))).toEqual([
+        {
+          path: '$.form',
+          message:
+            'is not a valid JSON Schema: form/$schema must be https://json-schema.org/draft/2020-12/schema, or absent',
+        },
+      ]);
+    }
+  });
+
   it('rejects a form whose regular expression does not compile', () => {
     const errors = errorsOf(
       doc([step('first')], { form: { properties: { a: { type: 'string', pattern: '(' } } } }),

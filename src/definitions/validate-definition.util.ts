@@ -208,7 +208,8 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
       if (other !== undefined) add(path, `'${value}' is already produced by step '${other}'`);
       else producer.set(value, step.id);
       if (formPaths.has(value)) add(path, `'${value}' is also a form property; a value must have one source`);
-      // An officer's approval sends it as a member of `produces`, and the API refuses members so named.
+      // An approval sends it as a member of `produces`: the API refuses a `__proto__` member, and a lookup of any
+      // such name on an object that lacks it finds the inherited member instead.
       if (value in Object.prototype) add(path, `'${value}' is a name every object inherits; choose another`);
     });
   });

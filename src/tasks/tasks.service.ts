@@ -336,7 +336,9 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
       errors.push({ path: '$.produces', message: 'only an approval produces values' });
   } else {
     for (const name of declared) {
-      if (given[name] === undefined || given[name] === null)
+      // Own members only: a name every object inherits (a workflow stored before such names were refused) would
+      // otherwise find the inherited member.
+      if (!Object.hasOwn(given, name) || given[name] === undefined || given[name] === null)
         errors.push({ path: `$.produces.${name}`, message: 'is required: the step produces it' });
     }
     for (const name of Object.keys(given)) {

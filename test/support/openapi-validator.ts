@@ -5,7 +5,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import type { Middleware } from 'openapi-fetch';
-import { newAjv } from '../../src/definitions/form-schema.util.js';
+import { formMetaErrors, newAjv } from '../../src/definitions/form-schema.util.js';
 
 type Schema = Record<string, unknown>;
 interface MediaType {
@@ -54,7 +54,12 @@ export class OpenApiValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(readonly document: OpenApiDocument) {
-    this.ajv.addSchema({ $id: DOCUMENT_ID, components: toJsonSchema(document.components) as object });
+    const schema = { $id: DOCUMENT_ID, components: toJsonSchema(document.components) as object };
+    // newAjv leaves the meta-schema check to registration; the document's schemas get it here.
+    const invalid = formMetaErrors(schema);
+    if (invalid !== null)
+      throw new Error(`The OpenAPI document's schemas are not valid JSON Schema: ${invalid}`);
+    this.ajv.addSchema(schema);
   }
 
   static async load(baseUrl: string): Promise<OpenApiValidator> {
