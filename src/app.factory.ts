@@ -14,6 +14,7 @@ import { DomainException } from './common/domain.exception.js';
 import { FreeFormValidationPipe } from './common/free-form.pipe.js';
 import { problem, sendProblem } from './common/problem.filter.js';
 import { jsonBodyProblems, jsonStructureProblem } from './common/json-body.util.js';
+import { mediaTypeParameter } from './common/media-type.util.js';
 import { installRequestHooks } from './common/request-hooks.util.js';
 import { API_PREFIX, applyApiPrefix, buildOpenApiDocument } from './common/openapi-document.util.js';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
@@ -182,9 +183,9 @@ function unsupportedEncoding(headers: IncomingHttpHeaders): DomainException | nu
       { path: '$.headers.content-encoding', message: 'must be absent: send the body uncompressed' },
     ]);
   }
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  const charset = mediaTypeParameter(headers['content-type'] ?? '', 'charset')?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    return DomainException.unsupportedMediaType(`The body is sent in charset ${charset}`, [
+    return DomainException.unsupportedMediaType(`The body is sent in charset "${charset}"`, [
       { path: '$.headers.content-type', message: 'must be application/json in UTF-8' },
     ]);
   }
