@@ -457,6 +457,18 @@ describe('validateDefinition: graph errors', () => {
     ]);
   });
 
+  it('reports a graph past the bound once, without listing its cycles', () => {
+    // Every step after every other: 39,800 waits, and a cycle through each pair.
+    const ids = Array.from({ length: 200 }, (_v, i) => `s${i}`);
+    const steps = ids.map((id) => step(id, { after: ids.filter((other) => other !== id) }));
+    expect(errorsOf(doc(steps))).toEqual([
+      {
+        path: '$.steps',
+        message: 'wait for one another 39800 times in all (after and needs together); at most 2000',
+      },
+    ]);
+  });
+
   it('reports a two-step cycle once, naming both steps in order', () => {
     expect(
       errorsOf(doc([step('a-step', { after: ['b-step'] }), step('b-step', { after: ['a-step'] })])),

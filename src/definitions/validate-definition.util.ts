@@ -288,15 +288,19 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
 
   // Later duplicates are reported on their own; the graph of first occurrences still has cycles worth naming.
   const firstOccurrences = def.steps.filter((step, i) => firstIndex.get(step.id) === i);
-  errors.push(...cycleErrors({ ...def, steps: firstOccurrences }, firstIndex));
-  errors.push(...factErrors(def, formPaths, options));
-  const dependencies = Object.values(resolveDependencies(def)).reduce((n, d) => n + d.length, 0);
+  const deps = resolveDependencies({ ...def, steps: firstOccurrences });
+  const dependencies = Object.values(deps).reduce((n, d) => n + d.length, 0);
+  // Past the bound the graph is refused as it stands: looking for its cycles, one per back edge, is what the bound
+  // is there to spare.
   if (dependencies > MAX_DEPENDENCIES) {
     add(
       '$.steps',
       `wait for one another ${dependencies} times in all (after and needs together); at most ${MAX_DEPENDENCIES}`,
     );
+  } else {
+    errors.push(...cycleErrors(deps, firstIndex));
   }
+  errors.push(...factErrors(def, formPaths, options));
   return errors;
 }
 
@@ -313,8 +317,7 @@ function prefixes(path: string): string[] {
 }
 
 /** Each cycle once, as the chain of steps it runs through (prerequisite first), starting at its earliest step. */
-function cycleErrors(def: WorkflowDefinition, index: Map<string, number>): DefinitionError[] {
-  const deps = resolveDependencies(def);
+function cycleErrors(deps: Record<string, string[]>, index: Map<string, number>): DefinitionError[] {
   // Unknown ids and self-references are reported on their own; they are not edges.
   const next = (id: string) => (deps[id] ?? []).filter((p) => p !== id && index.has(p));
   const state = new Map<string, 'open' | 'done'>();
@@ -349,7 +352,7 @@ function cycleErrors(def: WorkflowDefinition, index: Map<string, number>): Defin
     stack.pop();
     state.set(id, 'done');
   };
-  for (const step of def.steps) if (!state.has(step.id)) visit(step.id);
+  for (const id of Object.keys(deps)) if (!state.has(id)) visit(id);
   return errors;
 }
 
