@@ -23,7 +23,6 @@ export interface VarUse {
   path: string;
 }
 
-/** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
 /**
  * A JSON Logic operation, as json-logic-js reads one: an object with exactly one member, its operator; a lone
  * argument stands for a list of one. `argPath(i)` is where argument i sits in the document.
@@ -45,6 +44,7 @@ function operationAt(logic: JsonLogic, path: string): Operation | null {
     : { op, args: [raw as JsonLogic], argPath: () => at };
 }
 
+/** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
 export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
   if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
   const operation = operationAt(logic, path);
