@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { expectProblem, paths } from './support/helpers.js';
+import { expectProblem, paths, simpleWorkflow } from './support/helpers.js';
 import { ADMIN, applicant, createDatabase, FIXTURES, officer, TestApp } from './support/test-app.js';
 
 /**
@@ -443,40 +443,55 @@ describe('workflow definitions over HTTP', () => {
       expect(paths(empty)).toEqual(expect.arrayContaining(['$.key', '$.name', '$.form', '$.steps']));
     });
 
-    it('rejects a rule with an operation JSON Logic does not know, which would always be false', async () => {
-      const definition = {
-        key: 'misspelt-rule',
-        name: 'Misspelt rule',
-        form: { type: 'object', properties: { seats: { type: 'integer' } } },
-        steps: [
-          {
-            id: 'one',
-            name: 'One',
-            department: 'fire',
-            timeLimit: { hours: 1 },
-            when: { and: [{ '>=': [{ var: 'seats' }, 1] }, { gt: [{ var: 'seats' }, 50] }] },
-          },
-        ],
-      };
+    /** Registers a one-step workflow at `fire` and expects a 400; answers the paths it names. */
+    const refusedPaths = async (step: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+      const definition = simpleWorkflow(
+        'refused',
+        [{ id: 'one', timeLimit: { hours: 1 }, ...step }],
+        () => 'fire',
+        {
+          form: { type: 'object', properties: { seats: { type: 'integer' } } },
+          ...extra,
+        },
+      );
       const refused = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
       expectProblem(refused, 400);
-      expect(paths(refused)).toEqual(['$.steps[0].when.and[1].gt']);
+      return paths(refused);
+    };
+
+    it('rejects a rule with an operation JSON Logic does not know, which would always be false', async () => {
+      const when = { and: [{ '>=': [{ var: 'seats' }, 1] }, { gt: [{ var: 'seats' }, 50] }] };
+      expect(await refusedPaths({ when })).toEqual(['$.steps[0].when.and[1].gt']);
     });
 
     it('rejects a signoff no department could give, above the 50 an officer may raise it to', async () => {
-      const definition = {
-        key: 'many-signatures',
-        name: 'Many signatures',
-        form: { type: 'object' },
-        steps: [{ id: 'one', name: 'One', department: 'fire', timeLimit: { hours: 1 }, signoff: 1e9 }],
-      };
-      const refused = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
-      expectProblem(refused, 400);
-      expect(paths(refused)).toEqual(['$.steps[0].signoff']);
-      definition.steps[0]!.signoff = 50;
-      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition })).status).toBe(
-        201,
+      expect(await refusedPaths({ signoff: 1e9 })).toEqual(['$.steps[0].signoff']);
+      const fifty = simpleWorkflow(
+        'many-signatures',
+        [{ id: 'one', timeLimit: { hours: 1 }, signoff: 50 }],
+        () => 'fire',
       );
+      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: fifty })).status).toBe(201);
+    });
+
+    it('rejects a produced value named like a member every object inherits', async () => {
+      expect(await refusedPaths({ produces: ['licenceNo', 'toString', '__proto__'] })).toEqual([
+        '$.steps[0].produces[1]',
+        '$.steps[0].produces[2]',
+      ]);
+    });
+
+    it('rejects a form in a JSON Schema dialect other than 2020-12, which answered 500', async () => {
+      for (const $schema of ['http://json-schema.org/draft-07/schema#', 'https://example.gov/dialect', 1]) {
+        const form = { $schema, type: 'object' };
+        expect(await refusedPaths({}, { form })).toEqual(['$.form']);
+        const analysis = await t.request('POST', '/api/v1/workflows/analyze', {
+          as: ADMIN,
+          body: simpleWorkflow('analysed', [{ id: 'one', timeLimit: { hours: 1 } }], () => 'fire', { form }),
+        });
+        expect(analysis.status).toBe(200);
+        expect(analysis.body).toMatchObject({ valid: false, errors: [{ path: '$.form' }] });
+      }
     });
   });
 
