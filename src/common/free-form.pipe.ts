@@ -47,8 +47,8 @@ export class FreeFormValidationPipe extends ValidationPipe {
     const standIn: Record<string | symbol, unknown> = { ...value };
     for (const key of keys) {
       const original = value[key as string];
+      // No `__proto__` to strip, as ValidationPipe does for what it transforms: the JSON parser refuses the key anywhere.
       if (isPlainObject(original)) {
-        this.stripProtoKeys(original);
         held.set(key, original);
         standIn[key] = {};
       }
