@@ -561,7 +561,7 @@ describe('validateDefinition: graph errors', () => {
     ]);
   });
 
-  it('reports a produced value named like a member every object inherits, which no approval could send', () => {
+  it('reports a produced value named like a member every object inherits', () => {
     expect(errorsOf(doc([step('first', { produces: ['licenceNo', '__proto__', 'toString'] })]))).toEqual([
       {
         path: '$.steps[0].produces[1]',
