@@ -341,6 +341,7 @@ export function benchRuntimeConfig(
     auditCheckpointIntervalMs: CONFIG_DEFAULTS.auditCheckpointIntervalMs,
     queuePrefix,
     pii: { keyring: { active: 'bench', keys: { bench: randomBytes(32) } }, retentionDays: undefined },
+    warmupMs: 0,
   };
 }
 

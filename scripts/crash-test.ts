@@ -257,6 +257,8 @@ async function runScenario(context: {
       WORKFLOWS_DIR: join(os.tmpdir(), `${name}-no-workflows`),
       LOG_LEVEL: 'warn',
       SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
+      // Each start and restart warms up as production does, briefly.
+      WARMUP_MS: '1000',
     },
   );
   let service = ServiceProcess.start(`service (${scenario})`, build.main, env);

@@ -4,9 +4,11 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
 import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
+import { AUDIT_SIGNING_KEY, createDatabase, JWT_SECRET } from './support/test-app.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -113,4 +115,67 @@ describe('starting the service', () => {
       rmSync(stagedCluster ?? join(STAGED_CLUSTER_ROOT, hash), { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('warms an API process up on a scratch database before it listens, logging none of its requests', async () => {
+    const database = await createDatabase();
+    const port = String(await freePort());
+    const main = startMain({
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.name } : {}),
+      JWT_SECRET,
+      AUDIT_SIGNING_KEY,
+      PII_KEYS: `boot:${Buffer.alloc(32, 3).toString('base64')}`,
+      PORT: port,
+      WARMUP_MS: '1500',
+      WORKFLOWS_DIR: join(tmpdir(), 'pa-boot-no-workflows'),
+    });
+    try {
+      await eventually(
+        () =>
+          fetch(`http://127.0.0.1:${port}/health`)
+            .then((r) => r.status)
+            .catch(() => 0),
+        (status) => status === 200,
+        { timeoutMs: 90_000, everyMs: 250 },
+      );
+      const lines = main
+        .output()
+        .stdout.split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; context?: string });
+      const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line.msg));
+      const warming = at(/^warming up for 1500 ms on a scratch database before listening$/);
+      const warmed = at(
+        /^warmed up in \d+ ms: [1-9]\d* applications, [1-9]\d* decisions, .*, 0 unexpected answers$/,
+      );
+      const listening = at(/^listening on /);
+      expect(warming).toBeGreaterThanOrEqual(0);
+      expect(warmed).toBeGreaterThan(warming);
+      expect(listening).toBeGreaterThan(warmed);
+      // Thousands of warm-up requests, none of them in the log; the serving app logs its own at the set level.
+      expect(lines.filter((line) => line.context === 'Request')).toEqual([]);
+      const admin = await new SignJWT({ role: 'admin' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('boot-admin')
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(JWT_SECRET));
+      const workflows = await fetch(`http://127.0.0.1:${port}/api/v1/workflows`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(workflows.status).toBe(200);
+      // Nothing the warm-up wrote is in the deployment's database.
+      expect(await workflows.json()).toEqual([]);
+      await eventually(
+        () => Promise.resolve(main.output().stdout),
+        (stdout) => stdout.includes('"context":"Request"'),
+        { timeoutMs: 5_000, everyMs: 100 },
+      );
+      main.child.kill('SIGTERM');
+      expect(await main.exited).toBe(0);
+    } finally {
+      main.child.kill('SIGKILL');
+      await database.drop();
+    }
+  }, 120_000);
 });

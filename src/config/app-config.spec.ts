@@ -7,6 +7,7 @@ import {
   APP_CONFIG,
   ConfigError,
   loadConfig,
+  PRODUCTION_WARMUP_MS,
   redactUrl,
   resolveAuditSigningKey,
   resolveJwtSecret,
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       auditSigningKey: undefined,
       auditCheckpointIntervalMs: 300_000,
       pii: { keys: {}, activeKey: undefined, retentionDays: undefined },
+      warmupMs: 0,
     });
   });
 
@@ -89,6 +91,7 @@ describe('loadConfig', () => {
       PII_KEYS: `old:${PII_KEY.toString('base64')}, new:${PII_KEY.toString('base64')}`,
       PII_ACTIVE_KEY: 'new',
       PII_RETENTION_DAYS: '365',
+      WARMUP_MS: '2500',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -115,6 +118,7 @@ describe('loadConfig', () => {
       auditSigningKey: ED25519_PEM,
       auditCheckpointIntervalMs: 60_000,
       pii: { keys: { old: PII_KEY, new: PII_KEY }, activeKey: 'new', retentionDays: 365 },
+      warmupMs: 2500,
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -218,6 +222,20 @@ describe('loadConfig', () => {
     });
     expect(config.jwtSecret).toBe(SECRET);
     expect(config.auditSigningKey).toBe(ED25519_PEM);
+  });
+
+  it('warms an API process up for 10 s in production unless WARMUP_MS says otherwise, and not at all elsewhere', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      AUDIT_SIGNING_KEY: ED25519_PEM,
+      PII_KEYS: `k1:${PII_KEY.toString('base64')}`,
+    };
+    expect(loadConfig(production).warmupMs).toBe(PRODUCTION_WARMUP_MS);
+    expect(PRODUCTION_WARMUP_MS).toBe(10_000);
+    expect(loadConfig({ ...production, WARMUP_MS: '0' }).warmupMs).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test' }).warmupMs).toBe(0);
+    expect(loadConfig({ WARMUP_MS: '300000' }).warmupMs).toBe(300_000);
   });
 
   it('reads AUDIT_SIGNING_KEY as base64 DER or as PEM with escaped newlines, giving the same PEM', () => {

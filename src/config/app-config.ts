@@ -94,6 +94,11 @@ export interface AppConfig {
   readonly metricsToken: string | undefined;
   /** Keys and retention of personal data at rest (see pii-config.ts). */
   readonly pii: PiiConfig;
+  /**
+   * `WARMUP_MS`, default 10000 when `NODE_ENV=production`, else 0: how long an API process runs its everyday path
+   * on a scratch database before it listens (see src/warmup/warm-up.util.ts); 0 listens at once.
+   */
+  readonly warmupMs: number;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -117,7 +122,11 @@ export const CONFIG_DEFAULTS = {
   sseHeartbeatMs: 15_000,
   auditCheckpointIntervalMs: 300_000,
   shutdownDelayMs: 0,
+  warmupMs: 0,
 } as const satisfies Partial<AppConfig>;
+
+/** `WARMUP_MS` when `NODE_ENV=production` and it is not set: a fresh process there meets traffic at once. */
+export const PRODUCTION_WARMUP_MS = 10_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -228,6 +237,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     600_000,
     'SHUTDOWN_DELAY_MS must be an integer from 0 to 600000 (milliseconds)',
   );
+  const warmupMs = integer(
+    read('WARMUP_MS'),
+    production ? PRODUCTION_WARMUP_MS : CONFIG_DEFAULTS.warmupMs,
+    0,
+    300_000,
+    'WARMUP_MS must be an integer from 0 to 300000 (milliseconds)',
+  );
   const metricsToken = read('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
     problem(`METRICS_TOKEN must be at least 16 characters (got ${metricsToken.length})`);
@@ -264,6 +280,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownDelayMs,
     metricsToken,
     pii,
+    warmupMs,
   };
 
   function hostList(name: string): string[] {

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { pino } from 'pino';
 import type { DestinationStream, LoggerOptions } from 'pino';
 import type { LogLevel } from '../config/app-config.js';
@@ -28,6 +29,14 @@ export function pinoOptions(level: LogLevel): LoggerOptions {
       ? { transport: { target: 'pino-pretty', options: { singleLine: true, colorize: true } } }
       : {}),
   };
+}
+
+/**
+ * Sets the level of the apps' logger. nestjs-pino builds one root logger per process, for the first app built, and
+ * every later app logs through it: after a warm-up app, built quiet, the serving app's level is set here.
+ */
+export function setAppLogLevel(level: LogLevel): void {
+  if (PinoLogger.root !== undefined) PinoLogger.root.level = PINO_LEVELS[level];
 }
 
 let stdout: DestinationStream | undefined;

@@ -115,6 +115,7 @@ export function testConfig(
     metricsToken: undefined,
     queuePrefix: options.queuePrefix ?? 'pa_test',
     pii: { keyring: PII_TEST_KEYRING, retentionDays: undefined },
+    warmupMs: 0,
     ...options.config,
   };
 }

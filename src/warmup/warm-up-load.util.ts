@@ -1,0 +1,161 @@
+import { SignJWT } from 'jose';
+
+/**
+ * The traffic a warm-up sends: the engine's everyday path, as clients drive it. Applicants submit and poll with
+ * If-None-Match until their application is decided; one officer per department reads the open inbox and approves
+ * every task in it. The workflow fans out to five departments, one step waits for another, and one is approved by
+ * a rule without facts, so submissions, decisions that open a step, rule approvals and completions all run.
+ */
+export const WARM_UP_WORKFLOW = {
+  key: 'warm-up',
+  name: 'Warm-up: five departments, one dependency, one rule',
+  form: {
+    type: 'object',
+    required: ['applicant', 'address', 'seats'],
+    properties: {
+      applicant: {
+        type: 'object',
+        properties: { name: { type: 'string' }, idNumber: { type: 'string' } },
+        required: ['name', 'idNumber'],
+      },
+      address: { type: 'string' },
+      seats: { type: 'integer', minimum: 0, maximum: 99 },
+    },
+  },
+  steps: [
+    step('licence', 'market-regulation'),
+    { ...step('fire-safety', 'fire-rescue'), autoApprove: { '<': [{ var: 'seats' }, 30] } },
+    step('health', 'health'),
+    step('signage', 'urban-management'),
+    { ...step('tax', 'tax'), after: ['licence'] },
+  ],
+};
+
+function step(id: string, department: string) {
+  return { id, name: id, department, timeLimit: { hours: 24 }, onTimeout: 'approve' };
+}
+
+/** How long past `until` an application in flight may take to be decided. */
+const FINISH_MS = 5_000;
+
+const DEPARTMENTS = [...new Set(WARM_UP_WORKFLOW.steps.map((s) => s.department))];
+
+export interface WarmUpLoad {
+  /** `http://host:port` of the app to warm. */
+  base: string;
+  /** The HS256 secret that app verifies tokens with. */
+  secret: string;
+  /** Traffic stops being started at this time (ms since the epoch); what is in flight finishes. */
+  until: number;
+  /** Applications in flight at once. */
+  applicants: number;
+}
+
+export interface WarmUpCounts {
+  submitted: number;
+  decided: number;
+  polls: number;
+  inboxReads: number;
+  /** Answers other than the ones expected (a status the path does not give when all is well). */
+  unexpected: number;
+}
+
+/** Runs the load until `until`, then waits for what it started; never throws for a bad answer, counts it. */
+export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
+  const counts: WarmUpCounts = { submitted: 0, decided: 0, polls: 0, inboxReads: 0, unexpected: 0 };
+  const key = new TextEncoder().encode(load.secret);
+  const token = (claims: Record<string, string>, sub: string) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().sign(key);
+  const call = async (method: string, path: string, bearer: string, init: RequestInit = {}) => {
+    const response = await fetch(`${load.base}/api/v1${path}`, {
+      ...init,
+      method,
+      headers: { authorization: `Bearer ${bearer}`, ...(init.headers as Record<string, string>) },
+    });
+    const text = await response.text();
+    return { status: response.status, etag: response.headers.get('etag'), body: text };
+  };
+  const json = (body: unknown): RequestInit => ({
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+
+  const admin = await token({ role: 'admin' }, 'warm-up-admin');
+  const registered = await call('POST', '/workflows', admin, json(WARM_UP_WORKFLOW));
+  if (registered.status !== 201 && registered.status !== 200) {
+    throw new Error(`the warm-up workflow was refused (${registered.status}): ${registered.body}`);
+  }
+  let stopped = false;
+
+  const applicant = async (lane: number) => {
+    for (let n = 0; Date.now() < load.until; n++) {
+      const sub = `warm-up-applicant-${lane}-${n}`;
+      const bearer = await token({ role: 'applicant' }, sub);
+      const data = {
+        applicant: { name: `Applicant ${lane}.${n}`, idNumber: `W${lane}${n}` },
+        address: `${n} Warm-up Street`,
+        seats: (lane * 37 + n * 11) % 100,
+      };
+      const submitted = await call('POST', '/applications', bearer, json({ workflow: 'warm-up', data }));
+      if (submitted.status !== 201) {
+        counts.unexpected++;
+        continue;
+      }
+      counts.submitted++;
+      const { id } = JSON.parse(submitted.body) as { id: string };
+      let etag = submitted.etag;
+      for (;;) {
+        await pause(50);
+        const poll = await call('GET', `/applications/${id}`, bearer, {
+          headers: etag ? { 'if-none-match': etag } : {},
+        });
+        counts.polls++;
+        if (poll.status === 304) continue;
+        if (poll.status !== 200) {
+          counts.unexpected++;
+          break;
+        }
+        etag = poll.etag;
+        if ((JSON.parse(poll.body) as { status: string }).status !== 'in_review') break;
+        // An application the officers have not finished by then is left as it is: its database goes anyway.
+        if (Date.now() > load.until + FINISH_MS) break;
+      }
+    }
+  };
+
+  const officer = async (department: string) => {
+    const bearer = await token({ role: 'officer', department }, `warm-up-${department}`);
+    while (!stopped) {
+      const inbox = await call('GET', '/tasks?status=open&limit=50', bearer);
+      counts.inboxReads++;
+      const items = inbox.status === 200 ? (JSON.parse(inbox.body) as { items: { id: string }[] }).items : [];
+      if (inbox.status !== 200) counts.unexpected++;
+      if (items.length === 0) {
+        await pause(20);
+        continue;
+      }
+      await Promise.all(
+        items.map(async (task) => {
+          const decided = await call(
+            'POST',
+            `/tasks/${task.id}/decision`,
+            bearer,
+            json({ outcome: 'approve' }),
+          );
+          if (decided.status === 200) counts.decided++;
+          else counts.unexpected++;
+        }),
+      );
+    }
+  };
+
+  const officers = DEPARTMENTS.map(officer);
+  await Promise.all(Array.from({ length: load.applicants }, (_, lane) => applicant(lane)));
+  stopped = true;
+  await Promise.all(officers);
+  return counts;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

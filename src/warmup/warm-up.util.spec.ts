@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { warmUp } from './warm-up.util.js';
+
+/** Runs one query on the test server's maintenance database. */
+async function onServer<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  return (await onServer('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+}
+
+describe('warmUp', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let config: RuntimeConfig;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    config = testConfig({ databaseUrl: database.url, queuePrefix: database.name });
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('drives the everyday path on a scratch database it drops after, writing nothing to the deployment', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const abandoned = `pa_warmup_${now - 3600}_0badf00d`;
+    const recent = `pa_warmup_${now}_5eed5eed`;
+    await onServer(`CREATE DATABASE ${abandoned}`);
+    await onServer(`CREATE DATABASE ${recent}`);
+    try {
+      const result = await warmUp(config, 1500);
+
+      expect(result.unexpected).toBe(0);
+      expect(result.submitted).toBeGreaterThan(0);
+      // Four of the five steps need an officer whenever the rule approves the fifth, five otherwise.
+      expect(result.decided).toBeGreaterThanOrEqual(4 * result.submitted);
+      expect(result.polls).toBeGreaterThan(0);
+      expect(result.inboxReads).toBeGreaterThan(0);
+      expect(result.scratchDatabase).toMatch(/^pa_warmup_\d+_[0-9a-f]{8}$/);
+      expect(await databaseExists(result.scratchDatabase)).toBe(false);
+      // A crashed warm-up's database is dropped by the next one; another process's running one is left alone.
+      expect(await databaseExists(abandoned)).toBe(false);
+      expect(await databaseExists(recent)).toBe(true);
+
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const tables = await client.query(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'applications'",
+        );
+        // The deployment's database was never even migrated by the warm-up: it is the serving app's to do.
+        expect(tables.rows).toEqual([]);
+      } finally {
+        await client.end();
+      }
+      if (config.redisUrl !== undefined) {
+        const redis = new Redis(config.redisUrl);
+        try {
+          expect(await redis.keys(`${config.queuePrefix}.warm-up.*`)).toEqual([]);
+        } finally {
+          redis.disconnect();
+        }
+      }
+    } finally {
+      await onServer(`DROP DATABASE IF EXISTS ${abandoned}`);
+      await onServer(`DROP DATABASE IF EXISTS ${recent}`);
+    }
+  });
+
+  it('drops its scratch database when the warm-up app cannot start, and names it in the error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pa-warm-up-'));
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    try {
+      const failure = await warmUp({ ...config, workflowsDir: dir }, 500).then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(
+        /^on scratch database pa_warmup_\d+_[0-9a-f]{8} \(dropped\): Workflow file/,
+      );
+      const name = /pa_warmup_\d+_[0-9a-f]{8}/.exec(failure?.message ?? '')?.[0] ?? '';
+      expect(await databaseExists(name)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
