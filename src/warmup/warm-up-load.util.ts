@@ -3,36 +3,49 @@ import { SignJWT } from 'jose';
 /**
  * The traffic a warm-up sends: the engine's everyday path, as clients drive it. Applicants submit and poll with
  * If-None-Match until their application is decided; one officer per department reads the open inbox and approves
- * every task in it. The workflow fans out to five departments, one step waits for another, and one is approved by
- * a rule without facts, so submissions, decisions that open a step, rule approvals and completions all run.
+ * every task in it. The workflow is shaped like the shipped ones: it fans out to five departments, one step waits for
+ * another, one is approved by a rule without facts, form fields are personal data (`x-pii`) and each step needs only
+ * some of them, so sealing, the ledger of data flows, decisions that open a step, rule approvals and completions all
+ * run.
  */
 export const WARM_UP_WORKFLOW = {
   key: 'warm-up',
   name: 'Warm-up: five departments, one dependency, one rule',
   form: {
     type: 'object',
-    required: ['applicant', 'address', 'seats'],
+    additionalProperties: false,
+    required: ['applicant', 'businessName', 'address', 'seats'],
     properties: {
       applicant: {
         type: 'object',
-        properties: { name: { type: 'string' }, idNumber: { type: 'string' } },
+        additionalProperties: false,
         required: ['name', 'idNumber'],
+        properties: {
+          name: { type: 'string', minLength: 1, 'x-pii': true },
+          idNumber: { type: 'string', pattern: '^[0-9]{17}[0-9X]$', 'x-pii': true },
+        },
       },
-      address: { type: 'string' },
+      businessName: { type: 'string', minLength: 2 },
+      address: { type: 'string', minLength: 5 },
       seats: { type: 'integer', minimum: 0, maximum: 99 },
     },
   },
   steps: [
-    step('licence', 'market-regulation'),
-    { ...step('fire-safety', 'fire-rescue'), autoApprove: { '<': [{ var: 'seats' }, 30] } },
-    step('health', 'health'),
-    step('signage', 'urban-management'),
-    { ...step('tax', 'tax'), after: ['licence'] },
+    step('licence', 'market-regulation', {
+      needs: ['applicant.name', 'applicant.idNumber', 'businessName', 'address'],
+    }),
+    step('fire-safety', 'fire-rescue', {
+      needs: ['address', 'seats'],
+      autoApprove: { '<': [{ var: 'seats' }, 30] },
+    }),
+    step('health', 'health', {}),
+    step('signage', 'urban-management', { needs: ['businessName'] }),
+    step('tax', 'tax', { needs: ['businessName', 'applicant.idNumber'], after: ['licence'] }),
   ],
 };
 
-function step(id: string, department: string) {
-  return { id, name: id, department, timeLimit: { hours: 24 }, onTimeout: 'approve' };
+function step(id: string, department: string, rest: Record<string, unknown>) {
+  return { id, name: id, department, timeLimit: { hours: 24 }, onTimeout: 'approve', ...rest };
 }
 
 /** How long past `until` an application in flight may take to be decided. */
@@ -92,7 +105,11 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
       const sub = `warm-up-applicant-${lane}-${n}`;
       const bearer = await token({ role: 'applicant' }, sub);
       const data = {
-        applicant: { name: `Applicant ${lane}.${n}`, idNumber: `W${lane}${n}` },
+        applicant: {
+          name: `Applicant ${lane}.${n}`,
+          idNumber: `11010119900101${String(n % 1000).padStart(3, '0')}X`,
+        },
+        businessName: `Warm-up ${lane}.${n}`,
         address: `${n} Warm-up Street`,
         seats: (lane * 37 + n * 11) % 100,
       };

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createApp } from '../app.factory.js';
+import { dropDatabaseWhenIdle } from '../config/drop-database.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { runWarmUpLoad } from './warm-up-load.util.js';
 import type { WarmUpCounts } from './warm-up-load.util.js';
@@ -117,20 +118,7 @@ async function createScratchDatabase(
   return {
     name,
     url: url.toString(),
-    drop: () =>
-      onServer(serverUrl, async (client) => {
-        // A closed app's last pg clients may still be ending (the queue's LISTEN connection); cut by a forced drop,
-        // such a client would raise an error nobody listens to. So wait for them a bounded while first.
-        for (let polls = 0; polls < 30; polls++) {
-          const { rows } = await client.query<{ n: number }>(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-            [name],
-          );
-          if (rows[0]?.n === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }),
+    drop: () => onServer(serverUrl, (client) => dropDatabaseWhenIdle(client, name)),
   };
 }
 

@@ -5,6 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
+import { dropDatabaseWhenIdle } from '../../src/config/drop-database.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
 import { SECURITY_DEFAULTS } from '../../src/config/security-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
@@ -46,20 +47,7 @@ export async function createDatabase(): Promise<{ name: string; url: string; dro
     name,
     url: url.toString(),
     drop: async () => {
-      await admin(async (c) => {
-        // A closed app's pg clients may still be ending (BullMQ's LISTEN connection ends after its listeners are
-        // removed): cut by the forced drop, such a client has no listener left and fails the test process. So the
-        // drop waits, a bounded while, for the database's last connection to go; anything still there is cut.
-        for (let polls = 0; polls < 30; polls++) {
-          const { rows } = await c.query<{ n: number }>(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-            [name],
-          );
-          if (rows[0]?.n === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      });
+      await admin((c) => dropDatabaseWhenIdle(c, name));
     },
   };
 }
