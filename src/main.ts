@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   if (config.redisUrl !== undefined) logger.log(`queue prefix on Redis: ${queuePrefix}`);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let stopping = false;
   const stop = async (signal: string) => {
+    stopping = true;
     // Not ready first, so that orchestrators and load balancers stop sending work; then finish what is in flight.
     app?.get(ReadinessService).beginShutdown();
     logger.log(
@@ -75,19 +77,27 @@ async function main(): Promise<void> {
   if (config.warmupMs > 0 && config.processRole !== 'worker') {
     logger.log(`warming up for ${config.warmupMs} ms on a scratch database before listening`);
     try {
-      const done = await warmUp(runtime, config.warmupMs).finally(() => {
+      const done = await warmUp({
+        config: runtime,
+        durationMs: config.warmupMs,
+        warn: (message) => logger.warn(message),
+      }).finally(() => {
         // The warm-up's app made its quiet logger Nest's and the process's: both speak at the set level again.
         setAppLogLevel(config.logLevel);
         Logger.overrideLogger(bootLogger(config.logLevel));
       });
-      logger.log(
-        `warmed up in ${done.elapsedMs} ms: ${done.submitted} applications, ${done.decided} decisions, ` +
-          `${done.polls} polls, ${done.inboxReads} inbox reads, ${done.unexpected} unexpected answers`,
-      );
+      const line =
+        `warmed up in ${done.elapsedMs} ms: ${done.submitted} applications (${done.completed} decided), ` +
+        `${done.decided} decisions, ${done.polls} polls, ${done.inboxReads} inbox reads, ` +
+        `${done.unexpected} unexpected answers`;
+      if (done.unexpected > 0) logger.warn(line);
+      else logger.log(line);
     } catch (error) {
       // Only speed is lost: the process serves as it would have without a warm-up.
       logger.warn(`warm-up skipped: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // Stopped while warming up: the signal's handler is on its way out, and must not meet a new app on the way.
+    if (stopping) return;
   }
 
   try {

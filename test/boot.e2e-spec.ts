@@ -139,22 +139,29 @@ describe('starting the service', () => {
         (status) => status === 200,
         { timeoutMs: 90_000, everyMs: 250 },
       );
-      const lines = main
-        .output()
-        .stdout.split('\n')
+      // Lines reach standard output in buffered writes: wait for the serving app's first request line (the health
+      // checks above), which comes after everything before it.
+      const stdout = await eventually(
+        () => Promise.resolve(main.output().stdout),
+        (text) => text.includes('"context":"Request"'),
+        { timeoutMs: 5_000, everyMs: 100 },
+      );
+      const lines = stdout
+        .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as { msg: string; context?: string });
       const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line.msg));
       const warming = at(/^warming up for 1500 ms on a scratch database before listening$/);
       const warmed = at(
-        /^warmed up in \d+ ms: [1-9]\d* applications, [1-9]\d* decisions, .*, 0 unexpected answers$/,
+        /^warmed up in \d+ ms: [1-9]\d* applications \([1-9]\d* decided\), [1-9]\d* decisions, .*, 0 unexpected answers$/,
       );
       const listening = at(/^listening on /);
       expect(warming).toBeGreaterThanOrEqual(0);
       expect(warmed).toBeGreaterThan(warming);
       expect(listening).toBeGreaterThan(warmed);
       // Thousands of warm-up requests, none of them in the log; the serving app logs its own at the set level.
-      expect(lines.filter((line) => line.context === 'Request')).toEqual([]);
+      expect(lines.slice(0, listening).filter((line) => line.context === 'Request')).toEqual([]);
+      expect(lines.slice(listening).some((line) => line.context === 'Request')).toBe(true);
       const admin = await new SignJWT({ role: 'admin' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject('boot-admin')
@@ -166,13 +173,41 @@ describe('starting the service', () => {
       expect(workflows.status).toBe(200);
       // Nothing the warm-up wrote is in the deployment's database.
       expect(await workflows.json()).toEqual([]);
+      main.child.kill('SIGTERM');
+      expect(await main.exited).toBe(0);
+    } finally {
+      main.child.kill('SIGKILL');
+      await database.drop();
+    }
+  }, 120_000);
+
+  it('stopped while warming up, never listens and exits cleanly', async () => {
+    const database = await createDatabase();
+    const port = String(await freePort());
+    const main = startMain({
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.name } : {}),
+      JWT_SECRET,
+      AUDIT_SIGNING_KEY,
+      PII_KEYS: `boot:${Buffer.alloc(32, 3).toString('base64')}`,
+      PORT: port,
+      WARMUP_MS: '1500',
+      // The warm-up ends within the delay: the process must go on its way out, not build the app that serves.
+      SHUTDOWN_DELAY_MS: '6000',
+      WORKFLOWS_DIR: join(tmpdir(), 'pa-boot-no-workflows'),
+    });
+    try {
       await eventually(
         () => Promise.resolve(main.output().stdout),
-        (stdout) => stdout.includes('"context":"Request"'),
-        { timeoutMs: 5_000, everyMs: 100 },
+        (stdout) => stdout.includes('warming up for 1500 ms'),
+        { timeoutMs: 60_000, everyMs: 50 },
       );
       main.child.kill('SIGTERM');
       expect(await main.exited).toBe(0);
+      const { stdout } = main.output();
+      expect(stdout).toMatch(/"msg":"warmed up in \d+ ms/);
+      expect(stdout).not.toContain('listening on');
     } finally {
       main.child.kill('SIGKILL');
       await database.drop();

@@ -66,27 +66,48 @@ export interface WarmUpLoad {
 
 export interface WarmUpCounts {
   submitted: number;
+  /** Applications that left review while the warm-up watched them. */
+  completed: number;
   decided: number;
   polls: number;
   inboxReads: number;
-  /** Answers other than the ones expected (a status the path does not give when all is well). */
+  /** Answers other than the ones expected (a status the path does not give when all is well, or none at all). */
   unexpected: number;
 }
 
-/** Runs the load until `until`, then waits for what it started; never throws for a bad answer, counts it. */
+/** A request the warm-up's app has not answered in this time is given up and counted as unexpected. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs the load until `until`, then lets what is in flight finish, for `FINISH_MS` at most. Never throws for an
+ * answer, or for no answer: it counts them, so a warm-up that goes wrong costs its time and no more.
+ */
 export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
-  const counts: WarmUpCounts = { submitted: 0, decided: 0, polls: 0, inboxReads: 0, unexpected: 0 };
+  const counts: WarmUpCounts = {
+    submitted: 0,
+    completed: 0,
+    decided: 0,
+    polls: 0,
+    inboxReads: 0,
+    unexpected: 0,
+  };
+  const hardStop = load.until + FINISH_MS;
   const key = new TextEncoder().encode(load.secret);
   const token = (claims: Record<string, string>, sub: string) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().sign(key);
   const call = async (method: string, path: string, bearer: string, init: RequestInit = {}) => {
-    const response = await fetch(`${load.base}/api/v1${path}`, {
-      ...init,
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(init.headers as Record<string, string>) },
-    });
-    const text = await response.text();
-    return { status: response.status, etag: response.headers.get('etag'), body: text };
+    try {
+      const response = await fetch(`${load.base}/api/v1${path}`, {
+        ...init,
+        method,
+        headers: { authorization: `Bearer ${bearer}`, ...(init.headers as Record<string, string>) },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      return { status: response.status, etag: response.headers.get('etag'), body: text };
+    } catch {
+      return { status: 0, etag: null, body: '' };
+    }
   };
   const json = (body: unknown): RequestInit => ({
     body: JSON.stringify(body),
@@ -116,12 +137,14 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
       const submitted = await call('POST', '/applications', bearer, json({ workflow: 'warm-up', data }));
       if (submitted.status !== 201) {
         counts.unexpected++;
+        await pause(50);
         continue;
       }
       counts.submitted++;
       const { id } = JSON.parse(submitted.body) as { id: string };
       let etag = submitted.etag;
-      for (;;) {
+      // An application the officers have not finished by the hard stop is left as it is: its database goes anyway.
+      while (Date.now() < hardStop) {
         await pause(50);
         const poll = await call('GET', `/applications/${id}`, bearer, {
           headers: etag ? { 'if-none-match': etag } : {},
@@ -133,16 +156,17 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
           break;
         }
         etag = poll.etag;
-        if ((JSON.parse(poll.body) as { status: string }).status !== 'in_review') break;
-        // An application the officers have not finished by then is left as it is: its database goes anyway.
-        if (Date.now() > load.until + FINISH_MS) break;
+        if ((JSON.parse(poll.body) as { status: string }).status !== 'in_review') {
+          counts.completed++;
+          break;
+        }
       }
     }
   };
 
   const officer = async (department: string) => {
     const bearer = await token({ role: 'officer', department }, `warm-up-${department}`);
-    while (!stopped) {
+    while (!stopped && Date.now() < hardStop) {
       const inbox = await call('GET', '/tasks?status=open&limit=50', bearer);
       counts.inboxReads++;
       const items = inbox.status === 200 ? (JSON.parse(inbox.body) as { items: { id: string }[] }).items : [];
@@ -166,10 +190,13 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
     }
   };
 
-  const officers = DEPARTMENTS.map(officer);
-  await Promise.all(Array.from({ length: load.applicants }, (_, lane) => applicant(lane)));
-  stopped = true;
-  await Promise.all(officers);
+  const officers = Promise.allSettled(DEPARTMENTS.map(officer));
+  try {
+    await Promise.all(Array.from({ length: load.applicants }, (_, lane) => applicant(lane)));
+  } finally {
+    stopped = true;
+    await officers;
+  }
   return counts;
 }
 

@@ -4,40 +4,58 @@ import pg from 'pg';
 import { createApp } from '../app.factory.js';
 import { dropDatabaseWhenIdle } from '../config/drop-database.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { SECURITY_DEFAULTS } from '../config/security-config.js';
 import { runWarmUpLoad } from './warm-up-load.util.js';
 import type { WarmUpCounts } from './warm-up-load.util.js';
 
-/** Scratch databases are named `pa_warmup_<seconds since the epoch>_<random>`. */
-const SCRATCH_PREFIX = 'pa_warmup_';
-/** A scratch database older than this is a crashed warm-up's: the next warm-up on the server drops it. */
+/** Scratch databases are named `pa_warmup_<the server's seconds since the epoch>_<random>`. */
+const SCRATCH_NAME = /^pa_warmup_(\d+)_[0-9a-f]{8}$/;
+/** A scratch database or key prefix older than this is a killed warm-up's: the next warm-up drops it. */
 const ABANDONED_AFTER_S = 600;
 /** Applications in flight at once during a warm-up. */
 const APPLICANTS = 12;
 
+export interface WarmUpOptions {
+  /** The serving app's configuration: the warm-up's app takes the server, the code and the keys from it. */
+  config: RuntimeConfig;
+  durationMs: number;
+  /** Told what the warm-up could not clean up, which a later warm-up will. */
+  warn: (message: string) => void;
+}
+
 export interface WarmUpResult extends WarmUpCounts {
   elapsedMs: number;
-  /** The scratch database it wrote to, dropped by the time this is returned. */
+  /** The scratch database it wrote to. */
   scratchDatabase: string;
 }
 
 /**
  * Runs the app's everyday path for `durationMs` before the app that serves is built, so that V8 has compiled it
  * by the time the first client arrives. A fresh process otherwise spends its first seconds of traffic interpreting
- * and compiling that path, on the cores that PostgreSQL and the clients need too, and builds a backlog the rest of
- * its first minute works off.
+ * and compiling that path, on the cores that PostgreSQL and the clients need too, and builds a backlog that lasts
+ * longer than those seconds.
  *
  * The warm-up is a second app in this process, with everything of its own that holds state: a scratch database on
  * the same server (created here and dropped after), its own queue prefix, and a random token secret that dies with
- * it. The code is what it shares: modules, classes and the compiled functions. Nothing it writes reaches the
- * deployment's database, queues or logs (it logs warnings and errors only).
+ * it. The code is what it shares: modules, classes and the compiled functions. It writes nothing to the
+ * deployment's database or queues; it logs warnings and errors only. Throws when it could not run; the process then
+ * serves cold.
  */
-export async function warmUp(config: RuntimeConfig, durationMs: number): Promise<WarmUpResult> {
+export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promise<WarmUpResult> {
   const started = Date.now();
-  const scratch = await createScratchDatabase(config.databaseUrl);
+  const scratch = await createScratchDatabase(config.databaseUrl, warn);
   const secret = randomBytes(32).toString('hex');
-  const scratchApp = scratchConfig(config, scratch.url, secret);
+  const scratchApp = scratchConfig(config, scratch, secret);
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
+    // Unreachable (a pooler that does not know the new database, pg_hba rules per database): found in a
+    // millisecond here, where the app would retry its connection for half a minute.
+    await onServer(scratch.url, () => Promise.resolve());
+    if (config.redisUrl !== undefined) {
+      await dropRedisKeys(config.redisUrl, `${config.queuePrefix}.warm-up.*`, (key) =>
+        abandoned(/\.warm-up\.(\d+)\./.exec(key)?.[1], scratch.createdAt),
+      );
+    }
     app = await createApp(scratchApp);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
@@ -51,38 +69,38 @@ export async function warmUp(config: RuntimeConfig, durationMs: number): Promise
     return { ...counts, elapsedMs: Date.now() - started, scratchDatabase: scratch.name };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`on scratch database ${scratch.name} (dropped): ${message}`, { cause: error });
+    throw new Error(`on scratch database ${scratch.name}: ${message}`, { cause: error });
   } finally {
     await app?.close().catch(() => undefined);
-    await scratch.drop();
-    if (config.redisUrl !== undefined) await dropRedisKeys(config.redisUrl, scratchApp.queuePrefix);
+    const cleanups = await Promise.allSettled([
+      scratch.drop(),
+      config.redisUrl !== undefined
+        ? dropRedisKeys(config.redisUrl, `${scratchApp.queuePrefix}:*`, () => true)
+        : Promise.resolve(),
+    ]);
+    for (const cleanup of cleanups) {
+      if (cleanup.status === 'rejected') {
+        warn(`warm-up left ${scratch.name} (or its keys) behind: ${String(cleanup.reason)}`);
+      }
+    }
   }
 }
 
-/** Its jobs and rate-limit counters: every key under its own prefix, which holds a random part. */
-async function dropRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-function scratchConfig(config: RuntimeConfig, databaseUrl: string, jwtSecret: string): RuntimeConfig {
+function scratchConfig(
+  config: RuntimeConfig,
+  scratch: { url: string; createdAt: number },
+  jwtSecret: string,
+): RuntimeConfig {
   const unlimited = 1_000_000_000;
   return {
     ...config,
-    databaseUrl,
+    databaseUrl: scratch.url,
     jwtSecret,
-    queuePrefix: `${config.queuePrefix}.warm-up.${randomBytes(4).toString('hex')}`,
-    processRole: 'all',
+    // The second part tells a later warm-up whether keys left behind are a killed warm-up's.
+    queuePrefix: `${config.queuePrefix}.warm-up.${scratch.createdAt}.${randomBytes(4).toString('hex')}`,
+    // The API alone: no workers, fewer connections to the server; the warm-up's work needs none (no rule reads
+    // facts, no deadline falls due).
+    processRole: 'api',
     port: 0,
     host: '127.0.0.1',
     logLevel: 'warn',
@@ -97,42 +115,84 @@ function scratchConfig(config: RuntimeConfig, databaseUrl: string, jwtSecret: st
       jwtJwksUrl: undefined,
       jwtIssuer: undefined,
       jwtAudience: undefined,
-      jwtRoleClaim: 'role',
-      jwtDepartmentClaim: 'department',
+      jwtRoleClaim: SECURITY_DEFAULTS.jwtRoleClaim,
+      jwtDepartmentClaim: SECURITY_DEFAULTS.jwtDepartmentClaim,
+      jwtMaxTokenAgeSeconds: SECURITY_DEFAULTS.jwtMaxTokenAgeSeconds,
       trustProxy: undefined,
-      piiReadQuotas: { departments: new Map(), others: undefined },
+      piiReadQuotas: SECURITY_DEFAULTS.piiReadQuotas,
     },
   };
 }
 
 async function createScratchDatabase(
   serverUrl: string,
-): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
-  const name = `${SCRATCH_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
-  await onServer(serverUrl, async (client) => {
-    await dropAbandoned(client);
-    await client.query(`CREATE DATABASE ${name}`);
+  warn: (message: string) => void,
+): Promise<{ name: string; url: string; createdAt: number; drop: () => Promise<void> }> {
+  // The server's clock names it and judges its age, so that processes on hosts whose clocks differ agree.
+  const { name, createdAt, url } = await onServer(serverUrl, async (client) => {
+    const { rows } = await client.query<{ now: string }>(
+      'SELECT floor(extract(epoch FROM now()))::text AS now',
+    );
+    const now = Number(rows[0]?.now);
+    await dropAbandoned(client, now, warn);
+    const fresh = `pa_warmup_${now}_${randomBytes(4).toString('hex')}`;
+    // Before CREATE: a URL that cannot be rewritten leaves no database behind.
+    const freshUrl = new URL(serverUrl);
+    freshUrl.pathname = `/${fresh}`;
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(fresh)}`);
+    return { name: fresh, createdAt: now, url: freshUrl.toString() };
   });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   return {
     name,
-    url: url.toString(),
-    drop: () => onServer(serverUrl, (client) => dropDatabaseWhenIdle(client, name)),
+    url,
+    createdAt,
+    // Not forced: a client of the closed app still ending would be cut and end this process. Left behind, it is
+    // dropped by a later warm-up.
+    drop: () => onServer(serverUrl, (client) => dropDatabaseWhenIdle(client, name, { force: false })),
   };
 }
 
-/** Drops the scratch databases that warm-ups which never finished (a process killed meanwhile) left behind. */
-async function dropAbandoned(client: pg.Client): Promise<void> {
+/**
+ * Drops the scratch databases, of this role, that warm-ups killed meanwhile left behind: older than
+ * `ABANDONED_AFTER_S`, which no warm-up runs for. One it may not drop is reported and left.
+ */
+async function dropAbandoned(client: pg.Client, now: number, warn: (message: string) => void): Promise<void> {
   const { rows } = await client.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE '${SCRATCH_PREFIX}%'`,
+    "SELECT datname FROM pg_database WHERE datname LIKE 'pa\\_warmup\\_%' AND pg_get_userbyid(datdba) = current_user",
   );
-  const now = Date.now() / 1000;
   for (const { datname } of rows) {
-    const created = Number(/^pa_warmup_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
-    if (Number.isFinite(created) && now - created > ABANDONED_AFTER_S) {
-      await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
-    }
+    if (!abandoned(SCRATCH_NAME.exec(datname)?.[1], now)) continue;
+    await client
+      .query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`)
+      .catch((error: unknown) =>
+        warn(`could not drop the abandoned warm-up database ${datname}: ${String(error)}`),
+      );
+  }
+}
+
+function abandoned(createdAt: string | undefined, now: number): boolean {
+  const seconds = Number(createdAt);
+  return createdAt !== undefined && Number.isSafeInteger(seconds) && now - seconds > ABANDONED_AFTER_S;
+}
+
+/** Deletes the keys matching `pattern` that `chosen` picks: a warm-up's prefix holds a random part. */
+async function dropRedisKeys(
+  redisUrl: string,
+  pattern: string,
+  chosen: (key: string) => boolean,
+): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const picked = keys.filter(chosen);
+      if (picked.length > 0) await redis.unlink(...picked);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 

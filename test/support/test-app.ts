@@ -47,7 +47,7 @@ export async function createDatabase(): Promise<{ name: string; url: string; dro
     name,
     url: url.toString(),
     drop: async () => {
-      await admin((c) => dropDatabaseWhenIdle(c, name));
+      await admin((c) => dropDatabaseWhenIdle(c, name, { force: true }));
     },
   };
 }
