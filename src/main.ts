@@ -8,7 +8,7 @@ import { resolvePiiKeyring } from './config/pii-config.js';
 import { databaseQueuePrefix } from './config/queue-prefix.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { bootLogger, setAppLogLevel } from './logging/pino-options.util.js';
-import { warmUp } from './warmup/warm-up.util.js';
+import { openConnections, warmUp } from './warmup/warm-up.util.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       await app.init();
       logger.log('worker started (no HTTP listener)');
     } else {
+      if (config.warmupMs > 0) await openConnections(app);
       await app.listen({ port: config.port, host: config.host });
       logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
     }

@@ -5,6 +5,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import pg from 'pg';
+import { POOL_SIZE } from '../src/config/data-source.js';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
 import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
@@ -116,7 +118,7 @@ describe('starting the service', () => {
     }
   }, 180_000);
 
-  it('warms an API process up on a scratch database before it listens, logging none of its requests', async () => {
+  it('warms an API process up on a scratch database and opens its pool before it listens, logging none of the warm-up', async () => {
     const database = await createDatabase();
     const port = String(await freePort());
     const main = startMain({
@@ -139,6 +141,17 @@ describe('starting the service', () => {
         (status) => status === 200,
         { timeoutMs: 90_000, everyMs: 250 },
       );
+      // The serving app's pool was opened whole before it listened (idle connections last 10 s).
+      const sessions = new pg.Client({ connectionString: database.url });
+      await sessions.connect();
+      try {
+        const { rows } = await sessions.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
+        expect(rows[0]?.n).toBeGreaterThanOrEqual(POOL_SIZE);
+      } finally {
+        await sessions.end();
+      }
       // Lines reach standard output in buffered writes: wait for the serving app's first request line (the health
       // checks above), which comes after everything before it.
       const stdout = await eventually(

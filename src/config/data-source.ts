@@ -32,6 +32,9 @@ export const entities = [
 /** Any constant will do; it only has to be the same in every process of the service. */
 const MIGRATION_LOCK = 7_140_312_001;
 
+/** Connections a process keeps to PostgreSQL at most. */
+export const POOL_SIZE = 20;
+
 /**
  * `synchronize` is never on: the schema only changes through reviewed migrations, run at start.
  * `statementTimeoutMs` (0: none) is each connection's `statement_timeout`: a statement that runs or waits for a lock
@@ -46,7 +49,7 @@ export function dataSourceOptions(url: string, statementTimeoutMs = 0): DataSour
     migrationsTransactionMode: 'all',
     synchronize: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: 20, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
+    extra: { max: POOL_SIZE, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
   };
 }
 
