@@ -23,11 +23,15 @@ import type { JsonLimits } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { setAppLogLevel } from './logging/pino-options.util.js';
 import { requestIdOf } from './logging/request-id.util.js';
 import { installPages } from './pages/pages.js';
 
 /** Builds the whole HTTP app; main.ts and the end-to-end tests share it, so tests run the real thing. */
 export async function createApp(config: RuntimeConfig): Promise<NestFastifyApplication> {
+  // nestjs-pino keeps one root logger per process, made for the first app built (a warm-up's, quiet): each app
+  // built sets it to its own level.
+  setAppLogLevel(config.logLevel);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,

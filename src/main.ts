@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from './config/embedded-postgres.js';
 import { resolvePiiKeyring } from './config/pii-config.js';
 import { databaseQueuePrefix } from './config/queue-prefix.js';
 import { ReadinessService } from './health/readiness.service.js';
-import { bootLogger, setAppLogLevel } from './logging/pino-options.util.js';
+import { bootLogger } from './logging/pino-options.util.js';
 import { openConnections, warmUp } from './warmup/warm-up.util.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
@@ -82,8 +82,7 @@ async function main(): Promise<void> {
         durationMs: config.warmupMs,
         warn: (message) => logger.warn(message),
       }).finally(() => {
-        // The warm-up's app made its quiet logger Nest's and the process's: both speak at the set level again.
-        setAppLogLevel(config.logLevel);
+        // The warm-up's app made its quiet logger Nest's: the boot logger speaks until the serving app's takes over.
         Logger.overrideLogger(bootLogger(config.logLevel));
       });
       const line =

@@ -33,7 +33,8 @@ export function pinoOptions(level: LogLevel): LoggerOptions {
 
 /**
  * Sets the level of the apps' logger. nestjs-pino builds one root logger per process, for the first app built, and
- * every later app logs through it: after a warm-up app, built quiet, the serving app's level is set here.
+ * every later app logs through it: `createApp` sets it to the level of the app it builds (before the first, there
+ * is none yet, and the app's options give it).
  */
 export function setAppLogLevel(level: LogLevel): void {
   if (PinoLogger.root !== undefined) PinoLogger.root.level = PINO_LEVELS[level];
