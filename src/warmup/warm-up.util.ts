@@ -54,11 +54,6 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
     // Unreachable (a pooler that does not know the new database, pg_hba rules per database): found in a
     // millisecond here, where the app would retry its connection for half a minute.
     await onServer(scratch.url, () => Promise.resolve());
-    if (config.redisUrl !== undefined) {
-      await dropRedisKeys(config.redisUrl, `${config.queuePrefix}.warm-up.*`, (key) =>
-        abandoned(/\.warm-up\.(\d+)\./.exec(key)?.[1], scratch.createdAt),
-      );
-    }
     app = await createApp(scratchApp);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
@@ -75,10 +70,17 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
     throw new Error(`on scratch database ${scratch.name}: ${message}`, { cause: error });
   } finally {
     await app?.close().catch(() => undefined);
+    // One pass over the warm-ups' keys takes this one's and those a killed warm-up left.
     const cleanups = await Promise.allSettled([
       scratch.drop(),
       config.redisUrl !== undefined
-        ? dropRedisKeys(config.redisUrl, `${scratchApp.queuePrefix}:*`, () => true)
+        ? dropRedisKeys(
+            config.redisUrl,
+            `${config.queuePrefix}.warm-up.*`,
+            (key) =>
+              key.startsWith(`${scratchApp.queuePrefix}:`) ||
+              abandoned(/\.warm-up\.(\d+)\./.exec(key)?.[1], scratch.createdAt),
+          )
         : Promise.resolve(),
     ]);
     for (const cleanup of cleanups) {
@@ -121,6 +123,7 @@ function scratchConfig(
     shutdownDelayMs: 0,
     security: {
       ...config.security,
+      // Far above the load rather than 0 (off): the counting runs, and is compiled, as in the serving app.
       rateLimitPerAddress: unlimited,
       rateLimitPerCaller: unlimited,
       rateLimitPollsPerCaller: unlimited,
