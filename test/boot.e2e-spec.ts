@@ -29,6 +29,24 @@ function startMain(env: Record<string, string>, cwd = ROOT) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** The entry point as a production deployment starts it, on a database of its own (and Redis when the run has it). */
+async function startProduction(env: Record<string, string>) {
+  const database = await createDatabase();
+  const port = String(await freePort());
+  const main = startMain({
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.name } : {}),
+    JWT_SECRET,
+    AUDIT_SIGNING_KEY,
+    PII_KEYS: `boot:${Buffer.alloc(32, 3).toString('base64')}`,
+    PORT: port,
+    WORKFLOWS_DIR: join(tmpdir(), 'pa-boot-no-workflows'),
+    ...env,
+  });
+  return { database, port, main };
+}
+
 describe('starting the service', () => {
   it('refuses a bad variable with one line naming it, and starts nothing', async () => {
     const main = startMain({ PORT: 'abc', BODY_LIMIT_BYTES: '-1', DATABASE_URL: 'mysql://nope' });
@@ -119,19 +137,7 @@ describe('starting the service', () => {
   }, 180_000);
 
   it('warms an API process up on a scratch database and opens its pool before it listens, logging none of the warm-up', async () => {
-    const database = await createDatabase();
-    const port = String(await freePort());
-    const main = startMain({
-      NODE_ENV: 'production',
-      DATABASE_URL: database.url,
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.name } : {}),
-      JWT_SECRET,
-      AUDIT_SIGNING_KEY,
-      PII_KEYS: `boot:${Buffer.alloc(32, 3).toString('base64')}`,
-      PORT: port,
-      WARMUP_MS: '1500',
-      WORKFLOWS_DIR: join(tmpdir(), 'pa-boot-no-workflows'),
-    });
+    const { database, port, main } = await startProduction({ WARMUP_MS: '1500' });
     try {
       await eventually(
         () =>
@@ -195,20 +201,10 @@ describe('starting the service', () => {
   }, 120_000);
 
   it('stopped while warming up, never listens and exits cleanly', async () => {
-    const database = await createDatabase();
-    const port = String(await freePort());
-    const main = startMain({
-      NODE_ENV: 'production',
-      DATABASE_URL: database.url,
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.name } : {}),
-      JWT_SECRET,
-      AUDIT_SIGNING_KEY,
-      PII_KEYS: `boot:${Buffer.alloc(32, 3).toString('base64')}`,
-      PORT: port,
+    const { database, main } = await startProduction({
       WARMUP_MS: '1500',
       // The warm-up ends within the delay: the process must go on its way out, not build the app that serves.
       SHUTDOWN_DELAY_MS: '6000',
-      WORKFLOWS_DIR: join(tmpdir(), 'pa-boot-no-workflows'),
     });
     try {
       await eventually(
