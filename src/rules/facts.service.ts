@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { FactDefinition } from '../definitions/definition.types.js';
 import { jsonBodyProblems } from '../common/json-body.util.js';
+import { withTimeout } from '../common/timeout-signal.util.js';
 import { DisclosuresService } from '../disclosures/disclosures.service.js';
 import { FactCacheEntity } from './fact-cache.entity.js';
 import { factCredentials, isAllowedFactHost } from './fact-host.util.js';
@@ -92,22 +93,29 @@ export class FactsService {
     timeoutMs: number,
   ): Promise<FactResult> {
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.fetchOnce(url, headers, timeoutMs);
+      // One signal for the whole exchange: the answer's body must arrive within the time-out too.
+      const outcome = await withTimeout(timeoutMs, (signal) =>
+        this.fetchOnce({ url, headers, timeoutMs, signal }),
+      );
       const delay = RETRY_DELAYS_MS[attempt];
       if (!outcome.retry || delay === undefined) return outcome.result;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 
-  private async fetchOnce(
-    url: string,
-    headers: Record<string, string>,
-    timeoutMs: number,
-  ): Promise<{ result: FactResult; retry: boolean }> {
+  private async fetchOnce({
+    url,
+    headers,
+    timeoutMs,
+    signal,
+  }: {
+    url: string;
+    headers: Record<string, string>;
+    timeoutMs: number;
+    signal: AbortSignal;
+  }): Promise<{ result: FactResult; retry: boolean }> {
     const fail = (error: string, retry = false) => ({ result: { ok: false as const, error }, retry });
     const maxBytes = this.config.security.factsMaxBytes;
-    // One signal for the whole exchange: the answer's body must arrive within the time-out too.
-    const signal = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
       response = await fetch(url, {

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { withTimeout } from '../common/timeout-signal.util.js';
 
 /**
  * The traffic a warm-up sends: the engine's everyday path, as clients drive it. Applicants submit and poll with
@@ -97,14 +98,16 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
     new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().sign(key);
   const call = async (method: string, path: string, bearer: string, init: RequestInit = {}) => {
     try {
-      const response = await fetch(`${load.base}/api/v1${path}`, {
-        ...init,
-        method,
-        headers: { authorization: `Bearer ${bearer}`, ...(init.headers as Record<string, string>) },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      return await withTimeout(REQUEST_TIMEOUT_MS, async (signal) => {
+        const response = await fetch(`${load.base}/api/v1${path}`, {
+          ...init,
+          method,
+          headers: { authorization: `Bearer ${bearer}`, ...(init.headers as Record<string, string>) },
+          signal,
+        });
+        const text = await response.text();
+        return { status: response.status, etag: response.headers.get('etag'), body: text };
       });
-      const text = await response.text();
-      return { status: response.status, etag: response.headers.get('etag'), body: text };
     } catch {
       return { status: 0, etag: null, body: '' };
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { createHook } from 'node:async_hooks';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,33 @@ async function onServer<T extends pg.QueryResultRow>(sql: string, values: unknow
 
 async function databaseExists(name: string): Promise<boolean> {
   return (await onServer('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+}
+
+/**
+ * The timers created from now on by code of `file` (anywhere in the stack that created them) that have neither fired
+ * nor been cleared when `stop` is called, each as that stack.
+ */
+function timersArmed(file: string): { stop: () => Promise<string[]> } {
+  const armed = new Map<number, string>();
+  const hook = createHook({
+    init: (id, type) => {
+      if (type !== 'Timeout') return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 50;
+      const stack = new Error().stack ?? '';
+      Error.stackTraceLimit = limit;
+      if (stack.includes(file)) armed.set(id, stack);
+    },
+    destroy: (id) => armed.delete(id),
+  }).enable();
+  return {
+    stop: async () => {
+      // Destroy hooks run in a batch after the current macrotask.
+      await new Promise((resolve) => setImmediate(resolve));
+      hook.disable();
+      return [...armed.values()];
+    },
+  };
 }
 
 describe('warmUp', () => {
@@ -48,8 +76,11 @@ describe('warmUp', () => {
     await redis?.set(oldKey, '1');
     await redis?.set(newKey, '1');
     const warnings: string[] = [];
+    const armed = timersArmed('warm-up-load.util');
     try {
       const result = await warmUp({ config, durationMs: 1500, warn: (m) => warnings.push(m) });
+      // A timer its traffic left armed would run later on the serving process's event loop, among its requests.
+      expect(await armed.stop()).toEqual([]);
 
       expect(warnings).toEqual([]);
       expect(result.unexpected).toBe(0);

@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { PgListenerService, WEBHOOKS_CHANNEL } from '../notify/pg-listener.service.js';
 import { QueueService } from '../queue/queue.service.js';
+import { withTimeout } from '../common/timeout-signal.util.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import {
   DELIVERY_TIMEOUT_MS,
@@ -156,24 +157,27 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
     if (refused) return { status: null, error: `url ${refused}` };
     const timestamp = new Date();
     try {
-      const response = await fetch(subscription.url, {
-        method: 'POST',
-        // A redirect could lead anywhere, past the allow-list: it counts as a failure.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'parallel-approvals-webhooks/1',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-          'webhook-signature': new Webhook(subscription.secret).sign(id, timestamp, body),
-        },
-        body,
+      const status = await withTimeout(DELIVERY_TIMEOUT_MS, async (signal) => {
+        const response = await fetch(subscription.url, {
+          method: 'POST',
+          // A redirect could lead anywhere, past the allow-list: it counts as a failure.
+          redirect: 'manual',
+          signal,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'parallel-approvals-webhooks/1',
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+            'webhook-signature': new Webhook(subscription.secret).sign(id, timestamp, body),
+          },
+          body,
+        });
+        await response.body?.cancel();
+        return response.status;
       });
-      await response.body?.cancel();
-      return response.status >= 200 && response.status < 300
-        ? { status: response.status, error: null }
-        : { status: response.status, error: `answered ${response.status}` };
+      return status >= 200 && status < 300
+        ? { status, error: null }
+        : { status, error: `answered ${status}` };
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       return { status: null, error: cause ?? (error as Error).message };
