@@ -3,21 +3,15 @@
  * worker, crashes, restarts), checked on the database and through the history endpoint's chain verification.
  * Shared by test/multiprocess.e2e-spec.ts and scripts/crash-test.ts; not part of the service.
  */
-import pg from 'pg';
+import { withClient } from '../src/config/pg-client.util.js';
 
 export interface Violation {
   what: string;
   rows: unknown[];
 }
 
-async function rows<T>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
+function rows<T>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return withClient(databaseUrl, async (client) => (await client.query(sql, params)).rows as T[]);
 }
 
 /**

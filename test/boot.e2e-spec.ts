@@ -5,8 +5,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import { POOL_SIZE } from '../src/config/data-source.js';
+import { withClient } from '../src/config/pg-client.util.js';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
 import { freePort } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
@@ -148,16 +148,12 @@ describe('starting the service', () => {
         { timeoutMs: 90_000, everyMs: 250 },
       );
       // The serving app's pool was opened whole before it listened (idle connections last 10 s).
-      const sessions = new pg.Client({ connectionString: database.url });
-      await sessions.connect();
-      try {
-        const { rows } = await sessions.query<{ n: number }>(
+      const { rows } = await withClient(database.url, (client) =>
+        client.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-        );
-        expect(rows[0]?.n).toBeGreaterThanOrEqual(POOL_SIZE);
-      } finally {
-        await sessions.end();
-      }
+        ),
+      );
+      expect(rows[0]?.n).toBeGreaterThanOrEqual(POOL_SIZE);
       // Lines reach standard output in buffered writes: wait for the serving app's first request line (the health
       // checks above), which comes after everything before it.
       const stdout = await eventually(

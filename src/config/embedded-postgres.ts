@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import pg from 'pg';
+import { withClient } from './pg-client.util.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 
 /**
@@ -408,21 +408,12 @@ async function startPostmaster(files: ServerFiles, port: number): Promise<Postma
 }
 
 async function ensureDatabase(port: number, password: string): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: EMBEDDED_USER,
-    password,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
+  const server = { host: '127.0.0.1', port, user: EMBEDDED_USER, password, database: 'postgres' };
+  await withClient(server, async (client) => {
     const found = await client.query('select 1 from pg_database where datname = $1', [EMBEDDED_DATABASE]);
     if (found.rowCount === 0)
       await client.query(`create database ${client.escapeIdentifier(EMBEDDED_DATABASE)}`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** A TCP port free on 127.0.0.1 right now (the kernel's pick for port 0). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import { withClient } from './pg-client.util.js';
 
 /**
  * The default queue prefix of a deployment: `pa-` and 12 hex digits of a hash of its PostgreSQL cluster's system
@@ -8,9 +8,7 @@ import pg from 'pg';
  * the control data (`pg_control_system()`), the server's address and port stand in for the cluster.
  */
 export async function databaseQueuePrefix(databaseUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ name: string }>('SELECT current_database() AS name');
     const name = rows[0]?.name ?? '';
     let cluster: string;
@@ -24,7 +22,5 @@ export async function databaseQueuePrefix(databaseUrl: string): Promise<string> 
       cluster = `${url.hostname}:${url.port || '5432'}`;
     }
     return `pa-${createHash('sha256').update(`${cluster}/${name}`).digest('hex').slice(0, 12)}`;
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -6,18 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import { withClient } from '../config/pg-client.util.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { warmUp } from './warm-up.util.js';
 
 /** Runs one query on the test server's maintenance database. */
-async function onServer<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
+function onServer<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+  return withClient(
+    process.env.TEST_DATABASE_URL!,
+    async (client) => (await client.query<T>(sql, values)).rows,
+  );
 }
 
 async function databaseExists(name: string): Promise<boolean> {
@@ -96,17 +94,13 @@ describe('warmUp', () => {
       expect(await databaseExists(abandoned)).toBe(false);
       expect(await databaseExists(recent)).toBe(true);
 
-      const client = new pg.Client({ connectionString: database.url });
-      await client.connect();
-      try {
-        const tables = await client.query(
+      const tables = await withClient(database.url, (client) =>
+        client.query(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'applications'",
-        );
-        // The deployment's database was never even migrated by the warm-up: it is the serving app's to do.
-        expect(tables.rows).toEqual([]);
-      } finally {
-        await client.end();
-      }
+        ),
+      );
+      // The deployment's database was never even migrated by the warm-up: it is the serving app's to do.
+      expect(tables.rows).toEqual([]);
       if (redis !== undefined) {
         // Its own keys are gone, and so are a killed warm-up's; a running one's are left alone.
         expect(await redis.keys(`${config.queuePrefix}.warm-up.*`)).toEqual([newKey]);

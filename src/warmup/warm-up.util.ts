@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createApp } from '../app.factory.js';
 import { POOL_SIZE } from '../config/data-source.js';
 import { dropDatabaseWhenIdle } from '../config/drop-database.js';
+import { withClient } from '../config/pg-client.util.js';
 import { DataSource } from 'typeorm';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { SECURITY_DEFAULTS } from '../config/security-config.js';
@@ -53,7 +54,7 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
   try {
     // Unreachable (a pooler that does not know the new database, pg_hba rules per database): found in a
     // millisecond here, where the app would retry its connection for half a minute.
-    await onServer(scratch.url, () => Promise.resolve());
+    await withClient(scratch.url, () => Promise.resolve());
     app = await createApp(scratchApp);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
@@ -145,7 +146,7 @@ async function createScratchDatabase(
   warn: (message: string) => void,
 ): Promise<{ name: string; url: string; createdAt: number; drop: () => Promise<void> }> {
   // The server's clock names it and judges its age, so that processes on hosts whose clocks differ agree.
-  const { name, createdAt, url } = await onServer(serverUrl, async (client) => {
+  const { name, createdAt, url } = await withClient(serverUrl, async (client) => {
     const { rows } = await client.query<{ now: string }>(
       'SELECT floor(extract(epoch FROM now()))::text AS now',
     );
@@ -164,7 +165,7 @@ async function createScratchDatabase(
     createdAt,
     // Not forced: a client of the closed app still ending would be cut and end this process. Left behind, it is
     // dropped by a later warm-up.
-    drop: () => onServer(serverUrl, (client) => dropDatabaseWhenIdle(client, name, { force: false })),
+    drop: () => withClient(serverUrl, (client) => dropDatabaseWhenIdle(client, name, { force: false })),
   };
 }
 
@@ -209,15 +210,5 @@ async function dropRedisKeys(
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
-  }
-}
-
-async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
   }
 }

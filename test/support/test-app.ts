@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { dropDatabaseWhenIdle } from '../../src/config/drop-database.js';
+import { withClient } from '../../src/config/pg-client.util.js';
 import { CONFIG_DEFAULTS } from '../../src/config/app-config.js';
 import { SECURITY_DEFAULTS } from '../../src/config/security-config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
@@ -27,14 +28,8 @@ function serverUrl(): string {
   return url;
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(serverUrl(), work);
 }
 
 /** A database of its own for one test file, so files run in parallel and on a machine that ran them before. */
@@ -193,14 +188,8 @@ export class TestApp {
     return { status: response.status, headers: response.headers, body: body as T };
   }
 
-  async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
+  query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return withClient(this.databaseUrl, async (client) => (await client.query(sql, params)).rows as T[]);
   }
 }
 
