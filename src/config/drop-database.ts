@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 
 /**
@@ -18,7 +19,7 @@ export async function dropDatabaseWhenIdle(
       [name],
     );
     if (rows[0]?.n === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   await client.query(
     `DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)}${force ? ' WITH (FORCE)' : ''}`,

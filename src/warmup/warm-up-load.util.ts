@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { setTimeout as delay } from 'node:timers/promises';
 import { withTimeout } from '../common/timeout-signal.util.js';
 
 /**
@@ -140,7 +141,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
       const submitted = await call('POST', '/applications', bearer, json({ workflow: 'warm-up', data }));
       if (submitted.status !== 201) {
         counts.unexpected++;
-        await pause(50);
+        await delay(50);
         continue;
       }
       counts.submitted++;
@@ -148,7 +149,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
       let etag = submitted.etag;
       // An application the officers have not finished by the hard stop is left as it is: its database goes anyway.
       while (Date.now() < hardStop) {
-        await pause(50);
+        await delay(50);
         const poll = await call('GET', `/applications/${id}`, bearer, {
           headers: etag ? { 'if-none-match': etag } : {},
         });
@@ -175,7 +176,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
       const items = inbox.status === 200 ? (JSON.parse(inbox.body) as { items: { id: string }[] }).items : [];
       if (inbox.status !== 200) counts.unexpected++;
       if (items.length === 0) {
-        await pause(20);
+        await delay(20);
         continue;
       }
       await Promise.all(
@@ -201,8 +202,4 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
     await officers;
   }
   return counts;
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
