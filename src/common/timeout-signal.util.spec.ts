@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { timersArmed } from '../../test/support/timers.js';
 import { withTimeout } from './timeout-signal.util.js';
 
 describe('withTimeout', () => {
@@ -21,13 +22,22 @@ describe('withTimeout', () => {
     }
   });
 
-  it('gives the work its result and leaves no signal aborted behind it', async () => {
+  it('gives the work its result, unaborted, and leaves no timer armed once it has settled', async () => {
+    const armed = timersArmed('timeout-signal.util');
     let seen: AbortSignal | undefined;
     const result = await withTimeout(60_000, (signal) => {
       seen = signal;
       return Promise.resolve(42);
     });
+    // AbortSignal.timeout would still be armed here, for the next minute.
+    expect(await armed.stop()).toEqual([]);
     expect(result).toBe(42);
     expect(seen?.aborted).toBe(false);
+  });
+
+  it('leaves no timer armed when the work fails either', async () => {
+    const armed = timersArmed('timeout-signal.util');
+    await expect(withTimeout(60_000, () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    expect(await armed.stop()).toEqual([]);
   });
 });

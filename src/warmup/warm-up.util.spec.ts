@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { createHook } from 'node:async_hooks';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import { timersArmed } from '../../test/support/timers.js';
 import { withClient } from '../config/pg-client.util.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { warmUp } from './warm-up.util.js';
@@ -20,33 +20,6 @@ function onServer<T extends pg.QueryResultRow>(sql: string, values: unknown[] = 
 
 async function databaseExists(name: string): Promise<boolean> {
   return (await onServer('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
-}
-
-/**
- * The timers created from now on by code of `file` (anywhere in the stack that created them) that have neither fired
- * nor been cleared when `stop` is called, each as that stack.
- */
-function timersArmed(file: string): { stop: () => Promise<string[]> } {
-  const armed = new Map<number, string>();
-  const hook = createHook({
-    init: (id, type) => {
-      if (type !== 'Timeout') return;
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 50;
-      const stack = new Error().stack ?? '';
-      Error.stackTraceLimit = limit;
-      if (stack.includes(file)) armed.set(id, stack);
-    },
-    destroy: (id) => armed.delete(id),
-  }).enable();
-  return {
-    stop: async () => {
-      // Destroy hooks run in a batch after the current macrotask.
-      await new Promise((resolve) => setImmediate(resolve));
-      hook.disable();
-      return [...armed.values()];
-    },
-  };
 }
 
 describe('warmUp', () => {
