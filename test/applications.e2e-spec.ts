@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { READ_APPLICATION_VIEW } from '../src/applications/application-sql.util.js';
+import { READ_APPLICATION_VIEWS } from '../src/applications/application-sql.util.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
@@ -525,11 +525,14 @@ describe('an application from submission to approval', () => {
     });
 
     it('aggregates no task for a poll whose ETag matches, and the tasks for one whose ETag does not', async () => {
-      const submitted = await submit('shop-permit', data);
-      const tasksScanned = async (revision: number) => {
+      const one = await submit('shop-permit', data);
+      const two = await submit('shop-permit', data);
+      const revision = one.body.revision as number;
+      // Polls of one read, each with the revision its If-None-Match named: the tasks scanned, summed over polls.
+      const tasksScanned = async (polls: [string, number][]) => {
         const [explained] = await t.query<{ 'QUERY PLAN': unknown }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${READ_APPLICATION_VIEW.text}`,
-          [submitted.body.id, revision],
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${READ_APPLICATION_VIEWS.text}`,
+          [polls.map(([id]) => id), polls.map(([, known]) => known)],
         );
         const loops: number[] = [];
         const walk = (node: Record<string, unknown>) => {
@@ -540,8 +543,40 @@ describe('an application from submission to approval', () => {
         expect(loops.length).toBeGreaterThan(0);
         return loops.reduce((a, b) => a + b, 0);
       };
-      expect(await tasksScanned(submitted.body.revision as number)).toBe(0);
-      expect(await tasksScanned((submitted.body.revision as number) + 1)).toBeGreaterThan(0);
+      expect(await tasksScanned([[one.body.id, revision]])).toBe(0);
+      expect(await tasksScanned([[one.body.id, revision + 1]])).toBe(1);
+      expect(
+        await tasksScanned([
+          [one.body.id, revision],
+          [two.body.id, revision + 1],
+          [one.body.id, revision],
+        ]),
+      ).toBe(1);
+    });
+
+    it('answers polls that arrive together each from its own application and ETag', async () => {
+      const submitted = await Promise.all([1, 2, 3, 4].map(() => submit('shop-permit', data)));
+      // Forty polls at once, more than the reads that run at once: most wait and go together.
+      const polls = Array.from({ length: 40 }, (_, i) => {
+        const own = submitted[i % 4]!;
+        const other = submitted[(i + 1) % 4]!;
+        const etag = i % 2 === 0 ? own.headers.get('etag')! : other.headers.get('etag')!;
+        return { id: own.body.id as string, matches: i % 2 === 0, etag };
+      });
+      const poll = (id: string, etag: string) =>
+        t.request('GET', `/api/v1/applications/${id}`, { as: ann, headers: { 'if-none-match': etag } });
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const [replies, gone] = await Promise.all([
+        Promise.all(polls.map((p) => poll(p.id, p.etag))),
+        Promise.all([1, 2].map(() => poll(missing, `"${missing}.1"`))),
+      ]);
+      for (const reply of gone) expect(reply.status).toBe(404);
+      replies.forEach((reply, i) => {
+        const poll = polls[i]!;
+        expect(reply.status).toBe(poll.matches ? 304 : 200);
+        expect(reply.headers.get('etag')).toBe(`"${poll.id}.${submitted[0]!.body.revision}"`);
+        if (!poll.matches) expect(reply.body.id).toBe(poll.id);
+      });
     });
 
     it('answers another applicant who names the current ETag 404, not 304, and an admin 304', async () => {

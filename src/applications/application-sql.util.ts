@@ -37,24 +37,30 @@ export const READ_APPLICATION: NamedStatement = {
 };
 
 /**
- * A poll in one round trip: the application's id, owner and revision, and, unless its revision is still `$2` (the
- * one an If-None-Match named; null names none), the rest of its row with its tasks as one JSON array. Most polls
- * are answered 304, and for those the lateral part yields no row: the tasks are not aggregated, and the data,
- * snapshot and timestamps are neither sent nor parsed (they come back NULL).
+ * Polls in one round trip, any number of them at once: for each poll `n`, an application id (`$1[n]`) and the
+ * revision an If-None-Match named (`$2[n]`, null when it names none), the application's id, owner and revision,
+ * and, unless its revision is still the one named, the rest of its row with its tasks as one JSON array; `n` says
+ * which poll a row answers, and a poll of an application that does not exist gets no row. Most polls are answered
+ * 304, and for those the lateral part yields no row: the tasks are not aggregated, and the data, snapshot and
+ * timestamps are neither sent nor parsed (they come back NULL).
  */
-export const READ_APPLICATION_VIEW: NamedStatement = {
-  name: 'pa_read_application_view',
-  text: `SELECT ${POLL_COLUMNS.map((c) => `a.${c}`).join(', ')}, v.*
-  FROM applications a
-  LEFT JOIN LATERAL (
-    SELECT ${APPLICATION_COLUMN_NAMES.filter((c) => !POLL_COLUMNS.includes(c))
-      .map((c) => `a.${c}`)
-      .join(', ')},
-      (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) AS tasks
-    -- OFFSET 0 keeps the subquery whole: flattened into the join, its WHERE would become a join filter applied
-    -- after the tasks were aggregated; kept whole, it is a one-time filter and a match aggregates nothing.
-    WHERE a.revision IS DISTINCT FROM $2::int OFFSET 0) v ON true
-  WHERE a.id = $1`,
+export const READ_APPLICATION_VIEWS: NamedStatement = {
+  name: 'pa_read_application_views',
+  text: `SELECT k.n::int AS n, r.*
+  FROM unnest($1::uuid[], $2::int[]) WITH ORDINALITY AS k(id, known, n)
+  -- OFFSET 0 keeps each poll's read whole: one probe of the primary key per poll, whatever the batch's size.
+  CROSS JOIN LATERAL (
+    SELECT ${POLL_COLUMNS.map((c) => `a.${c}`).join(', ')}, v.*
+      FROM applications a
+      LEFT JOIN LATERAL (
+        SELECT ${APPLICATION_COLUMN_NAMES.filter((c) => !POLL_COLUMNS.includes(c))
+          .map((c) => `a.${c}`)
+          .join(', ')},
+          (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) AS tasks
+        -- OFFSET 0 keeps the subquery whole: flattened into the join, its WHERE would become a join filter applied
+        -- after the tasks were aggregated; kept whole, it is a one-time filter and a match aggregates nothing.
+        WHERE a.revision IS DISTINCT FROM k.known OFFSET 0) v ON true
+     WHERE a.id = k.id OFFSET 0) r`,
 };
 
 /** Every task of the given applications, as one JSON array. */

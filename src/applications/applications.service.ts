@@ -4,6 +4,7 @@ import { Brackets, DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
+import { BatchLoader } from '../common/batch-loader.util.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import { isUuid } from '../common/uuid.util.js';
@@ -17,7 +18,7 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { applicationFromRow, taskFromJson } from '../events/event-sql.util.js';
 import type { ApplicationRow, TaskRow } from '../engine/plan.types.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
-import { READ_APPLICATION, READ_APPLICATION_VIEW, READ_TASKS_OF } from './application-sql.util.js';
+import { READ_APPLICATION, READ_APPLICATION_VIEWS, READ_TASKS_OF } from './application-sql.util.js';
 import { ApplicationEntity } from './application.entity.js';
 import type {
   ListApplicationsQuery,
@@ -31,6 +32,20 @@ import type { ApplicationView } from './application-view.util.js';
 /** An application row with the wrapped key its personal values are sealed under. */
 type StoredApplication = ApplicationRow & { piiKey: WrappedKey | null };
 
+/** A poll's read: the application and the revision its If-None-Match named (null for none). */
+interface PollKey {
+  id: string;
+  known: number | null;
+}
+
+/**
+ * Poll reads running at once before further polls wait and go together. Applicants poll every application that
+ * is waiting, so a backlog multiplies polls faster than anything else; two running reads leave the pool's other
+ * connections to the events, and a poll that waits gains a read of the database made after it arrived.
+ */
+const POLL_READS_AT_ONCE = 2;
+const POLLS_PER_READ = 100;
+
 @Injectable()
 export class ApplicationsService {
   constructor(
@@ -41,6 +56,20 @@ export class ApplicationsService {
     private readonly history: HistoryService,
     private readonly pii: PiiService,
   ) {}
+
+  private readonly polls = new BatchLoader<PollKey, Record<string, unknown> | undefined>({
+    parallel: POLL_READS_AT_ONCE,
+    maxBatch: POLLS_PER_READ,
+    load: async (keys) => {
+      const rows = await runPrepared<Record<string, unknown> & { n: number }>(
+        this.dataSource.manager,
+        READ_APPLICATION_VIEWS,
+        [keys.map((k) => k.id), keys.map((k) => k.known)],
+      );
+      const byPoll = new Map(rows.map(({ n, ...row }) => [n, row]));
+      return keys.map((_, i) => byPoll.get(i + 1));
+    },
+  });
 
   async submit(
     caller: Caller,
@@ -86,7 +115,7 @@ export class ApplicationsService {
   /**
    * The view and its ETag, or no view when `ifNoneMatch` names the current ETag: one statement either way, which
    * reads the rest of the row and the view's tasks only when the revision has moved on (an applicant polling an
-   * unchanged application costs three columns of one row).
+   * unchanged application costs three columns of one row), and which answers the polls that arrived together.
    */
   async getUnlessMatch(
     caller: Caller,
@@ -94,9 +123,7 @@ export class ApplicationsService {
     ifNoneMatch: string | undefined,
   ): Promise<{ etag: string; view: ApplicationView | null }> {
     const known = isUuid(id) ? revisionNamed(ifNoneMatch, id) : null;
-    const [row] = isUuid(id)
-      ? await runPrepared(this.dataSource.manager, READ_APPLICATION_VIEW, [id, known])
-      : [];
+    const row = isUuid(id) ? await this.polls.load({ id, known }) : undefined;
     // A match reads only the columns the check and the ETag need (the rest come back NULL): no mapping.
     const owned = this.owned(caller, row);
     const etag = etagOf({ id: owned.id as string, revision: owned.revision as number });
