@@ -37,30 +37,44 @@ export const READ_APPLICATION: NamedStatement = {
 };
 
 /**
- * Polls in one round trip, any number of them at once: for each poll `n`, an application id (`$1[n]`) and the
- * revision an If-None-Match named (`$2[n]`, null when it names none), the application's id, owner and revision,
- * and, unless its revision is still the one named, the rest of its row with its tasks as one JSON array; `n` says
- * which poll a row answers, and a poll of an application that does not exist gets no row. Most polls are answered
- * 304, and for those the lateral part yields no row: the tasks are not aggregated, and the data, snapshot and
- * timestamps are neither sent nor parsed (they come back NULL).
+ * What a poll of application `id` reads, given the revision its If-None-Match named (`known`, null when it names
+ * none): the application's id, owner and revision, and, unless its revision is still `known`, the rest of its row
+ * with its tasks as one JSON array. Most polls are answered 304, and for those the lateral part yields no row: the
+ * tasks are not aggregated, and the data, snapshot and timestamps are neither sent nor parsed (they come back NULL).
+ * No row when there is no such application.
+ */
+function pollRead(id: string, known: string): string {
+  return `SELECT ${POLL_COLUMNS.map((c) => `a.${c}`).join(', ')}, v.*
+  FROM applications a
+  LEFT JOIN LATERAL (
+    SELECT ${APPLICATION_COLUMN_NAMES.filter((c) => !POLL_COLUMNS.includes(c))
+      .map((c) => `a.${c}`)
+      .join(', ')},
+      (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) AS tasks
+    -- OFFSET 0 keeps the subquery whole: flattened into the join, its WHERE would become a join filter applied
+    -- after the tasks were aggregated; kept whole, it is a one-time filter and a match aggregates nothing.
+    WHERE a.revision IS DISTINCT FROM ${known} OFFSET 0) v ON true
+  WHERE a.id = ${id}`;
+}
+
+/** One poll: application `$1`, revision `$2`. */
+export const READ_APPLICATION_VIEW: NamedStatement = {
+  name: 'pa_read_application_view',
+  text: pollRead('$1', '$2::int'),
+};
+
+/**
+ * Polls that arrived together, in one round trip: poll `n` asks for application `$1[n]` with revision `$2[n]`, and
+ * its row, if any, carries `n`. PostgreSQL plans it again for each batch (a cached plan cannot know how many polls
+ * an array holds, so it never looks cheaper than planning), which a batch of many pays once; a poll that goes
+ * alone takes READ_APPLICATION_VIEW, whose plan is cached.
  */
 export const READ_APPLICATION_VIEWS: NamedStatement = {
   name: 'pa_read_application_views',
   text: `SELECT k.n::int AS n, r.*
   FROM unnest($1::uuid[], $2::int[]) WITH ORDINALITY AS k(id, known, n)
   -- OFFSET 0 keeps each poll's read whole: one probe of the primary key per poll, whatever the batch's size.
-  CROSS JOIN LATERAL (
-    SELECT ${POLL_COLUMNS.map((c) => `a.${c}`).join(', ')}, v.*
-      FROM applications a
-      LEFT JOIN LATERAL (
-        SELECT ${APPLICATION_COLUMN_NAMES.filter((c) => !POLL_COLUMNS.includes(c))
-          .map((c) => `a.${c}`)
-          .join(', ')},
-          (SELECT COALESCE(json_agg(t), '[]'::json) FROM tasks t WHERE t.application_id = a.id) AS tasks
-        -- OFFSET 0 keeps the subquery whole: flattened into the join, its WHERE would become a join filter applied
-        -- after the tasks were aggregated; kept whole, it is a one-time filter and a match aggregates nothing.
-        WHERE a.revision IS DISTINCT FROM k.known OFFSET 0) v ON true
-     WHERE a.id = k.id OFFSET 0) r`,
+  CROSS JOIN LATERAL (${pollRead('k.id', 'k.known')} OFFSET 0) r`,
 };
 
 /** Every task of the given applications, as one JSON array. */

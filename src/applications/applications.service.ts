@@ -18,7 +18,12 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 import { applicationFromRow, taskFromJson } from '../events/event-sql.util.js';
 import type { ApplicationRow, TaskRow } from '../engine/plan.types.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
-import { READ_APPLICATION, READ_APPLICATION_VIEWS, READ_TASKS_OF } from './application-sql.util.js';
+import {
+  READ_APPLICATION,
+  READ_APPLICATION_VIEW,
+  READ_APPLICATION_VIEWS,
+  READ_TASKS_OF,
+} from './application-sql.util.js';
 import { ApplicationEntity } from './application.entity.js';
 import type {
   ListApplicationsQuery,
@@ -61,8 +66,13 @@ export class ApplicationsService {
     parallel: POLL_READS_AT_ONCE,
     maxBatch: POLLS_PER_READ,
     load: async (keys) => {
+      const manager = this.dataSource.manager;
+      if (keys.length === 1) {
+        const [{ id, known }] = keys as [PollKey];
+        return [(await runPrepared(manager, READ_APPLICATION_VIEW, [id, known]))[0]];
+      }
       const rows = await runPrepared<Record<string, unknown> & { n: number }>(
-        this.dataSource.manager,
+        manager,
         READ_APPLICATION_VIEWS,
         [keys.map((k) => k.id), keys.map((k) => k.known)],
       );
