@@ -83,7 +83,11 @@ describe('BatchLoader', () => {
   });
 
   it('fails the loads of a batch answered with the wrong number of values', async () => {
-    const loader = new BatchLoader<number, number>({ parallel: 1, maxBatch: 10, load: () => Promise.resolve([]) });
+    const loader = new BatchLoader<number, number>({
+      parallel: 1,
+      maxBatch: 10,
+      load: () => Promise.resolve([]),
+    });
     await expect(loader.load(1)).rejects.toThrow('a batch of 1 keys was loaded as 0 values');
   });
 });

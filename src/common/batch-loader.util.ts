@@ -38,7 +38,8 @@ export class BatchLoader<K, V> {
     while (this.running < this.options.parallel && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.options.maxBatch);
       this.running += 1;
-      this.run(batch).finally(() => {
+      // run() settles every load of its batch itself and never rejects.
+      void this.run(batch).finally(() => {
         this.running -= 1;
         this.start();
       });
