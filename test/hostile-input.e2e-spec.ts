@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { withClient } from '../src/config/pg-client.util.js';
 import { eventually } from './support/eventually.js';
 import {
   expectProblem,
@@ -448,13 +448,7 @@ describe('slow bodies and database outages', () => {
     const t = await TestApp.start();
     const name = new URL(t.databaseUrl).pathname.slice(1);
     const admin = async (sql: string) => {
-      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(sql.replace('$db', name));
-      } finally {
-        await client.end();
-      }
+      await withClient(process.env.TEST_DATABASE_URL!, (client) => client.query(sql.replace('$db', name)));
     };
     try {
       await admin(`ALTER DATABASE $db ALLOW_CONNECTIONS false`);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { createDatabase } from '../../test/support/test-app.js';
 import { classifyInfrastructureError } from '../common/infrastructure-error.util.js';
 import { dataSourceOptions, openDataSource } from './data-source.js';
+import { withClient } from './pg-client.util.js';
 
 /** A migration longer than the time-out below: it passes only because migrations run without one. */
 class SlowMigration9999999999999 implements MigrationInterface {
@@ -33,18 +33,14 @@ describe('the data source with a statement time-out', () => {
   });
 
   it('runs the migrations at start without it', async () => {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
+    await withClient(database.url, async (client) => {
       const { rows } = await client.query<{ name: string }>('SELECT name FROM migrations ORDER BY id');
       expect(rows.map((row) => row.name)).toEqual(withSlow.map((migration) => migration.name));
       const tables = await client.query(
         `SELECT 1 FROM information_schema.tables WHERE table_name = 'applications'`,
       );
       expect(tables.rowCount).toBe(1);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   it('gives every connection of the pool the time-out back, the migrations one too', async () => {

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres } from './embedded-postgres.js';
+import { withClient } from './pg-client.util.js';
 
 /** Pids of every process (postmaster and children) whose working directory is the cluster: PostgreSQL chdirs there. */
 function processesIn(clusterDir: string): number[] {
@@ -32,14 +33,8 @@ function processesIn(clusterDir: string): number[] {
   return pids;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
+function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  return withClient(url, async (client) => (await client.query<T>(sql)).rows);
 }
 
 async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {

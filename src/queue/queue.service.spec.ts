@@ -3,6 +3,7 @@ import { MIGRATION_ADVISORY_LOCK_KEY } from 'bullmq';
 import pg from 'pg';
 import { eventually } from '../../test/support/eventually.js';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import { withClient } from '../config/pg-client.util.js';
 import { QueueService } from './queue.service.js';
 
 /**
@@ -16,15 +17,10 @@ describe('queues on PostgreSQL when the database connections are killed', () => 
   let queues: QueueService;
   let locker: pg.Client;
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      return await client.query(sql.replaceAll('$db', database.name));
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) =>
+    withClient(process.env.TEST_DATABASE_URL!, (client) =>
+      client.query(sql.replaceAll('$db', database.name)),
+    );
 
   /** Holds BullMQ's migration lock, so every queue and worker that starts waits with a pooled client in hand. */
   const holdMigrationLock = async () => {
