@@ -14,6 +14,7 @@ import { DisclosureLedger1796069098370 } from './1796069098370-DisclosureLedger.
 import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
 import { EventLockAndRead1796074355109 } from './1796074355109-EventLockAndRead.js';
 import { TasksDropApplicationIndex1796099258724 } from './1796099258724-TasksDropApplicationIndex.js';
+import { WebhookDeliveryLease1796240856151 } from './1796240856151-WebhookDeliveryLease.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -32,4 +33,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   ReportIndexes1796070812166,
   EventLockAndRead1796074355109,
   TasksDropApplicationIndex1796099258724,
+  WebhookDeliveryLease1796240856151,
 ];

@@ -12,7 +12,7 @@ import {
 import { Receiver } from './support/receiver.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import { QueueService } from '../src/queue/queue.service.js';
-import { WEBHOOK_QUEUE } from '../src/webhooks/webhook-dispatch.service.js';
+import { WEBHOOK_QUEUE, WebhookDispatchService } from '../src/webhooks/webhook-dispatch.service.js';
 
 const relay = simpleWorkflow(
   'hook-relay',
@@ -63,6 +63,7 @@ describe('webhooks', () => {
       status: string;
       attempts: number;
       lastStatus: number | null;
+      lastError: string | null;
     }[];
 
   it('delivers every event signed, retries a failing receiver, and keeps each application in order', async () => {
@@ -178,6 +179,82 @@ describe('webhooks', () => {
     const list = (await t.request('GET', '/api/v1/webhooks', { as: ADMIN })).body.items as { id: string }[];
     expect(list.map((h) => h.id)).not.toContain(hook.id);
     expectProblem(await t.request('GET', `/api/v1/webhooks/${hook.id}/deliveries`, { as: ADMIN }), 404);
+  });
+
+  it('holds no connection or lock while a receiver is silent, gives up after the time-out, and retries', async () => {
+    receiver.answer = (path, count) => (path === '/silent' && count === 0 ? 0 : 204);
+    const hook = await subscribe({
+      url: `${receiver.url}/silent`,
+      events: ['submitted'],
+      workflow: 'hook-other',
+    });
+    await submitApplication(t, 'hook-other');
+    await eventually(
+      () => Promise.resolve(receiver.at('/silent').length),
+      (n) => n === 1,
+    );
+    // The attempt is waiting for its answer now: the pool's connections and the pair's lock are everyone else's.
+    const held = await t.query<{ transactions: number; locks: number }>(
+      `SELECT (SELECT count(*)::int FROM pg_stat_activity
+                WHERE datname = current_database() AND state LIKE 'idle in transaction%') AS transactions,
+              (SELECT count(*)::int FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                WHERE d.datname = current_database() AND l.locktype = 'advisory') AS locks`,
+    );
+    expect(held).toEqual([{ transactions: 0, locks: 0 }]);
+
+    const [timedOut] = await eventually(
+      () => log(hook.id),
+      (items) => items.length === 1 && items[0]!.attempts >= 1,
+    );
+    expect(timedOut).toEqual(
+      expect.objectContaining({ attempts: 1, lastStatus: null, lastError: expect.stringMatching(/time/i) }),
+    );
+    const [delivered] = await eventually(
+      () => log(hook.id),
+      (items) => items[0]?.status === 'delivered',
+    );
+    expect(delivered).toEqual(expect.objectContaining({ attempts: 2, lastStatus: 204 }));
+    expect(receiver.at('/silent')).toHaveLength(2);
+  });
+
+  it('posts nothing of a pair while its delivery is leased, and delivers once the lease of a crashed attempt runs out', async () => {
+    let up = false;
+    receiver.answer = (path) => (path !== '/leased' || up ? 204 : 500);
+    const hook = await subscribe({
+      url: `${receiver.url}/leased`,
+      events: ['submitted'],
+      workflow: 'hook-other',
+    });
+    const applicationId = await submitApplication(t, 'hook-other');
+    // Looked for often: the queue retries the failed attempt a second after it, and the lease must come first.
+    await eventually(
+      () => log(hook.id),
+      (items) => items[0]?.attempts === 1,
+      { everyMs: 20 },
+    );
+    // As a process that crashed while posting would leave it.
+    const leased = await t.query<{ id: string }>(
+      `UPDATE webhook_deliveries SET leased_until = now() + interval '1 hour'
+        WHERE subscription_id = $1 AND attempts = 1 RETURNING id`,
+      [hook.id],
+    );
+    expect(leased).toHaveLength(1);
+    const id = leased[0]!.id;
+    up = true;
+    const dispatch = t.app.get(WebhookDispatchService);
+    const posted = receiver.at('/leased').length;
+    await dispatch.deliver({ subscriptionId: hook.id, applicationId });
+    expect(receiver.at('/leased')).toHaveLength(posted);
+    expect((await log(hook.id))[0]).toEqual(expect.objectContaining({ id, status: 'pending' }));
+
+    await t.query(`UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = $1`, [
+      id,
+    ]);
+    const [delivered] = await eventually(
+      () => log(hook.id),
+      (items) => items[0]?.status === 'delivered',
+    );
+    expect(delivered).toEqual(expect.objectContaining({ id, lastStatus: 204 }));
   });
 
   it('loses nothing while the receiver is down, even when the queue loses its jobs: the outbox is the truth', async () => {

@@ -48,6 +48,13 @@ export class WebhookDeliveryEntity {
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt: Date;
 
+  /**
+   * Until when an attempt in flight has the row. The attempt posts outside any transaction, so the lease, not a lock,
+   * keeps a second job from posting the pair's deliveries meanwhile; one left by a crashed process runs out.
+   */
+  @Column({ name: 'leased_until', type: 'timestamptz', nullable: true })
+  leasedUntil: Date | null;
+
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null;
 

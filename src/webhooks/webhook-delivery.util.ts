@@ -2,6 +2,8 @@ import { isAllowedHost } from '../common/allowed-host.util.js';
 
 /** How long one attempt may take before it counts as failed. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
+/** How long an attempt has a delivery: well past its time-out, so only a crashed attempt's lease runs out. */
+export const DELIVERY_LEASE_MS = 3 * DELIVERY_TIMEOUT_MS;
 /** The sweep's wait after the queue's own retries are spent: doubling per attempt, never longer than this. */
 export const MAX_SWEEP_BACKOFF_MS = 10 * 60_000;
 

@@ -12,6 +12,7 @@ import { QueueService } from '../queue/queue.service.js';
 import { withTimeout } from '../common/timeout-signal.util.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import {
+  DELIVERY_LEASE_MS,
   DELIVERY_TIMEOUT_MS,
   deliveryPayload,
   nextAttemptAt,
@@ -30,7 +31,22 @@ interface Head {
   application_id: string;
   attempts: number;
   next_attempt_at: Date;
+  leased_until: Date | null;
 }
+
+/**
+ * Leases the pair's oldest pending delivery unless one of its deliveries is leased already: an attempt in flight,
+ * which goes on with the rest of the pair when it is done. Run under the pair's advisory lock.
+ */
+const LEASE_HEAD = `
+  UPDATE webhook_deliveries SET leased_until = now() + make_interval(secs => $3)
+   WHERE id = (SELECT id FROM webhook_deliveries
+                WHERE subscription_id = $1 AND application_id = $2 AND status = 'pending'
+                ORDER BY seq LIMIT 1)
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries
+                      WHERE subscription_id = $1 AND application_id = $2 AND status = 'pending'
+                        AND leased_until > now())
+  RETURNING id, seq, attempts`;
 
 export interface WebhookJobData {
   subscriptionId: string;
@@ -39,8 +55,9 @@ export interface WebhookJobData {
 
 /**
  * Sends the outbox (webhook_deliveries, filled by a history trigger). One job per (subscription, application)
- * delivers that pair's pending rows oldest first under an advisory lock, stopping at the first failure, so
- * deliveries arrive in history order per application. The queue retries with exponential backoff; once its
+ * delivers that pair's pending rows oldest first, one at a time, stopping at the first failure, so deliveries arrive
+ * in history order per application. Each is leased in a short transaction and posted outside it: a receiver that
+ * takes its time holds no connection of the pool and no lock. The queue retries with exponential backoff; once its
  * retries are spent, the sweep wakes the pair again at `next_attempt_at`, for as long as the receiver is down.
  */
 @Injectable()
@@ -83,19 +100,24 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
     return this.sweeping;
   }
 
-  /** Enqueues the pairs whose oldest pending delivery is due (of one application, or all). */
+  /** Enqueues the pairs whose oldest pending delivery is due and not in flight (of one application, or all). */
   async wake(applicationId?: string): Promise<void> {
     const heads: Head[] = await this.dataSource.query(
       `SELECT * FROM (
          SELECT DISTINCT ON (subscription_id, application_id)
-                id, subscription_id, application_id, attempts, next_attempt_at
+                id, subscription_id, application_id, attempts, next_attempt_at, leased_until
          FROM webhook_deliveries
          WHERE status = 'pending' ${applicationId ? 'AND application_id = $2' : ''}
          ORDER BY subscription_id, application_id, seq) heads
-       WHERE next_attempt_at <= now() LIMIT $1`,
+       WHERE next_attempt_at <= now() AND (leased_until IS NULL OR leased_until <= now()) LIMIT $1`,
       applicationId ? [SWEEP_BATCH, applicationId] : [SWEEP_BATCH],
     );
-    await Promise.all(heads.map((head) => this.enqueue(head, `webhook-${head.id}-${head.attempts}`)));
+    // A lease that ran out (its process crashed) is a new state: the job that found it in flight is not this one.
+    await Promise.all(
+      heads.map((head) =>
+        this.enqueue(head, `webhook-${head.id}-${head.attempts}-${head.leased_until?.getTime() ?? 0}`),
+      ),
+    );
   }
 
   /** Ids carry the head and its attempt count: a pair woken twice for the same state is queued once. */
@@ -111,40 +133,50 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
     });
     if (!subscription) return; // deleted since: its deliveries went with it
     for (;;) {
-      const outcome = await this.dataSource.transaction(async (manager) => {
-        await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-          `webhook ${subscriptionId} ${applicationId}`,
-        ]);
-        const head = await manager.findOne(WebhookDeliveryEntity, {
-          where: { subscriptionId, applicationId, status: 'pending' },
-          order: { seq: 'ASC' },
-        });
-        if (!head) return 'drained' as const;
-        const [row, application] = await Promise.all([
-          manager.findOneByOrFail(HistoryEntity, { applicationId, seq: head.seq }),
-          manager.findOneByOrFail(ApplicationEntity, { id: applicationId }),
-        ]);
-        const body = deliveryPayload(row, {
-          key: application.workflowKey,
-          version: application.workflowVersion,
-        });
-        const result = await this.post(subscription, head.id, body);
-        const now = new Date();
-        await manager.update(WebhookDeliveryEntity, head.id, {
-          attempts: head.attempts + 1,
-          lastAttemptAt: now,
-          lastStatus: result.status,
-          lastError: result.error,
-          ...(result.error === null
-            ? { status: 'delivered' as const, deliveredAt: now }
-            : { nextAttemptAt: nextAttemptAt(now, head.attempts + 1) }),
-        });
-        return result.error;
+      const leased = await this.lease(subscriptionId, applicationId);
+      if (leased === null) return;
+      const result = await this.post(subscription, leased.id, leased.body);
+      const now = new Date();
+      await this.dataSource.manager.update(WebhookDeliveryEntity, leased.id, {
+        attempts: leased.attempts + 1,
+        leasedUntil: null,
+        lastAttemptAt: now,
+        lastStatus: result.status,
+        lastError: result.error,
+        ...(result.error === null
+          ? { status: 'delivered' as const, deliveredAt: now }
+          : { nextAttemptAt: nextAttemptAt(now, leased.attempts + 1) }),
       });
-      if (outcome === 'drained') return;
-      // Recorded and committed above; throwing now makes the queue retry with backoff.
-      if (outcome !== null) throw new Error(`webhook ${subscription.url}: ${outcome}`);
+      // Recorded above; throwing now makes the queue retry with backoff.
+      if (result.error !== null) throw new Error(`webhook ${subscription.url}: ${result.error}`);
     }
+  }
+
+  /** The pair's next delivery, leased, with the body to send; null when none is pending or one is in flight. */
+  private lease(
+    subscriptionId: string,
+    applicationId: string,
+  ): Promise<{ id: string; attempts: number; body: string } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `webhook ${subscriptionId} ${applicationId}`,
+      ]);
+      // An UPDATE's answer here is its rows and their count.
+      const [[head]] = await manager.query<[{ id: string; seq: number; attempts: number }[], number]>(
+        LEASE_HEAD,
+        [subscriptionId, applicationId, DELIVERY_LEASE_MS / 1000],
+      );
+      if (head === undefined) return null;
+      const [row, application] = await Promise.all([
+        manager.findOneByOrFail(HistoryEntity, { applicationId, seq: head.seq }),
+        manager.findOneByOrFail(ApplicationEntity, { id: applicationId }),
+      ]);
+      const body = deliveryPayload(row, {
+        key: application.workflowKey,
+        version: application.workflowVersion,
+      });
+      return { id: head.id, attempts: head.attempts, body };
+    });
   }
 
   private async post(

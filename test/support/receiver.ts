@@ -8,7 +8,10 @@ export interface Received {
   answered: number;
 }
 
-/** A real HTTP server on 127.0.0.1 that records every request; `answer` picks the status for each one. */
+/**
+ * A real HTTP server on 127.0.0.1 that records every request; `answer` picks the status for each one, and 0 leaves
+ * the request unanswered, as a receiver that hangs would (until `close`).
+ */
 export class Receiver {
   readonly received: Received[] = [];
   answer: (path: string, count: number, response: ServerResponse) => number = () => 204;
@@ -30,6 +33,7 @@ export class Receiver {
           body: Buffer.concat(chunks).toString('utf8'),
           answered: status,
         });
+        if (status === 0) return;
         response.statusCode = status;
         response.end();
       });
