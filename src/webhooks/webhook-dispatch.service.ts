@@ -36,17 +36,20 @@ interface Head {
 
 /**
  * Leases the pair's oldest pending delivery unless one of its deliveries is leased already: an attempt in flight,
- * which goes on with the rest of the pair when it is done. Run under the pair's advisory lock.
+ * which goes on with the rest of the pair when it is done. Run under the pair's advisory lock. The lease comes back
+ * as text, to the microsecond, for the attempt's outcome to name it. `status` is checked again on the row itself:
+ * the subqueries are evaluated once, before any wait for the row, and an outcome may have been written meanwhile.
  */
 const LEASE_HEAD = `
   UPDATE webhook_deliveries SET leased_until = now() + make_interval(secs => $3)
    WHERE id = (SELECT id FROM webhook_deliveries
                 WHERE subscription_id = $1 AND application_id = $2 AND status = 'pending'
                 ORDER BY seq LIMIT 1)
+     AND status = 'pending'
      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries
                       WHERE subscription_id = $1 AND application_id = $2 AND status = 'pending'
                         AND leased_until > now())
-  RETURNING id, seq, attempts`;
+  RETURNING id, seq, attempts, leased_until::text AS lease`;
 
 export interface WebhookJobData {
   subscriptionId: string;
@@ -105,7 +108,9 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
     const heads: Head[] = await this.dataSource.query(
       `SELECT * FROM (
          SELECT DISTINCT ON (subscription_id, application_id)
-                id, subscription_id, application_id, attempts, next_attempt_at, leased_until
+                id, subscription_id, application_id, attempts, next_attempt_at,
+                -- Any of the pair's deliveries may be the one in flight (after a redelivery, a later one).
+                max(leased_until) OVER (PARTITION BY subscription_id, application_id) AS leased_until
          FROM webhook_deliveries
          WHERE status = 'pending' ${applicationId ? 'AND application_id = $2' : ''}
          ORDER BY subscription_id, application_id, seq) heads
@@ -137,16 +142,26 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
       if (leased === null) return;
       const result = await this.post(subscription, leased.id, leased.body);
       const now = new Date();
-      await this.dataSource.manager.update(WebhookDeliveryEntity, leased.id, {
-        attempts: leased.attempts + 1,
-        leasedUntil: null,
-        lastAttemptAt: now,
-        lastStatus: result.status,
-        lastError: result.error,
-        ...(result.error === null
-          ? { status: 'delivered' as const, deliveredAt: now }
-          : { nextAttemptAt: nextAttemptAt(now, leased.attempts + 1) }),
-      });
+      const { affected } = await this.dataSource
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
+        .set({
+          attempts: leased.attempts + 1,
+          leasedUntil: null,
+          lastAttemptAt: now,
+          lastStatus: result.status,
+          lastError: result.error,
+          ...(result.error === null
+            ? { status: 'delivered' as const, deliveredAt: now }
+            : { nextAttemptAt: nextAttemptAt(now, leased.attempts + 1) }),
+        })
+        .where('id = :id AND leased_until = CAST(:lease AS timestamptz)', {
+          id: leased.id,
+          lease: leased.lease,
+        })
+        .execute();
+      // This attempt outlived its lease (a stalled process) and another has the pair now: that one goes on.
+      if (affected === 0) return;
       // Recorded above; throwing now makes the queue retry with backoff.
       if (result.error !== null) throw new Error(`webhook ${subscription.url}: ${result.error}`);
     }
@@ -156,16 +171,15 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
   private lease(
     subscriptionId: string,
     applicationId: string,
-  ): Promise<{ id: string; attempts: number; body: string } | null> {
+  ): Promise<{ id: string; attempts: number; lease: string; body: string } | null> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `webhook ${subscriptionId} ${applicationId}`,
       ]);
       // An UPDATE's answer here is its rows and their count.
-      const [[head]] = await manager.query<[{ id: string; seq: number; attempts: number }[], number]>(
-        LEASE_HEAD,
-        [subscriptionId, applicationId, DELIVERY_LEASE_MS / 1000],
-      );
+      const [[head]] = await manager.query<
+        [{ id: string; seq: number; attempts: number; lease: string }[], number]
+      >(LEASE_HEAD, [subscriptionId, applicationId, DELIVERY_LEASE_MS / 1000]);
       if (head === undefined) return null;
       const [row, application] = await Promise.all([
         manager.findOneByOrFail(HistoryEntity, { applicationId, seq: head.seq }),
@@ -175,7 +189,7 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
         key: application.workflowKey,
         version: application.workflowVersion,
       });
-      return { id: head.id, attempts: head.attempts, body };
+      return { id: head.id, attempts: head.attempts, lease: head.lease, body };
     });
   }
 
