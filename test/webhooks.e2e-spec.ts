@@ -4,6 +4,7 @@ import { eventually } from './support/eventually.js';
 import {
   expectProblem,
   inboxTask,
+  jobCompleted,
   paths,
   registerNew,
   simpleWorkflow,
@@ -259,6 +260,42 @@ describe('webhooks', () => {
       (items) => items[0]?.status === 'delivered',
     );
     expect(delivered).toEqual(expect.objectContaining({ id, lastStatus: 204 }));
+  });
+
+  it("records nothing for an attempt that outlived its lease: the pair is the next holder's", async () => {
+    receiver.answer = (path, count) => (path === '/late' && count === 0 ? 0 : 204);
+    const hook = await subscribe({
+      url: `${receiver.url}/late`,
+      events: ['submitted'],
+      workflow: 'hook-other',
+    });
+    await submitApplication(t, 'hook-other');
+    await eventually(
+      () => Promise.resolve(receiver.at('/late').length),
+      (n) => n === 1,
+    );
+    const id = (await log(hook.id))[0]!.id;
+    // The attempt's lease ran out while it waited (a stalled process) and another process leased the delivery.
+    const taken = await t.query(
+      `UPDATE webhook_deliveries SET leased_until = now() + interval '1 hour'
+        WHERE id = $1 AND leased_until IS NOT NULL RETURNING id`,
+      [id],
+    );
+    expect(taken).toHaveLength(1);
+    receiver.release(204);
+    await jobCompleted(t, WEBHOOK_QUEUE, `webhook-${id}-0-0`);
+    expect((await log(hook.id))[0]).toEqual(expect.objectContaining({ id, status: 'pending', attempts: 0 }));
+
+    // The new holder's lease runs out in turn (it crashed): the sweep sends the delivery again, and it counts.
+    await t.query(`UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = $1`, [
+      id,
+    ]);
+    const [delivered] = await eventually(
+      () => log(hook.id),
+      (items) => items[0]?.status === 'delivered',
+    );
+    expect(delivered).toEqual(expect.objectContaining({ id, attempts: 1, lastStatus: 204 }));
+    expect(receiver.at('/late')).toHaveLength(2);
   });
 
   it('loses nothing while the receiver is down, even when the queue loses its jobs: the outbox is the truth', async () => {

@@ -10,13 +10,14 @@ export interface Received {
 
 /**
  * A real HTTP server on 127.0.0.1 that records every request; `answer` picks the status for each one, and 0 leaves
- * the request unanswered, as a receiver that hangs would (until `close`).
+ * the request unanswered, as a receiver that hangs would (until `release` or `close`).
  */
 export class Receiver {
   readonly received: Received[] = [];
   answer: (path: string, count: number, response: ServerResponse) => number = () => 204;
 
   private readonly server: Server;
+  private readonly held: ServerResponse[] = [];
   url = '';
 
   private constructor() {
@@ -33,7 +34,10 @@ export class Receiver {
           body: Buffer.concat(chunks).toString('utf8'),
           answered: status,
         });
-        if (status === 0) return;
+        if (status === 0) {
+          this.held.push(response);
+          return;
+        }
         response.statusCode = status;
         response.end();
       });
@@ -51,6 +55,14 @@ export class Receiver {
 
   at(path: string): Received[] {
     return this.received.filter((r) => r.path === path);
+  }
+
+  /** Answers the requests left unanswered so far, with `status`. */
+  release(status: number): void {
+    for (const response of this.held.splice(0)) {
+      response.statusCode = status;
+      response.end();
+    }
   }
 
   async close(): Promise<void> {
