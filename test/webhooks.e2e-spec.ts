@@ -14,6 +14,7 @@ import { Receiver } from './support/receiver.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import { WEBHOOK_QUEUE, WebhookDispatchService } from '../src/webhooks/webhook-dispatch.service.js';
+import { deliveryJobId, pairLockKey } from '../src/webhooks/webhook-delivery.util.js';
 
 const relay = simpleWorkflow(
   'hook-relay',
@@ -66,6 +67,34 @@ describe('webhooks', () => {
       lastStatus: number | null;
       lastError: string | null;
     }[];
+
+  /** A subscription to the submissions of `hook-other` at `path`, and an application submitted after it. */
+  const subscribedSubmission = async (path: string) => {
+    const hook = await subscribe({
+      url: `${receiver.url}${path}`,
+      events: ['submitted'],
+      workflow: 'hook-other',
+    });
+    return { hook, applicationId: await submitApplication(t, 'hook-other') };
+  };
+
+  const requestsReach = (path: string, count: number) =>
+    eventually(
+      () => Promise.resolve(receiver.at(path).length),
+      (n) => n === count,
+    );
+
+  const deliveredOnly = async (hookId: string) =>
+    (
+      await eventually(
+        () => log(hookId),
+        (items) => items[0]?.status === 'delivered',
+      )
+    )[0];
+
+  /** Ends a delivery's lease, as time does to the lease of a process that crashed. */
+  const expireLease = (id: string) =>
+    t.query(`UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = $1`, [id]);
 
   it('delivers every event signed, retries a failing receiver, and keeps each application in order', async () => {
     // The receiver fails its first request: that delivery is retried, and nothing later overtakes it.
@@ -184,23 +213,15 @@ describe('webhooks', () => {
 
   it('holds no connection or lock while a receiver is silent, gives up after the time-out, and retries', async () => {
     receiver.answer = (path, count) => (path === '/silent' && count === 0 ? 0 : 204);
-    const hook = await subscribe({
-      url: `${receiver.url}/silent`,
-      events: ['submitted'],
-      workflow: 'hook-other',
-    });
-    const applicationId = await submitApplication(t, 'hook-other');
-    await eventually(
-      () => Promise.resolve(receiver.at('/silent').length),
-      (n) => n === 1,
-    );
+    const { hook, applicationId } = await subscribedSubmission('/silent');
+    await requestsReach('/silent', 1);
     // The attempt is waiting for its answer now, and holds no transaction: the pair's lock, which is taken only
     // inside one, is free. (Before, it was held for as long as the receiver took.)
     const held = await t.query<{ locks: number }>(
       `SELECT count(*)::int AS locks FROM pg_locks
         WHERE locktype = 'advisory' AND objsubid = 1
           AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
-      [`webhook ${hook.id} ${applicationId}`],
+      [pairLockKey(hook.id, applicationId)],
     );
     expect(held).toEqual([{ locks: 0 }]);
 
@@ -211,23 +232,14 @@ describe('webhooks', () => {
     expect(timedOut).toEqual(
       expect.objectContaining({ attempts: 1, lastStatus: null, lastError: expect.stringMatching(/time/i) }),
     );
-    const [delivered] = await eventually(
-      () => log(hook.id),
-      (items) => items[0]?.status === 'delivered',
-    );
-    expect(delivered).toEqual(expect.objectContaining({ attempts: 2, lastStatus: 204 }));
+    expect(await deliveredOnly(hook.id)).toEqual(expect.objectContaining({ attempts: 2, lastStatus: 204 }));
     expect(receiver.at('/silent')).toHaveLength(2);
   });
 
   it('posts nothing of a pair while its delivery is leased, and delivers once the lease of a crashed attempt runs out', async () => {
     let up = false;
     receiver.answer = (path) => (path !== '/leased' || up ? 204 : 500);
-    const hook = await subscribe({
-      url: `${receiver.url}/leased`,
-      events: ['submitted'],
-      workflow: 'hook-other',
-    });
-    const applicationId = await submitApplication(t, 'hook-other');
+    const { hook, applicationId } = await subscribedSubmission('/leased');
     await eventually(
       () => log(hook.id),
       (items) => items[0]?.attempts === 1,
@@ -252,28 +264,14 @@ describe('webhooks', () => {
     expect(receiver.at('/leased')).toHaveLength(posted);
     expect((await log(hook.id))[0]).toEqual(expect.objectContaining({ id, status: 'pending' }));
 
-    await t.query(`UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = $1`, [
-      id,
-    ]);
-    const [delivered] = await eventually(
-      () => log(hook.id),
-      (items) => items[0]?.status === 'delivered',
-    );
-    expect(delivered).toEqual(expect.objectContaining({ id, lastStatus: 204 }));
+    await expireLease(id);
+    expect(await deliveredOnly(hook.id)).toEqual(expect.objectContaining({ id, lastStatus: 204 }));
   });
 
   it("records nothing for an attempt that outlived its lease: the pair is the next holder's", async () => {
     receiver.answer = (path, count) => (path === '/late' && count === 0 ? 0 : 204);
-    const hook = await subscribe({
-      url: `${receiver.url}/late`,
-      events: ['submitted'],
-      workflow: 'hook-other',
-    });
-    await submitApplication(t, 'hook-other');
-    await eventually(
-      () => Promise.resolve(receiver.at('/late').length),
-      (n) => n === 1,
-    );
+    const { hook } = await subscribedSubmission('/late');
+    await requestsReach('/late', 1);
     const id = (await log(hook.id))[0]!.id;
     // The attempt's lease ran out while it waited (a stalled process) and another process leased the delivery.
     const taken = await t.query(
@@ -283,18 +281,14 @@ describe('webhooks', () => {
     );
     expect(taken).toHaveLength(1);
     receiver.release(204);
-    await jobCompleted(t, WEBHOOK_QUEUE, `webhook-${id}-0-0`);
+    await jobCompleted(t, WEBHOOK_QUEUE, deliveryJobId({ id, attempts: 0, leasedUntil: null }));
     expect((await log(hook.id))[0]).toEqual(expect.objectContaining({ id, status: 'pending', attempts: 0 }));
 
     // The new holder's lease runs out in turn (it crashed): the sweep sends the delivery again, and it counts.
-    await t.query(`UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = $1`, [
-      id,
-    ]);
-    const [delivered] = await eventually(
-      () => log(hook.id),
-      (items) => items[0]?.status === 'delivered',
+    await expireLease(id);
+    expect(await deliveredOnly(hook.id)).toEqual(
+      expect.objectContaining({ id, attempts: 1, lastStatus: 204 }),
     );
-    expect(delivered).toEqual(expect.objectContaining({ id, attempts: 1, lastStatus: 204 }));
     expect(receiver.at('/late')).toHaveLength(2);
   });
 

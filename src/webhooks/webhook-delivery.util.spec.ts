@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import {
+  deliveryJobId,
   deliveryPayload,
   MAX_SWEEP_BACKOFF_MS,
   nextAttemptAt,
@@ -74,5 +75,23 @@ describe('nextAttemptAt', () => {
     expect(nextAttemptAt(now, 1).getTime()).toBe(2000);
     expect(nextAttemptAt(now, 3).getTime()).toBe(8000);
     expect(nextAttemptAt(now, 50).getTime()).toBe(MAX_SWEEP_BACKOFF_MS);
+  });
+});
+
+describe('deliveryJobId', () => {
+  const head = { id: '6f1c2d3e-0000-4000-8000-000000000001', attempts: 2, leasedUntil: null };
+
+  it('is the same for the same head, attempt count and lease', () => {
+    expect(deliveryJobId(head)).toBe(deliveryJobId({ ...head }));
+  });
+
+  it('changes with the attempt count and with a lease that ran out', () => {
+    const ids = new Set([
+      deliveryJobId(head),
+      deliveryJobId({ ...head, attempts: 3 }),
+      deliveryJobId({ ...head, leasedUntil: new Date('2026-12-02T20:00:00Z') }),
+      deliveryJobId({ ...head, leasedUntil: new Date('2026-12-02T20:00:30Z') }),
+    ]);
+    expect(ids.size).toBe(4);
   });
 });

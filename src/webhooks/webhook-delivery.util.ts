@@ -52,6 +52,20 @@ export function deliveryPayload(row: HistoryRowLike, workflow: { key: string; ve
   });
 }
 
+/** The advisory lock under which one (subscription, application) pair's next delivery is leased. */
+export function pairLockKey(subscriptionId: string, applicationId: string): string {
+  return `webhook ${subscriptionId} ${applicationId}`;
+}
+
+/**
+ * The queue's id for a job that sends a pair whose oldest pending delivery is `head`: the same for the same state,
+ * so a pair woken twice is queued once. A lease that ran out (its process crashed) is a new state: the job that
+ * found it in flight, kept a while as completed, must not stand for the one that takes it up.
+ */
+export function deliveryJobId(head: { id: string; attempts: number; leasedUntil: Date | null }): string {
+  return `webhook-${head.id}-${head.attempts}-${head.leasedUntil?.getTime() ?? 0}`;
+}
+
 /** When the sweep may try again after `attempts` failed attempts. */
 export function nextAttemptAt(now: Date, attempts: number): Date {
   const wait = Math.min(MAX_SWEEP_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 30));

@@ -14,8 +14,10 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import {
   DELIVERY_LEASE_MS,
   DELIVERY_TIMEOUT_MS,
+  deliveryJobId,
   deliveryPayload,
   nextAttemptAt,
+  pairLockKey,
   webhookUrlProblem,
 } from './webhook-delivery.util.js';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity.js';
@@ -117,15 +119,17 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
        WHERE next_attempt_at <= now() AND (leased_until IS NULL OR leased_until <= now()) LIMIT $1`,
       applicationId ? [SWEEP_BATCH, applicationId] : [SWEEP_BATCH],
     );
-    // A lease that ran out (its process crashed) is a new state: the job that found it in flight is not this one.
     await Promise.all(
       heads.map((head) =>
-        this.enqueue(head, `webhook-${head.id}-${head.attempts}-${head.leased_until?.getTime() ?? 0}`),
+        this.enqueue(
+          head,
+          deliveryJobId({ id: head.id, attempts: head.attempts, leasedUntil: head.leased_until }),
+        ),
       ),
     );
   }
 
-  /** Ids carry the head and its attempt count: a pair woken twice for the same state is queued once. */
+  /** Queues a job for the pair, once per `jobId` (see deliveryJobId). */
   async enqueue(head: Pick<Head, 'subscription_id' | 'application_id'>, jobId: string): Promise<void> {
     const data: WebhookJobData = { subscriptionId: head.subscription_id, applicationId: head.application_id };
     await this.queues.add(WEBHOOK_QUEUE, jobId, { ...data });
@@ -174,7 +178,7 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
   ): Promise<{ id: string; attempts: number; lease: string; body: string } | null> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `webhook ${subscriptionId} ${applicationId}`,
+        pairLockKey(subscriptionId, applicationId),
       ]);
       // An UPDATE's answer here is its rows and their count.
       const [[head]] = await manager.query<
