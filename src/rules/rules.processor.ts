@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
+import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -34,11 +35,14 @@ export class RulesProcessor implements OnApplicationBootstrap {
     private readonly definitions: DefinitionsService,
     private readonly facts: FactsService,
     private readonly pii: PiiService,
+    private readonly gate: StartGate,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (this.config.processRole === 'api') return;
-    this.queues.work('rules', (job) => this.evaluate(job.data as unknown as TaskJobData), 16);
+    await this.gate.whenOpen(() =>
+      this.queues.work('rules', (job) => this.evaluate(job.data as unknown as TaskJobData), 16),
+    );
   }
 
   async evaluate(data: TaskJobData): Promise<void> {
