@@ -40,6 +40,7 @@ describe('warmUp', () => {
 
   beforeEach(async () => {
     app = await createApp(config);
+    app.get(StartGate).hold();
     await app.init();
   });
 
