@@ -45,7 +45,6 @@ async function main(): Promise<void> {
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   let warming: Promise<unknown> | undefined;
-  const stopWarmingUp = new AbortController();
   let stopping = false;
   const stop = async (signal: string) => {
     stopping = true;
@@ -54,10 +53,8 @@ async function main(): Promise<void> {
     logger.log(
       `${signal}: not ready; closing in ${config.shutdownDelayMs} ms, after in-flight requests and jobs`,
     );
-    // A warm-up under way sends nothing more; once its requests in flight are answered and the app is back on the
-    // deployment's database, the app closes.
-    stopWarmingUp.abort();
     await new Promise((done) => setTimeout(done, config.shutdownDelayMs));
+    // A warm-up under way ends within seconds, with the app back on the deployment's database: then it closes.
     await warming?.catch(() => undefined);
     // Ctrl-C reaches the embedded server too (one process group), and it drops our connections at once; a
     // pg client busy at that moment raises the drop as an unhandled error. On the way out that is no news.
@@ -83,25 +80,15 @@ async function main(): Promise<void> {
   };
   try {
     app = await createApp(runtime);
-    // Its workers, sweeps, rate limits and jobs wait for the warm-up's end; held before the app starts any.
-    if (warmsUp(config)) app.get(StartGate).hold();
     // Started on the deployment's database (the shipped workflows, the key ring's checks), warm-up or not.
     await app.init();
     if (config.processRole === 'worker') {
       logger.log('worker started (no HTTP listener)');
       return;
     }
-    // Stopped while starting: the signal's handler closes the app, which must not listen on its way out.
-    if (stopping) return;
     if (warmsUp(config)) {
       logger.log(`warming up for ${config.warmupMs} ms on a scratch database before listening`);
-      const warm = warmUp({
-        app,
-        config: runtime,
-        durationMs: config.warmupMs,
-        signal: stopWarmingUp.signal,
-        warn: (m) => logger.warn(m),
-      });
+      const warm = warmUp({ app, config: runtime, durationMs: config.warmupMs, warn: (m) => logger.warn(m) });
       warming = warm;
       try {
         const done = await warm;
@@ -116,13 +103,13 @@ async function main(): Promise<void> {
         // Only speed is lost: the process serves as it would have without a warm-up.
         logger.warn(`warm-up skipped: ${error instanceof Error ? error.message : String(error)}`);
       }
+      // Stopped while warming up: the signal's handler closes the app, which must not listen on its way out.
       if (stopping) return;
       await app.get(StartGate).open();
       // As a production start: such a process meets its load at once. Elsewhere (development, the tests' many
       // processes on one server) twenty idle sessions would only cost the server.
       await openConnections(app);
     }
-    if (stopping) return;
     await app.listen({ port: config.port, host: config.host });
     logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
   } catch (error) {

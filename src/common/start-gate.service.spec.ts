@@ -1,17 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
+import { testConfig } from '../../test/support/test-app.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
 import { StartGate, warmsUp } from './start-gate.service.js';
 
+function gateFor(config: Partial<RuntimeConfig>): StartGate {
+  return new StartGate({ ...testConfig({ databaseUrl: 'postgres://unused.invalid/none' }), ...config });
+}
+
 describe('StartGate', () => {
-  it('is held only for a process that warms up: an API process with a warm-up time', () => {
+  it('is closed only in a process that warms up: an API process with a warm-up time', () => {
     expect(warmsUp({ warmupMs: 10_000, processRole: 'all' })).toBe(true);
     expect(warmsUp({ warmupMs: 10_000, processRole: 'api' })).toBe(true);
     expect(warmsUp({ warmupMs: 10_000, processRole: 'worker' })).toBe(false);
     expect(warmsUp({ warmupMs: 0, processRole: 'all' })).toBe(false);
+    expect(gateFor({ warmupMs: 10_000 }).isOpen).toBe(false);
+    expect(gateFor({ warmupMs: 0 }).isOpen).toBe(true);
   });
 
   it('runs a start at once when open, and settles with it', async () => {
-    const gate = new StartGate();
-    expect(gate.isOpen).toBe(true);
+    const gate = gateFor({ warmupMs: 0 });
     const ran: string[] = [];
     await gate.whenOpen(async () => {
       await Promise.resolve();
@@ -23,10 +30,8 @@ describe('StartGate', () => {
     );
   });
 
-  it('holds the starts while held and runs them in order, each once, when opened', async () => {
-    const gate = new StartGate();
-    gate.hold();
-    expect(gate.isOpen).toBe(false);
+  it('holds the starts while closed and runs them in order, each once, when opened', async () => {
+    const gate = gateFor({ warmupMs: 10_000 });
     const ran: string[] = [];
     await gate.whenOpen(() => void ran.push('workers'));
     await gate.whenOpen(async () => {
@@ -41,12 +46,5 @@ describe('StartGate', () => {
     await gate.open();
     await gate.whenOpen(() => void ran.push('purge'));
     expect(ran).toEqual(['workers', 'sweep', 'checkpoints', 'purge']);
-  });
-
-  it('cannot be held once something went through it', async () => {
-    const gate = new StartGate();
-    await gate.whenOpen(() => undefined);
-    expect(() => gate.hold()).toThrow('before the app starts');
-    expect(gate.isOpen).toBe(true);
   });
 });

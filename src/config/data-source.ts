@@ -70,9 +70,6 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
 export async function repointDataSource(dataSource: DataSource, url: string): Promise<void> {
   if (dataSource.isInitialized) await dataSource.destroy();
   dataSource.setOptions({ url });
-  // TypeORM's PostgreSQL driver reads these from its first database only, on its first connection (`??=`): each
-  // database must be asked afresh (a database may set its own search_path).
-  Object.assign(dataSource.driver, { database: undefined, searchSchema: undefined, schema: undefined });
   await connectAndMigrate(dataSource);
 }
 

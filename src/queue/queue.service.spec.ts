@@ -3,7 +3,6 @@ import { MIGRATION_ADVISORY_LOCK_KEY } from 'bullmq';
 import pg from 'pg';
 import { eventually } from '../../test/support/eventually.js';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
-import { StartGate } from '../common/start-gate.service.js';
 import { withClient } from '../config/pg-client.util.js';
 import { QueueService } from './queue.service.js';
 
@@ -96,30 +95,5 @@ describe('queues on PostgreSQL when the database connections are killed', () => 
       () => queues.healthy(),
       (healthy) => healthy,
     );
-  });
-});
-
-describe('queues while the process warms up', () => {
-  it('enqueues nothing while the start gate is held, and enqueues once it opens', async () => {
-    const database = await createDatabase();
-    const gate = new StartGate();
-    gate.hold();
-    const queues = new QueueService(
-      { ...testConfig({ databaseUrl: database.url }), redisUrl: undefined },
-      gate,
-    );
-    try {
-      await expect(queues.add('gated', 'during-warm-up', {})).rejects.toThrow(
-        'no job is enqueued while the process warms up (queue gated)',
-      );
-      await gate.open();
-      await queues.add('gated', 'after-warm-up', {});
-      expect((await queues.queue('gated').getJob('after-warm-up'))?.id).toBe('after-warm-up');
-      expect(await queues.queue('gated').getJob('during-warm-up')).toBeUndefined();
-    } finally {
-      await queues.beforeApplicationShutdown();
-      await queues.onApplicationShutdown();
-      await database.drop();
-    }
   });
 });

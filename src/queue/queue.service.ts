@@ -4,7 +4,6 @@ import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import type { IQueueBackend, Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 
@@ -68,10 +67,7 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
   private readonly started: Promise<void>[] = [];
   private closing = false;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-    private readonly gate: StartGate = new StartGate(),
-  ) {
+  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
     this.redis = config.redisUrl
       ? // Producers fail fast while Redis is away (the sweep re-enqueues); only workers wait it out.
         this.own(new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }))
@@ -107,8 +103,6 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
   /** Adds jobs in one round trip: on PostgreSQL one at a time is the limit (about 650 jobs/s). */
   async addBulk(name: string, jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    // A warm-up's job would name rows of its scratch database on the deployment's queue.
-    if (!this.gate.isOpen) throw new Error(`no job is enqueued while the process warms up (queue ${name})`);
     const now = Date.now();
     await this.queue(name).addBulk(
       jobs.map((job) => ({

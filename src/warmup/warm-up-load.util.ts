@@ -79,8 +79,6 @@ export interface WarmUpLoad {
   until: number;
   /** Applications in flight at once. */
   applicants: number;
-  /** Aborted: no request is started any more; those in flight are answered. */
-  signal?: AbortSignal;
 }
 
 export interface WarmUpCounts {
@@ -112,7 +110,6 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
   };
   const hardStop = load.until + FINISH_MS;
   const { token, workflowKey } = load;
-  const going = (until: number) => Date.now() < until && load.signal?.aborted !== true;
   const call = async (method: string, path: string, bearer: string, init: RequestInit = {}) => {
     try {
       return await withTimeout(REQUEST_TIMEOUT_MS, async (signal) => {
@@ -142,7 +139,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
   let stopped = false;
 
   const applicant = async (lane: number) => {
-    for (let n = 0; going(load.until); n++) {
+    for (let n = 0; Date.now() < load.until; n++) {
       const sub = `warm-up-applicant-${lane}-${n}`;
       const bearer = await token({ role: 'applicant', sub });
       const data = {
@@ -164,7 +161,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
       const { id } = JSON.parse(submitted.body) as { id: string };
       let etag = submitted.etag;
       // An application the officers have not finished by the hard stop is left as it is: its database goes anyway.
-      while (going(hardStop)) {
+      while (Date.now() < hardStop) {
         await delay(50);
         const poll = await call('GET', `/applications/${id}`, bearer, {
           headers: etag ? { 'if-none-match': etag } : {},
@@ -185,7 +182,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
   };
 
   const officer = async (department: string) => {
-    while (!stopped && going(hardStop)) {
+    while (!stopped && Date.now() < hardStop) {
       // Signed afresh for each round: a token must stay younger than the deployment's maximum token age.
       const bearer = await token({ role: 'officer', department, sub: department });
       const inbox = await call('GET', '/tasks?status=open&limit=50', bearer);

@@ -40,7 +40,6 @@ describe('warmUp', () => {
 
   beforeEach(async () => {
     app = await createApp(config);
-    app.get(StartGate).hold();
     await app.init();
   });
 

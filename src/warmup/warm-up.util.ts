@@ -3,8 +3,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Pool } from 'pg';
-import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { POOL_SIZE, repointDataSource } from '../config/data-source.js';
 import { dropDatabaseWhenIdle } from '../config/drop-database.js';
@@ -21,12 +19,8 @@ const SCRATCH_NAME = /^pa_warmup_(\d+)_[0-9a-f]{8}$/;
 const ABANDONED_AFTER_S = 600;
 /** Applications in flight at once during a warm-up. */
 const APPLICANTS = 12;
-/** How long the warm-up's tokens live past its traffic's hard stop: they never leave the process, and die with it. */
-const TOKEN_SLACK_S = 5;
-/** The scratch database's pool must have had nothing to do for this long before the app leaves it. */
-const QUIET_MS = 1_000;
-/** A warm-up request still running this long after the traffic ended strands the app: it must not serve. */
-const QUIET_WITHIN_MS = 30_000;
+/** How long the warm-up's tokens live past its end: they never leave the process, and die soon after it. */
+const TOKEN_SLACK_S = 60;
 
 export interface WarmUpOptions {
   /** The app that is to serve: initialized on the deployment's database, its start gate closed, not listening. */
@@ -34,8 +28,6 @@ export interface WarmUpOptions {
   /** That app's configuration. */
   config: RuntimeConfig;
   durationMs: number;
-  /** Aborted (the process is stopping): the warm-up sends nothing more, and ends once its requests are answered. */
-  signal?: AbortSignal;
   /** Told what the warm-up could not clean up, which a later warm-up will. */
   warn: (message: string) => void;
 }
@@ -61,18 +53,11 @@ export class WarmUpStranded extends Error {}
  *
  * The app's data source is pointed at a scratch database on the same server (created here, migrated, and dropped
  * after), and back at the deployment's at the end, whatever happened. Meanwhile the app answers on a loopback port
- * of its own, to tokens signed here that expire seconds after the warm-up, with its log at `warn`; its start gate,
- * held, keeps its workers, sweeps, rate limits and jobs back. Its metrics are reset after. Throws when the warm-up
- * could not run, and the process serves cold; throws `WarmUpStranded` when the app is not back on the deployment's
- * database.
+ * of its own, to tokens signed here that live a minute past the warm-up, with its log at `warn`; its start gate,
+ * closed, holds its workers, sweeps and rate limits. Its metrics are reset after. Throws when the warm-up could not
+ * run, and the process serves cold; throws `WarmUpStranded` when the app is not back on the deployment's database.
  */
-export async function warmUp({
-  app,
-  config,
-  durationMs,
-  signal,
-  warn,
-}: WarmUpOptions): Promise<WarmUpResult> {
+export async function warmUp({ app, config, durationMs, warn }: WarmUpOptions): Promise<WarmUpResult> {
   const started = Date.now();
   const dataSource = app.get(DataSource);
   const scratch = await createScratchDatabase(config.databaseUrl, warn);
@@ -92,7 +77,6 @@ export async function warmUp({
         workflowKey: `warm-up-${randomBytes(8).toString('hex')}`,
         until,
         applicants: APPLICANTS,
-        signal,
       }),
     );
     return { ...counts, elapsedMs: Date.now() - started, scratchDatabase: scratch.name };
@@ -102,25 +86,15 @@ export async function warmUp({
   } finally {
     setAppLogLevel(config.logLevel);
     app.get(MetricsService).registry.resetMetrics();
-    try {
-      await backToDeployment(dataSource, config.databaseUrl);
-    } finally {
-      await scratch
-        .drop()
-        .catch((error: unknown) => warn(`warm-up left ${scratch.name} behind: ${String(error)}`));
-    }
+    await backToDeployment(dataSource, config.databaseUrl);
+    await scratch
+      .drop()
+      .catch((error: unknown) => warn(`warm-up left ${scratch.name} behind: ${String(error)}`));
   }
 }
 
-/**
- * Points the app back at the deployment's database, once no request of the warm-up is left: the port is closed,
- * but a handler the warm-up gave up on may still run, and its next statement would go to whichever database the
- * data source is on. So the scratch pool must have lent no connection, and had no one waiting for one, for
- * `QUIET_MS` first.
- */
 async function backToDeployment(dataSource: DataSource, url: string): Promise<void> {
   try {
-    if (dataSource.isInitialized) await untilQuiet(dataSource);
     await repointDataSource(dataSource, url);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -130,23 +104,9 @@ async function backToDeployment(dataSource: DataSource, url: string): Promise<vo
   }
 }
 
-async function untilQuiet(dataSource: DataSource): Promise<void> {
-  // TypeORM's PostgreSQL driver keeps its pg pool as `master` (there are no replicas here).
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  const giveUpAt = Date.now() + QUIET_WITHIN_MS;
-  let quietSince = Date.now();
-  while (Date.now() - quietSince < QUIET_MS) {
-    if (Date.now() > giveUpAt)
-      throw new Error(`requests of the warm-up still ran ${QUIET_WITHIN_MS} ms after it`);
-    await delay(50);
-    if (pool.totalCount > pool.idleCount || pool.waitingCount > 0) quietSince = Date.now();
-  }
-}
-
 /**
- * Runs `load` against the app on a loopback port of its own, then closes that port and its connections (those still
- * answering a request are given a few seconds): `app.listen()` opens the deployment's port on the same HTTP server
- * after.
+ * Runs `load` against the app on a loopback port of its own, then closes that port and every connection to it:
+ * `app.listen()` opens the deployment's port on the same HTTP server after.
  */
 async function serveOnLoopback<T>(
   app: NestFastifyApplication,
@@ -166,16 +126,16 @@ async function serveOnLoopback<T>(
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     return await load(`http://127.0.0.1:${port}`);
   } finally {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), FINISH_MS);
-    await closed.finally(() => clearTimeout(timer));
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 }
 
 /**
  * HS256 tokens the app accepts whatever identity provider it trusts as well: signed with its JWT_SECRET, the claims
- * where its configuration looks for them, its issuer and audience, and an expiry a few seconds after `expiresAtMs`.
+ * where its configuration looks for them, its issuer and audience, and an expiry at `expiresAtMs` plus a minute.
  */
 function tokenSigner(config: RuntimeConfig, expiresAtMs: number): (caller: WarmUpCaller) => Promise<string> {
   const key = new TextEncoder().encode(config.jwtSecret);
