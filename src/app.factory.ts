@@ -18,7 +18,6 @@ import { mediaTypeParameter } from './common/media-type.util.js';
 import { installRequestHooks } from './common/request-hooks.util.js';
 import { API_PREFIX, applyApiPrefix, buildOpenApiDocument } from './common/openapi-document.util.js';
 import { MemoryRateStore, RateLimiter, RedisRateStore } from './common/rate-limit.util.js';
-import { StartGate } from './common/start-gate.service.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { JsonLimits } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
@@ -76,7 +75,6 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
   applyApiPrefix(app);
   installSecurityHeaders(app, config);
   const guard = app.get(AuthGuard);
-  const gate = app.get(StartGate);
   const limiter = new RateLimiter(
     config.redisUrl ? new RedisRateStore(config.redisUrl, config.queuePrefix) : new MemoryRateStore(),
     {
@@ -85,7 +83,6 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
       perCaller: config.security.rateLimitPerCaller,
       pollsPerCaller: config.security.rateLimitPollsPerCaller,
     },
-    () => gate.isOpen,
   );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onClose', () => limiter.close());

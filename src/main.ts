@@ -8,8 +8,7 @@ import { resolvePiiKeyring } from './config/pii-config.js';
 import { databaseQueuePrefix } from './config/queue-prefix.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { bootLogger } from './logging/pino-options.util.js';
-import { StartGate, warmsUp } from './common/start-gate.service.js';
-import { openConnections, warmUp, WarmUpStranded } from './warmup/warm-up.util.js';
+import { openConnections, warmUp } from './warmup/warm-up.util.js';
 import type { EmbeddedPostgres } from './config/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -44,7 +43,6 @@ async function main(): Promise<void> {
   if (config.redisUrl !== undefined) logger.log(`queue prefix on Redis: ${queuePrefix}`);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
-  let warming: Promise<unknown> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     stopping = true;
@@ -54,8 +52,6 @@ async function main(): Promise<void> {
       `${signal}: not ready; closing in ${config.shutdownDelayMs} ms, after in-flight requests and jobs`,
     );
     await new Promise((done) => setTimeout(done, config.shutdownDelayMs));
-    // A warm-up under way ends within seconds, with the app back on the deployment's database: then it closes.
-    await warming?.catch(() => undefined);
     // Ctrl-C reaches the embedded server too (one process group), and it drops our connections at once; a
     // pg client busy at that moment raises the drop as an unhandled error. On the way out that is no news.
     process.on('uncaughtException', (error: Error & { code?: string }) => {
@@ -78,40 +74,43 @@ async function main(): Promise<void> {
     queuePrefix,
     pii: { keyring, retentionDays: config.pii.retentionDays },
   };
+  if (config.warmupMs > 0 && config.processRole !== 'worker') {
+    logger.log(`warming up for ${config.warmupMs} ms on a scratch database before listening`);
+    try {
+      const done = await warmUp({
+        config: runtime,
+        durationMs: config.warmupMs,
+        warn: (message) => logger.warn(message),
+      }).finally(() => {
+        // The warm-up's app made its quiet logger Nest's: the boot logger speaks until the serving app's takes over.
+        Logger.overrideLogger(bootLogger(config.logLevel));
+      });
+      const line =
+        `warmed up in ${done.elapsedMs} ms: ${done.submitted} applications (${done.completed} decided), ` +
+        `${done.decided} decisions, ${done.polls} polls, ${done.inboxReads} inbox reads, ` +
+        `${done.unexpected} unexpected answers`;
+      if (done.unexpected > 0) logger.warn(line);
+      else logger.log(line);
+    } catch (error) {
+      // Only speed is lost: the process serves as it would have without a warm-up.
+      logger.warn(`warm-up skipped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // Stopped while warming up: the signal's handler is on its way out, and must not meet a new app on the way.
+    if (stopping) return;
+  }
+
   try {
     app = await createApp(runtime);
-    // Started on the deployment's database (the shipped workflows, the key ring's checks), warm-up or not.
-    await app.init();
     if (config.processRole === 'worker') {
+      await app.init();
       logger.log('worker started (no HTTP listener)');
-      return;
+    } else {
+      // With the warm-up, as a production start: such a process meets its load at once. Elsewhere (development, the
+      // tests' many processes on one server) twenty idle sessions would only cost the server.
+      if (config.warmupMs > 0) await openConnections(app);
+      await app.listen({ port: config.port, host: config.host });
+      logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
     }
-    if (warmsUp(config)) {
-      logger.log(`warming up for ${config.warmupMs} ms on a scratch database before listening`);
-      const warm = warmUp({ app, config: runtime, durationMs: config.warmupMs, warn: (m) => logger.warn(m) });
-      warming = warm;
-      try {
-        const done = await warm;
-        const line =
-          `warmed up in ${done.elapsedMs} ms: ${done.submitted} applications (${done.completed} decided), ` +
-          `${done.decided} decisions, ${done.polls} polls, ${done.inboxReads} inbox reads, ` +
-          `${done.unexpected} unexpected answers`;
-        if (done.unexpected > 0) logger.warn(line);
-        else logger.log(line);
-      } catch (error) {
-        if (error instanceof WarmUpStranded) throw error;
-        // Only speed is lost: the process serves as it would have without a warm-up.
-        logger.warn(`warm-up skipped: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      // Stopped while warming up: the signal's handler closes the app, which must not listen on its way out.
-      if (stopping) return;
-      await app.get(StartGate).open();
-      // As a production start: such a process meets its load at once. Elsewhere (development, the tests' many
-      // processes on one server) twenty idle sessions would only cost the server.
-      await openConnections(app);
-    }
-    await app.listen({ port: config.port, host: config.host });
-    logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
   } catch (error) {
     await app?.close().catch(() => undefined);
     await embedded?.stop();

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { CheckpointService } from './checkpoint.service.js';
@@ -23,15 +22,10 @@ export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly checkpoints: CheckpointService,
-    private readonly gate: StartGate,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (this.config.processRole === 'api') return;
-    await this.gate.whenOpen(() => this.start());
-  }
-
-  private start(): void {
     const every = Math.max(250, Math.floor(this.config.auditCheckpointIntervalMs / TICKS_PER_INTERVAL));
     this.timer = setInterval(() => void this.tick(), every);
     this.timer.unref();

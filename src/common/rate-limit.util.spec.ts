@@ -45,24 +45,6 @@ describe.each(stores)('rate limits on the %s store', (_name, makeStore) => {
     expect(fourth.allowed === false && fourth.retryAfterSeconds).toBeGreaterThanOrEqual(1);
   });
 
-  it('counts nothing while it is told not to count, and counts from nought once it is', async () => {
-    let counting = false;
-    const limiter = new RateLimiter(
-      store,
-      { windowMs: 60_000, perAddress: 2, perCaller: 2, pollsPerCaller: 2 },
-      () => counting,
-    );
-    const caller = { id: 'officer:warm-up', poll: false };
-    for (let i = 0; i < 5; i++) {
-      expect(await limiter.check('10.0.0.9', caller)).toEqual({ allowed: true });
-      await limiter.chargeUnansweredPoll(caller.id);
-    }
-    counting = true;
-    expect(await limiter.check('10.0.0.9', caller)).toEqual({ allowed: true });
-    expect(await limiter.check('10.0.0.9', caller)).toEqual({ allowed: true });
-    expect(await limiter.check('10.0.0.9', caller)).toMatchObject({ allowed: false, limit: 'address' });
-  });
-
   it('does not charge the caller for a request its address limit refused', async () => {
     const limiter = new RateLimiter(store, {
       windowMs: 60_000,

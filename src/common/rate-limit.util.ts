@@ -240,14 +240,11 @@ export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: n
  * Per-address and per-caller limits over one store. A conditional GET is charged to the cheaper poll budget; the
  * hook that sees its answer charges the caller's budget too when it was not a 304 (`chargeUnansweredPoll`).
  * A store failure lets the request through: an outage of the counters must not become an outage of the service.
- * Nothing is counted while `counting()` is false: a process warming up sends itself thousands of requests, which no
- * client's budget should carry.
  */
 export class RateLimiter {
   constructor(
     private readonly store: RateStore,
     private readonly limits: RateLimits,
-    private readonly counting: () => boolean = () => true,
   ) {}
 
   /** A request without a verified caller: its address's limit only. */
@@ -271,7 +268,7 @@ export class RateLimiter {
       );
     }
     const counted = hits.filter((hit) => hit.limit > 0); // 0 turns a limit off
-    if (counted.length === 0 || !this.counting()) return { allowed: true };
+    if (counted.length === 0) return { allowed: true };
     try {
       const refused = await this.store.hitAll(counted, this.limits.windowMs);
       if (refused === null) return { allowed: true };
@@ -287,7 +284,7 @@ export class RateLimiter {
 
   /** Counted like any hit, so far from the limit it stays in the process until the next sync (no round trip). */
   async chargeUnansweredPoll(caller: string): Promise<void> {
-    if (this.limits.perCaller <= 0 || !this.counting()) return;
+    if (this.limits.perCaller <= 0) return;
     await this.store
       .hitAll([{ key: `caller:${caller}`, limit: this.limits.perCaller }], this.limits.windowMs)
       .catch(() => undefined);

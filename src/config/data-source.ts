@@ -60,21 +60,7 @@ export function dataSourceOptions(url: string, statementTimeoutMs = 0): DataSour
  * for the lock, may take as long as it takes.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
-  return connectAndMigrate(new DataSource(options));
-}
-
-/**
- * The serving app's data source, closed and opened again on the database at `url`, migrated. A process warming up
- * points its own app at a scratch database this way, and back: every service keeps the data source it was given.
- */
-export async function repointDataSource(dataSource: DataSource, url: string): Promise<void> {
-  if (dataSource.isInitialized) await dataSource.destroy();
-  dataSource.setOptions({ url });
-  await connectAndMigrate(dataSource);
-}
-
-async function connectAndMigrate(unopened: DataSource): Promise<DataSource> {
-  const dataSource = await unopened.initialize();
+  const dataSource = await new DataSource(options).initialize();
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();

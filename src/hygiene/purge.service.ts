@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { PiiKeysService } from '../pii/pii-keys.service.js';
@@ -39,15 +38,10 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly pii: PiiService,
     private readonly piiKeys: PiiKeysService,
-    private readonly gate: StartGate,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (this.config.processRole === 'api') return;
-    await this.gate.whenOpen(() => this.start());
-  }
-
-  private start(): void {
     const tick = () => {
       this.running ??= this.purge()
         .then(() => undefined)

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
-import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -35,14 +34,11 @@ export class RulesProcessor implements OnApplicationBootstrap {
     private readonly definitions: DefinitionsService,
     private readonly facts: FactsService,
     private readonly pii: PiiService,
-    private readonly gate: StartGate,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (this.config.processRole === 'api') return;
-    await this.gate.whenOpen(() =>
-      this.queues.work('rules', (job) => this.evaluate(job.data as unknown as TaskJobData), 16),
-    );
+    this.queues.work('rules', (job) => this.evaluate(job.data as unknown as TaskJobData), 16);
   }
 
   async evaluate(data: TaskJobData): Promise<void> {

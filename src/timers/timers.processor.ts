@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
-import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -39,15 +38,10 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly queues: QueueService,
     private readonly events: EventExecutor,
     private readonly definitions: DefinitionsService,
-    private readonly gate: StartGate,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.processRole === 'api') return;
-    await this.gate.whenOpen(() => this.start());
-  }
-
-  private async start(): Promise<void> {
     this.queues.work('deadlines', (job) => this.onDeadline(job.data as unknown as TaskJobData));
     this.queues.work('reminders', (job) => this.onReminder(job.data as unknown as TaskJobData));
     await this.sweep();

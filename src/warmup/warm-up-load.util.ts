@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { setTimeout as delay } from 'node:timers/promises';
 import { withTimeout } from '../common/timeout-signal.util.js';
 
@@ -7,7 +8,7 @@ import { withTimeout } from '../common/timeout-signal.util.js';
  * every task in it. The workflow is shaped like the shipped ones: it fans out to five departments, one step waits for
  * another, one is approved by a rule without facts, form fields are personal data (`x-pii`) and each step needs only
  * some of them, so sealing, the ledger of data flows, decisions that open a step, rule approvals and completions all
- * run. Its departments are its own: no deployment's quota or inbox names them.
+ * run.
  */
 export const WARM_UP_WORKFLOW = {
   key: 'warm-up',
@@ -46,35 +47,19 @@ export const WARM_UP_WORKFLOW = {
 };
 
 function step(id: string, department: string, rest: Record<string, unknown>) {
-  return {
-    id,
-    name: id,
-    department: `warm-up-${department}`,
-    timeLimit: { hours: 24 },
-    onTimeout: 'approve',
-    ...rest,
-  };
+  return { id, name: id, department, timeLimit: { hours: 24 }, onTimeout: 'approve', ...rest };
 }
 
 /** How long past `until` an application in flight may take to be decided. */
-export const FINISH_MS = 5_000;
+const FINISH_MS = 5_000;
 
 const DEPARTMENTS = [...new Set(WARM_UP_WORKFLOW.steps.map((s) => s.department))];
-
-/** Who a warm-up request comes from. */
-export interface WarmUpCaller {
-  sub: string;
-  role: 'admin' | 'officer' | 'applicant';
-  department?: string;
-}
 
 export interface WarmUpLoad {
   /** `http://host:port` of the app to warm. */
   base: string;
-  /** A bearer token the app accepts for `caller`. */
-  token: (caller: WarmUpCaller) => Promise<string>;
-  /** The key the warm-up's workflow is registered under. */
-  workflowKey: string;
+  /** The HS256 secret that app verifies tokens with. */
+  secret: string;
   /** Traffic stops being started at this time (ms since the epoch); what is in flight finishes. */
   until: number;
   /** Applications in flight at once. */
@@ -109,7 +94,9 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
     unexpected: 0,
   };
   const hardStop = load.until + FINISH_MS;
-  const { token, workflowKey } = load;
+  const key = new TextEncoder().encode(load.secret);
+  const token = (claims: Record<string, string>, sub: string) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().sign(key);
   const call = async (method: string, path: string, bearer: string, init: RequestInit = {}) => {
     try {
       return await withTimeout(REQUEST_TIMEOUT_MS, async (signal) => {
@@ -131,8 +118,8 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
     headers: { 'content-type': 'application/json' },
   });
 
-  const admin = await token({ role: 'admin', sub: 'warm-up-admin' });
-  const registered = await call('POST', '/workflows', admin, json({ ...WARM_UP_WORKFLOW, key: workflowKey }));
+  const admin = await token({ role: 'admin' }, 'warm-up-admin');
+  const registered = await call('POST', '/workflows', admin, json(WARM_UP_WORKFLOW));
   if (registered.status !== 201 && registered.status !== 200) {
     throw new Error(`the warm-up workflow was refused (${registered.status}): ${registered.body}`);
   }
@@ -141,7 +128,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
   const applicant = async (lane: number) => {
     for (let n = 0; Date.now() < load.until; n++) {
       const sub = `warm-up-applicant-${lane}-${n}`;
-      const bearer = await token({ role: 'applicant', sub });
+      const bearer = await token({ role: 'applicant' }, sub);
       const data = {
         applicant: {
           name: `Applicant ${lane}.${n}`,
@@ -151,7 +138,7 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
         address: `${n} Warm-up Street`,
         seats: (lane * 37 + n * 11) % 100,
       };
-      const submitted = await call('POST', '/applications', bearer, json({ workflow: workflowKey, data }));
+      const submitted = await call('POST', '/applications', bearer, json({ workflow: 'warm-up', data }));
       if (submitted.status !== 201) {
         counts.unexpected++;
         await delay(50);
@@ -182,9 +169,8 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
   };
 
   const officer = async (department: string) => {
+    const bearer = await token({ role: 'officer', department }, `warm-up-${department}`);
     while (!stopped && Date.now() < hardStop) {
-      // Signed afresh for each round: a token must stay younger than the deployment's maximum token age.
-      const bearer = await token({ role: 'officer', department, sub: department });
       const inbox = await call('GET', '/tasks?status=open&limit=50', bearer);
       counts.inboxReads++;
       const items = inbox.status === 200 ? (JSON.parse(inbox.body) as { items: { id: string }[] }).items : [];

@@ -1,12 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
 import { timersArmed } from '../../test/support/timers.js';
-import { createApp } from '../app.factory.js';
-import { StartGate } from '../common/start-gate.service.js';
 import { withClient } from '../config/pg-client.util.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { warmUp } from './warm-up.util.js';
@@ -26,53 +25,31 @@ async function databaseExists(name: string): Promise<boolean> {
 describe('warmUp', () => {
   let database: Awaited<ReturnType<typeof createDatabase>>;
   let config: RuntimeConfig;
-  let app: NestFastifyApplication;
 
   beforeAll(async () => {
     database = await createDatabase();
-    // A process that warms up: its start gate is closed until it serves.
-    config = testConfig({
-      databaseUrl: database.url,
-      queuePrefix: database.name,
-      config: { warmupMs: 1500 },
-    });
-  });
-
-  beforeEach(async () => {
-    app = await createApp(config);
-    await app.init();
-  });
-
-  afterEach(async () => {
-    await app.close();
+    config = testConfig({ databaseUrl: database.url, queuePrefix: database.name });
   });
 
   afterAll(async () => {
     await database.drop();
   });
 
-  /** What the app's own data source reads: the database it is on, and what the warm-up could have left there. */
-  async function servedDatabase() {
-    const [row] = await app
-      .get(DataSource)
-      .query<{ database: string; applications: number; workflows: string[] }[]>(
-        `SELECT current_database() AS database,
-              (SELECT count(*)::int FROM applications) AS applications,
-              (SELECT coalesce(array_agg(DISTINCT key), '{}') FROM workflow_versions) AS workflows`,
-      );
-    return row!;
-  }
-
-  it('drives the everyday path through the serving app on a scratch database it drops after, and leaves the app on the deployment', async () => {
+  it('drives the everyday path on a scratch database it drops after, writing nothing to the deployment', async () => {
     const now = Math.floor(Date.now() / 1000);
     const abandoned = `pa_warmup_${now - 3600}_0badf00d`;
     const recent = `pa_warmup_${now}_5eed5eed`;
     await onServer(`CREATE DATABASE ${abandoned}`);
     await onServer(`CREATE DATABASE ${recent}`);
+    const redis = config.redisUrl !== undefined ? new Redis(config.redisUrl) : undefined;
+    const oldKey = `${config.queuePrefix}.warm-up.${now - 3600}.0badf00d:rl:x`;
+    const newKey = `${config.queuePrefix}.warm-up.${now}.5eed5eed:rl:x`;
+    await redis?.set(oldKey, '1');
+    await redis?.set(newKey, '1');
     const warnings: string[] = [];
     const armed = timersArmed('warm-up-load.util');
     try {
-      const result = await warmUp({ app, config, durationMs: 1500, warn: (m) => warnings.push(m) });
+      const result = await warmUp({ config, durationMs: 1500, warn: (m) => warnings.push(m) });
       // A timer its traffic left armed would run later on the serving process's event loop, among its requests.
       expect(await armed.stop()).toEqual([]);
 
@@ -90,43 +67,42 @@ describe('warmUp', () => {
       expect(await databaseExists(abandoned)).toBe(false);
       expect(await databaseExists(recent)).toBe(true);
 
-      // The app is back on the deployment's database, migrated there at its start, with none of the warm-up in it.
-      expect(await servedDatabase()).toEqual({ database: database.name, applications: 0, workflows: [] });
-      // Its workers and sweeps still wait for the gate, which the process opens once it serves.
-      expect(app.get(StartGate).isOpen).toBe(false);
-      // Nor did it leave anything under the deployment's prefix on Redis but its queues' names: no job, no
-      // rate-limit counter.
-      if (config.redisUrl !== undefined) {
-        const redis = new Redis(config.redisUrl);
-        try {
-          const keys = await redis.keys(`${config.queuePrefix}:*`);
-          expect(keys.filter((key) => !key.endsWith(':meta'))).toEqual([]);
-        } finally {
-          redis.disconnect();
-        }
+      const tables = await withClient(database.url, (client) =>
+        client.query(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'applications'",
+        ),
+      );
+      // The deployment's database was never even migrated by the warm-up: it is the serving app's to do.
+      expect(tables.rows).toEqual([]);
+      if (redis !== undefined) {
+        // Its own keys are gone, and so are a killed warm-up's; a running one's are left alone.
+        expect(await redis.keys(`${config.queuePrefix}.warm-up.*`)).toEqual([newKey]);
       }
     } finally {
+      await redis?.del(oldKey, newKey);
+      redis?.disconnect();
       await onServer(`DROP DATABASE IF EXISTS ${abandoned}`);
       await onServer(`DROP DATABASE IF EXISTS ${recent}`);
     }
   });
 
-  it('brings the app back to the deployment and drops its scratch database when the warm-up fails, naming it in the error', async () => {
-    const failure = await warmUp({
-      app,
-      // Tokens the app refuses: the warm-up's first request, registering its workflow, fails.
-      config: { ...config, jwtSecret: 'not-the-secret-the-app-verifies-tokens-with' },
-      durationMs: 500,
-      warn: () => undefined,
-    }).then(
-      () => null,
-      (error: unknown) => error as Error,
-    );
-    expect(failure?.message).toMatch(
-      /^on scratch database pa_warmup_\d+_[0-9a-f]{8}: the warm-up workflow was refused \(401\)/,
-    );
-    const name = /pa_warmup_\d+_[0-9a-f]{8}/.exec(failure?.message ?? '')?.[0] ?? '';
-    expect(await databaseExists(name)).toBe(false);
-    expect(await servedDatabase()).toEqual({ database: database.name, applications: 0, workflows: [] });
+  it('drops its scratch database when the warm-up app cannot start, and names it in the error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pa-warm-up-'));
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    try {
+      const failure = await warmUp({
+        config: { ...config, workflowsDir: dir },
+        durationMs: 500,
+        warn: () => undefined,
+      }).then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(/^on scratch database pa_warmup_\d+_[0-9a-f]{8}: Workflow file/);
+      const name = /pa_warmup_\d+_[0-9a-f]{8}/.exec(failure?.message ?? '')?.[0] ?? '';
+      expect(await databaseExists(name)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

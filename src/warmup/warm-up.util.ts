@@ -1,31 +1,26 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SignJWT } from 'jose';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { POOL_SIZE, repointDataSource } from '../config/data-source.js';
+import { createApp } from '../app.factory.js';
+import { POOL_SIZE } from '../config/data-source.js';
 import { dropDatabaseWhenIdle } from '../config/drop-database.js';
 import { withClient } from '../config/pg-client.util.js';
+import { DataSource } from 'typeorm';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { setAppLogLevel } from '../logging/pino-options.util.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { FINISH_MS, runWarmUpLoad } from './warm-up-load.util.js';
-import type { WarmUpCaller, WarmUpCounts } from './warm-up-load.util.js';
+import { SECURITY_DEFAULTS } from '../config/security-config.js';
+import { runWarmUpLoad } from './warm-up-load.util.js';
+import type { WarmUpCounts } from './warm-up-load.util.js';
 
 /** Scratch databases are named `pa_warmup_<the server's seconds since the epoch>_<random>`. */
 const SCRATCH_NAME = /^pa_warmup_(\d+)_[0-9a-f]{8}$/;
-/** A scratch database older than this is a killed warm-up's: the next warm-up drops it. */
+/** A scratch database or key prefix older than this is a killed warm-up's: the next warm-up drops it. */
 const ABANDONED_AFTER_S = 600;
 /** Applications in flight at once during a warm-up. */
 const APPLICANTS = 12;
-/** How long the warm-up's tokens live past its end: they never leave the process, and die soon after it. */
-const TOKEN_SLACK_S = 60;
 
 export interface WarmUpOptions {
-  /** The app that is to serve: initialized on the deployment's database, its start gate closed, not listening. */
-  app: NestFastifyApplication;
-  /** That app's configuration. */
+  /** The serving app's configuration: the warm-up's app takes the server, the code and the keys from it. */
   config: RuntimeConfig;
   durationMs: number;
   /** Told what the warm-up could not clean up, which a later warm-up will. */
@@ -39,130 +34,62 @@ export interface WarmUpResult extends WarmUpCounts {
 }
 
 /**
- * The app could not be brought back to the deployment's database after its warm-up: the process must not serve.
- */
-export class WarmUpStranded extends Error {}
-
-/**
- * Runs the app's everyday path for `durationMs` through the very app that is to serve, before it listens, so that
- * V8 has compiled that path by the time the first client arrives, for the objects that app makes. A fresh process
- * otherwise spends its first seconds of traffic interpreting and compiling it, on the cores that PostgreSQL and the
- * clients need too, and builds a backlog that lasts longer than those seconds. A warm-up on a second app in the
- * process did not do: Fastify builds its request and reply classes per app, so every object of the serving app had
- * shapes the compiled code had not met, and V8 threw much of that code away under the first load.
+ * Runs the app's everyday path for `durationMs` before the app that serves is built, so that V8 has compiled it
+ * by the time the first client arrives. A fresh process otherwise spends its first seconds of traffic interpreting
+ * and compiling that path, on the cores that PostgreSQL and the clients need too, and builds a backlog that lasts
+ * longer than those seconds.
  *
- * The app's data source is pointed at a scratch database on the same server (created here, migrated, and dropped
- * after), and back at the deployment's at the end, whatever happened. Meanwhile the app answers on a loopback port
- * of its own, to tokens signed here that live a minute past the warm-up, with its log at `warn`; its start gate,
- * closed, holds its workers, sweeps and rate limits. Its metrics are reset after. Throws when the warm-up could not
- * run, and the process serves cold; throws `WarmUpStranded` when the app is not back on the deployment's database.
+ * The warm-up is a second app in this process, with everything of its own that holds state: a scratch database on
+ * the same server (created here and dropped after), its own queue prefix, and a random token secret that dies with
+ * it. The code is what it shares: modules, classes and the compiled functions. It writes nothing to the
+ * deployment's database or queues; it logs warnings and errors only. Throws when it could not run; the process then
+ * serves cold.
  */
-export async function warmUp({ app, config, durationMs, warn }: WarmUpOptions): Promise<WarmUpResult> {
+export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promise<WarmUpResult> {
   const started = Date.now();
-  const dataSource = app.get(DataSource);
   const scratch = await createScratchDatabase(config.databaseUrl, warn);
-  // Quiet: thousands of requests, none of them the deployment's. A level set quieter still stays.
-  setAppLogLevel(config.logLevel === 'error' ? 'error' : 'warn');
+  const secret = randomBytes(32).toString('hex');
+  const scratchApp = scratchConfig(config, scratch, secret);
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
     // Unreachable (a pooler that does not know the new database, pg_hba rules per database): found in a
-    // millisecond here, where the data source would retry its connection for half a minute.
+    // millisecond here, where the app would retry its connection for half a minute.
     await withClient(scratch.url, () => Promise.resolve());
-    await repointDataSource(dataSource, scratch.url);
-    const until = Date.now() + durationMs;
-    const counts = await serveOnLoopback(app, (base) =>
-      runWarmUpLoad({
-        base,
-        token: tokenSigner(config, until + FINISH_MS),
-        // Random, so that nothing the app remembers of it can answer a request for a real workflow.
-        workflowKey: `warm-up-${randomBytes(8).toString('hex')}`,
-        until,
-        applicants: APPLICANTS,
-      }),
-    );
+    app = await createApp(scratchApp);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const counts = await runWarmUpLoad({
+      base: `http://127.0.0.1:${port}`,
+      secret,
+      until: Date.now() + durationMs,
+      applicants: APPLICANTS,
+    });
     return { ...counts, elapsedMs: Date.now() - started, scratchDatabase: scratch.name };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`on scratch database ${scratch.name}: ${message}`, { cause: error });
   } finally {
-    setAppLogLevel(config.logLevel);
-    app.get(MetricsService).registry.resetMetrics();
-    await backToDeployment(dataSource, config.databaseUrl);
-    await scratch
-      .drop()
-      .catch((error: unknown) => warn(`warm-up left ${scratch.name} behind: ${String(error)}`));
+    await app?.close().catch(() => undefined);
+    // One pass over the warm-ups' keys takes this one's and those a killed warm-up left.
+    const cleanups = await Promise.allSettled([
+      scratch.drop(),
+      config.redisUrl !== undefined
+        ? dropRedisKeys(
+            config.redisUrl,
+            `${config.queuePrefix}.warm-up.*`,
+            (key) =>
+              key.startsWith(`${scratchApp.queuePrefix}:`) ||
+              abandoned(/\.warm-up\.(\d+)\./.exec(key)?.[1], scratch.createdAt),
+          )
+        : Promise.resolve(),
+    ]);
+    for (const cleanup of cleanups) {
+      if (cleanup.status === 'rejected') {
+        warn(`warm-up left ${scratch.name} (or its keys) behind: ${String(cleanup.reason)}`);
+      }
+    }
   }
-}
-
-async function backToDeployment(dataSource: DataSource, url: string): Promise<void> {
-  try {
-    await repointDataSource(dataSource, url);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new WarmUpStranded(`the database could not be opened again after the warm-up: ${message}`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * Runs `load` against the app on a loopback port of its own, then closes that port and every connection to it:
- * `app.listen()` opens the deployment's port on the same HTTP server after.
- */
-async function serveOnLoopback<T>(
-  app: NestFastifyApplication,
-  load: (base: string) => Promise<T>,
-): Promise<T> {
-  await app.getHttpAdapter().getInstance().ready();
-  const server = app.getHttpServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  try {
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    return await load(`http://127.0.0.1:${port}`);
-  } finally {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-}
-
-/**
- * HS256 tokens the app accepts whatever identity provider it trusts as well: signed with its JWT_SECRET, the claims
- * where its configuration looks for them, its issuer and audience, and an expiry at `expiresAtMs` plus a minute.
- */
-function tokenSigner(config: RuntimeConfig, expiresAtMs: number): (caller: WarmUpCaller) => Promise<string> {
-  const key = new TextEncoder().encode(config.jwtSecret);
-  const { jwtRoleClaim, jwtDepartmentClaim, jwtIssuer, jwtAudience } = config.security;
-  const expiresAt = Math.ceil(expiresAtMs / 1000) + TOKEN_SLACK_S;
-  return ({ sub, role, department }) => {
-    const claims = withClaim({}, jwtRoleClaim, role);
-    let jwt = new SignJWT(
-      department === undefined ? claims : withClaim(claims, jwtDepartmentClaim, department),
-    )
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime(expiresAt);
-    if (jwtIssuer !== undefined) jwt = jwt.setIssuer(jwtIssuer);
-    if (jwtAudience !== undefined) jwt = jwt.setAudience(jwtAudience);
-    return jwt.sign(key);
-  };
-}
-
-/** `claims` with `value` at the dotted `path` (`realm_access.roles` nests), as the claims are read. */
-function withClaim(claims: Record<string, unknown>, path: string, value: string): Record<string, unknown> {
-  const [first, ...rest] = path.split('.');
-  if (rest.length === 0) return { ...claims, [path]: value };
-  const inner = claims[first!];
-  const nested = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : {};
-  return { ...claims, [first!]: withClaim(nested, rest.join('.'), value) };
 }
 
 /**
@@ -173,6 +100,45 @@ function withClaim(claims: Record<string, unknown>, path: string, value: string)
 export async function openConnections(app: INestApplication): Promise<void> {
   const dataSource = app.get(DataSource);
   await Promise.all(Array.from({ length: POOL_SIZE }, () => dataSource.query('SELECT 1')));
+}
+
+function scratchConfig(
+  config: RuntimeConfig,
+  scratch: { url: string; createdAt: number },
+  jwtSecret: string,
+): RuntimeConfig {
+  const unlimited = 1_000_000_000;
+  return {
+    ...config,
+    databaseUrl: scratch.url,
+    jwtSecret,
+    // The second part tells a later warm-up whether keys left behind are a killed warm-up's.
+    queuePrefix: `${config.queuePrefix}.warm-up.${scratch.createdAt}.${randomBytes(4).toString('hex')}`,
+    // The API alone: no workers, fewer connections to the server; the warm-up's work needs none (no rule reads
+    // facts, no deadline falls due).
+    processRole: 'api',
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    auditCheckpointIntervalMs: 86_400_000,
+    shutdownDelayMs: 0,
+    security: {
+      ...config.security,
+      // Far above the load rather than 0 (off): the counting runs, and is compiled, as in the serving app.
+      rateLimitPerAddress: unlimited,
+      rateLimitPerCaller: unlimited,
+      rateLimitPollsPerCaller: unlimited,
+      // Its own tokens, in the claims it signs, whatever identity provider the deployment trusts.
+      jwtJwksUrl: undefined,
+      jwtIssuer: undefined,
+      jwtAudience: undefined,
+      jwtRoleClaim: SECURITY_DEFAULTS.jwtRoleClaim,
+      jwtDepartmentClaim: SECURITY_DEFAULTS.jwtDepartmentClaim,
+      jwtMaxTokenAgeSeconds: SECURITY_DEFAULTS.jwtMaxTokenAgeSeconds,
+      trustProxy: undefined,
+      piiReadQuotas: SECURITY_DEFAULTS.piiReadQuotas,
+    },
+  };
 }
 
 async function createScratchDatabase(
@@ -224,4 +190,25 @@ async function dropAbandoned(client: pg.Client, now: number, warn: (message: str
 function abandoned(createdAt: string | undefined, now: number): boolean {
   const seconds = Number(createdAt);
   return createdAt !== undefined && Number.isSafeInteger(seconds) && now - seconds > ABANDONED_AFTER_S;
+}
+
+/** Deletes the keys matching `pattern` that `chosen` picks: a warm-up's prefix holds a random part. */
+async function dropRedisKeys(
+  redisUrl: string,
+  pattern: string,
+  chosen: (key: string) => boolean,
+): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const picked = keys.filter(chosen);
+      if (picked.length > 0) await redis.unlink(...picked);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -5,7 +5,6 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { HistoryEntity } from '../audit/history.entity.js';
-import { StartGate } from '../common/start-gate.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { PgListenerService, WEBHOOKS_CHANNEL } from '../notify/pg-listener.service.js';
@@ -78,15 +77,10 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly queues: QueueService,
     private readonly listener: PgListenerService,
-    private readonly gate: StartGate,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.processRole === 'api') return;
-    await this.gate.whenOpen(() => this.start());
-  }
-
-  private async start(): Promise<void> {
     this.queues.work(WEBHOOK_QUEUE, (job) => this.deliver(job.data as unknown as WebhookJobData), 4);
     this.unsubscribe = await this.listener.subscribe(WEBHOOKS_CHANNEL, (applicationId) => {
       void this.wake(applicationId ?? undefined).catch((error: unknown) =>
