@@ -58,7 +58,7 @@ export class DefinitionsController {
     description: 'An invalid document is a 200 too, with valid: false',
   })
   @ApiProblems(401, 403, 413, 415)
-  analyze(@Body() body: unknown): WorkflowCheckDto {
+  analyze(@Body() body: unknown): Promise<WorkflowCheckDto> {
     return this.definitions.analyzeDocument(body);
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,18 +12,26 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
+import { WorkerThread, WorkerThreadTimeoutError } from '../common/worker-thread.util.js';
 import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
 import type { CompiledWorkflow } from './compiled-workflow.types.js';
 import { analyze, contentHash, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
 import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { compileFormSchema } from './form-schema.util.js';
 import { checkDefinition } from './check-definition.util.js';
+import type { DefinitionCheckReply, DefinitionCheckRequest } from './definition-check.worker.js';
 import { WorkflowVersionEntity } from './workflow-version.entity.js';
 
 const LATEST_VERSION: NamedStatement = {
   name: 'pa_latest_workflow_version',
   text: 'SELECT max(version) AS version FROM workflow_versions WHERE key = $1',
 };
+
+/**
+ * A check that runs longer than this is refused. The bounds on a definition (docs/security.md) keep the slowest
+ * document the body limit admits to a second or two on a 2-core machine; this only catches what they missed.
+ */
+const CHECK_TIMEOUT_MS = 30_000;
 
 export interface Registration {
   created: boolean;
@@ -33,8 +41,17 @@ export interface Registration {
 }
 
 @Injectable()
-export class DefinitionsService implements OnApplicationBootstrap {
+export class DefinitionsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DefinitionsService.name);
+  /**
+   * Checking a definition grows with it: the largest the body limit admits held the event loop for about a second
+   * (class-validator, rule walks, the form's compilation, the content hash). Requests check on this thread.
+   */
+  private readonly checker = new WorkerThread<DefinitionCheckRequest, DefinitionCheckReply>({
+    entry: new URL('./definition-check.worker.js', import.meta.url),
+    timeoutMs: CHECK_TIMEOUT_MS,
+    maxHeapMb: 512,
+  });
   private readonly compiled = new Map<string, CompiledWorkflow>();
   /** Per workflow key, the latest version this process has read or registered (see loadLatest). */
   private readonly latestSeen = new Map<string, number>();
@@ -59,30 +76,57 @@ export class DefinitionsService implements OnApplicationBootstrap {
       } catch (error) {
         throw new Error(`Workflow file ${path} is not JSON: ${(error as Error).message}`, { cause: error });
       }
-      const { errors } = this.check(document);
-      if (errors.length > 0) {
-        throw new Error(
-          `Workflow file ${path} is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-        );
-      }
-      const registration = await this.register(document);
+      const registration = await this.registerAtStart(document).catch((error: unknown) => {
+        if (!(error instanceof DomainException)) throw error;
+        const errors = error.errors.map((e) => `${e.path} ${e.message}`).join('; ');
+        throw new Error(`Workflow file ${path} is invalid: ${errors}`, { cause: error });
+      });
       this.logger.log(
         `${file}: ${registration.key} v${registration.version}${registration.created ? ' registered' : ''}`,
       );
     }
   }
 
-  check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
+  /** A document read before the process serves anything (a workflow file, the warm-up's): checked on the event loop. */
+  async registerAtStart(document: unknown): Promise<Registration> {
+    const { definition, errors } = this.check(document);
+    if (!definition) throw DomainException.invalid('The workflow definition is invalid', errors);
+    return this.store(definition, contentHash(definition));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.checker.close();
+  }
+
+  private check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
     return checkDefinition(document, {
-      allowedFactHosts: [...this.config.factsAllowedHosts],
+      ...this.checkOptions(),
       hasCalendar: (name) => this.calendars.has(name),
-      ruleCostBudget: this.config.security.ruleCostBudget,
-      maxArrayLength: this.config.security.jsonMaxArrayLength,
     });
   }
 
-  analyzeDocument(document: unknown) {
-    const { definition, errors } = this.check(document);
+  /** `check` and the content hash, on the checker's thread; a document it cannot check in time is invalid. */
+  private async checkOffThread(document: unknown): Promise<DefinitionCheckReply> {
+    const calendars = this.calendars.list().map((c) => c.name);
+    try {
+      return await this.checker.run({ document, options: { ...this.checkOptions(), calendars } });
+    } catch (error) {
+      if (!(error instanceof WorkerThreadTimeoutError)) throw error;
+      const message = `could not be checked within ${CHECK_TIMEOUT_MS / 1000} s`;
+      return { definition: null, errors: [{ path: '$', message }], hash: null };
+    }
+  }
+
+  private checkOptions() {
+    return {
+      allowedFactHosts: [...this.config.factsAllowedHosts],
+      ruleCostBudget: this.config.security.ruleCostBudget,
+      maxArrayLength: this.config.security.jsonMaxArrayLength,
+    };
+  }
+
+  async analyzeDocument(document: unknown) {
+    const { definition, errors } = await this.checkOffThread(document);
     return { valid: errors.length === 0, errors, analysis: definition ? this.analyze(definition) : null };
   }
 
@@ -94,9 +138,13 @@ export class DefinitionsService implements OnApplicationBootstrap {
 
   /** An identical document returns the latest version; a changed one becomes the next version. */
   async register(document: unknown): Promise<Registration> {
-    const { definition, errors } = this.check(document);
-    if (!definition) throw DomainException.invalid('The workflow definition is invalid', errors);
-    const hash = contentHash(definition);
+    const { definition, errors, hash } = await this.checkOffThread(document);
+    if (!definition || hash === null)
+      throw DomainException.invalid('The workflow definition is invalid', errors);
+    return this.store(definition, hash);
+  }
+
+  private async store(definition: WorkflowDefinition, hash: string): Promise<Registration> {
     const registration = await this.dataSource.transaction(async (manager): Promise<Registration> => {
       // Serialises registrations of one key so two writers cannot both take the next version number.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${definition.key}`]);

@@ -118,11 +118,6 @@ export async function runWarmUpLoad(load: WarmUpLoad): Promise<WarmUpCounts> {
     headers: { 'content-type': 'application/json' },
   });
 
-  const admin = await token({ role: 'admin' }, 'warm-up-admin');
-  const registered = await call('POST', '/workflows', admin, json(WARM_UP_WORKFLOW));
-  if (registered.status !== 201 && registered.status !== 200) {
-    throw new Error(`the warm-up workflow was refused (${registered.status}): ${registered.body}`);
-  }
   let stopped = false;
 
   const applicant = async (lane: number) => {

@@ -9,7 +9,8 @@ import { withClient } from '../config/pg-client.util.js';
 import { DataSource } from 'typeorm';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { SECURITY_DEFAULTS } from '../config/security-config.js';
-import { runWarmUpLoad } from './warm-up-load.util.js';
+import { DefinitionsService } from '../definitions/definitions.service.js';
+import { runWarmUpLoad, WARM_UP_WORKFLOW } from './warm-up-load.util.js';
 import type { WarmUpCounts } from './warm-up-load.util.js';
 
 /** Scratch databases are named `pa_warmup_<the server's seconds since the epoch>_<random>`. */
@@ -59,6 +60,9 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
+    // Registered as the workflow files are, on the event loop: an HTTP registration would wait for the thread that
+    // checks documents sent over HTTP to start, a second or two of a short warm-up when run from the sources.
+    await app.get(DefinitionsService).registerAtStart(WARM_UP_WORKFLOW);
     const counts = await runWarmUpLoad({
       base: `http://127.0.0.1:${port}`,
       secret,

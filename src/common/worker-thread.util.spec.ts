@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { WorkerThread, WorkerThreadTimeoutError } from './worker-thread.util.js';
+import type { ProbeCall } from '../../test/fixtures/workers/probe.worker.js';
+
+type Echo = { value: unknown; threadId: number };
+
+const threads: WorkerThread<ProbeCall, Echo>[] = [];
+
+function probeThread(timeoutMs = 30_000): WorkerThread<ProbeCall, Echo> {
+  const thread = new WorkerThread<ProbeCall, Echo>({
+    entry: new URL('../../test/fixtures/workers/probe.worker.js', import.meta.url),
+    timeoutMs,
+    maxHeapMb: 64,
+  });
+  threads.push(thread);
+  return thread;
+}
+
+describe('WorkerThread', () => {
+  afterEach(async () => {
+    await Promise.all(threads.splice(0).map((t) => t.close()));
+  });
+
+  it('answers calls in the order they were made, all on one thread other than the main one', async () => {
+    const thread = probeThread();
+    const answers = await Promise.all(
+      [1, 2, 3].map((value) => thread.run({ kind: 'echo', value: { value, nested: [value] } })),
+    );
+    expect(answers.map((a) => a.value)).toEqual([1, 2, 3].map((value) => ({ value, nested: [value] })));
+    expect(new Set(answers.map((a) => a.threadId)).size).toBe(1);
+    expect(answers[0]!.threadId).not.toBe(0);
+  });
+
+  it("rejects a call with the handler's error and keeps serving on the same thread", async () => {
+    const thread = probeThread();
+    const before = await thread.run({ kind: 'echo', value: 'before' });
+    await expect(thread.run({ kind: 'throw', message: 'no such thing' })).rejects.toThrow('no such thing');
+    const after = await thread.run({ kind: 'echo', value: 'after' });
+    expect(after).toEqual({ value: 'after', threadId: before.threadId });
+  });
+
+  it('gives up a call past its time, ends its thread and serves the next call on a new one', async () => {
+    const thread = probeThread(300);
+    const before = await thread.run({ kind: 'echo', value: 'before' });
+    const spin = thread.run({ kind: 'spin' });
+    const queued = thread.run({ kind: 'echo', value: 'queued' });
+    await expect(spin).rejects.toBeInstanceOf(WorkerThreadTimeoutError);
+    const after = await queued;
+    expect(after.value).toBe('queued');
+    expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('fails the running call when its thread exits, and serves the next call on a new one', async () => {
+    const thread = probeThread();
+    const before = await thread.run({ kind: 'echo', value: 'before' });
+    await expect(thread.run({ kind: 'exit' })).rejects.toThrow('exited with code 3');
+    const after = await thread.run({ kind: 'echo', value: 'after' });
+    expect(after.value).toBe('after');
+    expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('rejects an answer that is not plain data, without losing the thread', async () => {
+    const thread = probeThread();
+    const before = await thread.run({ kind: 'echo', value: 1 });
+    await expect(thread.run({ kind: 'function' })).rejects.toThrow(/could not be cloned/);
+    expect(await thread.run({ kind: 'echo', value: 2 })).toEqual({ value: 2, threadId: before.threadId });
+  });
+
+  it('rejects a call it cannot send, without losing the thread', async () => {
+    const thread = probeThread();
+    const before = await thread.run({ kind: 'echo', value: 1 });
+    await expect(thread.run({ kind: 'echo', value: () => 1 })).rejects.toThrow(/could not be cloned/);
+    expect(await thread.run({ kind: 'echo', value: 2 })).toEqual({ value: 2, threadId: before.threadId });
+  });
+
+  it('refuses calls once closed', async () => {
+    const thread = probeThread();
+    await thread.run({ kind: 'echo', value: 1 });
+    await thread.close();
+    await expect(thread.run({ kind: 'echo', value: 2 })).rejects.toThrow('closed');
+  });
+});
