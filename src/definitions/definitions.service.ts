@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ export interface Registration {
 }
 
 @Injectable()
-export class DefinitionsService implements OnApplicationBootstrap, OnModuleDestroy {
+export class DefinitionsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DefinitionsService.name);
   /**
    * Checking a definition grows with it: the largest the body limit admits held the event loop for about a second
@@ -94,7 +94,8 @@ export class DefinitionsService implements OnApplicationBootstrap, OnModuleDestr
     return this.store(definition, contentHash(definition));
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed: a request still in flight when the process was told to stop gets its check. */
+  async onApplicationShutdown(): Promise<void> {
     await this.checker.close();
   }
 
