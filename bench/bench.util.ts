@@ -109,6 +109,38 @@ export function parseOptions<T extends CommonOptions>(
   });
 }
 
+/** One flag of a command line, as `readFlags` hands it over. */
+export interface Flag {
+  flag: string;
+  /** What followed `=`, if anything. */
+  inline: string | undefined;
+  /** The flag's value: after `=`, or the next argument. */
+  value: () => string;
+  /** The value as a positive integer; throws naming the flag otherwise. */
+  int: () => number;
+}
+
+/**
+ * Reads `--flag value` and `--flag=value` from `argv`, handing each flag to `own`, which answers false for one it
+ * does not know (an error naming it); `--help` prints `help` and exits 0. Run it within exitOnBadOption.
+ */
+export function readFlags(argv: string[], help: string, own: (flag: Flag) => boolean): void {
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split(/=(.*)/s) as [string, string | undefined];
+    const value = () => inline ?? argv[++i] ?? '';
+    const int = () => {
+      const n = Number(value());
+      if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} wants a positive integer`);
+      return n;
+    };
+    if (flag === '--help' || flag === '-h') {
+      console.log(help);
+      process.exit(0);
+    }
+    if (!own({ flag, inline, value, int })) throw new Error(`unknown option ${flag}`);
+  }
+}
+
 /**
  * Runs `read`, which fills `options` from the command line and throws on a bad option, then checks that REDIS_URL
  * points at this machine. A bad option prints its error and `help` and exits 64.

@@ -18,11 +18,12 @@ import {
   hostFacts,
   loadAverage,
   log,
+  readFlags,
   runName,
   writeJson,
 } from './bench.util.js';
 import { BENCH_WORKFLOW, request, signJwt } from './load.util.js';
-import { cpuOfTrees, SECRET, serverKind, startBenchPostgres, withServer } from './servers.util.js';
+import { cpuOfTrees, onBenchPostgres, SECRET, serverKind, withServer } from './servers.util.js';
 import type { BenchPostgres, ServerRun } from './servers.util.js';
 
 const HELP = `npm run bench:routes -- [options]
@@ -54,15 +55,8 @@ function parse(argv: string[]): Options {
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     cpuProfDir: undefined,
   };
-  return exitOnBadOption(HELP, options, () => {
-    for (let i = 0; i < argv.length; i++) {
-      const [flag, inline] = argv[i]!.split(/=(.*)/s) as [string, string | undefined];
-      const value = () => inline ?? argv[++i] ?? '';
-      const int = () => {
-        const n = Number(value());
-        if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} wants a positive integer`);
-        return n;
-      };
+  return exitOnBadOption(HELP, options, () =>
+    readFlags(argv, HELP, ({ flag, inline, value, int }) => {
       if (flag === '--servers') {
         options.servers = value().split(',').filter(Boolean);
         // One process per server: a second API process would split the CPU this compares.
@@ -75,12 +69,10 @@ function parse(argv: string[]): Options {
       else if (flag === '--port') options.port = int();
       else if (flag === '--json') options.json = inline ?? true;
       else if (flag === '--cpu-prof') options.cpuProfDir = value();
-      else if (flag === '--help' || flag === '-h') {
-        console.log(HELP);
-        process.exit(0);
-      } else throw new Error(`unknown option ${flag}`);
-    }
-  });
+      else return false;
+      return true;
+    }),
+  );
 }
 
 /** One route's phase: CPU per request of the server's process tree and of PostgreSQL's, and wall time. */
@@ -255,22 +247,14 @@ async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const run = runName('routes');
   const phases: Phase[] = [];
-  let failed = false;
-  let pg: BenchPostgres | undefined;
-  try {
-    pg = await startBenchPostgres(run);
+  const { failed } = await onBenchPostgres(run, async (pg) => {
     for (const server of options.servers) {
       const measured = await measureServer(server, pg, options, run);
       for (const p of measured.filter((m) => m.round === 'steady'))
         log(`${server} ${p.route}: server ${p.serverMs} ms, PostgreSQL ${p.postgresMs} ms per request`);
       phases.push(...measured);
     }
-  } catch (error) {
-    failed = true;
-    log(`failed: ${(error as Error).stack}`);
-  } finally {
-    await pg?.stop();
-  }
+  });
   const facts = { ...hostFacts(), node: process.version, loadAverage: loadAverage() };
   process.stdout.write(
     [

@@ -17,6 +17,10 @@ export interface ServerOptions {
   redisUrl: string;
   /** Where the servers write V8 CPU profiles (`--cpu-prof`), the floor's in `floor/`, the service's in `service/`. */
   cpuProfDir: string | undefined;
+  /** The checkout whose build the service runs (`dist/` there): this one unless another is named. */
+  root?: string;
+  /** More of the service's environment (`WARMUP_MS=0` for a cold process, say). */
+  env?: Record<string, string>;
 }
 
 const ROOT = join(import.meta.dirname, '..');
@@ -106,9 +110,14 @@ export interface Started {
   output: string[];
 }
 
-function startProcess(command: string[], env: Record<string, string>, output: string[]): ChildProcess {
+function startProcess(
+  command: string[],
+  env: Record<string, string>,
+  output: string[],
+  cwd = ROOT,
+): ChildProcess {
   const child = spawn(process.execPath, command, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, stopped as a whole
@@ -178,20 +187,35 @@ async function launch(
       RATE_LIMIT_PER_CALLER: '100000000',
       RATE_LIMIT_POLLS_PER_CALLER: '100000000',
       ...(kind.redis ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
+      ...options.env,
     };
     const main = [...cpuProf(options, 'service'), 'dist/src/main.js'];
     if (kind.apis === 1) {
-      children.push(startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output));
+      children.push(
+        startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output, options.root),
+      );
       bases.push(`http://127.0.0.1:${port}`);
     } else {
       // The first API migrates the empty database; the others start once it answers.
-      children.push(startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output));
+      children.push(
+        startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output, options.root),
+      );
       bases.push(`http://127.0.0.1:${port}`);
       await waitHealthy(started, 90_000);
       children.push(
-        startProcess(main, { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' }, output),
+        startProcess(
+          main,
+          { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' },
+          output,
+          options.root,
+        ),
         // The worker has no HTTP listener: it is up once the APIs are.
-        startProcess(main, { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' }, output),
+        startProcess(
+          main,
+          { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' },
+          output,
+          options.root,
+        ),
       );
       bases.push(`http://127.0.0.1:${port + 1}`);
     }
@@ -277,6 +301,27 @@ export async function startBenchPostgres(run: string): Promise<BenchPostgres> {
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Runs `measure` on one embedded PostgreSQL for the whole run, stopped after whatever happens; answers whether it
+ * failed (the error is logged), so that what was measured before the failure is still printed.
+ */
+export async function onBenchPostgres(
+  run: string,
+  measure: (pg: BenchPostgres) => Promise<void>,
+): Promise<{ failed: boolean }> {
+  let pg: BenchPostgres | undefined;
+  try {
+    pg = await startBenchPostgres(run);
+    await measure(pg);
+    return { failed: false };
+  } catch (error) {
+    log(`failed: ${(error as Error).stack}`);
+    return { failed: true };
+  } finally {
+    await pg?.stop();
   }
 }
 

@@ -14,6 +14,7 @@ import {
   submitApplication,
   taskIds,
 } from './support/helpers.js';
+import { largestDefinition } from './support/largest-definition.js';
 import { ADMIN, applicant, FIXTURES, JWT_SECRET, officer, TestApp } from './support/test-app.js';
 import type { Reply } from './support/test-app.js';
 
@@ -332,28 +333,6 @@ describe('hostile input never stalls the service', () => {
   });
 
   describe('definitions as large as the body limit admits', () => {
-    /** 200 steps waiting for ten each, two 80-term rules a step and a 300-field form: just under 1 MiB, and valid. */
-    function largestDefinition(key: string) {
-      const id = (i: number) => `s${i}`.padEnd(40, 'x');
-      const field = (i: number) => `f${i % 300}`;
-      const rule = { and: Array.from({ length: 80 }, (_v, i) => ({ '<': [{ var: field(i) }, 50] })) };
-      const properties = Object.fromEntries(
-        Array.from({ length: 300 }, (_v, i) => [field(i), { type: 'integer', minimum: 0, maximum: 100 }]),
-      );
-      const steps = Array.from({ length: 200 }, (_v, i) => ({
-        id: id(i),
-        name: `Step ${i}`,
-        department: `dept${i}`,
-        after: Array.from({ length: Math.min(i, 10) }, (_w, j) => id(i - 1 - j)),
-        needs: Array.from({ length: 20 }, (_w, k) => field(i + k)),
-        fields: Array.from({ length: 20 }, (_w, k) => field(i + k)),
-        when: rule,
-        autoApprove: rule,
-        timeLimit: { hours: 1 },
-      }));
-      return { key, name: 'Largest', form: { type: 'object', properties }, steps };
-    }
-
     // Checking such a document takes a second of CPU or so, on the checker's thread. The event loop keeps
     // answering meanwhile: no probe waits for more than a fraction of it, where before one waited for all of it.
     it('registers and analyses one while /health keeps answering', async () => {
