@@ -101,13 +101,15 @@ async function probeWhile(
   try {
     do {
       const started = performance.now();
-      await request(agent, base, {
+      const probe = await request(agent, base, {
         method: 'GET',
         path: '/health',
         bearer: '',
         body: undefined,
         headers: {},
       });
+      // A refused probe is quick, and would pass for a prompt answer.
+      if (probe.status !== 200) throw new Error(`/health answered ${probe.status}`);
       worst = Math.max(worst, performance.now() - started);
       probes++;
       await sleep(probeMs);

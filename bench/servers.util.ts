@@ -110,12 +110,17 @@ export interface Started {
   output: string[];
 }
 
-function startProcess(
-  command: string[],
-  env: Record<string, string>,
-  output: string[],
+function startProcess({
+  command,
+  env,
+  output,
   cwd = ROOT,
-): ChildProcess {
+}: {
+  command: string[];
+  env: Record<string, string>;
+  output: string[];
+  cwd?: string;
+}): ChildProcess {
   const child = spawn(process.execPath, command, {
     cwd,
     env: { ...process.env, ...env },
@@ -167,11 +172,16 @@ async function launch(
   const env = { DATABASE_URL: databaseUrl, JWT_SECRET: SECRET, NODE_ENV: 'production', HOST: '127.0.0.1' };
   if (kind.floor) {
     children.push(
-      startProcess(
-        [...cpuProf(options, 'floor'), '--import', './scripts/register-ts.mjs', 'bench/floor-server.ts'],
-        { ...env, PORT: String(port) },
+      startProcess({
+        command: [
+          ...cpuProf(options, 'floor'),
+          '--import',
+          './scripts/register-ts.mjs',
+          'bench/floor-server.ts',
+        ],
+        env: { ...env, PORT: String(port) },
         output,
-      ),
+      }),
     );
     bases.push(`http://127.0.0.1:${port}`);
   } else {
@@ -192,30 +202,40 @@ async function launch(
     const main = [...cpuProf(options, 'service'), 'dist/src/main.js'];
     if (kind.apis === 1) {
       children.push(
-        startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' }, output, options.root),
+        startProcess({
+          command: main,
+          env: { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'all' },
+          output,
+          cwd: options.root,
+        }),
       );
       bases.push(`http://127.0.0.1:${port}`);
     } else {
       // The first API migrates the empty database; the others start once it answers.
       children.push(
-        startProcess(main, { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' }, output, options.root),
+        startProcess({
+          command: main,
+          env: { ...serviceEnv, PORT: String(port), PROCESS_ROLE: 'api' },
+          output,
+          cwd: options.root,
+        }),
       );
       bases.push(`http://127.0.0.1:${port}`);
       await waitHealthy(started, 90_000);
       children.push(
-        startProcess(
-          main,
-          { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' },
+        startProcess({
+          command: main,
+          env: { ...serviceEnv, PORT: String(port + 1), PROCESS_ROLE: 'api' },
           output,
-          options.root,
-        ),
+          cwd: options.root,
+        }),
         // The worker has no HTTP listener: it is up once the APIs are.
-        startProcess(
-          main,
-          { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' },
+        startProcess({
+          command: main,
+          env: { ...serviceEnv, PORT: String(port + 2), PROCESS_ROLE: 'worker' },
           output,
-          options.root,
-        ),
+          cwd: options.root,
+        }),
       );
       bases.push(`http://127.0.0.1:${port + 1}`);
     }

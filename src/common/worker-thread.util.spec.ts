@@ -59,6 +59,29 @@ describe('WorkerThread', () => {
     expect(after.threadId).not.toBe(before.threadId);
   });
 
+  it('fails a call that exhausts the heap of its thread, and serves the next call on a new one', async () => {
+    const thread = probeThread();
+    const before = await thread.run({ kind: 'echo', value: 'before' });
+    await expect(thread.run({ kind: 'hog' })).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+    const after = await thread.run({ kind: 'echo', value: 'after' });
+    expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('gives up a thread that does not get ready in time, and tries a new one for the next call', async () => {
+    const thread = new WorkerThread<unknown, unknown>({
+      entry: new URL('../../test/fixtures/workers/never-ready.worker.js', import.meta.url),
+      timeoutMs: 30_000,
+      startTimeoutMs: 3_000,
+      maxHeapMb: 64,
+    });
+    try {
+      await expect(thread.run('first')).rejects.toThrow('did not start within 3000 ms');
+      await expect(thread.run('second')).rejects.toThrow('did not start within 3000 ms');
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('rejects an answer that is not plain data, without losing the thread', async () => {
     const thread = probeThread();
     const before = await thread.run({ kind: 'echo', value: 1 });

@@ -9,6 +9,8 @@ export interface WorkerThreadOptions {
   entry: URL;
   /** A call unanswered for this long is given up: its thread is ended, and the next call starts another. */
   timeoutMs: number;
+  /** A thread not ready this long after it was started (loading its modules) is given up too; default 60 s. */
+  startTimeoutMs?: number;
   /** The thread's own heap limit: a call that needs more ends the thread, not the process. */
   maxHeapMb: number;
 }
@@ -62,8 +64,13 @@ export class WorkerThread<I, O> {
     const worker = (this.worker ??= this.start());
     return new Promise<O>((resolve, reject) => {
       this.current = { resolve, reject };
-      // A new thread's start (loading its modules) does not count against the call's time.
-      if (this.ready) this.startTimer();
+      // A new thread's start (loading its modules) has a limit of its own, not counted against the call's.
+      if (this.ready) this.armCallTimer();
+      else
+        this.arm(
+          this.options.startTimeoutMs ?? 60_000,
+          (ms) => new Error(`a worker thread did not start within ${ms} ms`),
+        );
       worker.ref();
       try {
         worker.postMessage(input);
@@ -76,11 +83,12 @@ export class WorkerThread<I, O> {
   private start(): Worker {
     const worker = spawn(this.options);
     this.ready = false;
-    worker.unref();
     worker.on('message', (message: Reply<O> | typeof READY) => {
+      // An ended thread's last messages arrive as it exits: a late answer must not settle the next call.
+      if (worker !== this.worker) return;
       if (message === READY) {
         this.ready = true;
-        if (this.current) this.startTimer();
+        this.armCallTimer();
         return;
       }
       this.settle((call) =>
@@ -93,16 +101,21 @@ export class WorkerThread<I, O> {
       'exit',
       (code) => void this.end(new Error(`the worker thread exited with code ${code}`), worker),
     );
+    // After the listeners: adding the first 'message' listener refs the thread's port again.
+    worker.unref();
     return worker;
   }
 
-  private startTimer(): void {
+  private armCallTimer(): void {
+    this.arm(this.options.timeoutMs, (ms) => new WorkerThreadTimeoutError(ms));
+  }
+
+  /** (Re)arms the running call's one timer: when it fires, the call fails with `error` and its thread ends. */
+  private arm(ms: number, error: (ms: number) => Error): void {
     const call = this.current;
-    if (!call || call.timer) return;
-    call.timer = setTimeout(
-      () => void this.end(new WorkerThreadTimeoutError(this.options.timeoutMs)),
-      this.options.timeoutMs,
-    );
+    if (!call) return;
+    clearTimeout(call.timer);
+    call.timer = setTimeout(() => void this.end(error(ms)), ms);
   }
 
   private settle(answer: (call: Call<O>) => void): void {

@@ -32,6 +32,8 @@ const LATEST_VERSION: NamedStatement = {
  * document the body limit admits to a second or two on a 2-core machine; this only catches what they missed.
  */
 const CHECK_TIMEOUT_MS = 30_000;
+/** The checker's heap: far above what the largest document the body limit admits needs. */
+const CHECK_HEAP_MB = 512;
 
 export interface Registration {
   created: boolean;
@@ -50,7 +52,7 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
   private readonly checker = new WorkerThread<DefinitionCheckRequest, DefinitionCheckReply>({
     entry: new URL('./definition-check.worker.js', import.meta.url),
     timeoutMs: CHECK_TIMEOUT_MS,
-    maxHeapMb: 512,
+    maxHeapMb: CHECK_HEAP_MB,
   });
   private readonly compiled = new Map<string, CompiledWorkflow>();
   /** Per workflow key, the latest version this process has read or registered (see loadLatest). */
@@ -112,8 +114,14 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
     try {
       return await this.checker.run({ document, options: { ...this.checkOptions(), calendars } });
     } catch (error) {
-      if (!(error instanceof WorkerThreadTimeoutError)) throw error;
-      const message = `could not be checked within ${CHECK_TIMEOUT_MS / 1000} s`;
+      // What the document itself caused is its fault, and said so; a thread that failed otherwise is ours (500).
+      const message =
+        error instanceof WorkerThreadTimeoutError
+          ? `could not be checked within ${CHECK_TIMEOUT_MS / 1000} s`
+          : (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `could not be checked within ${CHECK_HEAP_MB} MB of memory`
+            : undefined;
+      if (message === undefined) throw error;
       return { definition: null, errors: [{ path: '$', message }], hash: null };
     }
   }
