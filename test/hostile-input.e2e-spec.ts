@@ -467,6 +467,29 @@ describe('slow bodies and database outages', () => {
     }
   });
 
+  it('refuses a definition whose check runs past DEFINITION_CHECK_TIMEOUT_MS, storing nothing', async () => {
+    // The largest document takes the checker's thread hundreds of milliseconds; 50 are allowed here.
+    const t = await TestApp.start({
+      config: { security: { ...SECURITY_DEFAULTS, definitionCheckTimeoutMs: 50 } },
+    });
+    try {
+      const definition = largestDefinition('too-slow');
+      const refused = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
+      expectProblemWithPaths(refused, 400);
+      expect(refused.body.errors).toEqual([{ path: '$', message: 'could not be checked within 50 ms' }]);
+      expect(await t.query('SELECT 1 FROM workflow_versions WHERE key = $1', ['too-slow'])).toEqual([]);
+      const analysed = await t.request('POST', '/api/v1/workflows/analyze', { as: ADMIN, body: definition });
+      expect(analysed.status).toBe(200);
+      expect(analysed.body).toEqual({
+        valid: false,
+        errors: [{ path: '$', message: 'could not be checked within 50 ms' }],
+        analysis: null,
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers 503 problem+json while the database refuses connections, and recovers', async () => {
     const t = await TestApp.start();
     const name = new URL(t.databaseUrl).pathname.slice(1);

@@ -13,6 +13,11 @@ export interface SecurityConfig {
   readonly jsonMaxStringLength: number;
   /** `RULE_COST_BUDGET`, default 100000: the estimated evaluation steps a registered rule may cost at most. */
   readonly ruleCostBudget: number;
+  /**
+   * `DEFINITION_CHECK_TIMEOUT_MS`, default 30000: a workflow document sent over HTTP whose check (on its own thread)
+   * runs longer is refused as invalid.
+   */
+  readonly definitionCheckTimeoutMs: number;
   /** `REQUEST_TIMEOUT_MS`, default 30000: a request (headers and body) must arrive whole within this time. */
   readonly requestTimeoutMs: number;
   /** `HEADERS_TIMEOUT_MS`, default 10000: the request headers must arrive within this time. */
@@ -77,6 +82,7 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   jsonMaxArrayLength: 1000,
   jsonMaxStringLength: 100_000,
   ruleCostBudget: 100_000,
+  definitionCheckTimeoutMs: 30_000,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   statementTimeoutMs: 60_000,
@@ -129,6 +135,11 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     jsonMaxArrayLength: positive('JSON_MAX_ARRAY_LENGTH', SECURITY_DEFAULTS.jsonMaxArrayLength),
     jsonMaxStringLength: positive('JSON_MAX_STRING_LENGTH', SECURITY_DEFAULTS.jsonMaxStringLength),
     ruleCostBudget: positive('RULE_COST_BUDGET', SECURITY_DEFAULTS.ruleCostBudget),
+    definitionCheckTimeoutMs: positive(
+      'DEFINITION_CHECK_TIMEOUT_MS',
+      SECURITY_DEFAULTS.definitionCheckTimeoutMs,
+      ' (milliseconds)',
+    ),
     requestTimeoutMs,
     headersTimeoutMs,
     statementTimeoutMs: positive(

@@ -1,3 +1,4 @@
+import { contentHash } from './definition-graph.util.js';
 import {
   validateDefinition,
   type ValidateOptions,
@@ -27,4 +28,15 @@ export function checkDefinition(document: unknown, options: CheckOptions): Valid
     return { definition: null, errors };
   }
   return result;
+}
+
+export interface CheckedDefinition extends ValidationResult {
+  /** The definition's content hash, which tells an identical re-registration; null when it is invalid. */
+  hash: string | null;
+}
+
+/** `checkDefinition` and the hash a registration stores: one call, on whichever thread checks. */
+export function checkAndHash(document: unknown, options: CheckOptions): CheckedDefinition {
+  const { definition, errors } = checkDefinition(document, options);
+  return { definition, errors, hash: definition ? contentHash(definition) : null };
 }

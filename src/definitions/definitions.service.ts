@@ -15,11 +15,12 @@ import type { NamedStatement } from '../common/prepared-statement.util.js';
 import { WorkerThread, WorkerThreadTimeoutError } from '../common/worker-thread.util.js';
 import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
 import type { CompiledWorkflow } from './compiled-workflow.types.js';
-import { analyze, contentHash, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
-import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
+import { analyze, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
+import type { Analysis, WorkflowDefinition } from './definition.types.js';
 import { compileFormSchema } from './form-schema.util.js';
-import { checkDefinition } from './check-definition.util.js';
-import type { DefinitionCheckReply, DefinitionCheckRequest } from './definition-check.worker.js';
+import { checkAndHash } from './check-definition.util.js';
+import type { CheckedDefinition } from './check-definition.util.js';
+import type { DefinitionCheckRequest } from './definition-check.worker.js';
 import { WorkflowVersionEntity } from './workflow-version.entity.js';
 
 const LATEST_VERSION: NamedStatement = {
@@ -27,11 +28,6 @@ const LATEST_VERSION: NamedStatement = {
   text: 'SELECT max(version) AS version FROM workflow_versions WHERE key = $1',
 };
 
-/**
- * A check that runs longer than this is refused. The bounds on a definition (docs/security.md) keep the slowest
- * document the body limit admits to a second or two on a 2-core machine; this only catches what they missed.
- */
-const CHECK_TIMEOUT_MS = 30_000;
 /** The checker's heap: far above what the largest document the body limit admits needs. */
 const CHECK_HEAP_MB = 512;
 
@@ -49,11 +45,7 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
    * Checking a definition grows with it: the largest the body limit admits held the event loop for about a second
    * (class-validator, rule walks, the form's compilation, the content hash). Requests check on this thread.
    */
-  private readonly checker = new WorkerThread<DefinitionCheckRequest, DefinitionCheckReply>({
-    entry: new URL('./definition-check.worker.js', import.meta.url),
-    timeoutMs: CHECK_TIMEOUT_MS,
-    maxHeapMb: CHECK_HEAP_MB,
-  });
+  private readonly checker: WorkerThread<DefinitionCheckRequest, CheckedDefinition>;
   private readonly compiled = new Map<string, CompiledWorkflow>();
   /** Per workflow key, the latest version this process has read or registered (see loadLatest). */
   private readonly latestSeen = new Map<string, number>();
@@ -62,7 +54,15 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly calendars: CalendarService,
-  ) {}
+  ) {
+    // DEFINITION_CHECK_TIMEOUT_MS: the bounds on a definition (docs/security.md) keep the slowest document the body
+    // limit admits to a second or two on a 2-core machine; the limit only catches what they missed.
+    this.checker = new WorkerThread({
+      entry: new URL('./definition-check.worker.js', import.meta.url),
+      timeoutMs: config.security.definitionCheckTimeoutMs,
+      maxHeapMb: CHECK_HEAP_MB,
+    });
+  }
 
   /** Registers `workflows/*.json`; one invalid file stops the start, naming the file and all its errors. */
   async onApplicationBootstrap(): Promise<void> {
@@ -91,9 +91,11 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
 
   /** A document read before the process serves anything (a workflow file, the warm-up's): checked on the event loop. */
   async registerAtStart(document: unknown): Promise<Registration> {
-    const { definition, errors } = this.check(document);
-    if (!definition) throw DomainException.invalid('The workflow definition is invalid', errors);
-    return this.store(definition, contentHash(definition));
+    const checked = checkAndHash(document, {
+      ...this.checkOptions(),
+      hasCalendar: (name) => this.calendars.has(name),
+    });
+    return this.registerChecked(checked);
   }
 
   /** After the HTTP server has closed: a request still in flight when the process was told to stop gets its check. */
@@ -101,15 +103,8 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
     await this.checker.close();
   }
 
-  private check(document: unknown): { definition: WorkflowDefinition | null; errors: DefinitionError[] } {
-    return checkDefinition(document, {
-      ...this.checkOptions(),
-      hasCalendar: (name) => this.calendars.has(name),
-    });
-  }
-
-  /** `check` and the content hash, on the checker's thread; a document it cannot check in time is invalid. */
-  private async checkOffThread(document: unknown): Promise<DefinitionCheckReply> {
+  /** `checkAndHash` on the checker's thread; a document it cannot check in time or memory is invalid. */
+  private async checkOffThread(document: unknown): Promise<CheckedDefinition> {
     const calendars = this.calendars.list().map((c) => c.name);
     try {
       return await this.checker.run({ document, options: { ...this.checkOptions(), calendars } });
@@ -117,7 +112,7 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
       // What the document itself caused is its fault, and said so; a thread that failed otherwise is ours (500).
       const message =
         error instanceof WorkerThreadTimeoutError
-          ? `could not be checked within ${CHECK_TIMEOUT_MS / 1000} s`
+          ? `could not be checked within ${error.timeoutMs} ms`
           : (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
             ? `could not be checked within ${CHECK_HEAP_MB} MB of memory`
             : undefined;
@@ -147,7 +142,10 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
 
   /** An identical document returns the latest version; a changed one becomes the next version. */
   async register(document: unknown): Promise<Registration> {
-    const { definition, errors, hash } = await this.checkOffThread(document);
+    return this.registerChecked(await this.checkOffThread(document));
+  }
+
+  private async registerChecked({ definition, errors, hash }: CheckedDefinition): Promise<Registration> {
     if (!definition || hash === null)
       throw DomainException.invalid('The workflow definition is invalid', errors);
     return this.store(definition, hash);
