@@ -50,6 +50,21 @@ describe('WorkerThread', () => {
     expect(after.threadId).not.toBe(before.threadId);
   });
 
+  it('does not settle the next call with the late answer of a thread it gave up', async () => {
+    const thread = probeThread(200);
+    await thread.run({ kind: 'echo', value: 'ready' }); // the next call's timer is armed as it is sent
+    const late = thread.run({ kind: 'late', ms: 50, value: 'late' });
+    const next = thread.run({ kind: 'echo', value: 'next' });
+    await new Promise((sent) => setImmediate(sent));
+    // The event loop held past the time limit: the answer (due after 50 ms) and the timer (200 ms) wait together,
+    // and the timer runs first. The thread is ended and the next call sent to a new one; only then is the ended
+    // thread's answer, drained from its port as it exits, delivered.
+    const until = Date.now() + 400;
+    while (Date.now() < until);
+    await expect(late).rejects.toBeInstanceOf(WorkerThreadTimeoutError);
+    await expect(next).resolves.toMatchObject({ value: 'next' });
+  });
+
   it('fails the running call when its thread exits, and serves the next call on a new one', async () => {
     const thread = probeThread();
     const before = await thread.run({ kind: 'echo', value: 'before' });
