@@ -218,10 +218,12 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
       (status) => status === 200,
       { timeoutMs: 15_000, everyMs: 500 },
     );
+    // A token the service has not seen: RS256 signs deterministically, so the same claims within the same second
+    // would make the very token verified before the rotation, which is trusted for up to a minute once verified.
     const retired = await t.request(
       'GET',
       '/api/v1/applications',
-      bearer(await idpToken(rsa, applicantClaims)),
+      bearer(await idpToken(rsa, { ...applicantClaims, sub: 'ann-after-rotation' })),
     );
     expectProblem(retired, 401);
   });
