@@ -15,6 +15,7 @@ import {
   taskIds,
 } from './support/helpers.js';
 import { largestDefinition } from './support/largest-definition.js';
+import { MAX_WORKING_DAYS } from '../src/calendar/calendar.util.js';
 import { ADMIN, applicant, FIXTURES, JWT_SECRET, officer, TestApp } from './support/test-app.js';
 import type { Reply } from './support/test-app.js';
 
@@ -351,6 +352,49 @@ describe('hostile input never stalls the service', () => {
       expect(analysed.reply.status).toBe(200);
       expect(analysed.reply.body.valid).toBe(true);
       expect(analysed.worstHealthMs).toBeLessThan(analysed.elapsedMs / 2);
+    });
+  });
+
+  describe('time limits as long as a definition may ask for', () => {
+    // Every step due MAX_WORKING_DAYS working days after it opens, on a calendar, with one hour-long step so that the
+    // analysis places working days on the calendar too. Counting those days one by one took tens of milliseconds a
+    // step, on the event loop: seconds for the analysis of a registration and for a submission that opens them all.
+    it('registers, analyses and takes submissions while /health keeps answering', async () => {
+      const steps = Array.from({ length: 200 }, (_v, i) => ({
+        id: `far-${i}`,
+        name: `Far ${i}`,
+        department: `far-dept-${i}`,
+        timeLimit: i === 0 ? { hours: 1 } : { workingDays: MAX_WORKING_DAYS },
+      }));
+      const definition = {
+        key: 'far-limits',
+        name: 'Far',
+        calendar: 'cn-mainland',
+        form: { type: 'object' },
+        steps,
+      };
+      const registered = await measured(t, () =>
+        t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition }),
+      );
+      expect(registered.reply.status).toBe(201);
+      expect(registered.worstHealthMs).toBeLessThan(STALL_BOUND_MS);
+      const analysed = await measured(t, () =>
+        t.request('POST', '/api/v1/workflows/analyze', { as: ADMIN, body: definition }),
+      );
+      expect(analysed.reply.body.valid).toBe(true);
+      expect(analysed.worstHealthMs).toBeLessThan(STALL_BOUND_MS);
+      // The version's first submission also builds its statechart's first state, once per process: for 200
+      // independent steps that alone still holds the event loop for a second or more. Measured from the second on.
+      const submit = () =>
+        t.request('POST', '/api/v1/applications', { as: ann, body: { workflow: 'far-limits', data: {} } });
+      expect((await submit()).status).toBe(201);
+      const submitted = await measured(t, submit);
+      expect(submitted.reply.status).toBe(201);
+      const opened = submitted.reply.body.steps as { status: string; dueBeyondCalendar: boolean }[];
+      expect(opened.filter((step) => step.status === 'open')).toHaveLength(200);
+      // Forty years ahead the calendar's holidays are unknown, and the view says so.
+      expect(opened.filter((step) => step.dueBeyondCalendar)).toHaveLength(199);
+      expect(submitted.worstHealthMs).toBeLessThan(STALL_BOUND_MS);
     });
   });
 

@@ -258,6 +258,68 @@ describe('property: every due time ends a working day', () => {
   });
 });
 
+describe('property: long counts skip whole weeks and land where a day-by-day count does', () => {
+  /** The rule of the file header, one day at a time: what dueTime and remindAt computed before they skipped weeks. */
+  const walk = (cal: BusinessCalendar, start: string, n: number, direction: 1 | -1) => {
+    let day = start;
+    let beyondData = false;
+    for (let counted = 0; counted < n;) {
+      day = addDays(day, direction);
+      if (day < cal.coversFrom || day > cal.coversUntil) beyondData = true;
+      if (isWorkingDay(cal, day)) counted++;
+    }
+    return { day, beyondData };
+  };
+  const plain: BusinessCalendar = {
+    name: 'plain',
+    timeZone: 'UTC',
+    weekend: new Set(),
+    coversFrom: '0000-01-01',
+    coversUntil: '9999-12-31',
+    holidays: new Set(),
+    workingWeekends: new Set(),
+  };
+  const friday = parseCalendar(
+    {
+      name: 'friday-off',
+      timeZone: 'UTC',
+      weekend: [5],
+      coversFrom: '2030-01-01',
+      coversUntil: '2030-12-31',
+      holidays: ['2030-01-01', '2030-01-02', '2030-06-10', '2030-12-31'],
+      workingWeekends: ['2030-03-01'],
+    },
+    'friday-off',
+  );
+  const calendars = { CN, plain, friday };
+  const noon = (date: string) => new Date(`${date}T12:00:00Z`);
+
+  it('gives the same due day, reminder day and beyondData for any start and count up to MAX_WORKING_DAYS', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...(Object.keys(calendars) as (keyof typeof calendars)[])),
+        // From years before the data to years after it, so counts start before, inside and past every range.
+        fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
+        fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: MAX_WORKING_DAYS })),
+        (name, t, n) => {
+          const cal = calendars[name];
+          const start = localDateOf(t, cal.timeZone);
+          const open = noon(start); // noon: the local date is `start` in UTC and Shanghai alike
+          const forward = walk(cal, start, n, 1);
+          const due = dueTime(open, { workingDays: n }, cal);
+          expect(localDateOf(due.dueAt.getTime(), cal.timeZone)).toBe(forward.day);
+          expect(due.beyondData).toBe(forward.beyondData);
+          const backward = walk(cal, start, n, -1);
+          const reminded = remindAt(open, { workingDays: n }, cal);
+          expect(localDateOf(reminded.remindAt.getTime(), cal.timeZone)).toBe(backward.day);
+          expect(reminded.beyondData).toBe(backward.beyondData);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('parseCalendar', () => {
   it('accepts a document or its JSON text and defaults the weekend', () => {
     const { weekend: _weekend, ...rest } = doc();

@@ -199,13 +199,12 @@ export function dueTime(openedAt: Date, limit: Duration, calendar?: BusinessCale
   if (unit !== 'workingDays')
     return { dueAt: new Date(checkedTime(openedAt) + amount * UNIT_MS[unit]), beyondData: false };
   const cal = calendar ?? PLAIN_DAYS;
-  let day = localDateOf(checkedTime(openedAt), cal.timeZone);
-  let beyondData = false;
-  for (let counted = 0; counted < amount;) {
-    day = addDays(day, 1);
-    if (!isCovered(cal, day)) beyondData = true;
-    if (isWorkingDay(cal, day)) counted++;
-  }
+  const { day, beyondData } = countWorkingDays(
+    cal,
+    localDateOf(checkedTime(openedAt), cal.timeZone),
+    amount,
+    1,
+  );
   return { dueAt: new Date(endOfLocalDay(day, cal.timeZone)), beyondData };
 }
 
@@ -224,14 +223,75 @@ export function remindAt(dueAt: Date, remindBefore: Duration, calendar?: Busines
     return { remindAt: new Date(checkedTime(dueAt) - amount * UNIT_MS[unit]), beyondData: false };
   }
   const cal = calendar ?? PLAIN_DAYS;
-  let day = localDateOf(checkedTime(dueAt), cal.timeZone);
+  const { day, beyondData } = countWorkingDays(
+    cal,
+    localDateOf(checkedTime(dueAt), cal.timeZone),
+    amount,
+    -1,
+  );
+  return { remindAt: new Date(endOfLocalDay(day, cal.timeZone)), beyondData };
+}
+
+/**
+ * The day `amount` working days after (`direction` 1) or before (-1) `start`, and whether any day looked at lies
+ * outside the calendar's data. A week holding none of the calendar's dated exceptions (holidays, working weekends)
+ * has exactly `7 - weekend.size` working days, so such weeks are skipped whole: a count of thousands of working days
+ * (a definition may ask for MAX_WORKING_DAYS) costs a few dozen steps, not one per day, on the event loop of every
+ * submission and decision that opens the step. Days are still walked one by one near an exception and for the last
+ * week, so the result is exactly the day-by-day count's.
+ */
+function countWorkingDays(
+  cal: BusinessCalendar,
+  start: string,
+  amount: number,
+  direction: 1 | -1,
+): { day: string; beyondData: boolean } {
+  const perWeek = 7 - cal.weekend.size;
+  let day = start;
   let beyondData = false;
   for (let counted = 0; counted < amount;) {
-    day = addDays(day, -1);
+    // Whole weeks only while more than a week's worth remains: the last working day is found by walking.
+    const weeks = Math.min(
+      Math.floor((amount - counted - 1) / perWeek),
+      weeksClearOfExceptions(cal, day, direction),
+    );
+    if (weeks > 0) {
+      const first = addDays(day, direction);
+      day = addDays(day, direction * 7 * weeks);
+      // The data covers one range of dates: a stretch lies inside it when both its ends do.
+      if (!isCovered(cal, first) || !isCovered(cal, day)) beyondData = true;
+      counted += weeks * perWeek;
+      continue;
+    }
+    day = addDays(day, direction);
     if (!isCovered(cal, day)) beyondData = true;
     if (isWorkingDay(cal, day)) counted++;
   }
-  return { remindAt: new Date(endOfLocalDay(day, cal.timeZone)), beyondData };
+  return { day, beyondData };
+}
+
+/** Per calendar, its dated exceptions in order (local dates sort as strings). */
+const exceptionDates = new WeakMap<BusinessCalendar, readonly string[]>();
+
+/** How many whole weeks next to `day`, in `direction` and not counting `day`, hold no dated exception. */
+function weeksClearOfExceptions(cal: BusinessCalendar, day: string, direction: 1 | -1): number {
+  let dates = exceptionDates.get(cal);
+  if (dates === undefined) {
+    dates = [...cal.holidays, ...cal.workingWeekends].sort();
+    exceptionDates.set(cal, dates);
+  }
+  // The first exception after `day` (forward) or the last before it (backward), by binary search.
+  let low = 0;
+  let high = dates.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (direction === 1 ? dates[middle]! <= day : dates[middle]! < day) low = middle + 1;
+    else high = middle;
+  }
+  const next = direction === 1 ? dates[low] : dates[low - 1];
+  if (next === undefined) return Infinity;
+  const apart = Math.abs(dateMs(next) - dateMs(day)) / DAY_MS;
+  return Math.floor((apart - 1) / 7);
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
