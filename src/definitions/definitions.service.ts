@@ -152,6 +152,8 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
   }
 
   private async store(definition: WorkflowDefinition, hash: string): Promise<Registration> {
+    // Before the transaction: its lock serialises every registration of the key, and its connection is the pool's.
+    const analysis = this.analyze(definition);
     const registration = await this.dataSource.transaction(async (manager): Promise<Registration> => {
       // Serialises registrations of one key so two writers cannot both take the next version number.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${definition.key}`]);
@@ -159,7 +161,6 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
         where: { key: definition.key },
         order: { version: 'DESC' },
       });
-      const analysis = this.analyze(definition);
       if (latest?.contentHash === hash) {
         return { created: false, key: latest.key, version: latest.version, analysis };
       }
