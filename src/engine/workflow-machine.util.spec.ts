@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { initialTransition } from 'xstate';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 import { applyEvent, buildWorkflowMachine, startApplication } from './workflow-machine.util.js';
 import type { EngineEvent, EngineResult } from './workflow-machine.util.js';
@@ -184,6 +186,38 @@ describe('workflow machine', () => {
     expect(results[2]!.status).toBe('withdrawn');
     expect(results[2]!.steps).toEqual({ a: 'approved', b: 'cancelled', c: 'cancelled', d: 'cancelled' });
     expect(results[3]!.applied).toBe(false);
+  });
+
+  it('starts in the state XState settles in from the initial state, whatever waits for what and is skipped', () => {
+    // Definitions of up to seven steps, each waiting for any of those before it, and any of them skipped.
+    const shapes = fc
+      .integer({ min: 1, max: 7 })
+      .chain((n) =>
+        fc.tuple(
+          fc.tuple(
+            ...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `s${j}`))),
+          ),
+          fc.subarray(Array.from({ length: n }, (_, i) => `s${i}`)),
+        ),
+      );
+    fc.assert(
+      fc.property(shapes, ([after, skipped]) => {
+        const def = workflow(after.map((waitsFor, i) => step(`s${i}`, { after: waitsFor })));
+        const machine = buildWorkflowMachine(def, 1, deps(def));
+        const start = startApplication(machine, { skipped });
+        const [settled] = initialTransition(machine, { skipped });
+        const asStored = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+        expect(asStored(start.snapshot)).toEqual(asStored(machine.getPersistedSnapshot(settled)));
+        // The first state this process holds answers the next event as the stored one does.
+        const firstOpen = Object.keys(start.steps).find((id) => start.steps[id] === 'open') ?? 's0';
+        for (const event of [approve(firstOpen), { type: 'WITHDRAW' } as const]) {
+          const fromHeld = applyEvent(machine, start.snapshot, event);
+          const fromStored = applyEvent(machine, asStored(start.snapshot) as typeof start.snapshot, event);
+          expect(asStored(fromHeld)).toEqual(asStored(fromStored));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('ignores every event once the application is decided', () => {
