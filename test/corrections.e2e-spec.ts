@@ -125,6 +125,39 @@ describe('return for correction and resubmission', () => {
     expect(['licence', 'food', 'sign'].map((s) => stepOf(v, s).status)).toEqual(['open', 'open', 'open']);
   });
 
+  it('rejects the application when its last department still reviewing rejects, though another returned it', async () => {
+    const id = await submitApplication(t, 'fix-restaurant', DATA);
+    for (const department of ['market', 'urban'])
+      await decide(t, department, (await task(t, department, id)).id, { outcome: 'approve' });
+    await decide(t, 'fire', (await task(t, 'fire', id)).id, {
+      outcome: 'return',
+      comment: 'Floor plan missing',
+      fields: ['floorPlan'],
+    });
+    const rejected = await decide(t, 'food', (await task(t, 'food', id)).id, {
+      outcome: 'reject',
+      comment: 'Not a food business',
+    });
+    expect(rejected.status).toBe(200);
+    const v = await viewOf(t, id);
+    expect(v.status).toBe('rejected');
+    expect(v.corrections).toEqual([]);
+    expect(v.waitingForApplicant).toMatchObject({ waiting: false });
+    expect(['licence', 'sign', 'fire', 'food'].map((s) => stepOf(v, s).status)).toEqual([
+      'approved',
+      'approved',
+      'cancelled',
+      'rejected',
+    ]);
+    const types = (await history(t, id)).map((e) => e.type);
+    expect(types).not.toContain('application_correction_requested');
+    const resubmitted = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { ...DATA, floorPlan: 'v2' } },
+    });
+    expect(resubmitted.status).toBe(409);
+  });
+
   it('refuses a return without a comment, or naming fields the form does not have, naming each', async () => {
     const id = await submitApplication(t, 'fix-restaurant', DATA);
     const fire = await task(t, 'fire', id);

@@ -424,6 +424,12 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
     for (const old of state.tasks.filter((t) => t.step === id && t.attempt < (ctx.attempts[id] ?? 1)))
       expect(old.status).not.toBe('open');
   }
+  // The application's status follows from its steps': one rejection ends it, and an ended one leaves nothing live.
+  const statuses = Object.values(steps);
+  expect(statuses.includes('rejected')).toBe(application === 'rejected');
+  if (['rejected', 'withdrawn', 'lapsed'].includes(application))
+    expect(statuses.filter((s) => s === 'open' || s === 'blocked' || s === 'returned')).toEqual([]);
+  expect(statuses.every((s) => s === 'approved' || s === 'skipped')).toBe(application === 'approved');
   // Waiting for the applicant: one open stretch and a lapse time exactly while a correction is awaited.
   const awaiting = state.application.status === 'correction_requested';
   expect(state.application.waiting.filter((w) => w.to === null).length).toBe(awaiting ? 1 : 0);

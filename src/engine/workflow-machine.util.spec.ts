@@ -181,6 +181,17 @@ describe('workflow machine', () => {
     expect(results[4]!.steps.a).toBe('approved');
   });
 
+  it('ends the application on a rejection of its last open step while another step waits for correction', () => {
+    const pair = workflow([step('a'), step('b')]);
+    const results = run(pair, [
+      { type: 'DECIDE', step: 'b', attempt: 1, outcome: 'return', officer: 'bob', fields: [] },
+      reject('a'),
+    ]);
+    expect(results[1]!.status).toBe('in_review');
+    expect(results[2]!.status).toBe('rejected');
+    expect(results[2]!.steps).toEqual({ a: 'rejected', b: 'cancelled' });
+  });
+
   it('cancels every open and blocked step on withdrawal, once', () => {
     const results = run(diamond, [approve('a'), { type: 'WITHDRAW' }, { type: 'WITHDRAW' }]);
     expect(results[2]!.status).toBe('withdrawn');

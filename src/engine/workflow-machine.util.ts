@@ -287,9 +287,11 @@ export function buildWorkflowMachine(
   const allDone = and(definition.steps.map((s) => satisfiedGuard(s.id)));
   // Told once: the application waits for the applicant only when no department is still reviewing.
   // A blocked step about to open counts as open: eventless transitions of all regions are taken together.
+  // A step just rejected ends the application instead: its REJECTED is raised, so it comes after this check.
   const awaitingCorrection = and([
     or(definition.steps.map((s) => stateIn(`${OPENABLE_FROM}${s.id}.returned`))),
     ...definition.steps.map((s) => not(stateIn(`${OPENABLE_FROM}${s.id}.open`))),
+    ...definition.steps.map((s) => not(stateIn(`${OPENABLE_FROM}${s.id}.rejected`))),
     ...definition.steps.map((s) =>
       not(
         and([stateIn(`${OPENABLE_FROM}${s.id}.blocked`), ...(dependencies[s.id] ?? []).map(satisfiedGuard)]),
