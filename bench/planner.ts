@@ -10,6 +10,10 @@
  * tsconfig.build.json`), its build runs too, the two alternating round by round, and the ratio of their fastest
  * rounds is printed: the fastest round is the one the host disturbed least.
  *
+ * `--shape gated` plans a workflow of 200 steps instead, 199 of them waiting for one gate, with no data: each
+ * application is submitted, the gate approved (199 steps open at once) and one step rejected (198 cancelled at once).
+ * It measures what the statechart costs when many steps change together (docs/architecture-event-path.md).
+ *
  * `--between N` reads N small objects between two plans, as a serving process's other requests do, and times the
  * plans and remembered states alone: in a loop with nothing between, the planner's code and data stay in the CPU's
  * caches, and it costs a fraction of what it costs in the service (see docs/benchmarks.md).
@@ -19,6 +23,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkflowDefinition } from '../src/definitions/definition.types.js';
 import type { ApplicationState, PlanContext, PlanEvent, PlanWorkflow } from '../src/engine/plan.types.js';
+import { gatedDefinition } from '../test/support/largest-definition.js';
 import { BENCH_WORKFLOW } from './load.util.js';
 
 interface Options {
@@ -27,10 +32,11 @@ interface Options {
   against: string | null;
   child: string | null;
   between: number;
+  shape: 'bench' | 'gated';
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { count: 2000, rounds: 5, against: null, child: null, between: 0 };
+  const options: Options = { count: 2000, rounds: 5, against: null, child: null, between: 0, shape: 'bench' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2);
     const value = () => inline ?? argv[++i] ?? '';
@@ -39,7 +45,11 @@ function parse(argv: string[]): Options {
     else if (flag === '--against') options.against = resolve(value());
     else if (flag === '--child') options.child = resolve(value());
     else if (flag === '--between') options.between = Number(value());
-    else throw new Error(`unknown option ${flag} (--count N, --rounds R, --against DIR, --between N)`);
+    else if (flag === '--shape') options.shape = value() === 'gated' ? 'gated' : 'bench';
+    else
+      throw new Error(
+        `unknown option ${flag} (--count N, --rounds R, --against DIR, --between N, --shape gated)`,
+      );
   }
   if (!(options.count > 0) || !(options.rounds > 0)) throw new Error('--count and --rounds must be positive');
   if (!Number.isInteger(options.between) || options.between < 0)
@@ -48,7 +58,7 @@ function parse(argv: string[]): Options {
 }
 
 /** One round in this process: CPU milliseconds per application, for the build under `root`. */
-async function measure(root: string, count: number, between: number): Promise<number> {
+async function measure(root: string, { count, between, shape }: Options): Promise<number> {
   // Another build's modules, taken to have this build's shapes: the functions used here are older than both.
   const from = async <T>(path: string) => (await import(pathToFileURL(`${root}/dist/src/${path}`).href)) as T;
   const { plan } = await from<typeof import('../src/engine/plan.util.js')>('engine/plan.util.js');
@@ -63,7 +73,9 @@ async function measure(root: string, count: number, between: number): Promise<nu
   const { dueTime, remindAt } =
     await from<typeof import('../src/calendar/calendar.util.js')>('calendar/calendar.util.js');
   // The bench's workflow is JSON sent to the API; its literals widen to strings here.
-  const definition = BENCH_WORKFLOW as unknown as WorkflowDefinition;
+  const definition = (shape === 'gated'
+    ? gatedDefinition('gated')
+    : BENCH_WORKFLOW) as unknown as WorkflowDefinition;
   const dependencies = resolveDependencies(definition);
   const steps = new Map(definition.steps.map((s) => [s.id, s]));
   const workflow: PlanWorkflow = {
@@ -117,24 +129,30 @@ async function measure(root: string, count: number, between: number): Promise<nu
         data,
       ),
     );
-    for (const step of workflow.order) {
-      if (!state.tasks.some((t) => t.step === step && t.status === 'open')) continue;
+    const decide = (step: string, outcome: 'approve' | 'reject') => {
       const decision: PlanEvent = {
         type: 'decide',
         step,
         attempt: 1,
         officer: 'o',
-        outcome: 'approve',
+        outcome,
         comment: null,
         produces: {},
       };
       const from = state;
       state = timed(() => remembered(plan(from, decision, context).state, data));
-    }
-    if (state.application.status !== 'approved') throw new Error(`ended ${state.application.status}`);
+    };
+    if (shape === 'gated') {
+      decide('gate', 'approve');
+      decide('behind-0', 'reject');
+    } else
+      for (const step of workflow.order)
+        if (state.tasks.some((t) => t.step === step && t.status === 'open')) decide(step, 'approve');
+    const expected = shape === 'gated' ? 'rejected' : 'approved';
+    if (state.application.status !== expected) throw new Error(`ended ${state.application.status}`);
   };
   // A first pass lets V8 compile the path, as a serving process would have.
-  for (let i = 0; i < Math.min(count, 500); i++) application(i);
+  for (let i = 0; i < Math.min(count, shape === 'gated' ? 5 : 500); i++) application(i);
   planned = 0;
   const before = process.cpuUsage();
   for (let i = 0; i < count; i++) application(i);
@@ -144,7 +162,7 @@ async function measure(root: string, count: number, between: number): Promise<nu
   return (between === 0 ? used.user + used.system : planned) / 1000 / count;
 }
 
-function round(root: string, { count, between }: Options): number {
+function round(root: string, { count, between, shape }: Options): number {
   const output = execFileSync(
     process.execPath,
     [
@@ -156,6 +174,8 @@ function round(root: string, { count, between }: Options): number {
       String(count),
       '--between',
       String(between),
+      '--shape',
+      shape,
     ],
     { encoding: 'utf8' },
   );
@@ -166,14 +186,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const options = parse(process.argv.slice(2));
 if (options.child) {
-  process.stdout.write(`${await measure(options.child, options.count, options.between)}\n`);
+  process.stdout.write(`${await measure(options.child, options)}\n`);
 } else {
   const builds = [resolve(import.meta.dirname, '..'), ...(options.against ? [options.against] : [])];
   const rounds = new Map<string, number[]>(builds.map((b) => [b, []]));
   for (let r = 0; r < options.rounds; r++)
     for (const build of builds) rounds.get(build)!.push(round(build, options));
   console.log(
-    `${options.count} applications per round (a submission and a decision per step), CPU per application` +
+    `${options.count} applications per round (${options.shape === 'gated' ? 'a submission, the gate approved, one step rejected' : 'a submission and a decision per step'}), CPU per application` +
       (options.between > 0 ? `, ${options.between} objects read between two plans` : ''),
   );
   for (const [build, values] of rounds)

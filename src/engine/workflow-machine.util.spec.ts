@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { initialTransition } from 'xstate';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 import { applyEvent, buildWorkflowMachine, startApplication } from './workflow-machine.util.js';
 import type { EngineEvent, EngineResult } from './workflow-machine.util.js';
@@ -199,35 +198,87 @@ describe('workflow machine', () => {
     expect(results[3]!.applied).toBe(false);
   });
 
-  it('starts in the state XState settles in from the initial state, whatever waits for what and is skipped', () => {
-    // Definitions of up to seven steps, each waiting for any of those before it, and any of them skipped.
-    const shapes = fc
-      .integer({ min: 1, max: 7 })
-      .chain((n) =>
-        fc.tuple(
-          fc.tuple(
-            ...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `s${j}`))),
-          ),
-          fc.subarray(Array.from({ length: n }, (_, i) => `s${i}`)),
-        ),
+  it('settles after every event: nothing left to open, cancel or conclude, whatever waits for what', () => {
+    const ids = ['s0', 's1', 's2', 's3', 's4', 's5'];
+    const events = (steps: string[]): fc.Arbitrary<EngineEvent> => {
+      const stepArb = fc.constantFrom(...steps);
+      const attempt = fc.constantFrom(1, 1, 2);
+      const officerArb = fc.constantFrom('alice', 'bob');
+      return fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.record({
+            type: fc.constant('DECIDE' as const),
+            step: stepArb,
+            attempt,
+            outcome: fc.constantFrom(
+              'approve' as const,
+              'approve' as const,
+              'reject' as const,
+              'return' as const,
+            ),
+            officer: officerArb,
+          }),
+        },
+        fc.record({ type: fc.constant('TIMEOUT' as const), step: stepArb, attempt }),
+        fc.record({ type: fc.constant('RULE' as const), step: stepArb, attempt, holds: fc.boolean() }),
+        fc.constant({ type: 'WITHDRAW' as const }),
+        {
+          weight: 3,
+          arbitrary: fc.record({ type: fc.constant('RESUBMIT' as const), reopen: fc.subarray(steps) }),
+        },
+        fc.record({ type: fc.constant('LAPSE' as const), round: fc.constantFrom(0, 1) }),
       );
+    };
+    // Definitions of up to six steps, each waiting for any of those before it, some skipped, and events for them.
+    const cases = fc.integer({ min: 1, max: 6 }).chain((n) =>
+      fc.record({
+        after: fc.tuple(...Array.from({ length: n }, (_, i) => fc.subarray(ids.slice(0, i)))),
+        onTimeout: fc.constantFrom('approve' as const, 'reject' as const, 'escalate' as const),
+        skipped: fc.subarray(ids.slice(0, n)),
+        events: fc.array(events(ids.slice(0, n)), { maxLength: 25 }),
+      }),
+    );
+    const asStored = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
     fc.assert(
-      fc.property(shapes, ([after, skipped]) => {
-        const def = workflow(after.map((waitsFor, i) => step(`s${i}`, { after: waitsFor })));
+      fc.property(cases, ({ after, onTimeout, skipped, events: sent }) => {
+        const def = workflow(after.map((waitsFor, i) => step(`s${i}`, { after: waitsFor, onTimeout })));
         const machine = buildWorkflowMachine(def, 1, deps(def));
-        const start = startApplication(machine, { skipped });
-        const [settled] = initialTransition(machine, { skipped });
-        const asStored = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
-        expect(asStored(start.snapshot)).toEqual(asStored(machine.getPersistedSnapshot(settled)));
-        // The first state this process holds answers the next event as the stored one does.
-        const firstOpen = Object.keys(start.steps).find((id) => start.steps[id] === 'open') ?? 's0';
-        for (const event of [approve(firstOpen), { type: 'WITHDRAW' } as const]) {
-          const fromHeld = applyEvent(machine, start.snapshot, event);
-          const fromStored = applyEvent(machine, asStored(start.snapshot) as typeof start.snapshot, event);
-          expect(asStored(fromHeld)).toEqual(asStored(fromStored));
+        let result = startApplication(machine, { skipped });
+        const expectSettled = ({ steps, status }: EngineResult) => {
+          const statuses = Object.values(steps);
+          const live = statuses.filter((s) => s === 'blocked' || s === 'open' || s === 'returned');
+          const satisfied = (id: string) => steps[id] === 'approved' || steps[id] === 'skipped';
+          expect(statuses.includes('rejected')).toBe(status === 'rejected');
+          expect(statuses.every((s) => s === 'approved' || s === 'skipped')).toBe(status === 'approved');
+          if (['rejected', 'withdrawn', 'lapsed'].includes(status)) expect(live).toEqual([]);
+          if (status === 'correction_requested') {
+            expect(statuses).toContain('returned');
+            expect(statuses).not.toContain('open');
+          }
+          if (status === 'in_review') expect(statuses).toContain('open');
+          for (const s of def.steps)
+            if (steps[s.id] === 'blocked') expect((s.after ?? []).every(satisfied)).toBe(false);
+        };
+        expectSettled(result);
+        for (const event of sent) {
+          // Resubmitted as the planner does: every returned step reopens, with any approved step listed.
+          const reopen = (listed: string[]) =>
+            Object.keys(result.steps).filter(
+              (s) => result.steps[s] === 'returned' || (result.steps[s] === 'approved' && listed.includes(s)),
+            );
+          const e = event.type === 'RESUBMIT' ? { ...event, reopen: reopen(event.reopen) } : event;
+          const fromHeld = applyEvent(machine, result.snapshot, e);
+          // The state this process holds answers the event as the stored one does.
+          expect(asStored(fromHeld)).toEqual(
+            asStored(applyEvent(machine, asStored(result.snapshot) as typeof result.snapshot, e)),
+          );
+          if (!fromHeld.applied) expect(fromHeld.snapshot).toEqual(result.snapshot);
+          result = fromHeld;
+          expectSettled(result);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 

@@ -23,3 +23,26 @@ export function largestDefinition(key: string) {
   }));
   return { key, name: 'Largest', form: { type: 'object', properties }, steps };
 }
+
+/**
+ * 200 steps, 199 of them waiting for one gate, with no form fields: the gate's approval opens 199 steps at once, and
+ * a rejection or withdrawal after it cancels them at once. The hostile-input test and `npm run bench:planner --
+ * --shape gated` use it.
+ */
+export function gatedDefinition(key: string) {
+  return {
+    key,
+    name: 'Gated',
+    form: { type: 'object' },
+    steps: [
+      { id: 'gate', name: 'Gate', department: 'gate-dept', timeLimit: { hours: 1 } },
+      ...Array.from({ length: 199 }, (_v, i) => ({
+        id: `behind-${i}`,
+        name: `Behind ${i}`,
+        department: `behind-dept-${i % 5}`,
+        timeLimit: { workingDays: 5 },
+        after: ['gate'],
+      })),
+    ],
+  };
+}
