@@ -416,11 +416,10 @@ const STARTS_PER_MACHINE = 64;
 const starts = new WeakMap<AnyStateMachine, Map<string, EngineResult>>();
 
 /**
- * The application's first snapshot: skipped steps are fixed, steps without prerequisites are open. It depends on
- * the machine and the skipped steps alone, and computing it (every region's eventless transitions) costs more
- * than the rest of a submission's planning, so it is computed once per machine and set of skipped steps, and every
- * caller shares it: it is frozen to the last member, so a caller that tried to change it would throw, not change
- * the next application's start.
+ * The application's first snapshot: skipped steps are fixed, steps whose prerequisites are all skipped are open. It
+ * depends on the machine and the skipped steps alone, so it is computed once per machine and set of skipped steps,
+ * and every caller shares it: it is frozen to the last member, so a caller that tried to change it would throw, not
+ * change the next application's start.
  */
 export function startApplication(machine: AnyStateMachine, input: EngineInput): EngineResult {
   let byMachine = starts.get(machine);
