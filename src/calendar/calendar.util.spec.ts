@@ -9,6 +9,7 @@ import {
   localDateOf,
   MAX_WORKING_DAYS,
   parseCalendar,
+  PLAIN_DAYS,
   remindAt,
   startOfLocalDay,
   zoneOffset,
@@ -270,15 +271,6 @@ describe('property: long counts skip whole weeks and land where a day-by-day cou
     }
     return { day, beyondData };
   };
-  const plain: BusinessCalendar = {
-    name: 'plain',
-    timeZone: 'UTC',
-    weekend: new Set(),
-    coversFrom: '0000-01-01',
-    coversUntil: '9999-12-31',
-    holidays: new Set(),
-    workingWeekends: new Set(),
-  };
   const friday = parseCalendar(
     {
       name: 'friday-off',
@@ -291,7 +283,7 @@ describe('property: long counts skip whole weeks and land where a day-by-day cou
     },
     'friday-off',
   );
-  const calendars = { CN, plain, friday };
+  const calendars = { CN, plain: PLAIN_DAYS, friday };
   const noon = (date: string) => new Date(`${date}T12:00:00Z`);
 
   it('gives the same due day, reminder day and beyondData for any start and count up to MAX_WORKING_DAYS', () => {

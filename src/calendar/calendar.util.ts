@@ -299,7 +299,7 @@ function weeksClearOfExceptions(cal: BusinessCalendar, day: string, direction: 1
 /* ---------------------------------------------------------------------------------------------------------------- */
 
 /** Every day a working day, in UTC: what `workingDays` means for a workflow without a calendar. */
-const PLAIN_DAYS: BusinessCalendar = {
+export const PLAIN_DAYS: BusinessCalendar = {
   name: 'plain-days-utc',
   timeZone: 'UTC',
   weekend: new Set(),
