@@ -289,14 +289,11 @@ export function buildWorkflowMachine(
     // The description names the version the machine was built from.
     description: `${definition.key}@${version}`,
     type: 'parallel',
-    context: ({ input }) => ({
-      skipped: input.skipped,
-      attempts: Object.fromEntries(definition.steps.map((s) => [s.id, 1])),
-      signoffs: {},
-      overdue: {},
-      reminded: {},
-      ruleChecked: {},
-    }),
+    context: ({ input }) =>
+      firstContext(
+        definition.steps.map((s) => s.id),
+        input,
+      ),
     states: {
       steps: { type: 'parallel', states: regions } as never,
       application: {
@@ -444,18 +441,25 @@ function firstSnapshot(machine: AnyStateMachine, input: EngineInput): AnyMachine
     steps: Object.fromEntries(order.map(([step]) => [step, skipped.has(step) ? 'skipped' : 'blocked'])),
     application: 'in_review',
   };
-  const context: EngineContext = {
+  return machine.resolveState({
+    value: settle(order, unsettled) ?? unsettled,
+    context: firstContext(
+      order.map(([step]) => step),
+      input,
+    ),
+  }) as AnyMachineSnapshot;
+}
+
+/** An application's context before any event: every step at its first attempt. */
+function firstContext(steps: string[], input: EngineInput): EngineContext {
+  return {
     skipped: input.skipped,
-    attempts: Object.fromEntries(order.map(([step]) => [step, 1])),
+    attempts: Object.fromEntries(steps.map((step) => [step, 1])),
     signoffs: {},
     overdue: {},
     reminded: {},
     ruleChecked: {},
   };
-  return machine.resolveState({
-    value: settle(order, unsettled) ?? unsettled,
-    context,
-  }) as AnyMachineSnapshot;
 }
 
 /** The object without its members whose value is undefined: XState's persisted snapshot has a few at the top. */
