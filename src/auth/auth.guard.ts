@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -11,6 +10,7 @@ import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import type { Caller, Role } from './caller.js';
 import { callerFromClaims, tokenAgeProblem } from './claims.util.js';
 import type { ClaimNames } from './claims.util.js';
+import { hs256Verifier } from './hs256.util.js';
 import { VerifiedTokens } from './verified-tokens.util.js';
 
 /** Asymmetric algorithms an identity provider may sign with; the key set decides which key, never the token. */
@@ -21,7 +21,7 @@ const JWKS_COOLDOWN_MS = 5_000;
 const VERIFIED_TOKEN_MS = 60_000;
 const VERIFIED_TOKENS = 10_000;
 
-type Verifier = (token: string) => Promise<JWTPayload>;
+type Verifier = (token: string) => JWTPayload | Promise<JWTPayload>;
 
 /**
  * Verifies the bearer token and the endpoint's roles. HS256 tokens are checked with JWT_SECRET; RS256/ES256 tokens
@@ -49,16 +49,7 @@ export class AuthGuard implements CanActivate {
       ...(security.jwtIssuer !== undefined ? { issuer: security.jwtIssuer } : {}),
       ...(security.jwtAudience !== undefined ? { audience: security.jwtAudience } : {}),
     };
-    // Imported once: given the secret's bytes, jose would import a key for every token it verifies.
-    const secret = webcrypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(config.jwtSecret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['verify'],
-    );
-    this.hs256 = async (token) =>
-      (await jwtVerify(token, await secret, { ...common, algorithms: ['HS256'] })).payload;
+    this.hs256 = hs256Verifier(config.jwtSecret, common);
     if (security.jwtJwksUrl !== undefined) {
       const keys = createRemoteJWKSet(new URL(security.jwtJwksUrl), {
         cooldownDuration: JWKS_COOLDOWN_MS,
