@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { expectProblem, inboxTask } from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, JWT_SECRET, officer, TestApp } from './support/test-app.js';
@@ -101,6 +101,16 @@ describe('who may call what', () => {
       const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'root', role: 'admin' })}.`;
       expectProblem(await t.request('GET', '/api/v1/workflows', withBearer(none)), 401);
       expectProblem(await t.request('POST', '/api/v1/workflows', { ...withBearer(none), body: {} }), 401);
+    });
+
+    it('rejects a signature spelled otherwise than in base64url and a header naming extensions (crit)', async () => {
+      const token = await signClaims({ sub: 'root', role: 'admin' });
+      expect((await t.request('GET', '/api/v1/workflows', withBearer(token))).status).toBe(200);
+      // The same signature bytes, one padding character more: a different token, refused.
+      expectProblem(await t.request('GET', '/api/v1/workflows', withBearer(`${token}=`)), 401);
+      const signed = `${b64url({ alg: 'HS256', crit: ['exp'] })}.${b64url({ sub: 'root', role: 'admin' })}`;
+      const withCrit = `${signed}.${createHmac('sha256', JWT_SECRET).update(signed).digest('base64url')}`;
+      expectProblem(await t.request('GET', '/api/v1/workflows', withBearer(withCrit)), 401);
     });
 
     it('rejects a token whose role is missing or unknown', async () => {
