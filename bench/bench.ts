@@ -25,6 +25,8 @@ import {
   hostFacts,
   loadAverage,
   log,
+  nodeArgs,
+  nodeArgsLine,
   platform,
   runName,
   writeJson,
@@ -56,6 +58,8 @@ const HELP = `npm run bench -- [options]
   --port N           first port the servers listen on (default 3400)
   --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
                      them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
+  --node-args FLAGS  node and V8 flags for the service's processes, one string, e.g. "--max-semi-space-size=32"
+                     (the floor runs without them); the report's first line names them
   --json[=FILE]      also print every report as JSON (to stdout, or to FILE)
 
   REDIS_URL (default redis://127.0.0.1:6379) for the svc-redis servers; the build in dist/ is run (npm run bench
@@ -73,6 +77,7 @@ interface Options {
   json: string | true | undefined;
   redisUrl: string;
   cpuProfDir: string | undefined;
+  nodeArgs: string[];
 }
 
 function parse(argv: string[]): Options {
@@ -87,6 +92,7 @@ function parse(argv: string[]): Options {
     port: 3400,
     json: undefined,
     cpuProfDir: undefined,
+    nodeArgs: [],
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
   };
   const numbers = (raw: string | undefined, flag: string) => {
@@ -127,6 +133,9 @@ function parse(argv: string[]): Options {
           break;
         case '--cpu-prof':
           options.cpuProfDir = value();
+          break;
+        case '--node-args':
+          options.nodeArgs = nodeArgs(value());
           break;
         case '--json':
           options.json = inline ?? true;
@@ -441,6 +450,7 @@ async function main(): Promise<void> {
   const facts = { ...hostFacts(), node: process.version, platform: platform(), loadAverage: loadAverage() };
   const report = [
     `machine: ${facts.cores} cores, ${facts.cpu}, ${facts.memoryGiB} GiB, Node ${facts.node}, load average ${facts.loadAverage.join(' ')}`,
+    ...nodeArgsLine(options.nodeArgs),
     `duration ${options.durationS} s per rate, drain ${options.drainS} s${options.warmupS > 0 ? `, after ${options.warmupS} s of unmeasured warm-up` : ''}; latencies in ms from the scheduled time`,
     '',
     results.length ? table(results) : '(no results)',
@@ -450,7 +460,13 @@ async function main(): Promise<void> {
     results.length ? timelines(results) : '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  writeJson(options.json, { run, date: new Date().toISOString(), machine: facts, results });
+  writeJson(options.json, {
+    run,
+    date: new Date().toISOString(),
+    machine: facts,
+    nodeArgs: options.nodeArgs,
+    results,
+  });
   process.exit(failed ? 1 : 0);
 }
 

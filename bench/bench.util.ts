@@ -142,6 +142,25 @@ export function readFlags(argv: string[], help: string, own: (flag: Flag) => boo
 }
 
 /**
+ * `--node-args`' value: flags for the service's `node`, separated by spaces, each starting with `--` (a value
+ * given apart from its flag would be read as the script to run).
+ */
+export function nodeArgs(raw: string | undefined): string[] {
+  const flags = (raw ?? '').split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !f.startsWith('--'));
+  if (flags.length === 0 || bad !== undefined)
+    throw new Error(
+      `--node-args wants node flags, each starting with --${bad === undefined ? '' : ` (got ${bad})`}`,
+    );
+  return flags;
+}
+
+/** The report's line on the service's node flags: empty without any. */
+export function nodeArgsLine(flags: string[]): string[] {
+  return flags.length === 0 ? [] : [`service processes run with node ${flags.join(' ')} (the floor without)`];
+}
+
+/**
  * Runs `read`, which fills `options` from the command line and throws on a bad option, then checks that REDIS_URL
  * points at this machine. A bad option prints its error and `help` and exits 64.
  */

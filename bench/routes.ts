@@ -18,6 +18,8 @@ import {
   hostFacts,
   loadAverage,
   log,
+  nodeArgs,
+  nodeArgsLine,
   readFlags,
   runName,
   writeJson,
@@ -34,6 +36,7 @@ const HELP = `npm run bench:routes -- [options]
   --json[=FILE]    also print the results as JSON (to stdout, or to FILE)
   --cpu-prof DIR   run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor; the
                    phases run one after another, so a profile's time line shows them in the order printed
+  --node-args FLAGS  node and V8 flags for the service's processes, one string (the floor runs without them)
 
   REDIS_URL (default redis://127.0.0.1:6379) for svc-redis.`;
 
@@ -44,6 +47,7 @@ interface Options {
   json: string | true | undefined;
   redisUrl: string;
   cpuProfDir: string | undefined;
+  nodeArgs: string[];
 }
 
 function parse(argv: string[]): Options {
@@ -54,6 +58,7 @@ function parse(argv: string[]): Options {
     json: undefined,
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     cpuProfDir: undefined,
+    nodeArgs: [],
   };
   return exitOnBadOption(HELP, options, () =>
     readFlags(argv, HELP, ({ flag, inline, value, int }) => {
@@ -69,6 +74,7 @@ function parse(argv: string[]): Options {
       else if (flag === '--port') options.port = int();
       else if (flag === '--json') options.json = inline ?? true;
       else if (flag === '--cpu-prof') options.cpuProfDir = value();
+      else if (flag === '--node-args') options.nodeArgs = nodeArgs(value());
       else return false;
       return true;
     }),
@@ -97,7 +103,11 @@ async function measureServer(
   run: string,
 ): Promise<Phase[]> {
   const label = `${run}_${name.replace(/\W/g, '_')}`;
-  const serverOptions = { redisUrl: options.redisUrl, cpuProfDir: options.cpuProfDir };
+  const serverOptions = {
+    redisUrl: options.redisUrl,
+    cpuProfDir: options.cpuProfDir,
+    nodeArgs: options.nodeArgs,
+  };
   return withServer({ name, label, pg, port: options.port, options: serverOptions }, async (started) =>
     measureRoutes(name, pg, options, started),
   );
@@ -259,13 +269,20 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `machine: ${facts.cores} cores, ${facts.cpu}, ${facts.memoryGiB} GiB, Node ${facts.node}, load average ${facts.loadAverage.join(' ')}`,
+      ...nodeArgsLine(options.nodeArgs),
       `CPU per request from /proc (server process tree, PostgreSQL's), ${IN_FLIGHT} requests in flight; "first" is a fresh process's first round`,
       '',
       phases.length ? table(phases) : '(no results)',
       '',
     ].join('\n'),
   );
-  writeJson(options.json, { run, date: new Date().toISOString(), machine: facts, phases });
+  writeJson(options.json, {
+    run,
+    date: new Date().toISOString(),
+    machine: facts,
+    nodeArgs: options.nodeArgs,
+    phases,
+  });
   process.exit(failed ? 1 : 0);
 }
 

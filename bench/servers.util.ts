@@ -21,6 +21,11 @@ export interface ServerOptions {
   root?: string;
   /** More of the service's environment (`WARMUP_MS=0` for a cold process, say). */
   env?: Record<string, string>;
+  /**
+   * Node and V8 flags for the service's processes, before `dist/src/main.js` (`--node-args`): what a deployment
+   * could pass to `node` itself, tried in the same run as the build without them.
+   */
+  nodeArgs?: string[];
 }
 
 const ROOT = join(import.meta.dirname, '..');
@@ -199,7 +204,7 @@ async function launch(
       ...(kind.redis ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
       ...options.env,
     };
-    const main = [...cpuProf(options, 'service'), 'dist/src/main.js'];
+    const main = [...cpuProf(options, 'service'), ...(options.nodeArgs ?? []), 'dist/src/main.js'];
     if (kind.apis === 1) {
       children.push(
         startProcess({
