@@ -35,10 +35,11 @@ export interface WarmUpResult extends WarmUpCounts {
 }
 
 /**
- * Runs the app's everyday path for `durationMs` before the app that serves is built, so that V8 has compiled it
- * by the time the first client arrives. A fresh process otherwise spends its first seconds of traffic interpreting
- * and compiling that path, on the cores that PostgreSQL and the clients need too, and builds a backlog that lasts
- * longer than those seconds.
+ * Runs the app's everyday path for `durationMs` before the app that serves is built, so that V8 has compiled much
+ * of it by the time the first client arrives. A fresh process otherwise spends its first seconds of traffic
+ * interpreting and compiling that path, on the cores that PostgreSQL and the clients need too, and builds a backlog
+ * that lasts longer than those seconds. Only the shared code carries over: the serving app's own objects are new to
+ * it, so its first seconds still recompile some (docs/operations.md, "Warm-up").
  *
  * The warm-up is a second app in this process, with everything of its own that holds state: a scratch database on
  * the same server (created here and dropped after), its own queue prefix, and a random token secret that dies with
