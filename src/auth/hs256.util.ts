@@ -7,12 +7,12 @@ const CLAIMS_ONLY_HEADER = Buffer.from(JSON.stringify({ alg: 'none' })).toString
 
 /**
  * A checker of HS256 tokens under one secret: the signature with node:crypto, then the claims exactly as jose's
- * `jwtVerify` checks them (exp, nbf, iat's type, issuer, audience). jose checks HMACs through WebCrypto, whose
- * asynchronous job costs the event loop about 0.2 ms a token, seven times a synchronous HMAC, and every applicant's
- * first request brings a token not seen yet. The claims go to jose's `UnsecuredJWT.decode` under a header of this
- * function's own, made only once the signature has verified, so they are checked by the same code as a JWKS
- * token's. Throws on anything else: another algorithm, a `crit` header (no extension is understood here), a
- * signature not in canonical base64url, a wrong signature, a failed claim.
+ * `jwtVerify` checks them (exp, nbf, iat's type, issuer, audience). jose checks HMACs through WebCrypto, an
+ * asynchronous job: 65–100 µs of CPU a token against 11–21 µs for this check (docs/benchmarks.md, twenty-third
+ * round), and every applicant's first request brings a token not seen yet. The claims go to jose's
+ * `UnsecuredJWT.decode` under a header of this function's own, made only once the signature has verified, so they
+ * are checked by the same code as a JWKS token's. Throws on anything else: another algorithm, a `crit` header (no
+ * extension is understood here), a signature not in canonical base64url, a wrong signature, a failed claim.
  */
 export function hs256Verifier(
   secret: string,
