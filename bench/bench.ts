@@ -59,7 +59,7 @@ const HELP = `npm run bench -- [options]
   --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
                      them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
   --node-args FLAGS  node and V8 flags for the service's processes, one string, e.g. "--max-semi-space-size=32"
-                     (the floor runs without them); the report's first line names them
+                     (the floor runs without them); the report names them under the machine's line
   --json[=FILE]      also print every report as JSON (to stdout, or to FILE)
 
   REDIS_URL (default redis://127.0.0.1:6379) for the svc-redis servers; the build in dist/ is run (npm run bench

@@ -36,7 +36,8 @@ const HELP = `npm run bench:routes -- [options]
   --json[=FILE]    also print the results as JSON (to stdout, or to FILE)
   --cpu-prof DIR   run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor; the
                    phases run one after another, so a profile's time line shows them in the order printed
-  --node-args FLAGS  node and V8 flags for the service's processes, one string (the floor runs without them)
+  --node-args FLAGS
+                   node and V8 flags for the service's processes, one string (the floor runs without them)
 
   REDIS_URL (default redis://127.0.0.1:6379) for svc-redis.`;
 

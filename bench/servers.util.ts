@@ -23,7 +23,7 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /**
    * Node and V8 flags for the service's processes, before `dist/src/main.js` (`--node-args`): what a deployment
-   * could pass to `node` itself, tried in the same run as the build without them.
+   * could pass to `node` itself, tried in runs that alternate with runs without them.
    */
   nodeArgs?: string[];
 }
