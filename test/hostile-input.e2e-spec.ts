@@ -559,7 +559,7 @@ describe('slow bodies and database outages', () => {
       const token = await t.token(ann);
       // A fresh app's first /health pays for its first pool connection and its first compilation: taken before the
       // trickle, so that the probes below measure only what the trickle does to other requests.
-      await (await fetch(`${t.baseUrl}/health`)).text();
+      expect((await t.request('GET', '/health')).status).toBe(200);
       const started = performance.now();
       const trickle = trickleBody(t.baseUrl, token, 200);
       const m = await measured(t, async () => {
