@@ -15,6 +15,7 @@ import { ReportIndexes1796070812166 } from './1796070812166-ReportIndexes.js';
 import { EventLockAndRead1796074355109 } from './1796074355109-EventLockAndRead.js';
 import { TasksDropApplicationIndex1796099258724 } from './1796099258724-TasksDropApplicationIndex.js';
 import { WebhookDeliveryLease1796240856151 } from './1796240856151-WebhookDeliveryLease.js';
+import { NotifyOnlyListened1796360901838 } from './1796360901838-NotifyOnlyListened.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -34,4 +35,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   EventLockAndRead1796074355109,
   TasksDropApplicationIndex1796099258724,
   WebhookDeliveryLease1796240856151,
+  NotifyOnlyListened1796360901838,
 ];

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { eventually } from './support/eventually.js';
 import {
   expectProblem,
   inboxTask,
@@ -62,6 +64,40 @@ describe('live updates (server-sent events)', () => {
     });
     expect(reply.status).toBe(200);
   };
+
+  it('has a commit notify the database only while an event stream listens, so other commits take no notify lock', async () => {
+    // A bystander listening on its own, as the service's triggers cannot tell: it hears whatever they send.
+    const bystander = new pg.Client({ connectionString: a.databaseUrl });
+    const heard: string[] = [];
+    bystander.on('notification', (n) => heard.push(`${n.channel} ${n.payload ?? ''}`));
+    await bystander.connect();
+    try {
+      await bystander.query('LISTEN pa_history; LISTEN pa_tasks; LISTEN pa_sentinel');
+      // Notifications arrive in commit order: once the sentinel is heard, so is everything committed before it.
+      const settled = async (label: string) => {
+        await bystander.query(`NOTIFY pa_sentinel, '${label}'`);
+        await eventually(
+          () => Promise.resolve(heard),
+          (h) => h.includes(`pa_sentinel ${label}`),
+        );
+      };
+
+      const id = await submitApplication(a, 'live-relay');
+      await settled('no stream');
+      expect(heard).toEqual(['pa_sentinel no stream']);
+
+      const open = await stream(a, `/api/v1/applications/${id}/events`, ann);
+      await open.until((m) => m.some((e) => e.data.type === 'step_opened'));
+      heard.length = 0;
+      await approve(b, 'live-check', id);
+      await settled('stream open');
+      // The applicant's stream listens to history only: the decision's task rows still notify nobody.
+      expect(heard).toEqual([`pa_history ${id}:3`, `pa_history ${id}:4`, 'pa_sentinel stream open']);
+      open.close();
+    } finally {
+      await bystander.end();
+    }
+  });
 
   it('streams every history entry in order, resumes after Last-Event-ID, and closes once decided', async () => {
     const id = await submitApplication(a, 'live-relay');

@@ -8,6 +8,7 @@ import { IdempotencyKeyEntity } from '../common/idempotency-key.entity.js';
 import { WorkflowVersionEntity } from '../definitions/workflow-version.entity.js';
 import { DisclosureEntity } from '../disclosures/disclosure.entity.js';
 import { RatingEntity } from '../ratings/rating.entity.js';
+import { NotifyListenerEntity } from '../notify/notify-listener.entity.js';
 import { FactCacheEntity } from '../rules/fact-cache.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
@@ -27,6 +28,7 @@ export const entities = [
   CheckpointEntity,
   CheckpointLeafEntity,
   DisclosureEntity,
+  NotifyListenerEntity,
 ];
 
 /** Any constant will do; it only has to be the same in every process of the service. */

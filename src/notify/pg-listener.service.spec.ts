@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { eventually } from '../../test/support/eventually.js';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
+import { dataSourceOptions, openDataSource } from '../config/data-source.js';
 import {
   HISTORY_CHANNEL,
   LISTENER_NAME,
@@ -11,6 +12,11 @@ import {
   WEBHOOKS_CHANNEL,
 } from './pg-listener.service.js';
 
+/** The service's tables and triggers, as a start would leave them. */
+async function migrate(url: string): Promise<void> {
+  await (await openDataSource(dataSourceOptions(url))).destroy();
+}
+
 /** The listening connection against a real PostgreSQL: what it listens to is asked of PostgreSQL itself. */
 describe('PgListenerService', () => {
   let database: Awaited<ReturnType<typeof createDatabase>>;
@@ -18,6 +24,7 @@ describe('PgListenerService', () => {
 
   beforeAll(async () => {
     database = await createDatabase();
+    await migrate(database.url);
     notifier = new pg.Client({ connectionString: database.url });
     await notifier.connect();
   });
@@ -149,11 +156,81 @@ describe('PgListenerService', () => {
       await gone.drop();
       await expect(service.subscribe(TASKS_CHANNEL, () => undefined)).rejects.toThrow();
       await notifier.query(`CREATE DATABASE ${gone.name}`);
+      await migrate(gone.url);
       await service.subscribe(HISTORY_CHANNEL, () => undefined);
       expect(await service.listening()).toEqual([HISTORY_CHANNEL]);
     } finally {
       await service.onModuleDestroy();
       await gone.drop();
+    }
+  });
+
+  /** What the triggers ask before they notify: whether some connection listens to `channel`. */
+  const listened = async (channel: string) =>
+    (await notifier.query<{ on: boolean }>('SELECT pa_listened($1) AS on', [channel])).rows[0]!.on;
+
+  it('has the task and history triggers notify only while some connection listens to their channel', async () => {
+    expect([await listened(TASKS_CHANNEL), await listened(HISTORY_CHANNEL)]).toEqual([false, false]);
+    await withService(async (service) => {
+      const stopTasks = await service.subscribe(TASKS_CHANNEL, () => undefined);
+      expect([await listened(TASKS_CHANNEL), await listened(HISTORY_CHANNEL)]).toEqual([true, false]);
+      // A second process listening to the same channel keeps it on after the first stops.
+      await withService(async (other) => {
+        const stopOther = await other.subscribe(TASKS_CHANNEL, () => undefined);
+        stopTasks();
+        // The UNLISTEN and the row's deletion are sent without waiting; a later statement runs after them.
+        expect(await service.listening()).toEqual([]);
+        expect(await listened(TASKS_CHANNEL)).toBe(true);
+        stopOther();
+        expect(await other.listening()).toEqual([]);
+      });
+      expect(await listened(TASKS_CHANNEL)).toBe(false);
+    });
+  });
+
+  it('forgets, when a process starts, the listeners of a process killed while it listened', async () => {
+    // Pid 0 is no backend's: the row of a connection that has ended.
+    await notifier.query(`INSERT INTO notify_listeners (channel, pid) VALUES ('pa_history', 0)`);
+    expect(await listened(HISTORY_CHANNEL)).toBe(true);
+    await new PgListenerService(testConfig({ databaseUrl: database.url })).onApplicationBootstrap();
+    expect(await listened(HISTORY_CHANNEL)).toBe(false);
+  });
+
+  it('resolves a subscription only after every writer that looked for listeners before it has committed', async () => {
+    const writer = new pg.Client({ connectionString: database.url });
+    await writer.connect();
+    try {
+      // A writer inside its transaction has looked, seen no listener, and will not notify.
+      await writer.query('BEGIN');
+      expect((await writer.query<{ on: boolean }>(`SELECT pa_listened('pa_tasks') AS on`)).rows[0]!.on).toBe(
+        false,
+      );
+      await withService(async (service) => {
+        let resolved = false;
+        const subscribed = service
+          .subscribe(TASKS_CHANNEL, () => undefined)
+          .then((stop) => {
+            resolved = true;
+            return stop;
+          });
+        // The listening connection waits for the writer's lock: a subscriber that read now could miss its commit.
+        await eventually(
+          () =>
+            notifier.query<{ waiting: number }>(
+              `SELECT count(*)::int AS waiting FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = $1 AND wait_event = 'advisory'`,
+              [LISTENER_NAME],
+            ),
+          ({ rows }) => rows[0]!.waiting === 1,
+          { everyMs: 20 },
+        );
+        expect(resolved).toBe(false);
+        await writer.query('COMMIT');
+        (await subscribed)();
+        expect(resolved).toBe(true);
+      });
+    } finally {
+      await writer.end();
     }
   });
 

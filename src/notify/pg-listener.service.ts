@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -9,6 +9,15 @@ export const HISTORY_CHANNEL = 'pa_history';
 export const TASKS_CHANNEL = 'pa_tasks';
 export const WEBHOOKS_CHANNEL = 'pa_webhooks';
 const CHANNELS = [HISTORY_CHANNEL, TASKS_CHANNEL, WEBHOOKS_CHANNEL];
+/**
+ * The channels whose triggers notify only while `notify_listeners` names them (migration NotifyOnlyListened), and
+ * the advisory lock each of their writers holds shared from that look to its commit. The webhook outbox notifies
+ * only for a subscription that wants the event, and its dispatcher always listens: it needs neither.
+ */
+const REGISTERED_CHANNELS = new Set([HISTORY_CHANNEL, TASKS_CHANNEL]);
+const NOTIFY_CHECK_LOCK = 7_140_312_004;
+/** Rows of `notify_listeners` whose connection has ended: their channels would notify nobody. */
+const DELETE_STALE = 'DELETE FROM notify_listeners WHERE pid NOT IN (SELECT pid FROM pg_stat_activity)';
 const RECONNECT_MS = 1000;
 /** The listening connection's application_name. */
 export const LISTENER_NAME = 'parallel-approvals-listener';
@@ -21,12 +30,12 @@ export type Listener = (payload: string | null) => void;
  * (see CHANNELS), fanned out to every subscriber of this process (event streams, webhook dispatch). Notifications
  * are sent at commit, so a stream hears of a change whichever process made it. Connected on first subscription.
  *
- * A channel is listened to only while it has a subscriber: every task and history row notifies, and a process
- * with no event stream open would otherwise be woken, and PostgreSQL's listening backend with it, at every commit
- * of every process, to read notifications it drops.
+ * A channel is listened to only while it has a subscriber, and the task and history triggers notify only while
+ * some connection listens to theirs (`notify_listeners`): a commit that notifies waits for the flush of every
+ * notifying commit before it, so the event path notifies only when an event stream is open somewhere.
  */
 @Injectable()
-export class PgListenerService implements OnModuleDestroy {
+export class PgListenerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PgListenerService.name);
   private readonly listeners = new Map<string, Set<Listener>>();
   private client: pg.Client | null = null;
@@ -69,8 +78,25 @@ export class PgListenerService implements OnModuleDestroy {
     return rows.map((r) => r.channel);
   }
 
+  /** A process killed while it listened left its rows behind: until they go, every event would notify. */
+  async onApplicationBootstrap(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    try {
+      await client.connect();
+      await client.query(DELETE_STALE);
+    } catch (error) {
+      this.logger.warn(`could not delete the rows of ended listeners: ${(error as Error).message}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
+    // Its rows would go with the connection's pid anyway, but only once another start or connection noticed.
+    await this.client
+      ?.query('DELETE FROM notify_listeners WHERE pid = pg_backend_pid()')
+      .catch(() => undefined);
     await this.client?.end().catch(() => undefined);
     this.client = null;
   }
@@ -99,6 +125,7 @@ export class PgListenerService implements OnModuleDestroy {
       setTimeout(() => void this.reconnect(), RECONNECT_MS).unref();
     });
     await client.connect();
+    await client.query(DELETE_STALE);
     this.client = client;
     this.listened.clear();
     for (const [channel, set] of this.listeners) if (set.size > 0) await this.listen(channel);
@@ -112,11 +139,23 @@ export class PgListenerService implements OnModuleDestroy {
   /**
    * LISTENs once per channel. The connection runs its statements in order, so a LISTEN sent after an UNLISTEN of
    * the same channel takes effect after it.
+   *
+   * A registered channel is also named in `notify_listeners`, in the same transaction, which then takes
+   * NOTIFY_CHECK_LOCK exclusively: that waits for every writer that looked for listeners before the row was
+   * committed (each holds the lock shared from its look to its commit), and writers that come after wait for this
+   * commit and see the row. So once this resolves, every later commit notifies, and every earlier one is visible to
+   * whatever the subscriber reads next.
    */
   private listen(channel: string): Promise<void> {
     let listened = this.listened.get(channel);
     if (!listened && this.client) {
-      const sent: Promise<void> = this.client.query(`LISTEN ${channel}`).then(
+      // Several statements in one query run as one transaction. The channel is one of CHANNELS, not input.
+      const text = REGISTERED_CHANNELS.has(channel)
+        ? `INSERT INTO notify_listeners (channel, pid) VALUES ('${channel}', pg_backend_pid()) ON CONFLICT DO NOTHING;
+           LISTEN ${channel};
+           SELECT pg_advisory_xact_lock(${NOTIFY_CHECK_LOCK})`
+        : `LISTEN ${channel}`;
+      const sent: Promise<void> = this.client.query(text).then(
         () => undefined,
         (error: unknown) => {
           // Not kept: the next subscriber (or the reconnect) sends it again.
@@ -132,7 +171,10 @@ export class PgListenerService implements OnModuleDestroy {
   private unlisten(channel: string): void {
     if (!this.listened.delete(channel) || !this.client) return;
     // A failure here is the connection's, which its error handler reconnects; nothing to wait for.
-    this.client.query(`UNLISTEN ${channel}`).catch(() => undefined);
+    const text = REGISTERED_CHANNELS.has(channel)
+      ? `UNLISTEN ${channel}; DELETE FROM notify_listeners WHERE channel = '${channel}' AND pid = pg_backend_pid()`
+      : `UNLISTEN ${channel}`;
+    this.client.query(text).catch(() => undefined);
   }
 
   private async reconnect(): Promise<void> {
