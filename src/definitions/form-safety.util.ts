@@ -3,8 +3,9 @@ import type { DefinitionError } from './definition.types.js';
 import { childPath } from '../rules/json-logic.util.js';
 
 /**
- * A pattern with an unbounded repetition (`*`, `+`, `{n,}`) runs only on strings no longer than this: the validator
- * gives it no longer string (its sibling maxLength fails first, and `repetitionGuardedRegExp` does not run it there).
+ * A pattern with an unbounded repetition (`*`, `+`, `{n,}`) runs only on strings no longer than this, nor than the
+ * maxLength beside it: the validator's guard (`repetitionGuardedRegExp`, with patternGuardLengths) does not run it on
+ * a longer one, which fails that maxLength anyway.
  */
 export const PATTERN_MAX_STRING_LENGTH = 1000;
 /**
@@ -179,6 +180,48 @@ function resolvePointer(
     node = (node as Record<string, unknown>)[token];
   }
   return { node, path };
+}
+
+/**
+ * For each pattern with an unbounded repetition in a form, the longest string it need run on: the largest `maxLength`
+ * beside it (at most PATTERN_MAX_STRING_LENGTH), or PATTERN_MAX_STRING_LENGTH where one occurrence has none or it is
+ * a key of patternProperties. A longer string fails each schema that holds the pattern whatever the pattern says, so
+ * the validator's guard (repetitionGuardedRegExp) does not run it there: the cost registration counts is then the
+ * cost the validator can spend.
+ */
+export function patternGuardLengths(form: unknown): Map<string, number> {
+  const lengths = new Map<string, number>();
+  const allow = (pattern: string, longest: number) =>
+    lengths.set(pattern, Math.max(lengths.get(pattern) ?? 0, longest));
+  const pending: unknown[] = [form];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      pending.push(...(node as unknown[]));
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    const record = node as Record<string, unknown>;
+    if (typeof record.pattern === 'string' && repetitions(record.pattern).unbounded > 0) {
+      const maxLength = record.maxLength;
+      allow(
+        record.pattern,
+        typeof maxLength === 'number' && maxLength >= 0
+          ? Math.min(Math.floor(maxLength), PATTERN_MAX_STRING_LENGTH)
+          : PATTERN_MAX_STRING_LENGTH,
+      );
+    }
+    const patternProperties = record.patternProperties;
+    if (
+      patternProperties !== null &&
+      typeof patternProperties === 'object' &&
+      !Array.isArray(patternProperties)
+    )
+      for (const key of Object.keys(patternProperties)) allow(key, PATTERN_MAX_STRING_LENGTH);
+    for (const [key, child] of Object.entries(record))
+      if (key !== 'enum' && key !== 'const' && key !== 'default' && key !== 'examples') pending.push(child);
+  }
+  return lengths;
 }
 
 /** Ajv's fast path for uniqueItems: every item type is known and scalar. */
