@@ -30,7 +30,8 @@ export const FORM_MAX_EVALUATIONS = 20_000;
  * cost on its longest string, times the strings it can meet in one document (the maxItems and maxProperties of the
  * arrays and objects that hold it, or the body's limits where they give none). A pattern that passed the bound for
  * one string, `^a*a*a*$` beside a maxLength of 271, blocked the event loop 9.5 to 12.6 s on 1,000 such strings in
- * one array; this budget is about 0.8 ns a step on the reference machine, 30 ms for the worst submission.
+ * one array. At 0.5 to 0.8 ns a step once V8 has compiled a pattern, the worst submission takes 20 to 30 ms; a
+ * pattern's first search is interpreted and slower (58 ms for two strings at the bound on a fresh validator).
  */
 export const FORM_MAX_PATTERN_STEPS = 40_000_000;
 /** The body's limits (JSON_MAX_ARRAY_LENGTH, JSON_MAX_KEYS, JSON_MAX_STRING_LENGTH) at their defaults. */
