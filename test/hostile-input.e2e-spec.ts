@@ -288,6 +288,33 @@ describe('hostile input never stalls the service', () => {
       expect(new Set(paths(m.reply))).toEqual(new Set(['$.data.email']));
     });
 
+    it('refuses a pattern matched on every item of an array without a small maxItems, and bounds one that has it', async () => {
+      // 271 characters is the bound for `^a*a*a*$` on one string; 1,000 such strings took 9.5 to 12.6 s.
+      const item = { type: 'string', maxLength: 271, pattern: '^a*a*a*$' };
+      const refused = await register(withForm('redos-a3', { list: { type: 'array', items: item } }));
+      expectAnsweredPromptly(refused, 400);
+      expect(paths(refused.reply)).toEqual(['$.form.properties.list.items.pattern']);
+      expect(refused.reply.body.errors[0].message).toMatch(
+        /give the array at \$\.form\.properties\.list a maxItems of at most 2,/,
+      );
+      const registered = await register(
+        withForm('redos-a3-bounded', { list: { type: 'array', maxItems: 2, items: item } }),
+      );
+      expect(registered.reply.status).toBe(201);
+      // The strings the pattern takes longest on: as many as the form allows, then as many as the body does (Ajv
+      // checks every item past the failed maxItems).
+      for (const items of [2, 1000]) {
+        const rawBody = JSON.stringify({
+          workflow: 'redos-a3-bounded',
+          data: { list: Array.from({ length: items }, () => `${'a'.repeat(270)}b`) },
+        });
+        const m = await measured(t, () => t.request('POST', '/api/v1/applications', { as: ann, rawBody }));
+        expectAnsweredPromptly(m, 400);
+        expect(paths(m.reply)).toContain('$.data.list[0]');
+        expect(paths(m.reply).includes('$.data.list')).toBe(items > 2);
+      }
+    });
+
     it('refuses a when rule of nested maps over the cost budget', async () => {
       const definition = simpleWorkflow(
         'nested-maps',

@@ -126,6 +126,8 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
       allowedFactHosts: [...this.config.factsAllowedHosts],
       ruleCostBudget: this.config.security.ruleCostBudget,
       maxArrayLength: this.config.security.jsonMaxArrayLength,
+      maxKeys: this.config.security.jsonMaxKeys,
+      maxStringLength: this.config.security.jsonMaxStringLength,
     };
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   FORM_MAX_EVALUATIONS,
+  FORM_MAX_PATTERN_STEPS,
   formSafetyErrors,
   longestStringFor,
   repetitions,
@@ -80,7 +81,11 @@ describe('formSafetyErrors', () => {
 
   it('refuses a key of patternProperties too costly for a property name of 1,000 characters', () => {
     const keys = (pattern: string) =>
-      formSafetyErrors({ type: 'object', patternProperties: { [pattern]: { type: 'number' } } });
+      formSafetyErrors({
+        type: 'object',
+        maxProperties: 40,
+        patternProperties: { [pattern]: { type: 'number' } },
+      });
     expect(keys('^x\\d*\\d*$')).toEqual([]);
     expect(keys('^\\d*\\d*\\d*$')).toEqual([
       {
@@ -88,6 +93,123 @@ describe('formSafetyErrors', () => {
         message: expect.stringMatching(/property name of 1000 characters/),
       },
     ]);
+  });
+
+  describe('bounds what all its patterns may take on one submission', () => {
+    // 271 is the longest string for `^a*a*a*$` alone; on 1,000 of them in one array it took 9.5 to 12.6 s.
+    const field = { type: 'string', maxLength: 271, pattern: '^a*a*a*$' };
+    const list = (array: Record<string, unknown>) => ({ type: 'object', properties: { list: array } });
+
+    it('refuses a pattern under an array without maxItems, and says what bound to give it', () => {
+      expect(formSafetyErrors(list({ type: 'array', items: field }))).toEqual([
+        {
+          path: '$.form.properties.list.items.pattern',
+          message: expect.stringMatching(
+            /^may be matched on 1000 strings of up to 271 characters in one submission, .* give the array at \$\.form\.properties\.list a maxItems of at most 2, or lower the maxLength beside it to at most 34, so matching stays cheap$/,
+          ),
+        },
+      ]);
+      // The body's limits stand in where the schema gives none.
+      const limits = { maxArrayLength: 2, maxKeys: 1000, maxStringLength: 100_000 };
+      expect(formSafetyErrors(list({ type: 'array', items: field }), '$.form', limits)).toEqual([]);
+    });
+
+    it('accepts it under a small enough maxItems, and asks to lower one too large', () => {
+      expect(formSafetyErrors(list({ type: 'array', maxItems: 2, items: field }))).toEqual([]);
+      expect(formSafetyErrors(list({ type: 'array', maxItems: 3, items: field }))).toEqual([
+        {
+          path: '$.form.properties.list.items.pattern',
+          message: expect.stringMatching(
+            /lower the maxItems of the array at \$\.form\.properties\.list to at most 2,/,
+          ),
+        },
+      ]);
+      // Short strings: many of them.
+      const short = { type: 'string', maxLength: 20, pattern: '^a*a*a*$' };
+      expect(formSafetyErrors(list({ type: 'array', maxItems: 1000, items: short }))).toEqual([]);
+    });
+
+    it('multiplies the bounds of nested arrays, and bounds the one that can bring it within', () => {
+      const cell = { type: 'string', maxLength: 100, pattern: '^a*a*$' }; // 10,000 steps each
+      const grid = (rows?: number, cells?: number) =>
+        list({
+          type: 'array',
+          ...(rows === undefined ? {} : { maxItems: rows }),
+          items: { type: 'array', ...(cells === undefined ? {} : { maxItems: cells }), items: cell },
+        });
+      expect(formSafetyErrors(grid(40, 100))).toEqual([]);
+      expect(formSafetyErrors(grid(100))).toEqual([
+        {
+          path: '$.form.properties.list.items.items.pattern',
+          message: expect.stringMatching(
+            /on 100000 strings .* give the array at \$\.form\.properties\.list\.items a maxItems of at most 40,/,
+          ),
+        },
+      ]);
+      expect(formSafetyErrors(grid(undefined, 100))[0]?.message).toMatch(
+        /lower the maxItems of the array at \$\.form\.properties\.list\.items to at most 4,/,
+      );
+      // Strings of 300 characters (90,000 steps): no bound on the inner array brings 1,000 rows within, the outer's does.
+      cell.maxLength = 300;
+      expect(formSafetyErrors(grid(undefined, 100))[0]?.message).toMatch(
+        /give the array at \$\.form\.properties\.list a maxItems of at most 4,/,
+      );
+    });
+
+    it('counts the keys of patternProperties and the patterns of propertyNames on every property', () => {
+      // Anchored, two repetitions: 1,000,000 steps on a name of 1,000 characters.
+      const keys = { type: 'object', patternProperties: { '^x\\d*\\d*$': { type: 'number' } } };
+      expect(formSafetyErrors(keys)).toEqual([
+        {
+          path: `$.form.patternProperties[${JSON.stringify('^x\\d*\\d*$')}]`,
+          message: expect.stringMatching(
+            /on 1000 property names of up to 1000 characters .* give the object at \$\.form a maxProperties of at most 40, so/,
+          ),
+        },
+      ]);
+      expect(formSafetyErrors({ ...keys, maxProperties: 40 })).toEqual([]);
+      // additionalProperties matches every name against them again.
+      expect(formSafetyErrors({ ...keys, maxProperties: 40, additionalProperties: false })).toHaveLength(1);
+      const names = { type: 'object', propertyNames: { maxLength: 271, pattern: '^a*a*a*$' } };
+      expect(formSafetyErrors(names)).toEqual([
+        {
+          path: '$.form.propertyNames.pattern',
+          message: expect.stringMatching(/on 1000 property names .* maxProperties of at most 2,/),
+        },
+      ]);
+    });
+
+    it('adds up every pattern, under one array item and through $refs', () => {
+      const item = {
+        type: 'object',
+        properties: { a: field, b: field },
+      };
+      expect(formSafetyErrors(list({ type: 'array', maxItems: 1, items: item }))).toEqual([]);
+      expect(formSafetyErrors(list({ type: 'array', maxItems: 2, items: item })).map((e) => e.path)).toEqual([
+        '$.form.properties.list.items.properties.a.pattern',
+        '$.form.properties.list.items.properties.b.pattern',
+      ]);
+      // A definition's pattern counts where it is referred to.
+      const viaRef = {
+        ...list({ type: 'array', items: { $ref: '#/$defs/f' } }),
+        $defs: { f: field },
+      };
+      expect(formSafetyErrors(viaRef)).toEqual([
+        {
+          path: '$.form.$defs.f.pattern',
+          message: expect.stringMatching(
+            /give the array at \$\.form\.properties\.list a maxItems of at most 2,/,
+          ),
+        },
+      ]);
+      // Many fields matched once each add up too.
+      const fields = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`f${i}`, field]));
+      expect(formSafetyErrors({ type: 'object', properties: fields })[0]?.message).toMatch(
+        new RegExp(
+          `take ${FORM_MAX_PATTERN_STEPS} together .* lower the maxLength beside it to at most \\d+, so`,
+        ),
+      );
+    });
   });
 
   it('refuses a recursive form, at the $ref that leads back', () => {

@@ -1,10 +1,12 @@
 import { safeRegex } from 'safe-regex2';
 import type { DefinitionError } from './definition.types.js';
 import { childPath } from '../rules/json-logic.util.js';
+import { MAX_KEY_LENGTH, type JsonLimits } from '../common/json-body.util.js';
 
 /**
- * A pattern with an unbounded repetition (`*`, `+`, `{n,}`) runs only on strings no longer than this: the validator
- * gives it no longer string (its sibling maxLength fails first, and `repetitionGuardedRegExp` does not run it there).
+ * A pattern with an unbounded repetition (`*`, `+`, `{n,}`) runs only on strings no longer than this, nor than the
+ * maxLength beside it: the validator's guard (`repetitionGuardedRegExp`, with patternGuardLengths) does not run it on
+ * a longer one, which fails that maxLength anyway.
  */
 export const PATTERN_MAX_STRING_LENGTH = 1000;
 /**
@@ -23,6 +25,21 @@ export const PATTERN_MAX_BOUNDED_SPANS = 200;
  * from two branches at each of many levels would be checked an exponential number of times.
  */
 export const FORM_MAX_EVALUATIONS = 20_000;
+/**
+ * The steps (as PATTERN_MAX_STEPS counts them) all the patterns of a form may take on one submission: each pattern's
+ * cost on its longest string, times the strings it can meet in one document (the maxItems and maxProperties of the
+ * arrays and objects that hold it, or the body's limits where they give none). A pattern that passed the bound for
+ * one string, `^a*a*a*$` beside a maxLength of 271, blocked the event loop 9.5 to 12.6 s on 1,000 such strings in
+ * one array. At 0.5 to 0.8 ns a step once V8 has compiled a pattern, the worst submission takes 20 to 30 ms; a
+ * pattern's first search is interpreted and slower (58 ms for two strings at the bound on a fresh validator).
+ */
+export const FORM_MAX_PATTERN_STEPS = 40_000_000;
+/** The body's limits (JSON_MAX_ARRAY_LENGTH, JSON_MAX_KEYS, JSON_MAX_STRING_LENGTH) at their defaults. */
+export const DEFAULT_JSON_LIMITS: JsonLimits = {
+  maxArrayLength: 1000,
+  maxKeys: 1000,
+  maxStringLength: 100_000,
+};
 /** `uniqueItems` over objects or arrays compares every pair: allowed only on arrays this short. */
 export const UNIQUE_ITEMS_MAX_ITEMS = 100;
 
@@ -40,9 +57,15 @@ const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null'])
  *   patternProperties that would be for a property name of PATTERN_MAX_STRING_LENGTH characters;
  * - a `$ref` that leads back to a schema that holds it (a recursive form: with the branches of `oneOf` or `anyOf`
  *   its check grows exponentially with the data's depth), one that is not a JSON pointer into the form, and a form
- *   whose checking would evaluate more than FORM_MAX_EVALUATIONS subschemas, counted through its `$ref`s.
+ *   whose checking would evaluate more than FORM_MAX_EVALUATIONS subschemas, counted through its `$ref`s;
+ * - when it has none of these, patterns that together could take more than FORM_MAX_PATTERN_STEPS on one submission
+ *   (patternCostErrors): `limits` are the body's, which bound arrays and objects whose schema does not.
  */
-export function formSafetyErrors(schema: unknown, path = '$.form'): DefinitionError[] {
+export function formSafetyErrors(
+  schema: unknown,
+  path = '$.form',
+  limits: JsonLimits = DEFAULT_JSON_LIMITS,
+): DefinitionError[] {
   const errors: DefinitionError[] = [];
   const pending: { node: unknown; path: string }[] = [{ node: schema, path }];
   while (pending.length > 0) {
@@ -97,7 +120,178 @@ export function formSafetyErrors(schema: unknown, path = '$.form'): DefinitionEr
       pending.push({ node: child, path: childPath(at, key) });
     }
   }
-  return [...errors, ...evaluationErrors(schema, path)];
+  errors.push(...evaluationErrors(schema, path));
+  // Counted only on a form otherwise sound: its walk through `$ref`s is then bounded by FORM_MAX_EVALUATIONS.
+  return errors.length > 0 ? errors : patternCostErrors(schema, path, limits);
+}
+
+/** An array or object that holds a pattern's strings, and how many it may hold. */
+interface Holder {
+  path: string;
+  keyword: 'maxItems' | 'maxProperties';
+  /** The schema's own bound (at most the body's), or the body's. */
+  bound: number;
+  /** Whether the schema gives a bound. */
+  given: boolean;
+}
+
+/** One place a pattern runs: on each value or property name its holders let one document have there. */
+interface PatternUse {
+  path: string;
+  pattern: string;
+  /** The longest string it runs on (see PATTERN_MAX_STRING_LENGTH and patternGuardLengths). */
+  longest: number;
+  /** Whether a `maxLength` beside it would shorten that: false for a key of patternProperties. */
+  lengthBounded: boolean;
+  /** How often each string meets it: Ajv matches a key of patternProperties again for additionalProperties. */
+  times: number;
+  onKeys: boolean;
+  holders: Holder[];
+}
+
+/** The steps of one search for `pattern` in a string of n characters, as longestStringFor counts them. */
+export function patternSteps(pattern: string, n: number): number {
+  const { unbounded, spans } = repetitions(pattern);
+  const anchored = pattern.startsWith('^');
+  return (
+    (anchored ? 1 : n) * n ** unbounded * spans.reduce((product, span) => product * Math.min(n, span), 1)
+  );
+}
+
+/**
+ * Where each pattern of a form runs, through its `$ref`s, with the arrays and objects that hold it. `items`,
+ * `contains` and `unevaluatedItems` apply to every element of an array; `additionalProperties`,
+ * `unevaluatedProperties`, `propertyNames` and the keys and subschemas of `patternProperties` to every property of an
+ * object. A `$ref` that leads back is not followed (evaluationErrors refuses it).
+ */
+export function patternUses(form: unknown, path = '$.form', limits = DEFAULT_JSON_LIMITS): PatternUse[] {
+  const uses: PatternUse[] = [];
+  const keyLength = Math.min(MAX_KEY_LENGTH, limits.maxStringLength);
+  const expanding = new Set<object>();
+  const visit = (node: unknown, at: string, holders: Holder[], onKeys: boolean): void => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || expanding.has(node)) return;
+    expanding.add(node);
+    const schema = node as Record<string, unknown>;
+    const bounded = (pattern: string, longest: number) =>
+      Math.min(longest, repetitions(pattern).unbounded > 0 ? PATTERN_MAX_STRING_LENGTH : Infinity);
+    if (typeof schema.pattern === 'string') {
+      const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
+      uses.push({
+        path: childPath(at, 'pattern'),
+        pattern: schema.pattern,
+        longest: bounded(schema.pattern, Math.min(maxLength, onKeys ? keyLength : limits.maxStringLength)),
+        lengthBounded: true,
+        times: 1,
+        onKeys,
+        holders,
+      });
+    }
+    const holder = (keyword: 'maxItems' | 'maxProperties', body: number): Holder[] => {
+      const own = schema[keyword];
+      const given = typeof own === 'number';
+      return [...holders, { path: at, keyword, bound: given ? Math.min(own, body) : body, given }];
+    };
+    const inArray = holder('maxItems', limits.maxArrayLength);
+    const inObject = holder('maxProperties', limits.maxKeys);
+    for (const [key, child] of Object.entries(schema)) {
+      const childAt = childPath(at, key);
+      const members = (within: Holder[], keys = onKeys) => {
+        if (child === null || typeof child !== 'object' || Array.isArray(child)) return;
+        for (const [name, sub] of Object.entries(child)) visit(sub, childPath(childAt, name), within, keys);
+      };
+      if (key === '$ref' && typeof child === 'string') {
+        const target = resolvePointer(form, child, path);
+        if (target) visit(target.node, target.path, holders, onKeys);
+      } else if (key === 'properties' || key === 'dependentSchemas') members(holders);
+      else if (key === 'patternProperties') {
+        members(inObject, false);
+        for (const pattern of Object.keys(child ?? {}))
+          uses.push({
+            path: childPath(childAt, pattern),
+            pattern,
+            longest: bounded(pattern, keyLength),
+            lengthBounded: false,
+            times: schema.additionalProperties === undefined ? 1 : 2,
+            onKeys: true,
+            holders: inObject,
+          });
+      } else if (key === 'additionalProperties' || key === 'unevaluatedProperties')
+        visit(child, childAt, inObject, false);
+      else if (key === 'propertyNames') visit(child, childAt, inObject, true);
+      else if (key === 'items' || key === 'contains' || key === 'unevaluatedItems')
+        visit(child, childAt, inArray, false);
+      else if (key === 'not' || key === 'if' || key === 'then' || key === 'else')
+        visit(child, childAt, holders, onKeys);
+      else if (
+        (key === 'prefixItems' || key === 'allOf' || key === 'anyOf' || key === 'oneOf') &&
+        Array.isArray(child)
+      )
+        child.forEach((sub, i) => visit(sub, `${childAt}[${i}]`, holders, onKeys));
+    }
+    expanding.delete(node);
+  };
+  visit(form, path, [], false);
+  return uses;
+}
+
+/**
+ * The patterns of a form that together could take more than FORM_MAX_PATTERN_STEPS on one submission, each with what
+ * would bring it within its share: the largest ones, until what is left is at most half the budget, each given the
+ * rest of the budget in proportion to its cost. The advice bounds the innermost array or object that can bring it
+ * there, else the maxLength beside the pattern.
+ */
+function patternCostErrors(form: unknown, path: string, limits: JsonLimits): DefinitionError[] {
+  const costed = patternUses(form, path, limits)
+    .map((use) => {
+      const strings = use.holders.reduce((product, h) => product * h.bound, 1) * use.times;
+      return { use, strings, steps: patternSteps(use.pattern, use.longest), cost: 0 };
+    })
+    .map((c) => ({ ...c, cost: c.steps * c.strings }))
+    .sort((a, b) => b.cost - a.cost);
+  const total = costed.reduce((sum, c) => sum + c.cost, 0);
+  if (total <= FORM_MAX_PATTERN_STEPS) return [];
+  let rest = total;
+  const named: typeof costed = [];
+  for (const c of costed) {
+    if (rest <= FORM_MAX_PATTERN_STEPS / 2) break;
+    named.push(c);
+    rest -= c.cost;
+  }
+  const share = FORM_MAX_PATTERN_STEPS - rest;
+  const namedCost = total - rest;
+  return named.map(({ use, strings, steps, cost }) => {
+    const allowed = (share * cost) / namedCost;
+    const advice: string[] = [];
+    for (const h of [...use.holders].reverse()) {
+      const most = Math.floor(allowed / ((steps * strings) / h.bound));
+      if (most < 1) continue;
+      const what = h.keyword === 'maxItems' ? 'array' : 'object';
+      advice.push(
+        h.given
+          ? `lower the ${h.keyword} of the ${what} at ${h.path} to at most ${most}`
+          : `give the ${what} at ${h.path} a ${h.keyword} of at most ${most}`,
+      );
+      break;
+    }
+    if (use.lengthBounded) {
+      let longest = 0;
+      for (let step = 2 ** Math.floor(Math.log2(Math.max(use.longest, 1))); step >= 1; step /= 2)
+        if (longest + step < use.longest && patternSteps(use.pattern, longest + step) * strings <= allowed)
+          longest += step;
+      if (longest >= 1) advice.push(`lower the maxLength beside it to at most ${longest}`);
+    }
+    return {
+      path: use.path,
+      message:
+        `may be matched on ${strings} ${use.onKeys ? 'property names' : 'strings'} of up to ${use.longest} ` +
+        `characters in one submission, about ${cost} steps, where all the form's patterns may take ` +
+        `${FORM_MAX_PATTERN_STEPS} together (they would take ${total}); ` +
+        (advice.length > 0
+          ? advice.join(', or ')
+          : 'simplify it, or bound the arrays and objects that hold it') +
+        ', so matching stays cheap',
+    };
+  });
 }
 
 /**
@@ -181,6 +375,48 @@ function resolvePointer(
   return { node, path };
 }
 
+/**
+ * For each pattern with an unbounded repetition in a form, the longest string it need run on: the largest `maxLength`
+ * beside it (at most PATTERN_MAX_STRING_LENGTH), or PATTERN_MAX_STRING_LENGTH where one occurrence has none or it is
+ * a key of patternProperties. A longer string fails each schema that holds the pattern whatever the pattern says, so
+ * the validator's guard (repetitionGuardedRegExp) does not run it there: the cost registration counts is then the
+ * cost the validator can spend.
+ */
+export function patternGuardLengths(form: unknown): Map<string, number> {
+  const lengths = new Map<string, number>();
+  const allow = (pattern: string, longest: number) =>
+    lengths.set(pattern, Math.max(lengths.get(pattern) ?? 0, longest));
+  const pending: unknown[] = [form];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      pending.push(...(node as unknown[]));
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    const record = node as Record<string, unknown>;
+    if (typeof record.pattern === 'string' && repetitions(record.pattern).unbounded > 0) {
+      const maxLength = record.maxLength;
+      allow(
+        record.pattern,
+        typeof maxLength === 'number' && maxLength >= 0
+          ? Math.min(Math.floor(maxLength), PATTERN_MAX_STRING_LENGTH)
+          : PATTERN_MAX_STRING_LENGTH,
+      );
+    }
+    const patternProperties = record.patternProperties;
+    if (
+      patternProperties !== null &&
+      typeof patternProperties === 'object' &&
+      !Array.isArray(patternProperties)
+    )
+      for (const key of Object.keys(patternProperties)) allow(key, PATTERN_MAX_STRING_LENGTH);
+    for (const [key, child] of Object.entries(record))
+      if (key !== 'enum' && key !== 'const' && key !== 'default' && key !== 'examples') pending.push(child);
+  }
+  return lengths;
+}
+
 /** Ajv's fast path for uniqueItems: every item type is known and scalar. */
 function scalarItems(items: unknown): boolean {
   if (items === null || typeof items !== 'object' || Array.isArray(items)) return false;
@@ -255,11 +491,8 @@ export function repetitions(pattern: string): { unbounded: number; spans: number
  * PATTERN_MAX_STRING_LENGTH), for its sibling maxLength; null when it has none (see boundedRepetitionProblem).
  */
 export function longestStringFor(pattern: string): number | null {
-  const { unbounded, spans } = repetitions(pattern);
-  if (unbounded === 0) return null;
-  const anchored = pattern.startsWith('^');
-  const steps = (n: number) =>
-    (anchored ? 1 : n) * n ** unbounded * spans.reduce((product, span) => product * Math.min(n, span), 1);
+  if (repetitions(pattern).unbounded === 0) return null;
+  const steps = (n: number) => patternSteps(pattern, n);
   let longest = 0;
   for (let step = 512; step >= 1; step /= 2)
     if (longest + step <= PATTERN_MAX_STRING_LENGTH && steps(longest + step) <= PATTERN_MAX_STEPS)

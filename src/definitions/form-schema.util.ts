@@ -3,37 +3,74 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import type { FieldError } from '../common/domain.exception.js';
-import { PATTERN_MAX_STRING_LENGTH, repetitions } from './form-safety.util.js';
+import {
+  FORM_MAX_PATTERN_STEPS,
+  PATTERN_MAX_STRING_LENGTH,
+  patternGuardLengths,
+  patternSteps,
+  repetitions,
+} from './form-safety.util.js';
 
 /**
  * The regular expressions of `pattern` and `patternProperties`, with one guard: a pattern with an unbounded
- * repetition does not run on a string longer than PATTERN_MAX_STRING_LENGTH, and does not match it. The validator reports every
- * error (`allErrors`), so it would run a `pattern` on a string its sibling `maxLength` (required beside such a
- * pattern, and never longer) has already refused: a search as long as the body allows. The answer changes nothing
- * that is accepted: such a string fails its schema anyway, and a property name that long falls to
- * `additionalProperties`.
+ * repetition does not run on a string longer than `guardLengths` gives for it (patternGuardLengths: the longest
+ * `maxLength` beside it in the form), PATTERN_MAX_STRING_LENGTH when it gives none, and does not match it. The
+ * validator reports every error (`allErrors`), so it would run a `pattern` on a string its sibling `maxLength` has
+ * already refused: `^a*a*a*$` beside a maxLength of 271 took 450 ms on one string of 1,000 characters, where the
+ * registration check counts 10 ms for 271. The answer changes nothing that is accepted: such a string fails its
+ * schema anyway, and a property name that long falls to `additionalProperties`.
  */
-export const repetitionGuardedRegExp: RegExpEngine = Object.assign(
-  (pattern: string, flags: string): RegExpLike => {
-    const regExp = new RegExp(pattern, flags);
-    if (repetitions(pattern).unbounded === 0) return regExp;
-    return { test: (s: string) => s.length <= PATTERN_MAX_STRING_LENGTH && regExp.test(s) };
-  },
-  { code: 'repetitionGuardedRegExp' },
-);
+export function repetitionGuardedRegExp(
+  guardLengths: ReadonlyMap<string, number> = new Map(),
+  budget?: MatchBudget,
+): RegExpEngine {
+  return Object.assign(
+    (pattern: string, flags: string): RegExpLike => {
+      const regExp = new RegExp(pattern, flags);
+      const unbounded = repetitions(pattern).unbounded > 0;
+      if (!unbounded && budget === undefined) return regExp;
+      const longest = unbounded ? (guardLengths.get(pattern) ?? PATTERN_MAX_STRING_LENGTH) : Infinity;
+      return {
+        test: (s: string) => {
+          if (s.length > longest) return false;
+          if (budget) {
+            const steps = patternSteps(pattern, s.length);
+            if (budget.spent + steps > FORM_MAX_PATTERN_STEPS) return false;
+            budget.spent += steps;
+          }
+          return regExp.test(s);
+        },
+      };
+    },
+    { code: 'repetitionGuardedRegExp' },
+  );
+}
+
+/**
+ * The steps (as patternSteps counts them) a form's patterns have taken on the document being validated. Ajv checks
+ * every item of an array and every property of an object, reporting every error, even past a maxItems or
+ * maxProperties that has already failed: `^a*a*a*$` under a maxItems of 2 took 3 s on 200 items. Registration bounds
+ * what a document within the form's bounds costs by FORM_MAX_PATTERN_STEPS; past that, a pattern answers "no match"
+ * without running, which falls only on a document the form refuses anyway (or on one a form registered before that
+ * bound allowed to cost more).
+ */
+interface MatchBudget {
+  spent: number;
+}
 
 /**
  * A fresh Ajv per schema: a shared one would refuse a second version reusing an `$id`. It does not check the schema
  * against the meta-schema (formMetaErrors does, once at registration): each Ajv compiled the 2020-12 meta-schema again
  * for that, tens of milliseconds of the event loop per registration and per version a process first loads.
+ * `guardLengths` and `budget` (see repetitionGuardedRegExp) are the form's; compileFormSchema passes them.
  */
-export function newAjv(): Ajv2020 {
+export function newAjv(guardLengths?: ReadonlyMap<string, number>, budget?: MatchBudget): Ajv2020 {
   return withFormats(
     new Ajv2020({
       allErrors: true,
       strict: false,
       validateSchema: false,
-      code: { regExp: repetitionGuardedRegExp },
+      code: { regExp: repetitionGuardedRegExp(guardLengths, budget) },
     }),
   );
 }
@@ -63,7 +100,15 @@ function withFormats(ajv: Ajv2020): Ajv2020 {
 }
 
 export function compileFormSchema(schema: Record<string, unknown>): ValidateFunction {
-  return newAjv().compile(schema);
+  const budget: MatchBudget = { spent: 0 };
+  const validate = newAjv(patternGuardLengths(schema), budget).compile(schema);
+  // Each call starts with the whole budget; Ajv's properties (`errors`, `schema`) are read through to the validator.
+  return new Proxy(validate, {
+    apply(target, self, args: Parameters<ValidateFunction>) {
+      budget.spent = 0;
+      return Reflect.apply(target, self, args);
+    },
+  });
 }
 
 /** Ajv errors as `{ path, message }`, with paths under `base` (e.g. `$.data.applicant.name`). */

@@ -8,15 +8,19 @@ import { isAllowedFactHost } from '../rules/fact-host.util.js';
 import { childPath, jsonLogicVars, unknownOperations } from '../rules/json-logic.util.js';
 import { ruleCost } from '../rules/rule-cost.util.js';
 import { misplacedPii } from '../pii/pii-fields.util.js';
-import { formSafetyErrors } from './form-safety.util.js';
+import { DEFAULT_JSON_LIMITS, formSafetyErrors } from './form-safety.util.js';
 
 export interface ValidateOptions {
   /** Hosts facts may be fetched from (FACTS_ALLOWED_HOSTS); when given, any other host is an error. */
   allowedFactHosts?: string[];
   /** Rules (`when`, `autoApprove`) estimated to cost more evaluation steps than this are refused (RULE_COST_BUDGET). */
   ruleCostBudget?: number;
-  /** The longest array a rule can meet in application data (JSON_MAX_ARRAY_LENGTH); default 1000. */
+  /** The longest array a rule or a form's pattern can meet in application data (JSON_MAX_ARRAY_LENGTH); default 1000. */
   maxArrayLength?: number;
+  /** The most properties of one object in application data (JSON_MAX_KEYS); default 1000. */
+  maxKeys?: number;
+  /** The longest string in application data (JSON_MAX_STRING_LENGTH); default 100000. */
+  maxStringLength?: number;
 }
 
 export interface ValidationResult {
@@ -43,7 +47,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
     forbidUnknownValues: true,
   }).flatMap((e) => flatten(e, '$'));
   errors.push(...arrayInPlaceOfObject(input));
-  if (isRecord(input.form)) errors.push(...schemaErrors(input.form));
+  if (isRecord(input.form)) errors.push(...schemaErrors(input.form, options));
 
   // Graph checks read ids, data flow and rules: run them only when those parts have a sound shape,
   // so one typo does not cascade into a page of follow-on errors.
@@ -166,13 +170,17 @@ function arrayInPlaceOfObject(input: Record<string, unknown>): DefinitionError[]
 
 // ---------- the form schema ----------
 
-function schemaErrors(form: Record<string, unknown>): DefinitionError[] {
+function schemaErrors(form: Record<string, unknown>, options: ValidateOptions): DefinitionError[] {
   const invalid = formMetaErrors(form);
   if (invalid !== null) return [{ path: '$.form', message: `is not a valid JSON Schema: ${invalid}` }];
   try {
     compileFormSchema(form);
     return [
-      ...formSafetyErrors(form),
+      ...formSafetyErrors(form, '$.form', {
+        maxArrayLength: options.maxArrayLength ?? DEFAULT_JSON_LIMITS.maxArrayLength,
+        maxKeys: options.maxKeys ?? DEFAULT_JSON_LIMITS.maxKeys,
+        maxStringLength: options.maxStringLength ?? DEFAULT_JSON_LIMITS.maxStringLength,
+      }),
       ...misplacedPii(form).map((path) => ({
         path,
         message:
