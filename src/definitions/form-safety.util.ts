@@ -151,11 +151,15 @@ interface PatternUse {
 
 /** The steps of one search for `pattern` in a string of n characters, as longestStringFor counts them. */
 export function patternSteps(pattern: string, n: number): number {
+  return stepsOf(pattern)(n);
+}
+
+/** patternSteps of one pattern, read once: the validator asks it for every string it matches. */
+export function stepsOf(pattern: string): (n: number) => number {
   const { unbounded, spans } = repetitions(pattern);
   const anchored = pattern.startsWith('^');
-  return (
-    (anchored ? 1 : n) * n ** unbounded * spans.reduce((product, span) => product * Math.min(n, span), 1)
-  );
+  return (n) =>
+    (anchored ? 1 : n) * n ** unbounded * spans.reduce((product, span) => product * Math.min(n, span), 1);
 }
 
 /**

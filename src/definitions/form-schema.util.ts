@@ -7,7 +7,7 @@ import {
   FORM_MAX_PATTERN_STEPS,
   PATTERN_MAX_STRING_LENGTH,
   patternGuardLengths,
-  patternSteps,
+  stepsOf,
   repetitions,
 } from './form-safety.util.js';
 
@@ -28,13 +28,14 @@ export function repetitionGuardedRegExp(
     (pattern: string, flags: string): RegExpLike => {
       const regExp = new RegExp(pattern, flags);
       const unbounded = repetitions(pattern).unbounded > 0;
+      const stepsFor = stepsOf(pattern);
       if (!unbounded && budget === undefined) return regExp;
       const longest = unbounded ? (guardLengths.get(pattern) ?? PATTERN_MAX_STRING_LENGTH) : Infinity;
       return {
         test: (s: string) => {
           if (s.length > longest) return false;
           if (budget) {
-            const steps = patternSteps(pattern, s.length);
+            const steps = stepsFor(s.length);
             if (budget.spent + steps > FORM_MAX_PATTERN_STEPS) return false;
             budget.spent += steps;
           }
