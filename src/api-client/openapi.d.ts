@@ -3497,9 +3497,9 @@ export interface operations {
     ReportsController_workflow: {
         parameters: {
             query?: {
-                /** @description Applications submitted at or after this instant (ISO 8601) */
+                /** @description Applications submitted at or after this instant: a date (midnight UTC) or a date-time with an offset */
                 from?: string;
-                /** @description Applications submitted before this instant (ISO 8601) */
+                /** @description Applications submitted before this instant: a date (midnight UTC) or a date-time with an offset */
                 to?: string;
             };
             header?: never;
@@ -3520,7 +3520,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description from or to is not an ISO 8601 instant, or to <= from */
+            /** @description from or to is not a date or a date-time with an offset, or to <= from */
             400: {
                 headers: {
                     [name: string]: unknown;
