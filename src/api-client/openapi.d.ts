@@ -768,7 +768,7 @@ export interface components {
              * @example cn-mainland
              */
             calendar?: string;
-            /** @description JSON Schema (2020-12) of the application data. A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS */
+            /** @description JSON Schema (2020-12) of the application data, an object schema (`"type": "object"`). A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS */
             form: {
                 [key: string]: unknown;
             };
