@@ -47,6 +47,21 @@ const restaurant = {
   ].map((s) => ({ ...s, timeLimit: { hours: 24 } })),
 };
 
+/** The same form closed to unknown members, at the top and in `applicant`: one step, to return it. */
+const strict = {
+  key: 'fix-strict',
+  name: 'Closed form with corrections',
+  form: {
+    ...FORM,
+    additionalProperties: false,
+    properties: {
+      ...FORM.properties,
+      applicant: { ...FORM.properties.applicant, additionalProperties: false },
+    },
+  },
+  steps: [{ id: 'check', name: 'Check', department: 'strict', timeLimit: { hours: 24 } }],
+};
+
 const history = async (t: TestApp, id: string) =>
   (await t.request('GET', `/api/v1/applications/${id}/history`, { as: ann })).body.events as {
     type: string;
@@ -89,6 +104,7 @@ describe('return for correction and resubmission', () => {
   beforeAll(async () => {
     t = await TestApp.start();
     await registerWorkflow(t, restaurant);
+    await registerWorkflow(t, strict);
   });
   afterAll(async () => {
     await t.close();
@@ -241,6 +257,37 @@ describe('return for correction and resubmission', () => {
     const v = await viewOf(t, id);
     expect(v.status).toBe('correction_requested');
     expect(v.data).toEqual(DATA);
+  });
+
+  it("refuses a correction adding members named like Object.prototype's to a closed form, naming each, as submission does", async () => {
+    const id = await submitApplication(t, 'fix-strict', DATA);
+    const check = await task(t, 'strict', id);
+    const returned = await decide(t, 'strict', check.id, {
+      outcome: 'return',
+      comment: 'Seats?',
+      fields: ['seats'],
+    });
+    expect(returned.status).toBe(200);
+    for (const [data, path] of [
+      [{ seats: 31, constructor: 'x' }, '$.data.constructor'],
+      [{ toString: 'x' }, '$.data.toString'],
+      [{ applicant: { hasOwnProperty: 'x' } }, '$.data.applicant.hasOwnProperty'],
+    ] as const) {
+      const reply = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+        as: ann,
+        body: { data },
+      });
+      expectProblemWithPaths(reply, 400);
+      expect(paths(reply)).toEqual([path]);
+    }
+    const v = await viewOf(t, id);
+    expect(v.status).toBe('correction_requested');
+    expect(v.data).toEqual(DATA);
+    const fixed = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { seats: 31 } },
+    });
+    expect(fixed.status).toBe(200);
   });
 
   it('answers 409 to a resubmission unless the application awaits correction, and 404 to another applicant', async () => {

@@ -373,6 +373,17 @@ describe('the ledger of data flows', () => {
     expect((await t.request('GET', '/api/v1/disclosures/flows', { as: ADMIN })).status).toBe(200);
   });
 
+  it('answers 400 naming from or to for ISO 8601 forms it cannot read as an instant (compact, week)', async () => {
+    for (const [query, path] of [
+      ['from=20260101', '$.from'],
+      ['to=2026-W01-1', '$.to'],
+    ]) {
+      const reply = await t.request('GET', `/api/v1/disclosures/flows?${query}`, { as: ADMIN });
+      expectProblem(reply, 400);
+      expect((reply.body.errors as { path: string }[]).map((e) => e.path)).toEqual([path]);
+    }
+  });
+
   it("answers 429 with Retry-After past the department quota for the hour, records nothing, counts it, and withholds the inbox stream's views", async () => {
     const id = await submitApplication(t, 'quota-permit', data);
     const task = await taskOf(id, 'check');

@@ -4,6 +4,7 @@ import type { CryptoKey, JWK } from 'jose';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CLOCK_SKEW_SECONDS } from '../src/auth/claims.util.js';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { expectProblem, registerWorkflow, simpleWorkflow, submitApplication } from './support/helpers.js';
 import { eventually } from './support/eventually.js';
@@ -139,6 +140,25 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
     }
   });
 
+  it('refuses an RS256 or ES256 token issued in the future beyond the clock skew, with or without a far exp', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const tenYears = 10 * 365 * 86_400;
+    for (const key of [rsa, ec]) {
+      for (const token of [
+        await idpToken(key, applicantClaims, { iat: now + tenYears, exp: null }),
+        await idpToken(key, applicantClaims, { iat: now + tenYears, exp: now + tenYears + 600 }),
+        await idpToken(key, applicantClaims, { iat: now + CLOCK_SKEW_SECONDS + 120 }),
+      ]) {
+        const reply = await t.request('GET', '/api/v1/applications', bearer(token));
+        expectProblem(reply, 401);
+        expect(reply.body.detail).toMatch(/future/);
+      }
+    }
+    // An issuer whose clock runs a little ahead is still believed.
+    const ahead = await idpToken(rsa, applicantClaims, { iat: now + 5 });
+    expect((await t.request('GET', '/api/v1/applications', bearer(ahead))).status).toBe(200);
+  });
+
   it('accepts a token without iat whose exp lies within the maximum age, as the contract allows', async () => {
     const reply = await t.request(
       'GET',
@@ -253,6 +273,27 @@ describe('HS256 tokens without an identity provider', () => {
     expectProblem(await t.request('GET', '/api/v1/applications', bearer(old)), 401);
     const fresh = await t.token({ role: 'applicant', sub: 'ann' });
     expect((await t.request('GET', '/api/v1/applications', bearer(fresh))).status).toBe(200);
+  });
+
+  it('refuses an HS256 token issued in the future beyond the clock skew, which the maximum age would never reach', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const tenYears = 10 * 365 * 86_400;
+    const sign = (iat: number, exp?: number) => {
+      const jwt = new SignJWT({ role: 'applicant' }).setProtectedHeader({ alg: 'HS256' }).setSubject('ann');
+      jwt.setIssuedAt(iat);
+      if (exp !== undefined) jwt.setExpirationTime(exp);
+      return jwt.sign(new TextEncoder().encode(JWT_SECRET));
+    };
+    for (const token of [
+      await sign(now + tenYears),
+      await sign(now + tenYears, now + tenYears + 600),
+      await sign(now + CLOCK_SKEW_SECONDS + 120),
+    ]) {
+      const reply = await t.request('GET', '/api/v1/applications', bearer(token));
+      expectProblem(reply, 401);
+      expect(reply.body.detail).toMatch(/future/);
+    }
+    expect((await t.request('GET', '/api/v1/applications', bearer(await sign(now + 5)))).status).toBe(200);
   });
 
   it('accepts an officer token naming several departments', async () => {

@@ -105,4 +105,17 @@ describe('ratings (好差评)', () => {
     expectProblem(await t.request('GET', '/api/v1/ratings', { as: ann }), 403);
     expectProblem(await t.request('GET', '/api/v1/ratings?from=yesterday', { as: ADMIN }), 400);
   });
+
+  it('answers 400 naming from or to for ISO 8601 forms it cannot read as an instant (compact, week)', async () => {
+    for (const [query, path] of [
+      ['from=20260101', '$.from'],
+      ['to=20260101', '$.to'],
+      ['from=2026-W01', '$.from'],
+      ['to=2026-W01-1', '$.to'],
+    ]) {
+      const reply = await t.request('GET', `/api/v1/ratings?${query}`, { as: ADMIN });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual([path]);
+    }
+  });
 });

@@ -429,6 +429,27 @@ describe('workflow reports over HTTP', () => {
     expect(paths(empty)).toEqual(['$.to']);
   });
 
+  it('answers 400 naming the field for ISO 8601 forms it cannot read as an instant (compact, week, no offset)', async () => {
+    for (const [query, path] of [
+      ['from=20260101', '$.from'],
+      ['to=20260101', '$.to'],
+      ['from=2026-W01', '$.from'],
+      ['to=2026-W01-1', '$.to'],
+      ['from=2026-001', '$.from'],
+      ['from=2026-02-30', '$.from'],
+      ['from=2026-01-01T08:00:00', '$.from'],
+    ]) {
+      const reply = await t.request('GET', `/api/v1/reports/workflows/report-demo?${query}`, { as: ADMIN });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual([path]);
+    }
+    const date = await t.request('GET', '/api/v1/reports/workflows/report-demo?from=2026-03-03', {
+      as: ADMIN,
+    });
+    expect(date.status).toBe(200);
+    expect(date.body.from).toBe('2026-03-03T00:00:00.000Z');
+  });
+
   it('gives per department the count and mean of the ratings applicants gave (好差评)', async () => {
     for (const [name, score] of [
       ['a', 5],

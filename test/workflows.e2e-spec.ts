@@ -481,6 +481,18 @@ describe('workflow definitions over HTTP', () => {
       ]);
     });
 
+    it('rejects a form that is not an object schema, under which no submission could pass', async () => {
+      expect(await refusedPaths({}, { form: { type: 'string' } })).toEqual(['$.form.type']);
+      expect(await refusedPaths({}, { form: { properties: { seats: { type: 'integer' } } } })).toEqual([
+        '$.form.type',
+      ]);
+    });
+
+    it('rejects a step department of only whitespace, which no officer could ever hold', async () => {
+      expect(await refusedPaths({ department: '   ' })).toEqual(['$.steps[0].department']);
+      expect(await refusedPaths({ department: ' fire' })).toEqual(['$.steps[0].department']);
+    });
+
     it('rejects a form in a JSON Schema dialect other than 2020-12, which answered 500', async () => {
       for (const $schema of ['http://json-schema.org/draft-07/schema#', 'https://example.gov/dialect', 1]) {
         const form = { $schema, type: 'object' };

@@ -768,7 +768,7 @@ export interface components {
              * @example cn-mainland
              */
             calendar?: string;
-            /** @description JSON Schema (2020-12) of the application data. A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS */
+            /** @description JSON Schema (2020-12) of the application data, an object schema (`"type": "object"`). A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS */
             form: {
                 [key: string]: unknown;
             };
@@ -3497,9 +3497,9 @@ export interface operations {
     ReportsController_workflow: {
         parameters: {
             query?: {
-                /** @description Applications submitted at or after this instant (ISO 8601) */
+                /** @description Applications submitted at or after this instant: a date (midnight UTC) or a date-time with an offset */
                 from?: string;
-                /** @description Applications submitted before this instant (ISO 8601) */
+                /** @description Applications submitted before this instant: a date (midnight UTC) or a date-time with an offset */
                 to?: string;
             };
             header?: never;
@@ -3520,7 +3520,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description from or to is not an ISO 8601 instant, or to <= from */
+            /** @description from or to is not a date or a date-time with an offset, or to <= from */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -28,6 +28,9 @@ export class ResubmitApplicationDto {
     example: { floorPlan: 'https://files.example/plan-v2.pdf' },
   })
   @IsObject()
+  // Not only for speed, as on submission: class-transformer leaves out members named like Object.prototype's
+  // (`constructor`, `toString`), so without it a correction lost them before the form could refuse them.
+  @FreeForm()
   data: Record<string, unknown>;
 }
 

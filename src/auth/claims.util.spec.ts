@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { callerFromClaims, tokenAgeProblem } from './claims.util.js';
+import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem } from './claims.util.js';
 
 const DEFAULT = { role: 'role', department: 'department' };
 const KEYCLOAK = { role: 'realm_access.roles', department: 'groups' };
@@ -51,6 +51,16 @@ describe('tokenAgeProblem', () => {
   it('counts the age from iat when the token has one', () => {
     expect(tokenAgeProblem({ iat: now - hour }, now, 2 * hour)).toBeNull();
     expect(tokenAgeProblem({ iat: now - 3 * hour, exp: now + 60 }, now, 2 * hour)).toMatch(/older/);
+  });
+
+  it('refuses an iat in the future beyond the clock skew, with or without exp, which the age would never reach', () => {
+    const tenYears = 10 * 365 * 24 * hour;
+    expect(tokenAgeProblem({ iat: now + CLOCK_SKEW_SECONDS }, now, 2 * hour)).toBeNull();
+    expect(tokenAgeProblem({ iat: now + CLOCK_SKEW_SECONDS + 1 }, now, 2 * hour)).toMatch(/future/);
+    expect(tokenAgeProblem({ iat: now + tenYears }, now, 2 * hour)).toMatch(/future/);
+    expect(tokenAgeProblem({ iat: now + tenYears, exp: now + tenYears + hour }, now, 2 * hour)).toMatch(
+      /future/,
+    );
   });
 
   it('bounds a token without iat by its exp', () => {

@@ -11,10 +11,16 @@ export interface ClaimNames {
 const MAX_CLAIM_LENGTH = 256;
 
 /**
+ * How far ahead of ours an issuer's clock may run: its `iat` may lie this far in the future. Any further, and the
+ * maximum token age would count from a date still to come, so a token issued "in ten years" would live for ten.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
+
+/**
  * Why a verified token is too old to use, or null. A token may live at most `maxAgeSeconds`: counted from its `iat`
- * when it has one, else bounded by its `exp` (a token without `iat` whose expiry lies within the maximum age from
- * now cannot have lived longer). Clients that send only `exp`, as the REST contract allows, keep working; a token
- * with neither could live for ever and is refused.
+ * when it has one (which must not lie in the future beyond CLOCK_SKEW_SECONDS), else bounded by its `exp` (a token
+ * without `iat` whose expiry lies within the maximum age from now cannot have lived longer). Clients that send only
+ * `exp`, as the REST contract allows, keep working; a token with neither could live for ever and is refused.
  */
 export function tokenAgeProblem(
   payload: { iat?: unknown; exp?: unknown },
@@ -22,6 +28,7 @@ export function tokenAgeProblem(
   maxAgeSeconds: number,
 ): string | null {
   if (typeof payload.iat === 'number') {
+    if (payload.iat - nowSeconds > CLOCK_SKEW_SECONDS) return 'The token was issued in the future (iat)';
     return nowSeconds - payload.iat > maxAgeSeconds ? 'The token is older than the maximum token age' : null;
   }
   if (typeof payload.exp === 'number') {

@@ -27,6 +27,31 @@ describe('mergePatch (RFC 7396)', () => {
     expect(mergePatch(target, patch)).toEqual(expected);
   });
 
+  it("keeps members named like Object.prototype's as ordinary data, at any depth", () => {
+    const patch = JSON.parse(
+      '{"seats":31,"constructor":"x","toString":{"a":1},"applicant":{"hasOwnProperty":"y","valueOf":null}}',
+    ) as unknown;
+    const result = mergePatch({ seats: 30, applicant: { name: 'Ann' } }, patch);
+    expect(result).toStrictEqual({
+      seats: 31,
+      constructor: 'x',
+      toString: { a: 1 },
+      applicant: { name: 'Ann', hasOwnProperty: 'y' },
+    });
+    expect(Object.keys(result as object)).toEqual(['seats', 'applicant', 'constructor', 'toString']);
+  });
+
+  it('merges into an own __proto__ member, never into a prototype, and pollutes nothing', () => {
+    const target = JSON.parse('{"__proto__":{"a":1}}') as unknown;
+    const patch = JSON.parse('{"__proto__":{"b":2},"x":{"__proto__":{"polluted":true}}}') as unknown;
+    const result = mergePatch(target, patch) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(result.x)).toBe(Object.prototype);
+    expect(JSON.stringify(result)).toBe('{"__proto__":{"a":1,"b":2},"x":{"__proto__":{"polluted":true}}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((result as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it('leaves the target untouched', () => {
     const target = { a: { b: 1 } };
     mergePatch(target, { a: { b: 2 } });
@@ -42,6 +67,11 @@ describe('changedPaths', () => {
         { applicant: { name: 'Anne', id: '1' }, seats: 3, floorPlan: 'p' },
       ),
     ).toEqual(['address', 'applicant.name', 'floorPlan']);
+  });
+
+  it('names a member added with the name of an inherited property', () => {
+    expect(changedPaths({ a: 1 }, { a: 1, constructor: { b: 1 } })).toEqual(['constructor']);
+    expect(changedPaths({ a: {} }, { a: { toString: 'x' } })).toEqual(['a.toString']);
   });
 
   it('finds nothing between equal documents', () => {

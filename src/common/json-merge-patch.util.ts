@@ -1,15 +1,28 @@
 /** JSON merge patch (RFC 7396) and the paths two JSON documents differ at: plain functions, no I/O. */
 
+import { setMember } from './json-copy.util.js';
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** RFC 7396: objects merge member by member, `null` removes a member, anything else replaces the target. */
+/**
+ * A member of a JSON object: its own, never one it inherits. `{}.constructor` is Object and `{}.__proto__` is
+ * Object.prototype, which a merge would otherwise take for a member already there.
+ */
+const own = (object: Record<string, unknown>, name: string): unknown =>
+  Object.hasOwn(object, name) ? object[name] : undefined;
+
+/**
+ * RFC 7396: objects merge member by member, `null` removes a member, anything else replaces the target. Members
+ * named like Object.prototype's (`constructor`, `__proto__`) are data like any other: set as own members, so none
+ * changes the result's prototype.
+ */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return patch;
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === null) delete result[name];
-    else result[name] = mergePatch(result[name], value);
+    else setMember(result, name, mergePatch(own(result, name), value));
   }
   return result;
 }
@@ -22,7 +35,7 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   if (isObject(before) && isObject(after)) {
     const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return names.flatMap((name) =>
-      changedPaths(before[name], after[name], prefix ? `${prefix}.${name}` : name),
+      changedPaths(own(before, name), own(after, name), prefix ? `${prefix}.${name}` : name),
     );
   }
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];

@@ -26,6 +26,11 @@ import {
 import type { JsonLogic, TimeoutAction } from './definition.types.js';
 
 export const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
+/**
+ * Something to match a token's department claim against: not blank, and no whitespace at either end, which no claim
+ * would carry ("   " passed @IsNotEmpty, and its step could never be opened by anyone).
+ */
+export const DEPARTMENT_PATTERN = /^\S(?:.*\S)?$/;
 export const DURATION_UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
 export const TIMEOUT_ACTIONS: readonly TimeoutAction[] = ['approve', 'reject', 'escalate'];
 /** One parallel region per step in the statechart: keep machines and inboxes a sane size. */
@@ -143,9 +148,10 @@ export class StepDefinitionDto {
   @ApiProperty({
     description: 'Code of the department whose officers act on this step',
     example: 'market-regulation',
+    pattern: DEPARTMENT_PATTERN.source,
   })
   @IsString()
-  @IsNotEmpty()
+  @Matches(DEPARTMENT_PATTERN, { message: 'department must not be blank, nor begin or end with whitespace' })
   @MaxLength(64)
   department: string;
 
@@ -269,7 +275,7 @@ export class WorkflowDefinitionDto {
     type: 'object',
     additionalProperties: true,
     description:
-      'JSON Schema (2020-12) of the application data. A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS',
+      'JSON Schema (2020-12) of the application data, an object schema (`"type": "object"`). A property marked `"x-pii": true` is personal data: sealed at rest, shown only to the applicant and the departments a step grants it, erased after PII_RETENTION_DAYS',
   })
   @IsObject()
   @Raw()

@@ -188,7 +188,7 @@ describe('validateDefinition: shape errors', () => {
 
   it('reports __proto__ keys, which class-transformer would drop unseen', () => {
     const input = JSON.parse(
-      '{"key":"ab","name":"x","form":{},"__proto__":{"a":1},"steps":[{"id":"s1","name":"S","department":"d","timeLimit":{"hours":1,"__proto__":{}}}]}',
+      '{"key":"ab","name":"x","form":{"type":"object"},"__proto__":{"a":1},"steps":[{"id":"s1","name":"S","department":"d","timeLimit":{"hours":1,"__proto__":{}}}]}',
     );
     expect(errorsOf(input)).toEqual([
       { path: '$.__proto__', message: 'is not allowed as a property name' },
@@ -227,6 +227,28 @@ describe('validateDefinition: shape errors', () => {
     expect(
       errorsOf(doc([step('first', { name: '', department: '' })], { name: '' })).map((e) => e.path),
     ).toEqual(['$.name', '$.steps[0].name', '$.steps[0].department']);
+  });
+
+  it('rejects a department that is blank or begins or ends with whitespace, which no claim would match', () => {
+    for (const department of ['   ', '\t', ' fire', 'fire ', 'fire\n']) {
+      expect(errorsOf(doc([step('first', { department })]))).toEqual([
+        {
+          path: '$.steps[0].department',
+          message: 'must not be blank, nor begin or end with whitespace',
+        },
+      ]);
+    }
+    for (const department of ['fire', 'fire rescue', '消防']) {
+      expect(validateDefinition(doc([step('first', { department })])).errors).toEqual([]);
+    }
+  });
+
+  it('rejects a form that is not an object schema, which would refuse every submission', () => {
+    for (const form of [{ type: 'string' }, { type: ['object', 'null'] }, {}, { properties: {} }]) {
+      expect(errorsOf(doc([step('first')], { form }))).toEqual([
+        { path: '$.form.type', message: "must be 'object'" },
+      ]);
+    }
   });
 
   it('requires form to be an object', () => {

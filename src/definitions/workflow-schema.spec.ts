@@ -34,5 +34,8 @@ describe('workflows/workflow.schema.json', () => {
       false,
     );
     expect(validate({ ...restaurant, steps: [{ ...first, id: 'Not An Id' }] })).toBe(false);
+    expect(validate({ ...restaurant, steps: [{ ...first, department: '   ' }] })).toBe(false);
+    expect(validate({ ...restaurant, form: { type: 'string' } })).toBe(false);
+    expect(validate({ ...restaurant, form: {} })).toBe(false);
   });
 });

@@ -45,6 +45,12 @@ export async function buildWorkflowSchema(): Promise<Schema> {
     };
     visit('WorkflowDefinitionDto');
     const { WorkflowDefinitionDto: root, ...others } = defs;
+    const form = (root?.properties as Record<string, Schema> | undefined)?.form;
+    if (form) {
+      // Application data is a JSON object: an editor flags a form of another type, as registration refuses it.
+      // (Not in the DTO's @ApiProperty, whose `required` says whether `form` itself is.)
+      Object.assign(form, { required: ['type'], properties: { type: { const: 'object' } } });
+    }
     const rest = Object.fromEntries(Object.entries(others).filter(([name]) => used.has(name)));
     return {
       $schema: 'https://json-schema.org/draft/2020-12/schema',

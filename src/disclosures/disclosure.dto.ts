@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsInstant } from '../common/is-instant.decorator.js';
 import { PageQuery } from '../common/page-query.dto.js';
 import { DISCLOSURE_KINDS } from './disclosure.entity.js';
 import type { DisclosureKind } from './disclosure.entity.js';
@@ -17,12 +18,12 @@ export class FlowsQuery {
       'Disclosures at or after this instant (default: a day before `to` for `hour`, 30 days for `day`)',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Disclosures before this instant (default: now)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 
   @ApiPropertyOptional({ enum: FLOW_BUCKETS, description: 'Default hour' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInstant } from '../common/is-instant.decorator.js';
 
 export class RateDto {
   @ApiProperty({ minimum: 1, maximum: 5, description: '1 (poor) to 5 (good)' })
@@ -23,12 +24,12 @@ export class RatingsQuery {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Ratings given at or after this instant' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Ratings given before this instant' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 }
 

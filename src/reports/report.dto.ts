@@ -1,18 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsInstant } from '../common/is-instant.decorator.js';
 
 export class ReportQuery {
   @ApiPropertyOptional({
-    description: 'Applications submitted at or after this instant (ISO 8601)',
+    description:
+      'Applications submitted at or after this instant: a date (midnight UTC) or a date-time with an offset',
     example: '2026-01-01T00:00:00+08:00',
   })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or instant' })
+  @IsInstant()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Applications submitted before this instant (ISO 8601)' })
+  @ApiPropertyOptional({
+    description:
+      'Applications submitted before this instant: a date (midnight UTC) or a date-time with an offset',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or instant' })
+  @IsInstant()
   to?: string;
 }
 

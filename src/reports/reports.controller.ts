@@ -36,7 +36,7 @@ export class ReportsController {
       'text/csv': { schema: { type: 'string', description: 'Rows of section, subject, metric, value' } },
     },
   })
-  @ApiProblems({ 400: 'from or to is not an ISO 8601 instant, or to <= from' })
+  @ApiProblems({ 400: 'from or to is not a date or a date-time with an offset, or to <= from' })
   @ApiProblems(401)
   @ApiProblems({ 403: 'Only administrators read reports' })
   @ApiProblems({ 404: 'No workflow with this key' })
