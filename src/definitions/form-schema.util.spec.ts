@@ -3,6 +3,32 @@ import { compileFormSchema, formMetaErrors, newAjv } from './form-schema.util.js
 import { patternGuardLengths } from './form-safety.util.js';
 
 describe('the form validator', () => {
+  it('matches each property against its own pattern when a form has several', () => {
+    // Bounded and unbounded alike: Ajv keys its patterns by their text, and a wrapper that printed as
+    // `[object Object]` made every pattern of the form run as the first one.
+    const validate = compileFormSchema({
+      type: 'object',
+      properties: {
+        idNumber: { type: 'string', pattern: '^[0-9]{17}[0-9X]$' },
+        phone: { type: 'string', pattern: '^1[3-9][0-9]{9}$' },
+        code: { type: 'string', maxLength: 10, pattern: '^[A-Z]+$' },
+        tag: { type: 'string', maxLength: 10, pattern: '^[a-z]+$' },
+      },
+    });
+    expect(validate({ idNumber: '11010519491231002X', phone: '13800138000', code: 'AB', tag: 'ab' })).toBe(
+      true,
+    );
+    expect(validate({ idNumber: '13800138000', phone: '11010519491231002X', code: 'ab', tag: 'AB' })).toBe(
+      false,
+    );
+    expect(validate.errors?.map((e) => e.instancePath).sort()).toEqual([
+      '/code',
+      '/idNumber',
+      '/phone',
+      '/tag',
+    ]);
+  });
+
   it('does not run a pattern with an unbounded repetition on a string longer than 1,000 characters', () => {
     const validate = compileFormSchema({ type: 'string', maxLength: 10, pattern: '^1+$' });
     expect(validate('1'.repeat(5))).toBe(true);

@@ -32,6 +32,9 @@ export function repetitionGuardedRegExp(
       if (!unbounded && budget === undefined) return regExp;
       const longest = unbounded ? (guardLengths.get(pattern) ?? PATTERN_MAX_STRING_LENGTH) : Infinity;
       return {
+        // Ajv keys the patterns of a schema by this: without it every wrapper printed `[object Object]`, and all of
+        // a form's patterns ran as the first one it compiled.
+        toString: () => regExp.toString(),
         test: (s: string) => {
           if (s.length > longest) return false;
           if (budget) {
