@@ -31,9 +31,9 @@ export function repetitionGuardedRegExp(
       const stepsFor = stepsOf(pattern);
       if (!unbounded && budget === undefined) return regExp;
       const longest = unbounded ? (guardLengths.get(pattern) ?? PATTERN_MAX_STRING_LENGTH) : Infinity;
-      return {
-        // Ajv keys the patterns of a schema by this: without it every wrapper printed `[object Object]`, and all of
-        // a form's patterns ran as the first one it compiled.
+      // Ajv keys the patterns of a schema by their toString(): without one every wrapper printed `[object Object]`,
+      // and all of a form's patterns ran as the first one it compiled.
+      const guarded: RegExpLike & { toString(): string } = {
         toString: () => regExp.toString(),
         test: (s: string) => {
           if (s.length > longest) return false;
@@ -45,6 +45,7 @@ export function repetitionGuardedRegExp(
           return regExp.test(s);
         },
       };
+      return guarded;
     },
     { code: 'repetitionGuardedRegExp' },
   );
