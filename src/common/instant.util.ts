@@ -1,10 +1,12 @@
 /**
  * A calendar date, or a date-time with seconds optional and an offset required (RFC 3339). Nothing looser: ISO 8601
  * also has compact (20260101), week (2026-W01) and ordinal (2026-001) forms, which `new Date()` cannot read or reads
- * wrongly, and a date-time without an offset would mean whatever the server's time zone makes of it.
+ * wrongly, and a date-time without an offset would mean whatever the server's time zone makes of it. What RFC 3339
+ * and ISO 8601 let a client write otherwise is read: a lowercase `t` or `z`, a space between date and time, an offset
+ * without its colon (`+0800`, as `date +%z` prints it).
  */
 const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]([01]\d|2[0-3]):([0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?)([Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d))?$/;
 
 /** What `toISOString()` and PostgreSQL both write with four digits; an offset may push a valid text outside. */
 const FIRST_YEAR = 1;
@@ -25,7 +27,11 @@ export function parseInstant(text: string): Date | null {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
-  const instant = new Date(text);
+  const [, , , , hour, minutesOn, offset = ''] = match;
+  // Written out the one way every engine's Date reads.
+  const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+  const canonical = hour === undefined ? text : `${text.slice(0, 10)}T${hour}:${minutesOn}${zone}`;
+  const instant = new Date(canonical);
   if (Number.isNaN(instant.getTime())) return null;
   const utcYear = instant.getUTCFullYear();
   return utcYear >= FIRST_YEAR && utcYear <= LAST_YEAR ? instant : null;
