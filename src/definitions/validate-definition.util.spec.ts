@@ -249,6 +249,7 @@ describe('validateDefinition: shape errors', () => {
         { path: '$.form.type', message: "must be 'object'" },
       ]);
     }
+    expect(validateDefinition(doc([step('first')], { form: { type: ['object'] } })).errors).toEqual([]);
   });
 
   it('requires form to be an object', () => {

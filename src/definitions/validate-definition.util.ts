@@ -178,7 +178,9 @@ function schemaErrors(form: Record<string, unknown>, options: ValidateOptions): 
     return [
       // Application data is always a JSON object (the submission DTO says so): a form of another type, or of none,
       // would refuse every submission or leave its fields, which steps name, undescribed.
-      ...(form.type === 'object' ? [] : [{ path: '$.form.type', message: "must be 'object'" }]),
+      ...(form.type === 'object' || (Array.isArray(form.type) && form.type.every((t) => t === 'object'))
+        ? []
+        : [{ path: '$.form.type', message: "must be 'object'" }]),
       ...formSafetyErrors(form, '$.form', {
         maxArrayLength: options.maxArrayLength ?? DEFAULT_JSON_LIMITS.maxArrayLength,
         maxKeys: options.maxKeys ?? DEFAULT_JSON_LIMITS.maxKeys,

@@ -49,7 +49,7 @@ export async function buildWorkflowSchema(): Promise<Schema> {
     if (form) {
       // Application data is a JSON object: an editor flags a form of another type, as registration refuses it.
       // (Not in the DTO's @ApiProperty, whose `required` says whether `form` itself is.)
-      Object.assign(form, { required: ['type'], properties: { type: { const: 'object' } } });
+      Object.assign(form, { required: ['type'], properties: { type: { enum: ['object', ['object']] } } });
     }
     const rest = Object.fromEntries(Object.entries(others).filter(([name]) => used.has(name)));
     return {
