@@ -128,6 +128,7 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
       maxArrayLength: this.config.security.jsonMaxArrayLength,
       maxKeys: this.config.security.jsonMaxKeys,
       maxStringLength: this.config.security.jsonMaxStringLength,
+      maxBodyBytes: this.config.bodyLimitBytes,
     };
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  DEFAULT_JSON_LIMITS,
   FORM_MAX_EVALUATIONS,
   FORM_MAX_PATTERN_STEPS,
   formSafetyErrors,
@@ -110,7 +111,7 @@ describe('formSafetyErrors', () => {
         },
       ]);
       // The body's limits stand in where the schema gives none.
-      const limits = { maxArrayLength: 2, maxKeys: 1000, maxStringLength: 100_000 };
+      const limits = { maxArrayLength: 2, maxKeys: 1000, maxStringLength: 100_000, maxBodyBytes: 1_048_576 };
       expect(formSafetyErrors(list({ type: 'array', items: field }), '$.form', limits)).toEqual([]);
     });
 
@@ -142,7 +143,8 @@ describe('formSafetyErrors', () => {
         {
           path: '$.form.properties.list.items.items.pattern',
           message: expect.stringMatching(
-            /on 100000 strings .* give the array at \$\.form\.properties\.list\.items a maxItems of at most 40,/,
+            // 100 × 1,000 strings by the arrays, of which a body of 1 MiB holds 10,180 of 100 characters.
+            /on 10180 strings .* give the array at \$\.form\.properties\.list\.items a maxItems of at most 40,/,
           ),
         },
       ]);
@@ -209,6 +211,34 @@ describe('formSafetyErrors', () => {
           `take ${FORM_MAX_PATTERN_STEPS} together .* lower the maxLength beside it to at most \\d+, so`,
         ),
       );
+    });
+
+    it('counts a dependency the way it counts a dependentSchemas', () => {
+      const item = (keyword: string) => ({
+        type: 'object',
+        [keyword]: { a: { properties: { b: field } } },
+      });
+      for (const keyword of ['dependentSchemas', 'dependencies']) {
+        expect(formSafetyErrors(list({ type: 'array', items: item(keyword) })).map((e) => e.path)).toEqual([
+          `$.form.properties.list.items.${keyword}.a.properties.b.pattern`,
+        ]);
+      }
+    });
+
+    it('counts no more long strings than one body holds', () => {
+      // `\S` without a maxLength: 1,000 strings of 100,000 characters would be 100,000,000 steps, but a body of
+      // 1 MiB holds ten such strings, and shorter ones cost less per byte.
+      const notBlank = { type: 'string', pattern: '\\S' };
+      expect(formSafetyErrors(list({ type: 'array', items: notBlank }))).toEqual([]);
+      expect(
+        formSafetyErrors(list({ type: 'array', items: notBlank }), '$.form', {
+          ...DEFAULT_JSON_LIMITS,
+          maxBodyBytes: 500_000_000,
+        }).map((e) => e.path),
+      ).toEqual(['$.form.properties.list.items.pattern']);
+      // The same for a costly pattern: a body that holds only two strings of 271 characters.
+      const small = { ...DEFAULT_JSON_LIMITS, maxBodyBytes: 2 * 274 };
+      expect(formSafetyErrors(list({ type: 'array', items: field }), '$.form', small)).toEqual([]);
     });
   });
 

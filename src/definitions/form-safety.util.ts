@@ -34,12 +34,19 @@ export const FORM_MAX_EVALUATIONS = 20_000;
  * pattern's first search is interpreted and slower (58 ms for two strings at the bound on a fresh validator).
  */
 export const FORM_MAX_PATTERN_STEPS = 40_000_000;
-/** The body's limits (JSON_MAX_ARRAY_LENGTH, JSON_MAX_KEYS, JSON_MAX_STRING_LENGTH) at their defaults. */
-export const DEFAULT_JSON_LIMITS: JsonLimits = {
+/** What bounds one submission: the body's JSON limits, and its size in bytes (BODY_LIMIT_BYTES). */
+export interface FormLimits extends JsonLimits {
+  maxBodyBytes: number;
+}
+/** The body's limits (JSON_MAX_ARRAY_LENGTH, JSON_MAX_KEYS, JSON_MAX_STRING_LENGTH, BODY_LIMIT_BYTES) at their defaults. */
+export const DEFAULT_JSON_LIMITS: FormLimits = {
   maxArrayLength: 1000,
   maxKeys: 1000,
   maxStringLength: 100_000,
+  maxBodyBytes: 1_048_576,
 };
+/** The fewest bytes a string takes in a JSON body beside its characters: two quotes and a separator. */
+const JSON_STRING_OVERHEAD = 3;
 /** `uniqueItems` over objects or arrays compares every pair: allowed only on arrays this short. */
 export const UNIQUE_ITEMS_MAX_ITEMS = 100;
 
@@ -64,7 +71,7 @@ const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null'])
 export function formSafetyErrors(
   schema: unknown,
   path = '$.form',
-  limits: JsonLimits = DEFAULT_JSON_LIMITS,
+  limits: FormLimits = DEFAULT_JSON_LIMITS,
 ): DefinitionError[] {
   const errors: DefinitionError[] = [];
   const pending: { node: unknown; path: string }[] = [{ node: schema, path }];
@@ -206,7 +213,8 @@ export function patternUses(form: unknown, path = '$.form', limits = DEFAULT_JSO
       if (key === '$ref' && typeof child === 'string') {
         const target = resolvePointer(form, child, path);
         if (target) visit(target.node, target.path, holders, onKeys);
-      } else if (key === 'properties' || key === 'dependentSchemas') members(holders);
+      } else if (key === 'properties' || key === 'dependentSchemas' || key === 'dependencies')
+        members(holders);
       else if (key === 'patternProperties') {
         members(inObject, false);
         for (const pattern of Object.keys(child ?? {}))
@@ -244,11 +252,18 @@ export function patternUses(form: unknown, path = '$.form', limits = DEFAULT_JSO
  * rest of the budget in proportion to its cost. The advice bounds the innermost array or object that can bring it
  * there, else the maxLength beside the pattern.
  */
-function patternCostErrors(form: unknown, path: string, limits: JsonLimits): DefinitionError[] {
+function patternCostErrors(form: unknown, path: string, limits: FormLimits): DefinitionError[] {
   const costed = patternUses(form, path, limits)
     .map((use) => {
-      const strings = use.holders.reduce((product, h) => product * h.bound, 1) * use.times;
-      return { use, strings, steps: patternSteps(use.pattern, use.longest), cost: 0 };
+      const held = use.holders.reduce((product, h) => product * h.bound, 1) * use.times;
+      const inBody = stringsInBody(use.pattern, use.longest, limits.maxBodyBytes) * use.times;
+      return {
+        use,
+        held,
+        strings: Math.min(held, inBody),
+        steps: patternSteps(use.pattern, use.longest),
+        cost: 0,
+      };
     })
     .map((c) => ({ ...c, cost: c.steps * c.strings }))
     .sort((a, b) => b.cost - a.cost);
@@ -263,11 +278,12 @@ function patternCostErrors(form: unknown, path: string, limits: JsonLimits): Def
   }
   const share = FORM_MAX_PATTERN_STEPS - rest;
   const namedCost = total - rest;
-  return named.map(({ use, strings, steps, cost }) => {
+  return named.map(({ use, held, strings, steps, cost }) => {
     const allowed = (share * cost) / namedCost;
     const advice: string[] = [];
     for (const h of [...use.holders].reverse()) {
-      const most = Math.floor(allowed / ((steps * strings) / h.bound));
+      // What the holders allow, not the body: a lower bound must bring the cost down on its own.
+      const most = Math.floor(allowed / ((steps * held) / h.bound));
       if (most < 1) continue;
       const what = h.keyword === 'maxItems' ? 'array' : 'object';
       advice.push(
@@ -278,10 +294,12 @@ function patternCostErrors(form: unknown, path: string, limits: JsonLimits): Def
       break;
     }
     if (use.lengthBounded) {
+      const costAt = (n: number) =>
+        patternSteps(use.pattern, n) *
+        Math.min(held, stringsInBody(use.pattern, n, limits.maxBodyBytes) * use.times);
       let longest = 0;
       for (let step = 2 ** Math.floor(Math.log2(Math.max(use.longest, 1))); step >= 1; step /= 2)
-        if (longest + step < use.longest && patternSteps(use.pattern, longest + step) * strings <= allowed)
-          longest += step;
+        if (longest + step < use.longest && costAt(longest + step) <= allowed) longest += step;
       if (longest >= 1) advice.push(`lower the maxLength beside it to at most ${longest}`);
     }
     return {
@@ -296,6 +314,17 @@ function patternCostErrors(form: unknown, path: string, limits: JsonLimits): Def
         ', so matching stays cheap',
     };
   });
+}
+
+/**
+ * How many strings of `longest` characters one body holds, which bounds what a pattern costs on it: where a search's
+ * steps grow at least as fast as the string (a repetition, or no `^`), its cost per byte is largest on the longest
+ * strings, so no mix of shorter ones costs more. An anchored pattern without one costs at most the product of its
+ * bounded spans on any string, and is bounded by its holders alone (Infinity here).
+ */
+function stringsInBody(pattern: string, longest: number, bodyBytes: number): number {
+  const grows = repetitions(pattern).unbounded > 0 || !pattern.startsWith('^');
+  return grows ? Math.max(1, Math.floor(bodyBytes / (longest + JSON_STRING_OVERHEAD))) : Infinity;
 }
 
 /**

@@ -72,12 +72,67 @@ describe('the form validator', () => {
     });
     expect(validate(['a'.repeat(271), 'a'.repeat(271)])).toBe(true);
     expect(validate(Array.from({ length: 1000 }, () => 'a'.repeat(271)))).toBe(false);
-    const keywords = validate.errors?.map((e) => e.keyword) ?? [];
-    // The first two match; the rest answer "no match" without running.
-    expect(keywords.filter((k) => k === 'pattern')).toHaveLength(998);
-    expect(keywords).toContain('maxItems');
+    // Past the budget no answer of a pattern is trusted: the document is refused as too costly, as a whole.
+    expect(validate.errors).toEqual([
+      expect.objectContaining({
+        instancePath: '',
+        keyword: 'x-pattern-cost',
+        message: expect.stringMatching(/steps/),
+      }),
+    ]);
     // A new call starts with the whole budget again.
     expect(validate(['a'.repeat(271), 'a'.repeat(271)])).toBe(true);
+  });
+
+  it('never lets a spent budget turn a not or an anyOf the other way', () => {
+    // The first branch fails its maxItems but still matches every item, spending the budget on a valid document.
+    const costly = {
+      anyOf: [
+        { type: 'array', maxItems: 1, items: { type: 'string', pattern: '[a-z]+$', maxLength: 1000 } },
+        { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 1000 } },
+      ],
+    };
+    const validate = compileFormSchema({
+      type: 'object',
+      properties: { list: costly, user: { type: 'string', not: { pattern: '^admin$' } } },
+    });
+    const list = Array.from({ length: 41 }, () => 'a'.repeat(1000));
+    expect(validate({ list: list.slice(0, 1), user: 'admin' })).toBe(false);
+    expect(validate.errors?.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(['/user not']);
+    // "No match" from a pattern that no longer runs would have let `admin` through the `not`.
+    expect(validate({ list, user: 'admin' })).toBe(false);
+    expect(validate.errors?.map((e) => e.keyword)).toEqual(['x-pattern-cost']);
+    expect(validate({ list: list.slice(0, 1), user: 'ann' })).toBe(true);
+  });
+
+  it('lets a string of as many characters as its maxLength through, astral ones counted once', () => {
+    const validate = compileFormSchema({
+      type: 'object',
+      properties: {
+        comment: { type: 'string', maxLength: 500, pattern: '^[^<>]*$' },
+        name: { type: 'string', maxLength: 4, pattern: '^\\p{L}+$' },
+      },
+    });
+    expect(validate({ comment: `${'a'.repeat(480)}${'😀'.repeat(15)}`, name: '𠮷野太郎' })).toBe(true);
+    expect(validate({ comment: `${'a'.repeat(480)}${'😀'.repeat(25)}`, name: '𠮷野太郎𠮷' })).toBe(false);
+    expect(validate.errors?.map((e) => `${e.instancePath} ${e.keyword}`).sort()).toEqual([
+      '/comment maxLength',
+      '/comment pattern',
+      '/name maxLength',
+      '/name pattern',
+    ]);
+  });
+
+  it('keeps the guard of each spelling of a pattern apart', () => {
+    // The same regular expression written two ways, beside different maxLengths.
+    const validate = compileFormSchema({
+      type: 'object',
+      properties: {
+        a: { type: 'string', maxLength: 5, pattern: '^x\\/y+$' },
+        b: { type: 'string', maxLength: 100, pattern: '^x/y+$' },
+      },
+    });
+    expect(validate({ a: 'x/yyy', b: `x/${'y'.repeat(10)}` })).toBe(true);
   });
 
   it('runs a pattern without one on a string of any length', () => {

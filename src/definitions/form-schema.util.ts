@@ -31,15 +31,19 @@ export function repetitionGuardedRegExp(
       const stepsFor = stepsOf(pattern);
       if (!unbounded && budget === undefined) return regExp;
       const longest = unbounded ? (guardLengths.get(pattern) ?? PATTERN_MAX_STRING_LENGTH) : Infinity;
-      // Ajv keys the patterns of a schema by their toString(): without one every wrapper printed `[object Object]`,
-      // and all of a form's patterns ran as the first one it compiled.
+      // Ajv keeps one matcher per toString(): a plain object's `[object Object]` made every pattern of a form run as
+      // the first one compiled, and RegExp's own text would merge `^a\/b+$` with `^a/b+$`, whose guards may differ.
       const guarded: RegExpLike & { toString(): string } = {
-        toString: () => regExp.toString(),
+        toString: () => JSON.stringify([pattern, flags]),
         test: (s: string) => {
-          if (s.length > longest) return false;
+          // maxLength counts code points; a string of more UTF-16 units than that may still be within it.
+          if (s.length > longest && (s.length > 2 * longest || codePoints(s) > longest)) return false;
           if (budget) {
             const steps = stepsFor(s.length);
-            if (budget.spent + steps > FORM_MAX_PATTERN_STEPS) return false;
+            if (budget.exhausted || budget.spent + steps > FORM_MAX_PATTERN_STEPS) {
+              budget.exhausted = true;
+              return false;
+            }
             budget.spent += steps;
           }
           return regExp.test(s);
@@ -51,16 +55,32 @@ export function repetitionGuardedRegExp(
   );
 }
 
+function codePoints(s: string): number {
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const unit = s.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
+
 /**
  * The steps (as patternSteps counts them) a form's patterns have taken on the document being validated. Ajv checks
  * every item of an array and every property of an object, reporting every error, even past a maxItems or
  * maxProperties that has already failed: `^a*a*a*$` under a maxItems of 2 took 3 s on 200 items. Registration bounds
- * what a document within the form's bounds costs by FORM_MAX_PATTERN_STEPS; past that, a pattern answers "no match"
- * without running, which falls only on a document the form refuses anyway (or on one a form registered before that
- * bound allowed to cost more).
+ * what a document within the form's bounds costs by FORM_MAX_PATTERN_STEPS; past that, the patterns stop running,
+ * and the document is refused as too costly to check (compileFormSchema) rather than by the answers they would have
+ * given: a "no match" could turn a `not` or an `anyOf` the other way. A document the form accepts meets that only
+ * where registration's count falls short (a branch of `anyOf` that fails its own maxItems, a merged resubmission
+ * larger than one body), and then gets that clear refusal instead of a wrong answer.
  */
 interface MatchBudget {
   spent: number;
+  exhausted: boolean;
 }
 
 /**
@@ -105,13 +125,27 @@ function withFormats(ajv: Ajv2020): Ajv2020 {
 }
 
 export function compileFormSchema(schema: Record<string, unknown>): ValidateFunction {
-  const budget: MatchBudget = { spent: 0 };
+  const budget: MatchBudget = { spent: 0, exhausted: false };
   const validate = newAjv(patternGuardLengths(schema), budget).compile(schema);
   // Each call starts with the whole budget; Ajv's properties (`errors`, `schema`) are read through to the validator.
   return new Proxy(validate, {
     apply(target, self, args: Parameters<ValidateFunction>) {
       budget.spent = 0;
-      return Reflect.apply(target, self, args);
+      budget.exhausted = false;
+      const valid = Reflect.apply<unknown, Parameters<ValidateFunction>, boolean>(target, self, args);
+      if (!budget.exhausted) return valid;
+      target.errors = [
+        {
+          instancePath: '',
+          schemaPath: '#',
+          keyword: 'x-pattern-cost',
+          params: { steps: FORM_MAX_PATTERN_STEPS },
+          message:
+            `would take the form's patterns more than ${FORM_MAX_PATTERN_STEPS} steps to check, more than ` +
+            'the form allows; send fewer or shorter strings',
+        },
+      ];
+      return false;
     },
   });
 }

@@ -21,6 +21,8 @@ export interface ValidateOptions {
   maxKeys?: number;
   /** The longest string in application data (JSON_MAX_STRING_LENGTH); default 100000. */
   maxStringLength?: number;
+  /** The largest request body (BODY_LIMIT_BYTES); default 1 MiB. */
+  maxBodyBytes?: number;
 }
 
 export interface ValidationResult {
@@ -185,6 +187,7 @@ function schemaErrors(form: Record<string, unknown>, options: ValidateOptions): 
         maxArrayLength: options.maxArrayLength ?? DEFAULT_JSON_LIMITS.maxArrayLength,
         maxKeys: options.maxKeys ?? DEFAULT_JSON_LIMITS.maxKeys,
         maxStringLength: options.maxStringLength ?? DEFAULT_JSON_LIMITS.maxStringLength,
+        maxBodyBytes: options.maxBodyBytes ?? DEFAULT_JSON_LIMITS.maxBodyBytes,
       }),
       ...misplacedPii(form).map((path) => ({
         path,
