@@ -290,6 +290,39 @@ describe('return for correction and resubmission', () => {
     expect(fixed.status).toBe(200);
   });
 
+  it('refuses a correction that would grow the data past what one submission may hold, and keeps the data', async () => {
+    // Each request stays within the 1,000 properties a body's object may have; together they would not.
+    const keys = (prefix: string) =>
+      Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`${prefix}${i}`, i]));
+    const submitted = { ...DATA, ...keys('x') };
+    const id = await submitApplication(t, 'fix-restaurant', submitted);
+    for (const department of ['market', 'urban', 'food']) {
+      const open = await task(t, department, id);
+      expect((await decide(t, department, open.id, { outcome: 'approve' })).status).toBe(200);
+    }
+    const fire = await task(t, 'fire', id);
+    const returned = await decide(t, 'fire', fire.id, {
+      outcome: 'return',
+      comment: 'Plan?',
+      fields: ['floorPlan'],
+    });
+    expect(returned.body.status).toBe('returned');
+    const grown = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: keys('y') },
+    });
+    expectProblemWithPaths(grown, 400);
+    expect(grown.body.errors).toEqual([{ path: '$.data', message: 'has more than 1000 properties' }]);
+    const v = await viewOf(t, id);
+    expect(v.status).toBe('correction_requested');
+    expect(v.data).toEqual(submitted);
+    const fixed = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { floorPlan: 'v2' } },
+    });
+    expect(fixed.status).toBe(200);
+  });
+
   it('answers 409 to a resubmission unless the application awaits correction, and 404 to another applicant', async () => {
     const id = await submitApplication(t, 'fix-restaurant', DATA);
     const early = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
@@ -7,6 +7,10 @@ import type { Caller } from '../auth/caller.js';
 import { BatchLoader } from '../common/batch-loader.util.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { DomainException } from '../common/domain.exception.js';
+import type { FieldError } from '../common/domain.exception.js';
+import { jsonBodyProblems } from '../common/json-body.util.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
 import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
@@ -60,7 +64,28 @@ export class ApplicationsService {
     private readonly events: EventExecutor,
     private readonly history: HistoryService,
     private readonly pii: PiiService,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
+
+  /**
+   * Where corrected data, the stored data with a patch merged in, breaks the limits a submission's body is held to:
+   * each request is within them, but patches could otherwise grow an application's data past anything one
+   * submission may hold, and past what registration assumed its form's patterns would be matched on.
+   */
+  private beyondOneSubmission(data: Record<string, unknown>): FieldError[] {
+    const { jsonMaxKeys, jsonMaxArrayLength, jsonMaxStringLength } = this.config.security;
+    const problems = jsonBodyProblems(
+      { data },
+      { maxKeys: jsonMaxKeys, maxArrayLength: jsonMaxArrayLength, maxStringLength: jsonMaxStringLength },
+    );
+    const bytes = Buffer.byteLength(JSON.stringify(data));
+    if (problems.length === 0 && bytes > this.config.bodyLimitBytes)
+      problems.push({
+        path: '$.data',
+        message: `would take ${bytes} bytes of JSON, more than ${this.config.bodyLimitBytes}`,
+      });
+    return problems;
+  }
 
   private readonly polls = new BatchLoader<PollKey, Record<string, unknown> | undefined>({
     parallel: POLL_READS_AT_ONCE,
@@ -216,6 +241,12 @@ export class ApplicationsService {
               if (application.status !== 'correction_requested')
                 throw DomainException.conflict('The application is not awaiting correction');
               const data = mergePatch(application.data, dto.data) as Record<string, unknown>;
+              const oversized = this.beyondOneSubmission(data);
+              if (oversized.length > 0)
+                throw DomainException.invalid(
+                  'The corrected data is larger than one submission may be',
+                  oversized,
+                );
               if (!pinned.validateForm(data)) {
                 throw DomainException.invalid(
                   'The corrected data does not match the form',
