@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
+import ucs2length from 'ajv/dist/runtime/ucs2length.js';
 import type { FieldError } from '../common/domain.exception.js';
 import {
   FORM_MAX_PATTERN_STEPS,
@@ -36,8 +37,8 @@ export function repetitionGuardedRegExp(
       const guarded: RegExpLike & { toString(): string } = {
         toString: () => JSON.stringify([pattern, flags]),
         test: (s: string) => {
-          // maxLength counts code points; a string of more UTF-16 units than that may still be within it.
-          if (s.length > longest && (s.length > 2 * longest || codePoints(s) > longest)) return false;
+          // maxLength counts code points (Ajv's ucs2length); a string of more UTF-16 units may still be within it.
+          if (s.length > longest && (s.length > 2 * longest || ucs2length.default(s) > longest)) return false;
           if (budget) {
             const steps = stepsFor(s.length);
             if (budget.exhausted || budget.spent + steps > FORM_MAX_PATTERN_STEPS) {
@@ -53,19 +54,6 @@ export function repetitionGuardedRegExp(
     },
     { code: 'repetitionGuardedRegExp' },
   );
-}
-
-function codePoints(s: string): number {
-  let count = 0;
-  for (let i = 0; i < s.length; i++) {
-    const unit = s.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < s.length) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-    count++;
-  }
-  return count;
 }
 
 /**
