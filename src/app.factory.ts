@@ -23,6 +23,7 @@ import type { JsonLimits } from './common/json-body.util.js';
 import { flattenValidationErrors } from './common/validation-errors.util.js';
 import { LOG_LEVELS } from './config/app-config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { jsonLimitsOf } from './config/security-config.js';
 import { setAppLogLevel } from './logging/pino-options.util.js';
 import { requestIdOf } from './logging/request-id.util.js';
 import { installPages } from './pages/pages.js';
@@ -66,11 +67,7 @@ export async function createApp(config: RuntimeConfig): Promise<NestFastifyAppli
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  installJsonParser(app, config.bodyLimitBytes, {
-    maxKeys: config.security.jsonMaxKeys,
-    maxArrayLength: config.security.jsonMaxArrayLength,
-    maxStringLength: config.security.jsonMaxStringLength,
-  });
+  installJsonParser(app, config.bodyLimitBytes, jsonLimitsOf(config.security));
   await installPages(app);
   applyApiPrefix(app);
   installSecurityHeaders(app, config);

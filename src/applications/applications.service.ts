@@ -11,6 +11,7 @@ import type { FieldError } from '../common/domain.exception.js';
 import { jsonBodyProblems } from '../common/json-body.util.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { jsonLimitsOf } from '../config/security-config.js';
 import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
@@ -73,11 +74,7 @@ export class ApplicationsService {
    * submission may hold, and past what registration assumed its form's patterns would be matched on.
    */
   private beyondOneSubmission(data: Record<string, unknown>): FieldError[] {
-    const { jsonMaxKeys, jsonMaxArrayLength, jsonMaxStringLength } = this.config.security;
-    const problems = jsonBodyProblems(
-      { data },
-      { maxKeys: jsonMaxKeys, maxArrayLength: jsonMaxArrayLength, maxStringLength: jsonMaxStringLength },
-    );
+    const problems = jsonBodyProblems({ data }, jsonLimitsOf(this.config.security));
     const bytes = Buffer.byteLength(JSON.stringify(data));
     if (problems.length === 0 && bytes > this.config.bodyLimitBytes)
       problems.push({

@@ -3,6 +3,7 @@
  * which calls it and reports its problems in the same one line. Kept in its own file so the many variables do not
  * crowd app-config.ts.
  */
+import type { JsonLimits } from '../common/json-body.util.js';
 
 export interface SecurityConfig {
   /** `JSON_MAX_KEYS`, default 1000: properties of one object in a request body. */
@@ -295,4 +296,13 @@ function factsCredentials(raw: string | undefined, problem: Problem): SecurityCo
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The limits a request body's JSON is held to, as the body parser and the checks that stand in for it read them. */
+export function jsonLimitsOf(security: SecurityConfig): JsonLimits {
+  return {
+    maxKeys: security.jsonMaxKeys,
+    maxArrayLength: security.jsonMaxArrayLength,
+    maxStringLength: security.jsonMaxStringLength,
+  };
 }

@@ -9,6 +9,7 @@ import { analysisClock } from '../calendar/analysis-clock.util.js';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { jsonLimitsOf } from '../config/security-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
@@ -125,9 +126,7 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
     return {
       allowedFactHosts: [...this.config.factsAllowedHosts],
       ruleCostBudget: this.config.security.ruleCostBudget,
-      maxArrayLength: this.config.security.jsonMaxArrayLength,
-      maxKeys: this.config.security.jsonMaxKeys,
-      maxStringLength: this.config.security.jsonMaxStringLength,
+      ...jsonLimitsOf(this.config.security),
       maxBodyBytes: this.config.bodyLimitBytes,
     };
   }
