@@ -99,6 +99,23 @@ async function returnedByTwo(t: TestApp): Promise<string> {
   return id;
 }
 
+/** Every department but fire approves; fire returns the floor plan. */
+async function returnedByFire(t: TestApp, data: Record<string, unknown>): Promise<string> {
+  const id = await submitApplication(t, 'fix-restaurant', data);
+  for (const department of ['market', 'urban', 'food']) {
+    const open = await task(t, department, id);
+    expect((await decide(t, department, open.id, { outcome: 'approve' })).status).toBe(200);
+  }
+  const fire = await task(t, 'fire', id);
+  const returned = await decide(t, 'fire', fire.id, {
+    outcome: 'return',
+    comment: 'Plan?',
+    fields: ['floorPlan'],
+  });
+  expect(returned.body.status).toBe('returned');
+  return id;
+}
+
 describe('return for correction and resubmission', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -295,18 +312,7 @@ describe('return for correction and resubmission', () => {
     const keys = (prefix: string) =>
       Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`${prefix}${i}`, i]));
     const submitted = { ...DATA, ...keys('x') };
-    const id = await submitApplication(t, 'fix-restaurant', submitted);
-    for (const department of ['market', 'urban', 'food']) {
-      const open = await task(t, department, id);
-      expect((await decide(t, department, open.id, { outcome: 'approve' })).status).toBe(200);
-    }
-    const fire = await task(t, 'fire', id);
-    const returned = await decide(t, 'fire', fire.id, {
-      outcome: 'return',
-      comment: 'Plan?',
-      fields: ['floorPlan'],
-    });
-    expect(returned.body.status).toBe('returned');
+    const id = await returnedByFire(t, submitted);
     const grown = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
       as: ann,
       body: { data: keys('y') },
@@ -357,6 +363,37 @@ describe('return for correction and resubmission', () => {
       headers: { 'idempotency-key': `fix-${id}` },
     });
     expect(reused.status).toBe(409);
+  });
+});
+
+describe('corrections on a service with a small body limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { bodyLimitBytes: 4096 } });
+    await registerWorkflow(t, restaurant);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses a correction whose merged data would take more bytes than one body may, and keeps the data', async () => {
+    // The submission and the patch each fit in 4,096 bytes; the data with the patch merged in would not.
+    const submitted = { ...DATA, address: `1 Main St ${'x'.repeat(2500)}` };
+    const id = await returnedByFire(t, submitted);
+    const grown = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { floorPlan: 'y'.repeat(2500) } },
+    });
+    expectProblemWithPaths(grown, 400);
+    expect(grown.body.errors).toEqual([
+      { path: '$.data', message: expect.stringMatching(/^would take \d+ bytes of JSON, more than 4096$/) },
+    ]);
+    expect((await viewOf(t, id)).data).toEqual(submitted);
+    const fixed = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { floorPlan: 'v2' } },
+    });
+    expect(fixed.status).toBe(200);
   });
 });
 
