@@ -2146,7 +2146,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path; `data` that would take the form's patterns too long to check is refused with one problem at `$.data` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +2341,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path. The stored data with the patch merged in must match the form and stay within the limits of one request body (JSON_MAX_*, BODY_LIMIT_BYTES) */
             400: {
                 headers: {
                     [name: string]: unknown;

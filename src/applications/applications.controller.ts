@@ -43,7 +43,11 @@ export class ApplicationsController {
     },
   })
   @ApiProblems(
-    400,
+    {
+      400:
+        "Invalid input: every problem listed with its JSON path; `data` that would take the form's patterns " +
+        'too long to check is refused with one problem at `$.data`',
+    },
     401,
     403,
     { 404: 'No such workflow' },
@@ -111,9 +115,19 @@ export class ApplicationsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: ApplicationViewDto })
-  @ApiProblems(400, 401, 403, 404, {
-    409: 'The application is not awaiting correction, or the Idempotency-Key was used with another request',
-  })
+  @ApiProblems(
+    {
+      400:
+        'Invalid input: every problem listed with its JSON path. The stored data with the patch merged in must ' +
+        'match the form and stay within the limits of one request body (JSON_MAX_*, BODY_LIMIT_BYTES)',
+    },
+    401,
+    403,
+    404,
+    {
+      409: 'The application is not awaiting correction, or the Idempotency-Key was used with another request',
+    },
+  )
   async resubmit(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
