@@ -272,6 +272,23 @@ describe('hostile input never stalls the service', () => {
       expect(m.reply.body.errors[0].message).toMatch(/maxLength of at most 28/);
     });
 
+    it('accepts a name in rare Chinese characters as long as the maxLength beside its pattern', async () => {
+      // 𠮷 is one character of two UTF-16 units: maxLength counts characters, and so does the pattern's guard.
+      const registered = await register(
+        withForm('rare-name', { name: { type: 'string', maxLength: 4, pattern: '^\\p{L}+$' } }),
+      );
+      expect(registered.reply.status).toBe(201);
+      const submit = (name: string) =>
+        t.request('POST', '/api/v1/applications', {
+          as: ann,
+          body: { workflow: 'rare-name', data: { name } },
+        });
+      expect((await submit('𠮷野太郎')).status).toBe(201);
+      const tooLong = await submit('𠮷野太郎𠮷');
+      expectProblem(tooLong, 400);
+      expect(paths(tooLong)).toEqual(['$.data.name', '$.data.name']);
+    });
+
     it('answers promptly a string far longer than the maxLength beside its pattern', async () => {
       const registered = await register(
         withForm('mail', { email: { type: 'string', maxLength: 254, pattern: '[a-z0-9.]+@[a-z0-9.]+' } }),

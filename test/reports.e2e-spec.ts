@@ -439,7 +439,9 @@ describe('workflow reports over HTTP', () => {
       ['from=2026-02-30', '$.from'],
       ['from=2026-01-01T08:00:00', '$.from'],
     ]) {
-      const reply = await t.request('GET', `/api/v1/reports/workflows/report-demo?${query}`, { as: ADMIN });
+      const reply = await t.request('GET', `/api/v1/reports/workflows/report-demo?${query.toString()}`, {
+        as: ADMIN,
+      });
       expectProblem(reply, 400);
       expect(paths(reply)).toEqual([path]);
     }
@@ -448,6 +450,15 @@ describe('workflow reports over HTTP', () => {
     });
     expect(date.status).toBe(200);
     expect(date.body.from).toBe('2026-03-03T00:00:00.000Z');
+  });
+
+  it('reads the other spellings RFC 3339 and ISO 8601 allow: +0800, a space for the T, a lowercase z', async () => {
+    const query = new URLSearchParams({ from: '2026-03-03 08:00:00+0800', to: '2026-03-05t01:00:00z' });
+    const reply = await t.request('GET', `/api/v1/reports/workflows/report-demo?${query.toString()}`, {
+      as: ADMIN,
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ from: '2026-03-03T00:00:00.000Z', to: '2026-03-05T01:00:00.000Z' });
   });
 
   it('gives per department the count and mean of the ratings applicants gave (好差评)', async () => {
