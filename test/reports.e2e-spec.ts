@@ -439,9 +439,7 @@ describe('workflow reports over HTTP', () => {
       ['from=2026-02-30', '$.from'],
       ['from=2026-01-01T08:00:00', '$.from'],
     ]) {
-      const reply = await t.request('GET', `/api/v1/reports/workflows/report-demo?${query.toString()}`, {
-        as: ADMIN,
-      });
+      const reply = await t.request('GET', `/api/v1/reports/workflows/report-demo?${query}`, { as: ADMIN });
       expectProblem(reply, 400);
       expect(paths(reply)).toEqual([path]);
     }
