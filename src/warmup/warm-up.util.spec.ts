@@ -8,10 +8,7 @@ import { createDatabase, testConfig } from '../../test/support/test-app.js';
 import { timersArmed } from '../../test/support/timers.js';
 import { withClient } from '../config/pg-client.util.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { DataSource } from 'typeorm';
-import { createApp } from '../app.factory.js';
-import { POOL_SIZE } from '../config/data-source.js';
-import { openConnections, warmUp } from './warm-up.util.js';
+import { warmUp } from './warm-up.util.js';
 
 /** Runs one query on the test server's maintenance database. */
 function onServer<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
@@ -109,41 +106,6 @@ describe('warmUp', () => {
       expect(await databaseExists(name)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('openConnections', () => {
-  it("prepares the everyday path's reads on every connection of the pool, and writes nothing", async () => {
-    const database = await createDatabase();
-    const app = await createApp(testConfig({ databaseUrl: database.url, queuePrefix: database.name }));
-    try {
-      await openConnections(app);
-      const dataSource = app.get(DataSource);
-      // Held at once, the runners take one connection each: all of the pool, and no new one.
-      const runners = Array.from({ length: POOL_SIZE }, () => dataSource.createQueryRunner());
-      try {
-        const prepared = await Promise.all(
-          runners.map(async (runner) => {
-            const rows = (await runner.query(
-              'SELECT name, pg_backend_pid() AS pid FROM pg_prepared_statements ORDER BY name',
-            )) as { name: string; pid: number }[];
-            return { pid: rows[0]?.pid, names: rows.map((row) => row.name) };
-          }),
-        );
-        expect(new Set(prepared.map((connection) => connection.pid)).size).toBe(POOL_SIZE);
-        for (const connection of prepared)
-          expect(connection.names).toEqual(['pa_event_read', 'pa_inbox_d', 'pa_read_application_view']);
-      } finally {
-        await Promise.all(runners.map((runner) => runner.release()));
-      }
-      const [counts] = await dataSource.query<{ applications: number; tasks: number }[]>(
-        'SELECT (SELECT count(*) FROM applications)::int AS applications, (SELECT count(*) FROM tasks)::int AS tasks',
-      );
-      expect(counts).toEqual({ applications: 0, tasks: 0 });
-    } finally {
-      await app.close();
-      await database.drop();
     }
   });
 });

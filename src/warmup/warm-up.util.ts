@@ -1,10 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createApp } from '../app.factory.js';
-import { READ_APPLICATION_VIEW } from '../applications/application-sql.util.js';
-import { runPrepared } from '../common/prepared-statement.util.js';
 import { POOL_SIZE } from '../config/data-source.js';
 import { dropDatabaseWhenIdle } from '../config/drop-database.js';
 import { withClient } from '../config/pg-client.util.js';
@@ -12,8 +10,6 @@ import { DataSource } from 'typeorm';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { SECURITY_DEFAULTS } from '../config/security-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import { READ_FOR_EVENT } from '../events/event-sql.util.js';
-import { inboxStatement } from '../tasks/inbox-sql.util.js';
 import { runWarmUpLoad, WARM_UP_WORKFLOW } from './warm-up-load.util.js';
 import type { WarmUpCounts } from './warm-up-load.util.js';
 
@@ -102,32 +98,13 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
 }
 
 /**
- * Opens every connection of the serving app's pool before it listens, and prepares on each the statements the
- * everyday path reads with, run once with arguments that match no row. A new PostgreSQL session costs the server a
- * process, authentication, its first catalog lookups, and a parse and plan of each named statement it meets; the
- * first burst of requests would otherwise pay for twenty of them on the cores it needs to answer. On the 2-core
- * bench host at 68 applications a second, that first burst built a backlog that took 9 to 12 seconds to drain
- * (submission p50 up to 370 ms); with the connections prepared, 3 to 4 seconds (docs/benchmarks.md).
+ * Opens every connection of the serving app's pool before it listens. A new PostgreSQL session costs the server a
+ * process, authentication and its first catalog lookups; the first burst of requests would otherwise pay for twenty
+ * of them in its first second, on the cores it needs to answer.
  */
 export async function openConnections(app: INestApplication): Promise<void> {
   const dataSource = app.get(DataSource);
-  const nobody = randomUUID();
-  // The inbox as an officer of one department reads it (`pa_inbox_d`), for a department no task has.
-  const inbox = inboxStatement({ status: 'open', departments: [''], rulePending: false, limit: 51 });
-  // Held at once, the runners take one connection each: every connection of the pool is prepared.
-  const runners = Array.from({ length: POOL_SIZE }, () => dataSource.createQueryRunner());
-  try {
-    await Promise.all(
-      runners.map(async (runner) => {
-        await runner.connect();
-        await runPrepared(runner.manager, READ_FOR_EVENT, [null, nobody]);
-        await runPrepared(runner.manager, READ_APPLICATION_VIEW, [nobody, 0]);
-        await runPrepared(runner.manager, inbox.statement, inbox.values);
-      }),
-    );
-  } finally {
-    await Promise.all(runners.map((runner) => runner.release()));
-  }
+  await Promise.all(Array.from({ length: POOL_SIZE }, () => dataSource.query('SELECT 1')));
 }
 
 function scratchConfig(
