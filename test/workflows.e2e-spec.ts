@@ -459,6 +459,11 @@ describe('workflow definitions over HTTP', () => {
       return paths(refused);
     };
 
+    it('rejects a workflow or step name of whitespace only, naming both, and stores nothing', async () => {
+      expect(await refusedPaths({ name: ' \t ' }, { name: '\u3000' })).toEqual(['$.name', '$.steps[0].name']);
+      expect(await t.query(`SELECT 1 FROM workflow_versions WHERE key = 'refused'`)).toHaveLength(0);
+    });
+
     it('rejects a rule with an operation JSON Logic does not know, which would always be false', async () => {
       const when = { and: [{ '>=': [{ var: 'seats' }, 1] }, { gt: [{ var: 'seats' }, 50] }] };
       expect(await refusedPaths({ when })).toEqual(['$.steps[0].when.and[1].gt']);

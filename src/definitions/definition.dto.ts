@@ -31,6 +31,8 @@ export const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
  * would carry ("   " passed @IsNotEmpty, and its step could never be opened by anyone).
  */
 export const DEPARTMENT_PATTERN = /^\S(?:.*\S)?$/;
+/** A name people read in inboxes and lists: at least one character that is not whitespace. */
+const NOT_BLANK = /\S/;
 export const DURATION_UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
 export const TIMEOUT_ACTIONS: readonly TimeoutAction[] = ['approve', 'reject', 'escalate'];
 /** One parallel region per step in the statechart: keep machines and inboxes a sane size. */
@@ -139,9 +141,9 @@ export class StepDefinitionDto {
   @Matches(ID_PATTERN)
   id: string;
 
-  @ApiProperty({ example: 'Business licence' })
+  @ApiProperty({ example: 'Business licence', pattern: NOT_BLANK.source })
   @IsString()
-  @IsNotEmpty()
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
   @MaxLength(200)
   name: string;
 
@@ -253,9 +255,9 @@ export class WorkflowDefinitionDto {
   @Matches(ID_PATTERN)
   key: string;
 
-  @ApiProperty({ example: 'Open a restaurant' })
+  @ApiProperty({ example: 'Open a restaurant', pattern: NOT_BLANK.source })
   @IsString()
-  @IsNotEmpty()
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
   @MaxLength(200)
   name: string;
 

@@ -229,6 +229,18 @@ describe('validateDefinition: shape errors', () => {
     ).toEqual(['$.name', '$.steps[0].name', '$.steps[0].department']);
   });
 
+  it('rejects a workflow or step name of whitespace only, which would show as nothing in inboxes and lists', () => {
+    for (const name of ['   ', '\t', '\n \u3000']) {
+      expect(errorsOf(doc([step('first', { name })], { name }))).toEqual([
+        { path: '$.name', message: 'must not be blank' },
+        { path: '$.steps[0].name', message: 'must not be blank' },
+      ]);
+    }
+    for (const name of ['x', ' Business licence ', '营业执照']) {
+      expect(validateDefinition(doc([step('first', { name })], { name })).errors).toEqual([]);
+    }
+  });
+
   it('rejects a department that is blank or begins or ends with whitespace, which no claim would match', () => {
     for (const department of ['   ', '\t', ' fire', 'fire ', 'fire\n']) {
       expect(errorsOf(doc([step('first', { department })]))).toEqual([
