@@ -146,6 +146,13 @@ describe('the parallel-approvals command', () => {
       [['validate'], 'validate needs at least one FILE or DIR'],
       [['analyze', '--colour', 'x.json'], "Unknown option '--colour'"],
       [['analyze', '--from', 'yesterday', 'x.json'], '--from must be an ISO 8601 instant'],
+      // Each of these `new Date` reads as some instant; without an offset, a date-time names none.
+      [
+        ['analyze', '--from', '1', 'x.json'],
+        "--from must be an ISO 8601 instant, a date (2026-01-01) or a date-time with an offset (2026-01-01T08:00:00+08:00) (got '1')",
+      ],
+      [['analyze', '--from', 'March 3 2026', 'x.json'], '--from must be an ISO 8601 instant'],
+      [['analyze', '--from', '2026-03-03T08:00', 'x.json'], '--from must be an ISO 8601 instant'],
     ])('%j', async (args, message) => {
       const r = await cli(...args);
       expect(r.code).toBe(2);
@@ -181,6 +188,22 @@ describe('the parallel-approvals command', () => {
           '',
         ].join('\n'),
       );
+    });
+
+    it('takes --from as the API takes an instant, with an offset or as a date', async () => {
+      // Working days beside hours: only then does the analysis place the limits from an instant.
+      const mixed = join(dir, 'mixed.json');
+      const steps = startUp.steps.map((step, i) => (i === 0 ? { ...step, timeLimit: { hours: 4 } } : step));
+      writeFileSync(mixed, JSON.stringify({ ...startUp, key: 'cli-mixed', steps }));
+      for (const [from, instant] of [
+        ['2026-03-03T08:00:00+08:00', '2026-03-03T00:00:00.000Z'],
+        ['2026-03-03 08:00:00+0800', '2026-03-03T00:00:00.000Z'],
+        ['2026-03-03', '2026-03-03T00:00:00.000Z'],
+      ]) {
+        const r = await cli('analyze', '--json', '--from', from!, mixed);
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.stdout)[0].analysis.referenceInstant).toBe(instant);
+      }
     });
 
     it('prints JSON with --json and exits 1 when a file is invalid', async () => {

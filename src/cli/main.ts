@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { analysisClock } from '../calendar/analysis-clock.util.js';
 import { loadCalendars, SHIPPED_CALENDARS_DIR } from '../calendar/calendar-registry.js';
 import type { BusinessCalendar } from '../calendar/calendar.util.js';
+import { INSTANT_FORMS, parseInstant } from '../common/instant.util.js';
 import { checkDefinition } from '../definitions/check-definition.util.js';
 import { analyze } from '../definitions/definition-graph.util.js';
 import type { Analysis, WorkflowDefinition } from '../definitions/definition.types.js';
@@ -75,9 +76,10 @@ function parse(argv: string[]): Options | 'help' {
   if (paths.length === 0) throw new UsageError(`${command} needs at least one FILE or DIR`);
   let from: Date | undefined;
   if (values.from !== undefined) {
-    from = new Date(values.from);
-    if (Number.isNaN(from.getTime()))
-      throw new UsageError(`--from must be an ISO 8601 instant (got '${values.from}')`);
+    // As strict as the API's instants: `new Date` reads "1" or "March 3" as some instant, silently.
+    from = parseInstant(values.from) ?? undefined;
+    if (from === undefined)
+      throw new UsageError(`--from must be an ISO 8601 instant, ${INSTANT_FORMS} (got '${values.from}')`);
   }
   let calendars: Map<string, BusinessCalendar>;
   try {
