@@ -44,6 +44,7 @@ async function main(): Promise<void> {
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   let stopping = false;
+  let warming: Promise<void> | undefined;
   const stop = async (signal: string) => {
     stopping = true;
     // Not ready first, so that orchestrators and load balancers stop sending work; then finish what is in flight.
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
       `${signal}: not ready; closing in ${config.shutdownDelayMs} ms, after in-flight requests and jobs`,
     );
     await new Promise((done) => setTimeout(done, config.shutdownDelayMs));
+    // A warm-up under way ends by itself (its traffic stops at WARMUP_MS plus 5 s) and drops its scratch database:
+    // cut short, it would leave the database for a later start to drop.
+    await warming;
     // Ctrl-C reaches the embedded server too (one process group), and it drops our connections at once; a
     // pg client busy at that moment raises the drop as an unhandled error. On the way out that is no news.
     process.on('uncaughtException', (error: Error & { code?: string }) => {
@@ -74,8 +78,8 @@ async function main(): Promise<void> {
     queuePrefix,
     pii: { keyring, retentionDays: config.pii.retentionDays },
   };
-  if (config.warmupMs > 0 && config.processRole !== 'worker') {
-    logger.log(`warming up for ${config.warmupMs} ms on a scratch database before listening`);
+  /** The warm-up, then its one line: what the process says it did, whether or not a signal came meanwhile. */
+  const warmUpAndSay = async (): Promise<void> => {
     try {
       const done = await warmUp({
         config: runtime,
@@ -95,6 +99,11 @@ async function main(): Promise<void> {
       // Only speed is lost: the process serves as it would have without a warm-up.
       logger.warn(`warm-up skipped: ${error instanceof Error ? error.message : String(error)}`);
     }
+  };
+  if (config.warmupMs > 0 && config.processRole !== 'worker') {
+    logger.log(`warming up for ${config.warmupMs} ms on a scratch database before listening`);
+    warming = warmUpAndSay();
+    await warming;
     // Stopped while warming up: the signal's handler is on its way out, and must not meet a new app on the way.
     if (stopping) return;
   }
