@@ -11,6 +11,13 @@ const fieldsForm = (properties: Record<string, Record<string, unknown>>) =>
 const refused = (validate: ValidateFunction) =>
   (validate.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`).sort();
 
+/** `good` passes, and `bad` is refused for exactly `refusals` (as `refused` lists them). */
+function expectVerdicts(validate: ValidateFunction, good: unknown, bad: unknown, refusals: string[]): void {
+  expect(validate(good)).toBe(true);
+  expect(validate(bad)).toBe(false);
+  expect(refused(validate)).toEqual(refusals);
+}
+
 describe('the form validator', () => {
   it('matches each property against its own pattern when a form has several', () => {
     // Bounded and unbounded alike: Ajv keys its patterns by their text, and a wrapper that printed as
@@ -21,18 +28,12 @@ describe('the form validator', () => {
       code: { type: 'string', maxLength: 10, pattern: '^[A-Z]+$' },
       tag: { type: 'string', maxLength: 10, pattern: '^[a-z]+$' },
     });
-    expect(validate({ idNumber: '11010519491231002X', phone: '13800138000', code: 'AB', tag: 'ab' })).toBe(
-      true,
+    expectVerdicts(
+      validate,
+      { idNumber: '11010519491231002X', phone: '13800138000', code: 'AB', tag: 'ab' },
+      { idNumber: '13800138000', phone: '11010519491231002X', code: 'ab', tag: 'AB' },
+      ['/code pattern', '/idNumber pattern', '/phone pattern', '/tag pattern'],
     );
-    expect(validate({ idNumber: '13800138000', phone: '11010519491231002X', code: 'ab', tag: 'AB' })).toBe(
-      false,
-    );
-    expect(refused(validate)).toEqual([
-      '/code pattern',
-      '/idNumber pattern',
-      '/phone pattern',
-      '/tag pattern',
-    ]);
   });
 
   it('does not run a pattern with an unbounded repetition on a string longer than 1,000 characters', () => {
@@ -53,10 +54,13 @@ describe('the form validator', () => {
       },
     };
     const validate = compileFormSchema(form);
-    expect(validate({ short: '1'.repeat(10), long: '1'.repeat(100) })).toBe(true);
     // `^1+$` matches every string here: a pattern error says it was not run.
-    expect(validate({ short: '1'.repeat(50), long: '1'.repeat(500) })).toBe(false);
-    expect(refused(validate)).toEqual(['/long maxLength', '/long pattern', '/short maxLength']);
+    expectVerdicts(
+      validate,
+      { short: '1'.repeat(10), long: '1'.repeat(100) },
+      { short: '1'.repeat(50), long: '1'.repeat(500) },
+      ['/long maxLength', '/long pattern', '/short maxLength'],
+    );
     expect(patternGuardLengths({ ...form, patternProperties: { '^k\\d*$': {} } })).toEqual(
       new Map([
         ['^1+$', 100],
@@ -112,14 +116,12 @@ describe('the form validator', () => {
       comment: { type: 'string', maxLength: 500, pattern: '^[^<>]*$' },
       name: { type: 'string', maxLength: 4, pattern: '^\\p{L}+$' },
     });
-    expect(validate({ comment: `${'a'.repeat(480)}${'😀'.repeat(15)}`, name: '𠮷野太郎' })).toBe(true);
-    expect(validate({ comment: `${'a'.repeat(480)}${'😀'.repeat(25)}`, name: '𠮷野太郎𠮷' })).toBe(false);
-    expect(refused(validate)).toEqual([
-      '/comment maxLength',
-      '/comment pattern',
-      '/name maxLength',
-      '/name pattern',
-    ]);
+    expectVerdicts(
+      validate,
+      { comment: `${'a'.repeat(480)}${'😀'.repeat(15)}`, name: '𠮷野太郎' },
+      { comment: `${'a'.repeat(480)}${'😀'.repeat(25)}`, name: '𠮷野太郎𠮷' },
+      ['/comment maxLength', '/comment pattern', '/name maxLength', '/name pattern'],
+    );
   });
 
   it('keeps the guard of each spelling of a pattern apart', () => {
