@@ -74,13 +74,10 @@ function parse(argv: string[]): Options | 'help' {
   if (!(COMMANDS as readonly string[]).includes(command))
     throw new UsageError(`unknown command '${command}' (validate, analyze or diagram)`);
   if (paths.length === 0) throw new UsageError(`${command} needs at least one FILE or DIR`);
-  let from: Date | undefined;
-  if (values.from !== undefined) {
-    // As strict as the API's instants: `new Date` reads "1" or "March 3" as some instant, silently.
-    from = parseInstant(values.from) ?? undefined;
-    if (from === undefined)
-      throw new UsageError(`--from must be an ISO 8601 instant, ${INSTANT_FORMS} (got '${values.from}')`);
-  }
+  // As strict as the API's instants: `new Date` reads "1" or "March 3" as some instant, silently.
+  const from = values.from === undefined ? undefined : parseInstant(values.from);
+  if (from === null)
+    throw new UsageError(`--from must be an ISO 8601 instant, ${INSTANT_FORMS} (got '${values.from}')`);
   let calendars: Map<string, BusinessCalendar>;
   try {
     const extra = values['calendars-dir'];
