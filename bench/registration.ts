@@ -1,14 +1,16 @@
 /**
  * `npm run bench:registration`: how long other requests wait while the largest workflow definition the body limit
- * admits is registered. Checking one takes a second or so of CPU; done on the event loop, every request waits for
- * it.
+ * admits is registered, and while its version takes its first submission. Checking one takes a second or so of CPU;
+ * done on the event loop, every request waits for it. The first submission compiles the version in the process
+ * (its statechart, its analysis, its form's validator).
  *
  *   npm run bench:registration -- [--runs 3] [--registrations 4] [--probe-ms 10] [--against DIR]
  *
  * For each run: a fresh database on one embedded PostgreSQL and a fresh service process (`svc-pg`, production
  * settings, `WARMUP_MS=0`: a cold process, the worst case). Then, per registration of the definition under a new
  * key, `GET /health` is probed every `--probe-ms` on a connection of its own from the moment the registration is
- * sent until it is answered; the slowest probe is how long the event loop was held. Before the first, the same
+ * sent until it is answered, and again for the first submission to that version; the slowest probe is how long the
+ * event loop was held. Before the first, the same
  * probing runs for a second with nothing else in flight: the baseline of the same run. `--against DIR` runs
  * another checkout's build (`npx tsc -p tsconfig.build.json` there) alternately with this one, run by run.
  */
@@ -75,10 +77,14 @@ function parse(argv: string[]): Options {
   );
 }
 
-/** One registration (or the idle baseline, `registration: 0`) and the probes sent while it was in flight. */
+/** What was in flight while /health was probed. */
+type Sent = 'idle' | 'registration' | 'first submission';
+
+/** One registration or first submission (or the idle baseline, `registration: 0`) and the probes sent meanwhile. */
 interface Sample {
   build: string;
   run: number;
+  sent: Sent;
   registration: number;
   status: number | string;
   elapsedMs: number;
@@ -129,28 +135,38 @@ async function measureBuild(
   return withServer({ name: 'svc-pg', label, pg, port: options.port, options: serverOptions }, async () => {
     const base = `http://127.0.0.1:${options.port}`;
     const admin = signJwt({ role: 'admin', sub: 'bench-admin' }, SECRET);
+    const applicant = signJwt({ role: 'applicant', sub: 'bench-applicant' }, SECRET);
     const agent = new http.Agent({ keepAlive: true });
     const samples: Sample[] = [];
     try {
       const idle = await probeWhile(base, options.probeMs, sleep(1000));
-      samples.push({ build, run, registration: 0, status: 0, elapsedMs: 1000, ...idle });
+      samples.push({ build, run, sent: 'idle', registration: 0, status: 0, elapsedMs: 1000, ...idle });
+      const probed = async (sent: Sent, registration: number, send: Parameters<typeof request>[2]) => {
+        const started = performance.now();
+        const answer = request(agent, base, send);
+        const probes = await probeWhile(base, options.probeMs, answer);
+        const reply = await answer;
+        const elapsedMs = performance.now() - started;
+        if (reply.status !== 201)
+          throw new Error(`${sent} answered ${reply.status}: ${JSON.stringify(reply.json)}`);
+        samples.push({ build, run, sent, registration, status: reply.status, elapsedMs, ...probes });
+      };
       for (let n = 1; n <= options.registrations; n++) {
         const body = largestDefinition(`largest-${n}`);
-        const started = performance.now();
-        const sent = request(agent, base, {
+        await probed('registration', n, {
           method: 'POST',
           path: '/api/v1/workflows',
           bearer: admin,
           body,
           headers: {},
         });
-        const probed = await probeWhile(base, options.probeMs, sent);
-        const reply = await sent;
-        const elapsedMs = performance.now() - started;
-        if (reply.status !== 201) {
-          throw new Error(`registration answered ${reply.status}: ${JSON.stringify(reply.json)}`);
-        }
-        samples.push({ build, run, registration: n, status: reply.status, elapsedMs, ...probed });
+        await probed('first submission', n, {
+          method: 'POST',
+          path: '/api/v1/applications',
+          bearer: applicant,
+          body: { workflow: body.key, data: {} },
+          headers: {},
+        });
       }
     } finally {
       agent.destroy();
@@ -161,21 +177,29 @@ async function measureBuild(
 
 const ms = (n: number | null) => (n === null ? '-' : `${Math.round(n)} ms`);
 
-function summary(samples: Sample[]): { build: string; idle: number | null; worst: number | null }[] {
+interface Medians {
+  build: string;
+  idle: number | null;
+  registration: number | null;
+  submission: number | null;
+}
+
+function summary(samples: Sample[]): Medians[] {
   const builds = [...new Set(samples.map((s) => s.build))];
-  const median = (values: number[]) =>
+  const median = (build: string, sent: Sent) =>
     percentile(
-      [...values].sort((a, b) => a - b),
+      samples
+        .filter((s) => s.build === build && s.sent === sent)
+        .map((s) => s.worstProbeMs)
+        .sort((a, b) => a - b),
       50,
     );
-  return builds.map((build) => {
-    const mine = samples.filter((s) => s.build === build);
-    return {
-      build,
-      idle: median(mine.filter((s) => s.registration === 0).map((s) => s.worstProbeMs)),
-      worst: median(mine.filter((s) => s.registration > 0).map((s) => s.worstProbeMs)),
-    };
-  });
+  return builds.map((build) => ({
+    build,
+    idle: median(build, 'idle'),
+    registration: median(build, 'registration'),
+    submission: median(build, 'first submission'),
+  }));
 }
 
 async function main(): Promise<void> {
@@ -190,8 +214,12 @@ async function main(): Promise<void> {
     for (let r = 1; r <= options.runs; r++) {
       for (const [i, { build, root }] of builds.entries()) {
         const measured = await measureBuild(pg, { build, root, run: r, label: `${run}_${r}_${i}` }, options);
-        const worst = Math.max(...measured.filter((s) => s.registration > 0).map((s) => s.worstProbeMs));
-        log(`${build}, run ${r}: slowest /health probe ${ms(worst)} during the registrations`);
+        const worst = (sent: Sent) =>
+          ms(Math.max(...measured.filter((s) => s.sent === sent).map((s) => s.worstProbeMs)));
+        log(
+          `${build}, run ${r}: slowest /health probe ${worst('registration')} during the registrations, ` +
+            `${worst('first submission')} during the first submissions`,
+        );
         samples.push(...measured);
       }
     }
@@ -200,13 +228,13 @@ async function main(): Promise<void> {
   const rows = samples.map((s) => [
     s.build,
     String(s.run),
-    s.registration === 0 ? 'idle (1 s)' : String(s.registration),
+    s.sent === 'idle' ? 'idle (1 s)' : `${s.sent} ${s.registration}`,
     ms(s.elapsedMs),
     String(s.probes),
     ms(s.worstProbeMs),
   ]);
   const lines = alignColumns(
-    [['build', 'run', 'registration', 'answered in', 'probes', 'slowest probe'], ...rows],
+    [['build', 'run', 'in flight', 'answered in', 'probes', 'slowest probe'], ...rows],
     ' | ',
   );
   const medians = summary(samples);
@@ -214,18 +242,23 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `machine: ${facts.cores} cores, ${facts.cpu}, ${facts.memoryGiB} GiB, Node ${facts.node}, load average ${facts.loadAverage.join(' ')}`,
-      `/health probed every ${options.probeMs} ms while the largest definition is registered; a fresh cold process per run`,
+      `/health probed every ${options.probeMs} ms while the largest definition is registered and its version takes its first submission; a fresh cold process per run`,
       '',
       lines[0]!,
       lines[0]!.replace(/[^|]/g, '-'),
       ...lines.slice(1),
       '',
       ...medians.map(
-        (m) => `${m.build}: slowest probe, median over registrations ${ms(m.worst)} (idle ${ms(m.idle)})`,
+        (m) =>
+          `${m.build}: slowest probe, median ${ms(m.registration)} over registrations, ` +
+          `${ms(m.submission)} over first submissions (idle ${ms(m.idle)})`,
       ),
-      ...(ours?.worst && theirs?.worst
-        ? [`ratio: ${(ours.worst / theirs.worst).toFixed(2)} × the build at ${theirs.build}`]
-        : []),
+      ...(['registration', 'submission'] as const).flatMap((sent) => {
+        const [mine, other] = [ours?.[sent], theirs?.[sent]];
+        return mine && other
+          ? [`ratio, ${sent}s: ${(mine / other).toFixed(2)} × the build at ${theirs!.build}`]
+          : [];
+      }),
       '',
     ].join('\n'),
   );

@@ -1,11 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ValidateFunction } from 'ajv';
-import { compileFormSchema, formMetaErrors, newAjv } from './form-schema.util.js';
+import {
+  compileFormSchema,
+  formMetaErrors,
+  formValidatorSource,
+  loadFormValidator,
+  newAjv,
+} from './form-schema.util.js';
 import { patternGuardLengths } from './form-safety.util.js';
 
-/** An object form of these properties, compiled. */
-const fieldsForm = (properties: Record<string, Record<string, unknown>>) =>
-  compileFormSchema({ type: 'object', properties });
+/** The two ways a validator is made: on the thread it runs on, and as module source made elsewhere, loaded there. */
+const compilers: [string, (form: Record<string, unknown>) => ValidateFunction][] = [
+  ['compiled where it runs', compileFormSchema],
+  ['compiled as module source and loaded', (form) => loadFormValidator(form, formValidatorSource(form))],
+];
 
 /** What the last check refused, as `path keyword`, sorted. */
 const refused = (validate: ValidateFunction) =>
@@ -18,7 +26,11 @@ function expectVerdicts(validate: ValidateFunction, good: unknown, bad: unknown,
   expect(refused(validate)).toEqual(refusals);
 }
 
-describe('the form validator', () => {
+describe.each(compilers)('the form validator, %s', (_how, compileFormSchema) => {
+  /** An object form of these properties, compiled. */
+  const fieldsForm = (properties: Record<string, Record<string, unknown>>) =>
+    compileFormSchema({ type: 'object', properties });
+
   it('matches each property against its own pattern when a form has several', () => {
     // Bounded and unbounded alike: Ajv keys its patterns by their text, and a wrapper that printed as
     // `[object Object]` made every pattern of the form run as the first one.
@@ -150,8 +162,40 @@ describe('the form validator', () => {
     expect(validate.errors?.map((e) => e.keyword)).toEqual(['additionalProperties']);
   });
 
+  it("checks formats, unique items, local references and dependent schemas with Ajv's runtime", () => {
+    const validate = compileFormSchema({
+      type: 'object',
+      $defs: { day: { type: 'string', format: 'date' } },
+      properties: {
+        email: { type: 'string', format: 'email' },
+        opened: { $ref: '#/$defs/day' },
+        owners: { type: 'array', uniqueItems: true, maxItems: 10, items: { type: 'object' } },
+        licence: { type: 'string' },
+      },
+      dependentSchemas: { licence: { required: ['opened'] } },
+    });
+    expectVerdicts(
+      validate,
+      { email: 'a@b.cn', opened: '2026-02-28', owners: [{ id: 1 }, { id: 2 }], licence: 'L1', extra: 1 },
+      { email: 'a@', opened: '2026-02-30', owners: [{ id: 1 }, { id: 1 }], licence: 'L1' },
+      ['/email format', '/opened format', '/owners uniqueItems'],
+    );
+    expect(validate({ licence: 'L1' })).toBe(false);
+    expect(refused(validate)).toEqual([' required']);
+  });
+});
+
+describe('the Ajv of definitions', () => {
   it('checks definitions with the same guard', () => {
     expect(newAjv().compile({ type: 'string', pattern: '^a+$' })('a'.repeat(2_000))).toBe(false);
+  });
+});
+
+describe('a validator loaded from module source', () => {
+  it("gives the source no module but the guarded matchers, Ajv's runtime and the formats", () => {
+    const form = { type: 'string' };
+    const source = `${formValidatorSource(form)}\nrequire('node:fs');`;
+    expect(() => loadFormValidator(form, source)).toThrow("a form validator's source asked for node:fs");
   });
 });
 

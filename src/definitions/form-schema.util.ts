@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import ucs2length from 'ajv/dist/runtime/ucs2length.js';
@@ -52,9 +54,13 @@ export function repetitionGuardedRegExp(
       };
       return guarded;
     },
-    { code: 'repetitionGuardedRegExp' },
+    // How a validator's source (formValidatorSource) names this engine; loadFormValidator hands it over.
+    { code: `require(${JSON.stringify(GUARDED_REGEXP_MODULE)})` },
   );
 }
+
+/** The module name under which a validator's source asks for the form's guarded matchers. */
+const GUARDED_REGEXP_MODULE = 'parallel-approvals/guarded-regexp';
 
 /**
  * The steps (as patternSteps counts them) a form's patterns have taken on the document being validated. Ajv checks
@@ -77,13 +83,17 @@ interface MatchBudget {
  * for that, tens of milliseconds of the event loop per registration and per version a process first loads.
  * `guardLengths` and `budget` (see repetitionGuardedRegExp) are the form's; compileFormSchema passes them.
  */
-export function newAjv(guardLengths?: ReadonlyMap<string, number>, budget?: MatchBudget): Ajv2020 {
+export function newAjv(
+  guardLengths?: ReadonlyMap<string, number>,
+  budget?: MatchBudget,
+  source = false,
+): Ajv2020 {
   return withFormats(
     new Ajv2020({
       allErrors: true,
       strict: false,
       validateSchema: false,
-      code: { regExp: repetitionGuardedRegExp(guardLengths, budget) },
+      code: { regExp: repetitionGuardedRegExp(guardLengths, budget), source },
     }),
   );
 }
@@ -113,9 +123,51 @@ function withFormats(ajv: Ajv2020): Ajv2020 {
 }
 
 export function compileFormSchema(schema: Record<string, unknown>): ValidateFunction {
-  const budget: MatchBudget = { spent: 0, exhausted: false };
-  const validate = newAjv(patternGuardLengths(schema), budget).compile(schema);
-  // Each call starts with the whole budget; Ajv's properties (`errors`, `schema`) are read through to the validator.
+  const budget = newBudget();
+  return withBudget(newAjv(patternGuardLengths(schema), budget).compile(schema), budget);
+}
+
+/**
+ * A form's validator as the source of a module, to be compiled where holding the thread costs nobody a wait (a
+ * worker thread) and loaded by loadFormValidator. Ajv's compilation grows with the form: the largest a definition
+ * may hold took 50–120 ms, on the event loop, at the first submission to its version in each process.
+ */
+export function formValidatorSource(schema: Record<string, unknown>): string {
+  const ajv = newAjv(undefined, undefined, true);
+  return standaloneCode.default(ajv, ajv.compile(schema));
+}
+
+/** The modules a validator's source may ask for besides the guarded matchers: Ajv's runtime and the formats. */
+const VALIDATOR_RUNTIME = /^(ajv\/dist\/runtime\/[a-z0-9]+|ajv-formats\/dist\/formats)$/;
+const requireRuntime = createRequire(import.meta.url);
+
+/**
+ * The validator compileFormSchema would give, from formValidatorSource's module text: the same checks, guards and
+ * budget, for a millisecond or two of the event loop. Evaluating it is what Ajv does with the code it generates.
+ */
+export function loadFormValidator(schema: Record<string, unknown>, source: string): ValidateFunction {
+  const budget = newBudget();
+  const matchers = repetitionGuardedRegExp(patternGuardLengths(schema), budget);
+  const require = (name: string): unknown => {
+    if (name === GUARDED_REGEXP_MODULE) return matchers;
+    if (VALIDATOR_RUNTIME.test(name)) return requireRuntime(name);
+    throw new Error(`a form validator's source asked for ${name}`);
+  };
+  const module: { exports: { default?: ValidateFunction } } = { exports: {} };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- Ajv's own compile evaluates the code it generates the same way
+  const evaluate = new Function('require', 'module', 'exports', source) as (...args: unknown[]) => void;
+  evaluate(require, module, module.exports);
+  const validate = module.exports.default;
+  if (typeof validate !== 'function') throw new Error("a form validator's source exported no function");
+  return withBudget(validate, budget);
+}
+
+function newBudget(): MatchBudget {
+  return { spent: 0, exhausted: false };
+}
+
+/** Each call starts with the whole budget; Ajv's properties (`errors`, `schema`) are read through to the validator. */
+function withBudget(validate: ValidateFunction, budget: MatchBudget): ValidateFunction {
   return new Proxy(validate, {
     apply(target, self, args: Parameters<ValidateFunction>) {
       budget.spent = 0;

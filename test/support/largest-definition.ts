@@ -7,9 +7,7 @@ export function largestDefinition(key: string) {
   const id = (i: number) => `s${i}`.padEnd(40, 'x');
   const field = (i: number) => `f${i % 300}`;
   const rule = { and: Array.from({ length: 80 }, (_v, i) => ({ '<': [{ var: field(i) }, 50] })) };
-  const properties = Object.fromEntries(
-    Array.from({ length: 300 }, (_v, i) => [field(i), { type: 'integer', minimum: 0, maximum: 100 }]),
-  );
+  const properties = largeFormFields(field);
   const steps = Array.from({ length: 200 }, (_v, i) => ({
     id: id(i),
     name: `Step ${i}`,
@@ -22,6 +20,22 @@ export function largestDefinition(key: string) {
     timeLimit: { hours: 1 },
   }));
   return { key, name: 'Largest', form: { type: 'object', properties }, steps };
+}
+
+/** The largest definition's form, with one step: what compiling its version costs is the form's. */
+export function largeFormDefinition(key: string) {
+  return {
+    key,
+    name: 'Large form',
+    form: { type: 'object', properties: largeFormFields((i) => `f${i}`) },
+    steps: [{ id: 'review', name: 'Review', department: 'review-dept', timeLimit: { hours: 1 } }],
+  };
+}
+
+function largeFormFields(field: (i: number) => string) {
+  return Object.fromEntries(
+    Array.from({ length: 300 }, (_v, i) => [field(i), { type: 'integer', minimum: 0, maximum: 100 }]),
+  );
 }
 
 /**
