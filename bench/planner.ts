@@ -14,6 +14,10 @@
  * application is submitted, the gate approved (199 steps open at once) and one step rejected (198 cancelled at once).
  * It measures what the statechart costs when many steps change together (docs/architecture-event-path.md).
  *
+ * `--shape chain` plans the largest definition the body limit admits (200 steps, each waiting for the ten before, an
+ * `autoApprove` rule of 80 terms on each): each application is submitted with data `{}`, which every rule approves,
+ * so its one event decides all 200 steps by rule, one after the other.
+ *
  * `--between N` reads N small objects between two plans, as a serving process's other requests do, and times the
  * plans and remembered states alone: in a loop with nothing between, the planner's code and data stay in the CPU's
  * caches, and it costs a fraction of what it costs in the service (see docs/benchmarks.md).
@@ -23,7 +27,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkflowDefinition } from '../src/definitions/definition.types.js';
 import type { ApplicationState, PlanContext, PlanEvent, PlanWorkflow } from '../src/engine/plan.types.js';
-import { gatedDefinition } from '../test/support/largest-definition.js';
+import { gatedDefinition, largestDefinition } from '../test/support/largest-definition.js';
 import { BENCH_WORKFLOW } from './load.util.js';
 
 interface Options {
@@ -32,8 +36,18 @@ interface Options {
   against: string | null;
   child: string | null;
   between: number;
-  shape: 'bench' | 'gated';
+  shape: Shape;
 }
+
+type Shape = 'bench' | 'gated' | 'chain';
+const SHAPES: readonly Shape[] = ['bench', 'gated', 'chain'];
+
+/** What each shape's applications go through, for the report. */
+const SHAPE_WORK: Record<Shape, string> = {
+  bench: 'a submission and a decision per step',
+  gated: 'a submission, the gate approved, one step rejected',
+  chain: 'a submission whose rules approve all 200 steps',
+};
 
 function parse(argv: string[]): Options {
   const options: Options = { count: 2000, rounds: 5, against: null, child: null, between: 0, shape: 'bench' };
@@ -45,10 +59,13 @@ function parse(argv: string[]): Options {
     else if (flag === '--against') options.against = resolve(value());
     else if (flag === '--child') options.child = resolve(value());
     else if (flag === '--between') options.between = Number(value());
-    else if (flag === '--shape') options.shape = value() === 'gated' ? 'gated' : 'bench';
-    else
+    else if (flag === '--shape') {
+      const shape = value();
+      if (!SHAPES.includes(shape as Shape)) throw new Error(`--shape is one of ${SHAPES.join(', ')}`);
+      options.shape = shape as Shape;
+    } else
       throw new Error(
-        `unknown option ${flag} (--count N, --rounds R, --against DIR, --between N, --shape gated)`,
+        `unknown option ${flag} (--count N, --rounds R, --against DIR, --between N, --shape ${SHAPES.join('|')})`,
       );
   }
   if (!(options.count > 0) || !(options.rounds > 0)) throw new Error('--count and --rounds must be positive');
@@ -75,7 +92,9 @@ async function measure(root: string, { count, between, shape }: Options): Promis
   // The bench's workflow is JSON sent to the API; its literals widen to strings here.
   const definition = (shape === 'gated'
     ? gatedDefinition('gated')
-    : BENCH_WORKFLOW) as unknown as WorkflowDefinition;
+    : shape === 'chain'
+      ? largestDefinition('chain')
+      : BENCH_WORKFLOW) as unknown as WorkflowDefinition;
   const dependencies = resolveDependencies(definition);
   const steps = new Map(definition.steps.map((s) => [s.id, s]));
   const workflow: PlanWorkflow = {
@@ -117,11 +136,10 @@ async function measure(root: string, { count, between, shape }: Options): Promis
     return stored;
   };
   const application = (i: number) => {
-    const data = {
-      applicant: { name: `A ${i}`, idNumber: `ID${i}` },
-      address: `${i} Bench Road`,
-      seats: i % 100,
-    };
+    const data =
+      shape === 'chain'
+        ? {}
+        : { applicant: { name: `A ${i}`, idNumber: `ID${i}` }, address: `${i} Bench Road`, seats: i % 100 };
     const id = `11111111-1111-4111-8111-${String(i).padStart(12, '0')}`;
     let state = timed(() =>
       remembered(
@@ -145,14 +163,14 @@ async function measure(root: string, { count, between, shape }: Options): Promis
     if (shape === 'gated') {
       decide('gate', 'approve');
       decide('behind-0', 'reject');
-    } else
+    } else if (shape === 'bench')
       for (const step of workflow.order)
         if (state.tasks.some((t) => t.step === step && t.status === 'open')) decide(step, 'approve');
     const expected = shape === 'gated' ? 'rejected' : 'approved';
     if (state.application.status !== expected) throw new Error(`ended ${state.application.status}`);
   };
   // A first pass lets V8 compile the path, as a serving process would have.
-  for (let i = 0; i < Math.min(count, shape === 'gated' ? 5 : 500); i++) application(i);
+  for (let i = 0; i < Math.min(count, shape === 'bench' ? 500 : 5); i++) application(i);
   planned = 0;
   const before = process.cpuUsage();
   for (let i = 0; i < count; i++) application(i);
@@ -193,7 +211,7 @@ if (options.child) {
   for (let r = 0; r < options.rounds; r++)
     for (const build of builds) rounds.get(build)!.push(round(build, options));
   console.log(
-    `${options.count} applications per round (${options.shape === 'gated' ? 'a submission, the gate approved, one step rejected' : 'a submission and a decision per step'}), CPU per application` +
+    `${options.count} applications per round (${SHAPE_WORK[options.shape]}), CPU per application` +
       (options.between > 0 ? `, ${options.between} objects read between two plans` : ''),
   );
   for (const [build, values] of rounds)

@@ -474,6 +474,37 @@ describe('hostile input never stalls the service', () => {
     });
   });
 
+  describe('rules that approve a long chain of steps in one event', () => {
+    // The largest definition's 200 steps each wait for the ten before and approve by rule when the fields they read are
+    // small, so `{}` approves all 200 in one submission. Taken as one XState transition and snapshot each, the chain
+    // held the event loop for about 0.4 s on every such submission, not only a version's first (the planner's spec
+    // proves it is taken without them; `npm run bench:planner -- --shape chain` measures it).
+    it('takes such submissions while /health keeps answering, every step decided by rule and recorded', async () => {
+      const definition = largestDefinition('rule-chain');
+      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition })).status).toBe(
+        201,
+      );
+      // The first compiles the version; the ones after it are what any applicant can send again and again.
+      await submitApplication(t, 'rule-chain', {}, ann);
+      const submitted = await measured(t, () =>
+        t.request('POST', '/api/v1/applications', { as: ann, body: { workflow: 'rule-chain', data: {} } }),
+      );
+      expect(submitted.reply.status).toBe(201);
+      expect(submitted.worstHealthMs).toBeLessThan(STALL_BOUND_MS);
+      const view = submitted.reply.body as {
+        id: string;
+        status: string;
+        steps: { decidedBy: string | null }[];
+      };
+      expect(view.status).toBe('approved');
+      expect(view.steps.map((step) => step.decidedBy)).toEqual(definition.steps.map(() => 'rule'));
+      const history = await t.request('GET', `/api/v1/applications/${view.id}/history`, { as: ann });
+      const events = history.body.events as { type: string }[];
+      expect(events.filter((e) => e.type === 'rule_approved')).toHaveLength(200);
+      expect(history.body.chain.valid).toBe(true);
+    });
+  });
+
   describe('many steps changing at once', () => {
     // 199 steps wait for one gate: its approval opens them all, and a rejection or a withdrawal cancels them all. The
     // statechart once took such changes as XState's eventless transitions and raised events, weighing each pair of

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { verifyChain } from '../audit/hash-chain.util.js';
 import { dueTime, remindAt } from '../calendar/calendar.util.js';
@@ -266,6 +266,26 @@ describe('plan: rules without facts run inside the event', () => {
       rulePending: false,
     });
     expect(types(p)).toContain('rule_not_held');
+  });
+
+  it('decides a chain of steps by rule with one statechart snapshot, not a transition and a snapshot per step', () => {
+    // Each step waits for the one before and approves by rule: one submission decides all of them. As a transition
+    // and a resolved snapshot each, 200 such steps took 0.4 s of the event loop, on every such submission.
+    const long = compile(
+      Array.from({ length: 30 }, (_v, i) =>
+        step(`s${i}`, { after: i === 0 ? [] : [`s${i - 1}`], autoApprove: { '<': [{ var: 'n' }, 5] } }),
+      ),
+    );
+    const { machine } = long;
+    const transition = jest.spyOn(machine, 'transition');
+    const resolveState = jest.spyOn(machine, 'resolveState');
+    plan(null, submit({ n: 1 }), context(long)); // the first state, computed once per machine and shared
+    resolveState.mockClear();
+    const p = plan(null, submit({ n: 1 }), context(long));
+    expect(p.state.application.status).toBe('approved');
+    expect(types(p).filter((t) => t === 'rule_approved')).toHaveLength(30);
+    expect(transition).not.toHaveBeenCalled();
+    expect(resolveState).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -21,8 +21,14 @@ import type {
 } from './plan.types.js';
 import { projectTasks, readsFacts, taskKey } from './task-projection.util.js';
 import type { Attribution } from './task-projection.util.js';
-import { applyEvent, startApplication } from './workflow-machine.util.js';
-import type { ApplicationStatus, EngineEvent, EngineResult, StepStatus } from './workflow-machine.util.js';
+import { applyEvent, resolveChart, startApplication, takeRule } from './workflow-machine.util.js';
+import type {
+  ApplicationStatus,
+  ChartState,
+  EngineEvent,
+  EngineResult,
+  StepStatus,
+} from './workflow-machine.util.js';
 
 /** Statuses an application never leaves: its streams close and its steps are all settled. */
 export const FINAL_STATUSES: readonly ApplicationStatus[] = ['approved', 'rejected', 'withdrawn', 'lapsed'];
@@ -285,7 +291,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
       },
     };
     draft = { result, data: event.data, produced: {}, rows: new Map(), entries: [{ at: entry }] };
-    project(draft, {}, null, application.id, ctx);
+    project(draft, { state: result, before: {}, attribution: null }, application.id, ctx);
   } else {
     if (!state) throw new Error(`a ${event.type} event needs an application`);
     application = state.application;
@@ -319,7 +325,7 @@ function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
     rows,
     entries: [{ at: kind.entry(event, ctx.workflow, task, application) }],
   };
-  project(draft, before, kind.attribution(event), application.id, ctx);
+  project(draft, { state: result, before, attribution: kind.attribution(event) }, application.id, ctx);
   // Values are added when the step is approved: a first countersignature publishes nothing yet.
   if (
     event.type === 'decide' &&
@@ -331,70 +337,73 @@ function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
   return draft;
 }
 
-function project(
-  draft: Draft,
-  before: Record<string, StepStatus>,
-  attribution: Attribution | null,
-  applicationId: string,
-  ctx: PlanContext,
-): void {
-  const projection = projectTasks({
-    rows: draft.rows,
-    before,
-    result: draft.result,
-    attribution,
-    applicationId,
-    ctx,
-  });
+/** What an event changed, as the projection of task rows reads it (`only`: see projectTasks). */
+interface Change {
+  state: ChartState;
+  before: Record<string, StepStatus>;
+  attribution: Attribution | null;
+  only?: ReadonlySet<string>;
+}
+
+function project(draft: Draft, { state, ...change }: Change, applicationId: string, ctx: PlanContext) {
+  const projection = projectTasks({ rows: draft.rows, ...change, result: state, applicationId, ctx });
   draft.rows = projection.rows;
   draft.entries.push(...projection.entries.map((at) => ({ at })));
 }
 
-/** Steps opened with a rule that reads no facts are decided now, until none is left (a rule may open another). */
+/**
+ * Steps opened with a rule that reads no facts are decided now, in workflow order, until none is left (a rule may
+ * open another). Each result is taken as the rule worker's would be (`takeRule`), with its history entry and task
+ * rows, and the statechart's snapshot is resolved once, after the last.
+ */
 function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: PlanContext): void {
   const { workflow } = ctx;
-  for (;;) {
-    const context = draft.result.context;
-    const next = workflow.order
-      .map((id) => workflow.step(id))
-      .find(
-        (s) =>
-          draft.result.steps[s.id] === 'open' &&
-          s.autoApprove !== undefined &&
-          context.ruleChecked[s.id] !== true &&
-          !readsFacts(s.autoApprove),
-      );
-    if (!next) return;
-    const attempt = context.attempts[next.id] ?? 1;
+  const ruled = rulesWithoutFacts(workflow);
+  let state: ChartState = draft.result;
+  const pending = () =>
+    ruled.find((s) => state.steps[s.id] === 'open' && state.context.ruleChecked[s.id] !== true);
+  let next = pending();
+  if (!next) return;
+  const input = { ...draft.data, ...draft.produced, facts: {} };
+  const pii = piiFieldPaths(workflow.definition.form);
+  const kind = EVENT_KINDS.rule;
+  const before = draft.result.steps;
+  for (; next; next = pending()) {
+    const attempt = state.context.attempts[next.id] ?? 1;
     const rule = next.autoApprove as JsonLogic;
-    const input = { ...draft.data, ...draft.produced, facts: {} };
     const result = holds(rule, input);
-    const before = draft.result.steps;
     const event = {
       type: 'rule' as const,
       step: next.id,
       attempt,
       holds: result,
-      detail: {
-        attempt,
-        rule,
-        read: valuesRead(rule, input, piiFieldPaths(workflow.definition.form)),
-        facts: {},
-        result,
-      },
+      detail: { attempt, rule, read: valuesRead(rule, input, pii), facts: {}, result },
     };
-    const kind = EVENT_KINDS.rule;
-    const applied = applyEvent(
-      workflow.machine,
-      draft.result.snapshot,
-      kind.machine(event, application, workflow),
-    );
-    // The guard that picked this step is the statechart's own: a rule it refuses would loop forever.
-    if (!applied.applied) throw new Error(`rule for ${next.id} was not taken by the statechart`);
-    draft.result = applied;
+    const taken = takeRule(workflow.machine, state, event);
+    // The step was picked by the same test `takeRule` makes: a rule it refused would loop forever.
+    if (!taken) throw new Error(`rule for ${next.id} was not taken`);
     draft.entries.push({ at: kind.entry(event, workflow, undefined, application) });
-    project(draft, before, kind.attribution(event), application.id, ctx);
+    // A rule's result changes its own step's context, and the statuses `settle` moved: only those rows can change.
+    const only = new Set([next.id, ...workflow.order.filter((id) => taken.steps[id] !== state.steps[id])]);
+    const change = { state: taken, before: state.steps, attribution: kind.attribution(event), only };
+    project(draft, change, application.id, ctx);
+    state = taken;
   }
+  draft.result = resolveChart(workflow.machine, state, before);
+}
+
+/** A workflow's steps whose `autoApprove` rule reads no facts, in workflow order (computed once per version). */
+const rulesWithoutFactsOf = new WeakMap<PlanWorkflow, StepDefinition[]>();
+
+function rulesWithoutFacts(workflow: PlanWorkflow): StepDefinition[] {
+  let steps = rulesWithoutFactsOf.get(workflow);
+  if (steps === undefined) {
+    steps = workflow.order
+      .map((id) => workflow.step(id))
+      .filter((s) => s.autoApprove !== undefined && !readsFacts(s.autoApprove));
+    rulesWithoutFactsOf.set(workflow, steps);
+  }
+  return steps;
 }
 
 function finish(

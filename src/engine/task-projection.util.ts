@@ -1,7 +1,7 @@
 import type { HistoryEntry } from '../audit/hash-chain.util.js';
 import { factsUsed } from '../rules/rule.util.js';
 import type { PlanContext, TaskRow } from './plan.types.js';
-import type { DecidedBy, EngineResult, StepStatus } from './workflow-machine.util.js';
+import type { ChartState, DecidedBy, StepStatus } from './workflow-machine.util.js';
 
 /** Who closed a step, when the event being projected targets one: the rest close by consequence. */
 export interface Attribution {
@@ -25,14 +25,17 @@ export function readsFacts(rule: unknown): boolean {
  * says who decided the step this event targets. Earlier attempts are history and are never touched.
  *
  * `rows` is keyed by `taskKey`; the projection returns a new map and the history entries of the step changes.
+ * `only`, when given, names the steps the event can have changed (their status, or their part of the context): the
+ * rows of the others are kept as they are, which is what projecting them again would give.
  */
 export function projectTasks(input: {
   rows: ReadonlyMap<string, TaskRow>;
   before: Readonly<Record<string, StepStatus>>;
-  result: EngineResult;
+  result: ChartState;
   attribution: Attribution | null;
   applicationId: string;
   ctx: PlanContext;
+  only?: ReadonlySet<string>;
 }): { rows: Map<string, TaskRow>; entries: HistoryEntry[] } {
   const { result, attribution, ctx } = input;
   const { workflow, now } = ctx;
@@ -41,6 +44,7 @@ export function projectTasks(input: {
   const context = result.context;
 
   for (const stepId of workflow.order) {
+    if (input.only && !input.only.has(stepId)) continue;
     const step = workflow.step(stepId);
     const status = result.steps[stepId];
     if (status === undefined) continue;
@@ -112,7 +116,7 @@ function projected(
   row: TaskRow,
   stepId: string,
   status: StepStatus,
-  input: { result: EngineResult; attribution: Attribution | null; ctx: PlanContext },
+  input: { result: ChartState; attribution: Attribution | null; ctx: PlanContext },
 ): Partial<TaskRow> {
   const { context } = input.result;
   const { attribution, ctx } = input;

@@ -1,8 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
-import { applyEvent, buildWorkflowMachine, startApplication } from './workflow-machine.util.js';
-import type { EngineEvent, EngineResult } from './workflow-machine.util.js';
+import {
+  applyEvent,
+  buildWorkflowMachine,
+  resolveChart,
+  startApplication,
+  takeRule,
+} from './workflow-machine.util.js';
+import type { ChartState, EngineEvent, EngineResult } from './workflow-machine.util.js';
 
 function step(id: string, extra: Partial<StepDefinition> = {}): StepDefinition {
   return { id, name: id, department: `dept-${id}`, timeLimit: { hours: 1 }, ...extra };
@@ -163,6 +169,30 @@ describe('workflow machine', () => {
     expect(results[1]!.applied).toBe(false);
     expect(results[2]!.steps.a).toBe('approved');
     expect(results[3]!.applied).toBe(false);
+  });
+
+  it('takes rule results one after another in plain values, and resolves one snapshot that carries on', () => {
+    // The planner's cascade: each approval by rule opens the next step, whose rule speaks in the same event.
+    const chain = workflow([step('a'), step('b', { after: ['a'] }), step('c', { after: ['b'] })]);
+    const machine = buildWorkflowMachine(chain, 1, deps(chain));
+    const start = startApplication(machine, { skipped: [] });
+    let state: ChartState = start;
+    for (const id of ['a', 'b']) state = takeRule(machine, state, { step: id, attempt: 1, holds: true })!;
+    expect(state.steps).toEqual({ a: 'approved', b: 'approved', c: 'open' });
+    expect(state.context.ruleChecked).toEqual({ a: true, b: true });
+    // Spoken already, not open, or not the current attempt: nothing to take.
+    expect(takeRule(machine, state, { step: 'b', attempt: 1, holds: true })).toBeNull();
+    expect(takeRule(machine, start, { step: 'c', attempt: 1, holds: true })).toBeNull();
+    expect(takeRule(machine, state, { step: 'c', attempt: 2, holds: true })).toBeNull();
+    const resolved = resolveChart(machine, state, start.steps);
+    expect(resolved.changes.map((c) => `${c.step} ${c.from}->${c.to}`)).toEqual([
+      'a open->approved',
+      'b blocked->approved',
+      'c blocked->open',
+    ]);
+    const done = applyEvent(machine, JSON.parse(JSON.stringify(resolved.snapshot)), approve('c'));
+    expect(done.status).toBe('approved');
+    expect(done.context.ruleChecked).toEqual({ a: true, b: true });
   });
 
   it('leaves a step open when its rule does not hold, and ignores the same rule result delivered again', () => {
