@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { withClient } from '../src/config/pg-client.util.js';
@@ -705,6 +707,28 @@ describe('slow bodies and database outages', () => {
       });
     } finally {
       await t.close();
+    }
+  });
+
+  it('answers 503 when a large form cannot be compiled within DEFINITION_CHECK_TIMEOUT_MS, never on the event loop', async () => {
+    // Registered at start (checked on the event loop, before serving), then compiled off it at the first submission,
+    // where 1 ms is far too little: compiling it here instead would hold every other request as long.
+    const dir = mkdtempSync(join(tmpdir(), 'pa-large-form-'));
+    writeFileSync(join(dir, 'large-form.json'), JSON.stringify(largeFormDefinition('large-form-slow')));
+    const t = await TestApp.start({
+      workflowsDir: dir,
+      config: { security: { ...SECURITY_DEFAULTS, definitionCheckTimeoutMs: 1 } },
+    });
+    try {
+      const body = { workflow: 'large-form-slow', data: { f1: 1 } };
+      const refused = await t.request('POST', '/api/v1/applications', { as: ann, body });
+      expectProblem(refused, 503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(refused.body.detail).toMatch(/DEFINITION_CHECK_TIMEOUT_MS/);
+      expect(await t.query('SELECT 1 FROM applications')).toEqual([]);
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

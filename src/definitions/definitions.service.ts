@@ -11,7 +11,7 @@ import { CalendarService } from '../calendar/calendar.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { jsonLimitsOf } from '../config/security-config.js';
-import { DomainException } from '../common/domain.exception.js';
+import { DomainException, ErrorCode } from '../common/domain.exception.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 import { WorkerThread, WorkerThreadTimeoutError } from '../common/worker-thread.util.js';
@@ -34,9 +34,15 @@ const LATEST_VERSION: NamedStatement = {
 const CHECK_HEAP_MB = 512;
 
 /**
- * Forms up to this size (as JSON) compile on the event loop, in a few milliseconds (the shipped ones take 3–10 ms,
- * 1.3–2.6 KB); larger ones on a thread of their own. The compilation grows with the form: 15 KB of fields with
- * patterns took 50–120 ms, holding every other request for as long.
+ * The form compiler's heap: the same bound as the checker's, which compiles the same form (among the rest of the
+ * document) at registration.
+ */
+const FORM_COMPILE_HEAP_MB = CHECK_HEAP_MB;
+
+/**
+ * Forms up to this many characters of JSON compile on the event loop, in a few milliseconds (the shipped ones, 1.3-2.6
+ * thousand, take 3-10 ms); larger ones on a thread of their own. The compilation grows with the form: 15,500
+ * characters of fields with patterns took 50-120 ms, holding every other request for as long.
  */
 const FORM_ON_LOOP_MAX_CHARS = 4096;
 
@@ -74,10 +80,11 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
       timeoutMs: config.security.definitionCheckTimeoutMs,
       maxHeapMb: CHECK_HEAP_MB,
     });
+    // A registered form was compiled within these bounds at registration, as part of its whole document's check.
     this.formCompiler = new WorkerThread({
       entry: new URL('./form-compile.worker.js', import.meta.url),
       timeoutMs: config.security.definitionCheckTimeoutMs,
-      maxHeapMb: CHECK_HEAP_MB,
+      maxHeapMb: FORM_COMPILE_HEAP_MB,
     });
   }
 
@@ -285,17 +292,27 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * A large form's validator is compiled on the form compiler's thread and loaded here. Should that thread fail,
-   * the form compiles here: a wait for every other request once, rather than no submissions to the version.
+   * A large form's validator is compiled on the form compiler's thread and loaded here. Should that thread fail to
+   * start or crash, the form compiles here: a wait for every other request once, rather than no submissions to the
+   * version. A compilation that ran out of time or memory there would hold the event loop as long here: the request
+   * is answered 503 instead (the machine is too busy to compile what registration compiled), and the next tries again.
    */
   private async formValidator(id: string, form: Record<string, unknown>): Promise<ValidateFunction> {
     if (JSON.stringify(form).length <= FORM_ON_LOOP_MAX_CHARS) return compileFormSchema(form);
     try {
       return loadFormValidator(form, await this.formCompiler.run(form));
     } catch (error) {
-      this.logger.warn(
-        `${id}: the form compiler's thread failed (${(error as Error).message}); compiling here`,
-      );
+      const tooCostly =
+        error instanceof WorkerThreadTimeoutError ||
+        (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      if (tooCostly)
+        throw new DomainException(
+          ErrorCode.Unavailable,
+          `The form of ${id} could not be compiled within the limits of DEFINITION_CHECK_TIMEOUT_MS and its heap; ` +
+            'try again shortly',
+        );
+      const reason = String((error as Error).message).split('\n', 1)[0];
+      this.logger.warn(`${id}: the form compiler's thread failed (${reason}); compiling here`);
       return compileFormSchema(form);
     }
   }

@@ -81,13 +81,14 @@ interface MatchBudget {
  * A fresh Ajv per schema: a shared one would refuse a second version reusing an `$id`. It does not check the schema
  * against the meta-schema (formMetaErrors does, once at registration): each Ajv compiled the 2020-12 meta-schema again
  * for that, tens of milliseconds of the event loop per registration and per version a process first loads.
- * `guardLengths` and `budget` (see repetitionGuardedRegExp) are the form's; compileFormSchema passes them.
+ * `guardLengths` and `budget` (see repetitionGuardedRegExp) are the form's; compileFormSchema passes them. `source`
+ * keeps each validator's code, for formValidatorSource.
  */
-export function newAjv(
-  guardLengths?: ReadonlyMap<string, number>,
-  budget?: MatchBudget,
+export function newAjv({
+  guardLengths,
+  budget,
   source = false,
-): Ajv2020 {
+}: { guardLengths?: ReadonlyMap<string, number>; budget?: MatchBudget; source?: boolean } = {}): Ajv2020 {
   return withFormats(
     new Ajv2020({
       allErrors: true,
@@ -124,7 +125,7 @@ function withFormats(ajv: Ajv2020): Ajv2020 {
 
 export function compileFormSchema(schema: Record<string, unknown>): ValidateFunction {
   const budget = newBudget();
-  return withBudget(newAjv(patternGuardLengths(schema), budget).compile(schema), budget);
+  return withBudget(newAjv({ guardLengths: patternGuardLengths(schema), budget }).compile(schema), budget);
 }
 
 /**
@@ -133,12 +134,12 @@ export function compileFormSchema(schema: Record<string, unknown>): ValidateFunc
  * may hold took 50–120 ms, on the event loop, at the first submission to its version in each process.
  */
 export function formValidatorSource(schema: Record<string, unknown>): string {
-  const ajv = newAjv(undefined, undefined, true);
+  const ajv = newAjv({ source: true });
   return standaloneCode.default(ajv, ajv.compile(schema));
 }
 
 /** The modules a validator's source may ask for besides the guarded matchers: Ajv's runtime and the formats. */
-const VALIDATOR_RUNTIME = /^(ajv\/dist\/runtime\/[a-z0-9]+|ajv-formats\/dist\/formats)$/;
+const VALIDATOR_RUNTIME = /^(ajv\/dist\/runtime\/[a-zA-Z0-9_]+|ajv-formats\/dist\/formats)$/;
 const requireRuntime = createRequire(import.meta.url);
 
 /**
@@ -154,7 +155,8 @@ export function loadFormValidator(schema: Record<string, unknown>, source: strin
     throw new Error(`a form validator's source asked for ${name}`);
   };
   const module: { exports: { default?: ValidateFunction } } = { exports: {} };
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- Ajv's own compile evaluates the code it generates the same way
+  // Ajv's own compile evaluates the code it generates the same way.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const evaluate = new Function('require', 'module', 'exports', source) as (...args: unknown[]) => void;
   evaluate(require, module, module.exports);
   const validate = module.exports.default;

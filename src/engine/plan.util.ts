@@ -380,7 +380,7 @@ function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: Pl
       detail: { attempt, rule, read: valuesRead(rule, input, pii), facts: {}, result },
     };
     const taken = takeRule(workflow.machine, state, event);
-    // The step was picked by the same test `takeRule` makes: a rule it refused would loop forever.
+    // Picked open, its rule unchecked, at its current attempt, as `takeRule` requires: a refusal would loop forever.
     if (!taken) throw new Error(`rule for ${next.id} was not taken`);
     draft.entries.push({ at: kind.entry(event, workflow, undefined, application) });
     // A rule's result changes its own step's context, and the statuses `settle` moved: only those rows can change.
