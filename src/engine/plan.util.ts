@@ -358,7 +358,10 @@ function project(draft: Draft, { state, ...change }: Change, applicationId: stri
  */
 function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: PlanContext): void {
   const { workflow } = ctx;
-  const ruled = rulesWithoutFacts(workflow);
+  // `readsFacts` is remembered per rule object (rule.util), so this is a walk over the step list, not over rules.
+  const ruled = workflow.order
+    .map((id) => workflow.step(id))
+    .filter((s) => s.autoApprove !== undefined && !readsFacts(s.autoApprove));
   let state: ChartState = draft.result;
   const pending = () =>
     ruled.find((s) => state.steps[s.id] === 'open' && state.context.ruleChecked[s.id] !== true);
@@ -390,20 +393,6 @@ function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: Pl
     state = taken;
   }
   draft.result = resolveChart(workflow.machine, state, before);
-}
-
-/** A workflow's steps whose `autoApprove` rule reads no facts, in workflow order (computed once per version). */
-const rulesWithoutFactsOf = new WeakMap<PlanWorkflow, StepDefinition[]>();
-
-function rulesWithoutFacts(workflow: PlanWorkflow): StepDefinition[] {
-  let steps = rulesWithoutFactsOf.get(workflow);
-  if (steps === undefined) {
-    steps = workflow.order
-      .map((id) => workflow.step(id))
-      .filter((s) => s.autoApprove !== undefined && !readsFacts(s.autoApprove));
-    rulesWithoutFactsOf.set(workflow, steps);
-  }
-  return steps;
 }
 
 function finish(

@@ -528,7 +528,12 @@ export function applyEvent(
   const current = restore(machine, persisted);
   const before = stepStatuses(machine, current);
   if (event.type === 'RULE') {
-    const taken = takeRule(machine, { ...chartState(current), steps: before }, event);
+    const status = (current.value as ChartValue).application;
+    const taken = takeRule(
+      machine,
+      { status, steps: before, context: current.context as EngineContext },
+      event,
+    );
     return taken === null ? describe(machine, current, before, false) : resolveChart(machine, taken, before);
   }
   const moved = machine.transition(current, event, scopeOf(machine)) as AnyMachineSnapshot;
@@ -581,9 +586,4 @@ export function resolveChart(
   const value: ChartValue = { steps: state.steps, application: state.status };
   const snapshot = machine.resolveState({ value, context: state.context }) as AnyMachineSnapshot;
   return describe(machine, snapshot, before, true);
-}
-
-function chartState(snapshot: AnyMachineSnapshot): ChartState {
-  const value = snapshot.value as ChartValue;
-  return { status: value.application, steps: value.steps, context: snapshot.context as EngineContext };
 }
