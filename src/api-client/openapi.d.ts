@@ -1575,7 +1575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -1652,7 +1652,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -1702,7 +1702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -1802,7 +1802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -1884,7 +1884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -1957,7 +1957,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2031,7 +2031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2105,7 +2105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2220,7 +2220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2303,7 +2303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2397,7 +2397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2477,7 +2477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2547,7 +2547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2588,7 +2588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2652,7 +2652,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2711,7 +2711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2770,7 +2770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2853,7 +2853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -2924,7 +2924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3037,7 +3037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3116,7 +3116,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3195,7 +3195,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3287,7 +3287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3379,7 +3379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3567,7 +3567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3648,7 +3648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3708,7 +3708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3767,7 +3767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3839,7 +3839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3907,7 +3907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3991,7 +3991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4062,7 +4062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4154,7 +4154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4229,7 +4229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4313,7 +4313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4388,7 +4388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */
@@ -4447,7 +4447,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database or the queue store is unreachable for now: retry after Retry-After */
+            /** @description The database or the queue store is unreachable for now, or a workflow version could not be compiled within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait */

@@ -67,7 +67,9 @@ function addCommonAnswers(document: OpenAPIObject): void {
         content: problem,
       };
       operation.responses['503'] ??= {
-        description: 'The database or the queue store is unreachable for now: retry after Retry-After',
+        description:
+          'The database or the queue store is unreachable for now, or a workflow version could not be compiled ' +
+          'within DEFINITION_CHECK_TIMEOUT_MS: retry after Retry-After',
         headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
         content: problem,
       };
