@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { SECURITY_DEFAULTS } from '../config/security-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
-import { runWarmUpLoad, WARM_UP_WORKFLOW } from './warm-up-load.util.js';
+import { runWarmUpLoad, WARM_UP_WORKFLOWS } from './warm-up-load.util.js';
 import type { WarmUpCounts } from './warm-up-load.util.js';
 
 /** Scratch databases are named `pa_warmup_<the server's seconds since the epoch>_<random>`. */
@@ -39,7 +39,8 @@ export interface WarmUpResult extends WarmUpCounts {
  * of it by the time the first client arrives. A fresh process otherwise spends its first seconds of traffic
  * interpreting and compiling that path, on the cores that PostgreSQL and the clients need too, and builds a backlog
  * that lasts longer than those seconds. Only the shared code carries over: the serving app's own objects are new to
- * it, so its first seconds still recompile some (docs/operations.md, "Warm-up").
+ * it, so its first seconds still recompile some (docs/operations.md, "Warm-up"). Its traffic is spread over several
+ * workflows of different shapes, so that a deployment's workflow is not new in kind to the compiled code.
  *
  * The warm-up is a second app in this process, with everything of its own that holds state: a scratch database on
  * the same server (created here and dropped after), its own queue prefix, and a random token secret that dies with
@@ -63,7 +64,7 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     // Registered as the workflow files are, on the event loop: an HTTP registration would wait for the thread that
     // checks documents sent over HTTP to start, a second or two of a short warm-up when run from the sources.
-    await app.get(DefinitionsService).registerAtStart(WARM_UP_WORKFLOW);
+    for (const workflow of WARM_UP_WORKFLOWS) await app.get(DefinitionsService).registerAtStart(workflow);
     const counts = await runWarmUpLoad({
       base: `http://127.0.0.1:${port}`,
       secret,
