@@ -393,6 +393,7 @@ export function benchRuntimeConfig(
     queuePrefix,
     pii: { keyring: { active: 'bench', keys: { bench: randomBytes(32) } }, retentionDays: undefined },
     warmupMs: 0,
+    databasePoolSize: CONFIG_DEFAULTS.databasePoolSize,
   };
 }
 

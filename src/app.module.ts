@@ -33,7 +33,12 @@ export class AppModule {
         CommonModule.forRoot(config),
         LoggingModule.forRoot(config),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config.databaseUrl, config.security.statementTimeoutMs),
+          useFactory: () =>
+            dataSourceOptions(
+              config.databaseUrl,
+              config.security.statementTimeoutMs,
+              config.databasePoolSize,
+            ),
           dataSourceFactory: (options) => openDataSource(options!),
         }),
         CalendarModule,

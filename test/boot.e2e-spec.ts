@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { POOL_SIZE } from '../src/config/data-source.js';
+import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
 import { withClient } from '../src/config/pg-client.util.js';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
 import { freePort } from '../scripts/service-process.js';
@@ -153,7 +153,7 @@ describe('starting the service', () => {
           'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
         ),
       );
-      expect(rows[0]?.n).toBeGreaterThanOrEqual(POOL_SIZE);
+      expect(rows[0]?.n).toBeGreaterThanOrEqual(CONFIG_DEFAULTS.databasePoolSize);
       // Lines reach standard output in buffered writes: wait for the serving app's first request line (the health
       // checks above), which comes after everything before it.
       const stdout = await eventually(

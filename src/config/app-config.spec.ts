@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       auditCheckpointIntervalMs: 300_000,
       pii: { keys: {}, activeKey: undefined, retentionDays: undefined },
       warmupMs: 0,
+      databasePoolSize: 10,
     });
   });
 
@@ -92,6 +93,7 @@ describe('loadConfig', () => {
       PII_ACTIVE_KEY: 'new',
       PII_RETENTION_DAYS: '365',
       WARMUP_MS: '2500',
+      DATABASE_POOL_SIZE: '4',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -119,6 +121,7 @@ describe('loadConfig', () => {
       auditCheckpointIntervalMs: 60_000,
       pii: { keys: { old: PII_KEY, new: PII_KEY }, activeKey: 'new', retentionDays: 365 },
       warmupMs: 2500,
+      databasePoolSize: 4,
     });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost' }),
@@ -178,6 +181,21 @@ describe('loadConfig', () => {
       'SHUTDOWN_DELAY_MS must be an integer from 0 to 600000 (milliseconds) (got "1s")',
     ],
     ['METRICS_TOKEN', 'short', 'METRICS_TOKEN must be at least 16 characters (got 5)'],
+    [
+      'DATABASE_POOL_SIZE',
+      '0',
+      'DATABASE_POOL_SIZE must be an integer from 1 to 500 (connections) (got "0")',
+    ],
+    [
+      'DATABASE_POOL_SIZE',
+      '501',
+      'DATABASE_POOL_SIZE must be an integer from 1 to 500 (connections) (got "501")',
+    ],
+    [
+      'DATABASE_POOL_SIZE',
+      'ten',
+      'DATABASE_POOL_SIZE must be an integer from 1 to 500 (connections) (got "ten")',
+    ],
     [
       'WEBHOOK_ALLOWED_HOSTS',
       'portal.example,http://x',

@@ -99,6 +99,12 @@ export interface AppConfig {
    * on a scratch database before it listens (see src/warmup/warm-up.util.ts); 0 listens at once.
    */
   readonly warmupMs: number;
+  /**
+   * `DATABASE_POOL_SIZE`, default 10: connections a process keeps to PostgreSQL at most for its requests and jobs
+   * (the queues on PostgreSQL keep pools of their own). More than the database server's cores can run at once only
+   * queue in the server instead of in the pool (docs/operations.md, "Connections").
+   */
+  readonly databasePoolSize: number;
 }
 
 /** A bad environment. The message is one line naming every bad variable, separated by "; ". */
@@ -123,6 +129,7 @@ export const CONFIG_DEFAULTS = {
   auditCheckpointIntervalMs: 300_000,
   shutdownDelayMs: 0,
   warmupMs: 0,
+  databasePoolSize: 10,
 } as const satisfies Partial<AppConfig>;
 
 /** `WARMUP_MS` when `NODE_ENV=production` and it is not set: a fresh process there meets traffic at once. */
@@ -244,6 +251,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     300_000,
     'WARMUP_MS must be an integer from 0 to 300000 (milliseconds)',
   );
+  const databasePoolSize = integer(
+    read('DATABASE_POOL_SIZE'),
+    CONFIG_DEFAULTS.databasePoolSize,
+    1,
+    500,
+    'DATABASE_POOL_SIZE must be an integer from 1 to 500 (connections)',
+  );
   const metricsToken = read('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
     problem(`METRICS_TOKEN must be at least 16 characters (got ${metricsToken.length})`);
@@ -281,6 +295,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken,
     pii,
     warmupMs,
+    databasePoolSize,
   };
 
   function hostList(name: string): string[] {

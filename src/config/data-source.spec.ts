@@ -68,8 +68,32 @@ describe('the data source with a statement time-out', () => {
 });
 
 describe('the data source without a statement time-out', () => {
-  it('sets none on its connections', () => {
-    expect(dataSourceOptions('postgres://x/y', 0).extra).toEqual({ max: 20 });
-    expect(dataSourceOptions('postgres://x/y', 250).extra).toEqual({ max: 20, statement_timeout: 250 });
+  it('sets none on its connections, and opens at most the pool size it is given', () => {
+    expect(dataSourceOptions('postgres://x/y', 0).extra).toEqual({ max: 10 });
+    expect(dataSourceOptions('postgres://x/y', 250, 4).extra).toEqual({ max: 4, statement_timeout: 250 });
+  });
+});
+
+describe('the data source with a pool of its own size', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    dataSource = await openDataSource(dataSourceOptions(database.url, 0, 2));
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('runs six statements at once on no more than two sessions, queueing the rest in the pool', async () => {
+    const rows = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        dataSource.query<{ pid: number }[]>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)'),
+      ),
+    );
+    expect(new Set(rows.map(([row]) => row?.pid)).size).toBe(2);
   });
 });

@@ -14,6 +14,7 @@ import { TaskEntity } from '../applications/task.entity.js';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity.js';
 import { migrations } from '../../migrations/index.js';
+import { CONFIG_DEFAULTS } from './app-config.js';
 
 export const entities = [
   WorkflowVersionEntity,
@@ -34,15 +35,17 @@ export const entities = [
 /** Any constant will do; it only has to be the same in every process of the service. */
 const MIGRATION_LOCK = 7_140_312_001;
 
-/** Connections a process keeps to PostgreSQL at most. */
-export const POOL_SIZE = 20;
-
 /**
  * `synchronize` is never on: the schema only changes through reviewed migrations, run at start.
  * `statementTimeoutMs` (0: none) is each connection's `statement_timeout`: a statement that runs or waits for a lock
  * longer is cancelled by PostgreSQL, so no request holds a connection, its locks and a core indefinitely.
+ * `poolSize` is the most connections the pool opens (`DATABASE_POOL_SIZE`).
  */
-export function dataSourceOptions(url: string, statementTimeoutMs = 0): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  statementTimeoutMs = 0,
+  poolSize: number = CONFIG_DEFAULTS.databasePoolSize,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -51,7 +54,7 @@ export function dataSourceOptions(url: string, statementTimeoutMs = 0): DataSour
     migrationsTransactionMode: 'all',
     synchronize: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: POOL_SIZE, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
+    extra: { max: poolSize, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
   };
 }
 

@@ -364,8 +364,9 @@ async function startPostmaster(files: ServerFiles, port: number): Promise<Postma
     '-c',
     'unix_socket_directories=',
     // PostgreSQL's default of 100 is less than a few processes of this service may hold with the queues on
-    // PostgreSQL: each has its pool of 20, and every BullMQ queue and worker a pool of 5 (eight of them), so two API
-    // processes and a worker on one embedded server could be refused connections ("too many clients").
+    // PostgreSQL: each has its pool (DATABASE_POOL_SIZE, 10 by default), and every BullMQ queue and worker a pool
+    // of 5 (eight of them), so two API processes and a worker on one embedded server, with larger pools, could be
+    // refused connections ("too many clients").
     '-c',
     `max_connections=${EMBEDDED_MAX_CONNECTIONS}`,
   ]);

@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createApp } from '../app.factory.js';
-import { POOL_SIZE } from '../config/data-source.js';
 import { dropDatabaseWhenIdle } from '../config/drop-database.js';
 import { withClient } from '../config/pg-client.util.js';
 import { DataSource } from 'typeorm';
@@ -103,9 +102,9 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
  * process, authentication and its first catalog lookups; the first burst of requests would otherwise pay for twenty
  * of them in its first second, on the cores it needs to answer.
  */
-export async function openConnections(app: INestApplication): Promise<void> {
+export async function openConnections(app: INestApplication, poolSize: number): Promise<void> {
   const dataSource = app.get(DataSource);
-  await Promise.all(Array.from({ length: POOL_SIZE }, () => dataSource.query('SELECT 1')));
+  await Promise.all(Array.from({ length: poolSize }, () => dataSource.query('SELECT 1')));
 }
 
 function scratchConfig(

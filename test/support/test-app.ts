@@ -99,6 +99,7 @@ export function testConfig(
     queuePrefix: options.queuePrefix ?? 'pa_test',
     pii: { keyring: PII_TEST_KEYRING, retentionDays: undefined },
     warmupMs: 0,
+    databasePoolSize: CONFIG_DEFAULTS.databasePoolSize,
     ...options.config,
   };
 }
