@@ -3,46 +3,31 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { withTimeout } from '../common/timeout-signal.util.js';
 
 /**
- * The traffic a warm-up sends: the engine's everyday path, as clients drive it. Applicants submit and poll with
- * If-None-Match until their application is decided; one officer per department reads the open inbox and approves
- * every task in it. The workflows' two forms take the same data: this one marks the applicant's fields as personal
- * data (`x-pii`).
+ * The form of every warm-up workflow: one piece of data fits them all. `personal` marks the applicant's fields as
+ * personal data (`x-pii`), so that sealing and the ledger of data flows run for the workflows that have it.
  */
-const PII_FORM = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['applicant', 'businessName', 'address', 'seats'],
-  properties: {
-    applicant: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name', 'idNumber'],
-      properties: {
-        name: { type: 'string', minLength: 1, 'x-pii': true },
-        idNumber: { type: 'string', pattern: '^[0-9]{17}[0-9X]$', 'x-pii': true },
+function warmUpForm(personal: boolean) {
+  const pii = personal ? { 'x-pii': true } : {};
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['applicant', 'businessName', 'address', 'seats'],
+    properties: {
+      applicant: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'idNumber'],
+        properties: {
+          name: { type: 'string', minLength: 1, ...pii },
+          idNumber: { type: 'string', pattern: '^[0-9]{17}[0-9X]$', ...pii },
+        },
       },
+      businessName: { type: 'string', minLength: 2 },
+      address: { type: 'string', minLength: 5 },
+      seats: { type: 'integer', minimum: 0, maximum: 99 },
     },
-    businessName: { type: 'string', minLength: 2 },
-    address: { type: 'string', minLength: 5 },
-    seats: { type: 'integer', minimum: 0, maximum: 99 },
-  },
-};
-
-/** The same data with nothing marked personal; its workflows' steps see all of it. */
-const PLAIN_FORM = {
-  type: 'object',
-  required: ['applicant', 'address', 'seats'],
-  properties: {
-    applicant: {
-      type: 'object',
-      properties: { name: { type: 'string' }, idNumber: { type: 'string' } },
-      required: ['name', 'idNumber'],
-    },
-    businessName: { type: 'string' },
-    address: { type: 'string' },
-    seats: { type: 'integer', minimum: 0, maximum: 99 },
-  },
-};
+  };
+}
 
 /**
  * How the warm-up's workflows differ from one another: their step names, whether the form holds personal data that
@@ -73,7 +58,7 @@ const ON_TIMEOUT = ['approve', 'reject', undefined] as const;
 /**
  * The workflows a warm-up drives, shaped like the shipped ones: each fans out to the same five departments, one step
  * waits for another, one is approved by a rule without facts, so decisions that open a step, rule approvals and
- * completions all run; where form fields are personal data (`x-pii`), sealing and the ledger of data flows run too.
+ * completions all run; where form fields are personal data, each step needs only some of them.
  */
 export const WARM_UP_WORKFLOWS = VARIANTS.map(({ names, pii, limit }, v) => {
   const [licence, fire, health, signage, tax] = names;
@@ -92,7 +77,7 @@ export const WARM_UP_WORKFLOWS = VARIANTS.map(({ names, pii, limit }, v) => {
   return {
     key: `warm-up-${v}`,
     name: `Warm-up ${v}: five departments, one dependency, one rule`,
-    form: pii ? PII_FORM : PLAIN_FORM,
+    form: warmUpForm(pii),
     steps: [
       step(
         licence,
@@ -144,6 +129,10 @@ export interface WarmUpCounts {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
+ * The traffic a warm-up sends: the engine's everyday path, as clients drive it. Applicants submit (each lane moving
+ * through the workflows in turn) and poll with If-None-Match until their application is decided; one officer per
+ * department reads the open inbox and approves every task in it.
+ *
  * Runs the load until `until`, then lets what is in flight finish, for `FINISH_MS` at most. Never throws for an
  * answer, or for no answer: it counts them, so a warm-up that goes wrong costs its time and no more.
  */

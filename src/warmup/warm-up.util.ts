@@ -63,7 +63,8 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     // Registered as the workflow files are, on the event loop: an HTTP registration would wait for the thread that
     // checks documents sent over HTTP to start, a second or two of a short warm-up when run from the sources.
-    for (const workflow of WARM_UP_WORKFLOWS) await app.get(DefinitionsService).registerAtStart(workflow);
+    const definitions = app.get(DefinitionsService);
+    for (const workflow of WARM_UP_WORKFLOWS) await definitions.registerAtStart(workflow);
     const counts = await runWarmUpLoad({
       base: `http://127.0.0.1:${port}`,
       secret,
