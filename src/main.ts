@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       logger.log('worker started (no HTTP listener)');
     } else {
       // With the warm-up, as a production start: such a process meets its load at once. Elsewhere (development, the
-      // tests' many processes on one server) twenty idle sessions would only cost the server.
+      // tests' many processes on one server) a pool of idle sessions would only cost the server.
       if (config.warmupMs > 0) await openConnections(app, config.databasePoolSize);
       await app.listen({ port: config.port, host: config.host });
       logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);

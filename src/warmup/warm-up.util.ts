@@ -100,8 +100,8 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
 
 /**
  * Opens every connection of the serving app's pool before it listens. A new PostgreSQL session costs the server a
- * process, authentication and its first catalog lookups; the first burst of requests would otherwise pay for twenty
- * of them in its first second, on the cores it needs to answer.
+ * process, authentication and its first catalog lookups; the first burst of requests would otherwise pay for the
+ * whole pool's in its first second, on the cores it needs to answer.
  */
 export async function openConnections(app: INestApplication, poolSize: number): Promise<void> {
   const dataSource = app.get(DataSource);
