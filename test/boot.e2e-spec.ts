@@ -5,7 +5,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { CONFIG_DEFAULTS } from '../src/config/app-config.js';
 import { withClient } from '../src/config/pg-client.util.js';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
 import { freePort } from '../scripts/service-process.js';
@@ -46,6 +45,9 @@ async function startProduction(env: Record<string, string>) {
   });
   return { database, port, main };
 }
+
+/** The pool the warmed-up start is given: more sessions than anything else of the process opens. */
+const POOL = 30;
 
 describe('starting the service', () => {
   it('refuses a bad variable with one line naming it, and starts nothing', async () => {
@@ -137,7 +139,12 @@ describe('starting the service', () => {
   }, 180_000);
 
   it('warms an API process up on a scratch database and opens its pool before it listens, logging none of the warm-up', async () => {
-    const { database, port, main } = await startProduction({ WARMUP_MS: '1500' });
+    // A pool far larger than the default, and than the listener's and the queues' connections together: only the
+    // opened pool can account for that many sessions, and the setting is seen to reach it.
+    const { database, port, main } = await startProduction({
+      WARMUP_MS: '1500',
+      DATABASE_POOL_SIZE: String(POOL),
+    });
     try {
       await eventually(
         () =>
@@ -153,7 +160,7 @@ describe('starting the service', () => {
           'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
         ),
       );
-      expect(rows[0]?.n).toBeGreaterThanOrEqual(CONFIG_DEFAULTS.databasePoolSize);
+      expect(rows[0]?.n).toBeGreaterThanOrEqual(POOL);
       // Lines reach standard output in buffered writes: wait for the serving app's first request line (the health
       // checks above), which comes after everything before it.
       const stdout = await eventually(
