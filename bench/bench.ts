@@ -42,6 +42,7 @@ import {
   withServer,
 } from './servers.util.js';
 import type { BenchPostgres } from './servers.util.js';
+import { keptUpWith, sweepInTurn } from './sweep.util.js';
 import { samples } from '../test/support/prometheus.js';
 
 const HELP = `npm run bench -- [options]
@@ -54,7 +55,9 @@ const HELP = `npm run bench -- [options]
   --warmup S         first run the same load for S seconds on the same server and database, unmeasured, so the
                      figures are those of a warmed-up process (default 0: a fresh process, the JIT still cold)
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
-                     run once more at 70% of its best completed/s (the latency target's rate)
+                     run once more at 70% of its best completed/s (the latency target's rate); a server behind at
+                     its first rate is tried at 0.8 x that rate, up to twice, before its best is read
+  The servers take turns, one run each, so that a host's drift over the minutes weighs on every server alike.
   --port N           first port the servers listen on (default 3400)
   --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
                      them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
@@ -333,7 +336,9 @@ function ratios(results: Measured[]): string {
   const best = (runs: Measured[]) => Math.max(...runs.map((m) => m.report.completedPerS));
   // A run where the server kept up (completed >= 0.9 x offered), other than the one at 70% of saturation.
   const keptUp = (m: Measured) =>
-    !m.at70 && m.report.completedPerS >= 0.9 * m.rate && m.cpuMsPerApplication !== null;
+    !m.at70 &&
+    keptUpWith({ rate: m.rate, completedPerS: m.report.completedPerS }) &&
+    m.cpuMsPerApplication !== null;
   // Its lowest rate where it kept up.
   const keepingUp = (runs: Measured[]) => runs.find(keptUp);
   const cpu = (runs: Measured[]) => keepingUp(runs)?.cpuMsPerApplication ?? null;
@@ -424,23 +429,23 @@ async function main(): Promise<void> {
   let pg: BenchPostgres | undefined;
   try {
     pg = await startBenchPostgres(run);
-    for (const server of options.servers) {
-      const runs: Measured[] = [];
-      for (const rate of server === 'floor' ? (options.floorRates ?? options.rates) : options.rates) {
-        const m = await measure(server, rate, pg, options, run);
-        runs.push(m);
+    const sweeps = options.servers.map((server) => ({
+      server,
+      grid: server === 'floor' ? (options.floorRates ?? options.rates) : options.rates,
+    }));
+    const measured = await sweepInTurn({
+      sweeps,
+      sweep: options.sweep,
+      measure: async (server, next) => {
+        const m = await measure(server, next.rate, pg!, options, run);
+        if (next.at70) m.at70 = true;
         results.push(m);
-        if (options.sweep && m.report.completedPerS < 0.9 * rate) break;
-      }
-      // The latency target is set at 70% of the server's own saturation: one more run there.
-      const saturated = runs.some((m) => m.report.completedPerS < 0.9 * m.rate);
-      const rate70 = Math.round(0.7 * Math.max(...runs.map((m) => m.report.completedPerS)) * 10) / 10;
-      if (options.sweep && saturated && rate70 > 0) {
-        const m = await measure(server, rate70, pg, options, run);
-        m.at70 = true;
-        results.push(m);
-      }
-    }
+        return m;
+      },
+      view: (m) => ({ rate: m.rate, completedPerS: m.report.completedPerS, at70: m.at70 }),
+    });
+    // Grouped by server for the report; a failure part-way leaves `results` with what was measured, in run order.
+    results.splice(0, results.length, ...measured);
   } catch (error) {
     failed = true;
     log(`failed: ${(error as Error).stack}`);

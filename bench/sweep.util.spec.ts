@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { nextRun, sweepInTurn } from './sweep.util.js';
+import type { NextRun, SweepRun } from './sweep.util.js';
+
+const grid = [100, 110, 120];
+const kept = (rate: number): SweepRun => ({ rate, completedPerS: rate - 1 });
+const behind = (rate: number, completedPerS = rate / 2): SweepRun => ({ rate, completedPerS });
+
+describe('nextRun', () => {
+  it('runs every rate of the grid once without --sweep, whatever the server did', () => {
+    expect(nextRun(grid, [], false)).toEqual({ rate: 100, at70: false });
+    expect(nextRun(grid, [behind(100)], false)).toEqual({ rate: 110, at70: false });
+    expect(nextRun(grid, [behind(100), behind(110), behind(120)], false)).toBeUndefined();
+  });
+
+  it('climbs the grid while the server keeps up, and stops with no 70% run when it kept up at every rate', () => {
+    expect(nextRun(grid, [kept(100)], true)).toEqual({ rate: 110, at70: false });
+    expect(nextRun(grid, [kept(100), kept(110), kept(120)], true)).toBeUndefined();
+  });
+
+  it('runs once at 70% of the best completed/s after the server falls behind, and then stops', () => {
+    const runs = [kept(100), behind(110, 95)];
+    expect(nextRun(grid, runs, true)).toEqual({ rate: 69.3, at70: true });
+    expect(nextRun(grid, [...runs, { rate: 69.3, completedPerS: 69, at70: true }], true)).toBeUndefined();
+  });
+
+  it('steps down from a first rate the server fell behind at, and takes its best from every run', () => {
+    expect(nextRun(grid, [behind(100, 56.6)], true)).toEqual({ rate: 80, at70: false });
+    expect(nextRun(grid, [behind(100, 56.6), behind(80, 50)], true)).toEqual({ rate: 64, at70: false });
+    expect(nextRun(grid, [behind(100, 56.6), kept(80)], true)).toEqual({ rate: 55.3, at70: true });
+  });
+
+  it('gives up stepping down after two steps and reads the 70% rate off what the server did', () => {
+    const runs = [behind(100, 40), behind(80, 45), behind(64, 30)];
+    expect(nextRun(grid, runs, true)).toEqual({ rate: 31.5, at70: true });
+  });
+});
+
+describe('sweepInTurn', () => {
+  it('makes one run per server in turn, so that no server is measured only at the end', async () => {
+    const order: string[] = [];
+    // Each completes at most its edge: the floor 105/s, the service 92/s.
+    const edge: Record<string, number> = { floor: 105, svc: 92 };
+    const measure = (server: string, next: NextRun) => {
+      order.push(`${server}@${next.rate}${next.at70 ? '*' : ''}`);
+      const completedPerS = Math.min(next.rate, edge[server]!);
+      return Promise.resolve({ server, rate: next.rate, completedPerS, at70: next.at70 });
+    };
+    const runs = await sweepInTurn({
+      sweeps: [
+        { server: 'floor', grid: [100, 120, 140] },
+        { server: 'svc', grid: [90, 100, 110] },
+      ],
+      sweep: true,
+      measure,
+      view: (run) => run,
+    });
+    expect(order).toEqual([
+      'floor@100',
+      'svc@90',
+      'floor@120',
+      'svc@100',
+      'floor@73.5*',
+      'svc@110',
+      'svc@64.4*',
+    ]);
+    expect(runs.map((run) => `${run.server}@${run.rate}`)).toEqual([
+      'floor@100',
+      'floor@120',
+      'floor@73.5',
+      'svc@90',
+      'svc@100',
+      'svc@110',
+      'svc@64.4',
+    ]);
+  });
+});

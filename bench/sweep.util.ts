@@ -1,0 +1,82 @@
+/**
+ * Which run a server's sweep makes next: up its grid of rates while it keeps up, lower when it falls behind at the
+ * very first rate, then once at 70% of its best. Pure, so that the bench's choices can be tested without a run.
+ */
+
+/** What one run gave, as far as the sweep's choices need it. */
+export interface SweepRun {
+  rate: number;
+  completedPerS: number;
+  at70?: boolean;
+}
+
+export interface NextRun {
+  rate: number;
+  /** The run at 70% of the server's best completed/s, where the latency target is read. */
+  at70: boolean;
+}
+
+/** A server kept up with a rate when it completed at least 0.9 × what was offered. */
+export const keptUpWith = (run: SweepRun): boolean => run.completedPerS >= 0.9 * run.rate;
+
+/**
+ * How often a sweep steps down from a first rate the server fell behind at, and by how much each time. A fresh
+ * process near its edge either works off its first seconds' backlog or never does, so one collapse at the first
+ * rate says little about where the server saturates; without a lower rate its ratio would be read off a collapse.
+ */
+export const STEP_DOWNS = 2;
+export const STEP_DOWN_FACTOR = 0.8;
+
+const tenths = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * The next run for one server, given its grid and the runs it has made, or undefined when it is done. Without
+ * `sweep`, every rate of the grid once. With it: up the grid until the server falls behind; if it fell behind at
+ * every rate so far (its first, and any step down), STEP_DOWN_FACTOR × the lowest of them, up to STEP_DOWNS
+ * times; then, if it fell behind anywhere, once at 70% of its best completed/s.
+ */
+export function nextRun(
+  grid: readonly number[],
+  runs: readonly SweepRun[],
+  sweep: boolean,
+): NextRun | undefined {
+  const fromGrid = () => {
+    const rate = grid[runs.length];
+    return rate === undefined ? undefined : { rate, at70: false };
+  };
+  if (!sweep) return fromGrid();
+  if (runs.some((run) => run.at70)) return undefined;
+  const behind = runs.filter((run) => !keptUpWith(run));
+  if (behind.length === 0) return fromGrid();
+  if (behind.length === runs.length && runs.length <= STEP_DOWNS) {
+    return { rate: tenths(STEP_DOWN_FACTOR * Math.min(...runs.map((run) => run.rate))), at70: false };
+  }
+  const rate = tenths(0.7 * Math.max(...runs.map((run) => run.completedPerS)));
+  return rate > 0 ? { rate, at70: true } : undefined;
+}
+
+/**
+ * Every server's sweep, one run at a time in turn (the first server's next run, the second's, … and again), so that
+ * a host whose speed drifts over the minutes a sweep takes weighs on every server alike rather than on whichever
+ * ran last. The runs come back grouped by server, in the order each server made them.
+ */
+export async function sweepInTurn<Run>(plan: {
+  sweeps: readonly { server: string; grid: readonly number[] }[];
+  sweep: boolean;
+  /** Makes one run. */
+  measure: (server: string, next: NextRun) => Promise<Run>;
+  /** What the sweep's choices read off a run. */
+  view: (run: Run) => SweepRun;
+}): Promise<Run[]> {
+  const runs = plan.sweeps.map(() => [] as Run[]);
+  for (let ran = true; ran;) {
+    ran = false;
+    for (const [i, { server, grid }] of plan.sweeps.entries()) {
+      const next = nextRun(grid, runs[i]!.map(plan.view), plan.sweep);
+      if (next === undefined) continue;
+      runs[i]!.push(await plan.measure(server, next));
+      ran = true;
+    }
+  }
+  return runs.flat();
+}
