@@ -136,6 +136,23 @@ export class MetricsService implements OnModuleInit {
     const registers = [this.registry];
     const query = <T>(sql: string): Promise<T[]> => this.dataSource.query(sql);
 
+    // First: a scrape collects in the order of registration, and the gauges below ask the pool for a connection as
+    // they start, so read after them the pool would count the scrape's own queries as callers waiting for one.
+    const dataSource = this.dataSource;
+    new Gauge({
+      name: 'pa_db_pool_connections',
+      help: 'Database pool connections of this process: total, idle, and callers waiting for one',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+        if (pool === undefined) return;
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+
     new Gauge({
       name: 'pa_applications',
       help: 'Applications by workflow and status',
@@ -193,21 +210,6 @@ export class MetricsService implements OnModuleInit {
         for (const [type, outcome] of Object.entries(OUTCOMES)) {
           this.inc({ outcome }, Number(rows.find((row) => row.type === type)?.n ?? 0));
         }
-      },
-    });
-
-    const dataSource = this.dataSource;
-    new Gauge({
-      name: 'pa_db_pool_connections',
-      help: 'Database pool connections of this process: total, idle, and callers waiting for one',
-      labelNames: ['state'] as const,
-      registers,
-      collect() {
-        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-        if (pool === undefined) return;
-        this.set({ state: 'total' }, pool.totalCount);
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'waiting' }, pool.waitingCount);
       },
     });
   }
