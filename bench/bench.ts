@@ -57,13 +57,14 @@ const HELP = `npm run bench -- [options]
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
                      run once more at 70% of its best completed/s (the latency target's rate); a server behind at
                      its first rate is tried at 0.8 x that rate, up to twice, before its best is read
-  The servers take turns, one run each, so that a host's drift over the minutes weighs on every server alike.
   --port N           first port the servers listen on (default 3400)
   --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
                      them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
   --node-args FLAGS  node and V8 flags for the service's processes, one string, e.g. "--max-semi-space-size=32"
                      (the floor runs without them); the report names them under the machine's line
   --json[=FILE]      also print every report as JSON (to stdout, or to FILE)
+
+  The servers take turns, one run each, so that a host whose speed drifts weighs on every server alike.
 
   REDIS_URL (default redis://127.0.0.1:6379) for the svc-redis servers; the build in dist/ is run (npm run bench
   builds first).`;

@@ -203,6 +203,9 @@ export function log(message: string): void {
 }
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** `n` to one decimal: the precision every bench prints rates and milliseconds in. */
+export const tenths = (n: number) => Math.round(n * 10) / 10;
+
 /** Nearest-rank percentile of ascending `sorted`; null when there are no samples. */
 export function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;

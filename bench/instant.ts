@@ -39,6 +39,7 @@ import {
   runName,
   serverVersions,
   sleep,
+  tenths,
 } from './bench.util.js';
 import type { Backend, CommonOptions } from './bench.util.js';
 
@@ -104,8 +105,6 @@ function parseArgs(argv: string[]): Options {
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
 interface Stats {
   n: number;
   p50: number | null;
@@ -120,11 +119,11 @@ function stats(samples: number[]): Stats {
   const some = sorted.length > 0;
   return {
     n: sorted.length,
-    p50: percentile(sorted, 50) === null ? null : round1(percentile(sorted, 50)!),
-    p95: percentile(sorted, 95) === null ? null : round1(percentile(sorted, 95)!),
-    p99: percentile(sorted, 99) === null ? null : round1(percentile(sorted, 99)!),
-    max: some ? round1(sorted[sorted.length - 1]!) : null,
-    mean: some ? round1(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null,
+    p50: percentile(sorted, 50) === null ? null : tenths(percentile(sorted, 50)!),
+    p95: percentile(sorted, 95) === null ? null : tenths(percentile(sorted, 95)!),
+    p99: percentile(sorted, 99) === null ? null : tenths(percentile(sorted, 99)!),
+    max: some ? tenths(sorted[sorted.length - 1]!) : null,
+    mean: some ? tenths(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null,
   };
 }
 
@@ -462,7 +461,7 @@ async function measure(
     wave1Server: stats(server.flatMap((r) => (r.wave1 === null ? [] : [r.wave1]))),
     wave2Server: stats(server.flatMap((r) => (r.wave2 === null ? [] : [r.wave2]))),
     notApproved: instant.length - observed.length,
-    meanPolls: round1(instant.reduce((a, s) => a + s.polls, 0) / Math.max(1, instant.length)),
+    meanPolls: tenths(instant.reduce((a, s) => a + s.polls, 0) / Math.max(1, instant.length)),
     ratioP95Observed: null,
     ratioP95Server: null,
   };

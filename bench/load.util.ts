@@ -15,7 +15,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { percentile, sleep } from './bench.util.js';
+import { percentile, sleep, tenths } from './bench.util.js';
 
 /** Five departments, tax after the business licence, fire safety approved by rule for small venues (~30%). */
 export const BENCH_WORKFLOW = {
@@ -329,7 +329,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
   const summary = (values: number[]): LatencySummary => {
     const sorted = [...values].sort((a, b) => a - b);
-    const r = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+    const r = (x: number | null) => (x === null ? null : tenths(x));
     return {
       count: sorted.length,
       p50: r(percentile(sorted, 50)),

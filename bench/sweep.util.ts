@@ -1,7 +1,8 @@
 /**
  * Which run a server's sweep makes next: up its grid of rates while it keeps up, lower when it falls behind at the
- * very first rate, then once at 70% of its best. Pure, so that the bench's choices can be tested without a run.
+ * very first rate, then once at 70% of its best. No I/O, so that the bench's choices can be tested without a run.
  */
+import { tenths } from './bench.util.js';
 
 /** What one run gave, as far as the sweep's choices need it. */
 export interface SweepRun {
@@ -26,8 +27,6 @@ export const keptUpWith = (run: SweepRun): boolean => run.completedPerS >= 0.9 *
  */
 export const STEP_DOWNS = 2;
 export const STEP_DOWN_FACTOR = 0.8;
-
-const tenths = (n: number) => Math.round(n * 10) / 10;
 
 /**
  * The next run for one server, given its grid and the runs it has made, or undefined when it is done. Without
