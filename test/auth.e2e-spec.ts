@@ -92,6 +92,26 @@ describe('who may call what', () => {
       expect((await t.request('GET', '/api/v1/applications', withBearer(live))).status).toBe(200);
     });
 
+    it('allows a minute of clock skew on nbf and exp, and no more', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (claims: { nbf: number; exp: number }) =>
+        new SignJWT({ role: 'applicant' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('ann')
+          .setIssuedAt(Math.min(claims.nbf, now))
+          .setNotBefore(claims.nbf)
+          .setExpirationTime(claims.exp)
+          .sign(secret);
+      const status = async (claims: { nbf: number; exp: number }) =>
+        (await t.request('GET', '/api/v1/applications', withBearer(await signed(claims)))).status;
+      // An issuer whose clock runs 20 s ahead, and a token that expired 20 s ago by our clock.
+      expect(await status({ nbf: now + 20, exp: now + 3600 })).toBe(200);
+      expect(await status({ nbf: now - 3600, exp: now - 20 })).toBe(200);
+      // Beyond the minute either way.
+      expect(await status({ nbf: now + 120, exp: now + 3600 })).toBe(401);
+      expect(await status({ nbf: now - 3600, exp: now - 120 })).toBe(401);
+    });
+
     it('rejects a token signed with another secret', async () => {
       const forged = await t.token(ADMIN, { secret: 'another-secret-that-is-long-enough-for-hs256-xyz' });
       expectProblem(await t.request('GET', '/api/v1/workflows', withBearer(forged)), 401);

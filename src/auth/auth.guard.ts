@@ -8,7 +8,7 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import type { Caller, Role } from './caller.js';
-import { callerFromClaims, tokenAgeProblem } from './claims.util.js';
+import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem } from './claims.util.js';
 import type { ClaimNames } from './claims.util.js';
 import { hs256Verifier } from './hs256.util.js';
 import { VerifiedTokens } from './verified-tokens.util.js';
@@ -46,6 +46,8 @@ export class AuthGuard implements CanActivate {
     const security = config.security;
     this.maxTokenAgeSeconds = security.jwtMaxTokenAgeSeconds;
     const common: JWTVerifyOptions = {
+      // An issuer whose clock runs a little fast stamps nbf in our future; the same room as for iat, both ways.
+      clockTolerance: CLOCK_SKEW_SECONDS,
       ...(security.jwtIssuer !== undefined ? { issuer: security.jwtIssuer } : {}),
       ...(security.jwtAudience !== undefined ? { audience: security.jwtAudience } : {}),
     };

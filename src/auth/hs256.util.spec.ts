@@ -65,7 +65,11 @@ describe('hs256Verifier', () => {
   });
 
   it('checks the claims as jose does: expiry, not-before, issuer, audience and the types of dates', async () => {
-    const options: JWTClaimVerificationOptions[] = [{}, { issuer: 'idp', audience: 'pa' }];
+    const options: JWTClaimVerificationOptions[] = [
+      {},
+      { issuer: 'idp', audience: 'pa' },
+      { clockTolerance: 30 },
+    ];
     const t = now();
     const payloads: unknown[] = [
       { sub: 'a' },
@@ -74,6 +78,8 @@ describe('hs256Verifier', () => {
       { sub: 'a', exp: t },
       { sub: 'a', nbf: t + 60 },
       { sub: 'a', nbf: t - 60 },
+      { sub: 'a', nbf: t + 20 },
+      { sub: 'a', exp: t - 20 },
       { sub: 'a', iat: 'yesterday' },
       { sub: 'a', exp: '2099-01-01' },
       { sub: 'a', iss: 'idp', aud: 'pa' },
