@@ -268,6 +268,17 @@ describe('plan: rules without facts run inside the event', () => {
     expect(types(p)).toContain('rule_not_held');
   });
 
+  it('approves a step that needs two signatures by rule with none: the rule stands for the department', () => {
+    const countersigned = compile([
+      step('joint', { signoff: 2, autoApprove: { '<': [{ var: 'seats' }, 10] } }),
+    ]);
+    const p = plan(null, submit({ seats: 5 }), context(countersigned));
+    expect(p.insertTasks.map((t) => [t.step, t.status, t.decidedBy])).toEqual([
+      ['joint', 'approved', 'rule'],
+    ]);
+    expect(p.state.application.status).toBe('approved');
+  });
+
   it('decides a chain of steps by rule with one statechart snapshot, not a transition and a snapshot per step', () => {
     // Each step waits for the one before and approves by rule: one submission decides all of them. As a transition
     // and a resolved snapshot each, 200 such steps took 0.4 s of the event loop, on every such submission.
