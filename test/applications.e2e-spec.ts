@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { READ_APPLICATION_VIEW, READ_APPLICATION_VIEWS } from '../src/applications/application-sql.util.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
+import { expectProblem } from './support/helpers.js';
 
 const ann = applicant('ann');
 const data = {
@@ -589,6 +590,37 @@ describe('an application from submission to approval', () => {
         expect(reply.headers.get('etag')).toBe(`"${poll.id}.${poll.revision}"`);
         if (!poll.matches) expect(reply.body.id).toBe(poll.id);
       });
+    });
+
+    it('answers a poll with the headers and body of a plain GET, and refuses an officer as a plain GET does', async () => {
+      const submitted = await submit('shop-permit', data);
+      const path = `/api/v1/applications/${submitted.body.id}`;
+      const plain = await t.request('GET', path, { as: ann });
+      const stale = await t.request('GET', path, { as: ann, headers: { 'if-none-match': '"stale"' } });
+      const unchanged = await t.request('GET', path, {
+        as: ann,
+        headers: { 'if-none-match': submitted.headers.get('etag')! },
+      });
+      const varying = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
+      const fixed = (headers: Headers) => [...headers].filter(([name]) => !varying.has(name));
+      expect(stale.status).toBe(200);
+      expect(stale.body).toEqual(plain.body);
+      expect(fixed(stale.headers)).toEqual(fixed(plain.headers));
+      expect(unchanged.status).toBe(304);
+      // A 304 has no body, and so no content type or length; everything else is the plain GET's.
+      const bodiless = new Set(['content-type', 'content-length']);
+      expect(fixed(unchanged.headers)).toEqual(fixed(plain.headers).filter(([name]) => !bodiless.has(name)));
+      expect(unchanged.headers.get('x-request-id')).toBeTruthy();
+      const polls: Record<string, string>[] = [{}, { 'if-none-match': submitted.headers.get('etag')! }];
+      for (const headers of polls) {
+        expectProblem(await t.request('GET', path, { as: officer('fire-rescue'), headers }), 403);
+        const missing = await t.request('GET', '/api/v1/applications/00000000-0000-4000-8000-000000000000', {
+          as: ann,
+          headers,
+        });
+        expectProblem(missing, 404);
+        expect(missing.body.detail).toBe('Application not found');
+      }
     });
 
     it('answers another applicant who names the current ETag 404, not 304, and an admin 304', async () => {
