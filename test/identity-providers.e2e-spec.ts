@@ -59,7 +59,7 @@ interface Claims {
 function idpToken(
   key: Key,
   claims: Claims,
-  options: { iat?: number | null; exp?: string | number | null } = {},
+  options: { iat?: number | null; exp?: string | number | null; nbf?: number } = {},
 ): Promise<string> {
   const { iss = ISSUER, aud = AUDIENCE, sub = 'someone', ...rest } = claims;
   const jwt = new SignJWT(rest)
@@ -69,6 +69,7 @@ function idpToken(
     .setAudience(aud);
   if (options.iat !== null) jwt.setIssuedAt(options.iat);
   if (options.exp !== null) jwt.setExpirationTime(options.exp ?? '10m');
+  if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
   return jwt.sign(key.privateKey);
 }
 
@@ -157,6 +158,19 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
     // An issuer whose clock runs a little ahead is still believed.
     const ahead = await idpToken(rsa, applicantClaims, { iat: now + 5 });
     expect((await t.request('GET', '/api/v1/applications', bearer(ahead))).status).toBe(200);
+  });
+
+  it('gives an RS256 or ES256 token the same minute of clock skew on nbf and exp as an HS256 one', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const status = async (key: Key, options: { iat: number; nbf?: number; exp?: number }) =>
+      (await t.request('GET', '/api/v1/applications', bearer(await idpToken(key, applicantClaims, options))))
+        .status;
+    for (const key of [rsa, ec]) {
+      expect(await status(key, { iat: now, nbf: now + 20 })).toBe(200);
+      expect(await status(key, { iat: now - 600, exp: now - 20 })).toBe(200);
+      expect(await status(key, { iat: now, nbf: now + 120 })).toBe(401);
+      expect(await status(key, { iat: now - 600, exp: now - 120 })).toBe(401);
+    }
   });
 
   it('accepts a token without iat whose exp lies within the maximum age, as the contract allows', async () => {
