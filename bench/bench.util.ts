@@ -205,6 +205,8 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** `n` to one decimal: the precision every bench prints rates and milliseconds in. */
 export const tenths = (n: number) => Math.round(n * 10) / 10;
+/** `tenths`, passing null (a percentile of no samples) through. */
+export const tenthsOrNull = (n: number | null) => (n === null ? null : tenths(n));
 
 /** Nearest-rank percentile of ascending `sorted`; null when there are no samples. */
 export function percentile(sorted: number[], p: number): number | null {

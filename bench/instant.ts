@@ -40,6 +40,7 @@ import {
   serverVersions,
   sleep,
   tenths,
+  tenthsOrNull,
 } from './bench.util.js';
 import type { Backend, CommonOptions } from './bench.util.js';
 
@@ -119,9 +120,9 @@ function stats(samples: number[]): Stats {
   const some = sorted.length > 0;
   return {
     n: sorted.length,
-    p50: percentile(sorted, 50) === null ? null : tenths(percentile(sorted, 50)!),
-    p95: percentile(sorted, 95) === null ? null : tenths(percentile(sorted, 95)!),
-    p99: percentile(sorted, 99) === null ? null : tenths(percentile(sorted, 99)!),
+    p50: tenthsOrNull(percentile(sorted, 50)),
+    p95: tenthsOrNull(percentile(sorted, 95)),
+    p99: tenthsOrNull(percentile(sorted, 99)),
     max: some ? tenths(sorted[sorted.length - 1]!) : null,
     mean: some ? tenths(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null,
   };

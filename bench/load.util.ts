@@ -15,7 +15,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { percentile, sleep, tenths } from './bench.util.js';
+import { percentile, sleep, tenthsOrNull } from './bench.util.js';
 
 /** Five departments, tax after the business licence, fire safety approved by rule for small venues (~30%). */
 export const BENCH_WORKFLOW = {
@@ -329,13 +329,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
   const summary = (values: number[]): LatencySummary => {
     const sorted = [...values].sort((a, b) => a - b);
-    const r = (x: number | null) => (x === null ? null : tenths(x));
     return {
       count: sorted.length,
-      p50: r(percentile(sorted, 50)),
-      p95: r(percentile(sorted, 95)),
-      p99: r(percentile(sorted, 99)),
-      max: r(sorted.at(-1) ?? null),
+      p50: tenthsOrNull(percentile(sorted, 50)),
+      p95: tenthsOrNull(percentile(sorted, 95)),
+      p99: tenthsOrNull(percentile(sorted, 99)),
+      max: tenthsOrNull(sorted.at(-1) ?? null),
     };
   };
   const half = tStart + (options.durationS * 1000) / 2;
