@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
 import pg from 'pg';
 import { eventually } from './support/eventually.js';
 import {
@@ -9,7 +10,7 @@ import {
   submitApplication,
 } from './support/helpers.js';
 import { SseClient } from './support/sse.js';
-import { applicant, officer, TestApp } from './support/test-app.js';
+import { applicant, JWT_SECRET, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -202,5 +203,36 @@ describe('live updates (server-sent events)', () => {
     );
     inbox.close();
     other.close();
+  });
+
+  it('sends an officer of several departments the changes to the tasks of every one of them', async () => {
+    const token = await new SignJWT({ role: 'officer', department: ['live-check', 'live-issue'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('two-hats')
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const both = await SseClient.open(a.baseUrl + '/api/v1/tasks/events', {
+      authorization: `Bearer ${token}`,
+    });
+    const ready = (await both.until((m) => m.some((e) => e.event === 'ready'))).find(
+      (e) => e.event === 'ready',
+    );
+    expect(ready!.data).toEqual({ department: 'live-check', departments: ['live-check', 'live-issue'] });
+
+    const id = await submitApplication(b, 'live-relay');
+    await both.until((m) =>
+      m.some((e) => e.event === 'task' && e.data.applicationId === id && e.data.department === 'live-check'),
+    );
+    await approve(b, 'live-check', id);
+    // `issue` opens only once `check` is approved: its department is the token's second.
+    const arrived = await both.until((m) =>
+      m.some((e) => e.event === 'task' && e.data.applicationId === id && e.data.department === 'live-issue'),
+    );
+    expect(
+      arrived.find(
+        (e) => e.event === 'task' && e.data.applicationId === id && e.data.department === 'live-issue',
+      )!.data,
+    ).toEqual(expect.objectContaining({ step: 'issue', status: 'open' }));
+    both.close();
   });
 });

@@ -1343,8 +1343,16 @@ export interface components {
             status: string;
         };
         InboxReadyDto: {
-            /** @description The officer's department; null for an admin */
+            /** @description The first of the officer's departments (kept for one-department clients); null for an admin */
             department: string | null;
+            /**
+             * @description Every department the stream covers, as the token names them; null for an admin (all of them)
+             * @example [
+             *       "market-regulation",
+             *       "fire-rescue"
+             *     ]
+             */
+            departments: string[] | null;
         };
         InboxResyncDto: Record<string, never>;
         TaskWithheldDto: {

@@ -11,3 +11,11 @@ export interface Caller {
   /** Every department the caller works for; an officer may belong to several. Absent: just `department`. */
   departments?: string[];
 }
+
+/**
+ * Every department an officer works for, never empty (an officer token always names one, so `IN (...)` stays valid
+ * SQL); what their inbox, their task reads and their live stream cover.
+ */
+export function departmentsOf(caller: Caller): string[] {
+  return caller.departments?.length ? caller.departments : [caller.department ?? ''];
+}

@@ -38,10 +38,24 @@ export class StreamEndDto {
   status: string;
 }
 
-/** The `data` of `ready`: the inbox stream listens for the department's tasks. */
+/** The `data` of `ready`: the inbox stream listens for the tasks of the officer's departments. */
 export class InboxReadyDto {
-  @ApiProperty({ nullable: true, type: String, description: "The officer's department; null for an admin" })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      "The first of the officer's departments (kept for one-department clients); null for an admin",
+  })
   department: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: [String],
+    example: ['market-regulation', 'fire-rescue'],
+    description:
+      'Every department the stream covers, as the token names them; null for an admin (all of them)',
+  })
+  departments: string[] | null;
 }
 
 /** The `data` of `resync`: changes may have been missed; reload the inbox. */

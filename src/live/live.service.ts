@@ -6,6 +6,7 @@ import { DataSource, MoreThan } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { ApplicationsService } from '../applications/applications.service.js';
 import { HistoryEntity } from '../audit/history.entity.js';
+import { departmentsOf } from '../auth/caller.js';
 import type { Caller } from '../auth/caller.js';
 import { TooManyRequestsException } from '../common/domain.exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -150,24 +151,25 @@ export class LiveService implements OnModuleDestroy {
     flush();
   }
 
-  /** Every change to a task of the officer's department (any department for an admin), as its task view. */
+  /** Every change to a task of the officer's departments (any department for an admin), as its task view. */
   async streamInbox(caller: Caller, raw: ServerResponse): Promise<void> {
     const stream = this.open(raw);
     const quota: Withholding = { until: 0 };
+    const departments = caller.role === 'admin' ? null : departmentsOf(caller);
     const unsubscribe = await this.subscribe(stream, TASKS_CHANNEL, (payload) => {
       if (payload === null) {
         stream.write(sseEvent({ event: 'resync', data: {} }));
         return;
       }
       const { id, department } = JSON.parse(payload) as { id: string; department: string };
-      if (caller.role !== 'admin' && department !== caller.department) return;
+      if (departments !== null && !departments.includes(department)) return;
       stream.serial(
         async () => stream.write(sseEvent(await this.inboxEvent(caller, id, quota))),
         (error) => this.logger.warn(`inbox stream: ${error.message}`),
       );
     });
     if (!unsubscribe) return;
-    const ready: InboxReadyDto = { department: caller.department };
+    const ready: InboxReadyDto = { department: caller.department, departments };
     stream.write(sseEvent({ event: 'ready', data: ready }));
   }
 

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { READ_APPLICATIONS_DATA } from '../applications/application-sql.util.js';
 import type { ApplicationData } from '../applications/application-sql.util.js';
+import { departmentsOf } from '../auth/caller.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
@@ -46,7 +47,7 @@ export class TasksService {
     const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
     const { statement, values } = inboxStatement({
       status: query.status ?? 'open',
-      departments: caller.role === 'admin' ? null : callerDepartments(caller),
+      departments: caller.role === 'admin' ? null : departmentsOf(caller),
       // A task whose rule reads facts stays out of the inbox until the rule has spoken; `rulePending=true` lists
       // those tasks instead.
       rulePending: query.rulePending === 'true',
@@ -323,7 +324,7 @@ export class TasksService {
 
 /** Officers see their own department's tasks; admins see all. */
 function visibleTo(caller: Caller, task: TaskRow): boolean {
-  return caller.role === 'admin' || callerDepartments(caller).includes(task.department);
+  return caller.role === 'admin' || departmentsOf(caller).includes(task.department);
 }
 
 /** An approval must carry exactly the values the step declares in `produces`; other outcomes carry none. */
@@ -350,11 +351,6 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
     errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
   if (errors.length > 0) throw DomainException.invalid('The decision is invalid', errors);
   return dto.outcome === 'approve' ? given : {};
-}
-
-/** Never empty, so `IN (...)` stays valid SQL; an officer token always names at least one department. */
-function callerDepartments(caller: Caller): string[] {
-  return caller.departments?.length ? caller.departments : [caller.department ?? ''];
 }
 
 /** A return tells the applicant what to correct: a comment and at least one real form field. */
