@@ -282,6 +282,40 @@ describe('personal data at rest', () => {
     }
   });
 
+  it('seals a value an applicant shaped like an envelope as any other value, so every read and decision still works', async () => {
+    await registerWorkflow(t, {
+      key: 'pii-whole',
+      name: 'A personal object marked as a whole',
+      form: {
+        type: 'object',
+        required: ['owner'],
+        properties: { owner: { type: 'object', 'x-pii': true } },
+      },
+      steps: [{ id: 'review', name: 'Review', department: 'pii-whole', timeLimit: { hours: 1 } }],
+    });
+    const forged = { owner: { $pii: 'v1.x.y.z' } };
+    const submitted = await t.request('POST', '/api/v1/applications', {
+      as: ann,
+      body: { workflow: 'pii-whole', data: forged },
+    });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.id as string;
+    const [row] = await t.query<{ data: any }>('SELECT data FROM applications WHERE id = $1', [id]);
+    expect(row!.data.owner.$pii).not.toBe('v1.x.y.z');
+
+    const read = await t.request('GET', `/api/v1/applications/${id}`, { as: ann });
+    expect(read.status).toBe(200);
+    expect(read.body.data).toEqual(forged);
+    const inbox = await t.request('GET', '/api/v1/tasks', { as: officer('pii-whole') });
+    expect(inbox.status).toBe(200);
+    const task = inbox.body.items.find((i: { applicationId: string }) => i.applicationId === id);
+    const decided = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: officer('pii-whole'),
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+  });
+
   it('refuses a definition marking a field the engine could not seal', async () => {
     const reply = await t.request('POST', '/api/v1/workflows', {
       as: ADMIN,

@@ -140,13 +140,17 @@ function replaceIn(
   return copy ?? node;
 }
 
-/** Every personal value in the clear replaced by its envelope; values already sealed are kept. */
+/**
+ * Every personal value replaced by its envelope, whatever it holds. The data sealed is always in the clear (the
+ * event path opens what it stores), so a value shaped like an envelope is one an applicant sent under a field marked
+ * as a whole: kept as it came, it would be stored as ciphertext that never opens, and every read of it would fail.
+ */
 export function sealData(
   data: Record<string, unknown>,
   paths: readonly string[],
   seal: (value: unknown, path: string) => string,
 ): Record<string, unknown> {
-  return replaceAt(data, paths, (value, path) => (isEnvelope(value) ? value : { $pii: seal(value, path) }));
+  return replaceAt(data, paths, (value, path) => ({ $pii: seal(value, path) }));
 }
 
 /**
