@@ -118,6 +118,42 @@ describe('hostile input never stalls the service', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('lists the first 99 of 90,000 violations of a form and counts the rest, promptly', async () => {
+      const registered = await t.request('POST', '/api/v1/workflows', {
+        as: ADMIN,
+        body: {
+          key: 'strict-rows',
+          name: 'Rows without unknown members',
+          form: {
+            type: 'object',
+            properties: {
+              rows: {
+                type: 'array',
+                maxItems: 10,
+                items: { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } } },
+              },
+            },
+          },
+          steps: [{ id: 'one', name: 'One', department: 'rows', timeLimit: { hours: 1 } }],
+        },
+      });
+      expect(registered.status).toBe(201);
+      const before = await counts();
+      const row = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 0]));
+      const rawBody = JSON.stringify({ workflow: 'strict-rows', data: { rows: Array(900).fill(row) } });
+      const m = await measured(t, () => t.request('POST', '/api/v1/applications', { as: ann, rawBody }));
+      expectAnsweredPromptly(m, 400);
+      const errors = m.reply.body.errors as { path: string; message: string }[];
+      expect(errors).toHaveLength(100);
+      expect(errors[1]).toEqual({
+        path: '$.data.rows[0].k0',
+        message: 'must NOT have additional properties',
+      });
+      // 90,000 unknown members and the array past its maxItems: 99 listed, the rest counted.
+      expect(errors[99]).toEqual({ path: '$.data', message: 'and 89902 more errors, not listed' });
+      expect(await counts()).toEqual(before);
+    });
+
     it('refuses 1e309, which JSON reads as Infinity and jsonb would store as null', async () => {
       const m = await measured(t, () =>
         t.request('POST', '/api/v1/applications', {
@@ -355,6 +391,37 @@ describe('hostile input never stalls the service', () => {
       expectAnsweredPromptly(m, 400);
       expect(paths(m.reply)).toEqual(['$.steps[0].when']);
       expect(m.reply.body.errors[0].message).toMatch(/budget/);
+    });
+
+    it('lists the first 99 of 120,000 problems of a definition and counts the rest, on /workflows and /analyze', async () => {
+      const unknown = Array.from({ length: 600 }, (_, i) => `n${i}`);
+      const definition = {
+        key: 'waits-for-nothing',
+        name: 'Every step waits for steps that do not exist',
+        form: { type: 'object' },
+        steps: Array.from({ length: 200 }, (_, i) => ({
+          id: `s${i}`,
+          name: 'S',
+          department: 'd',
+          timeLimit: { hours: 1 },
+          after: unknown,
+        })),
+      };
+      const rawBody = JSON.stringify(definition);
+      const registered = await measured(t, () =>
+        t.request('POST', '/api/v1/workflows', { as: ADMIN, rawBody }),
+      );
+      expectAnsweredPromptly(registered, 400);
+      const analysed = await t.request('POST', '/api/v1/workflows/analyze', { as: ADMIN, rawBody });
+      expect(analysed.status).toBe(200);
+      for (const errors of [registered.reply.body.errors, analysed.body.errors]) {
+        expect(errors).toHaveLength(100);
+        expect(errors[0]).toEqual({ path: '$.steps[0].after[0]', message: "unknown step id 'n0'" });
+        expect(errors[99]).toEqual({
+          path: '$',
+          message: expect.stringMatching(/^and \d+ more errors, not listed$/),
+        });
+      }
     });
 
     it('refuses odd shapes on /workflows/analyze with a 400, never a 500', async () => {

@@ -16,6 +16,24 @@ export interface FieldError {
   message: string;
 }
 
+/** The most entries a problem's `errors` holds; past it, the last one counts the rest. */
+export const MAX_FIELD_ERRORS = 100;
+
+/**
+ * The errors a problem lists: all of them up to MAX_FIELD_ERRORS, else the first MAX_FIELD_ERRORS - 1 and one entry
+ * at `path` that counts the rest (of `total`, when the caller listed only the first few of them). A body within the
+ * size limits can break a rule a hundred thousand times; listing, serialising and sending every one held the event
+ * loop for seconds. Applied again to its own result, it changes nothing.
+ */
+export function listedFieldErrors(
+  errors: readonly FieldError[],
+  { total = errors.length, path = '$' }: { total?: number; path?: string } = {},
+): FieldError[] {
+  if (total <= MAX_FIELD_ERRORS) return [...errors];
+  const listed = errors.slice(0, MAX_FIELD_ERRORS - 1);
+  return [...listed, { path, message: `and ${total - listed.length} more errors, not listed` }];
+}
+
 export class DomainException extends Error {
   constructor(
     readonly code: ErrorCode,

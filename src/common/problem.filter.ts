@@ -1,7 +1,12 @@
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainException, ErrorCode, TooManyRequestsException } from './domain.exception.js';
+import {
+  DomainException,
+  ErrorCode,
+  listedFieldErrors,
+  TooManyRequestsException,
+} from './domain.exception.js';
 import type { FieldError } from './domain.exception.js';
 import { classifyInfrastructureError } from './infrastructure-error.util.js';
 
@@ -52,7 +57,13 @@ export interface Problem {
 }
 
 export function problem(status: number, detail: string, errors: FieldError[] = []): Problem {
-  return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, errors };
+  return {
+    type: 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    errors: listedFieldErrors(errors),
+  };
 }
 
 /** Turns anything thrown into RFC 9457 problem+json; only our own faults become 500, and they are logged. */

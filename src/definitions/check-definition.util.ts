@@ -1,3 +1,4 @@
+import { listedFieldErrors } from '../common/domain.exception.js';
 import { contentHash } from './definition-graph.util.js';
 import {
   validateDefinition,
@@ -35,8 +36,11 @@ export interface CheckedDefinition extends ValidationResult {
   hash: string | null;
 }
 
-/** `checkDefinition` and the hash a registration stores: one call, on whichever thread checks. */
+/**
+ * `checkDefinition` and the hash a registration stores: one call, on whichever thread checks. The errors are those a
+ * problem lists (`listedFieldErrors`), so that a hundred thousand of them never cross from the checker's thread.
+ */
 export function checkAndHash(document: unknown, options: CheckOptions): CheckedDefinition {
   const { definition, errors } = checkDefinition(document, options);
-  return { definition, errors, hash: definition ? contentHash(definition) : null };
+  return { definition, errors: listedFieldErrors(errors), hash: definition ? contentHash(definition) : null };
 }

@@ -5,6 +5,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import ucs2length from 'ajv/dist/runtime/ucs2length.js';
+import { listedFieldErrors, MAX_FIELD_ERRORS } from '../common/domain.exception.js';
 import type { FieldError } from '../common/domain.exception.js';
 import {
   FORM_MAX_PATTERN_STEPS,
@@ -194,7 +195,9 @@ function withBudget(validate: ValidateFunction, budget: MatchBudget): ValidateFu
 
 /** Ajv errors as `{ path, message }`, with paths under `base` (e.g. `$.data.applicant.name`). */
 export function formErrors(errors: ErrorObject[] | null | undefined, base: string): FieldError[] {
-  return (errors ?? []).map((error) => {
+  const all = errors ?? [];
+  // Only those a problem lists are mapped: a hostile body can hold a hundred thousand.
+  const mapped = all.slice(0, MAX_FIELD_ERRORS).map((error) => {
     const segments = error.instancePath
       .split('/')
       .slice(1)
@@ -204,4 +207,5 @@ export function formErrors(errors: ErrorObject[] | null | undefined, base: strin
     const path = segments.reduce((p, s) => (/^\d+$/.test(s) ? `${p}[${s}]` : `${p}.${s}`), base);
     return { path, message: error.message ?? 'is invalid' };
   });
+  return listedFieldErrors(mapped, { total: all.length, path: base });
 }
