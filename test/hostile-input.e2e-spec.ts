@@ -393,6 +393,18 @@ describe('hostile input never stalls the service', () => {
       expect(m.reply.body.errors[0].message).toMatch(/budget/);
     });
 
+    it('refuses a rule whose reduce doubles its accumulator on each of 27 elements', async () => {
+      const acc = { var: 'accumulator' };
+      const definition = simpleWorkflow('doubling', [{ id: 'one', timeLimit: { hours: 1 } }], () => 'dept');
+      (definition.steps[0] as Record<string, unknown>).when = {
+        '!!': { reduce: [Array.from({ length: 27 }, () => 1), { merge: [acc, acc] }, [1]] },
+      };
+      const m = await register(definition);
+      expectAnsweredPromptly(m, 400);
+      expect(paths(m.reply)).toEqual(['$.steps[0].when']);
+      expect(m.reply.body.errors[0].message).toMatch(/budget/);
+    });
+
     it('lists the first 99 of 120,000 problems of a definition and counts the rest, on /workflows and /analyze', async () => {
       const unknown = Array.from({ length: 600 }, (_, i) => `n${i}`);
       const definition = {

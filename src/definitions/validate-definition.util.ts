@@ -276,11 +276,11 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
         );
       }
       if (options.ruleCostBudget === undefined) continue;
-      const cost = ruleCost(rule, options.maxArrayLength ?? 1000);
+      const cost = ruleCost(rule, options.maxArrayLength ?? 1000, options.ruleCostBudget);
       if (cost > options.ruleCostBudget) {
         add(
           `${at}.${key}`,
-          `may take about ${cost.toPrecision(2)} evaluation steps, over the budget of ${options.ruleCostBudget}: nest fewer iterations`,
+          `may take more than ${options.ruleCostBudget} evaluation steps, the budget: nest fewer iterations, or grow no accumulator`,
         );
       }
     }

@@ -4,41 +4,75 @@ import { holds } from './json-logic.util.js';
 import { ruleCost } from './rule-cost.util.js';
 
 const N = 1000;
+/** Far above any estimate below, so that each is counted whole. */
+const BUDGET = 1e10;
 
 describe('ruleCost', () => {
   it('counts a plain comparison in a handful of steps', () => {
-    expect(ruleCost({ '>=': [{ var: 'seats' }, 10] }, N)).toBeLessThan(10);
+    expect(ruleCost({ '>=': [{ var: 'seats' }, 10] }, N, BUDGET)).toBeLessThan(10);
   });
 
   it('charges an iteration over data once per possible element', () => {
     const some = { some: [{ var: 'owners' }, { '==': [{ var: 'country' }, 'CN'] }] };
-    expect(ruleCost(some, N)).toBeGreaterThan(N);
-    expect(ruleCost(some, N)).toBeLessThan(10 * N);
+    expect(ruleCost(some, N, BUDGET)).toBeGreaterThan(N);
+    expect(ruleCost(some, N, BUDGET)).toBeLessThan(10 * N);
   });
 
   it('multiplies nested iterations, so two nested maps over data cost the square', () => {
     const nested = { map: [{ var: 'a' }, { map: [{ var: 'b' }, { '+': [{ var: '' }, 1] }] }] };
-    expect(ruleCost(nested, N)).toBeGreaterThan(N * N);
+    expect(ruleCost(nested, N, BUDGET)).toBeGreaterThan(N * N);
   });
 
   it('charges a literal array by its own length', () => {
     const literal = Array.from({ length: 50 }, (_, i) => i);
     const rule = { map: [literal, { map: [literal, { '*': [{ var: '' }, 2] }] }] };
-    expect(ruleCost(rule, N)).toBeGreaterThan(50 * 50);
-    expect(ruleCost(rule, N)).toBeLessThan(50 * 50 * 10);
+    expect(ruleCost(rule, N, BUDGET)).toBeGreaterThan(50 * 50);
+    expect(ruleCost(rule, N, BUDGET)).toBeLessThan(50 * 50 * 10);
   });
 
   it('sees a reduce whose accumulator grows with every element', () => {
     const growing = {
       reduce: [{ var: 'a' }, { merge: [{ var: 'accumulator' }, { var: 'current' }] }, []],
     };
-    expect(ruleCost(growing, N)).toBeGreaterThan(N * N);
+    expect(ruleCost(growing, N, BUDGET)).toBeGreaterThan(N * N);
+  });
+
+  it('follows a reduce that doubles its accumulator element by element, past the budget within 27 elements', () => {
+    const ones = Array.from({ length: 27 }, () => 1);
+    const acc = { var: 'accumulator' };
+    for (const doubling of [{ merge: [acc, acc] }, { cat: [acc, acc] }]) {
+      // The accumulator reaches 2^26 elements: a linear estimate counted about 54,000 steps.
+      expect(ruleCost({ reduce: [ones, doubling, [1]] }, N, BUDGET)).toBeGreaterThan(2 ** 26);
+      expect(ruleCost({ reduce: [ones, doubling, [1]] }, N, 100_000)).toBeGreaterThan(100_000);
+    }
+  });
+
+  it('counts a reduce that keeps its accumulator small once per element, at once', () => {
+    const total = { reduce: [{ var: 'amounts' }, { '+': [{ var: 'accumulator' }, { var: 'current' }] }, 0] };
+    expect(ruleCost(total, N, BUDGET)).toBeGreaterThan(N);
+    expect(ruleCost(total, N, BUDGET)).toBeLessThan(10 * N);
+  });
+
+  it("reads `accumulator` as the reduce's only directly in its body, not in a body nested in it", () => {
+    const acc = { var: 'accumulator' };
+    // Inside the map, `accumulator` is a member of each element, as large as any value of the data.
+    const nested = { reduce: [[1, 2], { map: [{ var: 'list' }, { merge: [acc, acc] }] }, []] };
+    expect(ruleCost(nested, N, BUDGET)).toBeGreaterThan(N * N);
+  });
+
+  it('stops once past the budget, however long the reduce would run', () => {
+    const doubling = {
+      reduce: [{ var: 'a' }, { merge: [{ var: 'accumulator' }, { var: 'accumulator' }] }, [1]],
+    };
+    const cost = ruleCost(doubling, N, 100_000);
+    expect(cost).toBeGreaterThan(100_000);
+    expect(Number.isFinite(cost)).toBe(true);
   });
 
   it('prices an everyday rule over a data array well under the default budget', () => {
     const rule: JsonLogic = { some: [{ var: 'items' }, { '>': [{ var: 'n' }, 5] }] };
     const data = { items: Array.from({ length: N }, (_, n) => ({ n: n % 5 })) };
     expect(holds(rule, data)).toBe(false);
-    expect(ruleCost(rule, N)).toBeLessThan(100_000);
+    expect(ruleCost(rule, N, BUDGET)).toBeLessThan(100_000);
   });
 });

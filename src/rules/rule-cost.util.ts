@@ -3,9 +3,13 @@
  * can refuse a rule that would hold the event loop (nested `map`s over long arrays, a `reduce` that grows its
  * accumulator). `maxArrayLength` bounds every array a `var` can yield (JSON_MAX_ARRAY_LENGTH); a literal array
  * counts its own length. The estimate errs high: a rule under the budget is cheap, one over it may merely be slow.
+ *
+ * The estimate stops once it passes `budget` and returns what it had counted by then (more than the budget): a
+ * `reduce` is followed element by element, so that an accumulator that doubles on each (merging or concatenating it
+ * with itself) is seen to, and the estimator's own work stays within the budget it checks.
  */
-export function ruleCost(logic: unknown, maxArrayLength: number): number {
-  return estimate(logic, maxArrayLength).cost;
+export function ruleCost(logic: unknown, maxArrayLength: number, budget: number): number {
+  return estimate(logic, { n: maxArrayLength, accumulator: null, budget }).cost;
 }
 
 interface Estimate {
@@ -13,6 +17,14 @@ interface Estimate {
   cost: number;
   /** Elements (or characters, for strings built by `cat`/`substr`) the result may hold. */
   size: number;
+}
+
+interface Scope {
+  /** The bound of every array (or string) a `var` of the data can yield. */
+  n: number;
+  /** Inside a `reduce`'s body: the size its accumulator may have reached; elsewhere null. */
+  accumulator: number | null;
+  budget: number;
 }
 
 const ITERATING = new Set(['map', 'filter', 'all', 'none', 'some']);
@@ -23,41 +35,70 @@ const GROWING = new Set(['merge', 'cat', 'substr']);
 /** Operations that return one of their arguments. */
 const CHOOSING = new Set(['if', '?:', 'and', 'or']);
 
-function estimate(logic: unknown, n: number): Estimate {
+function estimate(logic: unknown, scope: Scope): Estimate {
   if (Array.isArray(logic)) {
-    const items = logic.map((item) => estimate(item, n));
+    const items = logic.map((item) => estimate(item, scope));
     return { cost: 1 + sum(items.map((i) => i.cost)), size: logic.length };
   }
   if (logic === null || typeof logic !== 'object') return { cost: 1, size: 1 };
   const entries = Object.entries(logic);
   const [op, raw] = entries[0] ?? [];
   if (entries.length !== 1 || op === undefined) return { cost: 1, size: 1 }; // a literal object
-  const args = (Array.isArray(raw) ? raw : [raw]).map((a) => estimate(a, n));
-  const argCost = sum(args.map((a) => a.cost));
-  const argSize = sum(args.map((a) => a.size));
-  const [first, body, initial] = args;
-
-  if (op === 'var') return { cost: 1 + argCost, size: n };
+  const list: unknown[] = Array.isArray(raw) ? raw : [raw];
+  // A body runs against each element, where `accumulator` names the element's own member, not a reduce's.
+  const inBody = { ...scope, accumulator: null };
   if (ITERATING.has(op)) {
-    const over = first ?? { cost: 1, size: 0 };
-    const each = body ?? { cost: 1, size: 1 };
+    const over = list[0] === undefined ? { cost: 1, size: 0 } : estimate(list[0], scope);
+    const each = list[1] === undefined ? { cost: 1, size: 1 } : estimate(list[1], inBody);
     return {
       cost: 1 + over.cost + over.size * each.cost,
       size: op === 'map' || op === 'filter' ? over.size : 1,
     };
   }
-  if (op === 'reduce') {
-    const over = first ?? { cost: 1, size: 0 };
-    const each = body ?? { cost: 1, size: 1 };
-    const start = initial ?? { cost: 1, size: 1 };
-    // An accumulator that grows (merge into it) grows by the body's size on every element.
-    const size = each.size > 1 ? over.size * each.size : Math.max(start.size, each.size);
-    return { cost: 1 + over.cost + start.cost + over.size * each.cost, size };
+  if (op === 'reduce') return reduce(list, scope);
+  const args = list.map((a) => estimate(a, scope));
+  const argCost = sum(args.map((a) => a.cost));
+  const argSize = sum(args.map((a) => a.size));
+  if (op === 'var') {
+    const read = scope.accumulator !== null && namesAccumulator(list[0]) ? scope.accumulator : scope.n;
+    return { cost: 1 + argCost, size: read };
   }
   const cost = 1 + argCost + (LINEAR.has(op) ? argSize : 0);
   if (GROWING.has(op)) return { cost, size: argSize };
   if (CHOOSING.has(op)) return { cost, size: Math.max(1, ...args.map((a) => a.size)) };
   return { cost, size: 1 };
+}
+
+/** Whether a `var`'s argument names the accumulator (or a member of it), as a reduce's body reads it. */
+function namesAccumulator(name: unknown): boolean {
+  const first: unknown = Array.isArray(name) ? name[0] : name;
+  return typeof first === 'string' && (first === 'accumulator' || first.startsWith('accumulator.'));
+}
+
+/**
+ * A `reduce`, element by element: each turn's body sees the accumulator the turns before made. Once a turn leaves
+ * the accumulator as it found it, every later turn costs the same, and they are counted at once. One that grows it
+ * must read it through `merge`, `cat` or `substr`, which cost its size, so a growing reduce passes the budget within
+ * about the square root of the budget's turns.
+ */
+function reduce(list: unknown[], scope: Scope): Estimate {
+  const over = list[0] === undefined ? { cost: 1, size: 0 } : estimate(list[0], scope);
+  const start = list[2] === undefined ? { cost: 1, size: 1 } : estimate(list[2], scope);
+  let cost = 1 + over.cost + start.cost;
+  let accumulator = start.size;
+  for (let turn = 0; turn < over.size && cost <= scope.budget; turn++) {
+    const each =
+      list[1] === undefined
+        ? { cost: 1, size: 1 }
+        : estimate(list[1], { ...scope, accumulator, budget: scope.budget - cost });
+    cost += each.cost;
+    if (each.size <= accumulator) {
+      cost += (over.size - turn - 1) * each.cost;
+      break;
+    }
+    accumulator = each.size;
+  }
+  return { cost, size: accumulator };
 }
 
 function sum(values: number[]): number {
