@@ -118,4 +118,13 @@ describe('ratings (好差评)', () => {
       expect(paths(reply)).toEqual([path]);
     }
   });
+
+  it('answers 400 naming to for a period that holds no instant, as the workflow reports do', async () => {
+    for (const query of ['from=2026-01-01&to=2025-01-01', 'from=2026-01-01&to=2026-01-01T00:00:00Z']) {
+      const reply = await t.request('GET', `/api/v1/ratings?${query}`, { as: ADMIN });
+      expectProblem(reply, 400);
+      expect(paths(reply)).toEqual(['$.to']);
+      expect(reply.body.detail).toBe('The rating period is empty');
+    }
+  });
 });

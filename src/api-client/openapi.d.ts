@@ -4199,7 +4199,7 @@ export interface operations {
                     "application/json": components["schemas"]["RatingsReportDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description from or to is not a date or a date-time with an offset, or to <= from */
             400: {
                 headers: {
                     [name: string]: unknown;

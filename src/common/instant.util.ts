@@ -1,3 +1,5 @@
+import { DomainException } from './domain.exception.js';
+
 /**
  * A calendar date, or a date-time with seconds optional and an offset required (RFC 3339). Nothing looser: ISO 8601
  * also has compact (20260101), week (2026-W01) and ordinal (2026-001) forms, which `new Date()` cannot read or reads
@@ -35,4 +37,15 @@ export function parseInstant(text: string): Date | null {
   if (Number.isNaN(instant.getTime())) return null;
   const utcYear = instant.getUTCFullYear();
   return utcYear >= FIRST_YEAR && utcYear <= LAST_YEAR ? instant : null;
+}
+
+/**
+ * The refusal of a `[from, to)` period whose bounds are both given and hold no instant (`to` not after `from`), named
+ * at `$.to`; undefined for any other. A report or aggregate over it would answer as if nothing had happened.
+ */
+export function emptyPeriod(from: Date | null, to: Date | null, what: string): DomainException | undefined {
+  if (from === null || to === null || from < to) return undefined;
+  return DomainException.invalid(`The ${what} period is empty`, [
+    { path: '$.to', message: 'must be after from' },
+  ]);
 }

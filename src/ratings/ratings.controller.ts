@@ -29,7 +29,7 @@ export class RatingsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Rating counts and averages, overall and per department' })
   @ApiOkResponse({ type: RatingsReportDto })
-  @ApiProblems(400)
+  @ApiProblems({ 400: 'from or to is not a date or a date-time with an offset, or to <= from' })
   report(@Query() query: RatingsQuery) {
     return this.ratings.report(query);
   }
