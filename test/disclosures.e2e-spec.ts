@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { eventually, sleep } from './support/eventually.js';
 import { OpenApiValidator } from './support/openapi-validator.js';
 import { SseClient } from './support/sse.js';
 import { expectProblem, registerNew, samples, stepOf, submitApplication, viewOf } from './support/helpers.js';
-import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import { ADMIN, applicant, JWT_SECRET, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
 const bob = applicant('bob');
@@ -445,6 +446,28 @@ describe('the ledger of data flows', () => {
       expect(await refusals()).toBe(refusalsBefore + 3);
     } finally {
       inbox.close();
+    }
+    // An officer of that department and another: the quota withholds the first's views, never the other's.
+    const token = await new SignJWT({ role: 'officer', department: ['quota-dept', 'fire-safety'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('two-departments')
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const both = await SseClient.open(`${t.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${token}`,
+    });
+    try {
+      await both.until((m) => m.some((e) => e.event === 'ready'));
+      const heldTask = await taskOf(await submitApplication(t, 'quota-permit', data), 'check');
+      await both.until((m) => m.some((e) => e.event === 'withheld' && e.data.id === heldTask));
+      const fireTask = await taskOf(await submitApplication(t, 'ledger-permit', data), 'fire');
+      const events = await both.until((m) => m.some((e) => e.data?.id === fireTask));
+      expect(events.find((e) => e.data?.id === fireTask)).toEqual({
+        event: 'task',
+        data: expect.objectContaining({ id: fireTask, department: 'fire-safety' }),
+      });
+    } finally {
+      both.close();
     }
     expect(hourStart(new Date()).getTime()).toBe(hour);
 

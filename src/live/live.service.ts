@@ -154,7 +154,8 @@ export class LiveService implements OnModuleDestroy {
   /** Every change to a task of the officer's departments (any department for an admin), as its task view. */
   async streamInbox(caller: Caller, raw: ServerResponse): Promise<void> {
     const stream = this.open(raw);
-    const quota: Withholding = { until: 0 };
+    // Quotas are per department: one used up withholds that department's views, not those of the officer's others.
+    const quotas = new Map<string, Withholding>();
     const departments = caller.role === 'admin' ? null : departmentsOf(caller);
     const unsubscribe = await this.subscribe(stream, TASKS_CHANNEL, (payload) => {
       if (payload === null) {
@@ -164,12 +165,16 @@ export class LiveService implements OnModuleDestroy {
       const { id, department } = JSON.parse(payload) as { id: string; department: string };
       if (departments !== null && !departments.includes(department)) return;
       stream.serial(
-        async () => stream.write(sseEvent(await this.inboxEvent(caller, id, quota))),
+        async () => {
+          let quota = quotas.get(department);
+          if (!quota) quotas.set(department, (quota = { until: 0 }));
+          stream.write(sseEvent(await this.inboxEvent(caller, id, quota)));
+        },
         (error) => this.logger.warn(`inbox stream: ${error.message}`),
       );
     });
     if (!unsubscribe) return;
-    const ready: InboxReadyDto = { department: caller.department, departments };
+    const ready: InboxReadyDto = { department: departments?.[0] ?? null, departments };
     stream.write(sseEvent({ event: 'ready', data: ready }));
   }
 
