@@ -405,6 +405,43 @@ describe('hostile input never stalls the service', () => {
       expect(m.reply.body.errors[0].message).toMatch(/budget/);
     });
 
+    it('stops at run time a rule whose accumulator doubles past the estimate, and leaves its step to officers', async () => {
+      const acc = { var: 'accumulator' };
+      // The merge sits in a var's default, which the estimate sizes as data: registration lets it through.
+      const definition = simpleWorkflow(
+        'doubling-default',
+        [{ id: 'one', timeLimit: { hours: 1 } }],
+        () => 'dept',
+        {
+          form: { type: 'object' },
+        },
+      );
+      (definition.steps[0] as Record<string, unknown>).autoApprove = {
+        '!!': {
+          reduce: [Array.from({ length: 27 }, () => 1), { var: ['nothing', { merge: [acc, acc] }] }, [1]],
+        },
+      };
+      expect((await register(definition)).reply.status).toBe(201);
+      const m = await measured(t, () =>
+        t.request('POST', '/api/v1/applications', {
+          as: ann,
+          body: { workflow: 'doubling-default', data: {} },
+        }),
+      );
+      expect(m.reply.status).toBe(201);
+      expect(m.elapsedMs).toBeLessThan(STALL_BOUND_MS);
+      expect(m.worstHealthMs).toBeLessThan(STALL_BOUND_MS);
+      expect(m.reply.body.steps).toEqual([expect.objectContaining({ id: 'one', status: 'open' })]);
+      const history = await t.request('GET', `/api/v1/applications/${m.reply.body.id}/history`, { as: ann });
+      expect(history.body.events).toContainEqual(
+        expect.objectContaining({
+          type: 'rule_not_held',
+          step: 'one',
+          detail: expect.objectContaining({ result: false }),
+        }),
+      );
+    });
+
     it('lists the first 99 of 120,000 problems of a definition and counts the rest, on /workflows and /analyze', async () => {
       const unknown = Array.from({ length: 600 }, (_, i) => `n${i}`);
       const definition = {

@@ -1622,7 +1622,7 @@ export interface operations {
                     "application/json": components["schemas"]["DueTimeDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1754,7 +1754,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowRegistrationDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1927,7 +1927,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowVersionDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2001,7 +2001,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2075,7 +2075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationPageDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2154,7 +2154,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path; `data` that would take the form's patterns too long to check is refused with one problem at `$.data` */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100); `data` that would take the form's patterns too long to check is refused with one problem at `$.data` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2349,7 +2349,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path. The stored data with the patch merged in must match the form and stay within the limits of one request body (JSON_MAX_*, BODY_LIMIT_BYTES) */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100). The stored data with the patch merged in must match the form and stay within the limits of one request body (JSON_MAX_*, BODY_LIMIT_BYTES) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +2823,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPageDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2971,7 +2971,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3239,7 +3239,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3331,7 +3331,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskViewDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3809,7 +3809,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3952,7 +3952,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryListDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4106,7 +4106,7 @@ export interface operations {
                     "application/json": components["schemas"]["RatingDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4274,7 +4274,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosurePageDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4358,7 +4358,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowsDto"];
                 };
             };
-            /** @description Invalid input: every problem listed with its JSON path */
+            /** @description Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -45,7 +45,7 @@ export class ApplicationsController {
   @ApiProblems(
     {
       400:
-        "Invalid input: every problem listed with its JSON path; `data` that would take the form's patterns " +
+        "Invalid input: every problem listed with its JSON path (up to 100); `data` that would take the form's patterns " +
         'too long to check is refused with one problem at `$.data`',
     },
     401,
@@ -118,7 +118,7 @@ export class ApplicationsController {
   @ApiProblems(
     {
       400:
-        'Invalid input: every problem listed with its JSON path. The stored data with the patch merged in must ' +
+        'Invalid input: every problem listed with its JSON path (up to 100). The stored data with the patch merged in must ' +
         'match the form and stay within the limits of one request body (JSON_MAX_*, BODY_LIMIT_BYTES)',
     },
     401,

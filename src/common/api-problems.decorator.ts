@@ -3,7 +3,7 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { FieldErrorDto, ProblemDto } from './problem.dto.js';
 
 const MEANING: Record<number, string> = {
-  400: 'Invalid input: every problem listed with its JSON path',
+  400: 'Invalid input: every problem listed with its JSON path (up to 100, the last then counting the rest)',
   401: 'No valid bearer token',
   403: 'This role may not use this call',
   404: 'No such object, or not one this caller may see',

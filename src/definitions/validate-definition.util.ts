@@ -277,7 +277,7 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
       }
       if (options.ruleCostBudget === undefined) continue;
       const cost = ruleCost(rule, options.maxArrayLength ?? 1000, options.ruleCostBudget);
-      if (cost > options.ruleCostBudget) {
+      if (!(cost <= options.ruleCostBudget)) {
         add(
           `${at}.${key}`,
           `may take more than ${options.ruleCostBudget} evaluation steps, the budget: nest fewer iterations, or grow no accumulator`,

@@ -2,13 +2,66 @@ import jsonLogic from 'json-logic-js';
 import type { JsonLogic } from '../definitions/definition.types.js';
 import { isRecord } from '../definitions/definition-graph.util.js';
 
-/** A JSON Logic condition over application data; anything but a truthy result (or an evaluation error) is false. */
+/**
+ * What one evaluation of a rule may spend, in units: one per node evaluated, plus the size of every value a node
+ * yields (one per element or member, one per 16 characters of a string), which is what an operation that reads the
+ * value (`cat`, `merge`, `in`, a comparison) walks. A rule stopped there has spent 20-40 ms on the project's 2-core machine.
+ */
+export const RULE_RUN_LIMIT = 250_000;
+
+/** Units left to the evaluation under way; outside `holds`, nothing is counted. */
+let left = Infinity;
+
+class RuleRunLimitExceeded extends Error {}
+
+/**
+ * json-logic-js evaluates every node, the elements of `map`, `reduce` and the rest included, through its own
+ * `jsonLogic.apply`, so replacing that member meters the whole evaluation. The estimate registration makes of a rule's
+ * cost (`ruleCost`) refuses the costly shapes it knows, but a rule can grow its values in ways no such estimate
+ * follows (an accumulator doubled through a computed `var`, an array literal that nests it), and without a limit
+ * such a rule held the event loop for seconds on every submission.
+ */
+const applyUnmetered = jsonLogic.apply;
+jsonLogic.apply = ((logic: jsonLogic.RulesLogic, data?: unknown): unknown => {
+  if (--left < 0) throw new RuleRunLimitExceeded();
+  const value: unknown = applyUnmetered(logic, data);
+  if (left !== Infinity) left -= sizeWithin(value, left);
+  if (left < 0) throw new RuleRunLimitExceeded();
+  return value;
+}) as typeof jsonLogic.apply;
+
+/** The size of `value` as RULE_RUN_LIMIT counts it, walked no further than just past `cap`. */
+function sizeWithin(value: unknown, cap: number): number {
+  if (typeof value === 'string') return 1 + (value.length >> 4);
+  if (value === null || typeof value !== 'object') return 1;
+  let size = 1;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') size += next.length >> 4;
+    else if (next !== null && typeof next === 'object') {
+      for (const member of Array.isArray(next) ? (next as unknown[]) : Object.values(next)) {
+        if (++size > cap) return size;
+        pending.push(member);
+      }
+    }
+  }
+  return size;
+}
+
+/**
+ * A JSON Logic condition over application data; anything but a truthy result is false, and so is an evaluation that
+ * throws or passes RULE_RUN_LIMIT.
+ */
 export function holds(logic: JsonLogic | undefined, data: Record<string, unknown>): boolean {
   if (logic === undefined) return true;
+  left = RULE_RUN_LIMIT;
   try {
     return Boolean(jsonLogic.apply(logic as jsonLogic.RulesLogic, data));
   } catch {
     return false;
+  } finally {
+    left = Infinity;
   }
 }
 

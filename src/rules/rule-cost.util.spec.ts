@@ -60,13 +60,18 @@ describe('ruleCost', () => {
     expect(ruleCost(nested, N, BUDGET)).toBeGreaterThan(N * N);
   });
 
-  it('stops once past the budget, however long the reduce would run', () => {
-    const doubling = {
-      reduce: [{ var: 'a' }, { merge: [{ var: 'accumulator' }, { var: 'accumulator' }] }, [1]],
-    };
-    const cost = ruleCost(doubling, N, 100_000);
-    expect(cost).toBeGreaterThan(100_000);
-    expect(Number.isFinite(cost)).toBe(true);
+  it('keeps its own work within the budget however long a reduce would run, and calls such a rule too costly', () => {
+    const grows = { reduce: [{ var: 'a' }, { merge: [{ var: 'accumulator' }, [1]] }, []] };
+    // A billion elements, each adding one: without a bound on the estimate's own turns, a billion of them.
+    expect(ruleCost(grows, 1e9, 100_000)).toBe(Infinity);
+    const steady = { reduce: [{ var: 'a' }, { '+': [{ var: 'accumulator' }, 1] }, 0] };
+    expect(ruleCost(steady, 1e9, 100_000)).toBeGreaterThan(1e9);
+    expect(ruleCost(steady, 1e9, 100_000)).toBeLessThan(1e10);
+  });
+
+  it('counts a body over no elements as nothing, even one too costly to estimate (0 × Infinity is not NaN)', () => {
+    const nothing = { map: [[], { reduce: [{ var: 'a' }, { merge: [{ var: 'accumulator' }, [1]] }, []] }] };
+    expect(ruleCost(nothing, 1e9, 100_000)).toBe(2);
   });
 
   it('prices an everyday rule over a data array well under the default budget', () => {

@@ -1,15 +1,16 @@
 /**
- * An upper estimate of the steps a JSON Logic rule takes on the largest input the limits allow, so registration
- * can refuse a rule that would hold the event loop (nested `map`s over long arrays, a `reduce` that grows its
- * accumulator). `maxArrayLength` bounds every array a `var` can yield (JSON_MAX_ARRAY_LENGTH); a literal array
- * counts its own length. The estimate errs high: a rule under the budget is cheap, one over it may merely be slow.
+ * An estimate of the steps a JSON Logic rule takes on the largest input the limits allow, so registration can refuse
+ * the costly shapes it knows: nested `map`s over long arrays, and a `reduce` whose accumulator grows, followed element
+ * by element so that one merged or concatenated with itself is seen to double. `maxArrayLength` bounds every array a
+ * `var` can yield (JSON_MAX_ARRAY_LENGTH); a literal array counts its own length.
  *
- * The estimate stops once it passes `budget` and returns what it had counted by then (more than the budget): a
- * `reduce` is followed element by element, so that an accumulator that doubles on each (merging or concatenating it
- * with itself) is seen to, and the estimator's own work stays within the budget it checks.
+ * It is an estimate, not a bound: a rule can grow its values in ways it does not follow (through a computed `var`, a
+ * `var`'s default, an array literal that nests its accumulator). The bound is at run time: `holds` stops any
+ * evaluation past RULE_RUN_LIMIT. The estimate's own work is at most `budget` estimates of a node or a turn of a
+ * `reduce`, whatever the rule: a rule that needs more is too costly (Infinity), since each of them costs a step.
  */
 export function ruleCost(logic: unknown, maxArrayLength: number, budget: number): number {
-  return estimate(logic, { n: maxArrayLength, accumulator: null, budget }).cost;
+  return estimate(logic, { n: maxArrayLength, accumulator: null, work: { left: budget + 1 } }).cost;
 }
 
 interface Estimate {
@@ -24,8 +25,11 @@ interface Scope {
   n: number;
   /** Inside a `reduce`'s body: the size its accumulator may have reached; elsewhere null. */
   accumulator: number | null;
-  budget: number;
+  /** Estimates left to the whole rule, shared by every scope: past them, the rule counts as too costly. */
+  work: { left: number };
 }
+
+const TOO_COSTLY: Estimate = { cost: Infinity, size: Infinity };
 
 const ITERATING = new Set(['map', 'filter', 'all', 'none', 'some']);
 /** Operations whose own work grows with the size of their arguments. */
@@ -36,6 +40,7 @@ const GROWING = new Set(['merge', 'cat', 'substr']);
 const CHOOSING = new Set(['if', '?:', 'and', 'or']);
 
 function estimate(logic: unknown, scope: Scope): Estimate {
+  if (--scope.work.left < 0) return TOO_COSTLY;
   if (Array.isArray(logic)) {
     const items = logic.map((item) => estimate(item, scope));
     return { cost: 1 + sum(items.map((i) => i.cost)), size: logic.length };
@@ -51,7 +56,7 @@ function estimate(logic: unknown, scope: Scope): Estimate {
     const over = list[0] === undefined ? { cost: 1, size: 0 } : estimate(list[0], scope);
     const each = list[1] === undefined ? { cost: 1, size: 1 } : estimate(list[1], inBody);
     return {
-      cost: 1 + over.cost + over.size * each.cost,
+      cost: 1 + over.cost + times(over.size, each.cost),
       size: op === 'map' || op === 'filter' ? over.size : 1,
     };
   }
@@ -77,28 +82,30 @@ function namesAccumulator(name: unknown): boolean {
 
 /**
  * A `reduce`, element by element: each turn's body sees the accumulator the turns before made. Once a turn leaves
- * the accumulator as it found it, every later turn costs the same, and they are counted at once. One that grows it
- * must read it through `merge`, `cat` or `substr`, which cost its size, so a growing reduce passes the budget within
- * about the square root of the budget's turns.
+ * the accumulator as it found it, every later turn costs the same, and they are counted at once.
  */
 function reduce(list: unknown[], scope: Scope): Estimate {
   const over = list[0] === undefined ? { cost: 1, size: 0 } : estimate(list[0], scope);
   const start = list[2] === undefined ? { cost: 1, size: 1 } : estimate(list[2], scope);
   let cost = 1 + over.cost + start.cost;
   let accumulator = start.size;
-  for (let turn = 0; turn < over.size && cost <= scope.budget; turn++) {
-    const each =
-      list[1] === undefined
-        ? { cost: 1, size: 1 }
-        : estimate(list[1], { ...scope, accumulator, budget: scope.budget - cost });
+  for (let turn = 0; turn < over.size; turn++) {
+    if (scope.work.left <= 0) return TOO_COSTLY;
+    const each = list[1] === undefined ? { cost: 1, size: 1 } : estimate(list[1], { ...scope, accumulator });
     cost += each.cost;
     if (each.size <= accumulator) {
-      cost += (over.size - turn - 1) * each.cost;
+      cost += times(over.size - turn - 1, each.cost);
       break;
     }
     accumulator = each.size;
+    scope.work.left -= 1;
   }
   return { cost, size: accumulator };
+}
+
+/** A product of counts where none of the one factor means none, even of an unbounded other. */
+function times(count: number, each: number): number {
+  return count === 0 || each === 0 ? 0 : count * each;
 }
 
 function sum(values: number[]): number {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import jsonLogic from 'json-logic-js';
+import type { JsonLogic } from '../definitions/definition.types.js';
+import { holds } from './json-logic.util.js';
+
+const acc = { var: 'accumulator' };
+const ones = (n: number) => Array.from({ length: n }, () => 1);
+/** 22 doublings: four million elements or characters, far more than one evaluation may spend. */
+const N = 22;
+
+/** Rules whose accumulator doubles on each element in ways the registration's cost estimate does not follow. */
+const doubling: Record<string, JsonLogic> = {
+  'a merge through a computed var': {
+    '!!': {
+      reduce: [
+        ones(N),
+        { merge: [{ var: { cat: ['accumulator'] } }, { var: { cat: ['accumulator'] } }] },
+        [1],
+      ],
+    },
+  },
+  "a merge in a var's default": {
+    '!!': { reduce: [ones(N), { var: ['nothing', { merge: [acc, acc] }] }, [1]] },
+  },
+  'an array literal that nests it, then one cat': {
+    '!!': { cat: [{ reduce: [ones(N), [acc, acc], 1] }] },
+  },
+  'a map over it merging each element with itself': {
+    '!!': { reduce: [ones(N), { map: [acc, { merge: [{ var: '' }, { var: '' }] }] }, [[1]]] },
+  },
+};
+
+describe('holds', () => {
+  it('answers everyday rules as json-logic-js does', () => {
+    const data = { seats: 12, items: Array.from({ length: 1000 }, (_, n) => ({ n, name: `item ${n}` })) };
+    const rules: JsonLogic[] = [
+      { '<': [{ var: 'seats' }, 30] },
+      { '>': [{ var: 'seats' }, 30] },
+      { some: [{ var: 'items' }, { '==': [{ var: 'n' }, 999] }] },
+      { '>': [{ reduce: [{ var: 'items' }, { '+': [acc, { var: 'current.n' }] }, 0] }, 1000] },
+      { in: ['item 500', { map: [{ var: 'items' }, { var: 'name' }] }] },
+      { var: 'missing' },
+      [],
+    ];
+    for (const rule of rules)
+      expect(holds(rule, data)).toBe(Boolean(jsonLogic.apply(rule as jsonLogic.RulesLogic, data)));
+    expect(rules.slice(0, 5).map((rule) => holds(rule, data))).toEqual([true, false, true, true, true]);
+  });
+
+  it.each(Object.entries(doubling))(
+    'stops a rule whose accumulator doubles (%s) and reads it as false',
+    (_, rule) => {
+      expect(holds(rule, {})).toBe(false);
+    },
+  );
+
+  it('counts afresh for every evaluation, and nothing outside one', () => {
+    const small = { '!!': { reduce: [ones(10), { merge: [acc, acc] }, [1]] } };
+    for (let i = 0; i < 3; i++) expect(holds(small, {})).toBe(true);
+    expect(jsonLogic.apply(small as jsonLogic.RulesLogic, {})).toBe(true);
+  });
+});
