@@ -336,6 +336,16 @@ describe('webhooks', () => {
       body: { url: `${receiver.url}/x`, events: [] },
     });
     expectProblem(badEvents, 400);
+    // Every problem of the body in one answer, the URL's shape among them.
+    for (const [body, problems] of [
+      [{ url: 'not a url', events: [] }, ['$.url', '$.events']],
+      [{ url: 'ftp://portal.example/hook', events: ['*', 'step_opened'] }, ['$.url', '$.events']],
+      [{ url: 'https://user:secret@portal.example/hook', events: ['*'] }, ['$.url']],
+    ] as const) {
+      const reply = await t.request('POST', '/api/v1/webhooks', { as: ADMIN, body });
+      expectProblem(reply, 400);
+      expect([...new Set(paths(reply))].sort()).toEqual([...problems].sort());
+    }
     const asOfficer = await t.request('POST', '/api/v1/webhooks', {
       as: officer('hook-check'),
       body: { url: `${receiver.url}/x`, events: ['*'] },

@@ -9,6 +9,17 @@ export const MAX_SWEEP_BACKOFF_MS = 10 * 60_000;
 
 /** Why a target URL is refused, or null: http(s) only, no credentials, host on WEBHOOK_ALLOWED_HOSTS. */
 export function webhookUrlProblem(raw: string, allowedHosts: readonly string[]): string | null {
+  const shape = webhookUrlShapeProblem(raw);
+  if (shape !== null) return shape;
+  if (!isAllowedHost(new URL(raw), allowedHosts)) return 'names a host that is not on WEBHOOK_ALLOWED_HOSTS';
+  return null;
+}
+
+/**
+ * What is wrong with a webhook URL whatever the configuration says, or null: the request's DTO checks it, so that
+ * a bad URL is named in the same 400 as the request's other problems.
+ */
+export function webhookUrlShapeProblem(raw: string): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -17,7 +28,6 @@ export function webhookUrlProblem(raw: string, allowedHosts: readonly string[]):
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
   if (url.username !== '' || url.password !== '') return 'must not carry credentials';
-  if (!isAllowedHost(url, allowedHosts)) return 'names a host that is not on WEBHOOK_ALLOWED_HOSTS';
   return null;
 }
 

@@ -7,13 +7,39 @@ import {
   IsString,
   Matches,
   MaxLength,
+  ValidateBy,
 } from 'class-validator';
 import { PageQuery } from '../common/page-query.dto.js';
+import { webhookUrlShapeProblem } from './webhook-delivery.util.js';
+
+/** An absolute http(s) URL without credentials; whether its host is allowed, the service checks. */
+function IsWebhookUrl(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isWebhookUrl',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && webhookUrlShapeProblem(value) === null,
+      defaultMessage: (args) =>
+        `url ${typeof args?.value === 'string' ? webhookUrlShapeProblem(args.value) : 'must be a string'}`,
+    },
+  });
+}
+
+/** `["*"]`, or event types without `"*"`: a `"*"` among types would read as every event and as those alone. */
+function StarStandsAlone(): PropertyDecorator {
+  return ValidateBy({
+    name: 'starStandsAlone',
+    validator: {
+      validate: (value: unknown) => !(Array.isArray(value) && value.includes('*') && value.length > 1),
+      defaultMessage: () => 'events: "*" already means every event, and stands alone',
+    },
+  });
+}
 
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://portal.example/hooks/approvals', description: 'On WEBHOOK_ALLOWED_HOSTS' })
   @IsString()
   @MaxLength(2000)
+  @IsWebhookUrl()
   url: string;
 
   @ApiProperty({
@@ -24,6 +50,7 @@ export class CreateWebhookDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  @StarStandsAlone()
   @IsString({ each: true })
   @Matches(/^(\*|[a-z][a-z0-9_.-]{0,63})$/, {
     each: true,
