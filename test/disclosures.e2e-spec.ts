@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT } from 'jose';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +8,7 @@ import { eventually, sleep } from './support/eventually.js';
 import { OpenApiValidator } from './support/openapi-validator.js';
 import { SseClient } from './support/sse.js';
 import { expectProblem, registerNew, samples, stepOf, submitApplication, viewOf } from './support/helpers.js';
-import { ADMIN, applicant, JWT_SECRET, officer, TestApp } from './support/test-app.js';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
 const bob = applicant('bob');
@@ -448,11 +447,9 @@ describe('the ledger of data flows', () => {
       inbox.close();
     }
     // An officer of that department and another: the quota withholds the first's views, never the other's.
-    const token = await new SignJWT({ role: 'officer', department: ['quota-dept', 'fire-safety'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('two-departments')
-      .setIssuedAt()
-      .sign(new TextEncoder().encode(JWT_SECRET));
+    const token = await t.token(officer('quota-dept', 'two-departments'), {
+      departments: ['quota-dept', 'fire-safety'],
+    });
     const both = await SseClient.open(`${t.baseUrl}/api/v1/tasks/events`, {
       authorization: `Bearer ${token}`,
     });

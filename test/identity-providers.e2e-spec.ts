@@ -8,7 +8,7 @@ import { CLOCK_SKEW_SECONDS } from '../src/auth/claims.util.js';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { expectProblem, registerWorkflow, simpleWorkflow, submitApplication } from './support/helpers.js';
 import { eventually } from './support/eventually.js';
-import { JWT_SECRET, TestApp } from './support/test-app.js';
+import { JWT_SECRET, officer, TestApp } from './support/test-app.js';
 
 const ISSUER = 'https://idp.example.test/realms/gov';
 const AUDIENCE = 'parallel-approvals';
@@ -323,11 +323,7 @@ describe('HS256 tokens without an identity provider', () => {
       ),
     );
     const id = await submitApplication(t, 'pair');
-    const token = await new SignJWT({ role: 'officer', department: ['dept-a', 'dept-b'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('multi')
-      .setIssuedAt()
-      .sign(new TextEncoder().encode(JWT_SECRET));
+    const token = await t.token(officer('dept-a', 'multi'), { departments: ['dept-a', 'dept-b'] });
     const inbox = await t.request('GET', '/api/v1/tasks', bearer(token));
     const mine = inbox.body.items.filter((i: { applicationId: string }) => i.applicationId === id);
     expect(mine).toHaveLength(2);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT } from 'jose';
 import pg from 'pg';
 import { eventually } from './support/eventually.js';
 import {
@@ -10,7 +9,7 @@ import {
   submitApplication,
 } from './support/helpers.js';
 import { SseClient } from './support/sse.js';
-import { applicant, JWT_SECRET, officer, TestApp } from './support/test-app.js';
+import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -206,11 +205,9 @@ describe('live updates (server-sent events)', () => {
   });
 
   it('sends an officer of several departments the changes to the tasks of every one of them', async () => {
-    const token = await new SignJWT({ role: 'officer', department: ['live-check', 'live-issue'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('two-hats')
-      .setIssuedAt()
-      .sign(new TextEncoder().encode(JWT_SECRET));
+    const token = await a.token(officer('live-check', 'two-hats'), {
+      departments: ['live-check', 'live-issue'],
+    });
     const both = await SseClient.open(a.baseUrl + '/api/v1/tasks/events', {
       authorization: `Bearer ${token}`,
     });
@@ -234,5 +231,17 @@ describe('live updates (server-sent events)', () => {
       )!.data,
     ).toEqual(expect.objectContaining({ step: 'issue', status: 'open' }));
     both.close();
+  });
+
+  it("names no department in an admin's ready, whatever department its token claims", async () => {
+    const token = await a.token(ADMIN, { departments: ['live-check'] });
+    const admin = await SseClient.open(a.baseUrl + '/api/v1/tasks/events', {
+      authorization: `Bearer ${token}`,
+    });
+    const ready = (await admin.until((m) => m.some((e) => e.event === 'ready'))).find(
+      (e) => e.event === 'ready',
+    );
+    expect(ready!.data).toEqual({ department: null, departments: null });
+    admin.close();
   });
 });

@@ -152,10 +152,15 @@ export class TestApp {
     await this.dropDatabase?.();
   }
 
-  async token(caller: Caller, options: { expiresIn?: string; secret?: string } = {}): Promise<string> {
+  /** `departments` puts several departments in the claim, as a token of an officer of more than one carries them. */
+  async token(
+    caller: Caller,
+    options: { expiresIn?: string; secret?: string; departments?: string[] } = {},
+  ): Promise<string> {
+    const department = options.departments ?? caller.department;
     const jwt = new SignJWT({
       role: caller.role,
-      ...(caller.department ? { department: caller.department } : {}),
+      ...(department ? { department } : {}),
     })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(caller.sub)
