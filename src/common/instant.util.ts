@@ -40,12 +40,12 @@ export function parseInstant(text: string): Date | null {
 }
 
 /**
- * The refusal of a `[from, to)` period whose bounds are both given and hold no instant (`to` not after `from`), named
- * at `$.to`; undefined for any other. A report or aggregate over it would answer as if nothing had happened.
+ * Refuses a `[from, to)` period whose bounds are both given and hold no instant (`to` not after `from`), naming
+ * `$.to`: a report or aggregate over it would answer as if nothing had happened.
  */
-export function emptyPeriod(from: Date | null, to: Date | null, what: string): DomainException | undefined {
-  if (from === null || to === null || from < to) return undefined;
-  return DomainException.invalid(`The ${what} period is empty`, [
+export function requireNonEmptyPeriod(from: Date | null, to: Date | null, what: string): void {
+  if (from === null || to === null || from < to) return;
+  throw DomainException.invalid(`The ${what} period is empty`, [
     { path: '$.to', message: 'must be after from' },
   ]);
 }

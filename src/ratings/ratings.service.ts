@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service.js';
 import type { Caller } from '../auth/caller.js';
 import { DomainException } from '../common/domain.exception.js';
-import { emptyPeriod } from '../common/instant.util.js';
+import { requireNonEmptyPeriod } from '../common/instant.util.js';
 import type {
   DepartmentRatingDto,
   RateDto,
@@ -57,8 +57,7 @@ export class RatingsService {
       from: query.from ? new Date(query.from) : null,
       to: query.to ? new Date(query.to) : null,
     };
-    const empty = emptyPeriod(window.from, window.to, 'rating');
-    if (empty) throw empty;
+    requireNonEmptyPeriod(window.from, window.to, 'rating');
     const [overall, departments] = await Promise.all([
       this.summary(window),
       this.ratingsByDepartment(window.workflow, window.from, window.to),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { emptyPeriod } from '../common/instant.util.js';
+import { requireNonEmptyPeriod } from '../common/instant.util.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { ReportQuery } from './report.dto.js';
 import { buildReport, type ReportRow, type WorkflowReport } from './report.util.js';
@@ -193,8 +193,7 @@ export class ReportsService {
   async workflow(key: string, query: ReportQuery): Promise<WorkflowReport> {
     const from = query.from === undefined ? null : new Date(query.from);
     const to = query.to === undefined ? null : new Date(query.to);
-    const empty = emptyPeriod(from, to, 'report');
-    if (empty) throw empty;
+    requireNonEmptyPeriod(from, to, 'report');
     const workflow = await this.definitions.load(key); // 404 for an unknown workflow
     const [row] = await this.dataSource.transaction(async (manager) => {
       await manager.query(WORKFLOW_REPORT_SETTINGS);
