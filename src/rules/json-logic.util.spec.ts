@@ -55,8 +55,13 @@ describe('holds', () => {
   );
 
   it('counts afresh for every evaluation, and nothing outside one', () => {
-    const small = { '!!': { reduce: [ones(10), { merge: [acc, acc] }, [1]] } };
-    for (let i = 0; i < 3; i++) expect(holds(small, {})).toBe(true);
-    expect(jsonLogic.apply(small as jsonLogic.RulesLogic, {})).toBe(true);
+    // 15 doublings spend more than half the limit (16 pass it): two in a row hold only if the second starts afresh.
+    const half = { '!!': { reduce: [ones(15), { merge: [acc, acc] }, [1]] } };
+    expect(holds(half, {})).toBe(true);
+    expect(holds(half, {})).toBe(true);
+    // Outside `holds` the library evaluates as it always has, past the limit too.
+    const past = { '!!': { reduce: [ones(17), { merge: [acc, acc] }, [1]] } };
+    expect(holds(past, {})).toBe(false);
+    expect(jsonLogic.apply(past as jsonLogic.RulesLogic, {})).toBe(true);
   });
 });
