@@ -160,6 +160,19 @@ describe("the officer's toolbox", () => {
     ]);
   });
 
+  it('lets only the holder of a claimed task raise its signatures, as only the holder decides it', async () => {
+    const { applicationId, taskId } = await openTask();
+    expect((await post(alice, taskId, 'transfer', { officer: 'carol' })).status).toBe(200);
+    // The officer who handed it on, and any colleague, no longer change what the holder's approval does.
+    expectProblemWithPaths(await post(alice, taskId, 'signers', { required: 2 }), 409);
+    expectProblemWithPaths(await post(bob, taskId, 'signers', { required: 2 }), 409);
+    const raised = await post(carol, taskId, 'signers', { required: 2 });
+    expect(raised.status).toBe(200);
+    expect(raised.body.signoffRequired).toBe(2);
+    const added = (await history(t, applicationId)).filter((e) => e.type === 'signers_added');
+    expect(added.map((e) => e.actor.id)).toEqual(['carol']);
+  });
+
   it('answers 409 to toolbox calls on a task that is no longer open', async () => {
     const { taskId } = await openTask();
     expect((await post(alice, taskId, 'decision', { outcome: 'approve' })).status).toBe(200);

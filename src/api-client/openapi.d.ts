@@ -354,7 +354,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a signer (加签): raise this application's required signatures for the step; never lower them */
+        /** Add a signer (加签): raise this application's required signatures for the step; never lower them. While the task is claimed, only its holder may */
         post: operations["TasksController_addSigners"];
         delete?: never;
         options?: never;
@@ -3367,7 +3367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The task is not open, or already requires that many signatures */
+            /** @description The task is not open, is held by another officer, or already requires that many signatures */
             409: {
                 headers: {
                     [name: string]: unknown;

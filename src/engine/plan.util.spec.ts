@@ -742,6 +742,21 @@ describe("plan: the officer's toolbox", () => {
     expect(rowOf(once.state, 'a')!.status).toBe('open');
     expect(rowOf(plan(once.state, approve('a', 'bob'), context(wf)).state, 'a')!.status).toBe('approved');
   });
+
+  it('lets only the holder raise the signatures of a claimed step', () => {
+    const signers = (officer: string): PlanEvent => ({
+      type: 'signers',
+      step: 'a',
+      attempt: 1,
+      officer,
+      required: 2,
+    });
+    const { state } = run(wf, [submit(), claim('carol')]);
+    expect(plan(state, signers('alice'), context(wf)).applied).toBe(false);
+    const raised = plan(state, signers('carol'), context(wf));
+    expect(raised.applied).toBe(true);
+    expect(rowOf(raised.state, 'a')!.signoffRequired).toBe(2);
+  });
 });
 
 describe('plan: property, corrections', () => {

@@ -201,7 +201,13 @@ const EVENT_KINDS: EventKinds = {
     attribution: () => null,
   },
   signers: {
-    machine: (e) => ({ type: 'ADD_SIGNERS', step: e.step, attempt: e.attempt, required: e.required }),
+    machine: (e) => ({
+      type: 'ADD_SIGNERS',
+      step: e.step,
+      attempt: e.attempt,
+      officer: e.officer,
+      required: e.required,
+    }),
     entry: (e, workflow, task) => ({
       actor: officer(e.officer),
       type: 'signers_added',

@@ -43,7 +43,8 @@ export type EngineEvent =
   | { type: 'RELEASE'; step: string; attempt: number; officer: string; admin: boolean }
   /** `by` hands the step to `to`; `admin` may hand over a claim someone else holds. */
   | { type: 'TRANSFER'; step: string; attempt: number; by: string; to: string; admin: boolean }
-  | { type: 'ADD_SIGNERS'; step: string; attempt: number; required: number };
+  /** `officer` raises the step's signatures: the holder, where the step is claimed. */
+  | { type: 'ADD_SIGNERS'; step: string; attempt: number; officer: string; required: number };
 
 export interface EngineContext {
   skipped: string[];
@@ -217,11 +218,13 @@ function stepRegion(step: StepDefinition) {
               (event.admin || mayDecide(context, event.by)),
             actions: setClaim((e) => (e.type === 'TRANSFER' ? e.to : undefined)),
           },
-          // Signatures are only ever raised, and above those already given (the step is still open).
+          // Signatures are only ever raised, and above those already given (the step is still open). Raising them
+          // changes what the holder's approval does, so while the step is claimed only its holder may.
           ADD_SIGNERS: {
             guard: ({ context, event }: StepArgs) =>
               event.type === 'ADD_SIGNERS' &&
               isMine({ context, event }) &&
+              mayDecide(context, event.officer) &&
               event.required > signoffRequired(context),
             actions: assign({
               required: ({ context, event }: StepArgs) => ({

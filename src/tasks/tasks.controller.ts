@@ -100,10 +100,13 @@ export class TasksController {
   @Roles('officer')
   @ApiOperation({
     summary:
-      "Add a signer (加签): raise this application's required signatures for the step; never lower them",
+      "Add a signer (加签): raise this application's required signatures for the step; never lower them. " +
+      'While the task is claimed, only its holder may',
   })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems(400, 401, 403, 404, { 409: 'The task is not open, or already requires that many signatures' })
+  @ApiProblems(400, 401, 403, 404, {
+    409: 'The task is not open, is held by another officer, or already requires that many signatures',
+  })
   addSigners(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: SignersDto) {
     return this.tasks.addSigners(caller, id, dto);
   }

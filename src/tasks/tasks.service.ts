@@ -206,7 +206,7 @@ export class TasksService {
           required: dto.required,
         };
       },
-      conflict: 'The task is not open, or already requires that many signatures',
+      conflict: 'The task is not open, is held by another officer, or already requires that many signatures',
     });
   }
 
