@@ -442,6 +442,37 @@ describe('hostile input never stalls the service', () => {
       );
     });
 
+    it("bounds what one submission's rules spend together, and keeps the steps whose `when` it could not decide", async () => {
+      const acc = { var: 'accumulator' };
+      // Each `when` is false and registers (the doubling sits in a var's default), and spends about half of what one
+      // evaluation may: forty of them held the event loop a third of a second per submission.
+      const when = {
+        '!': {
+          reduce: [Array.from({ length: 15 }, () => 1), { var: ['nothing', { merge: [acc, acc] }] }, [1]],
+        },
+      };
+      const steps = Array.from({ length: 40 }, (_v, i) => ({ id: `s${i}`, timeLimit: { hours: 1 } }));
+      const definition = simpleWorkflow('costly-whens', steps, () => 'dept', { form: { type: 'object' } });
+      for (const s of definition.steps as Record<string, unknown>[]) s.when = when;
+      expect((await register(definition)).reply.status).toBe(201);
+      const m = await measured(t, () =>
+        t.request('POST', '/api/v1/applications', { as: ann, body: { workflow: 'costly-whens', data: {} } }),
+      );
+      expect(m.reply.status).toBe(201);
+      expect(m.worstHealthMs).toBeLessThan(STALL_BOUND_MS);
+      const history = await t.request('GET', `/api/v1/applications/${m.reply.body.id}/history`, { as: ann });
+      const submitted = history.body.events.find((e: { type: string }) => e.type === 'submitted');
+      const { skipped, undecided } = submitted.detail as { skipped: string[]; undecided: string[] };
+      // The first were decided (false: skipped); once the event's meter was spent, the rest were kept for officers.
+      expect(skipped.length).toBeGreaterThan(0);
+      expect(undecided.length).toBeGreaterThan(20);
+      expect(
+        m.reply.body.steps
+          .filter((s: { status: string }) => s.status === 'open')
+          .map((s: { id: string }) => s.id),
+      ).toEqual(undecided);
+    });
+
     it('lists the first 99 of 120,000 problems of a definition and counts the rest, on /workflows and /analyze', async () => {
       const unknown = Array.from({ length: 600 }, (_, i) => `n${i}`);
       const definition = {

@@ -279,6 +279,52 @@ describe('plan: rules without facts run inside the event', () => {
     expect(p.state.application.status).toBe('approved');
   });
 
+  describe('rules the meter stops', () => {
+    const acc = { var: 'accumulator' };
+    /** Each doubling of the accumulator doubles what the rule spends: 18 pass one rule's limit, 15 spend half. */
+    const doubling = (times: number) => ({
+      reduce: [Array.from({ length: times }, () => 1), { merge: [acc, acc] }, [1]],
+    });
+
+    it('keeps a step whose `when` it stopped, and leaves one whose `autoApprove` it stopped to the officers', () => {
+      const wf = compile([
+        step('costly-when', { when: { '!': doubling(18) } }),
+        step('costly-rule', { autoApprove: { '!!': doubling(18) } }),
+      ]);
+      const p = plan(null, submit(), context(wf));
+      expect(p.insertTasks.map((t) => [t.step, t.status])).toEqual([
+        ['costly-when', 'open'],
+        ['costly-rule', 'open'],
+      ]);
+      expect(p.history[0]!.detail).toMatchObject({ skipped: [], undecided: ['costly-when'] });
+      expect(p.history.find((h) => h.type === 'rule_not_held')!.detail).toMatchObject({
+        result: false,
+        stopped: true,
+      });
+    });
+
+    it("bounds what one event's rules spend together: past RULE_EVENT_LIMIT the rest are undecided", () => {
+      // Each `when` spends about half of one rule's limit and is false: alone, each would skip its step.
+      const wf = compile(
+        Array.from({ length: 20 }, (_v, i) => step(`s${i}`, { when: { '!': doubling(15) } })),
+      );
+      const p = plan(null, submit(), context(wf));
+      const { skipped, undecided } = p.history[0]!.detail as { skipped: string[]; undecided: string[] };
+      expect(skipped.length).toBeGreaterThan(0);
+      expect(undecided.length).toBeGreaterThan(0);
+      expect([...skipped, ...undecided]).toEqual(Array.from({ length: 20 }, (_v, i) => `s${i}`));
+      // The first ones were decided, and the undecided ones are the rest, in order.
+      expect(skipped).toEqual(Array.from({ length: skipped.length }, (_v, i) => `s${i}`));
+      expect(p.insertTasks.map((t) => t.step)).toEqual(undecided);
+    });
+
+    it('leaves the everyday submission as it was: nothing undecided, no stopped mark', () => {
+      const p = plan(null, submit({ seats: 5 }), context(chain));
+      expect(p.history[0]!.detail).not.toHaveProperty('undecided');
+      expect(p.history.some((h) => 'stopped' in h.detail)).toBe(false);
+    });
+  });
+
   it('decides a chain of steps by rule with one statechart snapshot, not a transition and a snapshot per step', () => {
     // Each step waits for the one before and approves by rule: one submission decides all of them. As a transition
     // and a resolved snapshot each, 200 such steps took 0.4 s of the event loop, on every such submission.

@@ -4,7 +4,8 @@ import type { Actor, HistoryEntry } from '../audit/hash-chain.util.js';
 import { canonicalJson } from '../common/canonical-json.util.js';
 import { changedPaths, pathsOverlap } from '../common/json-merge-patch.util.js';
 import type { Duration, JsonLogic, StepDefinition } from '../definitions/definition.types.js';
-import { holds } from '../rules/json-logic.util.js';
+import { ruleMeter, verdict } from '../rules/json-logic.util.js';
+import type { RuleMeter } from '../rules/json-logic.util.js';
 import { maskData, piiFieldPaths } from '../pii/pii-fields.util.js';
 import { valuesRead } from '../rules/rule.util.js';
 import { expectedCompletion } from './expected-completion.util.js';
@@ -263,10 +264,18 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
   const { workflow, now } = ctx;
   let application: ApplicationRow;
   let draft: Draft;
+  // Every rule this event decides shares one meter: RULE_EVENT_LIMIT bounds the event, not just each rule.
+  const meter = ruleMeter();
 
   if (event.type === 'submit') {
-    // `when` is decided once, at fan-out, so the set of departments cannot drift with later data.
-    const skipped = workflow.definition.steps.filter((s) => !holds(s.when, event.data)).map((s) => s.id);
+    // `when` is decided once, at fan-out, so the set of departments cannot drift with later data. A `when` the
+    // meter stopped is undecided, and keeps its step: officers look at what a rule could not settle.
+    const verdicts = workflow.definition.steps.map((s) => ({
+      step: s.id,
+      verdict: verdict(s.when, event.data, meter),
+    }));
+    const skipped = verdicts.filter((v) => v.verdict === 'fails').map((v) => v.step);
+    const undecided = verdicts.filter((v) => v.verdict === 'stopped').map((v) => v.step);
     const result = startApplication(workflow.machine, { skipped });
     application = {
       id: event.applicationId,
@@ -292,6 +301,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
       detail: {
         workflow: { key: workflow.key, version: workflow.version },
         skipped,
+        ...(undecided.length > 0 ? { undecided } : {}),
         // The chain covers the submitted data without copying it into every history row.
         dataHash: dataHash(event.data, workflow),
       },
@@ -307,7 +317,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
     draft = applied;
   }
 
-  runRulesWithoutFacts(draft, application, ctx);
+  runRulesWithoutFacts({ draft, application, meter }, ctx);
   return finish(state, application, draft, ctx);
 }
 
@@ -362,7 +372,10 @@ function project(draft: Draft, { state, ...change }: Change, applicationId: stri
  * open another). Each result is taken as the rule worker's would be (`takeRule`), with its history entry and task
  * rows, and the statechart's snapshot is resolved once, after the last.
  */
-function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: PlanContext): void {
+function runRulesWithoutFacts(
+  { draft, application, meter }: { draft: Draft; application: ApplicationRow; meter: RuleMeter },
+  ctx: PlanContext,
+): void {
   const { workflow } = ctx;
   // `readsFacts` is remembered per rule object (rule.util), so this is a walk over the step list, not over rules.
   const ruled = workflow.order
@@ -380,13 +393,21 @@ function runRulesWithoutFacts(draft: Draft, application: ApplicationRow, ctx: Pl
   for (; next; next = pending()) {
     const attempt = state.context.attempts[next.id] ?? 1;
     const rule = next.autoApprove as JsonLogic;
-    const result = holds(rule, input);
+    const outcome = verdict(rule, input, meter);
+    const result = outcome === 'holds';
     const event = {
       type: 'rule' as const,
       step: next.id,
       attempt,
       holds: result,
-      detail: { attempt, rule, read: valuesRead(rule, input, pii), facts: {}, result },
+      detail: {
+        attempt,
+        rule,
+        read: valuesRead(rule, input, pii),
+        facts: {},
+        result,
+        ...(outcome === 'stopped' ? { stopped: true } : {}),
+      },
     };
     const taken = takeRule(workflow.machine, state, event);
     // Picked open, its rule unchecked, at its current attempt, as `takeRule` requires: a refusal would loop forever.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import jsonLogic from 'json-logic-js';
 import type { JsonLogic } from '../definitions/definition.types.js';
-import { holds } from './json-logic.util.js';
+import { holds, RULE_RUN_LIMIT, ruleMeter, verdict } from './json-logic.util.js';
 
 const acc = { var: 'accumulator' };
 const ones = (n: number) => Array.from({ length: n }, () => 1);
@@ -63,5 +63,34 @@ describe('holds', () => {
     const past = { '!!': { reduce: [ones(17), { merge: [acc, acc] }, [1]] } };
     expect(holds(past, {})).toBe(false);
     expect(jsonLogic.apply(past as jsonLogic.RulesLogic, {})).toBe(true);
+  });
+
+  it('tells a rule the meter stopped from one that fails or throws', () => {
+    expect(verdict(doubling["a merge in a var's default"], {})).toBe('stopped');
+    expect(verdict({ '<': [{ var: 'seats' }, 30] }, { seats: 40 })).toBe('fails');
+    // An operation json-logic-js does not know throws: a plain failure, as it always was.
+    expect(verdict({ unknown_operator: [1] }, {})).toBe('fails');
+    expect(verdict(undefined, {})).toBe('holds');
+  });
+
+  it("shares one event's meter among its rules, and stops those that come after it is spent", () => {
+    const meter = ruleMeter(3 * RULE_RUN_LIMIT);
+    const half = { '!!': { reduce: [ones(15), { merge: [acc, acc] }, [1]] } };
+    const cheap = { '<': [{ var: 'seats' }, 30] };
+    expect(verdict(cheap, { seats: 12 }, meter)).toBe('holds');
+    const afterCheap = meter.left;
+    expect(afterCheap).toBeLessThan(3 * RULE_RUN_LIMIT);
+    expect(afterCheap).toBeGreaterThan(3 * RULE_RUN_LIMIT - 100);
+    // Each of these spends more than half of one rule's limit: the fifth no longer fits what the event has left.
+    const outcomes = Array.from({ length: 6 }, () => verdict(half, {}, meter));
+    expect(outcomes.slice(0, 4)).toEqual(['holds', 'holds', 'holds', 'holds']);
+    expect(outcomes.slice(4)).toContain('stopped');
+    expect(meter.left).toBeLessThanOrEqual(0);
+    // Once it is spent, even the cheapest rule is not evaluated.
+    expect(verdict(cheap, { seats: 12 }, meter)).toBe('stopped');
+    // A rule stopped at its own limit spends the whole of it from the event's meter.
+    const fresh = ruleMeter(2 * RULE_RUN_LIMIT);
+    expect(verdict(doubling["a merge in a var's default"], {}, fresh)).toBe('stopped');
+    expect(fresh.left).toBe(RULE_RUN_LIMIT);
   });
 });

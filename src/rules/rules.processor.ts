@@ -13,7 +13,7 @@ import { piiFieldPaths } from '../pii/pii-fields.util.js';
 import { PiiService } from '../pii/pii.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { FactsService } from './facts.service.js';
-import { holds } from './json-logic.util.js';
+import { verdict } from './json-logic.util.js';
 import { factsUsed, valuesRead } from './rule.util.js';
 import type { FactResult } from './facts.service.js';
 
@@ -76,7 +76,8 @@ export class RulesProcessor implements OnApplicationBootstrap {
         lookups.filter(([, r]) => r.ok).map(([name, r]) => [name, r.ok ? r.value : null]),
       ),
     };
-    const result = holds(rule, input);
+    const outcome = verdict(rule, input);
+    const result = outcome === 'holds';
     await this.events.applyAlone({
       target: { applicationId: task.applicationId },
       event: () => ({
@@ -91,6 +92,7 @@ export class RulesProcessor implements OnApplicationBootstrap {
           // Whether each fact was had, never its whole answer or URL: `read` keeps the values the rule used.
           facts: Object.fromEntries(lookups.map(([name, r]) => [name, factOutcome(r)])),
           result,
+          ...(outcome === 'stopped' ? { stopped: true } : {}),
         },
       }),
     });
