@@ -77,6 +77,14 @@ describe('changedPaths', () => {
   it('finds nothing between equal documents', () => {
     expect(changedPaths({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toEqual([]);
   });
+
+  it("finds nothing where only the order of an object's members differs, inside arrays too", () => {
+    // jsonb stores members shortest name first: the row read back is not in the order the applicant sent.
+    const sent = { rooms: [{ label: 'kitchen', sqm: 10 }], applicant: { name: 'Ann', id: '1' } };
+    const stored = { applicant: { id: '1', name: 'Ann' }, rooms: [{ sqm: 10, label: 'kitchen' }] };
+    expect(changedPaths(stored, sent)).toEqual([]);
+    expect(changedPaths(stored, { ...sent, rooms: [{ sqm: 11, label: 'kitchen' }] })).toEqual(['rooms']);
+  });
 });
 
 describe('pathsOverlap', () => {

@@ -1,5 +1,6 @@
 /** JSON merge patch (RFC 7396) and the paths two JSON documents differ at: plain functions, no I/O. */
 
+import { canonicalJson } from './canonical-json.util.js';
 import { setMember } from './json-copy.util.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -29,7 +30,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 /**
  * Dotted paths (`applicant.name`) where `before` and `after` differ, down to the deepest object member that
- * differs; arrays and scalars compare whole.
+ * differs; arrays and scalars compare whole, by content: the order of an object's members never counts (a row read
+ * back from jsonb has them in jsonb's order, the body as sent has the applicant's).
  */
 export function changedPaths(before: unknown, after: unknown, prefix = ''): string[] {
   if (isObject(before) && isObject(after)) {
@@ -38,7 +40,7 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
       changedPaths(own(before, name), own(after, name), prefix ? `${prefix}.${name}` : name),
     );
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
+  return canonicalJson(before) === canonicalJson(after) ? [] : [prefix];
 }
 
 /** True when reading `read` may see a change at `changed`: one path is the other or lies inside it. */
