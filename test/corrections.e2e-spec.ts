@@ -116,12 +116,49 @@ async function returnedByFire(t: TestApp, data: Record<string, unknown>): Promis
   return id;
 }
 
+/**
+ * A bar: the licence reads the name, alcohol is reviewed only for a bar selling it (`when`), and a small venue's
+ * fire check is approved by rule; neither of the last two reads `seats` or `sellsAlcohol` through its fields.
+ */
+const bar = {
+  key: 'fix-bar',
+  name: 'Bar with corrections',
+  form: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      seats: { type: 'integer' },
+      sellsAlcohol: { type: 'boolean' },
+      rooms: { type: 'array', items: { type: 'object' } },
+    },
+  },
+  steps: [
+    { id: 'licence', name: 'Licence', department: 'market', fields: ['name'] },
+    {
+      id: 'alcohol',
+      name: 'Alcohol',
+      department: 'commerce',
+      fields: ['name'],
+      when: { '==': [{ var: 'sellsAlcohol' }, true] },
+    },
+    {
+      id: 'small',
+      name: 'Small venue',
+      department: 'fire',
+      fields: ['name'],
+      autoApprove: { '<': [{ var: 'seats' }, 50] },
+    },
+    { id: 'rooms', name: 'Rooms', department: 'health', fields: ['rooms'] },
+  ].map((s) => ({ ...s, timeLimit: { hours: 24 } })),
+};
+
 describe('return for correction and resubmission', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await TestApp.start();
     await registerWorkflow(t, restaurant);
     await registerWorkflow(t, strict);
+    await registerWorkflow(t, bar);
   });
   afterAll(async () => {
     await t.close();
@@ -261,6 +298,47 @@ describe('return for correction and resubmission', () => {
       expect((await decide(t, department!, again.id, { outcome: 'approve' })).status).toBe(200);
     }
     expect((await viewOf(t, id)).status).toBe('approved');
+  });
+
+  it('lets no correction dodge a review: a rule decides again on the values it read, a skipped step opens once its `when` holds', async () => {
+    // The members of `rooms[0]` in an order jsonb does not keep: sent back unchanged, they must not count as changed.
+    const rooms = [{ label: 'kitchen', sqm: 10 }];
+    const id = await submitApplication(t, 'fix-bar', { name: 'Bar', seats: 10, sellsAlcohol: false, rooms });
+    const submitted = await viewOf(t, id);
+    expect(stepOf(submitted, 'small').status).toBe('approved');
+    expect(stepOf(submitted, 'alcohol').status).toBe('skipped');
+    const health = await task(t, 'health', id);
+    expect((await decide(t, 'health', health.id, { outcome: 'approve' })).status).toBe(200);
+    const licence = await task(t, 'market', id);
+    const returned = await decide(t, 'market', licence.id, {
+      outcome: 'return',
+      comment: 'Name?',
+      fields: ['name'],
+    });
+    expect(returned.body.status).toBe('returned');
+
+    const reply = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { name: 'Bar Central', seats: 5000, sellsAlcohol: true, rooms } },
+    });
+    expect(reply.status).toBe(200);
+    // 5,000 seats no longer pass the small venue's rule, and a bar selling alcohol is reviewed for it.
+    expect(reply.body.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+      ['licence', 'open'],
+      ['alcohol', 'open'],
+      ['small', 'open'],
+      ['rooms', 'approved'],
+    ]);
+    expect((await history(t, id)).find((e) => e.type === 'resubmitted')!.detail).toMatchObject({
+      changed: ['name', 'seats', 'sellsAlcohol'],
+      reopened: ['licence', 'small'],
+      opened: ['alcohol'],
+    });
+    expect((await task(t, 'commerce', id)).attempt).toBe(1);
+    expect((await task(t, 'fire', id)).attempt).toBe(2);
+    const again = await task(t, 'market', id);
+    expect((await decide(t, 'market', again.id, { outcome: 'approve' })).status).toBe(200);
+    expect((await viewOf(t, id)).status).toBe('in_review');
   });
 
   it('lists every error of a correction that breaks the form, and changes nothing', async () => {

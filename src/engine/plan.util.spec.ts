@@ -677,6 +677,108 @@ describe('plan: return for correction and resubmission', () => {
     expect(plan(p.state, { type: 'lapse', round: 0 }, context(wf, late)).applied).toBe(false);
   });
 
+  describe('a correction cannot dodge a review', () => {
+    const venue = compile([
+      step('licence', { fields: ['name'] }),
+      step('alcohol', { fields: ['name'], when: { '==': [{ var: 'sellsAlcohol' }, true] } }),
+      // Neither reads `seats` or `code` through its fields: only through its rule.
+      step('small', { fields: ['address'], autoApprove: { '<': [{ var: 'seats' }, 50] } }),
+      step('registered', {
+        fields: ['address'],
+        autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+      }),
+    ]);
+    const returned = () =>
+      run(venue, [
+        submit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'A1' }),
+        { type: 'rule', step: 'registered', attempt: 1, holds: true, detail: { result: true } },
+        returnFor('licence', 1, ['name']),
+      ]).state;
+    const resubmit = (data: Record<string, unknown>): PlanEvent => ({
+      type: 'resubmit',
+      applicant: 'ann',
+      data,
+    });
+
+    it('reopens a step its rule approved when a value the rule read changes, and decides it again', () => {
+      const p = plan(
+        returned(),
+        resubmit({ name: 'Bar', seats: 5000, sellsAlcohol: false, code: 'A1' }),
+        context(venue),
+      );
+      expect(p.history[0]!.detail).toMatchObject({ changed: ['seats'], reopened: ['licence', 'small'] });
+      // Its rule no longer holds for 5,000 seats: the step is now the officers'.
+      expect(p.state.tasks.find((t) => t.step === 'small' && t.attempt === 2)).toMatchObject({
+        status: 'open',
+      });
+      expect(types(p)).toContain('rule_not_held');
+      // A change the rule does not read leaves its approval standing.
+      const renamed = plan(
+        returned(),
+        resubmit({ name: 'Pub', seats: 10, sellsAlcohol: false, code: 'A1' }),
+        context(venue),
+      );
+      expect(renamed.history[0]!.detail).toMatchObject({ changed: ['name'], reopened: ['licence'] });
+    });
+
+    it("reopens a step whose fact rule's lookup reads a changed field (the fact's URL carries it)", () => {
+      const withFact = compile(venue.definition.steps, {
+        facts: { registry: { url: 'http://127.0.0.1/companies/{code}' } },
+      });
+      const state = run(withFact, [
+        submit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'A1' }),
+        { type: 'rule', step: 'registered', attempt: 1, holds: true, detail: { result: true } },
+        returnFor('licence', 1, ['name']),
+      ]).state;
+      const p = plan(
+        state,
+        resubmit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'B2' }),
+        context(withFact),
+      );
+      expect(p.history[0]!.detail).toMatchObject({ changed: ['code'], reopened: ['licence', 'registered'] });
+      expect(p.jobs.filter((j) => j.queue === 'rules').map((j) => j.data.step)).toEqual(['registered']);
+    });
+
+    it('opens a step skipped at submission once its `when` holds for the corrected data, at its first attempt', () => {
+      const p = plan(
+        returned(),
+        resubmit({ name: 'Bar', seats: 10, sellsAlcohol: true, code: 'A1' }),
+        context(venue),
+      );
+      expect(p.history[0]!.detail).toMatchObject({
+        changed: ['sellsAlcohol'],
+        reopened: ['licence'],
+        opened: ['alcohol'],
+      });
+      expect(p.insertTasks.map((t) => [t.step, t.attempt, t.status])).toEqual([
+        ['licence', 2, 'open'],
+        ['alcohol', 1, 'open'],
+      ]);
+      // And it must be decided before the application is: approving the licence alone no longer approves it.
+      const licence = plan(p.state, approve('licence', 'alice', 2), context(venue));
+      expect(licence.state.application.status).toBe('in_review');
+      const done = plan(licence.state, approve('alcohol'), context(venue));
+      expect(done.state.application.status).toBe('approved');
+    });
+
+    it('never skips a step after submission, whatever the correction makes of its `when`', () => {
+      const state = run(venue, [
+        submit({ name: 'Bar', seats: 10, sellsAlcohol: true, code: 'A1' }),
+        { type: 'rule', step: 'registered', attempt: 1, holds: true, detail: { result: true } },
+        approve('alcohol'),
+        returnFor('licence', 1, ['name']),
+      ]).state;
+      const p = plan(
+        state,
+        resubmit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'A1' }),
+        context(venue),
+      );
+      expect(p.history[0]!.detail).toMatchObject({ changed: ['sellsAlcohol'], reopened: ['licence'] });
+      expect(p.history[0]!.detail).not.toHaveProperty('opened');
+      expect(rowOf(p.state, 'alcohol')!.status).toBe('approved');
+    });
+  });
+
   it('reopens a returned step behind a prerequisite it waits for again, and refuses a resubmission in review', () => {
     const serial = compile([
       step('first', { fields: ['m'] }),

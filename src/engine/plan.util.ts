@@ -7,7 +7,7 @@ import type { Duration, JsonLogic, StepDefinition } from '../definitions/definit
 import { ruleMeter, verdict } from '../rules/json-logic.util.js';
 import type { RuleMeter } from '../rules/json-logic.util.js';
 import { maskData, piiFieldPaths } from '../pii/pii-fields.util.js';
-import { valuesRead } from '../rules/rule.util.js';
+import { ruleDataPaths, valuesRead } from '../rules/rule.util.js';
 import { expectedCompletion } from './expected-completion.util.js';
 import type {
   ApplicationRow,
@@ -49,7 +49,8 @@ type EventOf<T extends PlanEvent['type']> = Extract<PlanEvent, { type: T }>;
 
 /** How one kind of event enters the statechart, the history and the task it decides. */
 interface EventKind<E extends PlanEvent> {
-  machine(event: E, application: ApplicationRow, workflow: PlanWorkflow): EngineEvent;
+  /** `meter`: what the event's rules have left to spend (a resubmission decides `when`s again). */
+  machine(event: E, application: ApplicationRow, workflow: PlanWorkflow, meter: RuleMeter): EngineEvent;
   entry(
     event: E,
     workflow: PlanWorkflow,
@@ -67,25 +68,45 @@ export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): 
   (application.snapshot.context as { round?: number } | undefined)?.round ?? 0;
 
 /**
- * What a resubmission changes and reopens: every returned step, and every approved step that read a changed
- * value through its `fields` (all form fields when it names none) or its `needs`. `when` is not evaluated again.
+ * What a resubmission changes, reopens and opens:
+ * - `reopen`: every returned step, and every approved step that read a changed value through its `fields` (all form
+ *   fields when it names none), its `needs`, or what its `autoApprove` rule reads (ruleDataPaths: a rule's approval
+ *   must not outlive the values it was given);
+ * - `open`: every step skipped at submission whose `when` no longer fails on the corrected data (it never ran, so it
+ *   opens at its first attempt). A correction can add a department's review, never remove one: a step is never
+ *   skipped after submission. Its `when`s spend from the event's `meter`.
  */
 export function resubmission(
   application: Pick<ApplicationRow, 'data' | 'snapshot'>,
   data: Record<string, unknown>,
-  workflow: PlanWorkflow,
-): { changed: string[]; reopen: string[] } {
+  { workflow, meter = ruleMeter() }: { workflow: PlanWorkflow; meter?: RuleMeter },
+): Resubmission {
   const changed = changedPaths(application.data, data);
   const steps = statusesOf(application.snapshot);
-  const touched = (paths: string[]) => paths.some((p) => changed.some((c) => pathsOverlap(p, c)));
+  const touched = (paths: readonly string[] | null) =>
+    paths === null ? changed.length > 0 : paths.some((p) => changed.some((c) => pathsOverlap(p, c)));
   // A step that names no `fields` sees the whole form.
   const reads = (s: StepDefinition) =>
-    (s.fields === undefined ? changed.length > 0 : touched(s.fields)) || touched(s.needs ?? []);
+    touched(s.fields ?? null) ||
+    touched(s.needs ?? []) ||
+    (s.autoApprove !== undefined && touched(ruleDataPaths(s.autoApprove, workflow.definition.facts)));
   const reopen = workflow.order.filter(
     (id) => steps[id] === 'returned' || (steps[id] === 'approved' && reads(workflow.step(id))),
   );
-  return { changed, reopen };
+  const open = workflow.order.filter(
+    (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
+  );
+  return { changed, reopen, open };
 }
+
+export interface Resubmission {
+  changed: string[];
+  reopen: string[];
+  open: string[];
+}
+
+/** Each resubmit event's Resubmission, made once by its `machine` and read by its `entry`: its `when`s run once. */
+const resubmissions = new WeakMap<PlanEvent, Resubmission>();
 
 type EventKinds = { [T in Exclude<PlanEvent['type'], 'submit'>]: EventKind<EventOf<T>> };
 
@@ -126,12 +147,14 @@ const EVENT_KINDS: EventKinds = {
       !task || task.overdue || task.dueAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS,
   },
   resubmit: {
-    machine: (e, application, workflow) => ({
-      type: 'RESUBMIT',
-      reopen: resubmission(application, e.data, workflow).reopen,
-    }),
+    machine: (e, application, workflow, meter) => {
+      const made = resubmission(application, e.data, { workflow, meter });
+      resubmissions.set(e, made);
+      return { type: 'RESUBMIT', reopen: made.reopen, open: made.open };
+    },
     entry: (e, workflow, _task, application) => {
-      const { changed, reopen } = resubmission(application, e.data, workflow);
+      const { changed, reopen, open } =
+        resubmissions.get(e) ?? resubmission(application, e.data, { workflow });
       return {
         actor: { role: 'applicant', id: e.applicant },
         type: 'resubmitted',
@@ -139,6 +162,8 @@ const EVENT_KINDS: EventKinds = {
           round: correctionRound(application) + 1,
           changed,
           reopened: reopen,
+          // Only when a correction brought a skipped step in: the entries of earlier rounds keep their shape.
+          ...(open.length > 0 ? { opened: open } : {}),
           dataHash: dataHash(e.data, workflow),
         },
       };
@@ -312,7 +337,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
     if (!state) throw new Error(`a ${event.type} event needs an application`);
     application = state.application;
     const rows = new Map(state.tasks.map((t) => [taskKey(t.step, t.attempt), t]));
-    const applied = applyKind(event, application, rows, ctx);
+    const applied = applyKind({ event, application, rows, meter }, ctx);
     if (!applied) return unchanged(state);
     draft = applied;
   }
@@ -322,15 +347,18 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
 }
 
 function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
-  event: E,
-  application: ApplicationRow,
-  rows: Map<string, TaskRow>,
+  {
+    event,
+    application,
+    rows,
+    meter,
+  }: { event: E; application: ApplicationRow; rows: Map<string, TaskRow>; meter: RuleMeter },
   ctx: PlanContext,
 ): Draft | null {
   const kind = EVENT_KINDS[event.type] as unknown as EventKind<E>;
   const task = 'step' in event ? rows.get(taskKey(event.step, event.attempt)) : undefined;
   if (kind.stale?.(event, task, ctx.now, application)) return null;
-  const machineEvent = kind.machine(event, application, ctx.workflow);
+  const machineEvent = kind.machine(event, application, ctx.workflow, meter);
   const before = statusesOf(application.snapshot);
   const result = applyEvent(ctx.workflow.machine, application.snapshot, machineEvent);
   if (!result.applied) return null;

@@ -152,9 +152,14 @@ export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
   switch (op) {
     case 'var': {
       const name = args[0];
-      return isRecord(name) || Array.isArray(name)
-        ? jsonLogicVars(name, argPath(0))
-        : literal(name, argPath(0));
+      // A default is read when the variable is missing: what it reads counts too.
+      const fallback = args.slice(1).flatMap((a, i) => jsonLogicVars(a, argPath(i + 1)));
+      return [
+        ...(isRecord(name) || Array.isArray(name)
+          ? jsonLogicVars(name, argPath(0))
+          : literal(name, argPath(0))),
+        ...fallback,
+      ];
     }
     case 'missing':
       return args.flatMap((a, i) =>
@@ -175,6 +180,30 @@ export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
     default:
       return args.flatMap((a, i) => jsonLogicVars(a, argPath(i)));
   }
+}
+
+/**
+ * Whether a JSON Logic expression reads application data at a path no literal names: a computed `var`
+ * (`{ "var": { "cat": [...] } }`) or the whole data (`{ "var": "" }`) outside the element scope of `map`, `filter`,
+ * `all`, `none`, `some` and `reduce`, where `var` reads the element instead. What it reads is then unknown.
+ */
+export function readsComputedVar(logic: JsonLogic): boolean {
+  if (Array.isArray(logic)) return logic.some((item) => readsComputedVar(item));
+  const operation = operationAt(logic, '$');
+  if (operation === null) return false;
+  const { op, args } = operation;
+  if (op === 'var') {
+    const name = args[0];
+    return (
+      name === '' ||
+      name === null ||
+      isRecord(name) ||
+      Array.isArray(name) ||
+      args.slice(1).some(readsComputedVar)
+    );
+  }
+  const scoped = ['map', 'filter', 'all', 'none', 'some', 'reduce'].includes(op);
+  return args.some((a, i) => !(scoped && i === 1) && readsComputedVar(a));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JsonLogic } from '../definitions/definition.types.js';
 import { holds } from './json-logic.util.js';
-import { factsUsed, factUrl, urlFields, valuesRead } from './rule.util.js';
+import { factsUsed, factUrl, ruleDataPaths, urlFields, valuesRead } from './rule.util.js';
 
 describe('rules', () => {
   it('walks a rule once: the same rule object gets the same analysis, and an equal copy an equal one', () => {
@@ -65,5 +65,38 @@ describe('rules', () => {
   it('names the form fields a fact URL carries, once each', () => {
     expect(urlFields('http://h/c/{company.code}?q={name}&again={name}')).toEqual(['company.code', 'name']);
     expect(urlFields('http://h/static')).toEqual([]);
+  });
+});
+
+describe('ruleDataPaths', () => {
+  const facts = { registry: { url: 'https://registry.example/companies/{creditCode}/{region.code}' } };
+
+  it("names the form paths a rule's answer depends on: its own variables and its facts' URL fields", () => {
+    const rule: JsonLogic = {
+      and: [
+        { '==': [{ var: 'facts.registry.status' }, 'active'] },
+        { '<': [{ var: 'seats' }, 30] },
+        { missing: ['applicant.name'] },
+        // Inside `some`, `var` reads each element: `kind` is no form path.
+        { some: [{ var: 'rooms' }, { '==': [{ var: 'kind' }, 'kitchen'] }] },
+      ],
+    };
+    expect(ruleDataPaths(rule, facts)).toEqual([
+      'seats',
+      'applicant.name',
+      'rooms',
+      'creditCode',
+      'region.code',
+    ]);
+    expect(ruleDataPaths({ '==': [{ var: 'facts.unknown.x' }, 1] }, facts)).toEqual([]);
+  });
+
+  it('answers null, "may read any", for a computed variable or the whole data outside an element scope', () => {
+    expect(ruleDataPaths({ var: { cat: ['se', 'ats'] } }, facts)).toBeNull();
+    expect(ruleDataPaths({ '!!': { var: '' } }, facts)).toBeNull();
+    expect(ruleDataPaths({ var: ['seats', { var: 'other' }] }, facts)).toEqual(['seats', 'other']);
+    expect(ruleDataPaths({ var: ['seats', { var: [{ cat: ['a'] }] }] }, facts)).toBeNull();
+    // The element itself, inside `map`, is no read of the form.
+    expect(ruleDataPaths({ map: [{ var: 'rooms' }, { var: '' }] }, facts)).toEqual(['rooms']);
   });
 });

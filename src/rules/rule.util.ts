@@ -1,6 +1,6 @@
-import type { JsonLogic } from '../definitions/definition.types.js';
+import type { FactDefinition, JsonLogic } from '../definitions/definition.types.js';
 import { PII_MASK, readsPii } from '../pii/pii-fields.util.js';
-import { jsonLogicVars } from './json-logic.util.js';
+import { jsonLogicVars, readsComputedVar } from './json-logic.util.js';
 import type { VarUse } from './json-logic.util.js';
 
 /** What a rule reads and which facts, per rule object: see `analysed`. */
@@ -26,6 +26,25 @@ function analysed(rule: JsonLogic): { vars: readonly VarUse[]; facts: readonly s
 /** Names of the facts a rule reads (`facts.<name>.…`), so only those are fetched. */
 export function factsUsed(rule: JsonLogic): readonly string[] {
   return analysed(rule).facts;
+}
+
+/**
+ * The form paths a rule's answer depends on: its literal variables outside `facts`, and the fields each fact it reads
+ * carries in its URL (the fact's answer depends on them). Null when it may read any (readsComputedVar).
+ */
+export function ruleDataPaths(
+  rule: JsonLogic,
+  facts: Record<string, FactDefinition> | undefined,
+): readonly string[] | null {
+  if (readsComputedVar(rule)) return null;
+  const own = analysed(rule)
+    .vars.map((v) => v.name)
+    .filter((name) => name.split('.')[0] !== 'facts');
+  const viaFacts = factsUsed(rule).flatMap((name) => {
+    const fact = facts && Object.hasOwn(facts, name) ? facts[name] : undefined;
+    return fact ? urlFields(fact.url) : [];
+  });
+  return [...new Set([...own, ...viaFacts])];
 }
 
 /** The value at a dotted path, or undefined. */
