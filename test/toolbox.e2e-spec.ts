@@ -31,6 +31,14 @@ describe("the officer's toolbox", () => {
       t,
       simpleWorkflow('toolbox', [{ id: 'permit', timeLimit: { hours: 8 } }], () => 'permits'),
     );
+    await registerWorkflow(
+      t,
+      simpleWorkflow(
+        'toolbox-joint',
+        [{ id: 'permit', timeLimit: { hours: 8 }, signoff: 2, produces: ['licenceNo'] }],
+        () => 'permits',
+      ),
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -171,6 +179,21 @@ describe("the officer's toolbox", () => {
     expect(raised.body.signoffRequired).toBe(2);
     const added = (await history(t, applicationId)).filter((e) => e.type === 'signers_added');
     expect(added.map((e) => e.actor.id)).toEqual(['carol']);
+  });
+
+  it('makes countersignatures sign for the values the first signature produced, not their own', async () => {
+    const applicationId = await submitApplication(t, 'toolbox-joint', { note: 'x' });
+    const taskId = (await inboxTask(t, 'permits', applicationId)).id as string;
+    const approve = (as: Caller, licenceNo: string) =>
+      post(as, taskId, 'decision', { outcome: 'approve', produces: { licenceNo } });
+    expect((await approve(alice, 'L-1')).status).toBe(200);
+    const other = await approve(bob, 'L-2');
+    expectProblemWithPaths(other, 409);
+    expect(other.body.detail).toMatch(/other values than the first signature/);
+    const same = await approve(bob, 'L-1');
+    expect(same.body).toMatchObject({ status: 'approved', decidedByOfficer: 'bob' });
+    const view = await t.request('GET', `/api/v1/applications/${applicationId}`, { as: ann });
+    expect(view.body.produced).toEqual({ licenceNo: 'L-1' });
   });
 
   it('answers 409 to toolbox calls on a task that is no longer open', async () => {

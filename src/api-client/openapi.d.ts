@@ -3007,7 +3007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The task is not open, this officer already signed, or the Idempotency-Key was used with another body */
+            /** @description The task is not open, this officer already signed, another officer holds it, the approval produces other values than an earlier countersignature gave, or the Idempotency-Key was used with another body */
             409: {
                 headers: {
                     [name: string]: unknown;

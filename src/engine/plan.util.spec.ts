@@ -179,12 +179,14 @@ describe('plan: one event, one plan', () => {
     const first = run(signed, [submit(), approve('a', 'alice', 1, { no: 1 })]);
     expect(first.state.application.produced).toEqual({});
     expect(rowOf(first.state, 'a')!.signoffs.map((s) => s.officer)).toEqual(['alice']);
+    // A countersignature signs for the values the first signature produced, not for values of its own.
+    expect(plan(first.state, approve('a', 'bob', 1, { no: 2 }), context(signed)).applied).toBe(false);
     const second = run(signed, [
       submit(),
       approve('a', 'alice', 1, { no: 1 }),
-      approve('a', 'bob', 1, { no: 2 }),
+      approve('a', 'bob', 1, { no: 1 }),
     ]);
-    expect(second.state.application.produced).toEqual({ no: 2 });
+    expect(second.state.application.produced).toEqual({ no: 1 });
     expect(rowOf(second.state, 'a')).toMatchObject({ status: 'approved', decidedByOfficer: 'bob' });
   });
 

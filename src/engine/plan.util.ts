@@ -119,6 +119,7 @@ const EVENT_KINDS: EventKinds = {
       outcome: e.outcome,
       officer: e.officer,
       ...(e.outcome === 'return' ? { fields: e.fields ?? [] } : {}),
+      ...(e.outcome === 'approve' ? { produces: e.produces } : {}),
     }),
     entry: (e) => ({
       actor: officer(e.officer),

@@ -1,5 +1,6 @@
 import { assign, createActor, setup } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
+import { canonicalJson } from '../common/canonical-json.util.js';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 
 /**
@@ -29,6 +30,8 @@ export type EngineEvent =
       officer: string;
       /** Form fields to correct (a return only). */
       fields?: string[];
+      /** The values an approval produces (the step's `produces`): every countersignature must give the same. */
+      produces?: Record<string, unknown>;
     }
   | { type: 'TIMEOUT'; step: string; attempt: number }
   | ({ type: 'RULE' } & RuleResult)
@@ -66,6 +69,21 @@ export interface EngineContext {
   claims?: Record<string, string>;
   /** Signatures required, where raised for this application (加签) above the definition's `signoff`. */
   required?: Record<string, number>;
+  /** The values the first countersignature of a step's current attempt produced: the others must give the same. */
+  signedValues?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Whether an approval of `step` would produce other values than its current attempt's first signature did: two
+ * officers countersigning one decision must sign for the same licence number, not the last one's.
+ */
+export function producesOtherValues(
+  context: Pick<EngineContext, 'signoffs' | 'signedValues'>,
+  step: string,
+  produces: Record<string, unknown> | undefined,
+): boolean {
+  if ((context.signoffs[step] ?? []).length === 0) return false;
+  return canonicalJson(produces ?? {}) !== canonicalJson(context.signedValues?.[step] ?? {});
 }
 
 export interface EngineInput {
@@ -133,6 +151,15 @@ function stepRegion(step: StepDefinition) {
         ? { ...context.signoffs, [step.id]: [...signed(context), event.officer] }
         : context.signoffs,
   });
+  // The first of several signatures keeps what it produced; a step one signature approves needs no record of it.
+  const keepSignedValues = assign({
+    signedValues: ({ context, event }: StepArgs) =>
+      event.type === 'DECIDE' && signed(context).length === 0
+        ? { ...context.signedValues, [step.id]: event.produces ?? {} }
+        : context.signedValues,
+  });
+  const agrees = (context: EngineContext, event: EngineEvent) =>
+    event.type === 'DECIDE' && !producesOtherValues(context, step.id, event.produces);
   const onTimeout = {
     approve: { guard: isMine, target: 'approved' },
     reject: { guard: isMine, target: 'rejected' },
@@ -185,6 +212,7 @@ function stepRegion(step: StepDefinition) {
                 isMine({ context, event }) &&
                 mayDecide(context, event.officer) &&
                 !signed(context).includes(event.officer) &&
+                agrees(context, event) &&
                 signed(context).length + 1 >= signoffRequired(context),
               target: 'approved',
               actions: addSignoff,
@@ -195,8 +223,9 @@ function stepRegion(step: StepDefinition) {
                 event.outcome === 'approve' &&
                 isMine({ context, event }) &&
                 mayDecide(context, event.officer) &&
-                !signed(context).includes(event.officer),
-              actions: addSignoff,
+                !signed(context).includes(event.officer) &&
+                agrees(context, event),
+              actions: [keepSignedValues, addSignoff],
             },
           ],
           CLAIM: {
@@ -276,6 +305,7 @@ export function buildWorkflowMachine(
         Object.entries(context.attempts).map(([step, n]) => [step, event.reopen.includes(step) ? n + 1 : n]),
       ),
       signoffs: without(context.signoffs),
+      signedValues: without(context.signedValues),
       overdue: without(context.overdue),
       reminded: without(context.reminded),
       ruleChecked: without(context.ruleChecked),

@@ -44,7 +44,9 @@ export class TasksController {
     403,
     404,
     {
-      409: 'The task is not open, this officer already signed, or the Idempotency-Key was used with another body',
+      409:
+        'The task is not open, this officer already signed, another officer holds it, the approval produces other ' +
+        'values than an earlier countersignature gave, or the Idempotency-Key was used with another body',
     },
     413,
     415,

@@ -19,6 +19,8 @@ import { DisclosuresService } from '../disclosures/disclosures.service.js';
 import { formFieldPaths } from '../definitions/definition-graph.util.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
+import { producesOtherValues } from '../engine/workflow-machine.util.js';
+import type { EngineContext } from '../engine/workflow-machine.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import type { Executed } from '../events/event-executor.service.js';
 import { PiiService } from '../pii/pii.service.js';
@@ -110,6 +112,13 @@ export class TasksService {
             event: (state, workflow) => {
               const task = state.tasks.find((t) => t.id === id);
               if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
+              const produces = checkProduces(workflow.step(task.step), dto);
+              const context = state.application.snapshot.context as EngineContext;
+              if (dto.outcome === 'approve' && producesOtherValues(context, task.step, produces))
+                throw DomainException.conflict(
+                  'This approval produces other values than the first signature of this step gave: ' +
+                    'countersignatures sign for the same values',
+                );
               return {
                 type: 'decide',
                 step: task.step,
@@ -117,11 +126,13 @@ export class TasksService {
                 officer: caller.id,
                 outcome: dto.outcome,
                 comment: dto.comment ?? null,
-                produces: checkProduces(workflow.step(task.step), dto),
+                produces,
                 ...(dto.outcome === 'return' ? { fields: checkReturn(workflow, dto) } : {}),
               };
             },
-            conflict: 'The task is not open, this officer has already signed it, or another officer holds it',
+            conflict:
+              'The task is not open, this officer has already signed it, another officer holds it, or it produces ' +
+              'other values than an earlier signature gave',
             // The answer shows the granted fields: its ledger row goes in the decision's own write.
             appendix: (executed) => {
               view = this.answer(caller, id, executed);
