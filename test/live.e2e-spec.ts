@@ -8,6 +8,7 @@ import {
   simpleWorkflow,
   submitApplication,
 } from './support/helpers.js';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { SseClient } from './support/sse.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
@@ -243,5 +244,50 @@ describe('live updates (server-sent events)', () => {
     );
     expect(ready!.data).toEqual({ department: null, departments: null });
     admin.close();
+  });
+});
+
+describe('live updates: streams one caller may hold open', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { security: { ...SECURITY_DEFAULTS, streamsPerCaller: 2 } } });
+    await registerNew(t, [relay]);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const open = async (path: string, as: Caller) =>
+    SseClient.open(t.baseUrl + path, { authorization: `Bearer ${await t.token(as)}` });
+
+  it('refuses a stream past STREAMS_PER_CALLER with 429, counts each caller apart, and frees a slot when one closes', async () => {
+    const id = await submitApplication(t, 'live-relay');
+    const path = `/api/v1/applications/${id}/events`;
+    const held = [await open(path, ann), await open(path, ann)];
+    expect(held.map((s) => s.status)).toEqual([200, 200]);
+    const refused = await t.request('GET', path, { as: ann });
+    expectProblem(refused, 429);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(refused.body.detail).toMatch(/STREAMS_PER_CALLER/);
+    // Officers' inbox streams count for each officer, not against the applicant's.
+    const inbox = [
+      await open('/api/v1/tasks/events', officer('live-check')),
+      await open('/api/v1/tasks/events', officer('live-check')),
+    ];
+    expect(inbox.map((s) => s.status)).toEqual([200, 200]);
+    expect((await open('/api/v1/tasks/events', officer('live-check'))).status).toBe(429);
+
+    // Once a stream closes, its slot is free again; requests arriving together take what is free, and no more.
+    held[0]!.close();
+    const burst = await eventually(
+      async () => {
+        const tries = await Promise.all(Array.from({ length: 12 }, () => open(path, ann)));
+        return tries;
+      },
+      (tries) => tries.some((s) => s.status === 200),
+    );
+    expect(burst.filter((s) => s.status === 200)).toHaveLength(1);
+    expect(burst.filter((s) => s.status === 429)).toHaveLength(11);
+    for (const s of [...held, ...inbox, ...burst]) s.close();
   });
 });

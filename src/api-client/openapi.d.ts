@@ -3645,11 +3645,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
+            /** @description The caller holds STREAMS_PER_CALLER streams open */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3705,11 +3703,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this address or caller (RATE_LIMIT_*): retry after Retry-After */
+            /** @description The caller holds STREAMS_PER_CALLER streams open */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

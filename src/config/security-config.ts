@@ -49,6 +49,8 @@ export interface SecurityConfig {
   readonly rateLimitPerCaller: number;
   /** `RATE_LIMIT_POLLS_PER_CALLER`, default 2400: conditional GETs (If-None-Match) per window by one caller. */
   readonly rateLimitPollsPerCaller: number;
+  /** `STREAMS_PER_CALLER`, default 10: event streams one caller may hold open on one process at once (0: no limit). */
+  readonly streamsPerCaller: number;
   /** `TRUST_PROXY`: addresses or CIDRs of the reverse proxies whose X-Forwarded-For is believed. */
   readonly trustProxy: readonly string[] | undefined;
   /** `CORS_ORIGINS`: comma-separated origins (`https://portal.gov.example`) browsers may call the API from. */
@@ -96,6 +98,7 @@ export const SECURITY_DEFAULTS: SecurityConfig = {
   rateLimitPerAddress: 1200,
   rateLimitPerCaller: 600,
   rateLimitPollsPerCaller: 2400,
+  streamsPerCaller: 10,
   trustProxy: undefined,
   corsOrigins: [],
   jwtJwksUrl: undefined,
@@ -175,6 +178,7 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
       '',
       0,
     ),
+    streamsPerCaller: positive('STREAMS_PER_CALLER', SECURITY_DEFAULTS.streamsPerCaller, '', 0),
     trustProxy: trustProxy(read('TRUST_PROXY'), problem),
     corsOrigins: corsOrigins(read('CORS_ORIGINS'), problem),
     jwtJwksUrl: jwksUrl(read('JWT_JWKS_URL'), problem),

@@ -30,7 +30,10 @@ export class LiveController {
     main: 'message',
   })
   @ApiNoContentResponse({ description: 'Decided, and the client has seen every event: do not reconnect' })
-  @ApiProblems({ 403: 'Not an applicant or an admin' }, 404)
+  @ApiProblems(
+    { 403: 'Not an applicant or an admin', 429: 'The caller holds STREAMS_PER_CALLER streams open' },
+    404,
+  )
   async application(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -38,12 +41,13 @@ export class LiveController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const after = parseLastEventId(lastEventId);
-    if ((await this.live.openApplication(caller, id, after)) === 'done') {
+    const opened = await this.live.openApplication(caller, id, after);
+    if (opened === 'done') {
       await reply.status(204).send();
       return;
     }
     reply.hijack();
-    await this.live.streamApplication(id, after, reply.raw);
+    await this.live.streamApplication({ slot: opened, id, after }, reply.raw);
   }
 
   @Get('tasks/events')
@@ -60,9 +64,10 @@ export class LiveController {
     events: { ready: InboxReadyDto, task: TaskViewDto, resync: InboxResyncDto, withheld: TaskWithheldDto },
     main: 'task',
   })
-  @ApiProblems({ 403: 'Not an officer or an admin' })
+  @ApiProblems({ 403: 'Not an officer or an admin', 429: 'The caller holds STREAMS_PER_CALLER streams open' })
   async inbox(@CurrentCaller() caller: Caller, @Res() reply: FastifyReply): Promise<void> {
+    const slot = this.live.reserveStream(caller);
     reply.hijack();
-    await this.live.streamInbox(caller, reply.raw);
+    await this.live.streamInbox({ caller, slot }, reply.raw);
   }
 }

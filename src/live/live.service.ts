@@ -21,6 +21,15 @@ import { sseComment, sseEvent } from './sse.util.js';
 const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
 /** How long an EventSource waits before reconnecting after a dropped connection. */
 const RETRY_MS = 3000;
+/** Retry-After for a stream refused past STREAMS_PER_CALLER: streams end when their clients leave. */
+const STREAM_RETRY_SECONDS = 10;
+
+const callerKey = (caller: Caller) => `${caller.role}:${caller.id}`;
+
+/** One of a caller's open streams, taken before the stream opens and given back once, when it ends (or never opens). */
+export interface StreamSlot {
+  release(): void;
+}
 
 /** Until when an inbox stream announces changes without their views, its department's read quota used up. */
 interface Withholding {
@@ -47,6 +56,8 @@ class Stream {
     raw.write(`retry: ${RETRY_MS}\n\n`);
     this.heartbeat = setInterval(() => this.write(sseComment('heartbeat')), heartbeatMs);
     raw.on('close', () => this.end());
+    // A client gone before the stream began sends no 'close' any more: the stream (and its caller's slot) ends now.
+    if (raw.destroyed) this.end();
   }
 
   write(text: string): void {
@@ -84,6 +95,8 @@ class Stream {
 export class LiveService implements OnModuleDestroy {
   private readonly logger = new Logger(LiveService.name);
   private readonly streams = new Set<Stream>();
+  /** Streams open on this process, per caller (role and subject): STREAMS_PER_CALLER bounds them. */
+  private readonly openBy = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -97,18 +110,29 @@ export class LiveService implements OnModuleDestroy {
    * Checks visibility first (404 as a problem). Answers 'done' when the application is decided and the client
    * has seen everything: the controller then sends 204, which tells an EventSource to stop reconnecting.
    */
-  async openApplication(caller: Caller, id: string, after: number): Promise<'open' | 'done'> {
-    const application = await this.applications.findVisible(caller, id);
-    if (!isFinal(application.status)) return 'open';
-    const newer = await this.dataSource.manager.countBy(HistoryEntity, {
-      applicationId: id,
-      seq: MoreThan(after),
-    });
-    return newer > 0 ? 'open' : 'done';
+  async openApplication(caller: Caller, id: string, after: number): Promise<StreamSlot | 'done'> {
+    const slot = this.reserveStream(caller);
+    try {
+      const application = await this.applications.findVisible(caller, id);
+      if (!isFinal(application.status)) return slot;
+      const newer = await this.dataSource.manager.countBy(HistoryEntity, {
+        applicationId: id,
+        seq: MoreThan(after),
+      });
+      if (newer > 0) return slot;
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+    slot.release();
+    return 'done';
   }
 
-  async streamApplication(id: string, after: number, raw: ServerResponse): Promise<void> {
-    const stream = this.open(raw);
+  async streamApplication(
+    { slot, id, after }: { slot: StreamSlot; id: string; after: number },
+    raw: ServerResponse,
+  ): Promise<void> {
+    const stream = this.open(slot, raw);
     let sent = after;
     const flush = () =>
       stream.serial(
@@ -152,8 +176,11 @@ export class LiveService implements OnModuleDestroy {
   }
 
   /** Every change to a task of the officer's departments (any department for an admin), as its task view. */
-  async streamInbox(caller: Caller, raw: ServerResponse): Promise<void> {
-    const stream = this.open(raw);
+  async streamInbox(
+    { caller, slot }: { caller: Caller; slot: StreamSlot },
+    raw: ServerResponse,
+  ): Promise<void> {
+    const stream = this.open(slot, raw);
     // Quotas are per department: one used up withholds that department's views, not those of the officer's others.
     const quotas = new Map<string, Withholding>();
     const departments = caller.role === 'admin' ? null : departmentsOf(caller);
@@ -233,10 +260,41 @@ export class LiveService implements OnModuleDestroy {
     }
   }
 
-  private open(raw: ServerResponse): Stream {
+  /**
+   * Takes one of the caller's STREAMS_PER_CALLER on this process, or refuses with 429 while an answer can still be a
+   * problem. Each open stream reads the tables on every change it is told of, and an inbox stream records a
+   * disclosure for each view it sends: 2,000 streams of one applicant made every toolbox call on the application
+   * take over a second. Taken before any await, so that requests arriving together cannot all pass the check.
+   */
+  reserveStream(caller: Caller): StreamSlot {
+    const key = callerKey(caller);
+    const limit = this.config.security.streamsPerCaller;
+    const held = this.openBy.get(key) ?? 0;
+    if (limit > 0 && held >= limit)
+      throw new TooManyRequestsException(
+        `This caller already holds ${limit} event streams open on this server: close one first (STREAMS_PER_CALLER)`,
+        STREAM_RETRY_SECONDS,
+      );
+    this.openBy.set(key, held + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.openBy.get(key) ?? 1) - 1;
+        if (left > 0) this.openBy.set(key, left);
+        else this.openBy.delete(key);
+      },
+    };
+  }
+
+  private open(slot: StreamSlot, raw: ServerResponse): Stream {
     const stream = new Stream(raw, this.config.sseHeartbeatMs);
     this.streams.add(stream);
-    stream.cleanups.push(() => this.streams.delete(stream));
+    stream.cleanups.push(() => {
+      this.streams.delete(stream);
+      slot.release();
+    });
     return stream;
   }
 }
