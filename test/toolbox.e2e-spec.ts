@@ -196,6 +196,24 @@ describe("the officer's toolbox", () => {
     expect(view.body.produced).toEqual({ licenceNo: 'L-1' });
   });
 
+  it('bounds the claims, releases and transfers officers make of one task; an admin frees it, the holder decides it', async () => {
+    const { applicationId, taskId } = await openTask();
+    for (let i = 0; i < 50; i++) {
+      expect((await post(alice, taskId, 'claim')).status).toBe(200);
+      expect((await post(alice, taskId, 'release')).status).toBe(200);
+    }
+    const refused = await post(bob, taskId, 'claim');
+    expectProblemWithPaths(refused, 409);
+    expect(refused.body.detail).toMatch(/100 claims, releases and transfers/);
+    const handed = await post(ADMIN, taskId, 'transfer', { officer: 'carol' });
+    expect(handed.body.claimedBy).toBe('carol');
+    expect((await post(carol, taskId, 'decision', { outcome: 'approve' })).body.status).toBe('approved');
+    const acts = (await history(t, applicationId)).filter((e) =>
+      ['claimed', 'released', 'transferred'].includes(e.type),
+    );
+    expect(acts).toHaveLength(101);
+  });
+
   it('answers 409 to toolbox calls on a task that is no longer open', async () => {
     const { taskId } = await openTask();
     expect((await post(alice, taskId, 'decision', { outcome: 'approve' })).status).toBe(200);

@@ -6,7 +6,7 @@ import { resolveDependencies, topologicalOrder } from '../definitions/definition
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
 import type { ApplicationState, Plan, PlanContext, PlanEvent, PlanWorkflow, TaskRow } from './plan.types.js';
 import { lapseJobId, plan } from './plan.util.js';
-import { buildWorkflowMachine } from './workflow-machine.util.js';
+import { buildWorkflowMachine, MAX_TOOLBOX_ACTS } from './workflow-machine.util.js';
 import type { StepStatus } from './workflow-machine.util.js';
 
 function step(id: string, extra: Partial<StepDefinition> = {}): StepDefinition {
@@ -891,6 +891,46 @@ describe("plan: the officer's toolbox", () => {
     const once = plan(state, approve('a', 'alice'), context(wf));
     expect(rowOf(once.state, 'a')!.status).toBe('open');
     expect(rowOf(plan(once.state, approve('a', 'bob'), context(wf)).state, 'a')!.status).toBe('approved');
+  });
+
+  it('bounds what officers claim, release and transfer of one attempt; an admin frees it, a decision ends it', () => {
+    const release = (officer: string, admin = false): PlanEvent => ({
+      type: 'release',
+      step: 'a',
+      attempt: 1,
+      officer,
+      admin,
+    });
+    const loop = Array.from({ length: MAX_TOOLBOX_ACTS / 2 }, () => [
+      claim('alice'),
+      release('alice'),
+    ]).flat();
+    const { state, plans } = run(wf, [submit(), ...loop]);
+    expect(plans.every((p) => p.applied)).toBe(true);
+    expect(plan(state, claim('alice'), context(wf)).applied).toBe(false);
+    // Held when the bound is reached: its holder can neither release it nor hand it on; an admin can.
+    const toBob: PlanEvent = {
+      type: 'transfer',
+      step: 'a',
+      attempt: 1,
+      by: 'alice',
+      to: 'bob',
+      admin: false,
+      comment: null,
+    };
+    const ninetyNine = [
+      claim('alice'),
+      ...Array.from({ length: 49 }, () => [release('alice'), claim('alice')]).flat(),
+    ];
+    const handed = run(wf, [submit(), ...ninetyNine, toBob]);
+    expect(handed.plans.every((p) => p.applied)).toBe(true);
+    const held = handed.state;
+    expect(rowOf(held, 'a')!.claimedBy).toBe('bob');
+    expect(plan(held, release('bob'), context(wf)).applied).toBe(false);
+    expect(plan(held, { ...toBob, by: 'bob', to: 'carol' }, context(wf)).applied).toBe(false);
+    const freed = plan(held, release('root', true), context(wf));
+    expect(freed.applied).toBe(true);
+    expect(plan(freed.state, approve('a', 'bob'), context(wf)).applied).toBe(true);
   });
 
   it('lets only the holder raise the signatures of a claimed step', () => {

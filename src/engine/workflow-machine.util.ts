@@ -71,7 +71,17 @@ export interface EngineContext {
   required?: Record<string, number>;
   /** The values the first countersignature of a step's current attempt produced: the others must give the same. */
   signedValues?: Record<string, Record<string, unknown>>;
+  /** Officers' claims, releases and transfers of each step's current attempt: MAX_TOOLBOX_ACTS bounds them. */
+  acts?: Record<string, number>;
 }
+
+/**
+ * The claims, releases and transfers officers may make of one attempt at a step. Each is a history entry, and an
+ * application's history is read and verified whole: an officer looping claim and release wrote 15,000 entries to
+ * one application in under a minute, after which each read of its history took most of a second. Past the bound
+ * an admin may still release or transfer the task, and its holder (or anyone, unclaimed) may still decide it.
+ */
+export const MAX_TOOLBOX_ACTS = 100;
 
 /**
  * Whether an approval of `step` would produce other values than its current attempt's first signature did: two
@@ -135,6 +145,9 @@ function stepRegion(step: StepDefinition) {
     return held === undefined || held === officer;
   };
   type StepArgs = { context: EngineContext; event: EngineEvent };
+  const actsLeft = (context: EngineContext, event: EngineEvent) =>
+    ('admin' in event && event.admin) || (context.acts?.[step.id] ?? 0) < MAX_TOOLBOX_ACTS;
+  // An admin's act is not counted: it is how a task past the bound is freed.
   const setClaim = (officer: (event: EngineEvent) => string | undefined) =>
     assign({
       claims: ({ context, event }: StepArgs) => {
@@ -144,6 +157,10 @@ function stepRegion(step: StepDefinition) {
         else claims[step.id] = who;
         return claims;
       },
+      acts: ({ context, event }: StepArgs) =>
+        'admin' in event && event.admin
+          ? context.acts
+          : { ...context.acts, [step.id]: (context.acts?.[step.id] ?? 0) + 1 },
     });
   const addSignoff = assign({
     signoffs: ({ context, event }: { context: EngineContext; event: EngineEvent }) =>
@@ -230,7 +247,10 @@ function stepRegion(step: StepDefinition) {
           ],
           CLAIM: {
             guard: ({ context, event }: StepArgs) =>
-              event.type === 'CLAIM' && isMine({ context, event }) && holder(context) === undefined,
+              event.type === 'CLAIM' &&
+              isMine({ context, event }) &&
+              holder(context) === undefined &&
+              actsLeft(context, event),
             actions: setClaim((e) => (e.type === 'CLAIM' ? e.officer : undefined)),
           },
           RELEASE: {
@@ -238,7 +258,8 @@ function stepRegion(step: StepDefinition) {
               event.type === 'RELEASE' &&
               isMine({ context, event }) &&
               holder(context) !== undefined &&
-              (event.admin || holder(context) === event.officer),
+              (event.admin || holder(context) === event.officer) &&
+              actsLeft(context, event),
             actions: setClaim(() => undefined),
           },
           // To whom: the caller must hold the step or find it unclaimed (an admin may take it from anyone).
@@ -247,7 +268,8 @@ function stepRegion(step: StepDefinition) {
               event.type === 'TRANSFER' &&
               isMine({ context, event }) &&
               event.to !== holder(context) &&
-              (event.admin || mayDecide(context, event.by)),
+              (event.admin || mayDecide(context, event.by)) &&
+              actsLeft(context, event),
             actions: setClaim((e) => (e.type === 'TRANSFER' ? e.to : undefined)),
           },
           // Signatures are only ever raised, and above those already given (the step is still open). Raising them
@@ -306,6 +328,7 @@ export function buildWorkflowMachine(
       ),
       signoffs: without(context.signoffs),
       signedValues: without(context.signedValues),
+      acts: without(context.acts),
       overdue: without(context.overdue),
       reminded: without(context.reminded),
       ruleChecked: without(context.ruleChecked),

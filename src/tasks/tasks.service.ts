@@ -19,7 +19,7 @@ import { DisclosuresService } from '../disclosures/disclosures.service.js';
 import { formFieldPaths } from '../definitions/definition-graph.util.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { PlanEvent, TaskRow } from '../engine/plan.types.js';
-import { producesOtherValues } from '../engine/workflow-machine.util.js';
+import { MAX_TOOLBOX_ACTS, producesOtherValues } from '../engine/workflow-machine.util.js';
 import type { EngineContext } from '../engine/workflow-machine.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import type { Executed } from '../events/event-executor.service.js';
@@ -157,6 +157,7 @@ export class TasksService {
       // Claiming what one already holds changes nothing and is no conflict.
       unchangedIsFine: (task) => task.claimedBy === caller.id,
       conflict: 'The task is not open, or another officer holds it',
+      bounded: true,
     });
   }
 
@@ -173,6 +174,7 @@ export class TasksService {
         admin: caller.role === 'admin',
       }),
       conflict: 'The task is not open, not claimed, or held by another officer',
+      bounded: true,
     });
   }
 
@@ -194,6 +196,7 @@ export class TasksService {
         comment: dto.comment ?? null,
       }),
       conflict: 'The task is not open, is held by another officer, or already held by this officer',
+      bounded: true,
     });
   }
 
@@ -231,6 +234,8 @@ export class TasksService {
     event: (task: TaskRow, workflow: CompiledWorkflow) => PlanEvent;
     conflict: string;
     unchangedIsFine?: (task: TaskRow) => boolean;
+    /** A claim, release or transfer: MAX_TOOLBOX_ACTS of them per attempt. */
+    bounded?: true;
   }): Promise<TaskView> {
     const { caller, id } = input;
     return this.unitOfWork.run(
@@ -257,7 +262,16 @@ export class TasksService {
         if (executed.plan.applied) return view!;
         // Nothing was written: a conflict, or a no-op that is fine (claiming what one holds), recorded on its own.
         const task = executed.plan.state.tasks.find((t) => t.id === id)!;
-        if (!input.unchangedIsFine?.(task)) throw DomainException.conflict(input.conflict);
+        if (!input.unchangedIsFine?.(task)) {
+          const { acts } = executed.plan.state.application.snapshot.context as EngineContext;
+          const bounded = input.bounded === true && caller.role !== 'admin';
+          if (bounded && task.status === 'open' && (acts?.[task.step] ?? 0) >= MAX_TOOLBOX_ACTS)
+            throw DomainException.conflict(
+              `This task has had ${MAX_TOOLBOX_ACTS} claims, releases and transfers by officers: only a decision, ` +
+                "or an admin's release or transfer, changes it now",
+            );
+          throw DomainException.conflict(input.conflict);
+        }
         const unchanged = this.answer(caller, id, executed);
         await this.disclosures.recordActionView({ manager, afterCommit }, caller, unchanged);
         return unchanged;
