@@ -286,6 +286,9 @@ describe('bad input of every kind', () => {
       const inboxCases: [string, string][] = [
         ...cases.filter(([q]) => !q.startsWith('status=in_review')),
         ['overdue=perhaps', '$.overdue'],
+        // "1" read as not "true" listed the tasks that are not overdue: only the words are taken.
+        ['overdue=1', '$.overdue'],
+        ['rulePending=0', '$.rulePending'],
         ['workflow=Not A Key', '$.workflow'],
       ];
       for (const [query, path] of inboxCases) {

@@ -2801,9 +2801,9 @@ export interface operations {
                 /** @description Default open */
                 status?: "open" | "approved" | "rejected" | "returned" | "cancelled";
                 /** @description true: only overdue tasks; false: only tasks not overdue */
-                overdue?: string;
+                overdue?: "true" | "false";
                 /** @description true: only tasks whose autoApprove rule reads facts and has not spoken yet (kept out of the inbox until then); false or absent: the inbox without them */
-                rulePending?: string;
+                rulePending?: "true" | "false";
                 /** @description mine: tasks the caller holds; none: unclaimed */
                 claimed?: "mine" | "none";
                 workflow?: string;

@@ -7,7 +7,8 @@ const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
   // Exactly what toISOString() writes: anything looser may parse in JavaScript and still be refused by PostgreSQL.
   timestamp: (v) =>
     typeof v === 'string' &&
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) &&
+    // Year 0000 (1 BC) round-trips in JavaScript; PostgreSQL refuses it.
+    /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) &&
     // Date.parse rolls an impossible day over (Feb 30 is Mar 2); PostgreSQL refuses it. Only a round trip is sure.
     !Number.isNaN(Date.parse(v)) &&
     new Date(v).toISOString() === v,

@@ -3,7 +3,6 @@ import { PageQuery } from '../common/page-query.dto.js';
 import {
   ArrayMaxSize,
   IsArray,
-  IsBooleanString,
   IsIn,
   IsInt,
   IsObject,
@@ -96,19 +95,24 @@ export class InboxQuery extends PageQuery {
   @IsIn(TASK_STATUSES)
   status?: (typeof TASK_STATUSES)[number];
 
-  @ApiPropertyOptional({ description: 'true: only overdue tasks; false: only tasks not overdue' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: only overdue tasks; false: only tasks not overdue',
+  })
   @IsOptional()
-  @IsBooleanString()
-  overdue?: string;
+  // Not @IsBooleanString: it takes "1" and "0", which the service would have read as false and true.
+  @IsIn(['true', 'false'], { message: 'overdue must be true or false' })
+  overdue?: 'true' | 'false';
 
   @ApiPropertyOptional({
+    enum: ['true', 'false'],
     description:
       'true: only tasks whose autoApprove rule reads facts and has not spoken yet (kept out of the inbox ' +
       'until then); false or absent: the inbox without them',
   })
   @IsOptional()
-  @IsBooleanString()
-  rulePending?: string;
+  @IsIn(['true', 'false'], { message: 'rulePending must be true or false' })
+  rulePending?: 'true' | 'false';
 
   @ApiPropertyOptional({
     enum: ['mine', 'none'],
