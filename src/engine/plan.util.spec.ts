@@ -181,6 +181,19 @@ describe('plan: one event, one plan', () => {
     expect(rowOf(first.state, 'a')!.signoffs.map((s) => s.officer)).toEqual(['alice']);
     // A countersignature signs for the values the first signature produced, not for values of its own.
     expect(plan(first.state, approve('a', 'bob', 1, { no: 2 }), context(signed)).applied).toBe(false);
+    // A first signature kept before its values were (a snapshot without signedValues) binds no one.
+    const { signedValues: _kept, ...older } = first.state.application.snapshot.context as Record<
+      string,
+      unknown
+    >;
+    const before = {
+      ...first.state,
+      application: {
+        ...first.state.application,
+        snapshot: { ...first.state.application.snapshot, context: older },
+      },
+    };
+    expect(plan(before, approve('a', 'bob', 1, { no: 2 }), context(signed)).applied).toBe(true);
     const second = run(signed, [
       submit(),
       approve('a', 'alice', 1, { no: 1 }),

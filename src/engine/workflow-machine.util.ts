@@ -92,8 +92,10 @@ export function producesOtherValues(
   step: string,
   produces: Record<string, unknown> | undefined,
 ): boolean {
-  if ((context.signoffs[step] ?? []).length === 0) return false;
-  return canonicalJson(produces ?? {}) !== canonicalJson(context.signedValues?.[step] ?? {});
+  const first = context.signedValues?.[step];
+  // No record with signatures given: they were given before the first signature's values were kept; take any.
+  if ((context.signoffs[step] ?? []).length === 0 || first === undefined) return false;
+  return canonicalJson(produces ?? {}) !== canonicalJson(first);
 }
 
 export interface EngineInput {
