@@ -3104,7 +3104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The task is not open, or another officer holds it */
+            /** @description The task is not open, another officer holds it, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3183,7 +3183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The task is not open, not claimed, or held by another officer */
+            /** @description The task is not open, not claimed, held by another officer, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3275,7 +3275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The task is not open, is held by another officer, or that officer already holds it */
+            /** @description The task is not open, is held by another officer, that officer already holds it, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -776,6 +776,29 @@ describe('plan: return for correction and resubmission', () => {
       expect(done.state.application.status).toBe('approved');
     });
 
+    it('decides again, after it, an approved step that waited for a skipped step a correction opens', () => {
+      const served = compile([
+        step('licence', { fields: ['name'] }),
+        step('alcohol', { fields: ['name'], when: { '==': [{ var: 'sellsAlcohol' }, true] } }),
+        // Waits for the alcohol review; with it skipped, it opened at once and was approved.
+        step('serving', { after: ['alcohol'], fields: ['address'] }),
+      ]);
+      const state = run(served, [
+        submit({ name: 'Bar', sellsAlcohol: false }),
+        approve('serving'),
+        returnFor('licence', 1, ['name']),
+      ]).state;
+      const p = plan(state, resubmit({ name: 'Bar', sellsAlcohol: true }), context(served));
+      expect(p.history[0]!.detail).toMatchObject({ reopened: ['licence', 'serving'], opened: ['alcohol'] });
+      // It waits for the alcohol review again, as `after` says, and opens once that is approved.
+      expect(p.insertTasks.map((t) => [t.step, t.attempt])).toEqual([
+        ['licence', 2],
+        ['alcohol', 1],
+      ]);
+      const alcohol = plan(p.state, approve('alcohol'), context(served));
+      expect(alcohol.insertTasks.map((t) => [t.step, t.attempt, t.status])).toEqual([['serving', 2, 'open']]);
+    });
+
     it('never skips a step after submission, whatever the correction makes of its `when`', () => {
       const state = run(venue, [
         submit({ name: 'Bar', seats: 10, sellsAlcohol: true, code: 'A1' }),
@@ -943,6 +966,8 @@ describe("plan: the officer's toolbox", () => {
     expect(plan(held, { ...toBob, by: 'bob', to: 'carol' }, context(wf)).applied).toBe(false);
     const freed = plan(held, release('root', true), context(wf));
     expect(freed.applied).toBe(true);
+    // The admin's act starts the count again, for every officer.
+    expect(plan(freed.state, claim('carol'), context(wf)).applied).toBe(true);
     expect(plan(freed.state, approve('a', 'bob'), context(wf)).applied).toBe(true);
   });
 

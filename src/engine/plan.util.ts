@@ -73,8 +73,9 @@ export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): 
  *   fields when it names none), its `needs`, or what its `autoApprove` rule reads (ruleDataPaths: a rule's approval
  *   must not outlive the values it was given);
  * - `open`: every step skipped at submission whose `when` no longer fails on the corrected data (it never ran, so it
- *   opens at its first attempt). A correction can add a department's review, never remove one: a step is never
- *   skipped after submission. Its `when`s spend from the event's `meter`.
+ *   opens at its first attempt), and `reopen` then holds every approved step behind it too. A correction can add a
+ *   department's review, never remove one: a step is never skipped after submission. Its `when`s spend from the
+ *   event's `meter`.
  */
 export function resubmission(
   application: Pick<ApplicationRow, 'data' | 'snapshot'>,
@@ -90,11 +91,17 @@ export function resubmission(
     touched(s.fields ?? null) ||
     touched(s.needs ?? []) ||
     (s.autoApprove !== undefined && touched(ruleDataPaths(s.autoApprove, workflow.definition.facts)));
-  const reopen = workflow.order.filter(
-    (id) => steps[id] === 'returned' || (steps[id] === 'approved' && reads(workflow.step(id))),
-  );
   const open = workflow.order.filter(
     (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
+  );
+  // A step that waited for one now opened was decided without it (a skipped step counts as done): it is decided
+  // again, after it, as `after` and `needs` promise. `order` is topological, so one pass finds every step behind.
+  const behind = new Set(open);
+  for (const id of workflow.order)
+    if ((workflow.dependencies[id] ?? []).some((p) => behind.has(p))) behind.add(id);
+  const reopen = workflow.order.filter(
+    (id) =>
+      steps[id] === 'returned' || (steps[id] === 'approved' && (behind.has(id) || reads(workflow.step(id)))),
   );
   return { changed, reopen, open };
 }
@@ -154,8 +161,10 @@ const EVENT_KINDS: EventKinds = {
       return { type: 'RESUBMIT', reopen: made.reopen, open: made.open };
     },
     entry: (e, workflow, _task, application) => {
-      const { changed, reopen, open } =
-        resubmissions.get(e) ?? resubmission(application, e.data, { workflow });
+      const made = resubmissions.get(e);
+      // `machine` made it for this very event object, just before: anything else is a planner bug.
+      if (made === undefined) throw new Error('a resubmission entry without its machine event');
+      const { changed, reopen, open } = made;
       return {
         actor: { role: 'applicant', id: e.applicant },
         type: 'resubmitted',
@@ -294,8 +303,9 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
   const meter = ruleMeter();
 
   if (event.type === 'submit') {
-    // `when` is decided once, at fan-out, so the set of departments cannot drift with later data. A `when` the
-    // meter stopped is undecided, and keeps its step: officers look at what a rule could not settle.
+    // `when` is decided at fan-out, and again only for skipped steps at a correction (a step is never skipped later,
+    // so no department's review is dropped under way). A `when` the meter stopped is undecided, and keeps its step:
+    // officers look at what a rule could not settle.
     const verdicts = workflow.definition.steps.map((s) => ({
       step: s.id,
       verdict: verdict(s.when, event.data, meter),

@@ -79,7 +79,8 @@ export interface EngineContext {
  * The claims, releases and transfers officers may make of one attempt at a step. Each is a history entry, and an
  * application's history is read and verified whole: an officer looping claim and release wrote 15,000 entries to
  * one application in under a minute, after which each read of its history took most of a second. Past the bound
- * an admin may still release or transfer the task, and its holder (or anyone, unclaimed) may still decide it.
+ * an admin may still release or transfer the task, which starts the count again, and its holder (or anyone,
+ * unclaimed) may still decide it.
  */
 export const MAX_TOOLBOX_ACTS = 100;
 
@@ -99,7 +100,7 @@ export function producesOtherValues(
 }
 
 export interface EngineInput {
-  /** Steps whose `when` was false at submission: fixed at fan-out. */
+  /** Steps whose `when` was false at submission (a correction may open one: RESUBMIT's `open`). */
   skipped: string[];
 }
 
@@ -149,7 +150,7 @@ function stepRegion(step: StepDefinition) {
   type StepArgs = { context: EngineContext; event: EngineEvent };
   const actsLeft = (context: EngineContext, event: EngineEvent) =>
     ('admin' in event && event.admin) || (context.acts?.[step.id] ?? 0) < MAX_TOOLBOX_ACTS;
-  // An admin's act is not counted: it is how a task past the bound is freed.
+  // An admin's act starts the count again: it is how a task past the bound is freed, for every officer.
   const setClaim = (officer: (event: EngineEvent) => string | undefined) =>
     assign({
       claims: ({ context, event }: StepArgs) => {
@@ -161,7 +162,7 @@ function stepRegion(step: StepDefinition) {
       },
       acts: ({ context, event }: StepArgs) =>
         'admin' in event && event.admin
-          ? context.acts
+          ? { ...context.acts, [step.id]: 0 }
           : { ...context.acts, [step.id]: (context.acts?.[step.id] ?? 0) + 1 },
     });
   const addSignoff = assign({
@@ -307,7 +308,8 @@ function stepRegion(step: StepDefinition) {
       approved: {},
       rejected: { type: 'final' as const },
       returned: {},
-      skipped: { type: 'final' as const },
+      // Not final: a correction whose data its `when` no longer fails opens it (`settle`).
+      skipped: {},
       cancelled: { type: 'final' as const },
     },
   };
@@ -472,7 +474,7 @@ const STARTS_PER_MACHINE = 64;
 const starts = new WeakMap<AnyStateMachine, Map<string, EngineResult>>();
 
 /**
- * The application's first snapshot: skipped steps are fixed, steps whose prerequisites are all skipped are open. It
+ * The application's first snapshot: skipped steps skipped, steps whose prerequisites are all skipped open. It
  * depends on the machine and the skipped steps alone, so it is computed once per machine and set of skipped steps,
  * and every caller shares it: it is frozen to the last member, so a caller that tried to change it would throw, not
  * change the next application's start.
@@ -490,7 +492,7 @@ export function startApplication(machine: AnyStateMachine, input: EngineInput): 
 }
 
 /**
- * The application's first state: skipped steps fixed, every other step blocked until `settle` opens it. Resolved
+ * The application's first state: skipped steps skipped, every other step blocked until `settle` opens it. Resolved
  * from its value, as XState's own initial state would only be the unsettled one.
  */
 function firstSnapshot(machine: AnyStateMachine, input: EngineInput): AnyMachineSnapshot {

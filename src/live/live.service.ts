@@ -56,8 +56,6 @@ class Stream {
     raw.write(`retry: ${RETRY_MS}\n\n`);
     this.heartbeat = setInterval(() => this.write(sseComment('heartbeat')), heartbeatMs);
     raw.on('close', () => this.end());
-    // A client gone before the stream began sends no 'close' any more: the stream (and its caller's slot) ends now.
-    if (raw.destroyed) this.end();
   }
 
   write(text: string): void {
@@ -295,6 +293,8 @@ export class LiveService implements OnModuleDestroy {
       this.streams.delete(stream);
       slot.release();
     });
+    // A client gone while the stream was being opened sends no 'close' any more: end it now, slot and all.
+    if (raw.destroyed) stream.end();
     return stream;
   }
 }

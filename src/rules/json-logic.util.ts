@@ -194,13 +194,14 @@ export function readsComputedVar(logic: JsonLogic): boolean {
   const { op, args } = operation;
   if (op === 'var') {
     const name = args[0];
-    return (
-      name === '' ||
-      name === null ||
-      isRecord(name) ||
-      Array.isArray(name) ||
-      args.slice(1).some(readsComputedVar)
-    );
+    // `{ "var": [] }` names nothing, and reads the whole data as `""` does.
+    const whole = name === '' || name === null || name === undefined;
+    return whole || isRecord(name) || Array.isArray(name) || args.slice(1).some(readsComputedVar);
+  }
+  // The names `missing` checks are read too: one computed is a read no literal names.
+  if (op === 'missing' || op === 'missing_some') {
+    const names = op === 'missing' ? args.flatMap((a) => (Array.isArray(a) ? a : [a])) : [args[1]].flat();
+    return names.some((n) => typeof n !== 'string' && typeof n !== 'number');
   }
   const scoped = ['map', 'filter', 'all', 'none', 'some', 'reduce'].includes(op);
   return args.some((a, i) => !(scoped && i === 1) && readsComputedVar(a));

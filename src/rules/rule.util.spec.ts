@@ -96,6 +96,10 @@ describe('ruleDataPaths', () => {
     expect(ruleDataPaths({ '!!': { var: '' } }, facts)).toBeNull();
     expect(ruleDataPaths({ var: ['seats', { var: 'other' }] }, facts)).toEqual(['seats', 'other']);
     expect(ruleDataPaths({ var: ['seats', { var: [{ cat: ['a'] }] }] }, facts)).toBeNull();
+    expect(ruleDataPaths({ '!!': { var: [] } }, facts)).toBeNull();
+    expect(ruleDataPaths({ missing: [{ cat: ['se', 'ats'] }] }, facts)).toBeNull();
+    expect(ruleDataPaths({ missing_some: [1, { merge: [['a'], ['b']] }] }, facts)).toBeNull();
+    expect(ruleDataPaths({ missing_some: [1, ['a', 'b']] }, facts)).toEqual(['a', 'b']);
     // The element itself, inside `map`, is no read of the form.
     expect(ruleDataPaths({ map: [{ var: 'rooms' }, { var: '' }] }, facts)).toEqual(['rooms']);
   });

@@ -70,7 +70,9 @@ export class TasksController {
     summary: 'Claim an open task: colleagues see who holds it; 409 when another officer holds it',
   })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems(401, 403, 404, { 409: 'The task is not open, or another officer holds it' })
+  @ApiProblems(401, 403, 404, {
+    409: 'The task is not open, another officer holds it, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS)',
+  })
   claim(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.claim(caller, id);
   }
@@ -79,7 +81,9 @@ export class TasksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Release a claim: only its holder or an admin' })
   @ApiOkResponse({ type: TaskViewDto })
-  @ApiProblems(401, 403, 404, { 409: 'The task is not open, not claimed, or held by another officer' })
+  @ApiProblems(401, 403, 404, {
+    409: 'The task is not open, not claimed, held by another officer, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS)',
+  })
   release(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.tasks.release(caller, id);
   }
@@ -91,7 +95,7 @@ export class TasksController {
   })
   @ApiOkResponse({ type: TaskViewDto })
   @ApiProblems(400, 401, 403, 404, {
-    409: 'The task is not open, is held by another officer, or that officer already holds it',
+    409: 'The task is not open, is held by another officer, that officer already holds it, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS)',
   })
   transfer(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: TransferDto) {
     return this.tasks.transfer(caller, id, dto);

@@ -114,7 +114,13 @@ export class TasksService {
               if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
               const produces = checkProduces(workflow.step(task.step), dto);
               const context = state.application.snapshot.context as EngineContext;
-              if (dto.outcome === 'approve' && producesOtherValues(context, task.step, produces))
+              // Said only where the values are what stands in the way: not for a closed task, a second signature of
+              // the same officer, or a task another officer holds, which the engine refuses for what they are.
+              const couldSign =
+                task.status === 'open' &&
+                !task.signoffs.some((s) => s.officer === caller.id) &&
+                (task.claimedBy === null || task.claimedBy === caller.id);
+              if (dto.outcome === 'approve' && couldSign && producesOtherValues(context, task.step, produces))
                 throw DomainException.conflict(
                   'This approval produces other values than the first signature of this step gave: ' +
                     'countersignatures sign for the same values',
