@@ -486,11 +486,16 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
       ruleChecked: Record<string, boolean>;
       claims?: Record<string, string>;
       required?: Record<string, number>;
+      skipped: string[];
     };
   };
   const { steps, application } = snapshot.value;
   const ctx = snapshot.context;
   expect(state.application.status).toBe(application);
+  // The context's list of skipped steps follows their status: a correction that opens one takes it off.
+  expect(STEPS.filter((id) => steps[id] === 'skipped')).toEqual(
+    STEPS.filter((id) => ctx.skipped.includes(id)),
+  );
   for (const id of STEPS) {
     const status = steps[id]!;
     const current = state.tasks.filter((t) => t.step === id && t.attempt === (ctx.attempts[id] ?? 1));
