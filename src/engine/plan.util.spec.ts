@@ -871,6 +871,20 @@ describe('plan: return for correction and resubmission', () => {
 describe("plan: the officer's toolbox", () => {
   const wf = compile([step('a', { signoff: 1 })]);
   const claim = (officer: string): PlanEvent => ({ type: 'claim', step: 'a', attempt: 1, officer });
+  const release = (officer: string, admin = false): PlanEvent => ({
+    type: 'release',
+    step: 'a',
+    attempt: 1,
+    officer,
+    admin,
+  });
+  const signers = (required: number, officer = 'alice'): PlanEvent => ({
+    type: 'signers',
+    step: 'a',
+    attempt: 1,
+    officer,
+    required,
+  });
 
   it('gives a claimed step to its holder alone until released, and records each act', () => {
     const { state, plans } = run(wf, [submit(), claim('alice')]);
@@ -878,13 +892,6 @@ describe("plan: the officer's toolbox", () => {
     expect(types(plans[1]!)).toEqual(['claimed']);
     expect(plan(state, claim('bob'), context(wf)).applied).toBe(false);
     expect(plan(state, approve('a', 'bob'), context(wf)).applied).toBe(false);
-    const release = (officer: string, admin = false): PlanEvent => ({
-      type: 'release',
-      step: 'a',
-      attempt: 1,
-      officer,
-      admin,
-    });
     expect(plan(state, release('bob'), context(wf)).applied).toBe(false);
     const freed = plan(state, release('root', true), context(wf));
     expect(freed.updateTasks.map((t) => t.claimedBy)).toEqual([null]);
@@ -918,13 +925,6 @@ describe("plan: the officer's toolbox", () => {
   });
 
   it('raises the required signatures and never lowers them', () => {
-    const signers = (required: number): PlanEvent => ({
-      type: 'signers',
-      step: 'a',
-      attempt: 1,
-      officer: 'alice',
-      required,
-    });
     const { state } = run(wf, [submit(), signers(2)]);
     expect(rowOf(state, 'a')!.signoffRequired).toBe(2);
     expect(plan(state, signers(2), context(wf)).applied).toBe(false);
@@ -935,13 +935,6 @@ describe("plan: the officer's toolbox", () => {
   });
 
   it('bounds what officers claim, release and transfer of one attempt; an admin frees it, a decision ends it', () => {
-    const release = (officer: string, admin = false): PlanEvent => ({
-      type: 'release',
-      step: 'a',
-      attempt: 1,
-      officer,
-      admin,
-    });
     const loop = Array.from({ length: MAX_TOOLBOX_ACTS / 2 }, () => [
       claim('alice'),
       release('alice'),
@@ -977,16 +970,9 @@ describe("plan: the officer's toolbox", () => {
   });
 
   it('lets only the holder raise the signatures of a claimed step', () => {
-    const signers = (officer: string): PlanEvent => ({
-      type: 'signers',
-      step: 'a',
-      attempt: 1,
-      officer,
-      required: 2,
-    });
     const { state } = run(wf, [submit(), claim('carol')]);
-    expect(plan(state, signers('alice'), context(wf)).applied).toBe(false);
-    const raised = plan(state, signers('carol'), context(wf));
+    expect(plan(state, signers(2, 'alice'), context(wf)).applied).toBe(false);
+    const raised = plan(state, signers(2, 'carol'), context(wf));
     expect(raised.applied).toBe(true);
     expect(rowOf(raised.state, 'a')!.signoffRequired).toBe(2);
   });
