@@ -106,14 +106,22 @@ async function returnedByFire(t: TestApp, data: Record<string, unknown>): Promis
     const open = await task(t, department, id);
     expect((await decide(t, department, open.id, { outcome: 'approve' })).status).toBe(200);
   }
-  const fire = await task(t, 'fire', id);
-  const returned = await decide(t, 'fire', fire.id, {
+  await returnStep(t, { department: 'fire', id, fields: ['floorPlan'] });
+  return id;
+}
+
+/** The department's open task of the application, returned for `fields`. */
+async function returnStep(
+  t: TestApp,
+  { department, id, fields }: { department: string; id: string; fields: string[] },
+) {
+  const open = await task(t, department, id);
+  const returned = await decide(t, department, open.id, {
     outcome: 'return',
-    comment: 'Plan?',
-    fields: ['floorPlan'],
+    comment: 'Please correct',
+    fields,
   });
   expect(returned.body.status).toBe('returned');
-  return id;
 }
 
 /**
@@ -309,13 +317,7 @@ describe('return for correction and resubmission', () => {
     expect(stepOf(submitted, 'alcohol').status).toBe('skipped');
     const health = await task(t, 'health', id);
     expect((await decide(t, 'health', health.id, { outcome: 'approve' })).status).toBe(200);
-    const licence = await task(t, 'market', id);
-    const returned = await decide(t, 'market', licence.id, {
-      outcome: 'return',
-      comment: 'Name?',
-      fields: ['name'],
-    });
-    expect(returned.body.status).toBe('returned');
+    await returnStep(t, { department: 'market', id, fields: ['name'] });
 
     const reply = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
       as: ann,

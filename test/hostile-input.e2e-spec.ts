@@ -437,7 +437,7 @@ describe('hostile input never stalls the service', () => {
         expect.objectContaining({
           type: 'rule_not_held',
           step: 'one',
-          detail: expect.objectContaining({ result: false }),
+          detail: expect.objectContaining({ result: false, stopped: true }),
         }),
       );
     });

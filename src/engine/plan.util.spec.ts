@@ -708,10 +708,16 @@ describe('plan: return for correction and resubmission', () => {
         autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
       }),
     ]);
-    const returned = () =>
-      run(venue, [
-        submit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'A1' }),
+    /** Submitted, its fact rule held, then the licence returned (with `before` decided in between). */
+    const returned = ({
+      workflow = venue,
+      sellsAlcohol = false,
+      before = [],
+    }: { workflow?: PlanWorkflow; sellsAlcohol?: boolean; before?: PlanEvent[] } = {}) =>
+      run(workflow, [
+        submit({ name: 'Bar', seats: 10, sellsAlcohol, code: 'A1' }),
         { type: 'rule', step: 'registered', attempt: 1, holds: true, detail: { result: true } },
+        ...before,
         returnFor('licence', 1, ['name']),
       ]).state;
     const resubmit = (data: Record<string, unknown>): PlanEvent => ({
@@ -745,11 +751,7 @@ describe('plan: return for correction and resubmission', () => {
       const withFact = compile(venue.definition.steps, {
         facts: { registry: { url: 'http://127.0.0.1/companies/{code}' } },
       });
-      const state = run(withFact, [
-        submit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'A1' }),
-        { type: 'rule', step: 'registered', attempt: 1, holds: true, detail: { result: true } },
-        returnFor('licence', 1, ['name']),
-      ]).state;
+      const state = returned({ workflow: withFact });
       const p = plan(
         state,
         resubmit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'B2' }),
@@ -805,12 +807,7 @@ describe('plan: return for correction and resubmission', () => {
     });
 
     it('never skips a step after submission, whatever the correction makes of its `when`', () => {
-      const state = run(venue, [
-        submit({ name: 'Bar', seats: 10, sellsAlcohol: true, code: 'A1' }),
-        { type: 'rule', step: 'registered', attempt: 1, holds: true, detail: { result: true } },
-        approve('alcohol'),
-        returnFor('licence', 1, ['name']),
-      ]).state;
+      const state = returned({ sellsAlcohol: true, before: [approve('alcohol')] });
       const p = plan(
         state,
         resubmit({ name: 'Bar', seats: 10, sellsAlcohol: false, code: 'A1' }),
