@@ -250,6 +250,25 @@ describe('return for correction and resubmission', () => {
     expect(stepOf(await viewOf(t, id), 'fire').status).toBe('open');
   });
 
+  it('refuses a return naming a form field the step does not see, or the whole of a group it sees part of', async () => {
+    const id = await submitApplication(t, 'fix-restaurant', DATA);
+    const licence = await task(t, 'market', id);
+    const bad = await decide(t, 'market', licence.id, {
+      outcome: 'return',
+      comment: 'Fix these',
+      fields: ['address', 'seats', 'applicant', 'applicant.name'],
+    });
+    expectProblemWithPaths(bad, 400);
+    expect(paths(bad).sort()).toEqual(['$.fields[1]', '$.fields[2]']);
+    expect(stepOf(await viewOf(t, id), 'licence').status).toBe('open');
+    const granted = await decide(t, 'market', licence.id, {
+      outcome: 'return',
+      comment: 'Fix these',
+      fields: ['address', 'applicant.name'],
+    });
+    expect(granted.status).toBe(200);
+  });
+
   it('reopens exactly the returned steps and the approved steps that read a changed value', async () => {
     const id = await returnedByTwo(t);
     const before = await viewOf(t, id);

@@ -1176,7 +1176,7 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
-             * @description Form fields to correct, as dotted paths of the form (return only, at least one)
+             * @description Form fields to correct, as dotted paths of the form, among those the step sees (return only, at least one)
              * @example [
              *       "floorPlan"
              *     ]

@@ -44,7 +44,8 @@ export class DecisionDto {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'Form fields to correct, as dotted paths of the form (return only, at least one)',
+    description:
+      'Form fields to correct, as dotted paths of the form, among those the step sees (return only, at least one)',
     example: ['floorPlan'],
   })
   @IsOptional()

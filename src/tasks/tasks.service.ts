@@ -133,7 +133,9 @@ export class TasksService {
                 outcome: dto.outcome,
                 comment: dto.comment ?? null,
                 produces,
-                ...(dto.outcome === 'return' ? { fields: checkReturn(workflow, dto) } : {}),
+                ...(dto.outcome === 'return'
+                  ? { fields: checkReturn(workflow, workflow.step(task.step), dto) }
+                  : {}),
               };
             },
             conflict:
@@ -384,8 +386,12 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
   return dto.outcome === 'approve' ? given : {};
 }
 
-/** A return tells the applicant what to correct: a comment and at least one real form field. */
-function checkReturn(workflow: CompiledWorkflow, dto: DecisionDto): string[] {
+/**
+ * A return tells the applicant what to correct: a comment and at least one real form field, among those the step
+ * sees. A department asking about a field it was never shown could not check the correction it asked for (its task
+ * still hides the field), and would put the applicant to work on what another department decides.
+ */
+function checkReturn(workflow: CompiledWorkflow, step: StepDefinition, dto: DecisionDto): string[] {
   const errors: FieldError[] = [];
   if (!dto.comment?.trim())
     errors.push({ path: '$.comment', message: 'is required: the applicant is told what to correct' });
@@ -393,8 +399,14 @@ function checkReturn(workflow: CompiledWorkflow, dto: DecisionDto): string[] {
   if (fields.length === 0)
     errors.push({ path: '$.fields', message: 'must name at least one form field to correct' });
   const known = new Set(formFieldPaths(workflow.definition.form));
+  const granted = step.fields;
   fields.forEach((field, i) => {
     if (!known.has(field)) errors.push({ path: `$.fields[${i}]`, message: `'${field}' is not a form field` });
+    else if (granted !== undefined && !granted.some((g) => field === g || field.startsWith(`${g}.`)))
+      errors.push({
+        path: `$.fields[${i}]`,
+        message: `'${field}' is not among the fields step ${step.id} sees`,
+      });
   });
   if (errors.length > 0) throw DomainException.invalid('The return is invalid', errors);
   return [...new Set(fields)];
