@@ -346,6 +346,27 @@ describe('webhooks', () => {
       expectProblem(reply, 400);
       expect([...new Set(paths(reply))].sort()).toEqual([...problems].sort());
     }
+    const misspelt = await t.request('POST', '/api/v1/webhooks', {
+      as: ADMIN,
+      body: {
+        url: `${receiver.url}/x`,
+        events: ['application_approved', 'application_aproved', 'step_open'],
+      },
+    });
+    expectProblem(misspelt, 400);
+    expect(paths(misspelt)).toEqual(['$.events']);
+    const named = (misspelt.body.errors as { path: string; message: string }[])[0]!.message;
+    expect(named).toContain('"application_aproved"');
+    expect(named).toContain('"step_open"');
+    expect(named).not.toContain('"application_approved"');
+    const consequences = await t.request('POST', '/api/v1/webhooks', {
+      as: ADMIN,
+      body: {
+        url: `${receiver.url}/x`,
+        events: ['step_returned', 'application_correction_requested', 'claimed'],
+      },
+    });
+    expect(consequences.status).toBe(201);
     const asOfficer = await t.request('POST', '/api/v1/webhooks', {
       as: officer('hook-check'),
       body: { url: `${receiver.url}/x`, events: ['*'] },

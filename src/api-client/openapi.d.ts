@@ -1368,7 +1368,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description History entry types to deliver, or ["*"] for every event
+             * @description History entry types to deliver (each one the service writes, as docs/history-events.md lists them), or ["*"] for every event
              * @example [
              *       "step_opened",
              *       "application_approved"

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { FreeForm } from '../common/free-form.pipe.js';
+import { APPLICATION_STATUSES } from '../engine/workflow-machine.util.js';
 
 export class SubmitApplicationDto {
   @ApiProperty({ example: 'open-restaurant', description: 'Key of the workflow; its latest version is used' })
@@ -33,15 +34,6 @@ export class ResubmitApplicationDto {
   @FreeForm()
   data: Record<string, unknown>;
 }
-
-export const APPLICATION_STATUSES = [
-  'in_review',
-  'correction_requested',
-  'approved',
-  'rejected',
-  'withdrawn',
-  'lapsed',
-] as const;
 
 export class ListApplicationsQuery {
   @ApiPropertyOptional({ enum: APPLICATION_STATUSES })

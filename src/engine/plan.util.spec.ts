@@ -4,6 +4,7 @@ import { verifyChain } from '../audit/hash-chain.util.js';
 import { dueTime, remindAt } from '../calendar/calendar.util.js';
 import { resolveDependencies, topologicalOrder } from '../definitions/definition-graph.util.js';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/definition.types.js';
+import { isHistoryType } from './history-types.util.js';
 import type { ApplicationState, Plan, PlanContext, PlanEvent, PlanWorkflow, TaskRow } from './plan.types.js';
 import { lapseJobId, plan } from './plan.util.js';
 import { buildWorkflowMachine, MAX_TOOLBOX_ACTS } from './workflow-machine.util.js';
@@ -534,6 +535,8 @@ function checkAgreement(state: ApplicationState, plans: Plan[]): void {
   if (awaiting) expect(Object.values(steps)).not.toContain('open');
   const history = plans.flatMap((p) => p.history);
   expect(history.map((h) => h.seq)).toEqual(history.map((_h, i) => i + 1));
+  // Webhooks subscribe by type: every type written is one the catalogue names.
+  expect(history.map((h) => h.type).filter((type) => !isHistoryType(type))).toEqual([]);
   expect(state.application.historySeq).toBe(history.length);
   const verified = verifyChain(
     history.map(({ applicationId: _id, ...h }) => ({ ...h, at: h.at.toISOString() })),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from '../audit/hash-chain.util.js';
 import type { Actor, HistoryEntry } from '../audit/hash-chain.util.js';
+import type { EngineEntry } from './history-types.util.js';
 import { canonicalJson } from '../common/canonical-json.util.js';
 import { changedPaths, pathsOverlap } from '../common/json-merge-patch.util.js';
 import type { Duration, JsonLogic, StepDefinition } from '../definitions/definition.types.js';
@@ -56,7 +57,7 @@ interface EventKind<E extends PlanEvent> {
     workflow: PlanWorkflow,
     task: TaskRow | undefined,
     application: ApplicationRow,
-  ): HistoryEntry;
+  ): EngineEntry;
   attribution(event: E): Attribution | null;
   /** Refuses an event the statechart would take but the rows say is not yet, or no longer, due. */
   stale?(event: E, task: TaskRow | undefined, now: Date, application: ApplicationRow): boolean;
@@ -284,7 +285,7 @@ interface Draft {
   data: Record<string, unknown>;
   produced: Record<string, unknown>;
   rows: Map<string, TaskRow>;
-  entries: { at: HistoryEntry }[];
+  entries: { at: EngineEntry }[];
 }
 
 /**
@@ -331,7 +332,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
       correctionDueAt: null,
       waiting: [],
     };
-    const entry: HistoryEntry = {
+    const entry: EngineEntry = {
       actor: { role: 'applicant', id: event.applicant },
       type: 'submitted',
       detail: {

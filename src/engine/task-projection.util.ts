@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../audit/hash-chain.util.js';
+import type { EngineEntry } from './history-types.util.js';
 import { factsUsed } from '../rules/rule.util.js';
 import type { PlanContext, TaskRow } from './plan.types.js';
 import type { ChartState, DecidedBy, StepStatus } from './workflow-machine.util.js';
@@ -36,11 +36,11 @@ export function projectTasks(input: {
   applicationId: string;
   ctx: PlanContext;
   only?: ReadonlySet<string>;
-}): { rows: Map<string, TaskRow>; entries: HistoryEntry[] } {
+}): { rows: Map<string, TaskRow>; entries: EngineEntry[] } {
   const { result, attribution, ctx } = input;
   const { workflow, now } = ctx;
   const rows = new Map(input.rows);
-  const entries: HistoryEntry[] = [];
+  const entries: EngineEntry[] = [];
   const context = result.context;
 
   for (const stepId of workflow.order) {

@@ -16,9 +16,25 @@ import type { StepDefinition, WorkflowDefinition } from '../definitions/definiti
  * held the event loop for 0.3-1.1 s.
  */
 
-export type StepStatus = 'blocked' | 'open' | 'approved' | 'rejected' | 'returned' | 'skipped' | 'cancelled';
-export type ApplicationStatus =
-  'in_review' | 'correction_requested' | 'approved' | 'rejected' | 'withdrawn' | 'lapsed';
+export const STEP_STATUSES = [
+  'blocked',
+  'open',
+  'approved',
+  'rejected',
+  'returned',
+  'skipped',
+  'cancelled',
+] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export const APPLICATION_STATUSES = [
+  'in_review',
+  'correction_requested',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'lapsed',
+] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 export type DecidedBy = 'officer' | 'rule' | 'timeout';
 
 export type EngineEvent =

@@ -1,4 +1,5 @@
 import type { Analysis } from '../definitions/definition.types.js';
+import { APPLICATION_STATUSES } from '../engine/workflow-machine.util.js';
 
 /** One row of the report query (see reports.service.ts), as PostgreSQL returns it. */
 export interface ReportRow {
@@ -25,15 +26,6 @@ export interface ReportRow {
   topPaths: { steps: string[]; applications: number }[];
   onPath: { department: string; applications: number; seconds: number }[];
 }
-
-export const APPLICATION_STATUSES = [
-  'in_review',
-  'correction_requested',
-  'approved',
-  'rejected',
-  'withdrawn',
-  'lapsed',
-] as const;
 
 export interface WorkflowReport {
   workflow: string;

@@ -10,6 +10,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { PageQuery } from '../common/page-query.dto.js';
+import { isHistoryType } from '../engine/history-types.util.js';
 import { webhookUrlShapeProblem } from './webhook-delivery.util.js';
 
 /** An absolute http(s) URL without credentials; whether its host is allowed, the service checks. */
@@ -35,6 +36,28 @@ function StarStandsAlone(): PropertyDecorator {
   });
 }
 
+/**
+ * `"*"` or history entry types the engine writes: a misspelt type would otherwise be a subscription that never
+ * delivers anything, found out only when a receiver misses its events.
+ */
+function KnownEventTypes(): PropertyDecorator {
+  const unknown = (value: unknown) =>
+    Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string' && v !== '*' && !isHistoryType(v))
+      : [];
+  return ValidateBy({
+    name: 'knownEventTypes',
+    validator: {
+      validate: (value: unknown) => unknown(value).length === 0,
+      defaultMessage: (args) =>
+        `events: each must be "*" or a history entry type; not ${unknown(args?.value)
+          .slice(0, 5)
+          .map((v) => JSON.stringify(v.slice(0, 64)))
+          .join(', ')}`,
+    },
+  });
+}
+
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://portal.example/hooks/approvals', description: 'On WEBHOOK_ALLOWED_HOSTS' })
   @IsString()
@@ -45,17 +68,15 @@ export class CreateWebhookDto {
   @ApiProperty({
     type: [String],
     example: ['step_opened', 'application_approved'],
-    description: 'History entry types to deliver, or ["*"] for every event',
+    description:
+      'History entry types to deliver (each one the service writes, as docs/history-events.md lists them), or ["*"] for every event',
   })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @StarStandsAlone()
   @IsString({ each: true })
-  @Matches(/^(\*|[a-z][a-z0-9_.-]{0,63})$/, {
-    each: true,
-    message: 'each event must be "*" or an event type',
-  })
+  @KnownEventTypes()
   events: string[];
 
   @ApiPropertyOptional({ description: 'Only applications of this workflow key' })
