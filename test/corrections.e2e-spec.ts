@@ -247,6 +247,13 @@ describe('return for correction and resubmission', () => {
     expect(paths(bad).sort()).toEqual(['$.comment', '$.fields[1]', '$.fields[2]']);
     const none = await decide(t, 'fire', fire.id, { outcome: 'return', comment: 'Fix it' });
     expect(paths(none)).toEqual(['$.fields']);
+    // A comment of invisible characters tells the applicant nothing.
+    const unseen = await decide(t, 'fire', fire.id, {
+      outcome: 'return',
+      comment: '\u200b \ufeff',
+      fields: ['floorPlan'],
+    });
+    expect(paths(unseen)).toEqual(['$.comment']);
     expect(stepOf(await viewOf(t, id), 'fire').status).toBe('open');
   });
 

@@ -124,9 +124,11 @@ describe("the officer's toolbox", () => {
     const bad = await post(officer('permits', holder), taskId, 'transfer', {});
     expectProblemWithPaths(bad, 400);
     // A blank name would leave the task held by no one who could act on it.
-    const blank = await post(officer('permits', holder), taskId, 'transfer', { officer: '   ' });
-    expectProblemWithPaths(blank, 400);
-    expect(paths(blank)).toEqual(['$.officer']);
+    for (const name of ['   ', '\u200b\u2060']) {
+      const blank = await post(officer('permits', holder), taskId, 'transfer', { officer: name });
+      expectProblemWithPaths(blank, 400);
+      expect(paths(blank)).toEqual(['$.officer']);
+    }
     const decided = await post(officer('permits', holder), taskId, 'decision', { outcome: 'approve' });
     expect(decided.status).toBe(200);
     expect(decided.body.decidedByOfficer).toBe(holder);

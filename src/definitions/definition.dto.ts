@@ -23,16 +23,17 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { VISIBLE } from '../common/text.util.js';
 import type { JsonLogic, TimeoutAction } from './definition.types.js';
 
 export const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 /**
- * Something to match a token's department claim against: not blank, and no whitespace at either end, which no claim
- * would carry ("   " passed @IsNotEmpty, and its step could never be opened by anyone).
+ * Something to match a token's department claim against: not blank, and no whitespace or invisible character at
+ * either end, which no claim would carry ("   " passed @IsNotEmpty, and its step could never be opened by anyone).
  */
-export const DEPARTMENT_PATTERN = /^\S(?:.*\S)?$/;
-/** A name people read in inboxes and lists: at least one character that is not whitespace. */
-const NOT_BLANK = /\S/;
+export const DEPARTMENT_PATTERN = /^[^\s\p{Cf}](?:.*[^\s\p{Cf}])?$/u;
+/** A name people read in inboxes and lists: at least one character that shows. */
+const NOT_BLANK = VISIBLE;
 export const DURATION_UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
 export const TIMEOUT_ACTIONS: readonly TimeoutAction[] = ['approve', 'reject', 'escalate'];
 /** One parallel region per step in the statechart: keep machines and inboxes a sane size. */

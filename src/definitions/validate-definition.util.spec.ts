@@ -230,19 +230,28 @@ describe('validateDefinition: shape errors', () => {
   });
 
   it('rejects a workflow or step name of whitespace only, which would show as nothing in inboxes and lists', () => {
-    for (const name of ['   ', '\t', '\n \u3000']) {
+    for (const name of ['   ', '\t', '\n \u3000', '\u200b', '\u200b\u200d\ufeff \u2060']) {
       expect(errorsOf(doc([step('first', { name })], { name }))).toEqual([
         { path: '$.name', message: 'must not be blank' },
         { path: '$.steps[0].name', message: 'must not be blank' },
       ]);
     }
-    for (const name of ['x', ' Business licence ', '营业执照']) {
+    for (const name of ['x', ' Business licence ', '营业执照', '\u200b消防\u200b']) {
       expect(validateDefinition(doc([step('first', { name })], { name })).errors).toEqual([]);
     }
   });
 
   it('rejects a department that is blank or begins or ends with whitespace, which no claim would match', () => {
-    for (const department of ['   ', '\t', ' fire', 'fire ', 'fire\n']) {
+    for (const department of [
+      '   ',
+      '\t',
+      ' fire',
+      'fire ',
+      'fire\n',
+      '\u200b',
+      '\ufefffire',
+      'fire\u200d',
+    ]) {
       expect(errorsOf(doc([step('first', { department })]))).toEqual([
         {
           path: '$.steps[0].department',
@@ -250,7 +259,7 @@ describe('validateDefinition: shape errors', () => {
         },
       ]);
     }
-    for (const department of ['fire', 'fire rescue', '消防']) {
+    for (const department of ['fire', 'fire rescue', '消防', 'fire\u200bsafety']) {
       expect(validateDefinition(doc([step('first', { department })])).errors).toEqual([]);
     }
   });

@@ -14,6 +14,7 @@ import {
   Min,
 } from 'class-validator';
 import { FreeForm } from '../common/free-form.pipe.js';
+import { VISIBLE } from '../common/text.util.js';
 
 export const DECISION_OUTCOMES = ['approve', 'reject', 'return'] as const;
 
@@ -61,10 +62,10 @@ export class TransferDto {
     example: 'bob',
     minLength: 1,
     maxLength: 200,
-    pattern: '\\S',
+    pattern: VISIBLE.source,
   })
   @IsString()
-  @Matches(/\S/, { message: 'officer must not be blank' })
+  @Matches(VISIBLE, { message: 'officer must not be blank' })
   @MaxLength(200)
   officer: string;
 

@@ -13,6 +13,7 @@ import type { FieldError } from '../common/domain.exception.js';
 import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
+import { isBlank } from '../common/text.util.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { DisclosuresService } from '../disclosures/disclosures.service.js';
@@ -393,7 +394,7 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
  */
 function checkReturn(workflow: CompiledWorkflow, step: StepDefinition, dto: DecisionDto): string[] {
   const errors: FieldError[] = [];
-  if (!dto.comment?.trim())
+  if (isBlank(dto.comment))
     errors.push({ path: '$.comment', message: 'is required: the applicant is told what to correct' });
   const fields = dto.fields ?? [];
   if (fields.length === 0)
