@@ -114,6 +114,15 @@ const UPDATE_ALL: NamedStatement = {
 SELECT count(*)::int AS written FROM app`,
 };
 
+/**
+ * An event's write for an application that does not exist: it writes nothing, and leaves its connection with the
+ * statement prepared and the tables it writes cached (openConnections).
+ */
+export const IDLE_WRITE = {
+  statement: UPDATE_ALL,
+  values: [JSON.stringify({ id: '00000000-0000-0000-0000-000000000000', revision: 1 }), '[]', '[]', '[]'],
+};
+
 /** UPDATE_ALL with an appendix, one statement per appendix name. */
 const withAppendix = new Map<string, NamedStatement>();
 

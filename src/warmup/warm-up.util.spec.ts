@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
 import { timersArmed } from '../../test/support/timers.js';
+import { createApp } from '../app.factory.js';
 import { withClient } from '../config/pg-client.util.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { warmUp } from './warm-up.util.js';
+import { openConnections, SESSION_PRIMERS, warmUp } from './warm-up.util.js';
 
 /** Runs one query on the test server's maintenance database. */
 function onServer<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
@@ -107,6 +109,41 @@ describe('warmUp', () => {
       expect(await databaseExists(name)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens every session of the pool with the everyday statements prepared, writing nothing', async () => {
+    // Last: the first test holds the deployment's database unmigrated, and the serving app migrates it.
+    const app = await createApp(config);
+    try {
+      await openConnections(app, config.databasePoolSize);
+      const pool = (app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+      const clients = await Promise.all(
+        Array.from({ length: config.databasePoolSize }, () => pool.connect()),
+      );
+      try {
+        const sessions = await Promise.all(
+          clients.map(async (client) => ({
+            pid: (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
+            prepared: (await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows
+              .map((r) => r.name)
+              .sort(),
+          })),
+        );
+        expect(new Set(sessions.map((s) => s.pid)).size).toBe(config.databasePoolSize);
+        const primed = SESSION_PRIMERS.map((p) => p.statement.name).sort();
+        for (const session of sessions) expect(session.prepared).toEqual(expect.arrayContaining(primed));
+      } finally {
+        for (const client of clients) client.release();
+      }
+      const [counts] = await app
+        .get(DataSource)
+        .query<{ applications: number; tasks: number; history: number }[]>(
+          'SELECT (SELECT count(*)::int FROM applications) AS applications, (SELECT count(*)::int FROM tasks) AS tasks, (SELECT count(*)::int FROM history) AS history',
+        );
+      expect(counts).toEqual({ applications: 0, tasks: 0, history: 0 });
+    } finally {
+      await app.close();
     }
   });
 });

@@ -7,6 +7,10 @@ import { dropDatabaseWhenIdle } from '../config/drop-database.js';
 import { withClient } from '../config/pg-client.util.js';
 import { DataSource } from 'typeorm';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { READ_APPLICATION_VIEW, READ_APPLICATION_VIEWS } from '../applications/application-sql.util.js';
+import type { NamedStatement } from '../common/prepared-statement.util.js';
+import { IDLE_WRITE, READ_FOR_EVENT } from '../events/event-sql.util.js';
+import { inboxStatement } from '../tasks/inbox-sql.util.js';
 import { SECURITY_DEFAULTS } from '../config/security-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { runWarmUpLoad, WARM_UP_WORKFLOWS } from './warm-up-load.util.js';
@@ -99,14 +103,37 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
 }
 
 /**
- * Opens every connection of the serving app's pool before it listens. A new PostgreSQL session costs the server a
- * process, authentication and its first catalog lookups; the first burst of requests would otherwise pay for the
- * whole pool's in its first second, on the cores it needs to answer.
+ * Opens every connection of the serving app's pool before it listens, and runs on each the everyday path's statements
+ * with values that match no row. A new PostgreSQL session costs the server a process, authentication, and on its
+ * first use of each statement the parse and plan, and the catalog lookups of every table, index and function it
+ * touches; the first burst of requests would otherwise pay for the whole pool's in its first second, on the cores it
+ * needs to answer (docs/benchmarks.md, thirty-fifth round).
  */
 export async function openConnections(app: INestApplication, poolSize: number): Promise<void> {
-  const dataSource = app.get(DataSource);
-  await Promise.all(Array.from({ length: poolSize }, () => dataSource.query('SELECT 1')));
+  const pool = (app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+  const clients = await Promise.all(Array.from({ length: poolSize }, () => pool.connect()));
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        for (const { statement, values } of SESSION_PRIMERS)
+          await client.query({ name: statement.name, text: statement.text, values });
+      }),
+    );
+  } finally {
+    for (const client of clients) client.release();
+  }
 }
+
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+const officersInbox = inboxStatement({ status: 'open', departments: ['-'], rulePending: false, limit: 51 });
+/** The everyday path's statements (a submission's aside), with values that match no row: they read and write nothing. */
+export const SESSION_PRIMERS: readonly { statement: NamedStatement; values: unknown[] }[] = [
+  { statement: READ_FOR_EVENT, values: [NO_ID, null] },
+  { statement: READ_APPLICATION_VIEW, values: [NO_ID, 0] },
+  { statement: READ_APPLICATION_VIEWS, values: [[NO_ID], [0]] },
+  { statement: officersInbox.statement, values: officersInbox.values },
+  IDLE_WRITE,
+];
 
 function scratchConfig(
   config: RuntimeConfig,
