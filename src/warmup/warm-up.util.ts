@@ -111,17 +111,20 @@ export async function warmUp({ config, durationMs, warn }: WarmUpOptions): Promi
  */
 export async function openConnections(app: INestApplication, poolSize: number): Promise<void> {
   const pool = (app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
-  const clients = await Promise.all(Array.from({ length: poolSize }, () => pool.connect()));
-  try {
-    await Promise.all(
-      clients.map(async (client) => {
+  // All at once, so that the pool opens a session for each. Each holds its session only while it primes it and
+  // never waits for a second one: whatever else runs at start (a checkpoint's tick holds one and asks for another)
+  // gets its turn, and a session that fails to open leaves none of the others taken.
+  await Promise.all(
+    Array.from({ length: poolSize }, async () => {
+      const client = await pool.connect();
+      try {
         for (const { statement, values } of SESSION_PRIMERS)
           await client.query({ name: statement.name, text: statement.text, values });
-      }),
-    );
-  } finally {
-    for (const client of clients) client.release();
-  }
+      } finally {
+        client.release();
+      }
+    }),
+  );
 }
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
