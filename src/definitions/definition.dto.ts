@@ -23,7 +23,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
-import { VISIBLE } from '../common/text.util.js';
+import { PUBLISHED_VISIBLE, VISIBLE } from '../common/text.util.js';
 import type { JsonLogic, TimeoutAction } from './definition.types.js';
 
 export const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
@@ -34,6 +34,8 @@ export const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 export const DEPARTMENT_PATTERN = /^[^\s\p{Cf}](?:.*[^\s\p{Cf}])?$/u;
 /** A name people read in inboxes and lists: at least one character that shows. */
 const NOT_BLANK = VISIBLE;
+/** DEPARTMENT_PATTERN as the published schemas give it: see PUBLISHED_VISIBLE. */
+const PUBLISHED_DEPARTMENT = '^\\S(?:.*\\S)?$';
 export const DURATION_UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
 export const TIMEOUT_ACTIONS: readonly TimeoutAction[] = ['approve', 'reject', 'escalate'];
 /** One parallel region per step in the statechart: keep machines and inboxes a sane size. */
@@ -142,7 +144,7 @@ export class StepDefinitionDto {
   @Matches(ID_PATTERN)
   id: string;
 
-  @ApiProperty({ example: 'Business licence', pattern: NOT_BLANK.source })
+  @ApiProperty({ example: 'Business licence', pattern: PUBLISHED_VISIBLE })
   @IsString()
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
   @MaxLength(200)
@@ -151,10 +153,12 @@ export class StepDefinitionDto {
   @ApiProperty({
     description: 'Code of the department whose officers act on this step',
     example: 'market-regulation',
-    pattern: DEPARTMENT_PATTERN.source,
+    pattern: PUBLISHED_DEPARTMENT,
   })
   @IsString()
-  @Matches(DEPARTMENT_PATTERN, { message: 'department must not be blank, nor begin or end with whitespace' })
+  @Matches(DEPARTMENT_PATTERN, {
+    message: 'department must not be blank, nor begin or end with whitespace or an invisible character',
+  })
   @MaxLength(64)
   department: string;
 
@@ -256,7 +260,7 @@ export class WorkflowDefinitionDto {
   @Matches(ID_PATTERN)
   key: string;
 
-  @ApiProperty({ example: 'Open a restaurant', pattern: NOT_BLANK.source })
+  @ApiProperty({ example: 'Open a restaurant', pattern: PUBLISHED_VISIBLE })
   @IsString()
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
   @MaxLength(200)

@@ -255,7 +255,7 @@ describe('validateDefinition: shape errors', () => {
       expect(errorsOf(doc([step('first', { department })]))).toEqual([
         {
           path: '$.steps[0].department',
-          message: 'must not be blank, nor begin or end with whitespace',
+          message: 'must not be blank, nor begin or end with whitespace or an invisible character',
         },
       ]);
     }

@@ -14,7 +14,7 @@ import {
   Min,
 } from 'class-validator';
 import { FreeForm } from '../common/free-form.pipe.js';
-import { VISIBLE } from '../common/text.util.js';
+import { PUBLISHED_VISIBLE, VISIBLE } from '../common/text.util.js';
 
 export const DECISION_OUTCOMES = ['approve', 'reject', 'return'] as const;
 
@@ -62,7 +62,7 @@ export class TransferDto {
     example: 'bob',
     minLength: 1,
     maxLength: 200,
-    pattern: VISIBLE.source,
+    pattern: PUBLISHED_VISIBLE,
   })
   @IsString()
   @Matches(VISIBLE, { message: 'officer must not be blank' })
