@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { changedPaths, mergePatch, pathsOverlap } from './json-merge-patch.util.js';
+import { changedPaths, mergePatch, pathsOverlap, pathWithin } from './json-merge-patch.util.js';
 
 describe('mergePatch (RFC 7396)', () => {
   // The examples of RFC 7396, appendix A.
@@ -94,5 +94,18 @@ describe('pathsOverlap', () => {
     expect(pathsOverlap('address', 'address')).toBe(true);
     expect(pathsOverlap('applicant.name', 'applicant.idNumber')).toBe(false);
     expect(pathsOverlap('seat', 'seats')).toBe(false);
+  });
+
+  it('sees a change of the whole document from every path', () => {
+    expect(pathsOverlap('applicant.name', '')).toBe(true);
+  });
+});
+
+describe('pathWithin', () => {
+  it('holds for the path itself and what lies inside it, one way only', () => {
+    expect(pathWithin('owner', 'owner')).toBe(true);
+    expect(pathWithin('owner.name', 'owner')).toBe(true);
+    expect(pathWithin('owner', 'owner.name')).toBe(false);
+    expect(pathWithin('ownership', 'owner')).toBe(false);
   });
 });

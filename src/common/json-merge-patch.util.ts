@@ -43,9 +43,12 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   return canonicalJson(before) === canonicalJson(after) ? [] : [prefix];
 }
 
-/** True when reading `read` may see a change at `changed`: one path is the other or lies inside it. */
+/** True when `path` is `outer` or lies inside it (`owner.name` inside `owner`, not inside `own`). */
+export function pathWithin(path: string, outer: string): boolean {
+  return path === outer || path.startsWith(`${outer}.`);
+}
+
+/** True when reading `read` may see a change at `changed` (`''`, the whole document): one lies within the other. */
 export function pathsOverlap(read: string, changed: string): boolean {
-  return (
-    read === changed || changed === '' || changed.startsWith(`${read}.`) || read.startsWith(`${changed}.`)
-  );
+  return changed === '' || pathWithin(changed, read) || pathWithin(read, changed);
 }

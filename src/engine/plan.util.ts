@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from '../audit/hash-chain.util.js';
 import type { Actor, HistoryEntry } from '../audit/hash-chain.util.js';
-import type { EngineEntry } from './history-types.util.js';
 import { canonicalJson } from '../common/canonical-json.util.js';
 import { changedPaths, pathsOverlap } from '../common/json-merge-patch.util.js';
 import type { Duration, JsonLogic, StepDefinition } from '../definitions/definition.types.js';
@@ -10,6 +9,7 @@ import type { RuleMeter } from '../rules/json-logic.util.js';
 import { maskData, piiFieldPaths } from '../pii/pii-fields.util.js';
 import { ruleDataPaths, valuesRead } from '../rules/rule.util.js';
 import { expectedCompletion } from './expected-completion.util.js';
+import type { EngineEntry } from './history-types.util.js';
 import type {
   ApplicationRow,
   ApplicationState,

@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { FieldError } from '../common/domain.exception.js';
+import { pathWithin } from '../common/json-merge-patch.util.js';
 import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
@@ -403,7 +404,7 @@ function checkReturn(workflow: CompiledWorkflow, step: StepDefinition, dto: Deci
   const granted = step.fields;
   fields.forEach((field, i) => {
     if (!known.has(field)) errors.push({ path: `$.fields[${i}]`, message: `'${field}' is not a form field` });
-    else if (granted !== undefined && !granted.some((g) => field === g || field.startsWith(`${g}.`)))
+    else if (granted !== undefined && !granted.some((g) => pathWithin(field, g)))
       errors.push({
         path: `$.fields[${i}]`,
         message: `'${field}' is not among the fields step ${step.id} sees`,
