@@ -1,9 +1,27 @@
 import type { Analysis, WorkflowDefinition } from './definition.types.js';
 
+/**
+ * Mermaid's decimal codes for what a quoted label would otherwise read as syntax: `"` ends the label, `#…;` is taken
+ * for a code itself, and the label is HTML (it holds a `<br/>`), so `<`, `>` and `&` would be markup. A name such as
+ * `Seats < 50 & kitchen` or `Form #3;` is shown as written.
+ */
+const CODES: Readonly<Record<string, string>> = {
+  '"': '#34;',
+  '#': '#35;',
+  '&': '#38;',
+  '<': '#60;',
+  '>': '#62;',
+};
+
+/** A name or department as the text of a quoted label: one line, every special character coded. */
+export function mermaidLabel(text: string): string {
+  return text.replace(/\p{Cc}+/gu, ' ').replace(/["#&<>]/g, (c) => CODES[c] ?? c);
+}
+
 /** Mermaid flowchart of the dependency graph, with the critical path highlighted. */
 export function toMermaid(definition: WorkflowDefinition, analysis: Analysis): string {
   const critical = new Set(analysis.criticalPath);
-  const label = (text: string) => text.replace(/"/g, '#quot;');
+  const label = mermaidLabel;
   const lines = ['flowchart LR'];
   for (const step of definition.steps) {
     lines.push(`  ${step.id}["${label(step.name)}<br/>${label(step.department)}"]`);
