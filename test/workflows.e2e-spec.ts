@@ -268,6 +268,17 @@ describe('workflow definitions over HTTP', () => {
       expect(text).toMatch(/class\s+licence,food,opening\s+\w+|style\s+licence/);
     });
 
+    it('shows a name with Mermaid or HTML syntax as written, coded, never as markup', async () => {
+      const doc = minimal('coded-names', 'Coded names');
+      doc.steps[0]!.name = 'Seats < 50 & "kitchen" <b>Form #3;</b>';
+      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: doc })).status).toBe(201);
+      const reply = await t.request('GET', '/api/v1/workflows/coded-names/diagram', { as: ADMIN });
+      expect(reply.status).toBe(200);
+      const text = reply.body as string;
+      expect(text).toContain('["Seats #60; 50 #38; #34;kitchen#34; #60;b#62;Form #35;3;#60;/b#62;<br/>');
+      expect(text).not.toContain('<b>');
+    });
+
     it('draws an older version when asked for it', async () => {
       await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: minimal('drawn', 'Drawn') });
       const v2 = minimal('drawn', 'Drawn');

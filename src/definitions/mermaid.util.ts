@@ -21,10 +21,9 @@ export function mermaidLabel(text: string): string {
 /** Mermaid flowchart of the dependency graph, with the critical path highlighted. */
 export function toMermaid(definition: WorkflowDefinition, analysis: Analysis): string {
   const critical = new Set(analysis.criticalPath);
-  const label = mermaidLabel;
   const lines = ['flowchart LR'];
   for (const step of definition.steps) {
-    lines.push(`  ${step.id}["${label(step.name)}<br/>${label(step.department)}"]`);
+    lines.push(`  ${step.id}["${mermaidLabel(step.name)}<br/>${mermaidLabel(step.department)}"]`);
   }
   for (const step of definition.steps) {
     for (const prerequisite of analysis.dependencies[step.id] ?? []) {
