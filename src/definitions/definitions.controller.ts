@@ -82,7 +82,13 @@ export class DefinitionsController {
   @Header('content-type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'Mermaid text of the dependency graph, critical path highlighted' })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Mermaid text', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description:
+      'Mermaid flowchart text. Labels code `"` `#` `&` `<` `>` as `#34;` `#35;` `#38;` `#60;` `#62;`; a step id ' +
+      'Mermaid would misread (`end`, `style-check`, `click`, one holding `--`) is written with a capital first ' +
+      'letter and underscores for hyphens (`End`, `Style_check`).',
+    schema: { type: 'string' },
+  })
   @ApiProblems(400, 401, 404)
   async diagram(@Param('key') key: string, @Query() query: WorkflowVersionQuery) {
     const workflow = await this.definitions.get(key, optionalPositiveInt(query.version, 'version'));

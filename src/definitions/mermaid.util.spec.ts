@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { analyze } from './definition-graph.util.js';
 import type { WorkflowDefinition } from './definition.types.js';
-import { mermaidLabel, toMermaid } from './mermaid.util.js';
+import { mermaidId, mermaidLabel, toMermaid } from './mermaid.util.js';
 
 describe('mermaidLabel', () => {
   it('codes what a quoted, HTML label would read as syntax, each once', () => {
@@ -16,6 +16,48 @@ describe('mermaidLabel', () => {
 
   it('leaves other text as it is', () => {
     expect(mermaidLabel('消防安全检查 (fire-rescue)')).toBe('消防安全检查 (fire-rescue)');
+  });
+});
+
+describe('mermaidId', () => {
+  it('gives an id Mermaid would read as a keyword, a command or an arrow a form it reads as an id', () => {
+    const misread = [
+      'end',
+      'end-review',
+      'style-check',
+      'class',
+      'graph-review',
+      'flowchart-elk',
+      'subgraph',
+    ];
+    misread.push('interpolate-x', 'click', 'call', 'href', 'a--b');
+    expect(misread.map(mermaidId)).toEqual([
+      'End',
+      'End_review',
+      'Style_check',
+      'Class',
+      'Graph_review',
+      'Flowchart_elk',
+      'Subgraph',
+      'Interpolate_x',
+      'Click',
+      'Call',
+      'Href',
+      'A__b',
+    ]);
+  });
+
+  it('leaves every other id as it is', () => {
+    const ids = [
+      'business-licence',
+      'classification',
+      'endorsement',
+      'stylist',
+      'click-through',
+      'default',
+      'v2',
+    ];
+    expect(ids.map(mermaidId)).toEqual(ids);
   });
 });
 
@@ -35,5 +77,21 @@ describe('toMermaid', () => {
     expect(text).toContain('  tax["Tax #60;b#62;<br/>tax"]\n');
     expect(text).toContain('  licence ==> tax\n');
     expect(text).not.toContain('<b>');
+  });
+
+  it('writes a keyword id in its readable form in the node, its arrows and the critical class', () => {
+    const definition: WorkflowDefinition = {
+      key: 'mermaid-keywords',
+      name: 'Mermaid keywords',
+      form: { type: 'object', properties: {} },
+      steps: [
+        { id: 'style-check', name: 'Style', department: 'market', timeLimit: { workingDays: 2 } },
+        { id: 'end', name: 'End', department: 'tax', timeLimit: { workingDays: 1 }, after: ['style-check'] },
+      ],
+    };
+    const text = toMermaid(definition, analyze(definition));
+    expect(text).toContain('  Style_check["Style<br/>market"]\n  End["End<br/>tax"]\n');
+    expect(text).toContain('  Style_check ==> End\n');
+    expect(text).toContain('  class Style_check,End critical\n');
   });
 });

@@ -18,22 +18,39 @@ export function mermaidLabel(text: string): string {
   return text.replace(/\p{Cc}+/gu, ' ').replace(/["#&<>]/g, (c) => CODES[c] ?? c);
 }
 
+/**
+ * A step id Mermaid's flowchart grammar reads as something else: a keyword alone or before a hyphen (`end`,
+ * `style-check`), a word that opens a command when a space follows it (`click --> …`), or `--`, which starts an arrow.
+ * Found by parsing such ids with Mermaid 12; `classification` or `endorsement` are read as ids.
+ */
+const MISREAD_ID =
+  /^(?:style|class|graph|flowchart|subgraph|end|interpolate)(?:-|$)|^(?:click|call|href)$|--/;
+
+/**
+ * The diagram's node id for a step: the step id itself, or, where Mermaid would misread it, the id with a capital
+ * first letter and underscores for hyphens (`End`, `Style_check`). Step ids are lower case without underscores, so
+ * the changed id can be no other step's.
+ */
+export function mermaidId(id: string): string {
+  return MISREAD_ID.test(id) ? id.charAt(0).toUpperCase() + id.slice(1).replaceAll('-', '_') : id;
+}
+
 /** Mermaid flowchart of the dependency graph, with the critical path highlighted. */
 export function toMermaid(definition: WorkflowDefinition, analysis: Analysis): string {
   const critical = new Set(analysis.criticalPath);
   const lines = ['flowchart LR'];
   for (const step of definition.steps) {
-    lines.push(`  ${step.id}["${mermaidLabel(step.name)}<br/>${mermaidLabel(step.department)}"]`);
+    lines.push(`  ${mermaidId(step.id)}["${mermaidLabel(step.name)}<br/>${mermaidLabel(step.department)}"]`);
   }
   for (const step of definition.steps) {
     for (const prerequisite of analysis.dependencies[step.id] ?? []) {
       const onPath = critical.has(prerequisite) && critical.has(step.id);
-      lines.push(`  ${prerequisite} ${onPath ? '==>' : '-->'} ${step.id}`);
+      lines.push(`  ${mermaidId(prerequisite)} ${onPath ? '==>' : '-->'} ${mermaidId(step.id)}`);
     }
   }
   if (critical.size > 0) {
     lines.push('  classDef critical stroke:#d33,stroke-width:3px');
-    lines.push(`  class ${[...critical].join(',')} critical`);
+    lines.push(`  class ${[...critical].map(mermaidId).join(',')} critical`);
   }
   return lines.join('\n') + '\n';
 }
