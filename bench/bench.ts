@@ -42,7 +42,7 @@ import {
   withServer,
 } from './servers.util.js';
 import type { BenchPostgres } from './servers.util.js';
-import { keptUpWith, sweepInTurn } from './sweep.util.js';
+import { judgeTargets, keptUpWith, sweepInTurn } from './sweep.util.js';
 import { samples } from '../test/support/prometheus.js';
 
 const HELP = `npm run bench -- [options]
@@ -393,6 +393,27 @@ function ratios(results: Measured[]): string {
       single ? `${(((best(runs) - best(single)) / best(single)) * 100).toFixed(0)}% completed/s` : '',
     ]);
   }
+  const saturation = (runs: Measured[]) => ({
+    best: best(runs),
+    fellBehind: runs.some(
+      (m) => !m.at70 && !keptUpWith({ rate: m.rate, completedPerS: m.report.completedPerS }),
+    ),
+  });
+  const verdicts = (floorRuns: Measured[]) =>
+    [...byServer]
+      .filter(([server]) => server !== 'floor')
+      .map(([server, runs]) => {
+        const at70 = runs.find((m) => m.at70);
+        const own = cpu(runs);
+        const theirs = cpu(floorRuns);
+        return `  ${server}: ${judgeTargets({
+          server: saturation(runs),
+          floor: saturation(floorRuns),
+          decisionP99Ms: at70?.report.latencyMs.decision.p99 ?? null,
+          cpuRatio: own !== null && theirs ? own / theirs : null,
+          instantP95Ms: (at70 ?? keepingUp(runs))?.report.latencyMs.instant.p95 ?? null,
+        })}`;
+      });
   const lines = alignColumns(rows, ' | ');
   return [
     lines[0],
@@ -401,6 +422,7 @@ function ratios(results: Measured[]): string {
     '',
     'targets (issue 7): best completed/s >= 0.8 x floor (both swept to saturation); decision p99 at 70% of best < 100 ms;',
     'CPU per application <= 1.5 x floor; instant p95 (rule step decidedAt - submittedAt, where keeping up) < 50 ms',
+    ...(floor ? verdicts(floor) : []),
   ].join('\n');
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { nextRun, sweepInTurn } from './sweep.util.js';
-import type { NextRun, SweepRun } from './sweep.util.js';
+import { judgeTargets, nextRun, sweepInTurn } from './sweep.util.js';
+import type { NextRun, SweepRun, TargetFigures } from './sweep.util.js';
 
 const grid = [100, 110, 120];
 const kept = (rate: number): SweepRun => ({ rate, completedPerS: rate - 1 });
@@ -73,5 +73,51 @@ describe('sweepInTurn', () => {
       'svc@110',
       'svc@64.4',
     ]);
+  });
+});
+
+describe('judgeTargets', () => {
+  const sweep: TargetFigures = {
+    server: { best: 72.55, fellBehind: true },
+    floor: { best: 91.05, fellBehind: true },
+    decisionP99Ms: 63.6,
+    cpuRatio: 16 / 14,
+    instantP95Ms: 0,
+  };
+
+  it('names each figure and its verdict, a saturation to three places so that 0.797 reads as the miss it is', () => {
+    expect(judgeTargets(sweep)).toBe(
+      'saturation 0.797x missed; decision p99 at 70% 63.6 ms met; CPU/app 1.143x met; instant p95 0 ms met: 3 of 4 met',
+    );
+  });
+
+  it('holds each target at its bound: p99 under 100 ms, CPU at most 1.5 x, instant p95 under 50 ms', () => {
+    const atBounds = { ...sweep, decisionP99Ms: 100, cpuRatio: 1.5, instantP95Ms: 50 };
+    expect(judgeTargets(atBounds)).toContain(
+      'decision p99 at 70% 100 ms missed; CPU/app 1.500x met; instant p95 50 ms missed',
+    );
+    expect(judgeTargets({ ...sweep, server: { best: 72.84, fellBehind: true } })).toContain(
+      'saturation 0.800x met',
+    );
+  });
+
+  it('reads a ratio as a bound where one of the two never fell behind, and judges only what the bound settles', () => {
+    const floorKeptUp = { ...sweep, floor: { best: 91.05, fellBehind: false } };
+    expect(judgeTargets({ ...floorKeptUp, server: { best: 85, fellBehind: true } })).toContain(
+      '0.934x not judged',
+    );
+    expect(judgeTargets({ ...floorKeptUp, server: { best: 60, fellBehind: true } })).toContain(
+      '0.659x missed',
+    );
+    expect(judgeTargets({ ...sweep, server: { best: 85, fellBehind: false } })).toContain('0.934x met');
+    expect(judgeTargets({ ...sweep, server: { best: 60, fellBehind: false } })).toContain(
+      '0.659x not judged',
+    );
+  });
+
+  it('does not judge a figure whose run was not made', () => {
+    expect(judgeTargets({ ...sweep, decisionP99Ms: null, cpuRatio: null, instantP95Ms: null })).toBe(
+      'saturation 0.797x missed; decision p99 at 70% - ms not judged; CPU/app -x not judged; instant p95 - ms not judged: 0 of 4 met',
+    );
   });
 });

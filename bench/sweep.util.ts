@@ -79,3 +79,65 @@ export async function sweepInTurn<Run>(plan: {
   }
   return runs.flat();
 }
+
+/** Issue 7's targets, each a ratio to the floor's figure or a latency. */
+export const TARGETS = { saturation: 0.8, decisionP99Ms: 100, cpu: 1.5, instantP95Ms: 50 } as const;
+
+/** A sweep's saturation as far as it was found: its best completed/s, and whether it fell behind at some rate. */
+export interface Saturation {
+  best: number;
+  fellBehind: boolean;
+}
+
+/** One server's figures against the targets; null where the run that gives one was not made. */
+export interface TargetFigures {
+  server: Saturation;
+  floor: Saturation;
+  /** Decision p99 of the run at 70% of the server's best. */
+  decisionP99Ms: number | null;
+  /** CPU per application ÷ the floor's. */
+  cpuRatio: number | null;
+  instantP95Ms: number | null;
+}
+
+type Verdict = 'met' | 'missed' | 'not judged';
+
+/**
+ * Saturation against the floor's. Where one of the two never fell behind, its saturation is only known to be at least
+ * its best, so the ratio bounds the true one from one side: a floor that kept up makes it an upper bound (enough to
+ * miss), a server that kept up a lower bound (enough to meet).
+ */
+function saturationVerdict({ server, floor }: TargetFigures, ratio: number): Verdict {
+  const enough = ratio >= TARGETS.saturation;
+  if (server.fellBehind && floor.fellBehind) return enough ? 'met' : 'missed';
+  if (!floor.fellBehind && server.fellBehind) return enough ? 'not judged' : 'missed';
+  if (floor.fellBehind && !server.fellBehind) return enough ? 'met' : 'not judged';
+  return 'not judged';
+}
+
+/**
+ * One line naming each target's figure and whether it was met, with ratios to three places: a saturation of 0.797
+ * is a miss that the table's two places print as 0.80.
+ */
+export function judgeTargets(figures: TargetFigures): string {
+  const check = (value: number | null, met: (v: number) => boolean): Verdict =>
+    value === null ? 'not judged' : met(value) ? 'met' : 'missed';
+  const saturation = figures.floor.best > 0 ? figures.server.best / figures.floor.best : null;
+  const verdicts: [string, Verdict][] = [
+    [
+      `saturation ${saturation?.toFixed(3) ?? '-'}x`,
+      saturation === null ? 'not judged' : saturationVerdict(figures, saturation),
+    ],
+    [
+      `decision p99 at 70% ${figures.decisionP99Ms ?? '-'} ms`,
+      check(figures.decisionP99Ms, (v) => v < TARGETS.decisionP99Ms),
+    ],
+    [`CPU/app ${figures.cpuRatio?.toFixed(3) ?? '-'}x`, check(figures.cpuRatio, (v) => v <= TARGETS.cpu)],
+    [
+      `instant p95 ${figures.instantP95Ms ?? '-'} ms`,
+      check(figures.instantP95Ms, (v) => v < TARGETS.instantP95Ms),
+    ],
+  ];
+  const met = verdicts.filter(([, verdict]) => verdict === 'met').length;
+  return `${verdicts.map(([figure, verdict]) => `${figure} ${verdict}`).join('; ')}: ${met} of 4 met`;
+}
