@@ -100,17 +100,45 @@ describeInBrowser(describe)('a diagram as Mermaid reads and draws it, in a brows
         step('a--b', 1, ['style-check']),
         step('class', 1, ['a--b', 'end']),
         step('graph-review', 9, ['click']),
-        step('subgraph', 1),
+        step('swimlane-beta', 1),
+        step('subgraph', 1, ['swimlane-beta']),
         step('href', 1, ['subgraph']),
         step('call', 1, ['href', 'class']),
+        // Near misses, which Mermaid reads as ids and the diagram keeps as they are.
+        step('endorsement', 1, ['call']),
+        step('classification', 1),
+        step('click-through', 1, ['classification']),
+        step('default', 1),
+        step('classdef', 1, ['default']),
+        step('v2', 1),
       ],
     };
     const reading = await readInMermaid(page, toMermaid(definition, analyze(definition)));
-    expect({ nodes: reading.nodes.sort(), arrows: reading.arrows.sort() }).toEqual(drawn(definition));
+    expect(reading.nodes.sort()).toEqual(
+      [
+        'Style_check critical',
+        'End critical',
+        'Click critical',
+        'A__b',
+        'Class',
+        'Graph_review critical',
+        'Swimlane_beta',
+        'Subgraph',
+        'Href',
+        'Call',
+        'endorsement',
+        'classification',
+        'click-through',
+        'default',
+        'classdef',
+        'v2',
+      ].sort(),
+    );
+    expect(reading.arrows.sort()).toEqual(drawn(definition).arrows);
   });
 
   it('draws a name with Mermaid or HTML syntax as the text it is', async () => {
-    const name = 'Seats < 50 & "kitchen" <b>Form #3;</b> <img src=x>';
+    const name = 'Seats < 50 & "kitchen" <b>Form #3;</b> <img src=x> direction TB';
     const definition: WorkflowDefinition = {
       key: 'mermaid-labels',
       name: 'Mermaid labels',

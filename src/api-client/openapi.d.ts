@@ -1992,7 +1992,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Mermaid flowchart text. Labels code `"` `#` `&` `<` `>` as `#34;` `#35;` `#38;` `#60;` `#62;`; a step id Mermaid would misread (`end`, `style-check`, `click`, one holding `--`) is written with a capital first letter and underscores for hyphens (`End`, `Style_check`). */
+            /** @description Mermaid flowchart text. Labels code `"` `#` `&` `<` `>` as `#34;` `#35;` `#38;` `#60;` `#62;`, and the space after `direction` as `#32;`; a step id Mermaid would misread (`end`, `style-check`, `click`, one holding `--`) is written with a capital first letter and underscores for hyphens (`End`, `Style_check`). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -84,7 +84,8 @@ export class DefinitionsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({
     description:
-      'Mermaid flowchart text. Labels code `"` `#` `&` `<` `>` as `#34;` `#35;` `#38;` `#60;` `#62;`; a step id ' +
+      'Mermaid flowchart text. Labels code `"` `#` `&` `<` `>` as `#34;` `#35;` `#38;` `#60;` `#62;`, and the ' +
+      'space after `direction` as `#32;`; a step id ' +
       'Mermaid would misread (`end`, `style-check`, `click`, one holding `--`) is written with a capital first ' +
       'letter and underscores for hyphens (`End`, `Style_check`).',
     schema: { type: 'string' },

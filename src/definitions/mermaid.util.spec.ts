@@ -10,6 +10,11 @@ describe('mermaidLabel', () => {
     expect(mermaidLabel('<img src=x onerror=alert(1)>')).toBe('#60;img src=x onerror=alert(1)#62;');
   });
 
+  it('codes the space after "direction", which Mermaid would read as a direction statement swallowing the line', () => {
+    expect(mermaidLabel('Traffic direction TB')).toBe('Traffic direction#32;TB');
+    expect(mermaidLabel('direction\u00a0LR, directions')).toBe('direction#160;LR, directions');
+  });
+
   it('keeps a label on one line', () => {
     expect(mermaidLabel('Fire\nsafety\r\n\tcheck')).toBe('Fire safety check');
   });
@@ -21,30 +26,22 @@ describe('mermaidLabel', () => {
 
 describe('mermaidId', () => {
   it('gives an id Mermaid would read as a keyword, a command or an arrow a form it reads as an id', () => {
-    const misread = [
-      'end',
-      'end-review',
-      'style-check',
-      'class',
-      'graph-review',
-      'flowchart-elk',
-      'subgraph',
-    ];
-    misread.push('interpolate-x', 'click', 'call', 'href', 'a--b');
-    expect(misread.map(mermaidId)).toEqual([
-      'End',
-      'End_review',
-      'Style_check',
-      'Class',
-      'Graph_review',
-      'Flowchart_elk',
-      'Subgraph',
-      'Interpolate_x',
-      'Click',
-      'Call',
-      'Href',
-      'A__b',
-    ]);
+    const misread = {
+      end: 'End',
+      'end-review': 'End_review',
+      'style-check': 'Style_check',
+      class: 'Class',
+      'graph-review': 'Graph_review',
+      'flowchart-elk': 'Flowchart_elk',
+      'swimlane-beta': 'Swimlane_beta',
+      subgraph: 'Subgraph',
+      'interpolate-x': 'Interpolate_x',
+      click: 'Click',
+      call: 'Call',
+      href: 'Href',
+      'a--b': 'A__b',
+    };
+    expect(Object.keys(misread).map(mermaidId)).toEqual(Object.values(misread));
   });
 
   it('leaves every other id as it is', () => {

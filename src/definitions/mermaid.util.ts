@@ -15,16 +15,23 @@ const CODES: Readonly<Record<string, string>> = {
 
 /** A name or department as the text of a quoted label: one line, every special character coded. */
 export function mermaidLabel(text: string): string {
-  return text.replace(/\p{Cc}+/gu, ' ').replace(/["#&<>]/g, (c) => CODES[c] ?? c);
+  return (
+    text
+      .replace(/\p{Cc}+/gu, ' ')
+      .replace(/["#&<>]/g, (c) => CODES[c] ?? c)
+      // Mermaid reads `direction TB` anywhere on a line as a direction statement and drops the whole node line
+      // without an error; a coded space after the word keeps it a word.
+      .replace(/direction(\s)/g, (_, space: string) => `direction#${space.codePointAt(0)};`)
+  );
 }
 
 /**
  * A step id Mermaid's flowchart grammar reads as something else: a keyword alone or before a hyphen (`end`,
  * `style-check`), a word that opens a command when a space follows it (`click --> …`), or `--`, which starts an arrow.
- * Found by parsing such ids with Mermaid 12; `classification` or `endorsement` are read as ids.
+ * Read off Mermaid 12's flowchart lexer and checked by parsing; `classification` or `endorsement` are read as ids.
  */
 const MISREAD_ID =
-  /^(?:style|class|graph|flowchart|subgraph|end|interpolate)(?:-|$)|^(?:click|call|href)$|--/;
+  /^(?:style|class|graph|flowchart|swimlane-beta|subgraph|end|interpolate)(?:-|$)|^(?:click|call|href)$|--/;
 
 /**
  * The diagram's node id for a step: the step id itself, or, where Mermaid would misread it, the id with a capital
