@@ -42,7 +42,7 @@ import {
   withServer,
 } from './servers.util.js';
 import type { BenchPostgres } from './servers.util.js';
-import { judgeTargets, keptUpWith, sweepInTurn } from './sweep.util.js';
+import { judgeTargets, keptUpWith, sweepInTurn, TARGETS_TEXT } from './sweep.util.js';
 import { samples } from '../test/support/prometheus.js';
 
 const HELP = `npm run bench -- [options]
@@ -420,8 +420,7 @@ function ratios(results: Measured[]): string {
     lines[0]!.replace(/[^|]/g, '-'),
     ...lines.slice(1),
     '',
-    'targets (issue 7): best completed/s >= 0.8 x floor (both swept to saturation); decision p99 at 70% of best < 100 ms;',
-    'CPU per application <= 1.5 x floor; instant p95 (rule step decidedAt - submittedAt, where keeping up) < 50 ms',
+    ...TARGETS_TEXT,
     ...(floor ? verdicts(floor) : []),
   ].join('\n');
 }

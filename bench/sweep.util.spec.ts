@@ -96,9 +96,17 @@ describe('judgeTargets', () => {
     expect(judgeTargets(atBounds)).toContain(
       'decision p99 at 70% 100 ms missed; CPU/app 1.500x met; instant p95 50 ms missed',
     );
-    expect(judgeTargets({ ...sweep, server: { best: 72.84, fellBehind: true } })).toContain(
+    const hundred = { best: 100, fellBehind: true };
+    expect(judgeTargets({ ...sweep, server: { best: 80, fellBehind: true }, floor: hundred })).toContain(
       'saturation 0.800x met',
     );
+  });
+
+  it('gives a ratio just past its bound six places, so that it never prints as on the bound', () => {
+    const hundred = { best: 100, fellBehind: true };
+    const justUnder = { ...sweep, server: { best: 79.996, fellBehind: true }, floor: hundred };
+    expect(judgeTargets(justUnder)).toContain('saturation 0.799960x missed');
+    expect(judgeTargets({ ...sweep, cpuRatio: 1.5004 })).toContain('CPU/app 1.500400x missed');
   });
 
   it('reads a ratio as a bound where one of the two never fell behind, and judges only what the bound settles', () => {
@@ -117,7 +125,7 @@ describe('judgeTargets', () => {
 
   it('does not judge a figure whose run was not made', () => {
     expect(judgeTargets({ ...sweep, decisionP99Ms: null, cpuRatio: null, instantP95Ms: null })).toBe(
-      'saturation 0.797x missed; decision p99 at 70% - ms not judged; CPU/app -x not judged; instant p95 - ms not judged: 0 of 4 met',
+      'saturation 0.797x missed; decision p99 at 70% - ms not judged; CPU/app - not judged; instant p95 - ms not judged: 0 of 4 met',
     );
   });
 });
