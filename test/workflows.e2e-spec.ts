@@ -279,6 +279,17 @@ describe('workflow definitions over HTTP', () => {
       expect(text).not.toContain('<b>');
     });
 
+    it('writes a step id Mermaid would read as a keyword in a form it reads as an id, and a direction as a word', async () => {
+      const doc = minimal('keyword-ids', 'Keyword ids');
+      doc.steps[0]!.id = 'end';
+      doc.steps[0]!.name = 'Traffic direction TB';
+      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: doc })).status).toBe(201);
+      const reply = await t.request('GET', '/api/v1/workflows/keyword-ids/diagram', { as: ADMIN });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toContain('\n  End["Traffic direction#32;TB<br/>');
+      expect(reply.body).toContain('\n  class End critical\n');
+    });
+
     it('draws an older version when asked for it', async () => {
       await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: minimal('drawn', 'Drawn') });
       const v2 = minimal('drawn', 'Drawn');
