@@ -59,17 +59,21 @@ describe('mermaidId', () => {
 });
 
 describe('toMermaid', () => {
-  it('draws each step with its coded name and department, and its prerequisites as arrows', () => {
+  const diagramOf = (steps: WorkflowDefinition['steps']): string => {
     const definition: WorkflowDefinition = {
       key: 'mermaid-test',
       name: 'Mermaid test',
       form: { type: 'object', properties: {} },
-      steps: [
-        { id: 'licence', name: 'Licence "A"', department: 'market', timeLimit: { workingDays: 2 } },
-        { id: 'tax', name: 'Tax <b>', department: 'tax', timeLimit: { workingDays: 1 }, after: ['licence'] },
-      ],
+      steps,
     };
-    const text = toMermaid(definition, analyze(definition));
+    return toMermaid(definition, analyze(definition));
+  };
+
+  it('draws each step with its coded name and department, and its prerequisites as arrows', () => {
+    const text = diagramOf([
+      { id: 'licence', name: 'Licence "A"', department: 'market', timeLimit: { workingDays: 2 } },
+      { id: 'tax', name: 'Tax <b>', department: 'tax', timeLimit: { workingDays: 1 }, after: ['licence'] },
+    ]);
     expect(text).toContain('  licence["Licence #34;A#34;<br/>market"]\n');
     expect(text).toContain('  tax["Tax #60;b#62;<br/>tax"]\n');
     expect(text).toContain('  licence ==> tax\n');
@@ -77,16 +81,10 @@ describe('toMermaid', () => {
   });
 
   it('writes a keyword id in its readable form in the node, its arrows and the critical class', () => {
-    const definition: WorkflowDefinition = {
-      key: 'mermaid-keywords',
-      name: 'Mermaid keywords',
-      form: { type: 'object', properties: {} },
-      steps: [
-        { id: 'style-check', name: 'Style', department: 'market', timeLimit: { workingDays: 2 } },
-        { id: 'end', name: 'End', department: 'tax', timeLimit: { workingDays: 1 }, after: ['style-check'] },
-      ],
-    };
-    const text = toMermaid(definition, analyze(definition));
+    const text = diagramOf([
+      { id: 'style-check', name: 'Style', department: 'market', timeLimit: { workingDays: 2 } },
+      { id: 'end', name: 'End', department: 'tax', timeLimit: { workingDays: 1 }, after: ['style-check'] },
+    ]);
     expect(text).toContain('  Style_check["Style<br/>market"]\n  End["End<br/>tax"]\n');
     expect(text).toContain('  Style_check ==> End\n');
     expect(text).toContain('  class Style_check,End critical\n');
