@@ -57,6 +57,9 @@ const HELP = `npm run bench -- [options]
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
                      run once more at 70% of its best completed/s (the latency target's rate); a server behind at
                      its first rate is tried at 0.8 x that rate, up to twice, before its best is read
+  --refine N         with --sweep, once a server has kept up at one rate and fallen behind at the next, up to N more
+                     runs halving the interval between them, so its best is read off less than the grid's step
+                     (default 0)
   --port N           first port the servers listen on (default 3400)
   --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
                      them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
@@ -77,6 +80,7 @@ interface Options {
   drainS: number;
   warmupS: number;
   sweep: boolean;
+  refinements: number;
   port: number;
   json: string | true | undefined;
   redisUrl: string;
@@ -93,6 +97,7 @@ function parse(argv: string[]): Options {
     drainS: LOAD_DEFAULTS.drainS,
     warmupS: 0,
     sweep: false,
+    refinements: 0,
     port: 3400,
     json: undefined,
     cpuProfDir: undefined,
@@ -135,6 +140,12 @@ function parse(argv: string[]): Options {
         case '--sweep':
           options.sweep = true;
           break;
+        case '--refine':
+          options.refinements = Number(value());
+          if (!Number.isInteger(options.refinements) || options.refinements < 0) {
+            throw new Error('--refine wants a whole number of runs');
+          }
+          break;
         case '--cpu-prof':
           options.cpuProfDir = value();
           break;
@@ -171,6 +182,8 @@ interface Measured {
   mainThreadMsPerApplication: number | null;
   /** The run at 70% of the server's saturation (found by --sweep). */
   at70?: boolean;
+  /** A run off the grid, between the rates the server's edge lies in (--refine). */
+  refined?: boolean;
   /**
    * Turns of events planned again because their application changed between read and write, during the run
    * (`pa_event_retries_total` of every service process, after the run less before it); null for the floor.
@@ -306,7 +319,7 @@ function table(results: Measured[]): string {
     const L = m.report.latencyMs;
     rows.push([
       m.server,
-      m.at70 ? `${m.rate} (70%)` : String(m.rate),
+      m.at70 ? `${m.rate} (70%)` : m.refined ? `${m.rate} (between)` : String(m.rate),
       String(m.report.completedPerS),
       `${m.report.unfinishedAtEnd} / ${m.report.unfinishedAfterDrain}`,
       q(L.submit),
@@ -458,13 +471,20 @@ async function main(): Promise<void> {
     const measured = await sweepInTurn({
       sweeps,
       sweep: options.sweep,
+      refinements: options.refinements,
       measure: async (server, next) => {
         const m = await measure(server, next.rate, pg!, options, run);
         if (next.at70) m.at70 = true;
+        if (next.refined) m.refined = true;
         results.push(m);
         return m;
       },
-      view: (m) => ({ rate: m.rate, completedPerS: m.report.completedPerS, at70: m.at70 }),
+      view: (m) => ({
+        rate: m.rate,
+        completedPerS: m.report.completedPerS,
+        at70: m.at70,
+        refined: m.refined,
+      }),
     });
     // Grouped by server for the report; a failure part-way leaves `results` with what was measured, in run order.
     results.splice(0, results.length, ...measured);

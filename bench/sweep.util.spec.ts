@@ -30,6 +30,39 @@ describe('nextRun', () => {
     expect(nextRun(grid, [behind(100, 56.6), kept(80)], true)).toEqual({ rate: 55.3, at70: true });
   });
 
+  it('halves the interval its edge lies in as often as asked, then runs at 70% of the best of every run', () => {
+    const refine = (runs: SweepRun[]) => nextRun(grid, runs, true, 2);
+    const between = (run: SweepRun): SweepRun => ({ ...run, refined: true });
+    expect(refine([kept(100), behind(110, 80)])).toEqual({ rate: 105, at70: false, refined: true });
+    // Kept up halfway: the edge lies above it; fell behind: below.
+    expect(refine([kept(100), behind(110, 80), between(kept(105))])).toEqual({
+      rate: 107.5,
+      at70: false,
+      refined: true,
+    });
+    expect(refine([kept(100), behind(110, 80), between(behind(105, 70))])).toEqual({
+      rate: 102.5,
+      at70: false,
+      refined: true,
+    });
+    const refined = [kept(100), behind(110, 80), between(kept(105)), between(behind(107.5, 70))];
+    expect(refine(refined)).toEqual({ rate: 72.8, at70: true });
+  });
+
+  it('refines nothing unless asked, nor where no rate was kept up with', () => {
+    expect(nextRun(grid, [kept(100), behind(110, 80)], true)).toEqual({ rate: 69.3, at70: true });
+    const collapsed = [behind(100, 40), behind(80, 45), behind(64, 30)];
+    expect(nextRun(grid, collapsed, true, 2)).toEqual({ rate: 31.5, at70: true });
+  });
+
+  it('refines between a step down the server kept up with and the rate above it', () => {
+    expect(nextRun(grid, [behind(100, 56.6), kept(80)], true, 1)).toEqual({
+      rate: 90,
+      at70: false,
+      refined: true,
+    });
+  });
+
   it('gives up stepping down after two steps and reads the 70% rate off what the server did', () => {
     const runs = [behind(100, 40), behind(80, 45), behind(64, 30)];
     expect(nextRun(grid, runs, true)).toEqual({ rate: 31.5, at70: true });

@@ -1,6 +1,7 @@
 /**
  * Which run a server's sweep makes next: up its grid of rates while it keeps up, lower when it falls behind at the
- * very first rate, then once at 70% of its best. No I/O, so that the bench's choices can be tested without a run.
+ * very first rate, between the two rates its edge lies in when asked to, then once at 70% of its best. No I/O, so
+ * that the bench's choices can be tested without a run.
  */
 import { tenths } from './bench.util.js';
 
@@ -9,12 +10,15 @@ export interface SweepRun {
   rate: number;
   completedPerS: number;
   at70?: boolean;
+  refined?: boolean;
 }
 
 export interface NextRun {
   rate: number;
   /** The run at 70% of the server's best completed/s, where the latency target is read. */
   at70: boolean;
+  /** A run between the highest rate kept up with and the lowest fallen behind at, off the grid. */
+  refined?: boolean;
 }
 
 /** A server kept up with a rate when it completed at least 0.9 × what was offered. */
@@ -29,15 +33,33 @@ export const STEP_DOWNS = 2;
 export const STEP_DOWN_FACTOR = 0.8;
 
 /**
+ * The rate halfway between the highest rate the server kept up with and the lowest above it that it fell behind at,
+ * or undefined when the runs do not bracket its edge (or the two are a tenth apart).
+ */
+function between(runs: readonly SweepRun[]): number | undefined {
+  const kept = runs.filter(keptUpWith).map((run) => run.rate);
+  if (kept.length === 0) return undefined;
+  const low = Math.max(...kept);
+  const above = runs.filter((run) => !keptUpWith(run) && run.rate > low).map((run) => run.rate);
+  if (above.length === 0) return undefined;
+  const high = Math.min(...above);
+  const rate = tenths((low + high) / 2);
+  return rate > low && rate < high ? rate : undefined;
+}
+
+/**
  * The next run for one server, given its grid and the runs it has made, or undefined when it is done. Without
  * `sweep`, every rate of the grid once. With it: up the grid until the server falls behind; if it fell behind at
  * every rate so far (its first, and any step down), STEP_DOWN_FACTOR × the lowest of them, up to STEP_DOWNS
- * times; then, if it fell behind anywhere, once at 70% of its best completed/s.
+ * times; then up to `refinements` runs halving the interval its edge lies in (a server that collapses past its edge
+ * is otherwise read at the grid's rate below it, a floor that levels off at its edge's, so a coarse grid weighs on
+ * the one that collapses); then, if it fell behind anywhere, once at 70% of its best completed/s.
  */
 export function nextRun(
   grid: readonly number[],
   runs: readonly SweepRun[],
   sweep: boolean,
+  refinements = 0,
 ): NextRun | undefined {
   const fromGrid = () => {
     const rate = grid[runs.length];
@@ -50,6 +72,8 @@ export function nextRun(
   if (behind.length === runs.length && runs.length <= STEP_DOWNS) {
     return { rate: tenths(STEP_DOWN_FACTOR * Math.min(...runs.map((run) => run.rate))), at70: false };
   }
+  const midway = runs.filter((run) => run.refined).length < refinements ? between(runs) : undefined;
+  if (midway !== undefined) return { rate: midway, at70: false, refined: true };
   const rate = tenths(0.7 * Math.max(...runs.map((run) => run.completedPerS)));
   return rate > 0 ? { rate, at70: true } : undefined;
 }
@@ -62,6 +86,8 @@ export function nextRun(
 export async function sweepInTurn<Run>(plan: {
   sweeps: readonly { server: string; grid: readonly number[] }[];
   sweep: boolean;
+  /** Runs halving the interval a server's edge lies in, once the sweep has found it (see nextRun). */
+  refinements?: number;
   /** Makes one run. */
   measure: (server: string, next: NextRun) => Promise<Run>;
   /** What the sweep's choices read off a run. */
@@ -71,7 +97,7 @@ export async function sweepInTurn<Run>(plan: {
   for (let ran = true; ran;) {
     ran = false;
     for (const [i, { server, grid }] of plan.sweeps.entries()) {
-      const next = nextRun(grid, runs[i]!.map(plan.view), plan.sweep);
+      const next = nextRun(grid, runs[i]!.map(plan.view), plan.sweep, plan.refinements);
       if (next === undefined) continue;
       runs[i]!.push(await plan.measure(server, next));
       ran = true;
