@@ -57,9 +57,9 @@ const HELP = `npm run bench -- [options]
   --sweep            per server, stop raising the rate once it completes less than 0.9 x the offered rate, then
                      run once more at 70% of its best completed/s (the latency target's rate); a server behind at
                      its first rate is tried at 0.8 x that rate, up to twice, before its best is read
-  --refine N         with --sweep, once a server has kept up at one rate and fallen behind at the next, up to N more
-                     runs halving the interval between them, so its best is read off less than the grid's step
-                     (default 0)
+  --refine N         with --sweep, once a server has kept up at one rate and fallen behind at a higher one, up to N
+                     more runs halving the interval between them, so its edge is found to within the grid's step
+                     / 2^N (default 0)
   --port N           first port the servers listen on (default 3400)
   --cpu-prof DIR     run the servers with node --cpu-prof, writing their profiles to DIR/service and DIR/floor (open
                      them in Chrome DevTools or speedscope; one per process and run, written when the server stops)
@@ -164,6 +164,7 @@ function parse(argv: string[]): Options {
           throw new Error(`unknown option ${argv[i]}`);
       }
     }
+    if (options.refinements > 0 && !options.sweep) throw new Error('--refine needs --sweep');
   });
 }
 

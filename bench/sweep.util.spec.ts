@@ -49,10 +49,20 @@ describe('nextRun', () => {
     expect(refine(refined)).toEqual({ rate: 72.8, at70: true });
   });
 
-  it('refines nothing unless asked, nor where no rate was kept up with', () => {
+  it('refines nothing unless asked, nor without --sweep, nor where no rate was kept up with', () => {
     expect(nextRun(grid, [kept(100), behind(110, 80)], true)).toEqual({ rate: 69.3, at70: true });
+    expect(nextRun(grid, [kept(100), behind(110, 80)], false, 2)).toEqual({ rate: 120, at70: false });
     const collapsed = [behind(100, 40), behind(80, 45), behind(64, 30)];
     expect(nextRun(grid, collapsed, true, 2)).toEqual({ rate: 31.5, at70: true });
+  });
+
+  it('rounds the rate halfway to tenths, and stops refining once the two rates are a tenth apart', () => {
+    expect(nextRun(grid, [kept(100), behind(100.5, 50)], true, 2)).toEqual({
+      rate: 100.3,
+      at70: false,
+      refined: true,
+    });
+    expect(nextRun(grid, [kept(100), behind(100.1, 50)], true, 2)).toEqual({ rate: 69.3, at70: true });
   });
 
   it('refines between a step down the server kept up with and the rate above it', () => {
@@ -105,6 +115,35 @@ describe('sweepInTurn', () => {
       'svc@100',
       'svc@110',
       'svc@64.4',
+    ]);
+  });
+
+  it('passes its refinements on to each server, in turn with the others', async () => {
+    const order: string[] = [];
+    const measure = (server: string, next: NextRun) => {
+      order.push(`${server}@${next.rate}${next.refined ? '~' : ''}${next.at70 ? '*' : ''}`);
+      const completedPerS = Math.min(next.rate, server === 'floor' ? 125 : 92);
+      return Promise.resolve({ rate: next.rate, completedPerS, at70: next.at70, refined: next.refined });
+    };
+    await sweepInTurn({
+      sweeps: [
+        { server: 'floor', grid: [100, 140] },
+        { server: 'svc', grid: [90, 110] },
+      ],
+      sweep: true,
+      refinements: 1,
+      measure,
+      view: (run) => run,
+    });
+    expect(order).toEqual([
+      'floor@100',
+      'svc@90',
+      'floor@140',
+      'svc@110',
+      'floor@120~',
+      'svc@100~',
+      'floor@87.5*',
+      'svc@64.4*',
     ]);
   });
 });
