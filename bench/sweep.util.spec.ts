@@ -80,23 +80,40 @@ describe('nextRun', () => {
 });
 
 describe('sweepInTurn', () => {
-  it('makes one run per server in turn, so that no server is measured only at the end', async () => {
+  /**
+   * Sweeps servers that each complete at most their edge per second, and gives back the runs in the order they were
+   * made (`~` a refined run, `*` the run at 70%) and as sweepInTurn returns them.
+   */
+  async function sweepUpTo(plan: {
+    edges: Record<string, number>;
+    grids: Record<string, number[]>;
+    refinements?: number;
+  }) {
     const order: string[] = [];
-    // Each completes at most its edge: the floor 105/s, the service 92/s.
-    const edge: Record<string, number> = { floor: 105, svc: 92 };
-    const measure = (server: string, next: NextRun) => {
-      order.push(`${server}@${next.rate}${next.at70 ? '*' : ''}`);
-      const completedPerS = Math.min(next.rate, edge[server]!);
-      return Promise.resolve({ server, rate: next.rate, completedPerS, at70: next.at70 });
-    };
     const runs = await sweepInTurn({
-      sweeps: [
-        { server: 'floor', grid: [100, 120, 140] },
-        { server: 'svc', grid: [90, 100, 110] },
-      ],
+      sweeps: Object.entries(plan.grids).map(([server, grid]) => ({ server, grid })),
       sweep: true,
-      measure,
+      refinements: plan.refinements,
+      measure: (server, next: NextRun) => {
+        order.push(`${server}@${next.rate}${next.refined ? '~' : ''}${next.at70 ? '*' : ''}`);
+        const completedPerS = Math.min(next.rate, plan.edges[server]!);
+        return Promise.resolve({
+          server,
+          rate: next.rate,
+          completedPerS,
+          at70: next.at70,
+          refined: next.refined,
+        });
+      },
       view: (run) => run,
+    });
+    return { order, runs };
+  }
+
+  it('makes one run per server in turn, so that no server is measured only at the end', async () => {
+    const { order, runs } = await sweepUpTo({
+      edges: { floor: 105, svc: 92 },
+      grids: { floor: [100, 120, 140], svc: [90, 100, 110] },
     });
     expect(order).toEqual([
       'floor@100',
@@ -119,21 +136,10 @@ describe('sweepInTurn', () => {
   });
 
   it('passes its refinements on to each server, in turn with the others', async () => {
-    const order: string[] = [];
-    const measure = (server: string, next: NextRun) => {
-      order.push(`${server}@${next.rate}${next.refined ? '~' : ''}${next.at70 ? '*' : ''}`);
-      const completedPerS = Math.min(next.rate, server === 'floor' ? 125 : 92);
-      return Promise.resolve({ rate: next.rate, completedPerS, at70: next.at70, refined: next.refined });
-    };
-    await sweepInTurn({
-      sweeps: [
-        { server: 'floor', grid: [100, 140] },
-        { server: 'svc', grid: [90, 110] },
-      ],
-      sweep: true,
+    const { order } = await sweepUpTo({
+      edges: { floor: 125, svc: 92 },
+      grids: { floor: [100, 140], svc: [90, 110] },
       refinements: 1,
-      measure,
-      view: (run) => run,
     });
     expect(order).toEqual([
       'floor@100',
