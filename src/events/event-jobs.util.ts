@@ -11,7 +11,7 @@ export function timerHorizon(now: Date, sweepIntervalMs: number): Date {
   return new Date(now.getTime() + 2 * sweepIntervalMs + 60_000);
 }
 
-/** One `addBulk` per queue: on BullMQ's PostgreSQL backend single adds are the bottleneck. */
+/** One `addBulk` per queue: QueueService chooses how a batch of its size is cheapest added. */
 export async function enqueue(queues: QueueService, jobs: PlannedJob[]): Promise<void> {
   const byQueue = new Map<JobQueue, PlannedJob[]>();
   for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);

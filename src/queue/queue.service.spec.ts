@@ -97,3 +97,60 @@ describe('queues on PostgreSQL when the database connections are killed', () => 
     );
   });
 });
+
+/**
+ * What `addBulk` stores, on each backend the environment offers, for batches added job by job on PostgreSQL (up to
+ * four) and for those added in one call: every job once, under its own id, with its delay and the job options.
+ */
+describe.each([
+  { backend: 'postgres' as const, redisUrl: undefined },
+  ...(process.env.REDIS_URL ? [{ backend: 'redis' as const, redisUrl: process.env.REDIS_URL }] : []),
+])('adding jobs on $backend', ({ backend, redisUrl }) => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let queues: QueueService;
+
+  beforeEach(async () => {
+    database = await createDatabase();
+    queues = new QueueService({
+      ...testConfig({ databaseUrl: database.url, queuePrefix: database.name }),
+      redisUrl,
+    });
+  });
+
+  afterEach(async () => {
+    await queues.queue('adding').obliterate({ force: true });
+    await queues.beforeApplicationShutdown();
+    await queues.onApplicationShutdown();
+    await database.drop();
+  });
+
+  it.each([1, 4, 5, 12])(
+    'stores a batch of %i job(s) once each, with its delay and options, and keeps a stored job when its id comes again',
+    async (size) => {
+      expect(queues.backend).toBe(backend);
+      const at = Date.now() + 3_600_000;
+      const jobs = Array.from({ length: size }, (_, i) => ({
+        id: `job-${i}`,
+        data: { n: i },
+        runAt: new Date(at + i * 1000),
+      }));
+      await queues.addBulk('adding', jobs);
+      // The same ids again, with other data and at once: the jobs already there stay as they are.
+      await queues.addBulk(
+        'adding',
+        jobs.map((job) => ({ ...job, data: { n: -1 }, runAt: undefined })),
+      );
+
+      const queue = queues.queue('adding');
+      expect(await queue.getJobCounts('delayed', 'waiting')).toEqual({ delayed: size, waiting: 0 });
+      for (const [i, job] of jobs.entries()) {
+        const stored = await queue.getJob(job.id);
+        expect(stored?.data).toEqual({ n: i });
+        expect(stored?.opts.attempts).toBe(5);
+        // Due at its `runAt`, give or take the milliseconds between the delay's reckoning and the job's timestamp.
+        expect(stored!.timestamp + stored!.delay).toBeGreaterThanOrEqual(at + i * 1000);
+        expect(stored!.timestamp + stored!.delay).toBeLessThan(at + i * 1000 + 1000);
+      }
+    },
+  );
+});
