@@ -99,8 +99,8 @@ describe('queues on PostgreSQL when the database connections are killed', () => 
 });
 
 /**
- * What `addBulk` stores, on each backend the environment offers, for batches added job by job on PostgreSQL (up to
- * four) and for those added in one call: every job once, under its own id, with its delay and the job options.
+ * What `addBulk` stores, on each backend the environment offers, for batches added job by job (up to four) and for
+ * those added in one call: every job once, under its own id, with its delay and the job options.
  */
 describe.each([
   { backend: 'postgres' as const, redisUrl: undefined },
