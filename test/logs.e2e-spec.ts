@@ -6,6 +6,7 @@ import pg from 'pg';
 import { ServiceClient, ServiceProcess } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
 import { FactCheckedService } from './support/fact-checked-service.js';
+import { Receiver } from './support/receiver.js';
 import { JWT_SECRET } from './support/test-app.js';
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -40,12 +41,30 @@ describe('structured logs', () => {
     await rig.close();
   });
 
-  it('writes one JSON line per request with id, route, status, duration and caller, and no form data, token or fact answer', async () => {
-    const service = await rig.start({ LOG_LEVEL: 'verbose' }, { keepLines: KEEP_LINES });
+  it("writes one JSON line per request with id, route, status, duration and caller, and no form data, token, fact answer or webhook receiver's address", async () => {
+    const service = await rig.start(
+      { LOG_LEVEL: 'verbose', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+      { keepLines: KEEP_LINES },
+    );
     const base = service.baseUrl!;
+    // A receiver that refuses every delivery, at an address carrying a token, as receivers' addresses often do.
+    const receiver = await Receiver.start();
+    receiver.answer = () => 500;
     try {
       await service.ready(60_000, '/health/live');
       const token = await new ServiceClient(JWT_SECRET).token({ role: 'applicant', sub: 'ann' }); // the caller's id is logged, by design
+      const subscribed = await fetch(`${base}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await new ServiceClient(JWT_SECRET).token({ role: 'admin', sub: 'root' })}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          url: `${receiver.url}/hooks/${MARK}-path?token=${MARK}-query`,
+          events: ['submitted'],
+        }),
+      });
+      expect(subscribed.status).toBe(201);
       const sent: { id: string | null; response: Response }[] = [];
       const call = async (path: string, init: RequestInit & { id?: string } = {}) => {
         const headers = new Headers(init.headers);
@@ -71,6 +90,9 @@ describe('structured logs', () => {
         (status) => status === 'approved',
       );
       expect(factCalls).toBe(1);
+      // The submission's delivery was refused, and the queue's job failed with it.
+      await service.waitForOutput(/on webhooks failed: webhook subscription/, 30_000);
+      expect(receiver.received.length).toBeGreaterThanOrEqual(1);
       const refused = await call('/api/v1/applications', {
         method: 'POST',
         id: `not acceptable ${MARK}`,
@@ -105,7 +127,7 @@ describe('structured logs', () => {
       }
       const records = service.output.map((line) => JSON.parse(line) as Record<string, unknown>);
       const requests = records.filter((r) => r.msg === 'request');
-      expect(requests).toHaveLength(sent.length + 1); // and the readiness probe above
+      expect(requests).toHaveLength(sent.length + 2); // and the readiness probe and the subscription above
       expect(requests.find((r) => r.reqId === 'req-submit-1')).toEqual(
         expect.objectContaining({
           method: 'POST',
@@ -123,6 +145,7 @@ describe('structured logs', () => {
       expect(requests.filter((r) => r.route === '/api/v1/applications/:id').length).toBeGreaterThanOrEqual(1);
     } finally {
       await service.stop('SIGKILL');
+      await receiver.close();
     }
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { MIGRATION_ADVISORY_LOCK_KEY } from 'bullmq';
+import { MIGRATION_ADVISORY_LOCK_KEY, UnrecoverableError } from 'bullmq';
 import pg from 'pg';
 import { eventually } from '../../test/support/eventually.js';
 import { createDatabase, testConfig } from '../../test/support/test-app.js';
@@ -118,8 +118,9 @@ describe.each([
   });
 
   afterEach(async () => {
-    await queues.queue('adding').obliterate({ force: true });
+    // Workers first: a running one would take jobs from a queue being emptied.
     await queues.beforeApplicationShutdown();
+    for (const name of ['adding', 'failing']) await queues.queue(name).obliterate({ force: true });
     await queues.onApplicationShutdown();
     await database.drop();
   });
@@ -153,4 +154,34 @@ describe.each([
       }
     },
   );
+
+  it('keeps the id of a job that failed for good, so the same id is not queued again, unless the job was added to forget its failure', async () => {
+    const runs: string[] = [];
+    queues.work('failing', (job) => {
+      runs.push(job.id!);
+      // Each job's first run fails for good at once, with no retries; a second run succeeds.
+      if (runs.filter((id) => id === job.id).length === 1) throw new UnrecoverableError('refused');
+      return Promise.resolve();
+    });
+    await queues.workersStarted();
+    const queue = queues.queue('failing');
+    const jobs = [
+      { id: 'kept', data: {} },
+      { id: 'forgotten', data: {}, forgetFailure: true as const },
+    ];
+    await queues.addBulk('failing', jobs);
+    await eventually(
+      async () => ({ kept: await queue.getJobState('kept'), forgotten: await queue.getJob('forgotten') }),
+      ({ kept, forgotten }) => kept === 'failed' && runs.includes('forgotten') && forgotten === undefined,
+    );
+
+    await queues.addBulk('failing', jobs);
+    // The failed job still holds its id: the add changed nothing.
+    expect(await queue.getJobState('kept')).toBe('failed');
+    await eventually(
+      () => Promise.resolve(runs.filter((id) => id === 'forgotten').length),
+      (n) => n === 2,
+    );
+    expect(runs.filter((id) => id === 'kept')).toHaveLength(1);
+  });
 });

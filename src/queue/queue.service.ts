@@ -22,6 +22,12 @@ export interface NewJob {
   data: JobData;
   /** Not before this time; now or earlier runs at once. */
   runAt?: Date;
+  /**
+   * Removed once its retries are spent instead of kept a day as failed. A job kept failed holds its id, and the queue
+   * ignores a new job of that id: right for an id that names a one-off act, wrong where a sweep derives the id from
+   * state that a failure left unchanged and must be able to queue it again.
+   */
+  forgetFailure?: true;
 }
 
 /**
@@ -120,7 +126,12 @@ export class QueueService implements BeforeApplicationShutdown, OnApplicationShu
     const entries = jobs.map((job) => ({
       name,
       data: job.data,
-      opts: { ...JOB_OPTIONS, jobId: job.id, delay: Math.max(0, (job.runAt?.getTime() ?? now) - now) },
+      opts: {
+        ...JOB_OPTIONS,
+        ...(job.forgetFailure ? { removeOnFail: true } : {}),
+        jobId: job.id,
+        delay: Math.max(0, (job.runAt?.getTime() ?? now) - now),
+      },
     }));
     if (entries.length <= ONE_BY_ONE_UP_TO) {
       await Promise.all(entries.map((entry) => queue.add(entry.name, entry.data, entry.opts)));

@@ -129,10 +129,14 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
     );
   }
 
-  /** Queues a job for the pair, once per `jobId` (see deliveryJobId). */
+  /**
+   * Queues a job for the pair, once per `jobId` (see deliveryJobId). A job that fails for good before it records an
+   * attempt (the database was away) leaves the pair's state, and so the id, as it was: kept as failed, it would make
+   * every wake's job for the pair a no-op for a day. The delivery rows keep what each attempt did.
+   */
   async enqueue(head: Pick<Head, 'subscription_id' | 'application_id'>, jobId: string): Promise<void> {
     const data: WebhookJobData = { subscriptionId: head.subscription_id, applicationId: head.application_id };
-    await this.queues.add(WEBHOOK_QUEUE, jobId, { ...data });
+    await this.queues.addBulk(WEBHOOK_QUEUE, [{ id: jobId, data: { ...data }, forgetFailure: true }]);
   }
 
   /** Delivers the pair's pending rows in seq order; throws on the first failure so the queue retries. */
@@ -166,8 +170,9 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
         .execute();
       // This attempt outlived its lease (a stalled process) and another has the pair now: that one goes on.
       if (affected === 0) return;
-      // Recorded above; throwing now makes the queue retry with backoff.
-      if (result.error !== null) throw new Error(`webhook ${subscription.url}: ${result.error}`);
+      // Recorded above; throwing now makes the queue retry with backoff. The log names the subscription, not its
+      // address: receivers often carry a token in the path or query.
+      if (result.error !== null) throw new Error(`webhook subscription ${subscription.id}: ${result.error}`);
     }
   }
 
