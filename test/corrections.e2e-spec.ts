@@ -236,7 +236,7 @@ describe('return for correction and resubmission', () => {
     expect(resubmitted.status).toBe(409);
   });
 
-  it('refuses a return without a comment, or naming fields the form does not have, naming each', async () => {
+  it('refuses a return without a comment, naming fields the form does not have, or producing values, naming every problem in one answer', async () => {
     const id = await submitApplication(t, 'fix-restaurant', DATA);
     const fire = await task(t, 'fire', id);
     const bad = await decide(t, 'fire', fire.id, {
@@ -254,6 +254,10 @@ describe('return for correction and resubmission', () => {
       fields: ['floorPlan'],
     });
     expect(paths(unseen)).toEqual(['$.comment']);
+    // Values an approval would produce are one more problem of the same 400, not a 400 of their own.
+    const producing = await decide(t, 'fire', fire.id, { outcome: 'return', produces: { permitNo: 'F-1' } });
+    expectProblemWithPaths(producing, 400);
+    expect(paths(producing).sort()).toEqual(['$.comment', '$.fields', '$.produces']);
     expect(stepOf(await viewOf(t, id), 'fire').status).toBe('open');
   });
 

@@ -216,15 +216,22 @@ describe("the officer's toolbox", () => {
     expect(acts).toHaveLength(101);
   });
 
-  it('answers 409 to toolbox calls on a task that is no longer open', async () => {
+  it('answers 409 to toolbox calls on a task that is no longer open, also from the officer who held it', async () => {
     const { taskId } = await openTask();
-    expect((await post(alice, taskId, 'decision', { outcome: 'approve' })).status).toBe(200);
-    for (const [action, body] of [
-      ['claim', undefined],
-      ['transfer', { officer: 'bob' }],
-      ['signers', { required: 2 }],
-    ] as const) {
-      expectProblemWithPaths(await post(bob, taskId, action, body), 409);
+    expect((await post(alice, taskId, 'claim')).status).toBe(200);
+    const decided = await post(alice, taskId, 'decision', { outcome: 'approve' });
+    expect(decided.status).toBe(200);
+    // The decided task still names who held it; holding it once is no leave to claim it again.
+    expect(decided.body.claimedBy).toBe(alice.sub);
+    for (const as of [alice, bob]) {
+      for (const [action, body] of [
+        ['claim', undefined],
+        ['release', undefined],
+        ['transfer', { officer: 'carol' }],
+        ['signers', { required: 2 }],
+      ] as const) {
+        expectProblemWithPaths(await post(as, taskId, action, body), 409);
+      }
     }
   });
 

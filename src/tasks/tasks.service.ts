@@ -114,7 +114,7 @@ export class TasksService {
             event: (state, workflow) => {
               const task = state.tasks.find((t) => t.id === id);
               if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
-              const produces = checkProduces(workflow.step(task.step), dto);
+              const { produces, fields } = checkDecision(workflow, workflow.step(task.step), dto);
               const context = state.application.snapshot.context as EngineContext;
               // Said only where the values are what stands in the way: not for a closed task, a second signature of
               // the same officer, or a task another officer holds, which the engine refuses for what they are.
@@ -135,9 +135,7 @@ export class TasksService {
                 outcome: dto.outcome,
                 comment: dto.comment ?? null,
                 produces,
-                ...(dto.outcome === 'return'
-                  ? { fields: checkReturn(workflow, workflow.step(task.step), dto) }
-                  : {}),
+                ...(fields ? { fields } : {}),
               };
             },
             conflict:
@@ -164,8 +162,9 @@ export class TasksService {
       caller,
       id,
       event: (task) => ({ type: 'claim', step: task.step, attempt: task.attempt, officer: caller.id }),
-      // Claiming what one already holds changes nothing and is no conflict.
-      unchangedIsFine: (task) => task.claimedBy === caller.id,
+      // Claiming an open task one already holds changes nothing and is no conflict. A decided task keeps its
+      // holder's name, and claiming it is a conflict like any claim of a task that is not open.
+      unchangedIsFine: (task) => task.status === 'open' && task.claimedBy === caller.id,
       conflict: 'The task is not open, or another officer holds it',
       bounded: true,
     });
@@ -362,8 +361,30 @@ function visibleTo(caller: Caller, task: TaskRow): boolean {
   return caller.role === 'admin' || departmentsOf(caller).includes(task.department);
 }
 
+/**
+ * What a decision carries, checked whole: every problem of its values and of its return goes in one 400. Returns the
+ * values an approval produces and, for a return, the fields to correct.
+ */
+function checkDecision(
+  workflow: CompiledWorkflow,
+  step: StepDefinition,
+  dto: DecisionDto,
+): { produces: Record<string, unknown>; fields?: string[] } {
+  const errors = [
+    ...producesProblems(step, dto),
+    ...(dto.outcome === 'return' ? returnProblems(workflow, step, dto) : []),
+  ];
+  if (errors.length > 0)
+    throw DomainException.invalid(
+      dto.outcome === 'return' ? 'The return is invalid' : 'The decision is invalid',
+      errors,
+    );
+  if (dto.outcome === 'return') return { produces: {}, fields: [...new Set(dto.fields)] };
+  return { produces: dto.outcome === 'approve' ? (dto.produces ?? {}) : {} };
+}
+
 /** An approval must carry exactly the values the step declares in `produces`; other outcomes carry none. */
-function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, unknown> {
+function producesProblems(step: StepDefinition, dto: DecisionDto): FieldError[] {
   const declared = step.produces ?? [];
   const given = dto.produces ?? {};
   const errors: FieldError[] = [];
@@ -384,8 +405,7 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
   }
   if (dto.fields !== undefined && dto.outcome !== 'return')
     errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
-  if (errors.length > 0) throw DomainException.invalid('The decision is invalid', errors);
-  return dto.outcome === 'approve' ? given : {};
+  return errors;
 }
 
 /**
@@ -393,7 +413,7 @@ function checkProduces(step: StepDefinition, dto: DecisionDto): Record<string, u
  * sees. A department asking about a field it was never shown could not check the correction it asked for (its task
  * still hides the field), and would put the applicant to work on what another department decides.
  */
-function checkReturn(workflow: CompiledWorkflow, step: StepDefinition, dto: DecisionDto): string[] {
+function returnProblems(workflow: CompiledWorkflow, step: StepDefinition, dto: DecisionDto): FieldError[] {
   const errors: FieldError[] = [];
   if (isBlank(dto.comment))
     errors.push({ path: '$.comment', message: 'is required: the applicant is told what to correct' });
@@ -410,6 +430,5 @@ function checkReturn(workflow: CompiledWorkflow, step: StepDefinition, dto: Deci
         message: `'${field}' is not among the fields step ${step.id} sees`,
       });
   });
-  if (errors.length > 0) throw DomainException.invalid('The return is invalid', errors);
-  return [...new Set(fields)];
+  return errors;
 }
