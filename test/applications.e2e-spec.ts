@@ -489,6 +489,20 @@ describe('an application from submission to approval', () => {
       expect(again.body).toBeNull();
     });
 
+    it('answers 304 to a poll that names the application in capitals, as a UUID is case-insensitive', async () => {
+      const submitted = await submit('shop-permit', data);
+      const id = (submitted.body.id as string).toUpperCase();
+      const etag = submitted.headers.get('etag')!;
+      const poll = await t.request('GET', `/api/v1/applications/${id}`, {
+        as: ann,
+        headers: { 'if-none-match': etag },
+      });
+      expect(poll.status).toBe(304);
+      const plain = await t.request('GET', `/api/v1/applications/${id}`, { as: ann });
+      expect(plain.status).toBe(200);
+      expect(plain.body.id).toBe(id.toLowerCase());
+    });
+
     it('answers 304 to a weak tag or one of a list, and 200 to a tag that only resembles the current one', async () => {
       const submitted = await submit('shop-permit', data);
       const path = `/api/v1/applications/${submitted.body.id}`;

@@ -361,6 +361,19 @@ describe('tasks: the department inbox and decisions', () => {
       expect(task.body.status).toBe('open');
     });
 
+    it('takes a task id in capitals as the same task, as a UUID is case-insensitive', async () => {
+      const applicationId = await submit('decisions');
+      const licence = (await taskOf(applicationId, 'licence')).toUpperCase();
+      const as = officer('licensing');
+      expect((await t.request('GET', `/api/v1/tasks/${licence}`, { as })).body.id).toBe(
+        licence.toLowerCase(),
+      );
+      expect((await t.request('POST', `/api/v1/tasks/${licence}/claim`, { as })).status).toBe(200);
+      const decided = await decide(licence, as, { outcome: 'reject', comment: 'Refused' });
+      expect(decided.status).toBe(200);
+      expect(decided.body).toMatchObject({ id: licence.toLowerCase(), status: 'rejected' });
+    });
+
     it('answers 404 to a decision or a claim on a task that does not exist', async () => {
       const unknown = randomUUID();
       const as = officer('licensing');

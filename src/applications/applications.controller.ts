@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,6 +13,7 @@ import { HistoryView } from '../audit/audit.dto.js';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
+import { IdParam } from '../common/id-param.decorator.js';
 import {
   ApplicationPageDto,
   ApplicationViewDto,
@@ -93,7 +94,7 @@ export class ApplicationsController {
   @ApiProblems(401, 403, 404)
   async get(
     @CurrentCaller() caller: Caller,
-    @Param('id') id: string,
+    @IdParam() id: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -130,7 +131,7 @@ export class ApplicationsController {
   )
   async resubmit(
     @CurrentCaller() caller: Caller,
-    @Param('id') id: string,
+    @IdParam() id: string,
     @Body() dto: ResubmitApplicationDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -148,7 +149,7 @@ export class ApplicationsController {
   })
   @ApiOkResponse({ type: ApplicationViewDto, description: 'The application view, withdrawn' })
   @ApiProblems(401, 403, 404, { 409: 'The application is already decided' })
-  withdraw(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+  withdraw(@CurrentCaller() caller: Caller, @IdParam() id: string) {
     return this.applications.withdraw(caller, id);
   }
 
@@ -159,7 +160,7 @@ export class ApplicationsController {
   })
   @ApiOkResponse({ type: HistoryView })
   @ApiProblems(401, 403, 404)
-  history(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+  history(@CurrentCaller() caller: Caller, @IdParam() id: string) {
     return this.applications.historyOf(caller, id);
   }
 }

@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
+import { IdParam } from '../common/id-param.decorator.js';
 import { DisclosurePageDto, DisclosuresQuery, FlowsDto, FlowsQuery } from './disclosure.dto.js';
 import { DisclosuresService } from './disclosures.service.js';
 
@@ -22,7 +23,7 @@ export class DisclosuresController {
   })
   @ApiOkResponse({ type: DisclosurePageDto })
   @ApiProblems(400, 404)
-  list(@CurrentCaller() caller: Caller, @Param('id') id: string, @Query() query: DisclosuresQuery) {
+  list(@CurrentCaller() caller: Caller, @IdParam() id: string, @Query() query: DisclosuresQuery) {
     return this.disclosures.listFor(caller, id, query);
   }
 

@@ -1,10 +1,11 @@
 import { ApiProblems } from '../common/api-problems.decorator.js';
-import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiEventStream } from '../common/api-event-stream.decorator.js';
+import { IdParam } from '../common/id-param.decorator.js';
 import { TaskViewDto } from '../tasks/task.dto.js';
 import { HistoryEventDto, InboxReadyDto, InboxResyncDto, StreamEndDto, TaskWithheldDto } from './live.dto.js';
 import { LiveService } from './live.service.js';
@@ -36,7 +37,7 @@ export class LiveController {
   )
   async application(
     @CurrentCaller() caller: Caller,
-    @Param('id') id: string,
+    @IdParam() id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {

@@ -1,5 +1,6 @@
 import { ApiProblems } from '../common/api-problems.decorator.js';
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { IdParam } from '../common/id-param.decorator.js';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
@@ -21,7 +22,7 @@ export class RatingsController {
   @ApiProblems(400)
   @ApiProblems(404)
   @ApiProblems({ 409: 'Not decided yet, or already rated' })
-  rate(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: RateDto) {
+  rate(@CurrentCaller() caller: Caller, @IdParam() id: string, @Body() dto: RateDto) {
     return this.ratings.rate(caller, id, dto);
   }
 

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, Roles } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
+import { IdParam } from '../common/id-param.decorator.js';
 import { DecisionDto, InboxQuery, SignersDto, TaskPageDto, TaskViewDto, TransferDto } from './task.dto.js';
 import { TasksService } from './tasks.service.js';
 
@@ -26,7 +27,7 @@ export class TasksController {
   @ApiOperation({ summary: 'One task, with only the form fields its step may see' })
   @ApiOkResponse({ type: TaskViewDto, description: 'The task view' })
   @ApiProblems(401, 403, 404)
-  get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+  get(@CurrentCaller() caller: Caller, @IdParam() id: string) {
     return this.tasks.get(caller, id);
   }
 
@@ -53,7 +54,7 @@ export class TasksController {
   )
   async decide(
     @CurrentCaller() caller: Caller,
-    @Param('id') id: string,
+    @IdParam() id: string,
     @Body() dto: DecisionDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -73,7 +74,7 @@ export class TasksController {
   @ApiProblems(401, 403, 404, {
     409: 'The task is not open, another officer holds it, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS)',
   })
-  claim(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+  claim(@CurrentCaller() caller: Caller, @IdParam() id: string) {
     return this.tasks.claim(caller, id);
   }
 
@@ -84,7 +85,7 @@ export class TasksController {
   @ApiProblems(401, 403, 404, {
     409: 'The task is not open, not claimed, held by another officer, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS)',
   })
-  release(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+  release(@CurrentCaller() caller: Caller, @IdParam() id: string) {
     return this.tasks.release(caller, id);
   }
 
@@ -97,7 +98,7 @@ export class TasksController {
   @ApiProblems(400, 401, 403, 404, {
     409: 'The task is not open, is held by another officer, that officer already holds it, or officers have claimed, released and transferred it 100 times (MAX_TOOLBOX_ACTS)',
   })
-  transfer(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: TransferDto) {
+  transfer(@CurrentCaller() caller: Caller, @IdParam() id: string, @Body() dto: TransferDto) {
     return this.tasks.transfer(caller, id, dto);
   }
 
@@ -113,7 +114,7 @@ export class TasksController {
   @ApiProblems(400, 401, 403, 404, {
     409: 'The task is not open, is held by another officer, or already requires that many signatures',
   })
-  addSigners(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: SignersDto) {
+  addSigners(@CurrentCaller() caller: Caller, @IdParam() id: string, @Body() dto: SignersDto) {
     return this.tasks.addSigners(caller, id, dto);
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProblems } from '../common/api-problems.decorator.js';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { IdParam } from '../common/id-param.decorator.js';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -50,7 +51,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Unsubscribe; its pending deliveries are dropped' })
   @ApiNoContentResponse()
   @ApiProblems(404)
-  remove(@Param('id') id: string) {
+  remove(@IdParam() id: string) {
     return this.webhooks.remove(id);
   }
 
@@ -59,7 +60,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: DeliveryListDto })
   @ApiProblems(404)
   @ApiProblems(400)
-  deliveries(@Param('id') id: string, @Query() query: DeliveriesQuery) {
+  deliveries(@IdParam() id: string, @Query() query: DeliveriesQuery) {
     return this.webhooks.deliveries(id, query);
   }
 
@@ -68,7 +69,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Send one delivery again (same webhook-id and body)' })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiProblems(404)
-  redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string) {
+  redeliver(@IdParam() id: string, @IdParam('deliveryId') deliveryId: string) {
     return this.webhooks.redeliver(id, deliveryId);
   }
 }
