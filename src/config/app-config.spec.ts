@@ -159,7 +159,17 @@ describe('loadConfig', () => {
       'ok.example,https://bad.example/x',
       'FACTS_ALLOWED_HOSTS must be a comma-separated list of host names (got "https://bad.example/x")',
     ],
-    ['SWEEP_INTERVAL_MS', '-5', 'SWEEP_INTERVAL_MS must be a positive integer (milliseconds) (got "-5")'],
+    [
+      'SWEEP_INTERVAL_MS',
+      '-5',
+      'SWEEP_INTERVAL_MS must be an integer from 1 to 2147483647 (milliseconds) (got "-5")',
+    ],
+    // Longer than Node's timers take: it would run every millisecond.
+    [
+      'SWEEP_INTERVAL_MS',
+      '2592000000',
+      'SWEEP_INTERVAL_MS must be an integer from 1 to 2147483647 (milliseconds) (got "2592000000")',
+    ],
     [
       'EVENT_LOCK_AFTER_CONFLICTS',
       '-1',
@@ -201,11 +211,20 @@ describe('loadConfig', () => {
       'portal.example,http://x',
       'WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names (got "http://x")',
     ],
-    ['SSE_HEARTBEAT_MS', '0', 'SSE_HEARTBEAT_MS must be a positive integer (milliseconds) (got "0")'],
+    [
+      'SSE_HEARTBEAT_MS',
+      '0',
+      'SSE_HEARTBEAT_MS must be an integer from 1 to 2147483647 (milliseconds) (got "0")',
+    ],
     [
       'AUDIT_CHECKPOINT_INTERVAL_MS',
       '999',
-      'AUDIT_CHECKPOINT_INTERVAL_MS must be an integer of at least 1000 (milliseconds) (got "999")',
+      'AUDIT_CHECKPOINT_INTERVAL_MS must be an integer from 1000 to 2147483647 (milliseconds) (got "999")',
+    ],
+    [
+      'AUDIT_CHECKPOINT_INTERVAL_MS',
+      '2147483648',
+      'AUDIT_CHECKPOINT_INTERVAL_MS must be an integer from 1000 to 2147483647 (milliseconds) (got "2147483648")',
     ],
     [
       'AUDIT_SIGNING_KEY',

@@ -6,7 +6,7 @@ import { parseHostList } from '../common/allowed-host.util.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 import { loadPiiConfig } from './pii-config.js';
 import type { PiiConfig } from './pii-config.js';
-import { loadSecurityConfig } from './security-config.js';
+import { loadSecurityConfig, MAX_DELAY_MS } from './security-config.js';
 import type { SecurityConfig } from './security-config.js';
 
 /**
@@ -192,8 +192,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     read('SWEEP_INTERVAL_MS'),
     CONFIG_DEFAULTS.sweepIntervalMs,
     1,
-    Number.MAX_SAFE_INTEGER,
-    'SWEEP_INTERVAL_MS must be a positive integer (milliseconds)',
+    MAX_DELAY_MS,
+    `SWEEP_INTERVAL_MS must be an integer from 1 to ${MAX_DELAY_MS} (milliseconds)`,
   );
   const eventLockAfterConflicts = integer(
     read('EVENT_LOCK_AFTER_CONFLICTS'),
@@ -209,16 +209,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     read('SSE_HEARTBEAT_MS'),
     CONFIG_DEFAULTS.sseHeartbeatMs,
     1,
-    Number.MAX_SAFE_INTEGER,
-    'SSE_HEARTBEAT_MS must be a positive integer (milliseconds)',
+    MAX_DELAY_MS,
+    `SSE_HEARTBEAT_MS must be an integer from 1 to ${MAX_DELAY_MS} (milliseconds)`,
   );
 
   const auditCheckpointIntervalMs = integer(
     read('AUDIT_CHECKPOINT_INTERVAL_MS'),
     CONFIG_DEFAULTS.auditCheckpointIntervalMs,
     1000,
-    Number.MAX_SAFE_INTEGER,
-    'AUDIT_CHECKPOINT_INTERVAL_MS must be an integer of at least 1000 (milliseconds)',
+    MAX_DELAY_MS,
+    `AUDIT_CHECKPOINT_INTERVAL_MS must be an integer from 1000 to ${MAX_DELAY_MS} (milliseconds)`,
   );
   const rawSigningKey = read('AUDIT_SIGNING_KEY');
   let auditSigningKey: string | undefined;

@@ -84,7 +84,11 @@ describe('security configuration', () => {
       'HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS',
     ]);
     expect(problems({ STATEMENT_TIMEOUT_MS: '30s' })).toEqual([
-      'STATEMENT_TIMEOUT_MS must be a non-negative integer (milliseconds) (got "30s")',
+      'STATEMENT_TIMEOUT_MS must be an integer from 0 to 2147483647 (milliseconds) (got "30s")',
+    ]);
+    // A month: longer than Node's timers take, so the purge would run every millisecond.
+    expect(problems({ PURGE_INTERVAL_MS: '2592000000' })).toEqual([
+      'PURGE_INTERVAL_MS must be an integer from 1 to 2147483647 (milliseconds) (got "2592000000")',
     ]);
     expect(loadConfig({ STATEMENT_TIMEOUT_MS: '2500' }).security.statementTimeoutMs).toBe(2500);
     expect(problems({ JWT_JWKS_URL: 'ftp://idp' })[0]).toMatch(/^JWT_JWKS_URL must be an http/);

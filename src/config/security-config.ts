@@ -80,6 +80,12 @@ export interface PiiReadQuotas {
   readonly others: number | undefined;
 }
 
+/**
+ * The longest delay Node's timers take. A longer one is not refused but replaced by 1 ms, so an interval meant as a
+ * month would run back to back: every setting in milliseconds stops at this.
+ */
+export const MAX_DELAY_MS = 2_147_483_647;
+
 export const SECURITY_DEFAULTS: SecurityConfig = {
   jsonMaxKeys: 1000,
   jsonMaxArrayLength: 1000,
@@ -123,35 +129,31 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     problem(`${name} must be ${what}${unit} (got ${JSON.stringify(raw.slice(0, 80))})`);
     return fallback;
   };
-  const requestTimeoutMs = positive(
-    'REQUEST_TIMEOUT_MS',
-    SECURITY_DEFAULTS.requestTimeoutMs,
-    ' (milliseconds)',
-  );
-  const headersTimeoutMs = positive(
-    'HEADERS_TIMEOUT_MS',
-    SECURITY_DEFAULTS.headersTimeoutMs,
-    ' (milliseconds)',
-  );
+  const milliseconds = (name: string, fallback: number, min = 1): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (value >= min && value <= MAX_DELAY_MS) return value;
+    problem(
+      `${name} must be an integer from ${min} to ${MAX_DELAY_MS} (milliseconds) (got ${JSON.stringify(raw.slice(0, 80))})`,
+    );
+    return fallback;
+  };
+  const requestTimeoutMs = milliseconds('REQUEST_TIMEOUT_MS', SECURITY_DEFAULTS.requestTimeoutMs);
+  const headersTimeoutMs = milliseconds('HEADERS_TIMEOUT_MS', SECURITY_DEFAULTS.headersTimeoutMs);
   if (headersTimeoutMs > requestTimeoutMs) problem('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS');
   return {
     jsonMaxKeys: positive('JSON_MAX_KEYS', SECURITY_DEFAULTS.jsonMaxKeys),
     jsonMaxArrayLength: positive('JSON_MAX_ARRAY_LENGTH', SECURITY_DEFAULTS.jsonMaxArrayLength),
     jsonMaxStringLength: positive('JSON_MAX_STRING_LENGTH', SECURITY_DEFAULTS.jsonMaxStringLength),
     ruleCostBudget: positive('RULE_COST_BUDGET', SECURITY_DEFAULTS.ruleCostBudget),
-    definitionCheckTimeoutMs: positive(
+    definitionCheckTimeoutMs: milliseconds(
       'DEFINITION_CHECK_TIMEOUT_MS',
       SECURITY_DEFAULTS.definitionCheckTimeoutMs,
-      ' (milliseconds)',
     ),
     requestTimeoutMs,
     headersTimeoutMs,
-    statementTimeoutMs: positive(
-      'STATEMENT_TIMEOUT_MS',
-      SECURITY_DEFAULTS.statementTimeoutMs,
-      ' (milliseconds)',
-      0,
-    ),
+    statementTimeoutMs: milliseconds('STATEMENT_TIMEOUT_MS', SECURITY_DEFAULTS.statementTimeoutMs, 0),
     factsMaxBytes: positive('FACTS_MAX_BYTES', SECURITY_DEFAULTS.factsMaxBytes),
     factsCredentials: factsCredentials(read('FACTS_CREDENTIALS'), problem),
     idempotencyKeyTtlSeconds: positive(
@@ -164,12 +166,8 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
       SECURITY_DEFAULTS.factCacheTtlSeconds,
       ' (seconds)',
     ),
-    purgeIntervalMs: positive('PURGE_INTERVAL_MS', SECURITY_DEFAULTS.purgeIntervalMs, ' (milliseconds)'),
-    rateLimitWindowMs: positive(
-      'RATE_LIMIT_WINDOW_MS',
-      SECURITY_DEFAULTS.rateLimitWindowMs,
-      ' (milliseconds)',
-    ),
+    purgeIntervalMs: milliseconds('PURGE_INTERVAL_MS', SECURITY_DEFAULTS.purgeIntervalMs),
+    rateLimitWindowMs: milliseconds('RATE_LIMIT_WINDOW_MS', SECURITY_DEFAULTS.rateLimitWindowMs),
     rateLimitPerAddress: positive('RATE_LIMIT_PER_ADDRESS', SECURITY_DEFAULTS.rateLimitPerAddress, '', 0),
     rateLimitPerCaller: positive('RATE_LIMIT_PER_CALLER', SECURITY_DEFAULTS.rateLimitPerCaller, '', 0),
     rateLimitPollsPerCaller: positive(
