@@ -556,3 +556,29 @@ describe('audit: scheduled checkpoints', () => {
     expect(results.filter((r) => r !== null)).toHaveLength(1);
   });
 });
+
+describe('audit checkpoints on a pool of one database connection', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { databasePoolSize: 1 } });
+    await registerWorkflow(t, workflow);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('signs on demand and on schedule, never waiting on a second connection of its own', async () => {
+    // The timer stops first, so that the scheduled checkpoint below is the only one.
+    await t.app.get(CheckpointScheduler).onApplicationShutdown();
+    await submitApplication(t, 'audit-permit', { note: 'n' });
+    const demanded = await t.request('POST', '/api/v1/audit/checkpoints', { as: ADMIN });
+    expect(demanded.status).toBe(201);
+    expect(demanded.body.leafCount).toBe(1);
+    await submitApplication(t, 'audit-permit', { note: 'n' });
+    // Two days on: a later interval (a day here) than the one the checkpoint above was signed in.
+    const scheduled = await t.app
+      .get(CheckpointService)
+      .create('schedule', new Date(Date.now() + 2 * 86_400_000));
+    expect(scheduled).toMatchObject({ seq: demanded.body.seq + 1, fromId: demanded.body.toId, leafCount: 1 });
+  });
+});

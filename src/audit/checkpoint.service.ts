@@ -90,19 +90,19 @@ export class CheckpointService {
    * history grew. Answers null when the scheduled one is not due.
    */
   async create(trigger: 'demand' | 'schedule', now = new Date()): Promise<CheckpointView | null> {
+    // Not due is known without a lock (and checked again under it): a tick that signs nothing pauses no writer.
+    if (trigger === 'schedule' && !this.due(await this.latest(this.dataSource.manager), now)) return null;
+    // Read before the checkpoint's transaction, on a connection that is back in the pool by then: a checkpoint never
+    // holds two connections at once, which on a pool of one would wait for itself for good. An earlier mark is still
+    // a mark (every row below it had committed), and one overtaken by a checkpoint signed meanwhile leaves an empty
+    // range.
+    const mark = await this.highWaterMark();
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [CHECKPOINT_LOCK]);
-      const [last] = await manager.find(CheckpointEntity, { order: { seq: 'DESC' }, take: 1 });
-      const interval = this.config.auditCheckpointIntervalMs;
-      if (
-        trigger === 'schedule' &&
-        last !== undefined &&
-        Math.floor(last.createdAt.getTime() / interval) >= Math.floor(now.getTime() / interval)
-      ) {
-        return null;
-      }
+      const last = await this.latest(manager);
+      if (trigger === 'schedule' && !this.due(last, now)) return null;
       const fromId = last?.toId ?? '0';
-      const toId = await this.highWaterMark(fromId);
+      const toId = BigInt(mark) > BigInt(fromId) ? mark : fromId;
       const heads = await this.changedHeads(manager, fromId, toId);
       if (trigger === 'schedule' && heads.length === 0) return null;
 
@@ -173,14 +173,28 @@ export class CheckpointService {
     };
   }
 
+  /** The latest checkpoint, if any. */
+  private async latest(manager: EntityManager): Promise<CheckpointEntity | undefined> {
+    const [last] = await manager.find(CheckpointEntity, { order: { seq: 'DESC' }, take: 1 });
+    return last;
+  }
+
+  /** A scheduled checkpoint is due once per interval of the wall clock, whichever process comes first. */
+  private due(last: CheckpointEntity | undefined, now: Date): boolean {
+    const interval = this.config.auditCheckpointIntervalMs;
+    return (
+      last === undefined ||
+      Math.floor(last.createdAt.getTime() / interval) < Math.floor(now.getTime() / interval)
+    );
+  }
+
   /** The highest history id below which every row is committed (see the class comment). */
-  private async highWaterMark(floor: string): Promise<string> {
+  private async highWaterMark(): Promise<string> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [HISTORY_APPEND_LOCK]);
       // A new statement in READ COMMITTED: its snapshot is taken after the lock, so it sees every such commit.
       const [row] = await manager.query<{ mark: string }[]>(
-        'SELECT GREATEST(COALESCE(max(id), 0), $1::bigint)::text AS mark FROM history',
-        [floor],
+        'SELECT COALESCE(max(id), 0)::text AS mark FROM history',
       );
       return row!.mark;
     });
