@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { deadlineJobId } from '../src/engine/plan.util.js';
+import { QueueService } from '../src/queue/queue.service.js';
 import { TimersProcessor } from '../src/timers/timers.processor.js';
 import {
   inboxTask,
@@ -149,6 +150,8 @@ describe('the database is the truth', () => {
   beforeAll(async () => {
     t = await TestApp.start({ config: { sweepIntervalMs: 1000 } });
     await register(t, 'flushed', [{ id: 'lost', timeLimit: { seconds: 3 }, onTimeout: 'approve' }]);
+    // Due within the sweep's horizon (twice its interval and a minute), long after this file has run.
+    await register(t, 'near', [{ id: 'soon', timeLimit: { seconds: 50 }, onTimeout: 'approve' }]);
   });
   afterAll(async () => {
     await t.close();
@@ -176,6 +179,27 @@ describe('the database is the truth', () => {
       );
       expect(stepOf(done, 'lost').decidedBy).toBe('timeout');
       expect((await historyTypes(t, id)).filter((type) => type === 'deemed_approved')).toHaveLength(1);
+    }
+  });
+
+  it("queues every other task's lost deadline job when one task's workflow no longer loads", async () => {
+    const ids = [await submitApplication(t, 'near'), await submitApplication(t, 'near')];
+    const tasks = await t.query<{ id: string; attempt: number }>(
+      'SELECT id, attempt FROM tasks WHERE application_id = ANY($1) ORDER BY id',
+      [ids],
+    );
+    // The sweep pages through tasks by id: the first one fails, the second must still get its job.
+    const [broken, sound] = [tasks[0]!, tasks[1]!];
+    await t.query('UPDATE tasks SET workflow_version = 999 WHERE id = $1', [broken.id]);
+    try {
+      await flushQueues(new URL(t.databaseUrl).pathname.slice(1));
+      const queue = t.app.get(QueueService).queue('deadlines');
+      await eventually(
+        () => queue.getJob(deadlineJobId(sound)),
+        (job) => job !== undefined,
+      );
+    } finally {
+      await t.query('UPDATE tasks SET workflow_version = 1 WHERE id = $1', [broken.id]);
     }
   });
 });

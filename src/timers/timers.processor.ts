@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { TaskJobData } from '../events/event-jobs.util.js';
-import type { PlanEvent } from '../engine/plan.types.js';
+import type { PlanEvent, PlannedJob } from '../engine/plan.types.js';
 import { correctionRound, jobsForApplication, jobsForTask } from '../engine/plan.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { enqueue, timerHorizon } from '../events/event-jobs.util.js';
@@ -172,11 +172,11 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
         .orderBy('t.id')
         .take(SWEEP_BATCH)
         .getMany();
-      const jobs = [];
-      for (const task of batch) {
+      const jobs: PlannedJob[] = [];
+      await this.each(batch, async (task) => {
         const workflow = await this.definitions.load(task.workflowKey, task.workflowVersion);
         jobs.push(...jobsForTask(task, workflow.step(task.step), { now, timerHorizon: horizon }));
-      }
+      });
       await enqueue(this.queues, jobs);
       if (batch.length < SWEEP_BATCH) break;
       after = batch[batch.length - 1]!.id;
