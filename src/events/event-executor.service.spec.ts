@@ -81,6 +81,12 @@ const WORKFLOWS = [
     steps: [step('one'), step('two'), step('three')],
   },
   {
+    key: 'joint',
+    name: 'Two signatures for one licence',
+    form,
+    steps: [step('permit', { signoff: 2, produces: ['licenceNo'] })],
+  },
+  {
     key: 'timers',
     name: 'Near and far due times',
     form,
@@ -372,6 +378,23 @@ describe('the event path on a real database (planner + executor, no HTTP)', () =
     );
     expect(decided.result.status).toBe(200);
     expect(decided.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
+  });
+
+  it("remembers no state whose first countersignature's values pass the limit: the second signature is read", async () => {
+    const submitted = await submit('joint', { code: 'x' });
+    const [permit] = await tasksOf(submitted.body.id);
+    const licenceNo = 'L'.repeat(40_000);
+    const tasks = context.get(TasksService);
+    const first = await tasks.decide(officer('dept-permit', 'amy'), permit.id, {
+      outcome: 'approve',
+      produces: { licenceNo },
+    });
+    expect(first.status).toBe(200);
+    const second = await counted(() =>
+      tasks.decide(officer('dept-permit', 'bo'), permit.id, { outcome: 'approve', produces: { licenceNo } }),
+    );
+    expect(second.result.body.status).toBe('approved');
+    expect(second.statements).toEqual(['SELECT json_build_object(', 'WITH app']);
   });
 
   it('refuses an event only against the stored state: one the remembered state would refuse is read first', async () => {

@@ -1,6 +1,7 @@
 import { jsonCopy } from '../common/json-copy.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { ApplicationRow, ApplicationState, HistoryRow, Plan, TaskRow } from '../engine/plan.types.js';
+import type { EngineContext } from '../engine/workflow-machine.util.js';
 
 /**
  * The hot path's SQL, written by hand: the planner decides everything, so each event needs one statement that reads
@@ -181,8 +182,8 @@ export function writeStatement(
  * (logically: the order of keys inside JSON columns and of the tasks may differ, as it may between two reads). The
  * JSON columns are copied as a trip through JSON would give them (`jsonCopy`: absent values dropped), without the
  * text; the rest are scalars, and timestamps, which the row gives as text, `rowsToState` reads from dates the same.
- * Nothing but the frozen snapshot is shared with `state`. Null when the JSON columns' strings and keys pass
- * `maxLength` characters.
+ * Nothing but the frozen snapshot is shared with `state`. Null when the JSON columns' strings and keys, the tasks'
+ * comments and the values a first countersignature gave pass `maxLength` characters.
  */
 export function asStored(
   state: ApplicationState,
@@ -206,9 +207,15 @@ export function asStored(
     waiting: json(application.waiting),
     tasks: state.tasks.map((task) => {
       const record = taskRecord(task);
+      // Officers' comments run to thousands of characters, on each of up to hundreds of tasks.
+      weight += record.comment?.length ?? 0;
       return { ...record, signoffs: json(record.signoffs) };
     }),
   };
+  // A shared snapshot is held as long as the state is: the first countersignature's values in it are a request body.
+  const signedValues = (application.snapshot as { context?: EngineContext }).context?.signedValues;
+  if (signedValues !== undefined && Object.isFrozen(application.snapshot))
+    weight += jsonCopy(signedValues).weight;
   return weight > maxLength ? null : rowsToState(row);
 }
 
