@@ -120,25 +120,22 @@ type Read = (name: string) => string | undefined;
 type Problem = (message: string) => undefined;
 
 export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig {
-  const positive = (name: string, fallback: number, unit = '', min = 1): number => {
+  const positive = (name: string, fallback: number, unit = '', min = 1, max?: number): number => {
     const raw = read(name);
     if (raw === undefined) return fallback;
     const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isSafeInteger(value) && value >= min) return value;
-    const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
+    if (Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max)) return value;
+    const what =
+      max !== undefined
+        ? `an integer from ${min} to ${max}`
+        : min === 0
+          ? 'a non-negative integer'
+          : 'a positive integer';
     problem(`${name} must be ${what}${unit} (got ${JSON.stringify(raw.slice(0, 80))})`);
     return fallback;
   };
-  const milliseconds = (name: string, fallback: number, min = 1): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (value >= min && value <= MAX_DELAY_MS) return value;
-    problem(
-      `${name} must be an integer from ${min} to ${MAX_DELAY_MS} (milliseconds) (got ${JSON.stringify(raw.slice(0, 80))})`,
-    );
-    return fallback;
-  };
+  const milliseconds = (name: string, fallback: number, min = 1): number =>
+    positive(name, fallback, ' (milliseconds)', min, MAX_DELAY_MS);
   const requestTimeoutMs = milliseconds('REQUEST_TIMEOUT_MS', SECURITY_DEFAULTS.requestTimeoutMs);
   const headersTimeoutMs = milliseconds('HEADERS_TIMEOUT_MS', SECURITY_DEFAULTS.headersTimeoutMs);
   if (headersTimeoutMs > requestTimeoutMs) problem('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS');
