@@ -165,6 +165,22 @@ describe('plan: one event, one plan', () => {
     expect(due.state.tasks[0]).toMatchObject({ status: 'approved', decidedBy: 'timeout' });
   });
 
+  it('ignores a reminder job that fires well before its time, or for a step that opened too late for one', () => {
+    const reminding = compile([step('a', { timeLimit: { hours: 2 }, remindBefore: { hours: 1 } })]);
+    const { state } = run(reminding, [submit()]);
+    const remind = { type: 'remind', step: 'a', attempt: 1 } as const;
+    expect(plan(state, remind, context(reminding, new Date(T0.getTime() + 60_000))).applied).toBe(false);
+    const due = plan(state, remind, context(reminding, new Date(T0.getTime() + 3600_000)));
+    expect(types(due)).toEqual(['reminded']);
+    expect(due.state.tasks[0]).toMatchObject({ status: 'open', reminded: true });
+
+    // Reminded an hour before a step due in thirty minutes: the reminder would fall before the step opened.
+    const late = compile([step('a', { timeLimit: { minutes: 30 }, remindBefore: { hours: 1 } })]);
+    const opened = run(late, [submit()]).state;
+    expect(opened.tasks[0]!.remindAt).toBeNull();
+    expect(plan(opened, remind, context(late, new Date(T0.getTime() + 20 * 60_000))).applied).toBe(false);
+  });
+
   it('enqueues only the timers that fall due within the horizon', () => {
     const far = compile([
       step('soon', { timeLimit: { minutes: 5 } }),

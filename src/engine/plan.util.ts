@@ -261,6 +261,10 @@ const EVENT_KINDS: EventKinds = {
     machine: (e) => ({ type: 'REMIND', step: e.step, attempt: e.attempt }),
     entry: (e) => ({ actor: TIMER, type: 'reminded', step: e.step, detail: { attempt: e.attempt } }),
     attribution: () => null,
+    // Like a deadline: the row says when to remind (never, if the step opened too late for it); a job early by more
+    // than clock skew waits for the sweep.
+    stale: (_e, task, now) =>
+      !task || task.remindAt === null || task.remindAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS,
   },
   rule: {
     machine: (e) => ({ type: 'RULE', step: e.step, attempt: e.attempt, holds: e.holds }),
