@@ -91,7 +91,13 @@ describe('security configuration', () => {
       'PURGE_INTERVAL_MS must be an integer from 1 to 2147483647 (milliseconds) (got "2592000000")',
     ]);
     expect(loadConfig({ STATEMENT_TIMEOUT_MS: '2500' }).security.statementTimeoutMs).toBe(2500);
-    expect(problems({ JWT_JWKS_URL: 'ftp://idp' })[0]).toMatch(/^JWT_JWKS_URL must be an http/);
+    expect(problems({ JWT_JWKS_URL: 'ftp://idp', JWT_AUDIENCE: 'approvals' })).toEqual([
+      'JWT_JWKS_URL must be an http:// or https:// URL (got "ftp://idp")',
+    ]);
+    // The provider signs every client's tokens with the same keys: its set alone says nothing about who they are for.
+    expect(problems({ JWT_JWKS_URL: 'https://idp.example/certs' })).toEqual([
+      'JWT_JWKS_URL needs JWT_AUDIENCE, the audience this service accepts tokens for',
+    ]);
     expect(problems({ CORS_ORIGINS: 'https://portal.example/path' })[0]).toMatch(/^CORS_ORIGINS/);
     expect(problems({ TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY/);
     const leaked = problems({ FACTS_CREDENTIALS: '{"h": {"authorization": 42, "x": "s3cret-token"}}' });

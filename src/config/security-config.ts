@@ -139,6 +139,12 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
   const requestTimeoutMs = milliseconds('REQUEST_TIMEOUT_MS', SECURITY_DEFAULTS.requestTimeoutMs);
   const headersTimeoutMs = milliseconds('HEADERS_TIMEOUT_MS', SECURITY_DEFAULTS.headersTimeoutMs);
   if (headersTimeoutMs > requestTimeoutMs) problem('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS');
+  const jwtJwksUrl = jwksUrl(read('JWT_JWKS_URL'), problem);
+  const jwtAudience = read('JWT_AUDIENCE');
+  // A provider's keys sign the tokens of every client it serves: without an audience to check, a token it issued to
+  // any other of its applications would be accepted here.
+  if (jwtJwksUrl !== undefined && jwtAudience === undefined)
+    problem('JWT_JWKS_URL needs JWT_AUDIENCE, the audience this service accepts tokens for');
   return {
     jsonMaxKeys: positive('JSON_MAX_KEYS', SECURITY_DEFAULTS.jsonMaxKeys),
     jsonMaxArrayLength: positive('JSON_MAX_ARRAY_LENGTH', SECURITY_DEFAULTS.jsonMaxArrayLength),
@@ -176,9 +182,9 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
     streamsPerCaller: positive('STREAMS_PER_CALLER', SECURITY_DEFAULTS.streamsPerCaller, '', 0),
     trustProxy: trustProxy(read('TRUST_PROXY'), problem),
     corsOrigins: corsOrigins(read('CORS_ORIGINS'), problem),
-    jwtJwksUrl: jwksUrl(read('JWT_JWKS_URL'), problem),
+    jwtJwksUrl,
     jwtIssuer: read('JWT_ISSUER'),
-    jwtAudience: read('JWT_AUDIENCE'),
+    jwtAudience,
     jwtMaxTokenAgeSeconds: positive(
       'JWT_MAX_TOKEN_AGE_SECONDS',
       SECURITY_DEFAULTS.jwtMaxTokenAgeSeconds,
