@@ -48,7 +48,12 @@ export class FactsService {
     const { applicationId, name, fact, data } = input;
     const url = factUrl(fact.url, data);
     if (url === null) return { ok: false, error: 'the application lacks a value the URL needs' };
-    const target = new URL(url);
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return { ok: false, error: 'the URL with the application values is not a URL' };
+    }
     if (!isAllowedFactHost(target, this.config.factsAllowedHosts)) {
       return { ok: false, error: 'the host is not in FACTS_ALLOWED_HOSTS' };
     }

@@ -43,7 +43,7 @@ describe('holds', () => {
       [],
     ];
     for (const rule of rules)
-      expect(holds(rule, data)).toBe(Boolean(jsonLogic.apply(rule as jsonLogic.RulesLogic, data)));
+      expect(holds(rule, data)).toBe(jsonLogic.truthy(jsonLogic.apply(rule as jsonLogic.RulesLogic, data)));
     expect(rules.slice(0, 5).map((rule) => holds(rule, data))).toEqual([true, false, true, true, true]);
   });
 
@@ -53,6 +53,15 @@ describe('holds', () => {
       expect(holds(rule, {})).toBe(false);
     },
   );
+
+  it('takes JSON Logic truthiness, so an empty list or an empty match does not hold', () => {
+    const data = { priorLicences: [], seats: 5, owners: [{ banned: false }] };
+    expect(holds({ var: 'priorLicences' }, data)).toBe(false);
+    expect(holds({ filter: [{ var: 'owners' }, { var: 'banned' }] }, data)).toBe(false);
+    expect(holds({ filter: [{ var: 'owners' }, { '!': { var: 'banned' } }] }, data)).toBe(true);
+    expect(holds({ var: 'seats' }, data)).toBe(true);
+    expect(holds({ cat: [''] }, data)).toBe(false);
+  });
 
   it('counts afresh for every evaluation, and nothing outside one', () => {
     // 15 doublings spend more than half the limit (16 pass it): two in a row hold only if the second starts afresh.

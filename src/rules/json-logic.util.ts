@@ -86,7 +86,8 @@ export function verdict(
   if (limit <= 0) return 'stopped';
   left = limit;
   try {
-    return jsonLogic.apply(logic as jsonLogic.RulesLogic, data) ? 'holds' : 'fails';
+    // JSON Logic's truthiness, not JavaScript's: an empty array is false (as inside `if`, `and`, `!`, `filter`).
+    return jsonLogic.truthy(jsonLogic.apply(logic as jsonLogic.RulesLogic, data)) ? 'holds' : 'fails';
   } catch (error) {
     return error instanceof RuleRunLimitExceeded ? 'stopped' : 'fails';
   } finally {

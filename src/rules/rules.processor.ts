@@ -43,7 +43,9 @@ export class RulesProcessor implements OnApplicationBootstrap {
 
   async evaluate(data: TaskJobData): Promise<void> {
     const task = await this.dataSource.manager.findOneBy(TaskEntity, { id: data.taskId });
-    if (!task || task.status !== 'open' || task.attempt !== data.attempt) return;
+    // A rule that has spoken is not asked again: the sweep queues a second job for a rule still pending after a
+    // minute, and when the first was only waiting in a backlog, the second must not fetch the facts once more.
+    if (!task || task.status !== 'open' || !task.rulePending || task.attempt !== data.attempt) return;
     const application = await this.dataSource.manager.findOneByOrFail(ApplicationEntity, {
       id: task.applicationId,
     });
@@ -77,7 +79,9 @@ export class RulesProcessor implements OnApplicationBootstrap {
       ),
     };
     const outcome = verdict(rule, input);
-    const result = outcome === 'holds';
+    // A fact that could not be had makes the rule not hold, whatever the rule would make of its absence: a rule
+    // like "not listed" must not approve because the list could not be read.
+    const result = outcome === 'holds' && lookups.every(([, r]) => r.ok);
     await this.events.applyAlone({
       target: { applicationId: task.applicationId },
       event: () => ({
