@@ -334,4 +334,20 @@ describe('personal data at rest', () => {
       '$.form.properties.people.items.x-pii',
     );
   });
+
+  it('refuses a personal field named with a dot, which would be found by no path and so never sealed', async () => {
+    const reply = await t.request('POST', '/api/v1/workflows', {
+      as: ADMIN,
+      body: {
+        ...definition,
+        key: 'pii-dotted',
+        form: { type: 'object', properties: { 'id.number': { type: 'string', 'x-pii': true } } },
+        steps: [{ id: 'one', name: 'One', department: 'd', timeLimit: { hours: 1 } }],
+      },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors).toEqual([
+      { path: '$.form.properties["id.number"]', message: expect.stringMatching(/^must not contain '\.'/) },
+    ]);
+  });
 });

@@ -402,6 +402,25 @@ describe('validateDefinition: step options', () => {
 });
 
 describe('validateDefinition: the form schema', () => {
+  it('rejects a property name holding a dot, which field paths could not tell from a nested property', () => {
+    const dotted = {
+      type: 'object',
+      properties: {
+        'id.number': { type: 'string', 'x-pii': true },
+        owner: { type: 'object', properties: { 'e.mail': { type: 'string' }, name: { type: 'string' } } },
+        list: { type: 'array', items: { type: 'object', properties: { 'a.b': { type: 'string' } } } },
+      },
+    };
+    const errors = errorsOf(doc([step('first')], { form: dotted }));
+    expect(errors).toEqual([
+      { path: '$.form.properties["id.number"]', message: expect.stringMatching(/^must not contain '\.'/) },
+      {
+        path: '$.form.properties.owner.properties["e.mail"]',
+        message: expect.stringMatching(/^must not contain/),
+      },
+    ]);
+  });
+
   it('rejects a form that breaks the JSON Schema meta-schema', () => {
     const errors = errorsOf(doc([step('first')], { form: { type: 'objekt' } }));
     expect(errors).toHaveLength(1);
@@ -618,6 +637,15 @@ describe('validateDefinition: graph errors', () => {
     ]);
   });
 
+  it('reports a produced value named with a dot, which a rule reading it by path would never find', () => {
+    expect(errorsOf(doc([step('first', { produces: ['licence.no'] })]))).toEqual([
+      {
+        path: '$.steps[0].produces[0]',
+        message: "'licence.no' must not contain '.': rules read values by dotted path",
+      },
+    ]);
+  });
+
   it('reports a produced value that shadows a form property', () => {
     expect(errorsOf(doc([step('first', { produces: ['seats'] })]))).toEqual([
       {
@@ -749,6 +777,15 @@ describe('validateDefinition: facts', () => {
     ]);
   });
 
+  it('reports a placeholder naming an object, which has no single value to put in a URL', () => {
+    expect(errorsOf(withFact('https://r.example/{applicant}'))).toEqual([
+      {
+        path: '$.facts.registry.url',
+        message: 'placeholder {applicant} is an object; name one of its fields',
+      },
+    ]);
+  });
+
   it('rejects a URL that is not http or https or not a URL at all', () => {
     expect(errorsOf(withFact('ftp://r.example/x'))).toEqual([
       { path: '$.facts.registry.url', message: 'must be an http or https URL' },
@@ -758,10 +795,23 @@ describe('validateDefinition: facts', () => {
     ]);
   });
 
-  it('rejects a host taken from application data', () => {
-    expect(errorsOf(withFact('https://{creditCode}.example/x'))).toEqual([
-      { path: '$.facts.registry.url', message: 'the host may not contain a placeholder' },
-    ]);
+  it('rejects a host taken from application data, however the URL spells its authority', () => {
+    for (const url of [
+      'https://{creditCode}.example/x',
+      // Without slashes the URL parser still reads a host, and the allowed-host check saw `x.example.gov`.
+      'https:{creditCode}.example.gov/x',
+      'https:/{creditCode}.example.gov/x',
+      'https://r.example.gov.{creditCode}/x',
+    ]) {
+      expect(errorsOf(withFact(url), { allowedFactHosts: ['*.example.gov'] })).toContainEqual({
+        path: '$.facts.registry.url',
+        message: 'the host may not contain a placeholder',
+      });
+    }
+  });
+
+  it('accepts a placeholder in the query of a URL with no path', () => {
+    expect(validateDefinition(withFact('https://r.example?c={creditCode}')).errors).toEqual([]);
   });
 
   it('accepts any host when no allowed hosts are configured', () => {

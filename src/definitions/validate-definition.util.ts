@@ -189,6 +189,11 @@ function schemaErrors(form: Record<string, unknown>, options: ValidateOptions): 
         maxStringLength: options.maxStringLength ?? DEFAULT_JSON_LIMITS.maxStringLength,
         maxBodyBytes: options.maxBodyBytes ?? DEFAULT_JSON_LIMITS.maxBodyBytes,
       }),
+      ...dottedPropertyNames(form).map((path) => ({
+        path,
+        message:
+          "must not contain '.': fields are named by dotted paths, so it could not be told from a nested one",
+      })),
       ...misplacedPii(form).map((path) => ({
         path,
         message:
@@ -198,6 +203,26 @@ function schemaErrors(form: Record<string, unknown>, options: ValidateOptions): 
   } catch (e) {
     return [{ path: '$.form', message: `is not a usable JSON Schema: ${(e as Error).message}` }];
   }
+}
+
+/**
+ * JSON paths of form properties, reached through nested `properties`, whose name holds a `.`. Steps' `fields` and
+ * `needs`, returns, rules and personal marks all name fields by dotted paths: `"id.number"` would be read as `id`
+ * then `number`, so a step granted it would see nothing and a personal value there would never be sealed.
+ */
+function dottedPropertyNames(form: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  const walk = (schema: unknown, path: string): void => {
+    const properties = isRecord(schema) ? schema.properties : undefined;
+    if (!isRecord(properties)) return;
+    for (const [name, child] of Object.entries(properties)) {
+      const at = childPath(`${path}.properties`, name);
+      if (name.includes('.')) found.push(at);
+      else walk(child, at);
+    }
+  };
+  walk(form, '$.form');
+  return found;
 }
 
 // ---------- the graph, data flow and rules ----------
@@ -227,6 +252,9 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
       // An approval sends it as a member of `produces`: the API refuses a `__proto__` member, and a lookup of any
       // such name on an object that lacks it finds the inherited member instead.
       if (value in Object.prototype) add(path, `'${value}' is a name every object inherits; choose another`);
+      // Produced values are kept flat, but rules and `needs` read by dotted path: `licence.no` would be looked
+      // for as `no` inside `licence`, and never found.
+      if (value.includes('.')) add(path, `'${value}' must not contain '.': rules read values by dotted path`);
     });
   });
 
@@ -316,7 +344,7 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
   } else {
     errors.push(...cycleErrors(deps, firstIndex));
   }
-  errors.push(...factErrors(def, formPaths, options));
+  errors.push(...factErrors(def, { formPaths, formParents }, options));
   return errors;
 }
 
@@ -374,7 +402,7 @@ function cycleErrors(deps: Record<string, string[]>, index: Map<string, number>)
 
 function factErrors(
   def: WorkflowDefinition,
-  formPaths: Set<string>,
+  { formPaths, formParents }: { formPaths: Set<string>; formParents: Set<string> },
   options: ValidateOptions,
 ): DefinitionError[] {
   const errors: DefinitionError[] = [];
@@ -386,17 +414,26 @@ function factErrors(
     for (const p of placeholders) {
       if (!formPaths.has(p))
         errors.push({ path: `${at}.url`, message: `placeholder {${p}} is not a form property` });
+      // Only a single value fits in a URL: an object would leave every lookup without one, and the rule never holding.
+      else if (formParents.has(p))
+        errors.push({
+          path: `${at}.url`,
+          message: `placeholder {${p}} is an object; name one of its fields`,
+        });
     }
     let url: URL;
+    let other: URL;
     try {
       url = new URL(fact.url.replace(/\{[^{}]*\}/g, 'x'));
+      other = new URL(fact.url.replace(/\{[^{}]*\}/g, 'y'));
     } catch {
       errors.push({ path: `${at}.url`, message: 'is not a URL' });
       continue;
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       errors.push({ path: `${at}.url`, message: 'must be an http or https URL' });
-    } else if (/^[a-z]+:\/\/[^/]*\{/i.test(fact.url)) {
+    } else if (url.host !== other.host) {
+      // Parsed as the lookup will parse it (`https:{district}.example.gov` is a URL too): two values, two hosts.
       // The host decides where application data goes: it must be fixed, never taken from the applicant.
       errors.push({ path: `${at}.url`, message: 'the host may not contain a placeholder' });
     } else if (options.allowedFactHosts && !isAllowedFactHost(url, options.allowedFactHosts)) {
