@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
-import { applicant, TestApp } from './support/test-app.js';
+import { SseClient } from './support/sse.js';
+import { applicant, officer, TestApp } from './support/test-app.js';
 
 const PORTAL = 'https://portal.gov.example';
 
@@ -76,6 +77,23 @@ describe('security headers and CORS', () => {
     });
     expect(actual.headers.get('access-control-allow-origin')).toBe(PORTAL);
     expect(actual.headers.get('access-control-expose-headers')).toMatch(/etag/);
+  });
+
+  it('sends an event stream, whose reply the stream takes over, with the same CORS and security headers', async () => {
+    const stream = await SseClient.open(`${t.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${await t.token(officer('portal-desk'))}`,
+      origin: PORTAL,
+    });
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers?.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(stream.headers?.get('access-control-allow-origin')).toBe(PORTAL);
+      expect(stream.headers?.get('x-content-type-options')).toBe('nosniff');
+      expect(stream.headers?.get('strict-transport-security')).toMatch(/max-age=/);
+      expect(stream.headers?.get('cache-control')).toBe('no-store, no-transform');
+    } finally {
+      stream.close();
+    }
   });
 });
 

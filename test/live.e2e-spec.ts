@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
 import pg from 'pg';
 import { eventually } from './support/eventually.js';
 import {
@@ -10,7 +11,7 @@ import {
 } from './support/helpers.js';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { SseClient } from './support/sse.js';
-import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
+import { ADMIN, applicant, JWT_SECRET, officer, TestApp } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -163,6 +164,32 @@ describe('live updates (server-sent events)', () => {
       'last-event-id': String(events.messages.filter((m) => m.event === 'message').at(-1)!.id),
     });
     expect(again.status).toBe(204);
+  });
+
+  it('ends a stream when its token stops being accepted, and sends the headers every answer carries', async () => {
+    const id = await submitApplication(a, 'live-relay');
+    // Issued so long ago that the maximum token age ends two seconds from now.
+    const now = Math.floor(Date.now() / 1000);
+    const ageing = await new SignJWT({ role: 'applicant' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ann')
+      .setIssuedAt(now - SECURITY_DEFAULTS.jwtMaxTokenAgeSeconds + 2)
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const client = await SseClient.open(`${a.baseUrl}/api/v1/applications/${id}/events`, {
+      authorization: `Bearer ${ageing}`,
+    });
+    expect(client.status).toBe(200);
+    // A hijacked reply sends only the headers written on it: the stream carries the security headers too.
+    expect(client.headers?.get('cache-control')).toBe('no-store, no-transform');
+    expect(client.headers?.get('x-content-type-options')).toBe('nosniff');
+    await client.until((messages) => messages.some((m) => m.data?.type === 'submitted'));
+    await client.closed(10_000);
+    expect(client.messages.some((m) => m.event === 'end')).toBe(false);
+    // The client's reconnect with the same token is refused: it needs a new one.
+    const again = await a.request('GET', `/api/v1/applications/${id}/events`, {
+      headers: { authorization: `Bearer ${ageing}` },
+    });
+    expectProblem(again, 401);
   });
 
   it("hides another applicant's application and refuses officers", async () => {

@@ -8,7 +8,7 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import type { Caller, Role } from './caller.js';
-import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem } from './claims.util.js';
+import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem, tokenEndsAt } from './claims.util.js';
 import type { ClaimNames } from './claims.util.js';
 import { hs256Verifier } from './hs256.util.js';
 import { VerifiedTokens } from './verified-tokens.util.js';
@@ -110,7 +110,7 @@ export class AuthGuard implements CanActivate {
     if (tooOld) throw DomainException.unauthenticated(tooOld);
     const result = callerFromClaims(payload, this.claims);
     if ('error' in result) throw DomainException.unauthenticated(result.error);
-    return result.caller;
+    return { ...result.caller, validUntil: tokenEndsAt(payload, this.maxTokenAgeSeconds) * 1000 };
   }
 }
 

@@ -10,6 +10,8 @@ export interface Caller {
   department: string | null;
   /** Every department the caller works for; an officer may belong to several. Absent: just `department`. */
   departments?: string[];
+  /** When the presented token stops being accepted (ms since the epoch): an event stream opened with it ends then. */
+  validUntil?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem } from './claims.util.js';
+import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem, tokenEndsAt } from './claims.util.js';
 
 const DEFAULT = { role: 'role', department: 'department' };
 const KEYCLOAK = { role: 'realm_access.roles', department: 'groups' };
@@ -71,5 +71,20 @@ describe('tokenAgeProblem', () => {
   it('refuses a token with neither exp nor iat', () => {
     expect(tokenAgeProblem({}, now, 2 * hour)).toMatch(/exp or iat/);
     expect(tokenAgeProblem({ iat: '1', exp: null }, now, 2 * hour)).toMatch(/exp or iat/);
+  });
+});
+
+describe('tokenEndsAt', () => {
+  const now = 1_800_000_000;
+  const hour = 3600;
+
+  it('ends a token at its exp (with the skew allowed past it) or at its maximum age, whichever comes first', () => {
+    expect(tokenEndsAt({ iat: now, exp: now + hour }, 2 * hour)).toBe(now + hour + CLOCK_SKEW_SECONDS);
+    expect(tokenEndsAt({ iat: now, exp: now + 3 * hour }, 2 * hour)).toBe(now + 2 * hour + 1);
+    expect(tokenEndsAt({ iat: now }, 2 * hour)).toBe(now + 2 * hour + 1);
+    // Agreeing with the check itself: accepted through its last second, refused from the one after.
+    expect(tokenAgeProblem({ iat: now }, now + 2 * hour, 2 * hour)).toBeNull();
+    expect(tokenAgeProblem({ iat: now }, tokenEndsAt({ iat: now }, 2 * hour), 2 * hour)).toMatch(/older/);
+    expect(tokenEndsAt({ exp: now + hour }, 2 * hour)).toBe(now + hour + CLOCK_SKEW_SECONDS);
   });
 });

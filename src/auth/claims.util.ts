@@ -40,6 +40,19 @@ export function tokenAgeProblem(
 }
 
 /**
+ * When a token that is accepted now stops being accepted, in seconds since the epoch: at its `exp` (with the clock
+ * skew allowed past it) or at the end of its maximum age from `iat`, whichever comes first. Without either it is
+ * refused anyway (`tokenAgeProblem`).
+ */
+export function tokenEndsAt(payload: { iat?: unknown; exp?: unknown }, maxAgeSeconds: number): number {
+  const ends: number[] = [];
+  if (typeof payload.exp === 'number') ends.push(payload.exp + CLOCK_SKEW_SECONDS);
+  // The age is checked in whole seconds and refused only once it passes the maximum: through the last second of it.
+  if (typeof payload.iat === 'number') ends.push(payload.iat + maxAgeSeconds + 1);
+  return Math.min(...ends);
+}
+
+/**
  * The caller a verified token's payload names, or the reason it names none. Claim values are checked for what the
  * database could not store (a NUL, a lone surrogate) so a forged-but-signed or odd token is a 401, never a 500.
  */

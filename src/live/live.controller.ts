@@ -48,7 +48,10 @@ export class LiveController {
       return;
     }
     reply.hijack();
-    await this.live.streamApplication({ slot: opened, id, after }, reply.raw);
+    await this.live.streamApplication(
+      { caller, slot: opened, id, after },
+      { raw: reply.raw, headers: reply.getHeaders() },
+    );
   }
 
   @Get('tasks/events')
@@ -69,6 +72,6 @@ export class LiveController {
   async inbox(@CurrentCaller() caller: Caller, @Res() reply: FastifyReply): Promise<void> {
     const slot = this.live.reserveStream(caller);
     reply.hijack();
-    await this.live.streamInbox({ caller, slot }, reply.raw);
+    await this.live.streamInbox({ caller, slot }, { raw: reply.raw, headers: reply.getHeaders() });
   }
 }

@@ -15,12 +15,11 @@ import { FINAL_STATUSES } from '../engine/plan.util.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from '../notify/pg-listener.service.js';
 import type { InboxReadyDto, StreamEndDto, TaskWithheldDto } from './live.dto.js';
-import { sseComment, sseEvent } from './sse.util.js';
+import { SseStream } from './sse-stream.util.js';
+import { sseEvent } from './sse.util.js';
 
 /** Every final status ends a stream, a lapse included (the engine's list, so a new one cannot be missed). */
 const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
-/** How long an EventSource waits before reconnecting after a dropped connection. */
-const RETRY_MS = 3000;
 /** Retry-After for a stream refused past STREAMS_PER_CALLER: streams end when their clients leave. */
 const STREAM_RETRY_SECONDS = 10;
 
@@ -36,52 +35,10 @@ interface Withholding {
   until: number;
 }
 
-/** One open event stream: written to in order, ended once. */
-class Stream {
-  private chain: Promise<void> = Promise.resolve();
-  private heartbeat: NodeJS.Timeout;
-  closed = false;
-  readonly cleanups: (() => void)[] = [];
-
-  constructor(
-    private readonly raw: ServerResponse,
-    heartbeatMs: number,
-  ) {
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    raw.write(`retry: ${RETRY_MS}\n\n`);
-    this.heartbeat = setInterval(() => this.write(sseComment('heartbeat')), heartbeatMs);
-    raw.on('close', () => this.end());
-  }
-
-  write(text: string): void {
-    if (!this.closed) this.raw.write(text);
-  }
-
-  /** Runs `work` after every earlier piece of work, so events leave in the order they were read. */
-  serial(work: () => Promise<void>, onError: (error: Error) => void): void {
-    this.chain = this.chain.then(async () => {
-      if (this.closed) return;
-      try {
-        await work();
-      } catch (error) {
-        onError(error as Error);
-        this.end();
-      }
-    });
-  }
-
-  end(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.heartbeat);
-    for (const cleanup of this.cleanups) cleanup();
-    this.raw.end();
-  }
+/** Where a stream goes: the hijacked reply's socket, and the headers the reply already carries. */
+export interface StreamTarget {
+  raw: ServerResponse;
+  headers: Record<string, string | number | string[] | undefined>;
 }
 
 /**
@@ -92,7 +49,7 @@ class Stream {
 @Injectable()
 export class LiveService implements OnModuleDestroy {
   private readonly logger = new Logger(LiveService.name);
-  private readonly streams = new Set<Stream>();
+  private readonly streams = new Set<SseStream>();
   /** Streams open on this process, per caller (role and subject): STREAMS_PER_CALLER bounds them. */
   private readonly openBy = new Map<string, number>();
 
@@ -127,10 +84,10 @@ export class LiveService implements OnModuleDestroy {
   }
 
   async streamApplication(
-    { slot, id, after }: { slot: StreamSlot; id: string; after: number },
-    raw: ServerResponse,
+    { caller, slot, id, after }: { caller: Caller; slot: StreamSlot; id: string; after: number },
+    target: StreamTarget,
   ): Promise<void> {
-    const stream = this.open(slot, raw);
+    const stream = this.open({ caller, slot }, target);
     let sent = after;
     const flush = () =>
       stream.serial(
@@ -176,9 +133,9 @@ export class LiveService implements OnModuleDestroy {
   /** Every change to a task of the officer's departments (any department for an admin), as its task view. */
   async streamInbox(
     { caller, slot }: { caller: Caller; slot: StreamSlot },
-    raw: ServerResponse,
+    target: StreamTarget,
   ): Promise<void> {
-    const stream = this.open(slot, raw);
+    const stream = this.open({ caller, slot }, target);
     // Quotas are per department: one used up withholds that department's views, not those of the officer's others.
     const quotas = new Map<string, Withholding>();
     const departments = caller.role === 'admin' ? null : departmentsOf(caller);
@@ -242,7 +199,7 @@ export class LiveService implements OnModuleDestroy {
    * stream is ended, and the client's reconnect tries again.
    */
   private async subscribe(
-    stream: Stream,
+    stream: SseStream,
     channel: string,
     listener: (payload: string | null) => void,
   ): Promise<(() => void) | null> {
@@ -286,8 +243,16 @@ export class LiveService implements OnModuleDestroy {
     };
   }
 
-  private open(slot: StreamSlot, raw: ServerResponse): Stream {
-    const stream = new Stream(raw, this.config.sseHeartbeatMs);
+  private open(
+    { caller, slot }: { caller: Caller; slot: StreamSlot },
+    { raw, headers }: StreamTarget,
+  ): SseStream {
+    const stream = new SseStream({
+      raw,
+      headers,
+      heartbeatMs: this.config.sseHeartbeatMs,
+      validUntil: caller.validUntil,
+    });
     this.streams.add(stream);
     stream.cleanups.push(() => {
       this.streams.delete(stream);

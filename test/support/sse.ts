@@ -31,6 +31,7 @@ export class SseClient {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
   status = 0;
+  headers: Headers | null = null;
   ended = false;
   private readonly controller = new AbortController();
   private waiters: (() => void)[] = [];
@@ -40,6 +41,7 @@ export class SseClient {
     const client = new SseClient();
     const response = await fetch(url, { headers, signal: client.controller.signal });
     client.status = response.status;
+    client.headers = response.headers;
     if (response.status !== 200 || !response.body) {
       client.ended = true;
       await response.body?.cancel();
