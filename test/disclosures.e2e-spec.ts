@@ -81,7 +81,13 @@ describe('the ledger of data flows', () => {
         factsAllowedHosts: ['127.0.0.1'],
         security: {
           ...SECURITY_DEFAULTS,
-          piiReadQuotas: { departments: new Map([['quota-dept', QUOTA]]), others: undefined },
+          piiReadQuotas: {
+            departments: new Map([
+              ['quota-dept', QUOTA],
+              ['page-dept', QUOTA],
+            ]),
+            others: undefined,
+          },
         },
       },
     });
@@ -110,6 +116,7 @@ describe('the ledger of data flows', () => {
         ],
       },
       { key: 'quota-permit', name: 'Quota permit', form, steps: [step('check', 'quota-dept')] },
+      { key: 'page-permit', name: 'Page permit', form, steps: [step('check', 'page-dept')] },
       {
         key: 'flows-permit',
         name: 'Flows permit',
@@ -382,6 +389,31 @@ describe('the ledger of data flows', () => {
       expectProblem(reply, 400);
       expect((reply.body.errors as { path: string }[]).map((e) => e.path)).toEqual([path]);
     }
+  });
+
+  it('holds an inbox page to the quota of the hour, so a page larger than the quota is never refused for good', async () => {
+    for (let i = 0; i < QUOTA + 1; i++) await submitApplication(t, 'page-permit', data);
+    const left = secondsToNextHour(new Date());
+    if (left < HOUR_MARGIN_S) await sleep(left * 1000);
+    const hour = hourStart(new Date()).getTime();
+
+    const first = await t.request('GET', '/api/v1/tasks?limit=100', { as: officer('page-dept') });
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(QUOTA);
+    expect(first.body.nextCursor).not.toBeNull();
+    const ledger = await t.query<{ n: string }>(
+      `SELECT count(*) AS n FROM disclosures WHERE recipient_department = 'page-dept' AND kind = 'task-view'`,
+    );
+    expect(Number(ledger[0]!.n)).toBe(QUOTA);
+    // The hour's quota is used up now: the next page waits for the next hour, as any read would.
+    const next = await t.request(
+      'GET',
+      `/api/v1/tasks?limit=100&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      { as: officer('page-dept') },
+    );
+    expect(hourStart(new Date()).getTime()).toBe(hour);
+    expectProblem(next, 429);
+    expect(Number(next.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
   it("answers 429 with Retry-After past the department quota for the hour, records nothing, counts it, and withholds the inbox stream's views", async () => {

@@ -4,6 +4,7 @@ import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service.js';
+import { departmentsOf } from '../auth/caller.js';
 import type { Caller } from '../auth/caller.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
 import { runPrepared } from '../common/prepared-statement.util.js';
@@ -110,6 +111,21 @@ export class DisclosuresService {
       labelNames: ['department'] as const,
       registers: [metrics.registry],
     });
+  }
+
+  /**
+   * The most items a page of task views may hold for this caller: `limit`, but never more than the smallest hourly
+   * quota among the officer's departments. A larger page could never be recorded within the quota, and would be
+   * refused hour after hour with a Retry-After that never helps.
+   */
+  pageLimit(caller: Caller, limit: number): number {
+    const quotas = this.config.security.piiReadQuotas;
+    if (caller.role !== 'officer' || (quotas.departments.size === 0 && quotas.others === undefined))
+      return limit;
+    const smallest = Math.min(
+      ...departmentsOf(caller).map((department) => quotaOf(quotas, department) ?? Infinity),
+    );
+    return Math.max(1, Math.min(limit, smallest));
   }
 
   /**

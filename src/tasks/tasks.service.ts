@@ -47,7 +47,7 @@ export class TasksService {
 
   /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
   async inbox(caller: Caller, query: InboxQuery) {
-    const limit = Number(query.limit ?? 50);
+    const limit = this.disclosures.pageLimit(caller, Number(query.limit ?? 50));
     const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
     const { statement, values } = inboxStatement({
       status: query.status ?? 'open',
