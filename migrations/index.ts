@@ -16,6 +16,7 @@ import { EventLockAndRead1796074355109 } from './1796074355109-EventLockAndRead.
 import { TasksDropApplicationIndex1796099258724 } from './1796099258724-TasksDropApplicationIndex.js';
 import { WebhookDeliveryLease1796240856151 } from './1796240856151-WebhookDeliveryLease.js';
 import { NotifyOnlyListened1796360901838 } from './1796360901838-NotifyOnlyListened.js';
+import { ListIndexes1796585312425 } from './1796585312425-ListIndexes.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -36,4 +37,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   TasksDropApplicationIndex1796099258724,
   WebhookDeliveryLease1796240856151,
   NotifyOnlyListened1796360901838,
+  ListIndexes1796585312425,
 ];

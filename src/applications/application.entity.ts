@@ -6,6 +6,8 @@ import type { WrappedKey } from '../pii/pii-crypto.util.js';
 
 @Entity('applications')
 @Index('applications_applicant_submitted', ['applicantId', 'submittedAt', 'id'])
+// An admin's list, newest first, across applicants: without it every page sorted the whole table.
+@Index('applications_submitted', ['submittedAt', 'id'])
 // Reports read one workflow's applications over a period of submission; neither column changes after insert, so
 // the index keeps updates of the row HOT.
 @Index('applications_workflow_submitted', ['workflowKey', 'submittedAt'])

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { HistoryService } from '../audit/history.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -180,13 +180,8 @@ export class ApplicationsService {
     if (query.status) builder.andWhere('a.status = :status', { status: query.status });
     if (after) {
       const [submittedAt, id] = after;
-      builder.andWhere(
-        new Brackets((w) =>
-          w
-            .where('a.submitted_at < :at', { at: submittedAt })
-            .orWhere('a.submitted_at = :at AND a.id < :id', { id }),
-        ),
-      );
+      // One row comparison, which an index on (…, submitted_at, id) serves as a range: a deep page starts there.
+      builder.andWhere('(a.submitted_at, a.id) < (:at, :id)', { at: submittedAt, id });
     }
     const rows = await builder.getMany();
     const page = rows.slice(0, limit);
