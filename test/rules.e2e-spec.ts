@@ -66,6 +66,21 @@ const history = async (t: TestApp, id: string) =>
 const ruleEvents = async (t: TestApp, id: string) =>
   (await history(t, id)).filter((e) => e.type === 'rule_approved' || e.type === 'rule_not_held');
 
+/** A step of an hour that its rule may approve. */
+const ruleStep = (
+  id: string,
+  department: string,
+  autoApprove: unknown,
+  extra: Record<string, unknown> = {},
+) => ({
+  id,
+  name: id,
+  department,
+  timeLimit: { hours: 1 },
+  autoApprove,
+  ...extra,
+});
+
 describe('instant approval by rule, with facts from shared data', () => {
   let t: TestApp;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
@@ -117,21 +132,13 @@ describe('instant approval by rule, with facts from shared data', () => {
         form,
         facts,
         steps: [
-          {
-            id: 'first',
-            name: 'First',
-            department: 'registry-check',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-          {
-            id: 'second',
-            name: 'Second',
-            department: 'licensing',
-            after: ['first'],
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.code' }, { var: 'company.code' }] },
-          },
+          ruleStep('first', 'registry-check', { '==': [{ var: 'facts.registry.status' }, 'active'] }),
+          ruleStep(
+            'second',
+            'licensing',
+            { '==': [{ var: 'facts.registry.code' }, { var: 'company.code' }] },
+            { after: ['first'] },
+          ),
         ],
       },
       {
@@ -139,30 +146,14 @@ describe('instant approval by rule, with facts from shared data', () => {
         name: 'Not suspended, by a fact that cannot be read',
         form,
         facts,
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'checkers',
-            timeLimit: { hours: 1 },
-            autoApprove: { '!=': [{ var: 'facts.garbled.status' }, 'suspended'] },
-          },
-        ],
+        steps: [ruleStep('check', 'checkers', { '!=': [{ var: 'facts.garbled.status' }, 'suspended'] })],
       },
       ...['slow', 'garbled', 'flaky'].map((fact) => ({
         key: `fact-${fact}`,
         name: fact,
         form,
         facts,
-        steps: [
-          {
-            id: 'check',
-            name: 'Check',
-            department: 'checkers',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: `facts.${fact}.status` }, 'active'] },
-          },
-        ],
+        steps: [ruleStep('check', 'checkers', { '==': [{ var: `facts.${fact}.status` }, 'active'] })],
       })),
     ];
     await registerNew(t, workflows);
