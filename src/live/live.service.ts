@@ -99,7 +99,7 @@ export class LiveService implements OnModuleDestroy {
             order: { seq: 'ASC' },
           });
           for (const row of rows) {
-            stream.write(
+            await stream.send(
               sseEvent({
                 id: row.seq,
                 data: {

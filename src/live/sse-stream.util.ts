@@ -47,15 +47,34 @@ export class SseStream {
     raw.on('close', () => this.end());
   }
 
+  /**
+   * Queues `text` for the client, unless more than MAX_UNSENT_BYTES already wait for it: then the client is not
+   * reading, what is queued may never leave, and the connection goes, not just the stream. Only what was already
+   * waiting counts, so one large event still goes out. Written as bytes, so the bound counts bytes, not characters.
+   */
   write(text: string): void {
     if (this.closed) return;
-    if (this.raw.writableLength + Buffer.byteLength(text) > MAX_UNSENT_BYTES) {
-      // The client is not reading: what is queued may never leave, so the connection goes, not just the stream.
+    if (this.raw.writableLength > MAX_UNSENT_BYTES) {
       this.end();
       this.raw.destroy();
       return;
     }
-    this.raw.write(text);
+    this.raw.write(Buffer.from(text));
+  }
+
+  /** `write`, then waits until the client has taken it in: a long replay goes out at the client's pace. */
+  async send(text: string): Promise<void> {
+    this.write(text);
+    if (this.closed || !this.raw.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.raw.off('drain', done);
+        this.raw.off('close', done);
+        resolve();
+      };
+      this.raw.on('drain', done);
+      this.raw.on('close', done);
+    });
   }
 
   /** Runs `work` after every earlier piece of work, so events leave in the order they were read. */
