@@ -58,8 +58,10 @@ function parse(): { role: Role; sub: string; department: string | undefined; exp
 async function main(): Promise<void> {
   const { role, sub, department, expires } = parse();
   let secret: string;
+  let config: ReturnType<typeof loadConfig>;
   try {
-    secret = resolveJwtSecret(loadConfig());
+    config = loadConfig();
+    secret = resolveJwtSecret(config);
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message, false);
     throw error;
@@ -69,6 +71,10 @@ async function main(): Promise<void> {
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt();
+  // The server checks these on every token, its own HS256 ones included (JWT_JWKS_URL requires an audience).
+  const { jwtIssuer, jwtAudience } = config.security;
+  if (jwtIssuer !== undefined) jwt.setIssuer(jwtIssuer);
+  if (jwtAudience !== undefined) jwt.setAudience(jwtAudience);
   if (expires !== 'never') {
     try {
       jwt.setExpirationTime(expires);

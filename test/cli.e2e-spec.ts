@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, FIXTURES, TestApp } from './support/test-app.js';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { ADMIN, FIXTURES, JWT_SECRET, TestApp } from './support/test-app.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WORKFLOWS = join(ROOT, 'workflows');
@@ -15,12 +16,22 @@ interface Run {
   stderr: string;
 }
 
-function run(command: string, args: string[], timeout = 60_000): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  timeout = 60_000,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: ROOT, timeout }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd: ROOT, timeout, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -229,6 +240,33 @@ describe('the parallel-approvals command', () => {
       const r = await run('npm', ['run', '-s', 'cli', '--', 'validate', good], 120_000);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`${good}: valid`);
+    }, 150_000);
+  });
+
+  describe('npm run token', () => {
+    it('signs a token the server accepts, with the issuer and audience it checks', async () => {
+      const idp = { jwtIssuer: 'https://idp.gov.example', jwtAudience: 'approvals' };
+      const t = await TestApp.start({ config: { security: { ...SECURITY_DEFAULTS, ...idp } } });
+      try {
+        const r = await run(
+          'npm',
+          ['run', '-s', 'token', '--', '--role', 'applicant', '--sub', 'ann'],
+          120_000,
+          {
+            JWT_SECRET,
+            JWT_JWKS_URL: 'https://idp.gov.example/certs',
+            JWT_ISSUER: idp.jwtIssuer,
+            JWT_AUDIENCE: idp.jwtAudience,
+          },
+        );
+        expect(r.code).toBe(0);
+        const reply = await fetch(`${t.baseUrl}/api/v1/applications`, {
+          headers: { authorization: `Bearer ${r.stdout.trim()}` },
+        });
+        expect(reply.status).toBe(200);
+      } finally {
+        await t.close();
+      }
     }, 150_000);
   });
 
