@@ -777,11 +777,15 @@ describe('validateDefinition: facts', () => {
     ]);
   });
 
-  it('reports a placeholder naming an object, which has no single value to put in a URL', () => {
-    expect(errorsOf(withFact('https://r.example/{applicant}'))).toEqual([
+  it('reports a placeholder naming an object or a list, which has no single value to put in a URL', () => {
+    expect(errorsOf(withFact('https://r.example/{applicant}/{photos}'))).toEqual([
       {
         path: '$.facts.registry.url',
-        message: 'placeholder {applicant} is an object; name one of its fields',
+        message: 'placeholder {applicant} is an object or a list; name a field holding one value',
+      },
+      {
+        path: '$.facts.registry.url',
+        message: 'placeholder {photos} is an object or a list; name a field holding one value',
       },
     ]);
   });

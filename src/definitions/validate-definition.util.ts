@@ -344,7 +344,7 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
   } else {
     errors.push(...cycleErrors(deps, firstIndex));
   }
-  errors.push(...factErrors(def, { formPaths, formParents }, options));
+  errors.push(...factErrors(def, formPaths, options));
   return errors;
 }
 
@@ -400,9 +400,28 @@ function cycleErrors(deps: Record<string, string[]>, index: Map<string, number>)
   return errors;
 }
 
+/** The schema a dotted path names through nested `properties`, or undefined. */
+function schemaAt(form: unknown, path: string): Record<string, unknown> | undefined {
+  let node: unknown = form;
+  for (const segment of path.split('.')) {
+    const properties = isRecord(node) ? node.properties : undefined;
+    if (!isRecord(properties) || !Object.hasOwn(properties, segment)) return undefined;
+    node = properties[segment];
+  }
+  return isRecord(node) ? node : undefined;
+}
+
+/** Whether a field may hold a single value (a string, number or boolean), as a URL placeholder needs. */
+function holdsOneValue(schema: Record<string, unknown> | undefined): boolean {
+  if (schema === undefined) return true;
+  if (isRecord(schema.properties)) return false;
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return !types.every((type) => type === 'object' || type === 'array');
+}
+
 function factErrors(
   def: WorkflowDefinition,
-  { formPaths, formParents }: { formPaths: Set<string>; formParents: Set<string> },
+  formPaths: Set<string>,
   options: ValidateOptions,
 ): DefinitionError[] {
   const errors: DefinitionError[] = [];
@@ -414,11 +433,12 @@ function factErrors(
     for (const p of placeholders) {
       if (!formPaths.has(p))
         errors.push({ path: `${at}.url`, message: `placeholder {${p}} is not a form property` });
-      // Only a single value fits in a URL: an object would leave every lookup without one, and the rule never holding.
-      else if (formParents.has(p))
+      // Only a single value fits in a URL: an object or a list would leave every lookup without one, and the rule
+      // never holding.
+      else if (!holdsOneValue(schemaAt(def.form, p)))
         errors.push({
           path: `${at}.url`,
-          message: `placeholder {${p}} is an object; name one of its fields`,
+          message: `placeholder {${p}} is an object or a list; name a field holding one value`,
         });
     }
     let url: URL;

@@ -13,7 +13,7 @@ export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
 @Entity('disclosures')
 @Index('disclosures_application', ['applicationId', 'at', 'id'])
 @Index('disclosures_recipient', ['recipientDepartment', 'at'])
-// The flows report reads a period across departments. A BRIN index (made by the DisclosuresAt migration, which the
+// The flows report reads a period across departments. A BRIN index (made by the ListIndexes migration, which the
 // decorator cannot describe): rows arrive in time order, and it costs the ledger's hot inserts next to nothing.
 @Index('disclosures_at', { synchronize: false })
 export class DisclosureEntity {
