@@ -6,7 +6,7 @@ import { expect } from '@jest/globals';
 import { QueueService } from '../../src/queue/queue.service.js';
 import { eventually } from './eventually.js';
 import { ADMIN, applicant, officer } from './test-app.js';
-import type { Caller, Reply, TestApp } from './test-app.js';
+import type { Caller, HttpCaller, Reply, TestApp } from './test-app.js';
 
 export { samples } from './prometheus.js';
 
@@ -56,7 +56,7 @@ export async function registerNew(t: TestApp, definitions: Record<string, unknow
 
 /** Submits an application (201 expected) and answers its id. */
 export async function submitApplication(
-  t: TestApp,
+  t: HttpCaller,
   workflow: string,
   data: Record<string, unknown> = {},
   as: Caller = ann,

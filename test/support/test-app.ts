@@ -104,53 +104,9 @@ export function testConfig(
   };
 }
 
-/** The real app on a real port, its own database, and the queue backend REDIS_URL selects. */
-export class TestApp {
-  private constructor(
-    readonly app: NestFastifyApplication,
-    readonly baseUrl: string,
-    readonly databaseUrl: string,
-    private readonly dropDatabase: (() => Promise<void>) | null,
-  ) {}
-
-  static async start(options: TestAppOptions = {}): Promise<TestApp> {
-    const database = options.databaseUrl ? null : await createDatabase();
-    const databaseUrl = options.databaseUrl ?? database!.url;
-    const config = testConfig({
-      ...options,
-      databaseUrl,
-      queuePrefix: options.queuePrefix ?? database?.name,
-    });
-    let app: NestFastifyApplication | undefined;
-    try {
-      app = await createApp(config);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-    } catch (error) {
-      // A failed start must not leak its database or its connections.
-      await app?.close().catch(() => undefined);
-      await database?.drop();
-      throw error;
-    }
-    const address = app.getHttpServer().address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, database?.drop ?? null);
-  }
-
-  async close(): Promise<void> {
-    if (process.env.REDIS_URL && this.dropDatabase) {
-      const queues = this.app.get(QueueService);
-      await Promise.all(
-        ALL_QUEUES.map((n) =>
-          queues
-            .queue(n)
-            .obliterate({ force: true })
-            .catch(() => undefined),
-        ),
-      );
-    }
-    await this.app.close();
-    await this.dropDatabase?.();
-  }
+/** Calls a service on `baseUrl` as a signed-in caller, with tokens signed by the tests' JWT secret. */
+export class HttpCaller {
+  constructor(readonly baseUrl: string) {}
 
   /** `departments` puts several departments in the claim, as a token of an officer of more than one carries them. */
   async token(
@@ -192,6 +148,57 @@ export class TestApp {
       // not JSON: keep the text
     }
     return { status: response.status, headers: response.headers, body: body as T };
+  }
+}
+
+/** The real app on a real port, its own database, and the queue backend REDIS_URL selects. */
+export class TestApp extends HttpCaller {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    baseUrl: string,
+    readonly databaseUrl: string,
+    private readonly dropDatabase: (() => Promise<void>) | null,
+  ) {
+    super(baseUrl);
+  }
+
+  static async start(options: TestAppOptions = {}): Promise<TestApp> {
+    const database = options.databaseUrl ? null : await createDatabase();
+    const databaseUrl = options.databaseUrl ?? database!.url;
+    const config = testConfig({
+      ...options,
+      databaseUrl,
+      queuePrefix: options.queuePrefix ?? database?.name,
+    });
+    let app: NestFastifyApplication | undefined;
+    try {
+      app = await createApp(config);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+    } catch (error) {
+      // A failed start must not leak its database or its connections.
+      await app?.close().catch(() => undefined);
+      await database?.drop();
+      throw error;
+    }
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, database?.drop ?? null);
+  }
+
+  async close(): Promise<void> {
+    if (process.env.REDIS_URL && this.dropDatabase) {
+      const queues = this.app.get(QueueService);
+      await Promise.all(
+        ALL_QUEUES.map((n) =>
+          queues
+            .queue(n)
+            .obliterate({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+    }
+    await this.app.close();
+    await this.dropDatabase?.();
   }
 
   query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
