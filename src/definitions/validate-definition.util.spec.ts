@@ -759,6 +759,32 @@ describe('validateDefinition: JSON Logic variables', () => {
       },
     ]);
   });
+
+  it('reads a variable named by an array of literals as that name, as json-logic-js does', () => {
+    const autoApprove = { '!=': [{ var: [['facts.unknown.status']] }, 'listed'] };
+    expect(errorsOf(doc([step('first', { autoApprove })]))).toEqual([
+      {
+        path: '$.steps[0].autoApprove["!="][0].var[0]',
+        message: "'facts.unknown.status' names no declared fact",
+      },
+    ]);
+  });
+
+  it('refuses an autoApprove that computes what it reads where facts are declared, and accepts it where none are', () => {
+    const facts = { registry: { url: 'https://r.example/{creditCode}' } };
+    const computed = { '!=': [{ var: { cat: ['facts.', 'registry.status'] } }, 'listed'] };
+    const whole = { '!!': { var: '' } };
+    for (const autoApprove of [computed, whole]) {
+      expect(errorsOf(doc([step('first', { autoApprove })], { facts }))).toEqual([
+        {
+          path: '$.steps[0].autoApprove',
+          message:
+            'reads a variable whose name it computes (or the whole data): where facts are declared, a rule names what it reads',
+        },
+      ]);
+      expect(validateDefinition(doc([step('first', { autoApprove })])).errors).toEqual([]);
+    }
+  });
 });
 
 describe('validateDefinition: facts', () => {

@@ -5,7 +5,7 @@ import { compileFormSchema, formMetaErrors } from './form-schema.util.js';
 import { formFieldPaths, isRecord, resolveDependencies } from './definition-graph.util.js';
 import type { DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { isAllowedFactHost } from '../rules/fact-host.util.js';
-import { childPath, jsonLogicVars, unknownOperations } from '../rules/json-logic.util.js';
+import { childPath, jsonLogicVars, readsComputedVar, unknownOperations } from '../rules/json-logic.util.js';
 import { ruleCost } from '../rules/rule-cost.util.js';
 import { misplacedPii } from '../pii/pii-fields.util.js';
 import { DEFAULT_JSON_LIMITS, formSafetyErrors } from './form-safety.util.js';
@@ -319,6 +319,13 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
       }
     }
     if (step.autoApprove !== undefined) {
+      // The facts a rule reads are fetched before it runs, and only those: one it reaches by a computed name would
+      // be missing when it runs, and a negated test of it would hold.
+      if (factNames.size > 0 && readsComputedVar(step.autoApprove))
+        add(
+          `${at}.autoApprove`,
+          'reads a variable whose name it computes (or the whole data): where facts are declared, a rule names what it reads',
+        );
       for (const v of jsonLogicVars(step.autoApprove, `${at}.autoApprove`)) {
         const [head, fact] = v.name.split('.');
         if (head === 'facts') {

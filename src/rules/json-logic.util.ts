@@ -137,6 +137,21 @@ function operationAt(logic: JsonLogic, path: string): Operation | null {
     : { op, args: [raw as JsonLogic], argPath: () => at };
 }
 
+/**
+ * The name a `var` reads when its argument is a literal, or null when it is computed (or absent). json-logic-js
+ * evaluates the argument and reads `String(name)`, so an array of literals names a variable as a string does:
+ * `{ "var": [["facts.x.status"]] }` reads `facts.x.status`, and must be checked and fetched as that.
+ */
+function literalName(name: unknown): string | null {
+  if (typeof name === 'string' || typeof name === 'number') return String(name);
+  return Array.isArray(name) && name.every(isLiteral) ? String(name) : null;
+}
+
+/** A value JSON Logic evaluates to itself: a scalar, or an array of them (an object is an operation). */
+function isLiteral(value: unknown): boolean {
+  return Array.isArray(value) ? value.every(isLiteral) : value === null || typeof value !== 'object';
+}
+
 /** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
 export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
   if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
@@ -153,12 +168,11 @@ export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
   switch (op) {
     case 'var': {
       const name = args[0];
+      const named = literalName(name);
       // A default is read when the variable is missing: what it reads counts too.
       const fallback = args.slice(1).flatMap((a, i) => jsonLogicVars(a, argPath(i + 1)));
       return [
-        ...(isRecord(name) || Array.isArray(name)
-          ? jsonLogicVars(name, argPath(0))
-          : literal(name, argPath(0))),
+        ...(named !== null ? literal(named, argPath(0)) : jsonLogicVars(name as JsonLogic, argPath(0))),
         ...fallback,
       ];
     }
@@ -194,10 +208,9 @@ export function readsComputedVar(logic: JsonLogic): boolean {
   if (operation === null) return false;
   const { op, args } = operation;
   if (op === 'var') {
-    const name = args[0];
-    // `{ "var": [] }` names nothing, and reads the whole data as `""` does.
-    const whole = name === '' || name === null || name === undefined;
-    return whole || isRecord(name) || Array.isArray(name) || args.slice(1).some(readsComputedVar);
+    // `{ "var": [] }` and `{ "var": null }` name nothing, and read the whole data as `""` does.
+    const named = literalName(args[0]);
+    return named === null || named === '' || args.slice(1).some(readsComputedVar);
   }
   // The names `missing` checks are read too: one computed is a read no literal names.
   if (op === 'missing' || op === 'missing_some') {

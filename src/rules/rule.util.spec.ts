@@ -91,6 +91,14 @@ describe('ruleDataPaths', () => {
     expect(ruleDataPaths({ '==': [{ var: 'facts.unknown.x' }, 1] }, facts)).toEqual([]);
   });
 
+  it('reads a variable named by an array of literals as json-logic-js does, by its name as a string', () => {
+    const negated: JsonLogic = { '!=': [{ var: [['facts.registry.status']] }, 'listed'] };
+    expect(factsUsed(negated)).toEqual(['registry']);
+    expect(holds(negated, { facts: { registry: { status: 'listed' } } })).toBe(false);
+    expect(ruleDataPaths({ '<': [{ var: [['seats'], 0] }, 30] }, facts)).toEqual(['seats']);
+    expect(valuesRead({ var: [[['seats']]] }, { seats: 3 })).toEqual({ seats: 3 });
+  });
+
   it('answers null, "may read any", for a computed variable or the whole data outside an element scope', () => {
     expect(ruleDataPaths({ var: { cat: ['se', 'ats'] } }, facts)).toBeNull();
     expect(ruleDataPaths({ '!!': { var: '' } }, facts)).toBeNull();
