@@ -55,6 +55,21 @@ function parse(): { role: Role; sub: string; department: string | undefined; exp
   return { role: role as Role, sub, department, expires };
 }
 
+/**
+ * The claims at the dotted paths the server reads them from (JWT_ROLE_CLAIM, JWT_DEPARTMENT_CLAIM): with
+ * `realm_access.roles`, the role is written inside `realm_access`.
+ */
+function claimsAt(entries: readonly (readonly [path: string, value: string])[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  for (const [path, value] of entries) {
+    const names = path.split('.');
+    let at = claims;
+    for (const name of names.slice(0, -1)) at = (at[name] ??= {}) as Record<string, unknown>;
+    at[names[names.length - 1]!] = value;
+  }
+  return claims;
+}
+
 async function main(): Promise<void> {
   const { role, sub, department, expires } = parse();
   let secret: string;
@@ -67,7 +82,12 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const jwt = new SignJWT(department === undefined ? { role } : { role, department })
+  const { jwtRoleClaim, jwtDepartmentClaim } = config.security;
+  const claims = claimsAt([
+    [jwtRoleClaim, role],
+    ...(department === undefined ? [] : [[jwtDepartmentClaim, department] as const]),
+  ]);
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt();

@@ -244,24 +244,34 @@ describe('the parallel-approvals command', () => {
   });
 
   describe('npm run token', () => {
-    it('signs a token the server accepts, with the issuer and audience it checks', async () => {
-      const idp = { jwtIssuer: 'https://idp.gov.example', jwtAudience: 'approvals' };
+    it('signs a token the server accepts, with the issuer, audience and claim names it checks', async () => {
+      const idp = {
+        jwtIssuer: 'https://idp.gov.example',
+        jwtAudience: 'approvals',
+        jwtRoleClaim: 'realm_access.roles',
+        jwtDepartmentClaim: 'groups',
+      };
       const t = await TestApp.start({ config: { security: { ...SECURITY_DEFAULTS, ...idp } } });
       try {
         const r = await run(
           'npm',
-          ['run', '-s', 'token', '--', '--role', 'applicant', '--sub', 'ann'],
+          ['run', '-s', 'token', '--', '--role', 'officer', '--department', 'fire-rescue', '--sub', 'olga'],
           120_000,
           {
             JWT_SECRET,
             JWT_JWKS_URL: 'https://idp.gov.example/certs',
             JWT_ISSUER: idp.jwtIssuer,
             JWT_AUDIENCE: idp.jwtAudience,
+            JWT_ROLE_CLAIM: idp.jwtRoleClaim,
+            JWT_DEPARTMENT_CLAIM: idp.jwtDepartmentClaim,
           },
         );
         expect(r.code).toBe(0);
-        const reply = await fetch(`${t.baseUrl}/api/v1/applications`, {
-          headers: { authorization: `Bearer ${r.stdout.trim()}` },
+        const token = r.stdout.trim();
+        const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as object;
+        expect(payload).toMatchObject({ realm_access: { roles: 'officer' }, groups: 'fire-rescue' });
+        const reply = await fetch(`${t.baseUrl}/api/v1/tasks`, {
+          headers: { authorization: `Bearer ${token}` },
         });
         expect(reply.status).toBe(200);
       } finally {
