@@ -2794,7 +2794,7 @@ export interface operations {
     TasksController_inbox: {
         parameters: {
             query?: {
-                /** @description Page size, 1 to 100 (default 50) */
+                /** @description Page size, 1 to 100 (default 50); a page holds no more than the smallest read quota of the caller's departments, and nextCursor carries the rest */
                 limit?: string;
                 /** @description The nextCursor of the previous page */
                 cursor?: string;
@@ -3602,7 +3602,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq */
+            /** @description One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq. The stream ends when the caller's token stops being accepted: reconnect with a new one */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3676,7 +3676,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, `withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota */
+            /** @description `ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, `withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota. The stream ends when the caller's token stops being accepted: reconnect with a new one */
             200: {
                 headers: {
                     [name: string]: unknown;

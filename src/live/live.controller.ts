@@ -26,7 +26,9 @@ export class LiveController {
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this history seq' })
   @ApiEventStream({
-    description: 'One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq',
+    description:
+      'One event per history entry; the `data` of each is a HistoryEventDto, its `id` the seq. The stream ends ' +
+      "when the caller's token stops being accepted: reconnect with a new one",
     events: { message: HistoryEventDto, end: StreamEndDto },
     main: 'message',
   })
@@ -64,7 +66,8 @@ export class LiveController {
   @ApiEventStream({
     description:
       '`ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, ' +
-      '`withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota',
+      '`withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota. The stream ends when the ' +
+      "caller's token stops being accepted: reconnect with a new one",
     events: { ready: InboxReadyDto, task: TaskViewDto, resync: InboxResyncDto, withheld: TaskWithheldDto },
     main: 'task',
   })

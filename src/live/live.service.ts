@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ServerResponse } from 'node:http';
 import { DataSource, MoreThan } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { ApplicationsService } from '../applications/applications.service.js';
@@ -16,6 +15,7 @@ import { TasksService } from '../tasks/tasks.service.js';
 import { HISTORY_CHANNEL, PgListenerService, TASKS_CHANNEL } from '../notify/pg-listener.service.js';
 import type { InboxReadyDto, StreamEndDto, TaskWithheldDto } from './live.dto.js';
 import { SseStream } from './sse-stream.util.js';
+import type { StreamTarget } from './sse-stream.util.js';
 import { sseEvent } from './sse.util.js';
 
 /** Every final status ends a stream, a lapse included (the engine's list, so a new one cannot be missed). */
@@ -33,12 +33,6 @@ export interface StreamSlot {
 /** Until when an inbox stream announces changes without their views, its department's read quota used up. */
 interface Withholding {
   until: number;
-}
-
-/** Where a stream goes: the hijacked reply's socket, and the headers the reply already carries. */
-export interface StreamTarget {
-  raw: ServerResponse;
-  headers: Record<string, string | number | string[] | undefined>;
 }
 
 /**

@@ -11,10 +11,14 @@ const RETRY_MS = 3000;
  */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 
-export interface StreamOptions {
+/** Where a stream goes: the hijacked reply's socket, and the headers the reply already carries. */
+export interface StreamTarget {
   raw: ServerResponse;
   /** The headers the reply already carries (security headers, CORS): a hijacked reply would send none of them. */
   headers: Record<string, string | number | string[] | undefined>;
+}
+
+export interface StreamOptions extends StreamTarget {
   heartbeatMs: number;
   /** When the caller's token stops being accepted (ms since the epoch): the stream ends then, and a reconnect needs a new one. */
   validUntil: number | undefined;

@@ -92,6 +92,13 @@ export class SignersDto {
 export const TASK_STATUSES = ['open', 'approved', 'rejected', 'returned', 'cancelled'] as const;
 
 export class InboxQuery extends PageQuery {
+  @ApiPropertyOptional({
+    description:
+      "Page size, 1 to 100 (default 50); a page holds no more than the smallest read quota of the caller's " +
+      'departments, and nextCursor carries the rest',
+  })
+  override limit?: string = undefined;
+
   @ApiPropertyOptional({ enum: TASK_STATUSES, description: 'Default open' })
   @IsOptional()
   @IsIn(TASK_STATUSES)
