@@ -65,13 +65,6 @@ async function measured(t: HttpCaller, send: () => Promise<Reply>): Promise<Meas
   });
   const elapsedMs = performance.now() - started;
   await probe;
-  console.log(
-    'MEASURED',
-    expect.getState().currentTestName,
-    Math.round(elapsedMs),
-    Math.round(worstHealthMs),
-    healthProbes,
-  );
   return { reply, elapsedMs, healthProbes, worstHealthMs };
 }
 
@@ -595,7 +588,7 @@ describe('hostile input never stalls the service', () => {
 
   // The planner's heaviest events are measured on the service's own process: under Jest, every global lookup costs
   // some forty times what it costs the service (test/support/spawned-service.ts), and code dense in them, such as
-  // json-logic-js's, held the test's event loop four times as long as it holds the service's.
+  // json-logic-js's, held the test's event loop about three times as long as it holds the service's.
   describe("on the service's own process", () => {
     let s: SpawnedService;
 

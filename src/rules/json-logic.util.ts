@@ -140,10 +140,12 @@ function operationAt(logic: JsonLogic, path: string): Operation | null {
 /**
  * The name a `var` reads when its argument is a literal, or null when it is computed (or absent). json-logic-js
  * evaluates the argument and reads `String(name)`, so an array of literals names a variable as a string does:
- * `{ "var": [["facts.x.status"]] }` reads `facts.x.status`, and must be checked and fetched as that.
+ * `{ "var": [["facts.x.status"]] }` reads `facts.x.status`, and must be checked and fetched as that; `true` reads
+ * `true`. An empty name (`""`, `[[]]`) is taken as the whole data, which `""` is and `[[]]` (a read of the key "")
+ * is treated as: what either reads is unknown.
  */
-function literalName(name: unknown): string | null {
-  if (typeof name === 'string' || typeof name === 'number') return String(name);
+export function literalName(name: unknown): string | null {
+  if (typeof name === 'string' || typeof name === 'number' || typeof name === 'boolean') return String(name);
   return Array.isArray(name) && name.every(isLiteral) ? String(name) : null;
 }
 

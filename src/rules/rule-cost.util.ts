@@ -1,3 +1,4 @@
+import { literalName } from './json-logic.util.js';
 /**
  * An estimate of the steps a JSON Logic rule takes on the largest input the limits allow, so registration can refuse
  * the costly shapes it knows: nested `map`s over long arrays, and a `reduce` whose accumulator grows, followed element
@@ -76,8 +77,8 @@ function estimate(logic: unknown, scope: Scope): Estimate {
 
 /** Whether a `var`'s argument names the accumulator (or a member of it), as a reduce's body reads it. */
 function namesAccumulator(name: unknown): boolean {
-  const first: unknown = Array.isArray(name) ? name[0] : name;
-  return typeof first === 'string' && (first === 'accumulator' || first.startsWith('accumulator.'));
+  const named = literalName(name);
+  return named !== null && (named === 'accumulator' || named.startsWith('accumulator.'));
 }
 
 /**

@@ -97,6 +97,9 @@ describe('ruleDataPaths', () => {
     expect(holds(negated, { facts: { registry: { status: 'listed' } } })).toBe(false);
     expect(ruleDataPaths({ '<': [{ var: [['seats'], 0] }, 30] }, facts)).toEqual(['seats']);
     expect(valuesRead({ var: [[['seats']]] }, { seats: 3 })).toEqual({ seats: 3 });
+    // `false` is a name too (json-logic-js reads the whole data only for "", null and nothing).
+    expect(holds({ var: false }, { false: 1 })).toBe(true);
+    expect(ruleDataPaths({ var: false }, facts)).toEqual(['false']);
   });
 
   it('answers null, "may read any", for a computed variable or the whole data outside an element scope', () => {

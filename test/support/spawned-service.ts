@@ -8,44 +8,61 @@ import { AUDIT_SIGNING_KEY, createDatabase, FIXTURES, HttpCaller, JWT_SECRET } f
  * called as a TestApp is: for what only the service's own process shows, such as how long one event holds its event
  * loop. Code Jest runs sits in a vm context, where each lookup of a global (`Array.isArray`, `Object.keys`) passes
  * through an interceptor and costs about forty times what it costs in the service; json-logic-js makes several for
- * every node of a rule, so in-process the largest chain of rules held the test's event loop four times as long as
- * it holds the service's, and a busy host stretched that past the hostile-input bound.
+ * every node of a rule, so in-process the largest chain of rules held the test's event loop about three times as
+ * long as it holds the service's, and a busy host stretched that past the hostile-input bound.
  */
 export class SpawnedService extends HttpCaller {
   private constructor(
     private readonly service: ServiceProcess,
-    private readonly build: ReturnType<typeof buildService>,
-    private readonly database: Awaited<ReturnType<typeof createDatabase>>,
+    private readonly cleanups: (() => Promise<void> | void)[],
   ) {
     super(service.baseUrl!);
   }
 
   static async start(): Promise<SpawnedService> {
-    const build = buildService();
-    const database = await createDatabase();
-    const env = serviceEnv(
-      { databaseUrl: database.url, jwtSecret: JWT_SECRET },
-      {
-        QUEUE_PREFIX: database.name,
-        AUDIT_SIGNING_KEY,
-        WORKFLOWS_DIR: join(FIXTURES, 'none'),
-        PORT: String(await freePort()),
-      },
-    );
-    const spawned = new SpawnedService(ServiceProcess.start('service', build.main, env), build, database);
+    // Undone last made, first undone, whether the start fails or the test ends.
+    const cleanups: (() => Promise<void> | void)[] = [];
     try {
-      await spawned.service.ready();
+      const build = buildService();
+      cleanups.unshift(() => build.remove());
+      const database = await createDatabase();
+      cleanups.unshift(() => database.drop());
+      const redisUrl = process.env.REDIS_URL;
+      if (redisUrl) cleanups.unshift(() => deleteRedisKeys(redisUrl, database.name).then(() => undefined));
+      const env = serviceEnv(
+        { databaseUrl: database.url, jwtSecret: JWT_SECRET },
+        {
+          NODE_ENV: 'test',
+          QUEUE_PREFIX: database.name,
+          AUDIT_SIGNING_KEY,
+          WORKFLOWS_DIR: join(FIXTURES, 'none'),
+          // The tests' own folder, as the other spawned processes use: not the `.data` a local `npm start` keeps.
+          DATA_DIR: join(FIXTURES, '..', '.data'),
+          LOG_LEVEL: 'error',
+          PORT: String(await freePort()),
+        },
+      );
+      const service = ServiceProcess.start('service', build.main, env);
+      cleanups.unshift(() => service.stop().then(() => undefined));
+      await service.ready();
+      return new SpawnedService(service, cleanups);
     } catch (error) {
-      await spawned.close();
+      await undo(cleanups);
       throw error;
     }
-    return spawned;
   }
 
-  async close(): Promise<void> {
-    await this.service.stop();
-    if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, this.database.name);
-    await this.database.drop();
-    this.build.remove();
+  close(): Promise<void> {
+    return undo(this.cleanups);
   }
+}
+
+/** Runs every cleanup in turn, each whether or not the one before failed; throws the first failure after all. */
+async function undo(cleanups: readonly (() => Promise<void> | void)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups)
+    await Promise.resolve()
+      .then(cleanup)
+      .catch((e: unknown) => failures.push(e));
+  if (failures.length > 0) throw failures[0];
 }
