@@ -57,14 +57,16 @@ function parse(): { role: Role; sub: string; department: string | undefined; exp
 
 /**
  * The claims at the dotted paths the server reads them from (JWT_ROLE_CLAIM, JWT_DEPARTMENT_CLAIM): with
- * `realm_access.roles`, the role is written inside `realm_access`.
+ * `realm_access.roles`, the role is written inside `realm_access`. The configuration keeps the two paths apart;
+ * objects without a prototype make a segment such as `__proto__` or `constructor` an ordinary member, as the
+ * server reads it from the token's JSON.
  */
 function claimsAt(entries: readonly (readonly [path: string, value: string])[]): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
+  const claims = Object.create(null) as Record<string, unknown>;
   for (const [path, value] of entries) {
     const names = path.split('.');
     let at = claims;
-    for (const name of names.slice(0, -1)) at = (at[name] ??= {}) as Record<string, unknown>;
+    for (const name of names.slice(0, -1)) at = (at[name] ??= Object.create(null)) as Record<string, unknown>;
     at[names[names.length - 1]!] = value;
   }
   return claims;

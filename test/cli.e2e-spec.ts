@@ -244,40 +244,49 @@ describe('the parallel-approvals command', () => {
   });
 
   describe('npm run token', () => {
-    it('signs a token the server accepts, with the issuer, audience and claim names it checks', async () => {
-      const idp = {
-        jwtIssuer: 'https://idp.gov.example',
-        jwtAudience: 'approvals',
-        jwtRoleClaim: 'realm_access.roles',
-        jwtDepartmentClaim: 'groups',
-      };
-      const t = await TestApp.start({ config: { security: { ...SECURITY_DEFAULTS, ...idp } } });
-      try {
-        const r = await run(
-          'npm',
-          ['run', '-s', 'token', '--', '--role', 'officer', '--department', 'fire-rescue', '--sub', 'olga'],
-          120_000,
-          {
+    const idp = { jwtIssuer: 'https://idp.gov.example', jwtAudience: 'approvals' };
+    const signed = [
+      {
+        who: 'an applicant, with the claim names by default',
+        args: ['--role', 'applicant', '--sub', 'ann'],
+        names: {},
+        path: '/api/v1/applications',
+        claims: { role: 'applicant' },
+      },
+      {
+        who: 'an officer, with the claim names the server is given',
+        args: ['--role', 'officer', '--department', 'fire-rescue', '--sub', 'olga'],
+        names: { jwtRoleClaim: 'realm_access.roles', jwtDepartmentClaim: 'groups' },
+        path: '/api/v1/tasks',
+        claims: { realm_access: { roles: 'officer' }, groups: 'fire-rescue' },
+      },
+    ];
+    it.each(signed)(
+      'signs a token the server accepts, with the issuer, audience and claim names it checks: $who',
+      async ({ args, names, path, claims }) => {
+        const security = { ...SECURITY_DEFAULTS, ...idp, ...names };
+        const t = await TestApp.start({ config: { security } });
+        try {
+          const r = await run('npm', ['run', '-s', 'token', '--', ...args], 120_000, {
             JWT_SECRET,
             JWT_JWKS_URL: 'https://idp.gov.example/certs',
             JWT_ISSUER: idp.jwtIssuer,
             JWT_AUDIENCE: idp.jwtAudience,
-            JWT_ROLE_CLAIM: idp.jwtRoleClaim,
-            JWT_DEPARTMENT_CLAIM: idp.jwtDepartmentClaim,
-          },
-        );
-        expect(r.code).toBe(0);
-        const token = r.stdout.trim();
-        const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as object;
-        expect(payload).toMatchObject({ realm_access: { roles: 'officer' }, groups: 'fire-rescue' });
-        const reply = await fetch(`${t.baseUrl}/api/v1/tasks`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        expect(reply.status).toBe(200);
-      } finally {
-        await t.close();
-      }
-    }, 150_000);
+            JWT_ROLE_CLAIM: security.jwtRoleClaim,
+            JWT_DEPARTMENT_CLAIM: security.jwtDepartmentClaim,
+          });
+          expect(r.code).toBe(0);
+          const token = r.stdout.trim();
+          const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as object;
+          expect(payload).toMatchObject({ ...claims, iss: idp.jwtIssuer, aud: idp.jwtAudience });
+          const reply = await fetch(t.baseUrl + path, { headers: { authorization: `Bearer ${token}` } });
+          expect(reply.status).toBe(200);
+        } finally {
+          await t.close();
+        }
+      },
+      150_000,
+    );
   });
 
   describe('against the server', () => {

@@ -98,6 +98,26 @@ describe('security configuration', () => {
     expect(problems({ JWT_JWKS_URL: 'https://idp.example/certs' })).toEqual([
       'JWT_JWKS_URL needs JWT_AUDIENCE, the audience this service accepts tokens for',
     ]);
+    // No token could name an officer: the role and the department would be one claim, or one inside the other.
+    const clashes: Record<string, string>[] = [
+      { JWT_ROLE_CLAIM: 'department' },
+      { JWT_ROLE_CLAIM: 'realm_access', JWT_DEPARTMENT_CLAIM: 'realm_access.groups' },
+      { JWT_ROLE_CLAIM: 'groups.roles', JWT_DEPARTMENT_CLAIM: 'groups' },
+    ];
+    for (const clash of clashes)
+      expect(problems(clash)).toEqual([
+        'JWT_ROLE_CLAIM and JWT_DEPARTMENT_CLAIM must be two claims, neither inside the other',
+      ]);
+    expect(
+      problems({ JWT_ROLE_CLAIM: 'realm_access.roles', JWT_DEPARTMENT_CLAIM: 'realm_access.groups' }),
+    ).toEqual([]);
+    // The subject, issuer and audience are read as such: a role there would be the caller's id, or the issuer's.
+    expect(problems({ JWT_ROLE_CLAIM: 'sub' })).toEqual([
+      'JWT_ROLE_CLAIM must not be a registered claim (iss, sub, aud, exp, nbf, iat, jti) or inside one (got "sub")',
+    ]);
+    expect(problems({ JWT_DEPARTMENT_CLAIM: 'aud.x' })[0]).toMatch(
+      /^JWT_DEPARTMENT_CLAIM must not be a registered/,
+    );
     expect(problems({ CORS_ORIGINS: 'https://portal.example/path' })[0]).toMatch(/^CORS_ORIGINS/);
     expect(problems({ TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY/);
     const leaked = problems({ FACTS_CREDENTIALS: '{"h": {"authorization": 42, "x": "s3cret-token"}}' });

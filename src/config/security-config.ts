@@ -145,6 +145,11 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
   // any other of its applications would be accepted here.
   if (jwtJwksUrl !== undefined && jwtAudience === undefined)
     problem('JWT_JWKS_URL needs JWT_AUDIENCE, the audience this service accepts tokens for');
+  const jwtRoleClaim = claimName('JWT_ROLE_CLAIM', SECURITY_DEFAULTS.jwtRoleClaim);
+  const jwtDepartmentClaim = claimName('JWT_DEPARTMENT_CLAIM', SECURITY_DEFAULTS.jwtDepartmentClaim);
+  // One claim cannot hold a role and a department, nor can one sit inside the other: no token could name an officer.
+  if (overlapping(jwtRoleClaim, jwtDepartmentClaim))
+    problem('JWT_ROLE_CLAIM and JWT_DEPARTMENT_CLAIM must be two claims, neither inside the other');
   return {
     jsonMaxKeys: positive('JSON_MAX_KEYS', SECURITY_DEFAULTS.jsonMaxKeys),
     jsonMaxArrayLength: positive('JSON_MAX_ARRAY_LENGTH', SECURITY_DEFAULTS.jsonMaxArrayLength),
@@ -190,19 +195,32 @@ export function loadSecurityConfig(read: Read, problem: Problem): SecurityConfig
       SECURITY_DEFAULTS.jwtMaxTokenAgeSeconds,
       ' (seconds)',
     ),
-    jwtRoleClaim: claimName('JWT_ROLE_CLAIM', SECURITY_DEFAULTS.jwtRoleClaim),
-    jwtDepartmentClaim: claimName('JWT_DEPARTMENT_CLAIM', SECURITY_DEFAULTS.jwtDepartmentClaim),
+    jwtRoleClaim,
+    jwtDepartmentClaim,
     piiReadQuotas: piiReadQuotas(read('PII_READ_QUOTAS'), problem),
   };
 
   function claimName(name: string, fallback: string): string {
     const raw = read(name);
     if (raw === undefined) return fallback;
-    if (/^[^.\s]+(\.[^.\s]+)*$/.test(raw)) return raw;
-    problem(`${name} must be a claim name or a dotted path to one (got ${JSON.stringify(raw.slice(0, 80))})`);
+    const registered = REGISTERED_CLAIMS.includes(raw.split('.')[0]!);
+    if (/^[^.\s]+(\.[^.\s]+)*$/.test(raw) && !registered) return raw;
+    problem(
+      registered
+        ? `${name} must not be a registered claim (${REGISTERED_CLAIMS.join(', ')}) or inside one (got ${JSON.stringify(raw.slice(0, 80))})`
+        : `${name} must be a claim name or a dotted path to one (got ${JSON.stringify(raw.slice(0, 80))})`,
+    );
     return fallback;
   }
 }
+
+/** Whether two dotted claim paths name one claim, or one inside the other. */
+function overlapping(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+/** The claims JWT itself defines: the subject, issuer, audience and times are read as such, never as a role. */
+const REGISTERED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'];
 
 function trustProxy(raw: string | undefined, problem: Problem): SecurityConfig['trustProxy'] {
   if (raw === undefined) return undefined;
