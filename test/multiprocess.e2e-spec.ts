@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { join } from 'node:path';
 import { deleteRedisKeys } from '../bench/bench.util.js';
 import { historyViolations, query, storedDecisions } from '../scripts/service-checks.js';
-import {
-  buildService,
-  freePort,
-  ServiceClient,
-  serviceEnv,
-  ServiceProcess,
-} from '../scripts/service-process.js';
+import { buildService, freePort, ServiceClient, ServiceProcess } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
-import { AUDIT_SIGNING_KEY, createDatabase, FIXTURES, JWT_SECRET } from './support/test-app.js';
+import { testServiceEnv } from './support/spawned-service.js';
+import { createDatabase, JWT_SECRET } from './support/test-app.js';
 import type { Caller } from './support/test-app.js';
 
 /**
@@ -51,18 +45,7 @@ describe('two API processes and one worker on one database and one queue', () =>
   beforeAll(async () => {
     build = buildService();
     database = await createDatabase();
-    const env = serviceEnv(
-      { databaseUrl: database.url, jwtSecret: JWT_SECRET },
-      {
-        NODE_ENV: 'test',
-        QUEUE_PREFIX: database.name,
-        AUDIT_SIGNING_KEY,
-        WORKFLOWS_DIR: join(FIXTURES, 'none'),
-        DATA_DIR: join(FIXTURES, '..', '.data'),
-        LOG_LEVEL: 'log',
-        SWEEP_INTERVAL_MS: '1000',
-      },
-    );
+    const env = testServiceEnv(database, { LOG_LEVEL: 'log', SWEEP_INTERVAL_MS: '1000' });
     const [port1, port2] = [await freePort(), await freePort()];
     processes = [
       ServiceProcess.start('api-1', build.main, { ...env, PROCESS_ROLE: 'api', PORT: String(port1) }),

@@ -29,19 +29,7 @@ export class SpawnedService extends HttpCaller {
       cleanups.unshift(() => database.drop());
       const redisUrl = process.env.REDIS_URL;
       if (redisUrl) cleanups.unshift(() => deleteRedisKeys(redisUrl, database.name).then(() => undefined));
-      const env = serviceEnv(
-        { databaseUrl: database.url, jwtSecret: JWT_SECRET },
-        {
-          NODE_ENV: 'test',
-          QUEUE_PREFIX: database.name,
-          AUDIT_SIGNING_KEY,
-          WORKFLOWS_DIR: join(FIXTURES, 'none'),
-          // The tests' own folder, as the other spawned processes use: not the `.data` a local `npm start` keeps.
-          DATA_DIR: join(FIXTURES, '..', '.data'),
-          LOG_LEVEL: 'error',
-          PORT: String(await freePort()),
-        },
-      );
+      const env = testServiceEnv(database, { LOG_LEVEL: 'error', PORT: String(await freePort()) });
       const service = ServiceProcess.start('service', build.main, env);
       cleanups.unshift(() => service.stop().then(() => undefined));
       await service.ready();
@@ -55,6 +43,27 @@ export class SpawnedService extends HttpCaller {
   close(): Promise<void> {
     return undo(this.cleanups);
   }
+}
+
+/**
+ * What a spawned service of the tests starts with: its own database and queue prefix, no workflow files, and the
+ * tests' data folder, not the `.data` a local `npm start` keeps; `more` adds to it or overrides it.
+ */
+export function testServiceEnv(
+  database: { url: string; name: string },
+  more: Record<string, string> = {},
+): Record<string, string> {
+  return serviceEnv(
+    { databaseUrl: database.url, jwtSecret: JWT_SECRET },
+    {
+      NODE_ENV: 'test',
+      QUEUE_PREFIX: database.name,
+      AUDIT_SIGNING_KEY,
+      WORKFLOWS_DIR: join(FIXTURES, 'none'),
+      DATA_DIR: join(FIXTURES, '..', '.data'),
+      ...more,
+    },
+  );
 }
 
 /** Runs every cleanup in turn, each whether or not the one before failed; throws the first failure after all. */
