@@ -430,6 +430,41 @@ describe('workflow definitions over HTTP', () => {
       expect(stored).toHaveLength(0);
     });
 
+    it('refuses rules whose facts it could not know: a computed name, or an undeclared one spelt as a list', async () => {
+      const step = (id: string, autoApprove: unknown) => ({
+        id,
+        name: id,
+        department: `${id}-dept`,
+        timeLimit: { hours: 1 },
+        autoApprove,
+      });
+      const reply = await t.request('POST', '/api/v1/workflows', {
+        as: ADMIN,
+        body: {
+          key: 'fact-reads',
+          name: 'Fact reads',
+          form: { type: 'object', properties: { code: { type: 'string' } } },
+          facts: { registry: { url: 'https://registry.gov.example/{code}' } },
+          steps: [
+            step('computed', { '!=': [{ var: { cat: ['facts.', 'registry.status'] } }, 'listed'] }),
+            step('listed', { '!=': [{ var: [['facts.unknown.status']] }, 'listed'] }),
+          ],
+        },
+      });
+      expectProblem(reply, 400);
+      const errors = reply.body.errors as { path: string; message: string }[];
+      expect(errors).toContainEqual({
+        path: '$.steps[0].autoApprove',
+        message:
+          'reads a variable whose name it computes (or the whole data): where facts are declared, a rule names what it reads',
+      });
+      expect(errors).toContainEqual({
+        path: '$.steps[1].autoApprove["!="][0].var[0]',
+        message: "'facts.unknown.status' names no declared fact",
+      });
+      expect(await t.query(`SELECT 1 FROM workflow_versions WHERE key = 'fact-reads'`)).toHaveLength(0);
+    });
+
     it('reports the same errors from analyze, as data rather than a failure', async () => {
       const registered = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: broken() });
       const analysed = await t.request('POST', '/api/v1/workflows/analyze', { as: ADMIN, body: broken() });
