@@ -721,6 +721,13 @@ describe('validateDefinition: JSON Logic variables', () => {
       '$.steps[0].when.or[0].missing[1]',
       '$.steps[0].when.or[1].missing_some[1][1]',
     ]);
+    // A key that is an array names its first element, as `var` reads it.
+    expect(errorsOf(doc([step('first', { when: { missing: [[['gone']]] } })]))).toEqual([
+      {
+        path: '$.steps[0].when.missing[0][0][0]',
+        message: "'gone' is not a form property ('when' is decided at submission)",
+      },
+    ]);
   });
 
   it('does not check variables inside map, filter and reduce bodies, which read each element', () => {

@@ -154,37 +154,69 @@ function isLiteral(value: unknown): boolean {
   return Array.isArray(value) ? value.every(isLiteral) : value === null || typeof value !== 'object';
 }
 
+/**
+ * The keys `missing` checks, each as the `var` it reads, from the list of its arguments (`missing_some`'s second
+ * argument is such a list). json-logic-js evaluates the list, takes its first element as the keys when that is an
+ * array and the whole list otherwise, and reads `{ "var": key }` for each key, so a key that is an array is a name
+ * and a default: `{ "missing": [[["f"]]] }` reads `f`. `others` are evaluated with the list and checked for nothing.
+ */
+function missingKeys(
+  list: JsonLogic[],
+  at: (i: number) => string,
+): { keys: Operation[]; others: JsonLogic[] } {
+  const [first] = list;
+  const listed = Array.isArray(first);
+  const keys = listed ? first : list;
+  const keyAt = listed ? (k: number) => `${at(0)}[${k}]` : at;
+  return {
+    keys: keys.map((key, k) =>
+      Array.isArray(key)
+        ? { op: 'var', args: key, argPath: (i) => `${keyAt(k)}[${i}]` }
+        : { op: 'var', args: [key], argPath: () => keyAt(k) },
+    ),
+    others: listed ? list.slice(1) : [],
+  };
+}
+
+/** What a `var` reads: the variable it names (or, for a computed name, what the name's operations read) and its default. */
+function varReads({ args, argPath }: Operation): VarUse[] {
+  const [name, ...fallback] = args;
+  const named = literalName(name);
+  const own =
+    named === null
+      ? jsonLogicVars(name ?? null, argPath(0))
+      : named === ''
+        ? []
+        : [{ name: named, path: argPath(0) }];
+  // A default is read when the variable is missing: what it reads counts too.
+  return [...own, ...fallback.flatMap((a, i) => jsonLogicVars(a, argPath(i + 1)))];
+}
+
+/** What `missing` reads of a list of keys, at `at(i)` for the list's element i. */
+function missingReads(list: JsonLogic[], at: (i: number) => string): VarUse[] {
+  const { keys, others } = missingKeys(list, at);
+  return [...keys.flatMap(varReads), ...others.flatMap((a, i) => jsonLogicVars(a, at(i + 1)))];
+}
+
 /** The literal data paths a JSON Logic expression reads, each with where it sits in the document. */
 export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
   if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicVars(item, `${path}[${i}]`));
   const operation = operationAt(logic, path);
   if (operation === null) return [];
   const { op, args, argPath } = operation;
-  const literal = (name: unknown, p: string): VarUse[] =>
-    typeof name === 'string' && name !== ''
-      ? [{ name, path: p }]
-      : typeof name === 'number'
-        ? [{ name: String(name), path: p }]
-        : [];
-
   switch (op) {
-    case 'var': {
-      const name = args[0];
-      const named = literalName(name);
-      // A default is read when the variable is missing: what it reads counts too.
-      const fallback = args.slice(1).flatMap((a, i) => jsonLogicVars(a, argPath(i + 1)));
-      return [
-        ...(named !== null ? literal(named, argPath(0)) : jsonLogicVars(name as JsonLogic, argPath(0))),
-        ...fallback,
-      ];
-    }
+    case 'var':
+      return varReads(operation);
     case 'missing':
-      return args.flatMap((a, i) =>
-        Array.isArray(a) ? a.flatMap((n, k) => literal(n, `${argPath(i)}[${k}]`)) : literal(a, argPath(i)),
-      );
+      return missingReads(args, argPath);
     case 'missing_some': {
-      const names = args[1];
-      return Array.isArray(names) ? names.flatMap((n, k) => literal(n, `${argPath(1)}[${k}]`)) : [];
+      const [count, list] = args;
+      return [
+        ...jsonLogicVars(count ?? null, argPath(0)),
+        ...(Array.isArray(list)
+          ? missingReads(list, (k) => `${argPath(1)}[${k}]`)
+          : jsonLogicVars(list ?? null, argPath(1))),
+      ];
     }
     // The second argument runs against each element (and the accumulator), not the application data.
     case 'map':
@@ -199,6 +231,12 @@ export function jsonLogicVars(logic: JsonLogic, path: string): VarUse[] {
   }
 }
 
+/** Whether a `var` reads a name no literal gives, or the whole data (`""`; `[]` and `null` name nothing, alike). */
+function varComputed(args: JsonLogic[]): boolean {
+  const named = literalName(args[0]);
+  return named === null || named === '' || args.slice(1).some(readsComputedVar);
+}
+
 /**
  * Whether a JSON Logic expression reads application data at a path no literal names: a computed `var`
  * (`{ "var": { "cat": [...] } }`) or the whole data (`{ "var": "" }`) outside the element scope of `map`, `filter`,
@@ -209,15 +247,14 @@ export function readsComputedVar(logic: JsonLogic): boolean {
   const operation = operationAt(logic, '$');
   if (operation === null) return false;
   const { op, args } = operation;
-  if (op === 'var') {
-    // `{ "var": [] }` and `{ "var": null }` name nothing, and read the whole data as `""` does.
-    const named = literalName(args[0]);
-    return named === null || named === '' || args.slice(1).some(readsComputedVar);
-  }
-  // The names `missing` checks are read too: one computed is a read no literal names.
+  if (op === 'var') return varComputed(args);
+  // The keys `missing` checks are read too: one computed is a read no literal names.
   if (op === 'missing' || op === 'missing_some') {
-    const names = op === 'missing' ? args.flatMap((a) => (Array.isArray(a) ? a : [a])) : [args[1]].flat();
-    return names.some((n) => typeof n !== 'string' && typeof n !== 'number');
+    const list = op === 'missing' ? args : args[1];
+    if (op === 'missing_some' && readsComputedVar(args[0] ?? null)) return true;
+    if (!Array.isArray(list)) return true;
+    const { keys, others } = missingKeys(list, () => '$');
+    return keys.some((key) => varComputed(key.args)) || others.some(readsComputedVar);
   }
   const scoped = ['map', 'filter', 'all', 'none', 'some', 'reduce'].includes(op);
   return args.some((a, i) => !(scoped && i === 1) && readsComputedVar(a));

@@ -102,6 +102,26 @@ describe('ruleDataPaths', () => {
     expect(ruleDataPaths({ var: false }, facts)).toEqual(['false']);
   });
 
+  it('reads the keys missing checks as json-logic-js does: each as a var, a key that is an array by its first element', () => {
+    const negated: JsonLogic = { '!': { missing: [[['facts.registry.status']]] } };
+    expect(factsUsed(negated)).toEqual(['registry']);
+    expect(holds(negated, { facts: { registry: { status: 'listed' } } })).toBe(true);
+    expect(holds(negated, { facts: {} })).toBe(false);
+    // A first argument that is a list is the keys; the arguments after it are evaluated, and read what they name.
+    expect(ruleDataPaths({ missing: [['seats', 'region.code'], { var: 'rooms' }] }, facts)).toEqual([
+      'seats',
+      'region.code',
+      'rooms',
+    ]);
+    // `missing_some` evaluates its count too.
+    expect(ruleDataPaths({ missing_some: [{ var: 'seats' }, [['rooms'], 'kitchen']] }, facts)).toEqual([
+      'seats',
+      'rooms',
+    ]);
+    expect(ruleDataPaths({ missing: [[{ cat: ['se', 'ats'] }]] }, facts)).toBeNull();
+    expect(ruleDataPaths({ missing: [[[]]] }, facts)).toBeNull();
+  });
+
   it('answers null, "may read any", for a computed variable or the whole data outside an element scope', () => {
     expect(ruleDataPaths({ var: { cat: ['se', 'ats'] } }, facts)).toBeNull();
     expect(ruleDataPaths({ '!!': { var: '' } }, facts)).toBeNull();
