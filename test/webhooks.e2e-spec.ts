@@ -13,7 +13,11 @@ import {
 import { Receiver } from './support/receiver.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import { QueueService } from '../src/queue/queue.service.js';
-import { WEBHOOK_QUEUE, WebhookDispatchService } from '../src/webhooks/webhook-dispatch.service.js';
+import {
+  WEBHOOK_QUEUE,
+  WebhookDispatchService,
+  wakeQuery,
+} from '../src/webhooks/webhook-dispatch.service.js';
 import { deliveryJobId, pairLockKey } from '../src/webhooks/webhook-delivery.util.js';
 
 const relay = simpleWorkflow(
@@ -63,6 +67,7 @@ describe('webhooks', () => {
       applicationId: string;
       seq: number;
       status: string;
+      createdAt: string;
       attempts: number;
       lastStatus: number | null;
       lastError: string | null;
@@ -321,6 +326,73 @@ describe('webhooks', () => {
       expect(seqs).toEqual(history.map((h) => h.seq));
     } finally {
       await back.close();
+    }
+  });
+
+  it('pages the delivery log without skipping or repeating a delivery, however many share one time', async () => {
+    receiver.answer = () => 204;
+    const hook = await subscribe({ url: `${receiver.url}/pages`, events: ['*'], workflow: 'hook-relay' });
+    await submitApplication(t, 'hook-relay');
+    await submitApplication(t, 'hook-relay');
+    const whole = await log(hook.id);
+    // A submission's history entries are written in one transaction: their deliveries share its time.
+    expect(new Set(whole.map((d) => d.createdAt)).size).toBeLessThan(whole.length);
+    for (const limit of [1, 2, 3]) {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+        const page = await t.request('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=${limit}${query}`, {
+          as: ADMIN,
+        });
+        expect(page.status).toBe(200);
+        ids.push(...(page.body.items as { id: string }[]).map((d) => d.id));
+        cursor = page.body.nextCursor as string | null;
+      } while (cursor !== null);
+      expect(ids).toEqual(whole.map((d) => d.id));
+    }
+  });
+
+  it("wakes an event's application from its own pending deliveries, not from a receiver's backlog", async () => {
+    const hook = await subscribe({ url: `${receiver.url}/backlog`, events: ['*'], workflow: 'hook-other' });
+    try {
+      // The backlog of a receiver that is down, due again tomorrow (so no sweep meanwhile posts it).
+      await t.query(
+        `INSERT INTO webhook_deliveries (subscription_id, application_id, seq, event_type, next_attempt_at)
+         SELECT $1, gen_random_uuid(), n % 3 + 1, 'submitted', now() + interval '1 day'
+           FROM generate_series(1, 5000) n`,
+        [hook.id],
+      );
+      const mine = (await t.query<{ id: string }>('SELECT gen_random_uuid() AS id'))[0]!.id;
+      await t.query(
+        `INSERT INTO webhook_deliveries (subscription_id, application_id, seq, event_type, next_attempt_at)
+         VALUES ($1, $2, 1, 'submitted', now()), ($1, $2, 2, 'step_opened', now())`,
+        [hook.id, mine],
+      );
+      await t.query('ANALYZE webhook_deliveries');
+      type PlanNode = { [key: string]: unknown; Plans?: PlanNode[] };
+      const explained = await t.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${wakeQuery(true)}`,
+        [500, mine],
+      );
+      const plan = explained[0]!['QUERY PLAN'][0]!.Plan;
+      const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+      const count = (node: PlanNode, key: string) =>
+        Number(node[key] ?? 0) * Number(node['Actual Loops'] ?? 1);
+      const scans = nodes(plan).filter((node) => node['Relation Name'] === 'webhook_deliveries');
+      expect(scans.length).toBeGreaterThan(0);
+      // Every row the scan looked at: those it kept, and those its filter or recheck threw away.
+      const read = scans.reduce(
+        (sum, node) =>
+          sum +
+          count(node, 'Actual Rows') +
+          count(node, 'Rows Removed by Filter') +
+          count(node, 'Rows Removed by Index Recheck'),
+        0,
+      );
+      expect(read).toBe(2);
+    } finally {
+      expect((await t.request('DELETE', `/api/v1/webhooks/${hook.id}`, { as: ADMIN })).status).toBe(204);
     }
   });
 

@@ -11,7 +11,8 @@ export type DeliveryStatus = 'pending' | 'delivered';
  */
 @Entity('webhook_deliveries')
 @Unique('webhook_deliveries_subscription_application_seq', ['subscriptionId', 'applicationId', 'seq'])
-@Index('webhook_deliveries_pending', ['subscriptionId', 'applicationId', 'seq'], {
+// Application first: a history entry's wake asks for one application's pairs, whatever their subscriptions.
+@Index('webhook_deliveries_pending', ['applicationId', 'subscriptionId', 'seq'], {
   where: "status = 'pending'",
 })
 @Index('webhook_deliveries_log', ['subscriptionId', 'createdAt', 'id'])
@@ -41,7 +42,8 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
-  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  /** To the millisecond, as a Date holds it: the log's page cursor names it, and must name it exactly. */
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createdAt: Date;
 
   /** When the sweep may try again, once the queue's own retries are spent. */

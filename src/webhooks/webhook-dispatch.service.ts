@@ -53,6 +53,22 @@ const LEASE_HEAD = `
                         AND leased_until > now())
   RETURNING id, seq, attempts, leased_until::text AS lease`;
 
+/**
+ * The pairs to wake: their oldest pending delivery, if due and not in flight, at most `$1`; of application `$2`
+ * only when `oneApplication`. Ordered as `webhook_deliveries_pending`, application first, so one application's wake
+ * reads its own pending rows and none of the backlog a receiver that is down leaves behind.
+ */
+export const wakeQuery = (oneApplication: boolean) => `
+  SELECT * FROM (
+    SELECT DISTINCT ON (application_id, subscription_id)
+           id, subscription_id, application_id, attempts, next_attempt_at,
+           -- Any of the pair's deliveries may be the one in flight (after a redelivery, a later one).
+           max(leased_until) OVER (PARTITION BY application_id, subscription_id) AS leased_until
+    FROM webhook_deliveries
+    WHERE status = 'pending' ${oneApplication ? 'AND application_id = $2' : ''}
+    ORDER BY application_id, subscription_id, seq) heads
+  WHERE next_attempt_at <= now() AND (leased_until IS NULL OR leased_until <= now()) LIMIT $1`;
+
 export interface WebhookJobData {
   subscriptionId: string;
   applicationId: string;
@@ -108,15 +124,7 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
   /** Enqueues the pairs whose oldest pending delivery is due and not in flight (of one application, or all). */
   async wake(applicationId?: string): Promise<void> {
     const heads: Head[] = await this.dataSource.query(
-      `SELECT * FROM (
-         SELECT DISTINCT ON (subscription_id, application_id)
-                id, subscription_id, application_id, attempts, next_attempt_at,
-                -- Any of the pair's deliveries may be the one in flight (after a redelivery, a later one).
-                max(leased_until) OVER (PARTITION BY subscription_id, application_id) AS leased_until
-         FROM webhook_deliveries
-         WHERE status = 'pending' ${applicationId ? 'AND application_id = $2' : ''}
-         ORDER BY subscription_id, application_id, seq) heads
-       WHERE next_attempt_at <= now() AND (leased_until IS NULL OR leased_until <= now()) LIMIT $1`,
+      wakeQuery(applicationId !== undefined),
       applicationId ? [SWEEP_BATCH, applicationId] : [SWEEP_BATCH],
     );
     await Promise.all(
