@@ -318,3 +318,72 @@ describe('live updates: streams one caller may hold open', () => {
     for (const s of [...held, ...inbox, ...burst]) s.close();
   });
 });
+
+describe('live updates: a task waiting for its fact rule', () => {
+  let api: TestApp;
+  let worker: TestApp | undefined;
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  it('is out of the inbox stream until its rule has spoken, as it is out of GET /tasks', async () => {
+    // An API process alone: the rule's job waits in the queue until a worker starts.
+    api = await TestApp.start({ config: { processRole: 'api' } });
+    await registerNew(api, [
+      {
+        key: 'live-fact-rule',
+        name: 'A step a fact rule may approve',
+        form: { type: 'object', properties: { note: { type: 'string' } } },
+        // Nothing listens on the discard port: the lookup fails and the rule does not hold.
+        facts: { registry: { url: 'http://127.0.0.1:9/status', timeoutMs: 300 } },
+        steps: [
+          {
+            id: 'ruled',
+            name: 'Ruled',
+            department: 'live-facts',
+            timeLimit: { hours: 24 },
+            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+          },
+        ],
+      },
+      simpleWorkflow('live-plain', [{ id: 'plain', timeLimit: { hours: 24 } }], () => 'live-facts'),
+    ]);
+    const inbox = await SseClient.open(`${api.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${await api.token(officer('live-facts'))}`,
+    });
+    try {
+      await inbox.until((m) => m.some((e) => e.event === 'ready'));
+      const ruled = await submitApplication(api, 'live-fact-rule');
+      // Submitted after it, in a transaction of its own: once the stream has sent this one, it has dealt with both.
+      const plain = await submitApplication(api, 'live-plain');
+      const before = await inbox.until((m) =>
+        m.some((e) => e.event === 'task' && e.data.applicationId === plain),
+      );
+      expect(before.filter((e) => e.data?.applicationId === ruled)).toEqual([]);
+      expect(await inboxTask(api, 'live-facts', ruled)).toBeUndefined();
+      const recorded = await api.query(
+        `SELECT count(*)::int AS n FROM disclosures WHERE application_id = $1 AND kind = 'task-view'`,
+        [ruled],
+      );
+      expect(recorded[0]).toEqual({ n: 0 });
+
+      worker = await TestApp.start({
+        databaseUrl: api.databaseUrl,
+        queuePrefix: new URL(api.databaseUrl).pathname.slice(1),
+        config: { processRole: 'worker' },
+      });
+      // The rule has spoken (it did not hold): the task is in the inbox, and the stream sends it.
+      const after = await inbox.until((m) =>
+        m.some((e) => e.event === 'task' && e.data.applicationId === ruled),
+      );
+      expect(after.find((e) => e.data?.applicationId === ruled)!.data).toEqual(
+        expect.objectContaining({ step: 'ruled', department: 'live-facts', status: 'open' }),
+      );
+      expect(await inboxTask(api, 'live-facts', ruled)).toMatchObject({ step: 'ruled', status: 'open' });
+    } finally {
+      inbox.close();
+    }
+  });
+});

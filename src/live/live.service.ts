@@ -144,7 +144,8 @@ export class LiveService implements OnModuleDestroy {
         async () => {
           let quota = quotas.get(department);
           if (!quota) quotas.set(department, (quota = { until: 0 }));
-          stream.write(sseEvent(await this.inboxEvent(caller, id, quota)));
+          const event = await this.inboxEvent(caller, id, quota);
+          if (event) stream.write(sseEvent(event));
         },
         (error) => this.logger.warn(`inbox stream: ${error.message}`),
       );
@@ -157,13 +158,14 @@ export class LiveService implements OnModuleDestroy {
   /**
    * The changed task's view, which shows form fields and so counts against the department's read quota. Past the
    * quota the change is still announced, without the view (nothing personal crosses), with when the quota frees
-   * up: an officer's screen that silently missed it would show a task as open that is not.
+   * up: an officer's screen that silently missed it would show a task as open that is not. Nothing while the task
+   * is out of the inbox, waiting for its fact rule.
    */
   private async inboxEvent(
     caller: Caller,
     id: string,
     quota: Withholding,
-  ): Promise<{ event: string; data: unknown }> {
+  ): Promise<{ event: string; data: unknown } | null> {
     const withheld = (until: number) => {
       const data: TaskWithheldDto = {
         id,
@@ -175,7 +177,8 @@ export class LiveService implements OnModuleDestroy {
     // count as one more refused read of the department.
     if (Date.now() < quota.until) return withheld(quota.until);
     try {
-      return { event: 'task', data: await this.tasks.get(caller, id) };
+      const view = await this.tasks.inboxView(caller, id);
+      return view && { event: 'task', data: view };
     } catch (error) {
       if (!(error instanceof TooManyRequestsException)) throw error;
       quota.until = Date.now() + error.retryAfterSeconds * 1000;
