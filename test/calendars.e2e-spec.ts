@@ -223,6 +223,15 @@ describe('business calendars', () => {
       });
     });
 
+    it('names every problem of a bad query in one answer', async () => {
+      const reply = await due(t, 'cn-mainland', `from=${encodeURIComponent('2025-02-30T10:00:00+08:00')}`);
+      expectProblem(reply, 400);
+      expect((reply.body.errors as { path: string }[]).map((e) => e.path)).toEqual([
+        '$.workingDays',
+        '$.from',
+      ]);
+    });
+
     it('never answers a due time before the opening, even at the end of year 9999', async () => {
       const cases: [string, string][] = [
         ['9999-12-31T00:00:00Z', 'workingDays=1'],
@@ -443,6 +452,24 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
     const expected = await due(t, 'harbour-city', q(step.openedAt, 'workingDays=2'));
     expect(step.dueAt).toBe(expected.body.dueAt);
     expect(step.dueBeyondCalendar).toBe(expected.body.beyondData);
+  });
+
+  it('will not start on a database whose stored versions name a calendar it has not loaded', async () => {
+    await registerWorkflow(
+      t,
+      workflow('harbour-kept', [{ id: 'check', timeLimit: { workingDays: 2 } }], {
+        calendar: 'harbour-city',
+      }),
+    );
+    // The same database, started without CALENDARS_DIR: harbour-city is gone.
+    await expect(
+      TestApp.start({
+        databaseUrl: t.databaseUrl,
+        queuePrefix: `${new URL(t.databaseUrl).pathname.slice(1)}-b`,
+      }),
+    ).rejects.toThrow(
+      /not loaded: harbour-city \(named by harbour-[a-z]+ v1\); put their files back in CALENDARS_DIR/,
+    );
   });
 
   it('flags a step on the replaced calendar once its shorter data has run out', async () => {

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '../common/domain.exception.js';
+import type { FieldError } from '../common/domain.exception.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import type { Duration } from '../definitions/definition.types.js';
 import { CalendarSummaryDto, DueQuery, DueTimeDto } from './calendar.dto.js';
@@ -28,22 +29,28 @@ export class CalendarController {
   @ApiProblems(400, 401, { 404: 'No such calendar' })
   due(@Param('name') name: string, @Query() query: DueQuery): DueTimeDto {
     const given = UNITS.filter((unit) => query[unit] !== undefined);
+    const from = new Date(query.from);
+    // Every problem of the query in one answer, as everywhere else.
+    const errors: FieldError[] = [];
     if (given.length !== 1) {
-      throw DomainException.invalid('Give exactly one of workingDays, hours, minutes or seconds', [
-        {
-          path: '$.workingDays',
-          message: 'exactly one of workingDays, hours, minutes or seconds is required',
-        },
-      ]);
+      errors.push({
+        path: '$.workingDays',
+        message: 'exactly one of workingDays, hours, minutes or seconds is required',
+      });
+    }
+    if (Number.isNaN(from.getTime()) || !isRealDate(query.from)) {
+      errors.push({ path: '$.from', message: 'is not a real date-time' });
+    }
+    if (errors.length > 0) {
+      throw DomainException.invalid(
+        given.length !== 1
+          ? 'Give exactly one of workingDays, hours, minutes or seconds'
+          : 'from is not a real date',
+        errors,
+      );
     }
     const unit = given[0]!;
     const limit: Duration = { [unit]: Number(query[unit]) };
-    const from = new Date(query.from);
-    if (Number.isNaN(from.getTime()) || !isRealDate(query.from)) {
-      throw DomainException.invalid('from is not a real date', [
-        { path: '$.from', message: 'is not a real date-time' },
-      ]);
-    }
     const { dueAt, beyondData } = this.calendars.due(name, from, limit, 'a due time asked for');
     return { dueAt: dueAt.toISOString(), beyondData };
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ export interface Registration {
 }
 
 @Injectable()
-export class DefinitionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DefinitionsService.name);
   /**
    * Checking a definition grows with it: the largest the body limit admits held the event loop for about a second
@@ -88,6 +88,11 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
     });
   }
 
+  /** Before any worker starts: see requireStoredCalendars. */
+  async onModuleInit(): Promise<void> {
+    await this.requireStoredCalendars();
+  }
+
   /** Registers `workflows/*.json`; one invalid file stops the start, naming the file and all its errors. */
   async onApplicationBootstrap(): Promise<void> {
     const dir = this.config.workflowsDir;
@@ -109,6 +114,25 @@ export class DefinitionsService implements OnApplicationBootstrap, OnApplication
       });
       this.logger.log(
         `${file}: ${registration.key} v${registration.version}${registration.created ? ' registered' : ''}`,
+      );
+    }
+  }
+
+  /**
+   * A calendar taken away (its file gone from CALENDARS_DIR) after a version was registered on it would fail every
+   * event of that version's applications that counts a time limit, and its analysis: the start refuses instead.
+   */
+  private async requireStoredCalendars(): Promise<void> {
+    const named = await this.dataSource.query<{ calendar: string; key: string; version: number }[]>(
+      `SELECT DISTINCT ON (definition->>'calendar') definition->>'calendar' AS calendar, key, version
+         FROM workflow_versions WHERE definition->>'calendar' IS NOT NULL
+        ORDER BY definition->>'calendar', key, version`,
+    );
+    const missing = named.filter((row) => !this.calendars.has(row.calendar));
+    if (missing.length > 0) {
+      const list = missing.map((row) => `${row.calendar} (named by ${row.key} v${row.version})`).join(', ');
+      throw new Error(
+        `Calendars of stored workflow versions are not loaded: ${list}; put their files back in CALENDARS_DIR`,
       );
     }
   }
