@@ -73,7 +73,7 @@ export class RatingsService {
 
   /**
    * Per department, the count and mean of the ratings of applications it worked on (it had a task: a skipped
-   * step has none), given in [from, to). For the workflow reports: `workflowKey` null means every workflow.
+   * step has none), given in [from, to); `workflowKey` null means every workflow.
    */
   async ratingsByDepartment(
     workflowKey: string | null,
