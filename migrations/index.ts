@@ -17,7 +17,7 @@ import { TasksDropApplicationIndex1796099258724 } from './1796099258724-TasksDro
 import { WebhookDeliveryLease1796240856151 } from './1796240856151-WebhookDeliveryLease.js';
 import { NotifyOnlyListened1796360901838 } from './1796360901838-NotifyOnlyListened.js';
 import { ListIndexes1796585312425 } from './1796585312425-ListIndexes.js';
-import { WebhookLogCursorAndWake1796605706935 } from './1796605706935-WebhookLogCursorAndWake.js';
+import { WebhookWakeIndex1796605706935 } from './1796605706935-WebhookWakeIndex.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -39,5 +39,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   WebhookDeliveryLease1796240856151,
   NotifyOnlyListened1796360901838,
   ListIndexes1796585312425,
-  WebhookLogCursorAndWake1796605706935,
+  WebhookWakeIndex1796605706935,
 ];

@@ -18,4 +18,15 @@ describe('decodeCursor', () => {
       '0001-01-01T00:00:00.000Z',
     ]);
   });
+
+  it('takes a column time to the microsecond as an instant, and a millisecond one, as earlier cursors carried', () => {
+    for (const instant of ['2026-12-07T02:30:00.123456Z', '2026-12-07T02:30:00.123Z'])
+      expect(decodeCursor(forged([instant]), ['instant'])).toEqual([instant]);
+    for (const instant of [
+      '2026-02-30T00:00:00.123456Z',
+      '0000-06-01T00:00:00.000000Z',
+      '2026-12-07T02:30:00.1234Z',
+    ])
+      expect(() => decodeCursor(forged([instant]), ['instant'])).toThrow('Invalid cursor');
+  });
 });

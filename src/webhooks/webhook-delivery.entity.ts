@@ -42,8 +42,7 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
-  /** To the millisecond, as a Date holds it: the log's page cursor names it, and must name it exactly. */
-  @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 
   /** When the sweep may try again, once the queue's own retries are spent. */

@@ -123,9 +123,10 @@ export class WebhookDispatchService implements OnApplicationBootstrap, OnApplica
 
   /** Enqueues the pairs whose oldest pending delivery is due and not in flight (of one application, or all). */
   async wake(applicationId?: string): Promise<void> {
+    const one = applicationId !== undefined;
     const heads: Head[] = await this.dataSource.query(
-      wakeQuery(applicationId !== undefined),
-      applicationId ? [SWEEP_BATCH, applicationId] : [SWEEP_BATCH],
+      wakeQuery(one),
+      one ? [SWEEP_BATCH, applicationId] : [SWEEP_BATCH],
     );
     await Promise.all(
       heads.map((head) =>

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Brackets, DataSource } from 'typeorm';
 import type { Caller } from '../auth/caller.js';
-import { decodeCursor, encodeCursor } from '../common/cursor.util.js';
+import { decodeCursor, encodeCursor, INSTANT_TEXT } from '../common/cursor.util.js';
 import { DomainException } from '../common/domain.exception.js';
 import { isUuid } from '../common/uuid.util.js';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -62,13 +62,16 @@ export class WebhooksService {
   async deliveries(id: string, query: DeliveriesQuery): Promise<DeliveryListDto> {
     await this.find(id);
     const limit = Number(query.limit ?? 50);
-    const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
+    const after = decodeCursor(query.cursor, ['instant', 'uuid']);
+    // `now()` writes created_at to the microsecond, and a history entry's deliveries share one: the cursor carries
+    // it whole, where a Date's millisecond would skip the rest of that millisecond's rows.
     const builder = this.dataSource.manager
       .createQueryBuilder(WebhookDeliveryEntity, 'd')
+      .addSelect(INSTANT_TEXT('d.created_at'), 'cursor_at')
       .where('d.subscription_id = :id', { id })
       .orderBy('d.created_at', 'DESC')
       .addOrderBy('d.id', 'DESC')
-      .take(limit + 1);
+      .limit(limit + 1);
     if (after) {
       const [createdAt, lastId] = after;
       builder.andWhere(
@@ -79,12 +82,14 @@ export class WebhooksService {
         ),
       );
     }
-    const rows = await builder.getMany();
-    const page = rows.slice(0, limit);
+    // No join: one raw row per entity, in the same order.
+    const { entities, raw } = await builder.getRawAndEntities<{ cursor_at: string }>();
+    const page = entities.slice(0, limit);
     const last = page[page.length - 1];
+    const lastAt = raw[page.length - 1]?.cursor_at;
     return {
       items: page.map(deliveryView),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      nextCursor: entities.length > limit && last && lastAt ? encodeCursor([lastAt, last.id]) : null,
     };
   }
 
