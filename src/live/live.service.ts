@@ -173,12 +173,13 @@ export class LiveService implements OnModuleDestroy {
       };
       return { event: 'withheld', data };
     };
-    // Once refused, the stream asks no more until the quota frees up: each ask would cost a read of the task and
-    // count as one more refused read of the department.
+    const task = await this.tasks.inboxTask(caller, id);
+    if (task === null) return null;
+    // Once refused, the stream asks no more until the quota frees up: each ask would count as one more refused
+    // read of the department.
     if (Date.now() < quota.until) return withheld(quota.until);
     try {
-      const view = await this.tasks.inboxView(caller, id);
-      return view && { event: 'task', data: view };
+      return { event: 'task', data: await this.tasks.show(caller, task) };
     } catch (error) {
       if (!(error instanceof TooManyRequestsException)) throw error;
       quota.until = Date.now() + error.retryAfterSeconds * 1000;

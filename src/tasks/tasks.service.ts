@@ -80,22 +80,22 @@ export class TasksService {
   }
 
   async get(caller: Caller, id: string): Promise<TaskView> {
-    return this.shown(caller, await this.findVisible(this.dataSource.manager, caller, id));
+    return this.show(caller, await this.findVisible(this.dataSource.manager, caller, id));
   }
 
   /**
-   * A task's view for an inbox stream, or null while it is out of the inbox: open and waiting for a rule that reads
-   * facts, as `GET /tasks` leaves it out. Nothing of it is read, shown or recorded then; the rule's answer changes
-   * the task, and the stream hears of it again.
+   * A task for an inbox stream to show, or null while it is out of the inbox: open and waiting for a rule that reads
+   * facts, as `GET /tasks` leaves it out. Nothing of it is shown or recorded then; the rule's answer changes the
+   * task, and the stream hears of it again.
    */
-  async inboxView(caller: Caller, id: string): Promise<TaskView | null> {
+  async inboxTask(caller: Caller, id: string): Promise<TaskEntity | null> {
     const task = await this.findVisible(this.dataSource.manager, caller, id);
-    return task.status === 'open' && task.rulePending ? null : this.shown(caller, task);
+    return task.status === 'open' && task.rulePending ? null : task;
   }
 
-  private async shown(caller: Caller, task: TaskEntity): Promise<TaskView> {
+  /** The task's view, recorded in the ledger before it is shown; past the department's quota, a 429 instead. */
+  async show(caller: Caller, task: TaskEntity): Promise<TaskView> {
     const view = await this.view(this.dataSource.manager, task, caller);
-    // Recorded in the ledger before it is shown; past the department's quota, a 429 instead.
     await this.disclosures.recordTaskViews(caller, [view]);
     return view;
   }
