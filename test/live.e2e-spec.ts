@@ -323,41 +323,84 @@ describe('live updates: a task waiting for its fact rule', () => {
   let api: TestApp;
   let worker: TestApp | undefined;
 
+  /** A step in `department` whose rule reads a fact, and a plain one. */
+  const workflows = (department: string) => [
+    {
+      key: `${department}-rule`,
+      name: 'A step a fact rule may approve',
+      form: { type: 'object', properties: { note: { type: 'string' } } },
+      // Nothing listens on the discard port: the lookup fails and the rule does not hold.
+      facts: { registry: { url: 'http://127.0.0.1:9/status', timeoutMs: 300 } },
+      steps: [
+        {
+          id: 'ruled',
+          name: 'Ruled',
+          department,
+          timeLimit: { hours: 24 },
+          autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+        },
+      ],
+    },
+    simpleWorkflow(`${department}-plain`, [{ id: 'plain', timeLimit: { hours: 24 } }], () => department),
+  ];
+
+  beforeAll(async () => {
+    // An API process alone: rule jobs wait in the queue until a worker starts (the last test starts one).
+    api = await TestApp.start({
+      config: {
+        processRole: 'api',
+        security: {
+          ...SECURITY_DEFAULTS,
+          piiReadQuotas: { departments: new Map([['live-quota', 1]]), others: undefined },
+        },
+      },
+    });
+    await registerNew(api, [...workflows('live-facts'), ...workflows('live-quota')]);
+  });
+
   afterAll(async () => {
     await worker?.close();
     await api?.close();
   });
 
+  it('is not announced as withheld to a department past its read quota', async () => {
+    const inbox = await SseClient.open(`${api.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${await api.token(officer('live-quota'))}`,
+    });
+    try {
+      await inbox.until((m) => m.some((e) => e.event === 'ready'));
+      // A view counts against the quota when it shows a field.
+      const shows = { note: 'a field to show' };
+      // The quota's one view, then a refusal: from here the stream withholds every change of the department.
+      const shown = await submitApplication(api, 'live-quota-plain', shows);
+      await inbox.until((m) => m.some((e) => e.event === 'task' && e.data.applicationId === shown));
+      await submitApplication(api, 'live-quota-plain', shows);
+      await inbox.until((m) => m.some((e) => e.event === 'withheld'));
+      const ruled = await submitApplication(api, 'live-quota-rule', shows);
+      const ruledTask = (
+        await api.query<{ id: string }>('SELECT id FROM tasks WHERE application_id = $1', [ruled])
+      )[0]!.id;
+      const after = await submitApplication(api, 'live-quota-plain', shows);
+      const afterTask = (
+        await api.query<{ id: string }>('SELECT id FROM tasks WHERE application_id = $1', [after])
+      )[0]!.id;
+      const events = await inbox.until((m) => m.some((e) => e.data?.id === afterTask));
+      expect(events.filter((e) => e.data?.id === afterTask)).toHaveLength(1);
+      expect(events.filter((e) => e.data?.id === ruledTask)).toEqual([]);
+    } finally {
+      inbox.close();
+    }
+  });
+
   it('is out of the inbox stream until its rule has spoken, as it is out of GET /tasks', async () => {
-    // An API process alone: the rule's job waits in the queue until a worker starts.
-    api = await TestApp.start({ config: { processRole: 'api' } });
-    await registerNew(api, [
-      {
-        key: 'live-fact-rule',
-        name: 'A step a fact rule may approve',
-        form: { type: 'object', properties: { note: { type: 'string' } } },
-        // Nothing listens on the discard port: the lookup fails and the rule does not hold.
-        facts: { registry: { url: 'http://127.0.0.1:9/status', timeoutMs: 300 } },
-        steps: [
-          {
-            id: 'ruled',
-            name: 'Ruled',
-            department: 'live-facts',
-            timeLimit: { hours: 24 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-        ],
-      },
-      simpleWorkflow('live-plain', [{ id: 'plain', timeLimit: { hours: 24 } }], () => 'live-facts'),
-    ]);
     const inbox = await SseClient.open(`${api.baseUrl}/api/v1/tasks/events`, {
       authorization: `Bearer ${await api.token(officer('live-facts'))}`,
     });
     try {
       await inbox.until((m) => m.some((e) => e.event === 'ready'));
-      const ruled = await submitApplication(api, 'live-fact-rule');
+      const ruled = await submitApplication(api, 'live-facts-rule');
       // Submitted after it, in a transaction of its own: once the stream has sent this one, it has dealt with both.
-      const plain = await submitApplication(api, 'live-plain');
+      const plain = await submitApplication(api, 'live-facts-plain');
       const before = await inbox.until((m) =>
         m.some((e) => e.event === 'task' && e.data.applicationId === plain),
       );
