@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,26 +7,10 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { withClient } from '../src/config/pg-client.util.js';
 import { STAGED_CLUSTER_ROOT } from '../src/config/embedded-postgres.js';
-import { freePort } from '../scripts/service-process.js';
+import { freePort, PROJECT_ROOT as ROOT } from '../scripts/service-process.js';
 import { eventually } from './support/eventually.js';
+import { startMain } from './support/main-process.js';
 import { AUDIT_SIGNING_KEY, createDatabase, JWT_SECRET } from './support/test-app.js';
-
-const ROOT = join(import.meta.dirname, '..');
-
-/** The real entry point, as `npm start` runs it (from source, through the project's TypeScript hooks). */
-function startMain(env: Record<string, string>, cwd = ROOT) {
-  const child = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/main.ts'], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
 
 /** The entry point as a production deployment starts it, on a database of its own (and Redis when the run has it). */
 async function startProduction(env: Record<string, string>) {

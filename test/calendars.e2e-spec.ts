@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { freePort } from '../scripts/service-process.js';
 import { inboxTask, registerWorkflow, simpleWorkflow, stepOf, submitApplication } from './support/helpers.js';
 import type { Step } from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
+import { startMain } from './support/main-process.js';
+import { testServiceEnv } from './support/spawned-service.js';
 
 const ann = applicant('ann');
 const HOUR = 3_600_000;
@@ -461,16 +464,25 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
         calendar: 'harbour-city',
       }),
     );
-    // The same database, started without CALENDARS_DIR: harbour-city is gone.
-    await expect(
-      TestApp.start({
-        databaseUrl: t.databaseUrl,
-        queuePrefix: `${new URL(t.databaseUrl).pathname.slice(1)}-b`,
-      }),
-    ).rejects.toThrow(
-      /not loaded: harbour-city \(named by harbour-[a-z]+ v1\); put their files back in CALENDARS_DIR/,
+    // The same database, the real entry point started without CALENDARS_DIR: harbour-city is gone.
+    const name = new URL(t.databaseUrl).pathname.slice(1);
+    const main = startMain(
+      testServiceEnv(
+        { url: t.databaseUrl, name },
+        { QUEUE_PREFIX: `${name}-b`, PORT: String(await freePort()) },
+      ),
     );
-  });
+    try {
+      expect(await main.exited).toBe(1);
+      const { stderr } = main.output();
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(
+        /^parallel-approvals: cannot start: .*not loaded: harbour-city \(named by harbour-[a-z]+ v1\); put their files back in CALENDARS_DIR\n$/,
+      );
+    } finally {
+      main.child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('flags a step on the replaced calendar once its shorter data has run out', async () => {
     await registerWorkflow(

@@ -8,6 +8,7 @@ import {
   registerNew,
   simpleWorkflow,
   submitApplication,
+  unreachableFactWorkflow,
 } from './support/helpers.js';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { SseClient } from './support/sse.js';
@@ -325,22 +326,7 @@ describe('live updates: a task waiting for its fact rule', () => {
 
   /** A step in `department` whose rule reads a fact, and a plain one. */
   const workflows = (department: string) => [
-    {
-      key: `${department}-rule`,
-      name: 'A step a fact rule may approve',
-      form: { type: 'object', properties: { note: { type: 'string' } } },
-      // Nothing listens on the discard port: the lookup fails and the rule does not hold.
-      facts: { registry: { url: 'http://127.0.0.1:9/status', timeoutMs: 300 } },
-      steps: [
-        {
-          id: 'ruled',
-          name: 'Ruled',
-          department,
-          timeLimit: { hours: 24 },
-          autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-        },
-      ],
-    },
+    unreachableFactWorkflow(`${department}-rule`, department),
     simpleWorkflow(`${department}-plain`, [{ id: 'plain', timeLimit: { hours: 24 } }], () => department),
   ];
 

@@ -4,7 +4,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueueService } from '../src/queue/queue.service.js';
 import { eventually } from './support/eventually.js';
-import { inboxTask, jobCompleted, registerNew, stepOf, viewOf } from './support/helpers.js';
+import {
+  inboxTask,
+  jobCompleted,
+  registerNew,
+  stepOf,
+  unreachableFactWorkflow,
+  viewOf,
+} from './support/helpers.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 
 const ann = applicant('ann');
@@ -399,27 +406,8 @@ describe('a fact rule job lost with the queue store', () => {
 
   it('is queued again by the sweep, and the task stays out of the inbox until the rule has spoken', async () => {
     api = await TestApp.start({ config: { processRole: 'api' } });
-    const registered = await api.request('POST', '/api/v1/workflows', {
-      as: ADMIN,
-      body: {
-        key: 'lost-fact-rule',
-        name: 'Lost fact rule',
-        form,
-        // Nothing listens on the discard port: the lookup fails and the rule does not hold.
-        facts: { registry: { url: 'http://127.0.0.1:9/companies/{company.code}', timeoutMs: 300 } },
-        steps: [
-          {
-            id: 'auto',
-            name: 'Auto',
-            department: 'x',
-            timeLimit: { hours: 1 },
-            autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
-          },
-        ],
-      },
-    });
-    expect(registered.status).toBe(201);
-    const submitted = await submit(api, 'lost-fact-rule', { company: { code: 'LOST' } });
+    await registerNew(api, [unreachableFactWorkflow('lost-fact-rule', 'x', 'auto')]);
+    const submitted = await submit(api, 'lost-fact-rule', {});
     const id = submitted.body.id;
     await api.app.get(QueueService).queue('rules').obliterate({ force: true });
     // The rule has not spoken: the default inbox leaves the task out, `rulePending=true` lists it.

@@ -33,6 +33,29 @@ export function simpleWorkflow(
   };
 }
 
+/**
+ * A one-step workflow (step `stepId` in `department`) that a rule approves when a fact says so. Nothing listens on
+ * the discard port: the lookup fails and the rule does not hold, so the task goes to its officers once the rule has
+ * spoken, and until then it waits for the rule's job.
+ */
+export function unreachableFactWorkflow(key: string, department: string, stepId = 'ruled') {
+  return {
+    key,
+    name: key,
+    form: { type: 'object', properties: { note: { type: 'string' } } },
+    facts: { registry: { url: 'http://127.0.0.1:9/status', timeoutMs: 300 } },
+    steps: [
+      {
+        id: stepId,
+        name: stepId,
+        department,
+        timeLimit: { hours: 24 },
+        autoApprove: { '==': [{ var: 'facts.registry.status' }, 'active'] },
+      },
+    ],
+  };
+}
+
 /** Registers a definition as admin; a new version (201) or the same one again (200) are both fine. */
 export async function registerWorkflow(t: TestApp, definition: Record<string, unknown>): Promise<void> {
   const response = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: definition });
