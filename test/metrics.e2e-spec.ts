@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from './support/eventually.js';
-import { registerWorkflow, samples, simpleWorkflow, submitApplication, viewOf } from './support/helpers.js';
+import {
+  inboxTask,
+  registerWorkflow,
+  samples,
+  simpleWorkflow,
+  submitApplication,
+  viewOf,
+} from './support/helpers.js';
 import { applicant, officer, TestApp } from './support/test-app.js';
 
 const TOKEN = 'metrics-token-0123456789';
@@ -41,6 +48,10 @@ describe('GET /metrics', () => {
         () => 'dept-slow',
       ),
     );
+    await registerWorkflow(
+      t,
+      simpleWorkflow('returns', [{ id: 'check', timeLimit: { hours: 1 } }], () => 'dept-return'),
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -75,13 +86,20 @@ describe('GET /metrics', () => {
     );
     const inbox = await t.request('GET', '/api/v1/tasks', { as: officer('dept-review') });
     expect(inbox.status).toBe(200);
+    // A return for correction is the officer's own decision: the history records it as `decided`.
+    const returned = await inboxTask(t, 'dept-return', await submitApplication(t, 'returns'));
+    const decided = await t.request('POST', `/api/v1/tasks/${returned.id}/decision`, {
+      as: officer('dept-return'),
+      body: { outcome: 'return', comment: 'Say more', fields: ['note'] },
+    });
+    expect(decided.status).toBe(200);
 
     const m = await scrape();
     expect(
       m.get(
         'pa_http_request_duration_seconds_count{method="POST",route="/api/v1/applications",status="201"}',
       ),
-    ).toBe(4);
+    ).toBe(5);
     expect(
       m.get(
         'pa_http_request_duration_seconds_count{method="GET",route="/api/v1/applications/:id",status="404"}',
@@ -89,7 +107,7 @@ describe('GET /metrics', () => {
     ).toBe(1);
     expect(
       m.get('pa_http_request_duration_seconds_count{method="GET",route="/api/v1/tasks",status="200"}'),
-    ).toBe(1);
+    ).toBe(2);
     expect(m.get('pa_http_request_duration_seconds_count{method="GET",route="/metrics",status="401"}')).toBe(
       2,
     );
@@ -105,9 +123,9 @@ describe('GET /metrics', () => {
 
     expect(m.get('pa_step_outcomes_total{outcome="deemed"}')).toBe(2);
     expect(m.get('pa_step_outcomes_total{outcome="rule"}')).toBe(2);
-    expect(m.get('pa_step_outcomes_total{outcome="returned"}')).toBe(0);
+    expect(m.get('pa_step_outcomes_total{outcome="returned"}')).toBe(1);
     expect(m.get('pa_deadline_lateness_seconds_count')).toBe(3); // two deemed approvals, one escalation
-    expect(m.get('pa_event_path_duration_seconds_count{event="submitted"}')).toBe(4);
+    expect(m.get('pa_event_path_duration_seconds_count{event="submitted"}')).toBe(5);
     // Rules without facts are decided inside the submission's own event, so they add no event of their own.
     expect(m.get('pa_event_path_duration_seconds_count{event="deemed_approved"}')).toBe(2);
 

@@ -6,8 +6,15 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 
-/** The history types counted as the three outcomes operators watch. */
-const OUTCOMES = { deemed_approved: 'deemed', rule_approved: 'rule', step_returned: 'returned' } as const;
+/**
+ * The three outcomes operators watch, each a condition on history rows. A return is always an officer's own
+ * decision, recorded as `decided` with its outcome: a step is never closed as returned by a consequence.
+ */
+const OUTCOMES = {
+  deemed: "type = 'deemed_approved'",
+  rule: "type = 'rule_approved'",
+  returned: "type = 'decided' AND detail->>'outcome' = 'return'",
+} as const;
 
 /** History types of a deadline acted on. */
 const TIMEOUT_TYPES = new Set(['deemed_approved', 'rejected_on_timeout', 'escalated']);
@@ -201,14 +208,14 @@ export class MetricsService implements OnModuleInit {
       labelNames: ['outcome'] as const,
       registers,
       async collect() {
-        const rows = await query<{ type: string; n: string }>(
-          `SELECT type, count(*) AS n FROM history WHERE type IN (${Object.keys(OUTCOMES)
-            .map((type) => `'${type}'`)
-            .join(', ')}) GROUP BY type`,
+        const [row] = await query<Record<keyof typeof OUTCOMES, string>>(
+          `SELECT ${Object.entries(OUTCOMES)
+            .map(([outcome, where]) => `count(*) FILTER (WHERE ${where}) AS ${outcome}`)
+            .join(', ')} FROM history WHERE type IN ('deemed_approved', 'rule_approved', 'decided')`,
         );
         this.reset();
-        for (const [type, outcome] of Object.entries(OUTCOMES)) {
-          this.inc({ outcome }, Number(rows.find((row) => row.type === type)?.n ?? 0));
+        for (const outcome of Object.keys(OUTCOMES) as (keyof typeof OUTCOMES)[]) {
+          this.inc({ outcome }, Number(row?.[outcome] ?? 0));
         }
       },
     });
