@@ -220,8 +220,17 @@ function installSecurityHeaders(app: NestFastifyApplication, config: RuntimeConf
     app.enableCors({
       origin: [...config.security.corsOrigins],
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'idempotency-key'],
-      exposedHeaders: ['etag', 'location', 'retry-after'],
+      // Every request header the API reads, and every response header it documents: a portal's preflight that
+      // asks for one left out fails its whole request.
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'if-none-match',
+        'idempotency-key',
+        'last-event-id',
+        'x-request-id',
+      ],
+      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
       maxAge: 600,
     });
   }

@@ -26,12 +26,11 @@ export class RequestLogService implements OnModuleInit {
     // line is built from the scalars below and nothing else, and a redaction with wildcards walks every line it
     // writes, a measurable share of a small request's cost.
     const requestLines = PinoLogger.root.child({}, { redact: [] });
-    fastify.addHook('onRequest', (request, _reply, done) => {
-      this.logger.runInContext(done, { bindings: { reqId: request.id } });
-    });
-    fastify.addHook('onSend', (request, reply, payload, done) => {
+    // Set as the request arrives, not as a reply is sent: an event stream takes its reply over and sends the
+    // headers set by then, and it must carry its request id as every other answer does.
+    fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
-      done(null, payload);
+      this.logger.runInContext(done, { bindings: { reqId: request.id } });
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       const caller = (request as { caller?: Caller }).caller;
