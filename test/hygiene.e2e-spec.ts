@@ -61,3 +61,49 @@ describe('expired idempotency keys and cached facts are purged', () => {
     expect(later.body.id).not.toBe(first.body.id);
   });
 });
+
+describe('an idempotency key past its time to live, not yet purged', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({
+      config: {
+        security: { ...SECURITY_DEFAULTS, idempotencyKeyTtlSeconds: 60, purgeIntervalMs: 3_600_000 },
+      },
+    });
+    await registerWorkflow(
+      t,
+      simpleWorkflow('kept-a-minute', [{ id: 'one', timeLimit: { hours: 1 } }], () => 'd'),
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const submit = (note: string) =>
+    t.request('POST', '/api/v1/applications', {
+      as: ann,
+      body: { workflow: 'kept-a-minute', data: { note } },
+      headers: { 'idempotency-key': 'expired-then-reused' },
+    });
+  /** The key's row as the purge would find it once its time to live has passed. */
+  const age = () => t.query(`UPDATE idempotency_keys SET created_at = created_at - interval '61 seconds'`);
+
+  it('is a new request on retry, with the same body or another, and the new answer is replayed from then on', async () => {
+    const first = await submit('a');
+    expect(first.status).toBe(201);
+    expect((await submit('a')).body.id).toBe(first.body.id);
+    await age();
+    const again = await submit('a');
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(first.body.id);
+    expect((await submit('a')).body.id).toBe(again.body.id);
+    // Within its time to live another body is a conflict; past it, the key is free for it.
+    expect((await submit('b')).status).toBe(409);
+    await age();
+    const other = await submit('b');
+    expect(other.status).toBe(201);
+    expect(other.body.id).not.toBe(again.body.id);
+    const [count] = await t.query<{ n: number }>('SELECT count(*)::int AS n FROM applications');
+    expect(count?.n).toBe(3);
+  });
+});

@@ -108,10 +108,16 @@ export class UnitOfWork {
       .update(`${request.method} ${request.path}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
     return this.run(async (manager, afterCommit) => {
+      // A key past its time to live is claimed again as new, whether or not the purge has removed it yet: a retry
+      // after that is a new request, as documented, not a replay (or a 409 for another body) until the next purge.
       const claimed: unknown[] = await manager.query(
         `INSERT INTO idempotency_keys (caller, key, request_hash, response_status, response_body)
-         VALUES ($1, $2, $3, 0, 'null') ON CONFLICT DO NOTHING RETURNING key`,
-        [caller, key, requestHash],
+         VALUES ($1, $2, $3, 0, 'null')
+         ON CONFLICT (caller, key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, response_status = 0, response_body = 'null', created_at = now()
+           WHERE idempotency_keys.created_at <= now() - make_interval(secs => $4)
+         RETURNING key`,
+        [caller, key, requestHash, this.config.security.idempotencyKeyTtlSeconds],
       );
       if (claimed.length === 0) {
         const stored = await manager.findOneByOrFail(IdempotencyKeyEntity, { caller, key });
