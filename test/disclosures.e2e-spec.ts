@@ -389,6 +389,11 @@ describe('the ledger of data flows', () => {
       expectProblem(reply, 400);
       expect((reply.body.errors as { path: string }[]).map((e) => e.path)).toEqual([path]);
     }
+    // A space for the T: read as the check read it, where `new Date()` takes 0020-01-05 for month 20.
+    const early = new URLSearchParams({ from: '0020-01-05 00:00Z', to: '0020-01-06 00:00Z' });
+    const reply = await t.request('GET', `/api/v1/disclosures/flows?${early.toString()}`, { as: ADMIN });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ from: '0020-01-05T00:00:00.000Z', to: '0020-01-06T00:00:00.000Z' });
   });
 
   it('holds an inbox page to the quota of the hour, so a page larger than the quota is never refused for good', async () => {

@@ -88,6 +88,19 @@ describe('ratings (好差评)', () => {
     });
     expect(future.body.overall).toEqual({ count: 0, average: null });
     expect(future.body.departments).toEqual([]);
+    // Read as the check read it (`new Date()` takes a space-separated 0050 for 1950, and 0020-01-05 for month 20).
+    const early = new URLSearchParams({
+      workflow: 'rated',
+      from: '0020-01-05 00:00Z',
+      to: '0050-01-01 00:00Z',
+    });
+    const old = await t.request('GET', `/api/v1/ratings?${early.toString()}`, { as: ADMIN });
+    expect(old.status).toBe(200);
+    expect(old.body).toMatchObject({
+      from: '0020-01-05T00:00:00.000Z',
+      to: '0050-01-01T00:00:00.000Z',
+      overall: { count: 0, average: null },
+    });
     const otherWorkflow = await t.request('GET', '/api/v1/ratings?workflow=nothing-here', { as: ADMIN });
     expect(otherWorkflow.body.overall.count).toBe(0);
   });

@@ -457,6 +457,14 @@ describe('workflow reports over HTTP', () => {
     });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ from: '2026-03-03T00:00:00.000Z', to: '2026-03-05T01:00:00.000Z' });
+    // A space for the T sends `new Date()` to its legacy reader, which takes 0020-01-05 for month 20 and 0050 for
+    // 1950: the report reads what the check read.
+    const early = new URLSearchParams({ from: '0020-01-05 00:00Z', to: '0050-01-01 00:00Z' });
+    const old = await t.request('GET', `/api/v1/reports/workflows/report-demo?${early.toString()}`, {
+      as: ADMIN,
+    });
+    expect(old.status).toBe(200);
+    expect(old.body).toMatchObject({ from: '0020-01-05T00:00:00.000Z', to: '0050-01-01T00:00:00.000Z' });
   });
 
   it('gives per department the count and mean of the ratings applicants gave (好差评)', async () => {
