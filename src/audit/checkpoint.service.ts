@@ -18,7 +18,7 @@ import { CheckpointLeafEntity } from './checkpoint-leaf.entity.js';
 import { CheckpointEntity } from './checkpoint.entity.js';
 import { FIRST_PREV_HASH, headLeaves, keyIdOf, signStatement, STATEMENT_VERSION } from './checkpoint.util.js';
 import type { SignedCheckpoint } from './checkpoint.util.js';
-import { inclusionProof, merkleRoot } from './merkle.util.js';
+import { MerkleTree, merkleRoot } from './merkle.util.js';
 import type { ChainHead } from './merkle.util.js';
 
 /** Taken shared by the history insert trigger (AuditLog migration), exclusively here to read the high-water mark. */
@@ -27,6 +27,8 @@ export const HISTORY_APPEND_LOCK = 7_140_312_002;
 const CHECKPOINT_LOCK = 7_140_312_003;
 const LEAF_INSERT_BATCH = 1000;
 const DEFAULT_PAGE = 50;
+/** Checkpoints whose trees a process keeps for proofs, the ones last asked of (see CheckpointService.tree). */
+const KEPT_TREES = 4;
 
 export function toSigned(row: CheckpointEntity): SignedCheckpoint {
   return {
@@ -66,6 +68,7 @@ export class CheckpointService {
   private readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly keyId: string;
+  private readonly trees = new Map<number, Promise<MerkleTree>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -161,16 +164,40 @@ export class CheckpointService {
       take: 1,
     });
     if (!mine) return null;
-    const checkpoint = await manager.findOneByOrFail(CheckpointEntity, { seq: mine.checkpointSeq });
-    const leaves = await manager.find(CheckpointLeafEntity, {
-      where: { checkpointSeq: mine.checkpointSeq },
-      order: { leafIndex: 'ASC' },
-    });
+    const [checkpoint, tree] = await Promise.all([
+      manager.findOneByOrFail(CheckpointEntity, { seq: mine.checkpointSeq }),
+      this.tree(mine.checkpointSeq),
+    ]);
     return {
       checkpoint: toSigned(checkpoint),
       leaf: { index: mine.leafIndex, seq: mine.seq, hash: mine.hash },
-      proof: inclusionProof(headLeaves(leaves.map(toHead)), mine.leafIndex),
+      proof: tree.proof(mine.leafIndex),
     };
+  }
+
+  /**
+   * A checkpoint's tree, kept for the next proof in it. A checkpoint holds every application whose history grew in
+   * its interval (tens of thousands at a hundred submissions a second), and each history read proves one head:
+   * without it, every read loaded all the leaves and hashed the whole tree again. Its leaves were written with it,
+   * in one transaction, and never change. The trees last asked of are kept, most recent last.
+   */
+  private tree(seq: number): Promise<MerkleTree> {
+    let tree = this.trees.get(seq);
+    if (tree === undefined) {
+      tree = this.dataSource.manager
+        .find(CheckpointLeafEntity, { where: { checkpointSeq: seq }, order: { leafIndex: 'ASC' } })
+        .then((leaves) => new MerkleTree(headLeaves(leaves.map(toHead))));
+      // A failed read is not kept: the next proof reads again.
+      const kept = tree;
+      kept.catch(() => {
+        if (this.trees.get(seq) === kept) this.trees.delete(seq);
+      });
+    }
+    this.trees.delete(seq);
+    this.trees.set(seq, tree);
+    const oldest = this.trees.keys().next().value;
+    if (this.trees.size > KEPT_TREES && oldest !== undefined) this.trees.delete(oldest);
+    return tree;
   }
 
   /** The latest checkpoint, if any. */

@@ -60,24 +60,60 @@ function subtreeRoot(leaves: readonly string[], from: number, to: number): strin
 
 /** The inclusion proof (audit path) of the leaf at `index`: sibling hashes from the leaf up to the root. */
 export function inclusionProof(leaves: readonly string[], index: number): string[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
-    throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length} leaves`);
+  return new MerkleTree(leaves).proof(index);
+}
+
+/** Subtrees of at least this many leaves keep their root once computed; a smaller one costs little to compute again. */
+const KEPT_SUBTREE = 64;
+
+/**
+ * One tree's proofs. One proof hashes the whole tree (each sibling subtree's root); a checkpoint's leaves never
+ * change, so a tree kept for it keeps the roots of its larger subtrees, and each later proof costs a few small
+ * subtrees along its path (about 2 × KEPT_SUBTREE hashes) instead of the whole tree again.
+ */
+export class MerkleTree {
+  private readonly kept = new Map<number, string>();
+
+  constructor(private readonly leaves: readonly string[]) {}
+
+  get size(): number {
+    return this.leaves.length;
   }
-  const path: string[] = [];
-  let from = 0;
-  let to = leaves.length;
-  // Walk down from the root, keeping the sibling subtree at each level; the path lists them bottom-up.
-  while (to - from > 1) {
-    const k = split(to - from);
-    if (index < from + k) {
-      path.push(subtreeRoot(leaves, from + k, to));
-      to = from + k;
-    } else {
-      path.push(subtreeRoot(leaves, from, from + k));
-      from += k;
+
+  proof(index: number): string[] {
+    const size = this.leaves.length;
+    if (!Number.isInteger(index) || index < 0 || index >= size) {
+      throw new RangeError(`leaf index ${index} is outside a tree of ${size} leaves`);
     }
+    const path: string[] = [];
+    let from = 0;
+    let to = size;
+    // Walk down from the root, keeping the sibling subtree at each level; the path lists them bottom-up.
+    while (to - from > 1) {
+      const k = split(to - from);
+      if (index < from + k) {
+        path.push(this.subtree(from + k, to));
+        to = from + k;
+      } else {
+        path.push(this.subtree(from, from + k));
+        from += k;
+      }
+    }
+    return path.reverse();
   }
-  return path.reverse();
+
+  private subtree(from: number, to: number): string {
+    const n = to - from;
+    if (n < KEPT_SUBTREE) return subtreeRoot(this.leaves, from, to);
+    const key = from * (this.leaves.length + 1) + to;
+    let root = this.kept.get(key);
+    if (root === undefined) {
+      const k = split(n);
+      root = nodeHash(this.subtree(from, from + k), this.subtree(from + k, to));
+      this.kept.set(key, root);
+    }
+    return root;
+  }
 }
 
 /** RFC 9162 §2.1.3.2: whether `leaf` sits at `index` of a tree of `size` leaves whose root is `root`. */

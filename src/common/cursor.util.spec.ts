@@ -29,4 +29,11 @@ describe('decodeCursor', () => {
     ])
       expect(() => decodeCursor(forged([instant]), ['instant'])).toThrow('Invalid cursor');
   });
+
+  it('takes an integer a PostgreSQL int holds, and nothing larger', () => {
+    for (const integer of ['0', '7', '2147483647'])
+      expect(decodeCursor(forged([integer]), ['integer'])).toEqual([integer]);
+    for (const integer of ['2147483648', '99999999999', '-1', '07', '1.5', 7])
+      expect(() => decodeCursor(forged([integer]), ['integer'])).toThrow('Invalid cursor');
+  });
 });

@@ -4,7 +4,8 @@ import { isUuid } from './uuid.util.js';
 /**
  * `timestamp`: a JavaScript Date's time, to the millisecond, for columns written from one. `instant`: a column's time
  * to the microsecond (`INSTANT_TEXT`), for columns PostgreSQL fills with `now()`, whose rows within one millisecond a
- * millisecond cursor would skip; it takes a millisecond time too, as cursors handed out before it carried.
+ * millisecond cursor would skip; it takes a millisecond time too, as cursors handed out before it carried. `integer`:
+ * a non-negative PostgreSQL `int`.
  */
 export type CursorPart = 'timestamp' | 'instant' | 'uuid' | 'integer';
 
@@ -24,12 +25,15 @@ function isIsoTime(v: unknown): v is string {
 export const INSTANT_TEXT = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+const INT4_MAX = 2_147_483_647;
+
 const CHECKS: Record<CursorPart, (value: unknown) => boolean> = {
   timestamp: isIsoTime,
   instant: (v) =>
     typeof v === 'string' && /^[^.]*\.\d{3}(\d{3})?Z$/.test(v) && isIsoTime(`${v.slice(0, 23)}Z`),
   uuid: isUuid,
-  integer: (v) => typeof v === 'string' && /^(0|[1-9]\d{0,14})$/.test(v),
+  // The columns it pages are PostgreSQL `int`: a larger value would reach SQL and be refused there, naming no field.
+  integer: (v) => typeof v === 'string' && /^(0|[1-9]\d{0,9})$/.test(v) && Number(v) <= INT4_MAX,
 };
 
 /** Opaque keyset cursor: the sort key of the last item returned, so pages never skip or repeat rows. */
