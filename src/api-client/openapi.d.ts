@@ -831,8 +831,8 @@ export interface components {
              */
             parallel: number;
             /**
-             * @description serial / parallel
-             * @example 2.67
+             * @description The share of serial time the parallel process saves: 1 - parallel / serial, to four decimals (0 when serial is 0)
+             * @example 0.625
              */
             compression: number;
             /** @description Step ids of the longest chain */

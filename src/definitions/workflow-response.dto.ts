@@ -63,7 +63,12 @@ export class AnalysisDto implements Analysis {
   @ApiProperty({ description: 'Sum of every step limit: the serial process', example: 40 }) serial: number;
   @ApiProperty({ description: 'Length of the critical path: the parallel process', example: 15 })
   parallel: number;
-  @ApiProperty({ description: 'serial / parallel', example: 2.67 }) compression: number;
+  @ApiProperty({
+    description:
+      'The share of serial time the parallel process saves: 1 - parallel / serial, to four decimals (0 when serial is 0)',
+    example: 0.625,
+  })
+  compression: number;
   @ApiProperty({ type: [String], description: 'Step ids of the longest chain' }) criticalPath: string[];
   @ApiProperty({
     type: 'object',
