@@ -92,6 +92,27 @@ describe('security headers and CORS', () => {
     );
   });
 
+  it('carries the request id back on every answer, a refusal before the route included', async () => {
+    const forged = await fetch(`${t.baseUrl}/api/v1/applications`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer not.a.token',
+        'content-type': 'application/json',
+        'x-request-id': 'forged-1',
+      },
+      body: '{}',
+    });
+    await forged.text();
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('x-request-id')).toBe('forged-1');
+    const missing = await fetch(`${t.baseUrl}/api/v1/nothing-here`, {
+      headers: { 'x-request-id': 'missing-1' },
+    });
+    await missing.text();
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-request-id')).toBe('missing-1');
+  });
+
   it('sends an event stream, whose reply the stream takes over, with the same CORS and security headers', async () => {
     const stream = await SseClient.open(`${t.baseUrl}/api/v1/tasks/events`, {
       authorization: `Bearer ${await t.token(officer('portal-desk'))}`,

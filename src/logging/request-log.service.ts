@@ -26,11 +26,15 @@ export class RequestLogService implements OnModuleInit {
     // line is built from the scalars below and nothing else, and a redaction with wildcards walks every line it
     // writes, a measurable share of a small request's cost.
     const requestLines = PinoLogger.root.child({}, { redact: [] });
-    // Set as the request arrives, not as a reply is sent: an event stream takes its reply over and sends the
-    // headers set by then, and it must carry its request id as every other answer does.
+    // Set as the request arrives, for an event stream, which takes its reply over and sends only the headers set by
+    // then; and as any other reply is sent, for those the hooks before this one send (a bad token, a rate limit).
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
       this.logger.runInContext(done, { bindings: { reqId: request.id } });
+    });
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      void reply.header('x-request-id', request.id);
+      done(null, payload);
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       const caller = (request as { caller?: Caller }).caller;
