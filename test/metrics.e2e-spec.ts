@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { withClient } from '../src/config/pg-client.util.js';
 import { eventually } from './support/eventually.js';
 import {
   inboxTask,
@@ -146,5 +147,31 @@ describe('GET /metrics', () => {
       expect(m.get('pa_db_pool_connections{state="idle"}')).toBeGreaterThanOrEqual(1);
       expect(m.get('pa_db_pool_connections{state="waiting"}')).toBe(0);
     }
+  });
+
+  it('answers scrapes that arrive together from one reading of the database', async () => {
+    // A lock holds the scrape's count of applications: scrapes sent meanwhile must wait for that one, not query too.
+    await withClient(t.databaseUrl, async (client) => {
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE applications IN ACCESS EXCLUSIVE MODE');
+      const scrapes = Array.from({ length: 20 }, () =>
+        t.request<string>('GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }),
+      );
+      const blocked = async () => {
+        const [row] = await t.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE 'SELECT workflow_key AS workflow, status, count(*)%'`,
+        );
+        return row!.n;
+      };
+      await eventually(blocked, (n) => n >= 1);
+      // Every scrape has reached the server once a request sent after them has been answered.
+      expect((await t.request('GET', '/health')).status).toBe(200);
+      expect(await blocked()).toBe(1);
+      await client.query('ROLLBACK');
+      const replies = await Promise.all(scrapes);
+      expect(replies.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    });
   });
 });

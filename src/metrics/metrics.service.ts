@@ -35,6 +35,7 @@ interface PgPool {
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
+  private scraping: Promise<string> | undefined;
 
   private readonly requestDuration = new Histogram({
     name: 'pa_http_request_duration_seconds',
@@ -131,8 +132,14 @@ export class MetricsService implements OnModuleInit {
     this.deadlineLateness.observe(Math.max(0, Date.now() - dueAt.getTime()) / 1000);
   }
 
+  /**
+   * Scrapes that arrive while one is under way share its answer. Each reads whole tables, and `/metrics` is outside
+   * the rate limits (and open without METRICS_TOKEN): a burst of them would otherwise hold as many of the pool's
+   * connections as it sent requests, and every other request would wait for one.
+   */
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    this.scraping ??= this.registry.metrics().finally(() => (this.scraping = undefined));
+    return this.scraping;
   }
 
   get contentType(): string {
@@ -211,7 +218,9 @@ export class MetricsService implements OnModuleInit {
         const [row] = await query<Record<keyof typeof OUTCOMES, string>>(
           `SELECT ${Object.entries(OUTCOMES)
             .map(([outcome, where]) => `count(*) FILTER (WHERE ${where}) AS ${outcome}`)
-            .join(', ')} FROM history WHERE type IN ('deemed_approved', 'rule_approved', 'decided')`,
+            .join(', ')} FROM history WHERE ${Object.values(OUTCOMES)
+            .map((where) => `(${where})`)
+            .join(' OR ')}`,
         );
         this.reset();
         for (const outcome of Object.keys(OUTCOMES) as (keyof typeof OUTCOMES)[]) {
