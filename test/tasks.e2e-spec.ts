@@ -382,3 +382,52 @@ describe('tasks: the department inbox and decisions', () => {
     });
   });
 });
+
+describe('approvals on a service with a small body limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ config: { bodyLimitBytes: 4096 } });
+    await registerNew(t, [
+      {
+        key: 'two-licences',
+        name: 'Two licences',
+        form,
+        steps: [
+          step('first', 'first-desk', { produces: ['a'] }),
+          step('second', 'second-desk', { produces: ['b'] }),
+        ],
+      },
+    ]);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("refuses an approval whose values would grow the application's produced values past one body, and keeps them", async () => {
+    const id = await submitApplication(t, 'two-licences', {});
+    const approve = async (department: string, produces: Record<string, unknown>) => {
+      const inbox = await t.request('GET', '/api/v1/tasks', { as: officer(department) });
+      const task = inbox.body.items.find((i: TaskItem) => i.applicationId === id) as TaskItem;
+      return t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+        as: officer(department),
+        body: { outcome: 'approve', produces },
+      });
+    };
+    // Each approval fits in 4,096 bytes; both values together would not.
+    expect((await approve('first-desk', { a: 'x'.repeat(2500) })).status).toBe(200);
+    const grown = await approve('second-desk', { b: 'y'.repeat(2500) });
+    expect(grown.status).toBe(400);
+    expect(grown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(grown.body.errors).toEqual([
+      {
+        path: '$.produces',
+        message: expect.stringMatching(
+          /^would make the application's produced values \d+ bytes of JSON, more than 4096$/,
+        ),
+      },
+    ]);
+    const view = await t.request('GET', `/api/v1/applications/${id}`, { as: ann });
+    expect(view.body.produced).toEqual({ a: 'x'.repeat(2500) });
+    expect((await approve('second-desk', { b: 'B-1' })).status).toBe(200);
+  });
+});

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
@@ -15,6 +15,8 @@ import { isUuid } from '../common/uuid.util.js';
 import { UnitOfWork } from '../common/unit-of-work.service.js';
 import type { Response } from '../common/unit-of-work.service.js';
 import { isBlank } from '../common/text.util.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { StepDefinition } from '../definitions/definition.types.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { DisclosuresService } from '../disclosures/disclosures.service.js';
@@ -43,6 +45,7 @@ export class TasksService {
     private readonly events: EventExecutor,
     private readonly disclosures: DisclosuresService,
     private readonly pii: PiiService,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   /** The inbox of the caller's departments (an officer may have several), most urgent due time first; admins see every department. */
@@ -125,6 +128,17 @@ export class TasksService {
               const task = state.tasks.find((t) => t.id === id);
               if (!task || !visibleTo(caller, task)) throw DomainException.notFound('Task');
               const { produces, fields } = checkDecision(workflow, workflow.step(task.step), dto);
+              const grown =
+                Object.keys(produces).length > 0 &&
+                producedBeyondOneBody(
+                  { ...state.application.produced, ...produces },
+                  this.config.bodyLimitBytes,
+                );
+              if (grown)
+                throw DomainException.invalid(
+                  'The values produced so far would be larger than one body may be',
+                  [{ path: '$.produces', message: grown }],
+                );
               const context = state.application.snapshot.context as EngineContext;
               // Said only where the values are what stands in the way: not for a closed task, a second signature of
               // the same officer, or a task another officer holds, which the engine refuses for what they are.
@@ -394,6 +408,18 @@ function checkDecision(
 }
 
 /** An approval must carry exactly the values the step declares in `produces`; other outcomes carry none. */
+/**
+ * What every approval of an application produced is kept with it, shown on its views and rewritten by its events:
+ * together it is held to what one body may hold, as corrected data is. Each approval is within the body limit, but
+ * approvals one after another could otherwise grow an application past anything one request may send.
+ */
+function producedBeyondOneBody(produced: Record<string, unknown>, limit: number): string | null {
+  const bytes = Buffer.byteLength(JSON.stringify(produced));
+  return bytes > limit
+    ? `would make the application's produced values ${bytes} bytes of JSON, more than ${limit}`
+    : null;
+}
+
 function producesProblems(step: StepDefinition, dto: DecisionDto): FieldError[] {
   const declared = step.produces ?? [];
   const given = dto.produces ?? {};
