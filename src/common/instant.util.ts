@@ -40,6 +40,14 @@ export function parseInstant(text: string): Date | null {
 }
 
 /**
+ * A query's instant as its check (`@IsInstant`) read it, or null when absent. Not `new Date()`: with a space for the
+ * T it falls back to a legacy reader, which takes 0020-01-05 for month 20 and 0050 for 1950.
+ */
+export function queryInstant(text: string | undefined): Date | null {
+  return text === undefined ? null : parseInstant(text);
+}
+
+/**
  * Refuses a `[from, to)` period whose bounds are both given and hold no instant (`to` not after `from`), naming
  * `$.to`: a report or aggregate over it would answer as if nothing had happened.
  */

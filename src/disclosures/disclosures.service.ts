@@ -11,7 +11,7 @@ import { runPrepared } from '../common/prepared-statement.util.js';
 import type { NamedStatement } from '../common/prepared-statement.util.js';
 import type { AfterCommit } from '../common/unit-of-work.service.js';
 import { DomainException, TooManyRequestsException } from '../common/domain.exception.js';
-import { parseInstant } from '../common/instant.util.js';
+import { queryInstant } from '../common/instant.util.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -277,11 +277,9 @@ export class DisclosuresService {
   /** Disclosures and fields per (source → recipient, kind) and hour or day: one aggregate over the window. */
   async flows(query: FlowsQuery): Promise<FlowsDto> {
     const bucket = query.bucket ?? 'hour';
-    // As the query's check read them: `new Date()` reads some forms it accepts (a space for the T) otherwise.
-    const to = (query.to === undefined ? null : parseInstant(query.to)) ?? new Date();
+    const to = queryInstant(query.to) ?? new Date();
     const from =
-      (query.from === undefined ? null : parseInstant(query.from)) ??
-      new Date(to.getTime() - (bucket === 'hour' ? 86_400_000 : 30 * 86_400_000));
+      queryInstant(query.from) ?? new Date(to.getTime() - (bucket === 'hour' ? 86_400_000 : 30 * 86_400_000));
     if (!(from < to)) {
       throw DomainException.invalid('The window is empty', [
         { path: '$.from', message: 'must be before to' },

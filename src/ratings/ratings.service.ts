@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service.js';
 import type { Caller } from '../auth/caller.js';
 import { DomainException } from '../common/domain.exception.js';
-import { parseInstant, requireNonEmptyPeriod } from '../common/instant.util.js';
+import { queryInstant, requireNonEmptyPeriod } from '../common/instant.util.js';
 import type {
   DepartmentRatingDto,
   RateDto,
@@ -54,9 +54,8 @@ export class RatingsService {
   async report(query: { workflow?: string; from?: string; to?: string }): Promise<RatingsReportDto> {
     const window: Window = {
       workflow: query.workflow ?? null,
-      // As the query's check read them: `new Date()` reads some forms it accepts (a space for the T) otherwise.
-      from: query.from ? parseInstant(query.from) : null,
-      to: query.to ? parseInstant(query.to) : null,
+      from: queryInstant(query.from),
+      to: queryInstant(query.to),
     };
     requireNonEmptyPeriod(window.from, window.to, 'rating');
     const [overall, departments] = await Promise.all([

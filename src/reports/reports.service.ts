@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { parseInstant, requireNonEmptyPeriod } from '../common/instant.util.js';
+import { queryInstant, requireNonEmptyPeriod } from '../common/instant.util.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { ReportQuery } from './report.dto.js';
 import { buildReport, type ReportRow, type WorkflowReport } from './report.util.js';
@@ -191,9 +191,8 @@ export class ReportsService {
   ) {}
 
   async workflow(key: string, query: ReportQuery): Promise<WorkflowReport> {
-    // As the query's check read them: `new Date()` reads some forms it accepts (a space for the T) otherwise.
-    const from = query.from === undefined ? null : parseInstant(query.from);
-    const to = query.to === undefined ? null : parseInstant(query.to);
+    const from = queryInstant(query.from);
+    const to = queryInstant(query.to);
     requireNonEmptyPeriod(from, to, 'report');
     const workflow = await this.definitions.load(key); // 404 for an unknown workflow
     const [row] = await this.dataSource.transaction(async (manager) => {
