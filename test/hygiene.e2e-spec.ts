@@ -106,4 +106,19 @@ describe('an idempotency key past its time to live, not yet purged', () => {
     const [count] = await t.query<{ n: number }>('SELECT count(*)::int AS n FROM applications');
     expect(count?.n).toBe(3);
   });
+
+  it('is claimed by one of two retries sent together, and the other replays its answer', async () => {
+    const applications = async () =>
+      (await t.query<{ n: number }>('SELECT count(*)::int AS n FROM applications'))[0]!.n;
+    await age();
+    const first = await submit('c');
+    expect(first.status).toBe(201);
+    await age();
+    const before = await applications();
+    const [one, two] = await Promise.all([submit('c'), submit('c')]);
+    expect([one.status, two.status]).toEqual([201, 201]);
+    expect(one.body.id).toBe(two.body.id);
+    expect(one.body.id).not.toBe(first.body.id);
+    expect(await applications()).toBe(before + 1);
+  });
 });
