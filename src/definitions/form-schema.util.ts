@@ -145,10 +145,11 @@ const requireRuntime = createRequire(import.meta.url);
 
 /**
  * ajv-formats' `url` lets its user-info part, `\S+(?::\S*)?@`, split a run of colons every way before it finds no
- * `@`: its time grows with the square of the string (16,000 colons took 167 ms; one body's worth, seconds). Its
- * user name may hold no `:` or `@` here, which is what RFC 3986 leaves it, so each split is tried once; the URLs
- * taken are the same but for one whose user name holds `@` or is empty. Replaced in the module's own table, the
- * one both compiled validators and their standalone source read (before any Ajv of this module adds formats).
+ * `@`: its time grows with the square of the string (16,000 colons took 167 ms; one body's worth, seconds). Here the
+ * user name may hold no `:` or `@` and the password no `@` (RFC 3986 has an `@` in user-info percent-encoded), so
+ * each split is tried once; a URL whose user-info is empty or holds an unencoded `@` is now refused. Replaced in the
+ * module's own table, the one both compiled validators and their standalone source read (before any Ajv of this
+ * module adds formats).
  */
 const QUADRATIC_USER_INFO = '(?:\\S+(?::\\S*)?@)?';
 const LINEAR_USER_INFO = '(?:[^\\s:@]+(?::[^\\s@]*)?@)?';
