@@ -76,10 +76,6 @@ export class MerkleTree {
 
   constructor(private readonly leaves: readonly string[]) {}
 
-  get size(): number {
-    return this.leaves.length;
-  }
-
   proof(index: number): string[] {
     const size = this.leaves.length;
     if (!Number.isInteger(index) || index < 0 || index >= size) {
