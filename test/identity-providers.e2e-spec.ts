@@ -123,14 +123,13 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
     expect((await t.request('GET', '/api/v1/applications', bearer(token, 'BEARER'))).status).toBe(200);
   });
 
-  it('refuses a wrong issuer or audience, an unknown key, a token too old, and one with neither exp nor iat', async () => {
+  it('refuses a wrong issuer or audience, an unknown key, and a token too old', async () => {
     const stranger = await newKey('rsa-1', 'RS256'); // same kid, different key: the signature fails
     const tokens = [
       await idpToken(rsa, { ...applicantClaims, iss: 'https://evil.example.test' }),
       await idpToken(rsa, { ...applicantClaims, aud: 'another-app' }),
       await idpToken(stranger, applicantClaims),
       await idpToken(rsa, applicantClaims, { iat: Math.floor(Date.now() / 1000) - 7200, exp: '1h' }),
-      await idpToken(rsa, applicantClaims, { iat: null, exp: null }),
       await idpToken(rsa, applicantClaims, { iat: null, exp: '30d' }),
       await idpToken(rsa, applicantClaims, { exp: null, iat: Math.floor(Date.now() / 1000) - 7200 }),
     ];
@@ -160,16 +159,15 @@ describe('identity providers: tokens signed by keys from JWT_JWKS_URL', () => {
     expect((await t.request('GET', '/api/v1/applications', bearer(ahead))).status).toBe(200);
   });
 
-  it('gives an RS256 or ES256 token the same minute of clock skew on nbf and exp as an HS256 one', async () => {
+  it('gives an RS256 or ES256 token the same minute of clock skew on nbf as an HS256 one, and none on exp', async () => {
     const now = Math.floor(Date.now() / 1000);
     const status = async (key: Key, options: { iat: number; nbf?: number; exp?: number }) =>
       (await t.request('GET', '/api/v1/applications', bearer(await idpToken(key, applicantClaims, options))))
         .status;
     for (const key of [rsa, ec]) {
       expect(await status(key, { iat: now, nbf: now + 20 })).toBe(200);
-      expect(await status(key, { iat: now - 600, exp: now - 20 })).toBe(200);
       expect(await status(key, { iat: now, nbf: now + 120 })).toBe(401);
-      expect(await status(key, { iat: now - 600, exp: now - 120 })).toBe(401);
+      expect(await status(key, { iat: now - 600, exp: now - 2 })).toBe(401);
     }
   });
 

@@ -46,7 +46,8 @@ export class AuthGuard implements CanActivate {
     const security = config.security;
     this.maxTokenAgeSeconds = security.jwtMaxTokenAgeSeconds;
     const common: JWTVerifyOptions = {
-      // An issuer whose clock runs a little fast stamps nbf in our future; the same room as for iat, both ways.
+      // An issuer whose clock runs a little fast stamps nbf in our future: the same room as for iat. jose gives
+      // exp the same room, but tokenAgeProblem then refuses every token whose exp has come.
       clockTolerance: CLOCK_SKEW_SECONDS,
       ...(security.jwtIssuer !== undefined ? { issuer: security.jwtIssuer } : {}),
       ...(security.jwtAudience !== undefined ? { audience: security.jwtAudience } : {}),
@@ -110,7 +111,8 @@ export class AuthGuard implements CanActivate {
     if (tooOld) throw DomainException.unauthenticated(tooOld);
     const result = callerFromClaims(payload, this.claims);
     if ('error' in result) throw DomainException.unauthenticated(result.error);
-    return { ...result.caller, validUntil: tokenEndsAt(payload, this.maxTokenAgeSeconds) * 1000 };
+    const endsAt = tokenEndsAt(payload, this.maxTokenAgeSeconds);
+    return { ...result.caller, ...(endsAt !== undefined ? { validUntil: endsAt * 1000 } : {}) };
   }
 }
 

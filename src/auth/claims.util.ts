@@ -11,45 +11,47 @@ export interface ClaimNames {
 const MAX_CLAIM_LENGTH = 256;
 
 /**
- * How far ahead of ours an issuer's clock may run: its `iat` may lie this far in the future. Any further, and the
- * maximum token age would count from a date still to come, so a token issued "in ten years" would live for ten.
+ * How far ahead of ours an issuer's clock may run: its `iat` and `nbf` may lie this far in the future. Any further,
+ * and the maximum token age would count from a date still to come, so a token issued "in ten years" would live for
+ * ten. `exp` gets no such room: the REST contract says an expired token gets 401.
  */
 export const CLOCK_SKEW_SECONDS = 60;
 
 /**
- * Why a verified token is too old to use, or null. A token may live at most `maxAgeSeconds`: counted from its `iat`
- * when it has one (which must not lie in the future beyond CLOCK_SKEW_SECONDS), else bounded by its `exp` (a token
- * without `iat` whose expiry lies within the maximum age from now cannot have lived longer). Clients that send only
- * `exp`, as the REST contract allows, keep working; a token with neither could live for ever and is refused.
+ * Why a verified token may not be used now, or null. Expired once its `exp` second has come (RFC 7519 §4.1.4), with no
+ * room for skew. A token lives at most `maxAgeSeconds`: counted from its `iat` when it has one (which must not lie in
+ * the future beyond CLOCK_SKEW_SECONDS), else bounded by its `exp` (a token without `iat` whose expiry lies within the
+ * maximum age from now cannot have lived longer). A token with neither claim is accepted, as the contract says (`exp`
+ * is honoured when present): nothing in it says when it was made, so it lives until `JWT_SECRET` changes.
  */
 export function tokenAgeProblem(
   payload: { iat?: unknown; exp?: unknown },
   nowSeconds: number,
   maxAgeSeconds: number,
 ): string | null {
+  if (typeof payload.exp === 'number' && payload.exp <= nowSeconds) return 'The token has expired';
   if (typeof payload.iat === 'number') {
     if (payload.iat - nowSeconds > CLOCK_SKEW_SECONDS) return 'The token was issued in the future (iat)';
     return nowSeconds - payload.iat > maxAgeSeconds ? 'The token is older than the maximum token age' : null;
   }
-  if (typeof payload.exp === 'number') {
-    return payload.exp - nowSeconds > maxAgeSeconds
-      ? 'A token without iat must expire within the maximum token age'
-      : null;
-  }
-  return 'The token must carry exp or iat';
+  if (typeof payload.exp === 'number' && payload.exp - nowSeconds > maxAgeSeconds)
+    return 'A token without iat must expire within the maximum token age';
+  return null;
 }
 
 /**
- * When a token that is accepted now stops being accepted, in seconds since the epoch: at its `exp` (with the clock
- * skew allowed past it) or at the end of its maximum age from `iat`, whichever comes first. Without either it is
- * refused anyway (`tokenAgeProblem`).
+ * When a token that is accepted now stops being accepted, in seconds since the epoch: at its `exp` or at the end of
+ * its maximum age from `iat`, whichever comes first; undefined for a token with neither, which never stops.
  */
-export function tokenEndsAt(payload: { iat?: unknown; exp?: unknown }, maxAgeSeconds: number): number {
+export function tokenEndsAt(
+  payload: { iat?: unknown; exp?: unknown },
+  maxAgeSeconds: number,
+): number | undefined {
   const ends: number[] = [];
-  if (typeof payload.exp === 'number') ends.push(payload.exp + CLOCK_SKEW_SECONDS);
+  if (typeof payload.exp === 'number') ends.push(payload.exp);
   // The age is checked in whole seconds and refused only once it passes the maximum: through the last second of it.
   if (typeof payload.iat === 'number') ends.push(payload.iat + maxAgeSeconds + 1);
-  return Math.min(...ends);
+  return ends.length === 0 ? undefined : Math.min(...ends);
 }
 
 /**
