@@ -148,6 +148,22 @@ describe('the parallel-approvals command', () => {
         },
       ]);
     });
+
+    it('accepts a fact on any host, as the server does, unless --fact-hosts names the hosts to allow', async () => {
+      const file = join(dir, 'facts.json');
+      const facts = { registry: { url: 'https://registry.example.gov/companies/{companyName}' } };
+      writeFileSync(file, JSON.stringify({ ...startUp, facts }));
+      expect(await cli('validate', file)).toMatchObject({ code: 0, stderr: '' });
+      expect(await cli('validate', '--fact-hosts', '*.example.gov', file)).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      const elsewhere = await cli('validate', '--fact-hosts', 'registry.example.org', file);
+      expect(elsewhere.code).toBe(1);
+      expect(elsewhere.stderr).toContain(
+        `${file}: $.facts.registry.url host 'registry.example.gov' is not in the allowed fact hosts`,
+      );
+    });
   });
 
   describe('usage errors exit 2', () => {

@@ -238,6 +238,46 @@ describe('instant approval by rule, with facts from shared data', () => {
     );
   });
 
+  it('approves by rule, or deems approved on timeout, a step that produces values: they stay unset, and the step needing them opens', async () => {
+    await registerNew(t, [
+      {
+        key: 'produced-unsaid',
+        name: 'A licence approved without an officer',
+        form,
+        steps: [
+          ruleStep(
+            'issue',
+            'licensing',
+            { '<=': [{ var: 'seats' }, 20] },
+            { produces: ['licenceNo'], onTimeout: 'approve', timeLimit: { seconds: 1 } },
+          ),
+          {
+            id: 'inspect',
+            name: 'Inspect',
+            department: 'inspection',
+            needs: ['licenceNo'],
+            timeLimit: { hours: 1 },
+          },
+        ],
+      },
+    ]);
+    const ruled = await submit(t, 'produced-unsaid', { seats: 10 });
+    expect(ruled.status).toBe(201);
+    expect(stepOf(ruled.body, 'issue')).toMatchObject({ status: 'approved', decidedBy: 'rule' });
+    expect(stepOf(ruled.body, 'inspect').status).toBe('open');
+    expect(ruled.body.produced).toEqual({});
+
+    const waiting = await submit(t, 'produced-unsaid', { seats: 50 });
+    expect(stepOf(waiting.body, 'issue').status).toBe('open');
+    const deemed = await eventually(
+      () => viewOf(t, waiting.body.id),
+      (v) => stepOf(v, 'issue').status === 'approved',
+    );
+    expect(stepOf(deemed, 'issue').decidedBy).toBe('timeout');
+    expect(stepOf(deemed, 'inspect').status).toBe('open');
+    expect(deemed.produced).toEqual({});
+  });
+
   it.each([
     ['a 404 answer', 'instant-chain', 'GONE', 'registered', /HTTP 404/],
     [
@@ -335,22 +375,31 @@ describe('instant approval by rule, with facts from shared data', () => {
     expect(registry.hits.get('/garbled/TWICE')).toBe(1);
   });
 
-  it('refuses at registration a fact on a host outside FACTS_ALLOWED_HOSTS', async () => {
-    const response = await t.request('POST', '/api/v1/workflows', {
+  it('accepts a fact on a host outside FACTS_ALLOWED_HOSTS, and its rule does not hold: the step stays with its officers', async () => {
+    const registered = await t.request('POST', '/api/v1/workflows', {
       as: ADMIN,
       body: {
         key: 'elsewhere',
         name: 'Elsewhere',
         form,
         facts: { registry: { url: 'https://registry.example.org/companies/{company.code}' } },
-        steps: [{ id: 'check', name: 'Check', department: 'x', timeLimit: { hours: 1 } }],
+        steps: [ruleStep('check', 'checkers', { '==': [{ var: 'facts.registry.status' }, 'active'] })],
       },
     });
-    expect(response.status).toBe(400);
-    expect(response.body.errors).toContainEqual({
-      path: '$.facts.registry.url',
-      message: expect.stringMatching(/not in the allowed fact hosts/),
+    expect(registered.status).toBe(201);
+    const submitted = await submit(t, 'elsewhere', { seats: 5, company: { code: 'ACME' } });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.id;
+    const [event] = await eventually(
+      () => ruleEvents(t, id),
+      (list) => list.length > 0,
+    );
+    expect(event).toMatchObject({ type: 'rule_not_held', step: 'check', detail: { result: false } });
+    expect(event!.detail.facts.registry).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/FACTS_ALLOWED_HOSTS/),
     });
+    expect(stepOf(await viewOf(t, id), 'check').status).toBe('open');
   });
 });
 

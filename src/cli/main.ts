@@ -31,7 +31,7 @@ A directory stands for its *.json files (workflow.schema.json excepted), as regi
 options:
   --json                  analyze, validate: print JSON instead of text
   --calendars-dir DIR     calendars besides the shipped ones (as CALENDARS_DIR)
-  --fact-hosts H1,H2      hosts facts may be fetched from (as FACTS_ALLOWED_HOSTS; default none)
+  --fact-hosts H1,H2      report a fact on any other host (as FACTS_ALLOWED_HOSTS); default: hosts unchecked
   --from INSTANT          analyze, diagram: reference instant (ISO 8601) for limits mixing working days with hours
   -h, --help              this text
 `;
@@ -46,7 +46,7 @@ interface Options {
   files: string[];
   json: boolean;
   calendars: Map<string, BusinessCalendar>;
-  factHosts: string[];
+  factHosts: string[] | undefined;
   from?: Date;
 }
 
@@ -85,8 +85,9 @@ function parse(argv: string[]): Options | 'help' {
   } catch (error) {
     throw new UsageError(`--calendars-dir: ${(error as Error).message}`);
   }
-  const factHosts = (values['fact-hosts'] ?? '')
-    .split(',')
+  // Without --fact-hosts no host is checked, as the service registers a fact on any host (its lookups then fail).
+  const factHosts = values['fact-hosts']
+    ?.split(',')
     .map((h) => h.trim())
     .filter((h) => h !== '');
   return { command: command as Command, files: expand(paths), json: values.json, calendars, factHosts, from };

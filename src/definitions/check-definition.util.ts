@@ -7,8 +7,6 @@ import {
 } from './validate-definition.util.js';
 
 export interface CheckOptions extends ValidateOptions {
-  /** Hosts facts may be fetched from; any other host is an error. */
-  allowedFactHosts: string[];
   /** Whether a calendar of that name is known. */
   hasCalendar: (name: string) => boolean;
 }

@@ -170,8 +170,9 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   private checkOptions() {
+    // No allowedFactHosts: the contract accepts a fact on any host, and a lookup the operator does not allow fails
+    // when it runs, so its rule does not hold (FactsService.lookup). The CLI's --fact-hosts still checks a file.
     return {
-      allowedFactHosts: [...this.config.factsAllowedHosts],
       ruleCostBudget: this.config.security.ruleCostBudget,
       ...jsonLimitsOf(this.config.security),
       maxBodyBytes: this.config.bodyLimitBytes,

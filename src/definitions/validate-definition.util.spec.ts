@@ -69,15 +69,20 @@ describe('validateDefinition: a valid document', () => {
     expect(JSON.stringify(input)).toBe(before);
   });
 
-  it('refuses produced values on a step approved by rule or on timeout, which no officer decides', () => {
+  it('accepts produced values on a step that may also be approved by rule or on timeout, as the format shows', () => {
     const result = validateDefinition(
       doc([
         step('ruled', { produces: ['a'], autoApprove: true }),
         step('deemed', { produces: ['b'], onTimeout: 'approve' }),
-        step('officer', { produces: ['c'], onTimeout: 'reject' }),
+        step('both', {
+          produces: ['c'],
+          autoApprove: { '<=': [{ var: 'seats' }, 20] },
+          onTimeout: 'approve',
+        }),
+        step('reader', { needs: ['a', 'b', 'c'] }),
       ]),
     );
-    expect(result.errors.map((e) => e.path)).toEqual(['$.steps[0].produces', '$.steps[1].produces']);
+    expect(result.errors).toEqual([]);
   });
 
   it('accepts every optional field of the format at once', () => {

@@ -280,18 +280,6 @@ function graphErrors(def: WorkflowDefinition, options: ValidateOptions): Definit
     (step.fields ?? []).forEach((field, j) => {
       if (!formPaths.has(field)) add(`${at}.fields[${j}]`, `'${field}' is not a form property`);
     });
-    // Only an officer's decision carries produced values: a step approved by rule or deemed approved on
-    // timeout would open its dependants without the values they need.
-    if (
-      (step.produces ?? []).length > 0 &&
-      (step.autoApprove !== undefined || step.onTimeout === 'approve')
-    ) {
-      const how = step.autoApprove !== undefined ? 'autoApprove' : "onTimeout 'approve'";
-      add(
-        `${at}.produces`,
-        `a step with ${how} cannot produce values: only an officer's decision carries them`,
-      );
-    }
     for (const key of ['when', 'autoApprove'] as const) {
       const rule = step[key];
       if (rule === undefined) continue;
