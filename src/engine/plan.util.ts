@@ -69,14 +69,14 @@ export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): 
   (application.snapshot.context as { round?: number } | undefined)?.round ?? 0;
 
 /**
- * What a resubmission changes, reopens and opens:
+ * What a resubmission changes and reopens:
  * - `reopen`: every returned step, and every approved step that read a changed value through its `fields` (all form
  *   fields when it names none), its `needs`, or what its `autoApprove` rule reads (ruleDataPaths: a rule's approval
  *   must not outlive the values it was given);
- * - `open`: every step skipped at submission whose `when` no longer fails on the corrected data (it never ran, so it
- *   opens at its first attempt), and `reopen` then holds every approved step behind it too. A correction can add a
- *   department's review, never remove one: a step is never skipped after submission. Its `when`s spend from the
- *   event's `meter`.
+ * - `stillSkipped`: every step skipped at submission whose `when` no longer fails on the corrected data. `when` is
+ *   evaluated once, at submission, and which departments take part does not drift (the contract), so these stay
+ *   skipped; the history names them, so that a correction that would have brought a department in is on record.
+ *   Their `when`s spend from the event's `meter`.
  */
 export function resubmission(
   application: Pick<ApplicationRow, 'data' | 'snapshot'>,
@@ -92,25 +92,19 @@ export function resubmission(
     touched(s.fields ?? null) ||
     touched(s.needs ?? []) ||
     (s.autoApprove !== undefined && touched(ruleDataPaths(s.autoApprove, workflow.definition.facts)));
-  const open = workflow.order.filter(
+  const stillSkipped = workflow.order.filter(
     (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
   );
-  // A step that waited for one now opened was decided without it (a skipped step counts as done): it is decided
-  // again, after it, as `after` and `needs` promise. `order` is topological, so one pass finds every step behind.
-  const behind = new Set(open);
-  for (const id of workflow.order)
-    if ((workflow.dependencies[id] ?? []).some((p) => behind.has(p))) behind.add(id);
   const reopen = workflow.order.filter(
-    (id) =>
-      steps[id] === 'returned' || (steps[id] === 'approved' && (behind.has(id) || reads(workflow.step(id)))),
+    (id) => steps[id] === 'returned' || (steps[id] === 'approved' && reads(workflow.step(id))),
   );
-  return { changed, reopen, open };
+  return { changed, reopen, stillSkipped };
 }
 
 export interface Resubmission {
   changed: string[];
   reopen: string[];
-  open: string[];
+  stillSkipped: string[];
 }
 
 /** Each resubmit event's Resubmission, made once by its `machine` and read by its `entry`: its `when`s run once. */
@@ -159,13 +153,13 @@ const EVENT_KINDS: EventKinds = {
     machine: (e, application, workflow, meter) => {
       const made = resubmission(application, e.data, { workflow, meter });
       resubmissions.set(e, made);
-      return { type: 'RESUBMIT', reopen: made.reopen, open: made.open };
+      return { type: 'RESUBMIT', reopen: made.reopen };
     },
     entry: (e, workflow, _task, application) => {
       const made = resubmissions.get(e);
       // `machine` made it for this very event object, just before: anything else is a planner bug.
       if (made === undefined) throw new Error('a resubmission entry without its machine event');
-      const { changed, reopen, open } = made;
+      const { changed, reopen, stillSkipped } = made;
       return {
         actor: { role: 'applicant', id: e.applicant },
         type: 'resubmitted',
@@ -173,8 +167,8 @@ const EVENT_KINDS: EventKinds = {
           round: correctionRound(application) + 1,
           changed,
           reopened: reopen,
-          // Only when a correction brought a skipped step in: the entries of earlier rounds keep their shape.
-          ...(open.length > 0 ? { opened: open } : {}),
+          // Only when there is one: the other entries keep their shape.
+          ...(stillSkipped.length > 0 ? { stillSkipped } : {}),
           dataHash: dataHash(e.data, workflow),
         },
       };

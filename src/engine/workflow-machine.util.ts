@@ -57,7 +57,7 @@ export type EngineEvent =
    * Reopens `reopen` (returned steps and approved steps that read a changed value) as new attempts, and opens `open`
    * (steps skipped at submission whose `when` no longer fails) at the attempt they never ran.
    */
-  | { type: 'RESUBMIT'; reopen: string[]; open?: string[] }
+  | { type: 'RESUBMIT'; reopen: string[] }
   /** The correction window of round `round` has passed. */
   | { type: 'LAPSE'; round: number }
   | { type: 'CLAIM'; step: string; attempt: number; officer: string }
@@ -116,7 +116,7 @@ export function producesOtherValues(
 }
 
 export interface EngineInput {
-  /** Steps whose `when` was false at submission (a correction may open one: RESUBMIT's `open`). */
+  /** Steps whose `when` was false at submission: they stay skipped, whatever a correction changes. */
   skipped: string[];
 }
 
@@ -340,9 +340,7 @@ export function buildWorkflowMachine(
     if (event.type !== 'RESUBMIT') return {};
     const without = <T>(record: Record<string, T> | undefined) =>
       Object.fromEntries(Object.entries(record ?? {}).filter(([step]) => !event.reopen.includes(step)));
-    const open = event.open ?? [];
     return {
-      skipped: context.skipped.filter((step) => !open.includes(step)),
       attempts: Object.fromEntries(
         Object.entries(context.attempts).map(([step, n]) => [step, event.reopen.includes(step) ? n + 1 : n]),
       ),
@@ -421,7 +419,7 @@ const satisfied = (status: StepStatus | undefined) => status === 'approved' || s
 
 /**
  * What follows across regions from a state the chart reached, in one pass (nothing it changes enables more of
- * it): `reopen` steps (a resubmission: reopened, or skipped ones it opens) wait again; one rejected step ends the application; an ended one cancels
+ * it): `reopen` steps (a resubmission's) wait again; one rejected step ends the application; an ended one cancels
  * what is still live; a blocked step opens once every step it waits for is satisfied (a step reopened with its
  * prerequisite waits for it again); the application is approved once every step is satisfied, and waits for the
  * applicant once a step is returned and none is open. Null when there is nothing to change.
@@ -434,8 +432,7 @@ function settle(
   const steps = { ...value.steps };
   let application = value.application;
   for (const step of reopen)
-    if (steps[step] === 'approved' || steps[step] === 'returned' || steps[step] === 'skipped')
-      steps[step] = 'blocked';
+    if (steps[step] === 'approved' || steps[step] === 'returned') steps[step] = 'blocked';
   const statuses = () => order.map(([step]) => steps[step]);
   if (application === 'in_review' && statuses().includes('rejected')) application = 'rejected';
   if (ENDED.includes(application)) {
@@ -622,7 +619,7 @@ export function applyEvent(
   // A resubmission is taken only while a correction is awaited.
   const reopen =
     event.type === 'RESUBMIT' && (current.value as ChartValue).application === 'correction_requested'
-      ? [...event.reopen, ...(event.open ?? [])]
+      ? event.reopen
       : [];
   const value = settle(prerequisites(machine), moved.value as ChartValue, reopen);
   const nextSnapshot =
