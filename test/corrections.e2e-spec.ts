@@ -261,6 +261,29 @@ describe('return for correction and resubmission', () => {
     expect(stepOf(await viewOf(t, id), 'fire').status).toBe('open');
   });
 
+  it('takes an approval or a rejection that sends every member of the body, with null or no fields, and refuses one naming fields', async () => {
+    const id = await submitApplication(t, 'fix-restaurant', DATA);
+    const market = await task(t, 'market', id);
+    const named = await decide(t, 'market', market.id, { outcome: 'approve', fields: ['floorPlan'] });
+    expectProblemWithPaths(named, 400);
+    expect(paths(named)).toEqual(['$.fields']);
+    const approved = await decide(t, 'market', market.id, {
+      outcome: 'approve',
+      comment: null,
+      produces: null,
+      fields: null,
+    });
+    expect([approved.status, approved.body.status]).toEqual([200, 'approved']);
+    const urban = await task(t, 'urban', id);
+    const rejected = await decide(t, 'urban', urban.id, {
+      outcome: 'reject',
+      comment: 'No',
+      produces: {},
+      fields: [],
+    });
+    expect([rejected.status, rejected.body.status]).toEqual([200, 'rejected']);
+  });
+
   it('refuses a return naming a form field the step does not see, or the whole of a group it sees part of', async () => {
     const id = await submitApplication(t, 'fix-restaurant', DATA);
     const licence = await task(t, 'market', id);

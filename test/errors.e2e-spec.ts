@@ -139,12 +139,25 @@ describe('bad input of every kind', () => {
       expect(paths(notObject)).toContain('$.data');
     });
 
-    it('answers 404 for an unknown workflow', async () => {
-      const reply = await t.request('POST', '/api/v1/applications', {
-        as: ann,
-        body: { workflow: 'no-such-workflow', data: data() },
-      });
-      expectProblem(reply, 404);
+    it('answers 404 for an unknown workflow, whatever its key looks like, and 400 for a key no string could hold', async () => {
+      for (const workflow of ['no-such-workflow', 'x', 'Not A Key', 'Ünïcode', 'k'.repeat(5000)]) {
+        const reply = await t.request('POST', '/api/v1/applications', {
+          as: ann,
+          body: { workflow, data: data() },
+        });
+        expectProblem(reply, 404);
+        // A string no key could be is not echoed: it may be anything a client sent.
+        if (workflow !== 'no-such-workflow') expect(reply.body.detail).not.toContain(workflow);
+      }
+      // A NUL no database could store is refused as hostile input, wherever it is sent.
+      for (const workflow of [42, null, ['shop-permit'], 'a\u0000b']) {
+        const reply = await t.request('POST', '/api/v1/applications', {
+          as: ann,
+          body: { workflow, data: data() },
+        });
+        expectProblem(reply, 400);
+        expect(paths(reply)).toContain('$.workflow');
+      }
     });
 
     it('leaves no trace of a rejected submission', async () => {

@@ -23,6 +23,7 @@ import { compileFormSchema, loadFormValidator } from './form-schema.util.js';
 import { checkAndHash } from './check-definition.util.js';
 import type { CheckedDefinition } from './check-definition.util.js';
 import type { DefinitionCheckRequest } from './definition-check.worker.js';
+import { ID_PATTERN } from './definition.dto.js';
 import { WorkflowVersionEntity } from './workflow-version.entity.js';
 
 const LATEST_VERSION: NamedStatement = {
@@ -251,6 +252,8 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
     version?: number,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<CompiledWorkflow> {
+    // No workflow has such a key; not echoed, as it may be anything a client sent (a submission takes any string).
+    if (!ID_PATTERN.test(key)) throw DomainException.notFound('Workflow');
     // Inside a transaction the caller passes its manager: a second pool connection per request could starve the pool.
     // The latest version may have been registered by another process: its number is read every time (one
     // index lookup), the definition only when this process has not compiled that version yet.

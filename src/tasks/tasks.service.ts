@@ -439,7 +439,8 @@ function producesProblems(step: StepDefinition, dto: DecisionDto): FieldError[] 
         errors.push({ path: `$.produces.${name}`, message: 'is not a value this step produces' });
     }
   }
-  if (dto.fields !== undefined && dto.outcome !== 'return')
+  // A client that always sends every member of the contract's body sends `fields: null` (or none listed) otherwise.
+  if (dto.outcome !== 'return' && (dto.fields ?? []).length > 0)
     errors.push({ path: '$.fields', message: 'only a return names fields to correct' });
   return errors;
 }
