@@ -18,6 +18,7 @@ import { WebhookDeliveryLease1796240856151 } from './1796240856151-WebhookDelive
 import { NotifyOnlyListened1796360901838 } from './1796360901838-NotifyOnlyListened.js';
 import { ListIndexes1796585312425 } from './1796585312425-ListIndexes.js';
 import { WebhookWakeIndex1796605706935 } from './1796605706935-WebhookWakeIndex.js';
+import { WorkflowDocument1796627562951 } from './1796627562951-WorkflowDocument.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -40,4 +41,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   NotifyOnlyListened1796360901838,
   ListIndexes1796585312425,
   WebhookWakeIndex1796605706935,
+  WorkflowDocument1796627562951,
 ];

@@ -207,6 +207,22 @@ describe('workflow definitions over HTTP', () => {
       });
     });
 
+    it('answers the definition as it was posted, its defaults not filled in, and the same again for an identical one', async () => {
+      const posted = minimal('as-posted');
+      expect((await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: posted })).status).toBe(201);
+      const reply = await t.request('GET', '/api/v1/workflows/as-posted', { as: applicant('ann') });
+      expect(reply.status).toBe(200);
+      expect(reply.body.definition).toEqual(posted);
+      // The engine runs the defaults all the same: a step with no `after` waits for nothing.
+      expect(reply.body.analysis.dependencies).toEqual({ review: [] });
+      const spelt = { ...posted, steps: posted.steps.map((step) => ({ ...step, after: [], signoff: 1 })) };
+      const same = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body: spelt });
+      expect([same.status, same.body.version]).toEqual([200, 1]);
+      expect((await t.request('GET', '/api/v1/workflows/as-posted', { as: ADMIN })).body.definition).toEqual(
+        posted,
+      );
+    });
+
     it('answers 400 naming the parameter when version is not a positive integer', async () => {
       for (const bad of ['abc', '0', '-1', '1.5']) {
         const reply = await t.request('GET', `/api/v1/workflows/shop-permit?version=${bad}`, { as: ADMIN });

@@ -7,6 +7,10 @@ export interface CompiledWorkflow {
   key: string;
   version: number;
   definition: WorkflowDefinition;
+  /** The time zone of the workflow's calendar, in which its due times are shown; null without a calendar. */
+  timeZone: string | null;
+  /** The document as registered, defaults not filled in: what `GET /workflows/{key}` shows. */
+  document: WorkflowDefinition;
   dependencies: Record<string, string[]>;
   /** Step ids, every step after its prerequisites. */
   order: string[];

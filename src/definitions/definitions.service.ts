@@ -144,7 +144,7 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
       ...this.checkOptions(),
       hasCalendar: (name) => this.calendars.has(name),
     });
-    return this.registerChecked(checked);
+    return this.registerChecked(checked, document);
   }
 
   /** After the HTTP server has closed: a request still in flight when the process was told to stop gets its check. */
@@ -193,16 +193,28 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
 
   /** An identical document returns the latest version; a changed one becomes the next version. */
   async register(document: unknown): Promise<Registration> {
-    return this.registerChecked(await this.checkOffThread(document));
+    return this.registerChecked(await this.checkOffThread(document), document);
   }
 
-  private async registerChecked({ definition, errors, hash }: CheckedDefinition): Promise<Registration> {
+  private async registerChecked(
+    { definition, errors, hash }: CheckedDefinition,
+    document: unknown,
+  ): Promise<Registration> {
     if (!definition || hash === null)
       throw DomainException.invalid('The workflow definition is invalid', errors);
-    return this.store(definition, hash);
+    // The check accepted it, so it is a definition, as posted: without the defaults `definition` fills in.
+    return this.store({ definition, hash, document: document as WorkflowDefinition });
   }
 
-  private async store(definition: WorkflowDefinition, hash: string): Promise<Registration> {
+  private async store({
+    definition,
+    hash,
+    document,
+  }: {
+    definition: WorkflowDefinition;
+    hash: string;
+    document: WorkflowDefinition;
+  }): Promise<Registration> {
     // Before the transaction: its lock serialises every registration of the key, and its connection is the pool's.
     const analysis = this.analyze(definition);
     const registration = await this.dataSource.transaction(async (manager): Promise<Registration> => {
@@ -221,6 +233,7 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
         version,
         name: definition.name,
         definition: definition as never,
+        document: document as never,
         contentHash: hash,
       });
       return { created: true, key: definition.key, version, analysis };
@@ -241,7 +254,7 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
       key: compiled.key,
       version: compiled.version,
       name: compiled.definition.name,
-      definition: compiled.definition,
+      definition: compiled.document,
       analysis: compiled.analysis,
     };
   }
@@ -306,6 +319,8 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
       key: row.key,
       version: row.version,
       definition,
+      timeZone: definition.calendar ? this.calendars.get(definition.calendar).timeZone : null,
+      document: row.document ?? definition,
       dependencies,
       order: topologicalOrder(definition),
       analysis: this.analyze(definition),

@@ -12,8 +12,16 @@ export class WorkflowVersionEntity {
   @Column({ type: 'text' })
   name: string;
 
+  /** The definition as the engine runs it: the document checked, with every default filled in. */
   @Column({ type: 'jsonb' })
   definition: WorkflowDefinition;
+
+  /**
+   * The document as the administrator posted it (or its file held), which `GET /workflows/{key}` answers; null for
+   * versions registered before it was kept, which answer `definition`.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  document: WorkflowDefinition | null;
 
   @Index()
   @Column({ name: 'content_hash', type: 'text' })
