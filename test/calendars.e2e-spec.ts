@@ -120,45 +120,45 @@ describe('business calendars', () => {
       // 1–8 October 2025 are off; the 9th, the 10th and Saturday the 11th (调休) are working days.
       const response = await due(t, 'cn-mainland', q('2025-09-30T10:00:00+08:00', 'workingDays=3'));
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ dueAt: '2025-10-11T15:59:59.999Z', beyondData: false });
+      expect(response.body).toEqual({ dueAt: '2025-10-11T23:59:59.999+08:00', beyondData: false });
     });
 
     it('counts an adjusted working Saturday, but not an ordinary one', async () => {
       // Saturday 9 May 2026 is a working day; Saturday 16 May 2026 is not.
       expect(await dueAt(t, 'cn-mainland', q('2026-05-08T09:00:00+08:00', 'workingDays=1'))).toBe(
-        '2026-05-09T15:59:59.999Z',
+        '2026-05-09T23:59:59.999+08:00',
       );
       expect(await dueAt(t, 'cn-mainland', q('2026-05-15T09:00:00+08:00', 'workingDays=1'))).toBe(
-        '2026-05-18T15:59:59.999Z',
+        '2026-05-18T23:59:59.999+08:00',
       );
     });
 
     it('does not count the opening day, even when the step opens on a holiday', async () => {
       // Opened on 3 October 2025 (a holiday): the first working day after it is the 9th.
       expect(await dueAt(t, 'cn-mainland', q('2025-10-03T12:00:00+08:00', 'workingDays=1'))).toBe(
-        '2025-10-09T15:59:59.999Z',
+        '2025-10-09T23:59:59.999+08:00',
       );
       // Opened on a working Thursday morning: that Thursday does not count, Friday does.
       expect(await dueAt(t, 'cn-mainland', q('2025-10-09T08:00:00+08:00', 'workingDays=1'))).toBe(
-        '2025-10-10T15:59:59.999Z',
+        '2025-10-10T23:59:59.999+08:00',
       );
     });
 
     it('counts from the local day when a step opens late in the evening', async () => {
       // 23:59:59 on Friday 26 September 2025 in Shanghai; Sunday the 28th is an adjusted working day.
       expect(await dueAt(t, 'cn-mainland', q('2025-09-26T15:59:59Z', 'workingDays=1'))).toBe(
-        '2025-09-28T15:59:59.999Z',
+        '2025-09-28T23:59:59.999+08:00',
       );
       // 00:30 on Sunday 28 September in Shanghai is still Saturday the 27th in UTC: the local day is not counted.
       expect(await dueAt(t, 'cn-mainland', q('2025-09-28T00:30:00+08:00', 'workingDays=1'))).toBe(
-        '2025-09-29T15:59:59.999Z',
+        '2025-09-29T23:59:59.999+08:00',
       );
     });
 
     it('counts across the year boundary and its New Year holidays', async () => {
       // 1–3 January 2026 are off, Sunday the 4th is an adjusted working day, Monday the 5th the second.
       expect(await dueAt(t, 'cn-mainland', q('2025-12-31T18:00:00+08:00', 'workingDays=2'))).toBe(
-        '2026-01-05T15:59:59.999Z',
+        '2026-01-05T23:59:59.999+08:00',
       );
     });
 
@@ -166,39 +166,39 @@ describe('business calendars', () => {
       const from = '2025-09-30T10:00:00+08:00';
       expect(await due(t, 'cn-mainland', q(from, 'hours=48'))).toMatchObject({
         status: 200,
-        body: { dueAt: '2025-10-02T02:00:00.000Z', beyondData: false },
+        body: { dueAt: '2025-10-02T10:00:00.000+08:00', beyondData: false },
       });
-      expect(await dueAt(t, 'cn-mainland', q(from, 'minutes=90'))).toBe('2025-09-30T03:30:00.000Z');
-      expect(await dueAt(t, 'cn-mainland', q(from, 'seconds=30'))).toBe('2025-09-30T02:00:30.000Z');
+      expect(await dueAt(t, 'cn-mainland', q(from, 'minutes=90'))).toBe('2025-09-30T11:30:00.000+08:00');
+      expect(await dueAt(t, 'cn-mainland', q(from, 'seconds=30'))).toBe('2025-09-30T10:00:30.000+08:00');
     });
 
     it('says so when the count runs past the calendar data', async () => {
       // The data ends on 31 December 2026; beyond it only weekends are known, so 1 January 2027 counts.
       const response = await due(t, 'cn-mainland', q('2026-12-20T10:00:00+08:00', 'workingDays=30'));
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ dueAt: '2027-01-29T15:59:59.999Z', beyondData: true });
+      expect(response.body).toEqual({ dueAt: '2027-01-29T23:59:59.999+08:00', beyondData: true });
       expect(await due(t, 'cn-mainland', q('2026-12-31T10:00:00+08:00', 'workingDays=1'))).toMatchObject({
-        body: { dueAt: '2027-01-01T15:59:59.999Z', beyondData: true },
+        body: { dueAt: '2027-01-01T23:59:59.999+08:00', beyondData: true },
       });
     });
 
     it('does not flag a count that ends on the last day of the data', async () => {
       const response = await due(t, 'cn-mainland', q('2026-12-30T10:00:00+08:00', 'workingDays=1'));
-      expect(response.body).toEqual({ dueAt: '2026-12-31T15:59:59.999Z', beyondData: false });
+      expect(response.body).toEqual({ dueAt: '2026-12-31T23:59:59.999+08:00', beyondData: false });
     });
 
     it('accepts the largest working-day count', async () => {
       const response = await due(t, 'cn-mainland', q('2025-09-30T10:00:00+08:00', 'workingDays=10000'));
       expect(response.status).toBe(200);
       expect(response.body.beyondData).toBe(true);
-      expect(response.body.dueAt).toMatch(/T15:59:59\.999Z$/);
+      expect(response.body.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
     });
 
     it('answers any authenticated role', async () => {
       for (const as of [ADMIN, officer('anyone'), ann]) {
         const response = await due(t, 'cn-mainland', q('2025-09-30T10:00:00+08:00', 'workingDays=3'), as);
         expect(response.status).toBe(200);
-        expect(response.body.dueAt).toBe('2025-10-11T15:59:59.999Z');
+        expect(response.body.dueAt).toBe('2025-10-11T23:59:59.999+08:00');
       }
     });
 
@@ -301,7 +301,7 @@ describe('business calendars', () => {
       const id = await submitApplication(t, 'cn-two-days');
       const step = stepOf(await view(t, id), 'review');
       expect(step.status).toBe('open');
-      expect(step.dueAt).toMatch(/T15:59:59\.999Z$/);
+      expect(step.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
       expect(localTime(step.dueAt, 'Asia/Shanghai')).toBe('23:59:59.999');
       const expected = await due(t, 'cn-mainland', q(step.openedAt, 'workingDays=2'));
       expect(step.dueAt).toBe(expected.body.dueAt);
@@ -385,7 +385,7 @@ describe('business calendars', () => {
       const submitted = await view(t, id);
       const a = stepOf(submitted, 'step-a');
       expect(submitted.expectedBy).toBe(await dueAt(t, 'cn-mainland', q(a.dueAt, 'workingDays=3')));
-      expect(submitted.expectedBy).toMatch(/T15:59:59\.999Z$/);
+      expect(submitted.expectedBy).toMatch(/T23:59:59\.999\+08:00$/);
     });
   });
 });
@@ -417,15 +417,15 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
     // holiday of this calendar, so the first working day is Tuesday the 10th, ending at 23:59:59.999 EDT (UTC-4).
     expect(await due(t, 'harbour-city', q('2026-03-06T12:00:00-05:00', 'workingDays=1'))).toMatchObject({
       status: 200,
-      body: { dueAt: '2026-03-11T03:59:59.999Z', beyondData: false },
+      body: { dueAt: '2026-03-10T23:59:59.999-04:00', beyondData: false },
     });
     // 10, 11, 12, 13 and the working Saturday 14 March.
     expect(await dueAt(t, 'harbour-city', q('2026-03-06T12:00:00-05:00', 'workingDays=5'))).toBe(
-      '2026-03-15T03:59:59.999Z',
+      '2026-03-14T23:59:59.999-04:00',
     );
     // Thanksgiving and the day after are off; back in EST.
     expect(await dueAt(t, 'harbour-city', q('2026-11-25T12:00:00-05:00', 'workingDays=1'))).toBe(
-      '2026-12-01T04:59:59.999Z',
+      '2026-11-30T23:59:59.999-05:00',
     );
   });
 
@@ -438,7 +438,7 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
     // The operator's National Day is 1–3 October only, with no working Saturday.
     expect(await due(t, 'cn-mainland', q('2025-09-30T10:00:00+08:00', 'workingDays=3'))).toMatchObject({
       status: 200,
-      body: { dueAt: '2025-10-08T15:59:59.999Z', beyondData: false },
+      body: { dueAt: '2025-10-08T23:59:59.999+08:00', beyondData: false },
     });
   });
 

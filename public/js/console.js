@@ -59,8 +59,9 @@ function render() {
 }
 
 function renderInbox() {
+  // Due times carry their calendar's offset, so they are compared as instants, not as text.
   const items = [...tasks.values()].sort(
-    (a, b) => a.dueAt.localeCompare(b.dueAt) || a.id.localeCompare(b.id),
+    (a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.id.localeCompare(b.id),
   );
   const departments = [...new Set(items.map((task) => task.department))];
   $('#department').textContent = departments.join(', ');

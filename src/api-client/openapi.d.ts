@@ -687,7 +687,8 @@ export interface components {
         DueTimeDto: {
             /**
              * Format: date-time
-             * @example 2026-10-12T10:00:00.000Z
+             * @description In the calendar's own wall-clock time, with its offset
+             * @example 2026-10-12T23:59:59.999+08:00
              */
             dueAt: string;
             /** @description True when the count ran past the calendar's holiday data (weekends only there) */
@@ -892,7 +893,7 @@ export interface components {
         };
         SubmitApplicationDto: {
             /**
-             * @description Key of the workflow; its latest version is used
+             * @description Key of the workflow; its latest version is used. A key no workflow has (however spelt) is a 404
              * @example open-restaurant
              */
             workflow: string;
@@ -913,7 +914,11 @@ export interface components {
             status: "blocked" | "open" | "approved" | "rejected" | "returned" | "skipped" | "cancelled";
             /** Format: date-time */
             openedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description In the wall-clock time of the workflow calendar, with its offset (UTC without a calendar)
+             * @example 2026-12-04T23:59:59.999+08:00
+             */
             dueAt: string | null;
             /** Format: date-time */
             decidedAt: string | null;
@@ -968,7 +973,11 @@ export interface components {
             submittedAt: string;
             /** Format: date-time */
             decidedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The latest due time along what is left of the critical path. In the wall-clock time of the workflow calendar, with its offset (UTC without a calendar)
+             * @example 2026-12-04T23:59:59.999+08:00
+             */
             expectedBy: string | null;
             revision: number;
             data: {
@@ -1135,7 +1144,11 @@ export interface components {
             status: "open" | "approved" | "rejected" | "returned" | "cancelled";
             /** Format: date-time */
             openedAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description In the wall-clock time of the workflow calendar, with its offset (UTC without a calendar)
+             * @example 2026-12-04T23:59:59.999+08:00
+             */
             dueAt: string;
             dueBeyondCalendar: boolean;
             /** Format: date-time */

@@ -1,3 +1,4 @@
+import { instantInZone } from '../calendar/calendar.util.js';
 import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { ApplicationRow, TaskRow } from '../engine/plan.types.js';
 import type { StepStatus } from '../engine/workflow-machine.util.js';
@@ -20,7 +21,8 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
     status: application.status,
     submittedAt: application.submittedAt.toISOString(),
     decidedAt: application.decidedAt?.toISOString() ?? null,
-    expectedBy: application.expectedBy?.toISOString() ?? null,
+    // Due times in the calendar's own time (the end of a working day reads as one); other instants in UTC.
+    expectedBy: application.expectedBy ? instantInZone(application.expectedBy, workflow.timeZone) : null,
     revision: application.revision,
     data: application.data,
     produced: application.produced,
@@ -32,7 +34,7 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
         department: step.department,
         status: stepStatus[step.id] ?? 'blocked',
         openedAt: task?.openedAt.toISOString() ?? null,
-        dueAt: task?.dueAt.toISOString() ?? null,
+        dueAt: task ? instantInZone(task.dueAt, workflow.timeZone) : null,
         decidedAt: task?.decidedAt?.toISOString() ?? null,
         decidedBy: task?.decidedBy ?? null,
         overdue: task?.overdue ?? false,

@@ -68,7 +68,14 @@ export class StepViewDto {
   @ApiProperty({ enum: ['blocked', 'open', 'approved', 'rejected', 'returned', 'skipped', 'cancelled'] })
   status: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) openedAt: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) dueAt: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'In the wall-clock time of the workflow calendar, with its offset (UTC without a calendar)',
+    example: '2026-12-04T23:59:59.999+08:00',
+  })
+  dueAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt: string | null;
   @ApiProperty({ enum: ['officer', 'rule', 'timeout'], nullable: true, type: String }) decidedBy:
     string | null;
@@ -121,7 +128,15 @@ export class ApplicationViewDto {
   @ApiProperty({ enum: APPLICATION_STATUSES }) status: string;
   @ApiProperty({ format: 'date-time' }) submittedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expectedBy: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description:
+      'The latest due time along what is left of the critical path. In the wall-clock time of the workflow calendar, with its offset (UTC without a calendar)',
+    example: '2026-12-04T23:59:59.999+08:00',
+  })
+  expectedBy: string | null;
   @ApiProperty({ type: 'integer' }) revision: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true }) produced: Record<string, unknown>;

@@ -6,6 +6,7 @@ import { ApiProblems } from '../common/api-problems.decorator.js';
 import type { Duration } from '../definitions/definition.types.js';
 import { CalendarSummaryDto, DueQuery, DueTimeDto } from './calendar.dto.js';
 import { CalendarService } from './calendar.service.js';
+import { instantInZone } from './calendar.util.js';
 
 const UNITS = ['workingDays', 'hours', 'minutes', 'seconds'] as const;
 
@@ -52,7 +53,7 @@ export class CalendarController {
     const unit = given[0]!;
     const limit: Duration = { [unit]: Number(query[unit]) };
     const { dueAt, beyondData } = this.calendars.due(name, from, limit, 'a due time asked for');
-    return { dueAt: dueAt.toISOString(), beyondData };
+    return { dueAt: instantInZone(dueAt, this.calendars.get(name).timeZone), beyondData };
   }
 }
 

@@ -52,7 +52,12 @@ export class CalendarSummaryDto {
 }
 
 export class DueTimeDto {
-  @ApiProperty({ format: 'date-time', example: '2026-10-12T10:00:00.000Z' }) dueAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    example: '2026-10-12T23:59:59.999+08:00',
+    description: "In the calendar's own wall-clock time, with its offset",
+  })
+  dueAt: string;
   @ApiProperty({
     description: "True when the count ran past the calendar's holiday data (weekends only there)",
   })

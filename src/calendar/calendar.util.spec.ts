@@ -5,6 +5,7 @@ import {
   addDays,
   dueTime,
   endOfLocalDay,
+  instantInZone,
   isWorkingDay,
   localDateOf,
   MAX_WORKING_DAYS,
@@ -223,6 +224,46 @@ describe('time zone helpers', () => {
     );
     expect(new Date(startOfLocalDay('2025-04-06', 'America/Santiago')).toISOString()).toBe(
       '2025-04-06T04:00:00.000Z',
+    );
+  });
+});
+
+describe('instantInZone', () => {
+  it('writes an instant in the wall-clock time of a zone, with its offset, as the contract shows due times', () => {
+    const t = new Date('2026-12-04T15:59:59.999Z');
+    expect(instantInZone(t, 'Asia/Shanghai')).toBe('2026-12-04T23:59:59.999+08:00');
+    expect(instantInZone(new Date('2025-07-15T12:00:00Z'), 'Asia/Kolkata')).toBe(
+      '2025-07-15T17:30:00.000+05:30',
+    );
+    expect(instantInZone(new Date('2025-01-15T12:00:00Z'), 'America/New_York')).toBe(
+      '2025-01-15T07:00:00.000-05:00',
+    );
+    // Across a change of offset, each instant gets its own: London's clocks went forward at 01:00 UTC on 30 March 2025.
+    expect(instantInZone(new Date('2025-03-30T00:59:59.999Z'), 'Europe/London')).toBe(
+      '2025-03-30T00:59:59.999Z',
+    );
+    expect(instantInZone(new Date('2025-03-30T01:00:00.000Z'), 'Europe/London')).toBe(
+      '2025-03-30T02:00:00.000+01:00',
+    );
+  });
+
+  it('falls back to UTC without a zone, and where an offset or a year has no RFC 3339 form', () => {
+    const t = new Date('2026-12-04T15:59:59.999Z');
+    expect(instantInZone(t, null)).toBe(t.toISOString());
+    // Shanghai kept local mean time, +08:05:43, until 1901.
+    const lmt = new Date('1890-01-01T00:00:00Z');
+    expect(instantInZone(lmt, 'Asia/Shanghai')).toBe(lmt.toISOString());
+    const far = new Date('9999-12-31T20:00:00Z');
+    expect(instantInZone(far, 'Asia/Shanghai')).toBe(far.toISOString());
+  });
+
+  it('names the same instant, whatever the zone', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1970-01-01T00:00:00Z'), max: Date.parse('2100-01-01T00:00:00Z') }),
+        fc.constantFrom('Asia/Shanghai', 'Europe/London', 'America/Santiago', 'Asia/Kathmandu', 'UTC'),
+        (ms, zone) => Date.parse(instantInZone(new Date(ms), zone)) === ms,
+      ),
     );
   });
 });

@@ -419,6 +419,35 @@ export function zoneOffset(t: number, timeZone: string): number {
   return wallClock(t, timeZone) - t;
 }
 
+/** Offsets by zone and minute, so views do not ask Intl again for every due time of a burst; bounded. */
+const minuteOffsets = new Map<string, number>();
+const MINUTE_OFFSETS_KEPT = 10_000;
+
+/**
+ * Instant `t` as RFC 3339 in the wall-clock time of `timeZone`, with its offset: `2026-12-04T23:59:59.999+08:00`, as
+ * the REST contract shows a due time on a calendar (the end of a working day reads as one). Without a zone, at
+ * offset 0, with an offset of seconds (local mean time before 1900) or outside the years 0–9999, the UTC form
+ * `toISOString` gives. Offsets are remembered by the minute: tzdata has changed them only on whole minutes since 1970.
+ */
+export function instantInZone(t: Date, timeZone: string | null): string {
+  if (timeZone === null) return t.toISOString();
+  const ms = t.getTime();
+  const key = `${timeZone}@${Math.floor(ms / 60_000)}`;
+  let offset = minuteOffsets.get(key);
+  if (offset === undefined) {
+    if (minuteOffsets.size >= MINUTE_OFFSETS_KEPT) minuteOffsets.clear();
+    offset = zoneOffset(ms, timeZone);
+    minuteOffsets.set(key, offset);
+  }
+  const local = new Date(ms + offset);
+  const year = local.getUTCFullYear();
+  if (offset === 0 || offset % 60_000 !== 0 || year < 0 || year > 9999) return t.toISOString();
+  const minutes = Math.abs(offset) / 60_000;
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${local.toISOString().slice(0, -1)}${offset < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
 /** The local date (YYYY-MM-DD) of instant `t` in `timeZone`. */
 export function localDateOf(t: number, timeZone: string): string {
   return formatDate(wallClock(t, timeZone));

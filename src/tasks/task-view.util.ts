@@ -1,4 +1,5 @@
-import type { StepDefinition } from '../definitions/definition.types.js';
+import { instantInZone } from '../calendar/calendar.util.js';
+import type { CompiledWorkflow } from '../definitions/compiled-workflow.types.js';
 import type { TaskRow } from '../engine/plan.types.js';
 
 /** Only the form fields the step's `fields` grant (all of them when it names none): data minimisation. */
@@ -25,22 +26,19 @@ export function pickFields(
   return picked;
 }
 
-export function taskView(
-  task: TaskRow,
-  step: StepDefinition,
-  workflowVersion: number,
-  data: Record<string, unknown>,
-) {
+/** A task as its department sees it; `workflow` is the version the application is pinned to. */
+export function taskView(task: TaskRow, workflow: CompiledWorkflow, data: Record<string, unknown>) {
+  const step = workflow.step(task.step);
   return {
     id: task.id,
     applicationId: task.applicationId,
-    workflow: { key: task.workflowKey, version: workflowVersion },
+    workflow: { key: task.workflowKey, version: workflow.version },
     step: task.step,
     name: step.name,
     department: task.department,
     status: task.status,
     openedAt: task.openedAt.toISOString(),
-    dueAt: task.dueAt.toISOString(),
+    dueAt: instantInZone(task.dueAt, workflow.timeZone),
     dueBeyondCalendar: task.dueBeyondCalendar,
     remindAt: task.remindAt?.toISOString() ?? null,
     decidedAt: task.decidedAt?.toISOString() ?? null,

@@ -157,7 +157,12 @@ export class TaskViewDto {
   @ApiProperty() department: string;
   @ApiProperty({ enum: TASK_STATUSES }) status: string;
   @ApiProperty({ format: 'date-time' }) openedAt: string;
-  @ApiProperty({ format: 'date-time' }) dueAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'In the wall-clock time of the workflow calendar, with its offset (UTC without a calendar)',
+    example: '2026-12-04T23:59:59.999+08:00',
+  })
+  dueAt: string;
   @ApiProperty() dueBeyondCalendar: boolean;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) remindAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt: string | null;

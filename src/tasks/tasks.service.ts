@@ -318,7 +318,7 @@ export class TasksService {
   private answer(caller: Caller, id: string, { plan, workflow }: Executed): TaskView {
     const task = plan.state.tasks.find((t) => t.id === id)!;
     const data = this.dataFor(caller, workflow, plan.state.application);
-    return taskView(task, workflow.step(task.step), workflow.version, data);
+    return taskView(task, workflow, data);
   }
 
   /** Another department's task is 404: officers never learn it exists. */
@@ -374,7 +374,7 @@ export class TasksService {
           data: application.data,
           piiKey: application.pii_key,
         });
-        return taskView(task, workflow.step(task.step), application.workflow_version, data);
+        return taskView(task, workflow, data);
       }),
     );
   }
