@@ -4,6 +4,7 @@ import type { CryptoKey } from 'jose';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { eventually } from './support/eventually.js';
 import { expectProblem, registerWorkflow, simpleWorkflow } from './support/helpers.js';
 import { applicant, TestApp } from './support/test-app.js';
 import type { Reply } from './support/test-app.js';
@@ -62,6 +63,30 @@ describe('rate limits per caller, with a cheaper budget for polls answered 304',
       );
     }
     expectTooMany(await t.request('GET', path, { as: cy }), /caller limit/);
+  });
+
+  it("refuses a caller's polls once polls answered in full have used up its budget, so a stale tag buys no more", async () => {
+    const di = applicant('di');
+    const submitted = await t.request('POST', '/api/v1/applications', {
+      as: di,
+      body: { workflow: 'polled', data: {} },
+    });
+    const etag = submitted.headers.get('etag')!;
+    const path = `/api/v1/applications/${submitted.body.id}`;
+    const stale = () =>
+      t.request('GET', '/api/v1/applications', { as: di, headers: { 'if-none-match': '"x"' } });
+    // The submission and four full answers spend the budget of five; the next full answer passes it, and is the
+    // last: its charge is made once it is answered.
+    for (let i = 0; i < 5; i++) expect((await stale()).status).toBe(200);
+    const refused = await eventually(stale, (reply) => reply.status === 429, { timeoutMs: 5_000 });
+    expectTooMany(refused, /caller limit/);
+    // A poll that would be answered 304 waits for the window too: the caller has had its share.
+    expectTooMany(
+      await t.request('GET', path, { as: di, headers: { 'if-none-match': etag } }),
+      /caller limit/,
+    );
+    // Others poll as before.
+    expect((await t.request('GET', '/api/v1/applications', { as: applicant('eve') })).status).toBe(200);
   });
 });
 

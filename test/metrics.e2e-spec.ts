@@ -175,3 +175,38 @@ describe('GET /metrics', () => {
     });
   });
 });
+
+describe('GET /health/ready', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers probes that arrive together from one check of the migrations', async () => {
+    // A lock holds the check's read of the migrations table: probes sent meanwhile must wait for it, not query too.
+    await withClient(t.databaseUrl, async (client) => {
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE');
+      const probes = Array.from({ length: 20 }, () => t.request('GET', '/health/ready'));
+      const blocked = async () => {
+        const [row] = await t.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%"migrations"%'`,
+        );
+        return row!.n;
+      };
+      await eventually(blocked, (n) => n >= 1);
+      // Every probe has reached the server once a request sent after them has been answered.
+      expect((await t.request('GET', '/health')).status).toBe(200);
+      expect(await blocked()).toBe(1);
+      await client.query('ROLLBACK');
+      const replies = await Promise.all(probes);
+      expect(replies.map((r) => [r.status, r.body.checks.migrations])).toEqual(
+        Array.from({ length: 20 }, () => [200, 'applied']),
+      );
+    });
+  });
+});

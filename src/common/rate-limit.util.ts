@@ -236,12 +236,22 @@ export interface RateLimits {
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: string };
 
+/** How many callers `RateLimiter` remembers as having spent their budget, at most (then it forgets them all). */
+const SPENT_KEPT = 100_000;
+
 /**
  * Per-address and per-caller limits over one store. A conditional GET is charged to the cheaper poll budget; the
  * hook that sees its answer charges the caller's budget too when it was not a 304 (`chargeUnansweredPoll`).
  * A store failure lets the request through: an outage of the counters must not become an outage of the service.
  */
 export class RateLimiter {
+  /**
+   * Callers whose budget this process saw used up, and until when (ms since the epoch). Their polls are refused
+   * then as well: otherwise any GET sent with an If-None-Match that does not match ran at the poll budget, four
+   * times the caller's, since a poll's answer is known, and charged, only once the work is done.
+   */
+  private readonly spent = new Map<string, number>();
+
   constructor(
     private readonly store: RateStore,
     private readonly limits: RateLimits,
@@ -258,6 +268,12 @@ export class RateLimiter {
    * `address` null: the address was counted already (checkAddress), the caller's limit alone is.
    */
   async check(address: string | null, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
+    if (caller?.poll) {
+      const until = this.spent.get(caller.id) ?? 0;
+      const left = until - Date.now();
+      if (left > 0) return { allowed: false, retryAfterSeconds: Math.ceil(left / 1000), limit: 'caller' };
+      this.spent.delete(caller.id);
+    }
     const hits: (RateHit & { name: string })[] =
       address === null ? [] : [{ key: `addr:${address}`, limit: this.limits.perAddress, name: 'address' }];
     if (caller) {
@@ -272,6 +288,7 @@ export class RateLimiter {
     try {
       const refused = await this.store.hitAll(counted, this.limits.windowMs);
       if (refused === null) return { allowed: true };
+      if (caller && counted[refused.over]!.name === 'caller') this.noteSpent(caller.id, refused.resetInMs);
       return {
         allowed: false,
         retryAfterSeconds: Math.max(1, Math.ceil(refused.resetInMs / 1000)),
@@ -285,9 +302,15 @@ export class RateLimiter {
   /** Counted like any hit, so far from the limit it stays in the process until the next sync (no round trip). */
   async chargeUnansweredPoll(caller: string): Promise<void> {
     if (this.limits.perCaller <= 0) return;
-    await this.store
+    const refused = await this.store
       .hitAll([{ key: `caller:${caller}`, limit: this.limits.perCaller }], this.limits.windowMs)
-      .catch(() => undefined);
+      .catch(() => null);
+    if (refused !== null) this.noteSpent(caller, refused.resetInMs);
+  }
+
+  private noteSpent(caller: string, resetInMs: number): void {
+    if (this.spent.size >= SPENT_KEPT) this.spent.clear();
+    this.spent.set(caller, Date.now() + resetInMs);
   }
 
   close(): Promise<void> {

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators.js';
+import { sharedWhileRunning } from '../common/shared-while-running.util.js';
 import { QueueService } from '../queue/queue.service.js';
 import { HealthDto, LivenessDto, ReadinessDto } from './health.dto.js';
 import { ReadinessService } from './readiness.service.js';
@@ -12,6 +13,17 @@ import { ReadinessService } from './readiness.service.js';
 @Controller('health')
 @Public()
 export class HealthController {
+  // Open to anyone and outside the rate limits: probes that arrive together share one round of checks.
+  private readonly reachable = sharedWhileRunning(() =>
+    Promise.all([this.databaseUp(), this.queues.healthy()]),
+  );
+  private readonly migrated = sharedWhileRunning(() =>
+    this.dataSource.showMigrations().then(
+      (pending) => (pending ? 'pending' : 'applied'),
+      () => 'unknown' as const,
+    ),
+  );
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queues: QueueService,
@@ -23,7 +35,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
-    const [database, queue] = await Promise.all([this.databaseUp(), this.queues.healthy()]);
+    const [database, queue] = await this.reachable();
     void reply.status(database && queue ? 200 : 503);
     return {
       status: database && queue ? 'ok' : 'unavailable',
@@ -53,13 +65,8 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: ReadinessDto })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {
     const shuttingDown = this.readiness.shuttingDown;
-    const [database, queue] = await Promise.all([this.databaseUp(), this.queues.healthy()]);
-    const migrations = !database
-      ? 'unknown'
-      : await this.dataSource.showMigrations().then(
-          (pending) => (pending ? 'pending' : 'applied'),
-          () => 'unknown' as const,
-        );
+    const [database, queue] = await this.reachable();
+    const migrations = !database ? 'unknown' : await this.migrated();
     const ready = database && queue && migrations === 'applied' && !shuttingDown;
     void reply.status(ready ? 200 : 503);
     return {

@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { sharedWhileRunning } from '../common/shared-while-running.util.js';
 
 /**
  * The three outcomes operators watch, each a condition on history rows. A return is always an officer's own
@@ -35,7 +36,7 @@ interface PgPool {
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
-  private scraping: Promise<string> | undefined;
+  private readonly scrape = sharedWhileRunning(() => this.registry.metrics());
 
   private readonly requestDuration = new Histogram({
     name: 'pa_http_request_duration_seconds',
@@ -138,8 +139,7 @@ export class MetricsService implements OnModuleInit {
    * connections as it sent requests, and every other request would wait for one.
    */
   metrics(): Promise<string> {
-    this.scraping ??= this.registry.metrics().finally(() => (this.scraping = undefined));
-    return this.scraping;
+    return this.scrape();
   }
 
   get contentType(): string {
