@@ -139,7 +139,7 @@ describe('bad input of every kind', () => {
       expect(paths(notObject)).toContain('$.data');
     });
 
-    it('answers 404 for an unknown workflow, whatever its key looks like, and 400 for a key no string could hold', async () => {
+    it('answers 404 for an unknown workflow, whatever its key looks like, and 400 for one that is no string or holds a NUL', async () => {
       for (const workflow of ['no-such-workflow', 'x', 'Not A Key', 'Ünïcode', 'k'.repeat(5000)]) {
         const reply = await t.request('POST', '/api/v1/applications', {
           as: ann,

@@ -53,7 +53,7 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
             fields: asked?.[step.id] ?? [],
           }))
       : [],
-    waitingForApplicant: waitingView(application),
+    waitingForApplicant: waitingView(application, workflow.timeZone),
   };
 }
 
@@ -62,7 +62,7 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
  * reopened steps get a fresh full time limit). `seconds` counts the stretches that have ended; a stretch under
  * way is told by `since`, so the view stays the same for one revision (its ETag).
  */
-function waitingView(application: ApplicationRow) {
+function waitingView(application: ApplicationRow, timeZone: string | null) {
   const open = application.waiting.find((w) => w.to === null);
   const seconds = application.waiting
     .filter((w) => w.to !== null)
@@ -70,7 +70,8 @@ function waitingView(application: ApplicationRow) {
   return {
     waiting: open !== undefined,
     since: open?.from ?? null,
-    lapsesAt: application.correctionDueAt?.toISOString() ?? null,
+    // A due time, like a step's: the window ends on the calendar.
+    lapsesAt: application.correctionDueAt ? instantInZone(application.correctionDueAt, timeZone) : null,
     seconds,
     intervals: application.waiting,
   };

@@ -257,14 +257,29 @@ describe('instantInZone', () => {
     expect(instantInZone(far, 'Asia/Shanghai')).toBe(far.toISOString());
   });
 
-  it('names the same instant, whatever the zone', () => {
+  it("names the same instant, with the zone's own offset at that instant, whatever the zone", () => {
+    const written = (text: string) => {
+      const suffix = /([+-])(\d\d):(\d\d)$/.exec(text);
+      if (suffix === null) return 0;
+      return (suffix[1] === '-' ? -1 : 1) * (Number(suffix[2]) * 60 + Number(suffix[3])) * 60_000;
+    };
     fc.assert(
       fc.property(
-        fc.integer({ min: Date.parse('1970-01-01T00:00:00Z'), max: Date.parse('2100-01-01T00:00:00Z') }),
+        fc.integer({ min: Date.parse('1972-06-01T00:00:00Z'), max: Date.parse('2100-01-01T00:00:00Z') }),
         fc.constantFrom('Asia/Shanghai', 'Europe/London', 'America/Santiago', 'Asia/Kathmandu', 'UTC'),
-        (ms, zone) => Date.parse(instantInZone(new Date(ms), zone)) === ms,
+        (ms, zone) => {
+          const text = instantInZone(new Date(ms), zone);
+          return Date.parse(text) === ms && written(text) === zoneOffset(ms, zone);
+        },
       ),
     );
+  });
+
+  it('gives each zone its own offset within one minute, as its remembered offsets are kept by zone', () => {
+    const t = Date.parse('2026-07-01T12:00:00.000Z');
+    expect(instantInZone(new Date(t), 'Asia/Shanghai')).toBe('2026-07-01T20:00:00.000+08:00');
+    expect(instantInZone(new Date(t + 1000), 'America/New_York')).toBe('2026-07-01T08:00:01.000-04:00');
+    expect(instantInZone(new Date(t + 2000), 'Asia/Shanghai')).toBe('2026-07-01T20:00:02.000+08:00');
   });
 });
 

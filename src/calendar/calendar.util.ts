@@ -427,7 +427,9 @@ const MINUTE_OFFSETS_KEPT = 10_000;
  * Instant `t` as RFC 3339 in the wall-clock time of `timeZone`, with its offset: `2026-12-04T23:59:59.999+08:00`, as
  * the REST contract shows a due time on a calendar (the end of a working day reads as one). Without a zone, at
  * offset 0, with an offset of seconds (local mean time before 1900) or outside the years 0–9999, the UTC form
- * `toISOString` gives. Offsets are remembered by the minute: tzdata has changed them only on whole minutes since 1970.
+ * `toISOString` gives. Offsets are remembered by the minute: tzdata changes them on whole minutes (the one offset
+ * of seconds since 1970, Monrovia's until 1972, is written in UTC anyway, and any offset remembered still names the
+ * right instant).
  */
 export function instantInZone(t: Date, timeZone: string | null): string {
   if (timeZone === null) return t.toISOString();

@@ -269,9 +269,12 @@ export class RateLimiter {
    */
   async check(address: string | null, caller: { id: string; poll: boolean } | null): Promise<Verdict> {
     if (caller?.poll) {
-      const until = this.spent.get(caller.id) ?? 0;
-      const left = until - Date.now();
-      if (left > 0) return { allowed: false, retryAfterSeconds: Math.ceil(left / 1000), limit: 'caller' };
+      const left = (this.spent.get(caller.id) ?? 0) - Date.now();
+      if (left > 0) {
+        // Refused, and still counted against its address, as every request is.
+        if (address !== null) await this.check(address, null);
+        return { allowed: false, retryAfterSeconds: Math.ceil(left / 1000), limit: 'caller' };
+      }
       this.spent.delete(caller.id);
     }
     const hits: (RateHit & { name: string })[] =

@@ -831,6 +831,43 @@ describe('plan: return for correction and resubmission', () => {
     });
   });
 
+  it('withdraws the values of a step a correction reopens: approved again by its rule, it carries none', () => {
+    const issuing = compile([
+      step('issue', {
+        fields: ['seats'],
+        produces: ['licenceNo'],
+        autoApprove: { '<=': [{ var: 'seats' }, 20] },
+      }),
+      step('check', { fields: ['name'] }),
+    ]);
+    const returned = run(issuing, [
+      submit({ name: 'Bar', seats: 50 }),
+      approve('issue', 'alice', 1, { licenceNo: 'L-1' }),
+      returnFor('check', 1, ['name']),
+    ]).state;
+    expect(returned.application.produced).toEqual({ licenceNo: 'L-1' });
+    const p = plan(
+      returned,
+      { type: 'resubmit', applicant: 'ann', data: { name: 'Bar', seats: 10 } },
+      context(issuing),
+    );
+    expect(p.history[0]!.detail).toMatchObject({ reopened: ['issue', 'check'] });
+    expect(p.state.tasks.find((t) => t.step === 'issue' && t.attempt === 2)).toMatchObject({
+      status: 'approved',
+      decidedBy: 'rule',
+    });
+    expect(p.state.application.produced).toEqual({});
+    // An officer's approval gives them anew.
+    const again = run(issuing, [
+      submit({ name: 'Bar', seats: 50 }),
+      approve('issue', 'alice', 1, { licenceNo: 'L-1' }),
+      returnFor('check', 1, ['name']),
+      { type: 'resubmit', applicant: 'ann', data: { name: 'Bar', seats: 60 } },
+      approve('issue', 'bob', 2, { licenceNo: 'L-2' }),
+    ]).state;
+    expect(again.application.produced).toEqual({ licenceNo: 'L-2' });
+  });
+
   it('reopens a returned step behind a prerequisite it waits for again, and refuses a resubmission in review', () => {
     const serial = compile([
       step('first', { fields: ['m'] }),

@@ -50,8 +50,7 @@ type EventOf<T extends PlanEvent['type']> = Extract<PlanEvent, { type: T }>;
 
 /** How one kind of event enters the statechart, the history and the task it decides. */
 interface EventKind<E extends PlanEvent> {
-  /** `meter`: what the event's rules have left to spend (a resubmission decides `when`s again). */
-  machine(event: E, application: ApplicationRow, workflow: PlanWorkflow, meter: RuleMeter): EngineEvent;
+  machine(event: E, application: ApplicationRow, workflow: PlanWorkflow): EngineEvent;
   entry(
     event: E,
     workflow: PlanWorkflow,
@@ -76,12 +75,13 @@ export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): 
  * - `stillSkipped`: every step skipped at submission whose `when` no longer fails on the corrected data. `when` is
  *   evaluated once, at submission, and which departments take part does not drift (the contract), so these stay
  *   skipped; the history names them, so that a correction that would have brought a department in is on record.
- *   Their `when`s spend from the event's `meter`.
+ *   Their `when`s spend from a meter of their own (RULE_EVENT_LIMIT once more at most): they decide nothing, so
+ *   they must not leave the reopened steps' rules less to run on.
  */
 export function resubmission(
   application: Pick<ApplicationRow, 'data' | 'snapshot'>,
   data: Record<string, unknown>,
-  { workflow, meter = ruleMeter() }: { workflow: PlanWorkflow; meter?: RuleMeter },
+  { workflow }: { workflow: PlanWorkflow },
 ): Resubmission {
   const changed = changedPaths(application.data, data);
   const steps = statusesOf(application.snapshot);
@@ -92,6 +92,7 @@ export function resubmission(
     touched(s.fields ?? null) ||
     touched(s.needs ?? []) ||
     (s.autoApprove !== undefined && touched(ruleDataPaths(s.autoApprove, workflow.definition.facts)));
+  const meter = ruleMeter();
   const stillSkipped = workflow.order.filter(
     (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
   );
@@ -150,8 +151,8 @@ const EVENT_KINDS: EventKinds = {
       !task || task.overdue || task.dueAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS,
   },
   resubmit: {
-    machine: (e, application, workflow, meter) => {
-      const made = resubmission(application, e.data, { workflow, meter });
+    machine: (e, application, workflow) => {
+      const made = resubmission(application, e.data, { workflow });
       resubmissions.set(e, made);
       return { type: 'RESUBMIT', reopen: made.reopen };
     },
@@ -302,9 +303,8 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
   const meter = ruleMeter();
 
   if (event.type === 'submit') {
-    // `when` is decided at fan-out, and again only for skipped steps at a correction (a step is never skipped later,
-    // so no department's review is dropped under way). A `when` the meter stopped is undecided, and keeps its step:
-    // officers look at what a rule could not settle.
+    // `when` is decided at fan-out, once: which departments take part does not drift. A `when` the meter stopped is
+    // undecided, and keeps its step: officers look at what a rule could not settle.
     const verdicts = workflow.definition.steps.map((s) => ({
       step: s.id,
       verdict: verdict(s.when, event.data, meter),
@@ -347,7 +347,7 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
     if (!state) throw new Error(`a ${event.type} event needs an application`);
     application = state.application;
     const rows = new Map(state.tasks.map((t) => [taskKey(t.step, t.attempt), t]));
-    const applied = applyKind({ event, application, rows, meter }, ctx);
+    const applied = applyKind({ event, application, rows }, ctx);
     if (!applied) return unchanged(state);
     draft = applied;
   }
@@ -357,18 +357,13 @@ export function plan(state: ApplicationState | null, event: PlanEvent, ctx: Plan
 }
 
 function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
-  {
-    event,
-    application,
-    rows,
-    meter,
-  }: { event: E; application: ApplicationRow; rows: Map<string, TaskRow>; meter: RuleMeter },
+  { event, application, rows }: { event: E; application: ApplicationRow; rows: Map<string, TaskRow> },
   ctx: PlanContext,
 ): Draft | null {
   const kind = EVENT_KINDS[event.type] as unknown as EventKind<E>;
   const task = 'step' in event ? rows.get(taskKey(event.step, event.attempt)) : undefined;
   if (kind.stale?.(event, task, ctx.now, application)) return null;
-  const machineEvent = kind.machine(event, application, ctx.workflow, meter);
+  const machineEvent = kind.machine(event, application, ctx.workflow);
   const before = statusesOf(application.snapshot);
   const result = applyEvent(ctx.workflow.machine, application.snapshot, machineEvent);
   if (!result.applied) return null;
@@ -380,6 +375,14 @@ function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
     entries: [{ at: kind.entry(event, ctx.workflow, task, application) }],
   };
   project(draft, { state: result, before, attribution: kind.attribution(event) }, application.id, ctx);
+  // A reopened step's values went with the approval it is to give again: an officer's gives them anew, a rule's or
+  // a deemed one none, so none may outlive the data they were given for.
+  const reopened = event.type === 'resubmit' ? (resubmissions.get(event)?.reopen ?? []) : [];
+  const withdrawn = new Set(reopened.flatMap((id) => ctx.workflow.step(id).produces ?? []));
+  if (withdrawn.size > 0)
+    draft.produced = Object.fromEntries(
+      Object.entries(draft.produced).filter(([name]) => !withdrawn.has(name)),
+    );
   // Values are added when the step is approved: a first countersignature publishes nothing yet.
   if (
     event.type === 'decide' &&

@@ -53,10 +53,7 @@ export type EngineEvent =
   | ({ type: 'RULE' } & RuleResult)
   | { type: 'REMIND'; step: string; attempt: number }
   | { type: 'WITHDRAW' }
-  /**
-   * Reopens `reopen` (returned steps and approved steps that read a changed value) as new attempts, and opens `open`
-   * (steps skipped at submission whose `when` no longer fails) at the attempt they never ran.
-   */
+  /** Reopens `reopen` (returned steps and approved steps that read a changed value) as new attempts. */
   | { type: 'RESUBMIT'; reopen: string[] }
   /** The correction window of round `round` has passed. */
   | { type: 'LAPSE'; round: number }

@@ -1,8 +1,9 @@
 import { isAllowedHost } from '../common/allowed-host.util.js';
 
 /**
- * Whether a fact URL's host is one the operator allows (`FACTS_ALLOWED_HOSTS`, see `isAllowedHost`). Checked at
- * registration and again before each fetch.
+ * Whether a fact URL's host is one the operator allows (`FACTS_ALLOWED_HOSTS`, see `isAllowedHost`). Checked before
+ * each fetch, and by the CLI when given `--fact-hosts`; the service registers a fact on any host, as the contract
+ * says a lookup never rejects anything.
  */
 export function isAllowedFactHost(url: URL, allowed: readonly string[]): boolean {
   return isAllowedHost(url, allowed);

@@ -40,7 +40,7 @@ export function taskView(task: TaskRow, workflow: CompiledWorkflow, data: Record
     openedAt: task.openedAt.toISOString(),
     dueAt: instantInZone(task.dueAt, workflow.timeZone),
     dueBeyondCalendar: task.dueBeyondCalendar,
-    remindAt: task.remindAt?.toISOString() ?? null,
+    remindAt: task.remindAt ? instantInZone(task.remindAt, workflow.timeZone) : null,
     decidedAt: task.decidedAt?.toISOString() ?? null,
     decidedBy: task.decidedBy,
     decidedByOfficer: task.decidedByOfficer,
