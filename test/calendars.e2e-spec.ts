@@ -294,9 +294,13 @@ describe('business calendars', () => {
     it('gives a step the end of a working day in Shanghai, as the due endpoint computes it', async () => {
       await registerWorkflow(
         t,
-        workflow('cn-two-days', [{ id: 'review', timeLimit: { workingDays: 2 } }], {
-          calendar: 'cn-mainland',
-        }),
+        workflow(
+          'cn-two-days',
+          [{ id: 'review', timeLimit: { workingDays: 2 }, remindBefore: { hours: 1 } }],
+          {
+            calendar: 'cn-mainland',
+          },
+        ),
       );
       const id = await submitApplication(t, 'cn-two-days');
       const step = stepOf(await view(t, id), 'review');
@@ -308,6 +312,12 @@ describe('business calendars', () => {
       expect(step.dueBeyondCalendar).toBe(expected.body.beyondData);
       // Two working days always end after the opening day.
       expect(Date.parse(step.dueAt)).toBeGreaterThan(Date.parse(step.openedAt) + 24 * HOUR);
+      // The officer's task shows its due time and its reminder on the same calendar, as due times.
+      const task = await inboxTask(t, 'cn-two-days-review', id);
+      expect(task).toMatchObject({
+        dueAt: step.dueAt,
+        remindAt: expect.stringMatching(/T22:59:59\.999\+08:00$/),
+      });
     });
 
     it('marks a step whose count runs past the calendar data, in the application and the inbox', async () => {

@@ -13,6 +13,16 @@ import { applicant, officer, TestApp } from './support/test-app.js';
 
 const TOKEN = 'metrics-token-0123456789';
 
+/** How many of the service's queries like `pattern` (SQL LIKE) wait on a lock in its database now. */
+async function waitingOnLock(t: TestApp, pattern: string): Promise<number> {
+  const [row] = await t.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+    [pattern],
+  );
+  return row!.n;
+}
+
 describe('GET /metrics', () => {
   let t: TestApp;
   const scrape = async () => {
@@ -157,14 +167,7 @@ describe('GET /metrics', () => {
       const scrapes = Array.from({ length: 20 }, () =>
         t.request<string>('GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }),
       );
-      const blocked = async () => {
-        const [row] = await t.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'
-              AND query LIKE 'SELECT workflow_key AS workflow, status, count(*)%'`,
-        );
-        return row!.n;
-      };
+      const blocked = () => waitingOnLock(t, 'SELECT workflow_key AS workflow, status, count(*)%');
       await eventually(blocked, (n) => n >= 1);
       // Every scrape has reached the server once a request sent after them has been answered.
       expect((await t.request('GET', '/health')).status).toBe(200);
@@ -191,13 +194,7 @@ describe('GET /health/ready', () => {
       await client.query('BEGIN');
       await client.query('LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE');
       const probes = Array.from({ length: 20 }, () => t.request('GET', '/health/ready'));
-      const blocked = async () => {
-        const [row] = await t.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%"migrations"%'`,
-        );
-        return row!.n;
-      };
+      const blocked = () => waitingOnLock(t, '%"migrations"%');
       await eventually(blocked, (n) => n >= 1);
       // Every probe has reached the server once a request sent after them has been answered.
       expect((await t.request('GET', '/health')).status).toBe(200);
