@@ -11,6 +11,7 @@ import {
   submitApplication,
 } from './support/helpers.js';
 import { Receiver } from './support/receiver.js';
+import { behindLock } from './support/row-lock.js';
 import { ADMIN, applicant, officer, TestApp } from './support/test-app.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import {
@@ -188,6 +189,24 @@ describe('webhooks', () => {
     const [once, again] = receiver.at('/approvals');
     expect(again!.headers['webhook-id']).toBe(once!.headers['webhook-id']);
     expect(again!.body).toBe(once!.body);
+  });
+
+  it('answers 404, not 500, to a redelivery whose subscription is deleted while it waits', async () => {
+    receiver.answer = () => 204;
+    const { hook } = await subscribedSubmission('/deleted-meanwhile');
+    const delivery = await deliveredOnly(hook.id);
+    // The redelivery has found the delivery and waits to mark it pending when the subscription goes, deliveries
+    // and all.
+    const [reply] = await behindLock(t.databaseUrl, {
+      take: (holder) =>
+        holder.query('SELECT id FROM webhook_deliveries WHERE id = $1 FOR UPDATE', [delivery!.id]),
+      send: () => [
+        t.request('POST', `/api/v1/webhooks/${hook.id}/deliveries/${delivery!.id}/redeliver`, { as: ADMIN }),
+      ],
+      beforeRelease: (holder) => holder.query('DELETE FROM webhook_subscriptions WHERE id = $1', [hook.id]),
+    });
+    expectProblem(reply!, 404);
+    expect(await t.query('SELECT id FROM webhook_deliveries WHERE id = $1', [delivery!.id])).toEqual([]);
   });
 
   it('does not follow redirects: a 3xx is a failed attempt, retried later', async () => {

@@ -103,17 +103,21 @@ export class WebhooksService {
       ? await this.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId, subscriptionId: id })
       : null;
     if (!delivery) throw DomainException.notFound('Delivery');
-    await this.dataSource.manager.update(WebhookDeliveryEntity, delivery.id, {
-      status: 'pending',
-      nextAttemptAt: new Date(),
-    });
+    const nextAttemptAt = new Date();
+    // The subscription may be deleted meanwhile, its deliveries with it: then the update finds no row, and that is
+    // a 404 like any delivery that is not there, not a read that fails after the write.
+    const { affected } = await this.dataSource.manager.update(
+      WebhookDeliveryEntity,
+      { id: delivery.id, subscriptionId: id },
+      { status: 'pending', nextAttemptAt },
+    );
+    if (!affected) throw DomainException.notFound('Delivery');
     await this.dispatch.enqueue(
       { subscription_id: id, application_id: delivery.applicationId },
       `webhook-${delivery.id}-redeliver-${Date.now()}`,
     );
-    return deliveryView(
-      await this.dataSource.manager.findOneByOrFail(WebhookDeliveryEntity, { id: deliveryId }),
-    );
+    // As the redelivery left it: a dispatcher may already be sending it.
+    return deliveryView({ ...delivery, status: 'pending', nextAttemptAt });
   }
 
   private async find(id: string): Promise<WebhookSubscriptionEntity> {

@@ -22,14 +22,34 @@ export async function behindRowLock<T>(
   databaseUrl: string,
   applicationId: string,
   send: () => Promise<T>[],
-  { until }: RowLockOptions = {},
+  options: RowLockOptions = {},
+): Promise<T[]> {
+  return behindLock(databaseUrl, {
+    ...options,
+    take: (holder) => holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]),
+    send,
+  });
+}
+
+export interface LockOptions<T> extends RowLockOptions {
+  /** Takes the locks, inside the holder's transaction. */
+  take: (holder: pg.Client) => Promise<unknown>;
+  send: () => Promise<T>[];
+  /** What the holder does once the requests wait, before it commits and lets them go. */
+  beforeRelease?: (holder: pg.Client) => Promise<unknown>;
+}
+
+/** `behindRowLock` for any lock the holder takes, and with a last act of its own before it lets the requests go. */
+export async function behindLock<T>(
+  databaseUrl: string,
+  { take, send, until, beforeRelease }: LockOptions<T>,
 ): Promise<T[]> {
   const holder = new pg.Client({ connectionString: databaseUrl });
   const watcher = new pg.Client({ connectionString: databaseUrl });
   await Promise.all([holder.connect(), watcher.connect()]);
   try {
     await holder.query('BEGIN');
-    await holder.query('SELECT id FROM applications WHERE id = $1 FOR UPDATE', [applicationId]);
+    await take(holder);
     const sent = send();
     const there = until ?? ((lockWaiters: number) => lockWaiters === sent.length);
     await eventually(
@@ -43,6 +63,7 @@ export async function behindRowLock<T>(
       },
       ({ reached }) => reached,
     );
+    await beforeRelease?.(holder);
     await holder.query('COMMIT');
     return await Promise.all(sent);
   } finally {
