@@ -375,18 +375,32 @@ describe('instant approval by rule, with facts from shared data', () => {
     expect(registry.hits.get('/garbled/TWICE')).toBe(1);
   });
 
-  it('accepts a fact on a host outside FACTS_ALLOWED_HOSTS, and its rule does not hold: the step stays with its officers', async () => {
-    const registered = await t.request('POST', '/api/v1/workflows', {
-      as: ADMIN,
-      body: {
-        key: 'elsewhere',
-        name: 'Elsewhere',
-        form,
-        facts: { registry: { url: 'https://registry.example.org/companies/{company.code}' } },
-        steps: [ruleStep('check', 'checkers', { '==': [{ var: 'facts.registry.status' }, 'active'] })],
+  it('accepts a fact on a host outside FACTS_ALLOWED_HOSTS with a warning, and its rule does not hold: the step stays with its officers', async () => {
+    const body = {
+      key: 'elsewhere',
+      name: 'Elsewhere',
+      form,
+      facts: { registry: { url: 'https://registry.example.org/companies/{company.code}' } },
+      steps: [ruleStep('check', 'checkers', { '==': [{ var: 'facts.registry.status' }, 'active'] })],
+    };
+    const warnings = [
+      {
+        path: '$.facts.registry.url',
+        message: expect.stringMatching(/^host 'registry\.example\.org' is not in FACTS_ALLOWED_HOSTS: /),
       },
-    });
+    ];
+    const analysed = await t.request('POST', '/api/v1/workflows/analyze', { as: ADMIN, body });
+    expect(analysed.body).toMatchObject({ valid: true, errors: [], warnings });
+    const registered = await t.request('POST', '/api/v1/workflows', { as: ADMIN, body });
     expect(registered.status).toBe(201);
+    expect(registered.body).toMatchObject({ key: 'elsewhere', version: 1, warnings });
+    // A fact on an allowed host is nothing to warn about.
+    const allowed = await t.request('POST', '/api/v1/workflows/analyze', {
+      as: ADMIN,
+      body: { ...body, facts: { registry: { url: 'http://127.0.0.1:9/companies/{company.code}' } } },
+    });
+    expect(allowed.body).toMatchObject({ valid: true, errors: [] });
+    expect(allowed.body).not.toHaveProperty('warnings');
     const submitted = await submit(t, 'elsewhere', { seats: 5, company: { code: 'ACME' } });
     expect(submitted.status).toBe(201);
     const id = submitted.body.id;

@@ -860,12 +860,16 @@ export interface components {
             /** @example 1 */
             version: number;
             analysis: components["schemas"]["AnalysisDto"];
+            /** @description Present only when not empty: what this deployment will make of a valid definition without refusing it, each with its JSON path. A fact on a host outside FACTS_ALLOWED_HOSTS: every lookup of it fails, so a rule reading it never holds and its step is left to officers */
+            warnings?: components["schemas"]["FieldErrorDto"][];
         };
         WorkflowCheckDto: {
             /** @description True when the document would register */
             valid: boolean;
             /** @description Every problem, with its JSON path; empty when valid */
             errors: components["schemas"]["FieldErrorDto"][];
+            /** @description Present only when not empty: what this deployment will make of a valid definition without refusing it, each with its JSON path. A fact on a host outside FACTS_ALLOWED_HOSTS: every lookup of it fails, so a rule reading it never holds and its step is left to officers */
+            warnings?: components["schemas"]["FieldErrorDto"][];
             /** @description null when the document is not a valid definition */
             analysis: components["schemas"]["AnalysisDto"] | null;
         };

@@ -18,12 +18,13 @@ import { WorkerThread, WorkerThreadTimeoutError } from '../common/worker-thread.
 import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
 import type { CompiledWorkflow } from './compiled-workflow.types.js';
 import { analyze, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
-import type { Analysis, WorkflowDefinition } from './definition.types.js';
+import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { compileFormSchema, loadFormValidator } from './form-schema.util.js';
 import { checkAndHash } from './check-definition.util.js';
 import type { CheckedDefinition } from './check-definition.util.js';
 import type { DefinitionCheckRequest } from './definition-check.worker.js';
 import { ID_PATTERN } from './definition.dto.js';
+import { factHostWarnings } from './validate-definition.util.js';
 import { WorkflowVersionEntity } from './workflow-version.entity.js';
 
 const LATEST_VERSION: NamedStatement = {
@@ -52,6 +53,8 @@ export interface Registration {
   key: string;
   version: number;
   analysis: Analysis;
+  /** What this deployment will make of it that does not make it invalid (`factHostWarnings`); absent when none. */
+  warnings?: DefinitionError[];
 }
 
 @Injectable()
@@ -116,6 +119,8 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
       this.logger.log(
         `${file}: ${registration.key} v${registration.version}${registration.created ? ' registered' : ''}`,
       );
+      for (const warning of registration.warnings ?? [])
+        this.logger.warn(`${file}: ${warning.path} ${warning.message}`);
     }
   }
 
@@ -182,13 +187,24 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
 
   async analyzeDocument(document: unknown) {
     const { definition, errors } = await this.checkOffThread(document);
-    return { valid: errors.length === 0, errors, analysis: definition ? this.analyze(definition) : null };
+    return {
+      valid: errors.length === 0,
+      errors,
+      analysis: definition ? this.analyze(definition) : null,
+      ...(definition ? this.warnings(definition) : {}),
+    };
   }
 
   /** The analysis on the workflow's own calendar, which places working days when units mix. */
   analyze(definition: WorkflowDefinition): Analysis {
     const calendar = definition.calendar ? this.calendars.get(definition.calendar) : undefined;
     return analyze(definition, analysisClock(calendar));
+  }
+
+  /** `{ warnings }` when there are any, else nothing: a contract-shaped body in the usual case. */
+  private warnings(definition: WorkflowDefinition): { warnings?: DefinitionError[] } {
+    const warnings = factHostWarnings(definition, this.config.factsAllowedHosts);
+    return warnings.length > 0 ? { warnings } : {};
   }
 
   /** An identical document returns the latest version; a changed one becomes the next version. */
@@ -217,6 +233,7 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
   }): Promise<Registration> {
     // Before the transaction: its lock serialises every registration of the key, and its connection is the pool's.
     const analysis = this.analyze(definition);
+    const warnings = this.warnings(definition);
     const registration = await this.dataSource.transaction(async (manager): Promise<Registration> => {
       // Serialises registrations of one key so two writers cannot both take the next version number.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${definition.key}`]);
@@ -225,7 +242,7 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
         order: { version: 'DESC' },
       });
       if (latest?.contentHash === hash) {
-        return { created: false, key: latest.key, version: latest.version, analysis };
+        return { created: false, key: latest.key, version: latest.version, analysis, ...warnings };
       }
       const version = (latest?.version ?? 0) + 1;
       await manager.insert(WorkflowVersionEntity, {
@@ -236,7 +253,7 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
         document: document as never,
         contentHash: hash,
       });
-      return { created: true, key: definition.key, version, analysis };
+      return { created: true, key: definition.key, version, analysis, ...warnings };
     });
     this.noteLatest(registration.key, registration.version);
     return registration;

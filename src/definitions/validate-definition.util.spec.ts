@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { validateDefinition } from './validate-definition.util.js';
+import { factHostWarnings, validateDefinition } from './validate-definition.util.js';
 
 const form = {
   type: 'object',
@@ -875,6 +875,26 @@ describe('validateDefinition: facts', () => {
       { path: '$.facts.registry.url', message: "host 'evil.example' is not in the allowed fact hosts" },
     ]);
     expect(errorsOf(withFact('https://r.example/x'), { allowedFactHosts: [] })).toHaveLength(1);
+  });
+
+  it('warns of each fact whose host the deployment does not allow, and of none it allows', () => {
+    const input = doc([step('first')], {
+      facts: {
+        registry: { url: 'https://R.Example:8443/{creditCode}' },
+        tax: { url: 'https://tax.example/x' },
+        court: { url: 'https://court.example/{creditCode}' },
+      },
+    });
+    const definition = validateDefinition(input).definition!;
+    expect(factHostWarnings(definition, ['r.example:8443', 'court.example'])).toEqual([
+      {
+        path: '$.facts.tax.url',
+        message:
+          "host 'tax.example' is not in FACTS_ALLOWED_HOSTS: every lookup of this fact will fail, so a rule that reads it never holds and its step is left to officers",
+      },
+    ]);
+    expect(factHostWarnings(definition, [])).toHaveLength(3);
+    expect(factHostWarnings(validateDefinition(doc([step('first')])).definition!, [])).toEqual([]);
   });
 
   it('rejects fact names a rule could not address as facts.<name>', () => {

@@ -439,8 +439,8 @@ function factErrors(
     let url: URL;
     let other: URL;
     try {
-      url = new URL(fact.url.replace(/\{[^{}]*\}/g, 'x'));
-      other = new URL(fact.url.replace(/\{[^{}]*\}/g, 'y'));
+      url = factUrl(fact.url, 'x');
+      other = factUrl(fact.url, 'y');
     } catch {
       errors.push({ path: `${at}.url`, message: 'is not a URL' });
       continue;
@@ -456,4 +456,27 @@ function factErrors(
     }
   }
   return errors;
+}
+
+/** A fact's URL with every placeholder filled with `value`; throws as `new URL` does. */
+function factUrl(template: string, value: string): URL {
+  return new URL(template.replace(/\{[^{}]*\}/g, value));
+}
+
+/**
+ * What a valid definition will meet on this deployment but does not make it invalid: a fact on a host outside
+ * `FACTS_ALLOWED_HOSTS` registers, as the contract wants, and its every lookup fails, so each rule reading it never
+ * holds. An administrator should hear that before the first application waits on an officer for it.
+ */
+export function factHostWarnings(def: WorkflowDefinition, allowed: readonly string[]): DefinitionError[] {
+  const warnings: DefinitionError[] = [];
+  for (const [name, fact] of Object.entries(def.facts ?? {})) {
+    const url = factUrl(fact.url, 'x');
+    if (!isAllowedFactHost(url, allowed))
+      warnings.push({
+        path: `${childPath('$.facts', name)}.url`,
+        message: `host '${url.host}' is not in FACTS_ALLOWED_HOSTS: every lookup of this fact will fail, so a rule that reads it never holds and its step is left to officers`,
+      });
+  }
+  return warnings;
 }

@@ -93,16 +93,22 @@ export class AnalysisDto implements Analysis {
   redundant: RedundantAfterDto[];
 }
 
+/** Present only when there is something to say, so a body is the contract's own in the usual case. */
+const WARNINGS =
+  'Present only when not empty: what this deployment will make of a valid definition without refusing it, each with its JSON path. A fact on a host outside FACTS_ALLOWED_HOSTS: every lookup of it fails, so a rule reading it never holds and its step is left to officers';
+
 export class WorkflowRegistrationDto {
   @ApiProperty({ example: 'open-restaurant' }) key: string;
   @ApiProperty({ type: 'integer', example: 1 }) version: number;
   @ApiProperty({ type: AnalysisDto }) analysis: AnalysisDto;
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: WARNINGS }) warnings?: FieldErrorDto[];
 }
 
 export class WorkflowCheckDto {
   @ApiProperty({ description: 'True when the document would register' }) valid: boolean;
   @ApiProperty({ type: [FieldErrorDto], description: 'Every problem, with its JSON path; empty when valid' })
   errors: FieldErrorDto[];
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: WARNINGS }) warnings?: FieldErrorDto[];
   @ApiProperty({
     type: AnalysisDto,
     nullable: true,
