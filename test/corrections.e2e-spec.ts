@@ -47,6 +47,24 @@ const restaurant = {
   ].map((s) => ({ ...s, timeLimit: { hours: 24 } })),
 };
 
+/** A licence whose number a drainage permit needs, and a signage step beside them. */
+const chain = {
+  key: 'fix-chain',
+  name: 'A produced value needed further on',
+  form: FORM,
+  steps: [
+    {
+      id: 'licence',
+      name: 'Licence',
+      department: 'market',
+      fields: ['applicant.name', 'address'],
+      produces: ['licenceNo'],
+    },
+    { id: 'drainage', name: 'Drainage', department: 'water', fields: ['address'], needs: ['licenceNo'] },
+    { id: 'sign', name: 'Signage', department: 'urban', fields: ['seats'] },
+  ].map((s) => ({ ...s, timeLimit: { hours: 24 } })),
+};
+
 /** The same form closed to unknown members, at the top and in `applicant`: one step, to return it. */
 const strict = {
   key: 'fix-strict',
@@ -167,6 +185,7 @@ describe('return for correction and resubmission', () => {
     await registerWorkflow(t, restaurant);
     await registerWorkflow(t, strict);
     await registerWorkflow(t, bar);
+    await registerWorkflow(t, chain);
   });
   afterAll(async () => {
     await t.close();
@@ -359,6 +378,39 @@ describe('return for correction and resubmission', () => {
       expect((await decide(t, department!, again.id, { outcome: 'approve' })).status).toBe(200);
     }
     expect((await viewOf(t, id)).status).toBe('approved');
+  });
+
+  it('reopens, behind a reopened step, the approved steps that need the values it produced, and they wait for new ones', async () => {
+    const id = await submitApplication(t, 'fix-chain', DATA);
+    const issued = await task(t, 'market', id);
+    expect(
+      (await decide(t, 'market', issued.id, { outcome: 'approve', produces: { licenceNo: 'L-1' } })).status,
+    ).toBe(200);
+    // The drainage permit reads the licence number only; signage returns the seats.
+    expect((await decide(t, 'water', (await task(t, 'water', id)).id, { outcome: 'approve' })).status).toBe(
+      200,
+    );
+    await returnStep(t, { department: 'urban', id, fields: ['seats'] });
+
+    // The corrected name is read by the licence alone: the permit, given the licence's number, goes with it.
+    const reply = await t.request('POST', `/api/v1/applications/${id}/resubmit`, {
+      as: ann,
+      body: { data: { applicant: { name: 'Ann Lee' }, seats: 12 } },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+      ['licence', 'open'],
+      ['drainage', 'blocked'],
+      ['sign', 'open'],
+    ]);
+    const { detail } = (await history(t, id)).find((e) => e.type === 'resubmitted')!;
+    expect(detail.changed).toEqual(['applicant.name', 'seats']);
+    expect([...(detail.reopened as string[])].sort()).toEqual(['drainage', 'licence', 'sign']);
+    const again = await task(t, 'market', id);
+    expect(
+      (await decide(t, 'market', again.id, { outcome: 'approve', produces: { licenceNo: 'L-2' } })).status,
+    ).toBe(200);
+    expect((await task(t, 'water', id)).attempt).toBe(2);
   });
 
   it('decides a rule again on the values it read, and keeps a skipped step skipped though its `when` now holds', async () => {

@@ -94,6 +94,9 @@ function run(workflow: PlanWorkflow, events: PlanEvent[], now = T0) {
 }
 
 const rowOf = (state: ApplicationState, s: string) => state.tasks.find((t) => t.step === s);
+/** The steps a resubmission's plan reopened, sorted. */
+const reopenedOf = (p: Plan) =>
+  [...((p.history[0]!.detail as { reopened?: string[] }).reopened ?? [])].sort();
 const types = (p: Plan) => p.history.map((h) => h.type);
 
 describe('plan: one event, one plan', () => {
@@ -866,6 +869,58 @@ describe('plan: return for correction and resubmission', () => {
       approve('issue', 'bob', 2, { licenceNo: 'L-2' }),
     ]).state;
     expect(again.application.produced).toEqual({ licenceNo: 'L-2' });
+  });
+
+  it('reopens the steps that need the values of a step a correction reopens, behind it, and the steps after them', () => {
+    const chained = compile([
+      step('issue', { fields: ['seats'], produces: ['licenceNo'] }),
+      // Reads the licence number, not the seats: reopened only because the number it was given is withdrawn.
+      step('register', { fields: ['name'], needs: ['licenceNo'], produces: ['registrationNo'] }),
+      step('publish', { fields: ['name'], needs: ['registrationNo'] }),
+      // Reads neither: its approval stands.
+      step('check', { fields: ['name'] }),
+    ]);
+    const returned = run(chained, [
+      submit({ name: 'Bar', seats: 50 }),
+      approve('issue', 'alice', 1, { licenceNo: 'L-1' }),
+      approve('register', 'bob', 1, { registrationNo: 'R-1' }),
+      approve('publish', 'carol'),
+      returnFor('check', 1, ['name']),
+    ]).state;
+    const p = plan(
+      returned,
+      { type: 'resubmit', applicant: 'ann', data: { name: 'Bar', seats: 60 } },
+      context(chained),
+    );
+    expect(p.history[0]!.detail).toMatchObject({ changed: ['seats'] });
+    expect(reopenedOf(p)).toEqual(['check', 'issue', 'publish', 'register']);
+    expect(p.state.application.produced).toEqual({});
+    const steps = (p.state.application.snapshot.value as { steps: Record<string, string> }).steps;
+    expect([steps.issue, steps.register, steps.publish, steps.check]).toEqual([
+      'open',
+      'blocked',
+      'blocked',
+      'open',
+    ]);
+    // Each opens again as the one before gives its value anew.
+    const issued = plan(p.state, approve('issue', 'alice', 2, { licenceNo: 'L-2' }), context(chained));
+    expect(issued.state.tasks.find((t) => t.step === 'register' && t.attempt === 2)?.status).toBe('open');
+    expect(issued.state.application.produced).toEqual({ licenceNo: 'L-2' });
+    // A correction the producer does not read leaves the steps after it standing.
+    const unread = run(chained, [
+      submit({ name: 'Bar', seats: 50 }),
+      approve('issue', 'alice', 1, { licenceNo: 'L-1' }),
+      approve('register', 'bob', 1, { registrationNo: 'R-1' }),
+      returnFor('publish', 1, ['name']),
+      approve('check'),
+    ]).state;
+    const renamed = plan(
+      unread,
+      { type: 'resubmit', applicant: 'ann', data: { name: 'Pub', seats: 50 } },
+      context(chained),
+    );
+    expect(reopenedOf(renamed)).toEqual(['check', 'publish', 'register']);
+    expect(renamed.state.application.produced).toEqual({ licenceNo: 'L-1' });
   });
 
   it('reopens a returned step behind a prerequisite it waits for again, and refuses a resubmission in review', () => {

@@ -71,7 +71,8 @@ export const correctionRound = (application: Pick<ApplicationRow, 'snapshot'>): 
  * What a resubmission changes and reopens:
  * - `reopen`: every returned step, and every approved step that read a changed value through its `fields` (all form
  *   fields when it names none), its `needs`, or what its `autoApprove` rule reads (ruleDataPaths: a rule's approval
- *   must not outlive the values it was given);
+ *   must not outlive the values it was given). A value a reopened step produced counts as changed: it is withdrawn
+ *   with the approval, so the steps that need it are decided again after it;
  * - `stillSkipped`: every step skipped at submission whose `when` no longer fails on the corrected data. `when` is
  *   evaluated once, at submission, and which departments take part does not drift (the contract), so these stay
  *   skipped; the history names them, so that a correction that would have brought a department in is on record.
@@ -85,8 +86,12 @@ export function resubmission(
 ): Resubmission {
   const changed = changedPaths(application.data, data);
   const steps = statusesOf(application.snapshot);
+  /** Values a reopened step produced: it gives them up (applyKind), so a step that read them reads them anew. */
+  const withdrawn: string[] = [];
   const touched = (paths: readonly string[] | null) =>
-    paths === null ? changed.length > 0 : paths.some((p) => changed.some((c) => pathsOverlap(p, c)));
+    paths === null
+      ? changed.length > 0
+      : paths.some((p) => changed.some((c) => pathsOverlap(p, c)) || withdrawn.includes(p.split('.')[0]!));
   // A step that names no `fields` sees the whole form.
   const reads = (s: StepDefinition) =>
     touched(s.fields ?? null) ||
@@ -96,9 +101,16 @@ export function resubmission(
   const stillSkipped = workflow.order.filter(
     (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
   );
-  const reopen = workflow.order.filter(
-    (id) => steps[id] === 'returned' || (steps[id] === 'approved' && reads(workflow.step(id))),
-  );
+  // In dependency order, so a producer is settled before the steps that need its values.
+  const reopen: string[] = [];
+  for (const id of workflow.order) {
+    const step = workflow.step(id);
+    if (steps[id] === 'returned') reopen.push(id);
+    else if (steps[id] === 'approved' && reads(step)) {
+      reopen.push(id);
+      withdrawn.push(...(step.produces ?? []));
+    }
+  }
   return { changed, reopen, stillSkipped };
 }
 

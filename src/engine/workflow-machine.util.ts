@@ -321,7 +321,7 @@ function stepRegion(step: StepDefinition) {
       approved: {},
       rejected: { type: 'final' as const },
       returned: {},
-      // Not final: a correction whose data its `when` no longer fails opens it (`settle`).
+      // Not final, as in every stored snapshot; nothing leaves it: `when` is evaluated once, at submission.
       skipped: {},
       cancelled: { type: 'final' as const },
     },
