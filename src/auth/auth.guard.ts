@@ -8,7 +8,13 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import type { Caller, Role } from './caller.js';
-import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem, tokenEndsAt } from './claims.util.js';
+import {
+  CLOCK_SKEW_SECONDS,
+  callerFromClaims,
+  providerTokenProblem,
+  tokenAgeProblem,
+  tokenEndsAt,
+} from './claims.util.js';
 import type { ClaimNames } from './claims.util.js';
 import { hs256Verifier } from './hs256.util.js';
 import { VerifiedTokens } from './verified-tokens.util.js';
@@ -58,8 +64,12 @@ export class AuthGuard implements CanActivate {
         cooldownDuration: JWKS_COOLDOWN_MS,
         timeoutDuration: 5_000,
       });
-      this.jwks = async (token) =>
-        (await jwtVerify(token, keys, { ...common, algorithms: JWKS_ALGORITHMS })).payload;
+      this.jwks = async (token) => {
+        const { payload } = await jwtVerify(token, keys, { ...common, algorithms: JWKS_ALGORITHMS });
+        const problem = providerTokenProblem(payload, Math.floor(Date.now() / 1000), this.maxTokenAgeSeconds);
+        if (problem) throw DomainException.unauthenticated(problem);
+        return payload;
+      };
     } else {
       this.jwks = null;
     }
@@ -102,7 +112,8 @@ export class AuthGuard implements CanActivate {
           alg === 'HS256' ? this.hs256 : this.jwks && JWKS_ALGORITHMS.includes(alg ?? '') ? this.jwks : null;
         if (!verify) throw new Error('unsupported algorithm');
         payload = await verify(token);
-      } catch {
+      } catch (error) {
+        if (error instanceof DomainException) throw error;
         throw DomainException.unauthenticated('The bearer token is invalid or expired');
       }
       this.verified.remember(token, payload, now);

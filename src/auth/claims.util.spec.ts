@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { CLOCK_SKEW_SECONDS, callerFromClaims, tokenAgeProblem, tokenEndsAt } from './claims.util.js';
+import {
+  CLOCK_SKEW_SECONDS,
+  callerFromClaims,
+  providerTokenProblem,
+  tokenAgeProblem,
+  tokenEndsAt,
+} from './claims.util.js';
 
 const DEFAULT = { role: 'role', department: 'department' };
 const KEYCLOAK = { role: 'realm_access.roles', department: 'groups' };
@@ -77,6 +83,28 @@ describe('tokenAgeProblem', () => {
     expect(tokenAgeProblem({ exp: now + 1 }, now, 2 * hour)).toBeNull();
     expect(tokenAgeProblem({ exp: now }, now, 2 * hour)).toMatch(/expired/);
     expect(tokenAgeProblem({ iat: now - 60, exp: now - 10 }, now, 2 * hour)).toMatch(/expired/);
+  });
+});
+
+describe('providerTokenProblem', () => {
+  const now = 1_800_000_000;
+  it('leaves a token with iat to the maximum age', () => {
+    expect(providerTokenProblem({ iat: now - 10 }, now, 3600)).toBeNull();
+    expect(providerTokenProblem({ iat: now - 10, exp: now + 86_400 * 365 }, now, 3600)).toBeNull();
+  });
+
+  it('bounds a token without iat by an exp within the maximum age, to the second', () => {
+    expect(providerTokenProblem({ exp: now + 3600 }, now, 3600)).toBeNull();
+    expect(providerTokenProblem({ exp: now + 3601 }, now, 3600)).toBe(
+      'The token has no iat and its exp lies beyond the maximum token age',
+    );
+  });
+
+  it('refuses a token with neither exp nor iat, or with either not a number', () => {
+    expect(providerTokenProblem({}, now, 3600)).toBe('The token carries neither exp nor iat');
+    expect(providerTokenProblem({ exp: String(now + 60) }, now, 3600)).toBe(
+      'The token carries neither exp nor iat',
+    );
   });
 });
 

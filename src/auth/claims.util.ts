@@ -38,6 +38,24 @@ export function tokenAgeProblem(
 }
 
 /**
+ * Why an identity provider's token (JWT_JWKS_URL) may not be used, beyond `tokenAgeProblem`, or null. The contract's
+ * own tokens (HS256) may leave `exp` and `iat` out; a provider's carry them, and one that says neither when it was
+ * issued nor when it ends, or ends further ahead than the maximum token age without saying when it was issued, has
+ * no age this service could bound.
+ */
+export function providerTokenProblem(
+  payload: { iat?: unknown; exp?: unknown },
+  nowSeconds: number,
+  maxAgeSeconds: number,
+): string | null {
+  if (typeof payload.iat === 'number') return null;
+  if (typeof payload.exp !== 'number') return 'The token carries neither exp nor iat';
+  return payload.exp - nowSeconds > maxAgeSeconds
+    ? 'The token has no iat and its exp lies beyond the maximum token age'
+    : null;
+}
+
+/**
  * When a token that is accepted now stops being accepted, in seconds since the epoch: at its `exp` or at the end of
  * its maximum age from `iat`, whichever comes first; undefined for a token with neither, which never stops.
  */
