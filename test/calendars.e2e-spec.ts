@@ -6,6 +6,8 @@ import type { Step } from './support/helpers.js';
 import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app.js';
 import type { Caller, Reply } from './support/test-app.js';
 import { startMain } from './support/main-process.js';
+import { eventually } from './support/eventually.js';
+import { samples } from './support/prometheus.js';
 import { testServiceEnv } from './support/spawned-service.js';
 
 const ann = applicant('ann');
@@ -320,6 +322,30 @@ describe('business calendars', () => {
       });
     });
 
+    it('gives a correction window the end of a working day in Shanghai, as the due endpoint computes it', async () => {
+      const key = 'cn-correction';
+      await registerWorkflow(
+        t,
+        workflow(key, [{ id: 'review', timeLimit: { workingDays: 2 } }], {
+          calendar: 'cn-mainland',
+          correctionWindow: { workingDays: 3 },
+        }),
+      );
+      const id = await submitApplication(t, key);
+      const task = await inboxTask(t, `${key}-review`, id);
+      const returned = await t.request('POST', `/api/v1/tasks/${task.id}/decision`, {
+        as: officer(`${key}-review`),
+        body: { outcome: 'return', comment: 'Say more', fields: ['note'] },
+      });
+      expect(returned.status).toBe(200);
+      const { status, waitingForApplicant } = await view(t, id);
+      expect(status).toBe('correction_requested');
+      expect(waitingForApplicant.lapsesAt).toMatch(/T23:59:59\.999\+08:00$/);
+      expect(waitingForApplicant.lapsesAt).toBe(
+        await dueAt(t, 'cn-mainland', q(waitingForApplicant.since, 'workingDays=3')),
+      );
+    });
+
     it('marks a step whose count runs past the calendar data, in the application and the inbox', async () => {
       await registerWorkflow(
         t,
@@ -438,6 +464,46 @@ describe("an operator's calendars (CALENDARS_DIR)", () => {
       '2026-11-30T23:59:59.999-05:00',
     );
   });
+
+  it('tells how many days of holiday data each calendar has left, in its own zone, and warns at start of one running out', async () => {
+    const left = (coversUntil: string, timeZone: string) => {
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+      return Math.round((Date.parse(coversUntil) - Date.parse(today)) / 86_400_000);
+    };
+    const expected = () => [left('2025-12-31', 'Asia/Shanghai'), left('2027-12-31', 'America/New_York')];
+    const before = expected();
+    const series = samples(await (await fetch(`${t.baseUrl}/metrics`)).text());
+    const scraped = [
+      series.get('pa_calendar_data_days_left{calendar="cn-mainland"}'),
+      series.get('pa_calendar_data_days_left{calendar="harbour-city"}'),
+    ];
+    // A day may have turned in a zone between the two readings.
+    expect([before, expected()]).toContainEqual(scraped);
+    expect(scraped[0]).toBeLessThan(0);
+
+    // The real entry point on the same database: the replaced cn-mainland ran out in 2025, harbour-city has years.
+    const name = new URL(t.databaseUrl).pathname.slice(1);
+    const main = startMain(
+      testServiceEnv(
+        { url: t.databaseUrl, name },
+        { QUEUE_PREFIX: `${name}-w`, PORT: String(await freePort()), CALENDARS_DIR: OPERATOR_CALENDARS },
+      ),
+    );
+    try {
+      const warned = await eventually(
+        () => Promise.resolve(main.output().stdout),
+        (stdout) => stdout.includes('calendar cn-mainland: its holiday data ended'),
+        { timeoutMs: 60_000 },
+      );
+      expect(warned).toContain(
+        `calendar cn-mainland: its holiday data ended ${-scraped[0]!} days ago (2025-12-31); due times counted past it take its holidays for working days`,
+      );
+      expect(warned).not.toContain('calendar harbour-city');
+    } finally {
+      main.child.kill('SIGKILL');
+      await main.exited;
+    }
+  }, 90_000);
 
   it('replaces a shipped calendar with an operator file of the same name', async () => {
     const listed = await t.request('GET', '/api/v1/calendars', { as: ann });

@@ -1,19 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DomainException } from '../common/domain.exception.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { Duration } from '../definitions/definition.types.js';
 import { loadCalendars, SHIPPED_CALENDARS_DIR } from './calendar-registry.js';
-import { dueTime, remindAt } from './calendar.util.js';
+import { daysOfDataLeft, dueTime, remindAt } from './calendar.util.js';
 import type { BusinessCalendar, DueTime } from './calendar.util.js';
+
+/**
+ * A calendar whose holiday data ends within this many days is named in a warning at start. The State Council
+ * publishes a year's schedule in its last months; a quarter ahead leaves time to put the new data in.
+ */
+export const DATA_WARNING_DAYS = 90;
 
 /** The business calendars, loaded once at start: the shipped ones and the operator's `CALENDARS_DIR`. */
 @Injectable()
-export class CalendarService {
+export class CalendarService implements OnApplicationBootstrap {
   private readonly logger = new Logger(CalendarService.name);
   private readonly calendars: Map<string, BusinessCalendar>;
 
-  constructor(@Inject(APP_CONFIG) config: RuntimeConfig) {
+  constructor(@Inject(APP_CONFIG) config: RuntimeConfig, metrics: MetricsService) {
     try {
       this.calendars = loadCalendars(
         config.calendarsDir ? [SHIPPED_CALENDARS_DIR, config.calendarsDir] : [SHIPPED_CALENDARS_DIR],
@@ -23,6 +31,26 @@ export class CalendarService {
       const hint = config.calendarsDir ? ` (CALENDARS_DIR=${config.calendarsDir})` : '';
       throw new Error(`calendars cannot be loaded${hint}: ${(error as Error).message}`, { cause: error });
     }
+    metrics.gaugeCalendarDataLeft(() => this.dataLeft(Date.now()));
+  }
+
+  /** Past its data a count knows only weekends: every holiday there would be taken for a working day. */
+  onApplicationBootstrap(): void {
+    for (const [name, days] of this.dataLeft(Date.now())) {
+      if (days >= DATA_WARNING_DAYS) continue;
+      const until = this.get(name).coversUntil;
+      const when = days < 0 ? `ended ${-days} days ago` : `ends in ${days} days`;
+      this.logger.warn(
+        `calendar ${name}: its holiday data ${when} (${until}); due times counted past it take its holidays for working days. Put a newer file for it in CALENDARS_DIR`,
+      );
+    }
+  }
+
+  /** Each calendar's days of holiday data left after today (daysOfDataLeft). */
+  private dataLeft(now: number): Map<string, number> {
+    return new Map(
+      [...this.calendars.values()].map((calendar) => [calendar.name, daysOfDataLeft(calendar, now)]),
+    );
   }
 
   has(name: string): boolean {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
   addDays,
+  daysOfDataLeft,
   dueTime,
   endOfLocalDay,
   instantInZone,
@@ -365,6 +366,28 @@ describe('property: long counts skip whole weeks and land where a day-by-day cou
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('daysOfDataLeft', () => {
+  const cal = parseCalendar(doc(), 'test.json');
+
+  it("counts whole days from today, in the calendar's zone, to its last covered day", () => {
+    expect(daysOfDataLeft(cal, Date.parse('2025-12-01T12:00:00+08:00'))).toBe(30);
+    expect(daysOfDataLeft(cal, Date.parse('2025-12-31T23:59:59+08:00'))).toBe(0);
+    // 20:00 UTC on the 30th is already the 31st in Shanghai.
+    expect(daysOfDataLeft(cal, Date.parse('2025-12-30T20:00:00Z'))).toBe(0);
+    expect(daysOfDataLeft(cal, Date.parse('2026-01-10T09:00:00+08:00'))).toBe(-10);
+  });
+
+  it('is not thrown off by daylight saving in the zone', () => {
+    const ny = parseCalendar(
+      doc({ timeZone: 'America/New_York', holidays: [], workingWeekends: [] }),
+      'ny.json',
+    );
+    // New York clocks go forward on 9 March 2025 and back on 2 November.
+    expect(daysOfDataLeft(ny, Date.parse('2025-03-08T12:00:00-05:00'))).toBe(298);
+    expect(daysOfDataLeft(ny, Date.parse('2025-11-01T23:30:00-04:00'))).toBe(60);
   });
 });
 

@@ -450,6 +450,15 @@ export function instantInZone(t: Date, timeZone: string | null): string {
   return `${local.toISOString().slice(0, -1)}${offset < 0 ? '-' : '+'}${hh}:${mm}`;
 }
 
+/**
+ * How many days after today (in the calendar's zone, at `now`) its holiday data still covers: 0 on its last day,
+ * negative once it has run out. Past it only weekends are known, so a count that reaches beyond treats every holiday
+ * as a working day.
+ */
+export function daysOfDataLeft(calendar: BusinessCalendar, now: number): number {
+  return Math.round((dateMs(calendar.coversUntil) - dateMs(localDateOf(now, calendar.timeZone))) / DAY_MS);
+}
+
 /** The local date (YYYY-MM-DD) of instant `t` in `timeZone`. */
 export function localDateOf(t: number, timeZone: string): string {
   return formatDate(wallClock(t, timeZone));

@@ -104,6 +104,19 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
+  /** Each business calendar's days of holiday data left after today, read at each scrape. */
+  gaugeCalendarDataLeft(read: () => ReadonlyMap<string, number>): void {
+    new Gauge({
+      name: 'pa_calendar_data_days_left',
+      help: "Days after today (in the calendar's zone) that a business calendar's holiday data still covers; negative once it has run out",
+      labelNames: ['calendar'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [calendar, days] of read()) this.set({ calendar }, days);
+      },
+    });
+  }
+
   /**
    * What the event path wrote for one event: its time on the path (since the plan's clock, taken before the
    * write) by the type of its first history entry, and, for a deadline acted on, how late after the due time.
