@@ -192,6 +192,18 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     await context.close();
   });
 
+  it('says the link has expired once its token has, and stops asking the server', async () => {
+    const { page, requested, close } = await open(`/status/${id}`, await t.token(ann, { expiresIn: '4s' }), {
+      locale: 'en-US',
+    });
+    await page.locator('#live[data-state="live"]').waitFor();
+    // The server ends the stream at the token's exp; the page's one attempt to resume is refused, and it stops.
+    await page.locator('#live[data-state="expired"]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('#message').innerText()).toContain('This link has expired');
+    expect(requested.filter((url) => url.endsWith(`/applications/${id}/events`))).toHaveLength(2);
+    await close();
+  });
+
   it("lists the department's inbox most urgent first, takes decisions, and shows new tasks live", async () => {
     const fireOfficer = officer('st-fire', 'carol');
     const { page, errors, close } = await open('/console', await t.token(fireOfficer), { locale: 'en-US' });

@@ -45,6 +45,9 @@ const STRINGS = {
     'status.live': 'live',
     'status.offline': 'reconnecting…',
     'status.ended': 'final',
+    'status.expiredShort': 'expired',
+    'status.expired': 'This link has expired: ask for a new one to follow your application.',
+    'console.expired': 'Your access has expired: open the console with a new link.',
     'state.in_review': 'In review',
     'state.correction_requested': 'Corrections requested',
     'state.approved': 'Approved',
@@ -117,6 +120,9 @@ const STRINGS = {
     'status.live': '实时',
     'status.offline': '正在重连…',
     'status.ended': '已办结',
+    'status.expiredShort': '已过期',
+    'status.expired': '此链接已过期，请重新获取链接以查看申请进度。',
+    'console.expired': '访问令牌已过期，请用新的链接打开工作台。',
     'state.in_review': '审批中',
     'state.correction_requested': '待补正',
     'state.approved': '已通过',
@@ -219,7 +225,8 @@ export async function api(token, path, init = {}) {
 /**
  * Server-sent events over fetch, because EventSource cannot send the Authorization header (and the token must
  * never go into a query string). Resumes with Last-Event-ID after a dropped connection; a 204 or an `end` event
- * means there is nothing more to come.
+ * means there is nothing more to come. A 401 or 403 is the token's end (the server closes a stream when its token
+ * expires): asking again every few seconds could only be refused again, so the stream stops with `expired`.
  */
 export function stream(token, path, { onEvent, onState }) {
   const controller = new AbortController();
@@ -235,6 +242,10 @@ export function stream(token, path, { onEvent, onState }) {
         const response = await fetch(`/api/v1${path}`, { headers, signal: controller.signal });
         if (response.status === 204) {
           onState('ended');
+          return;
+        }
+        if (response.status === 401 || response.status === 403) {
+          onState('expired');
           return;
         }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);

@@ -24,8 +24,11 @@ if (!token) {
           const live = $('#live');
           live.hidden = false;
           live.dataset.state = state;
-          live.textContent = t(state === 'live' ? 'status.live' : 'status.offline');
+          live.textContent = t(
+            state === 'live' ? 'status.live' : state === 'expired' ? 'status.expiredShort' : 'status.offline',
+          );
           if (state === 'live') void loadInbox();
+          if (state === 'expired') showMessage(t('console.expired'));
         },
       }),
     )

@@ -54,6 +54,7 @@ if (!token) {
         onState: (state) => {
           liveState = state;
           renderLive();
+          if (state === 'expired') showMessage(t('status.expired'));
         },
       }),
     )
@@ -94,7 +95,13 @@ function renderLive() {
   live.hidden = false;
   live.dataset.state = liveState;
   live.textContent = t(
-    liveState === 'live' ? 'status.live' : liveState === 'ended' ? 'status.ended' : 'status.offline',
+    liveState === 'live'
+      ? 'status.live'
+      : liveState === 'ended'
+        ? 'status.ended'
+        : liveState === 'expired'
+          ? 'status.expiredShort'
+          : 'status.offline',
   );
 }
 
