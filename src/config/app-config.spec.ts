@@ -245,6 +245,16 @@ describe('loadConfig', () => {
     expect(error.name).toBe('ConfigError');
   });
 
+  it('refuses an Idempotency-Key answer kept longer than personal data is, and takes one kept as long', () => {
+    const message =
+      'IDEMPOTENCY_KEY_TTL_SECONDS must not exceed PII_RETENTION_DAYS (86400 seconds): a replayed answer may carry personal data (got 86401)';
+    const error = configError({ PII_RETENTION_DAYS: '1', IDEMPOTENCY_KEY_TTL_SECONDS: '86401' });
+    expect(error.problems).toEqual([message]);
+    expect(
+      loadConfig({ PII_RETENTION_DAYS: '1', IDEMPOTENCY_KEY_TTL_SECONDS: '86400' }).pii.retentionDays,
+    ).toBe(1);
+  });
+
   it('refuses a generated JWT secret, audit key and personal-data key in production', () => {
     expect(configError({ NODE_ENV: 'production' }).message).toBe(
       'JWT_SECRET must be set when NODE_ENV=production (a generated secret is refused); ' +

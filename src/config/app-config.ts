@@ -265,6 +265,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const security = loadSecurityConfig(read, problem);
   const pii = loadPiiConfig(read, problem, production);
+  // A stored Idempotency-Key answer may carry the applicant's data (a submission's view), sealed under the
+  // deployment's keyring, not the application's: erasure does not reach it, so it must be gone by then.
+  if (pii.retentionDays !== undefined && security.idempotencyKeyTtlSeconds > pii.retentionDays * 86_400) {
+    problem(
+      `IDEMPOTENCY_KEY_TTL_SECONDS must not exceed PII_RETENTION_DAYS (${pii.retentionDays * 86_400} seconds): a replayed answer may carry personal data (got ${security.idempotencyKeyTtlSeconds})`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
