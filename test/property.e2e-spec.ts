@@ -5,7 +5,8 @@ import { ADMIN, applicant, FIXTURES, officer, TestApp } from './support/test-app
 import type { Caller, Reply } from './support/test-app.js';
 
 /**
- * Generated hostile input at every endpoint. Whatever arrives: never a 5xx, never a stack trace or a driver message
+ * Generated hostile input at every endpoint of the API (an event stream only by ids that open none: one that opens
+ * does not end). Whatever arrives: never a 5xx, never a stack trace or a driver message
  * in the answer, and nothing written unless the answer is a success. Runs are counted, not timed, and kept small
  * enough for the whole file to finish well within a minute.
  */
@@ -59,7 +60,20 @@ const encode = (value: string) => {
 const segment = fc.oneof(text.map(encode), nasty, fc.uuid());
 const query = fc
   .dictionary(
-    fc.constantFrom('status', 'limit', 'cursor', 'version', 'workflow', 'overdue', 'from', 'hours'),
+    fc.constantFrom(
+      'status',
+      'limit',
+      'cursor',
+      'version',
+      'workflow',
+      'overdue',
+      'from',
+      'to',
+      'hours',
+      'department',
+      'claimed',
+      'rulePending',
+    ),
     text,
     {
       maxKeys: 3,
@@ -88,7 +102,9 @@ describe('generated hostile input at every endpoint', () => {
       `SELECT concat_ws(',', (SELECT count(*) FROM applications), (SELECT count(*) FROM tasks),
          (SELECT count(*) FROM history), (SELECT count(*) FROM workflow_versions),
          (SELECT count(*) FROM idempotency_keys), (SELECT string_agg(status || coalesce(decided_by, ''), '' ORDER BY id) FROM tasks),
-         (SELECT string_agg(status, '' ORDER BY id) FROM applications)) AS n`,
+         (SELECT string_agg(status, '' ORDER BY id) FROM applications), (SELECT count(*) FROM ratings),
+         (SELECT count(*) FROM webhook_subscriptions), (SELECT count(*) FROM webhook_deliveries),
+         (SELECT count(*) FROM disclosures)) AS n`,
     );
     return rows[0]!.n;
   }
@@ -208,6 +224,109 @@ describe('generated hostile input at every endpoint', () => {
         await probe('POST', path, as, body);
       }),
       { numRuns: RUNS * 3 },
+    );
+  });
+  it('reads: audit, disclosures, ratings, reports and webhooks by any id and query', async () => {
+    const paths = fc.oneof(
+      fc.constantFrom(
+        '/api/v1/audit/public-key',
+        '/api/v1/audit/verify',
+        '/api/v1/calendars',
+        '/api/v1/webhooks',
+      ),
+      query.map((q) => `/api/v1/audit/checkpoints?${q}`),
+      fc
+        .tuple(fc.oneof(segment, fc.constant(applicationId)), query)
+        .map(([s, q]) => `/api/v1/applications/${s}/disclosures?${q}`),
+      query.map((q) => `/api/v1/disclosures/flows?${q}`),
+      query.map((q) => `/api/v1/ratings?${q}`),
+      fc.tuple(segment, query).map(([s, q]) => `/api/v1/reports/workflows/${s}?${q}`),
+      fc.tuple(segment, query).map(([s, q]) => `/api/v1/webhooks/${s}/deliveries?${q}`),
+      // A stream's id only: an application that exists would open a stream that does not end.
+      segment.map((s) => `/api/v1/applications/${s}/events`),
+    );
+    await fc.assert(
+      fc.asyncProperty(paths, callers, async (path, as) => {
+        await probe('GET', path, as);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it("writes: resubmissions, ratings, the officer's toolbox, webhooks, checkpoints and dashboard sessions with any body", async () => {
+    const anApplication = fc.oneof(segment, fc.constant(applicationId));
+    const aTask = fc.oneof(segment, fc.constant(taskId));
+    const bodies = {
+      resubmit: fc.oneof(json, fc.record({ data: json }, { requiredKeys: [] })),
+      rating: fc.oneof(
+        json,
+        fc.record({ score: fc.oneof(json, fc.integer()), comment: text }, { requiredKeys: [] }),
+      ),
+      transfer: fc.oneof(json, fc.record({ officer: text, comment: text }, { requiredKeys: [] })),
+      signers: fc.oneof(json, fc.record({ required: fc.oneof(json, fc.integer()) }, { requiredKeys: [] })),
+      webhook: fc.oneof(
+        json,
+        fc.record(
+          {
+            url: fc.oneof(text, fc.webUrl()),
+            events: fc.oneof(
+              json,
+              fc.array(fc.oneof(text, fc.constantFrom('*', 'submitted')), { maxLength: 3 }),
+            ),
+            workflow: text,
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    };
+    const writes = fc.oneof(
+      fc.tuple(
+        fc.constant('POST'),
+        anApplication.map((s) => `/api/v1/applications/${s}/resubmit`),
+        rawBody(bodies.resubmit),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        anApplication.map((s) => `/api/v1/applications/${s}/rating`),
+        rawBody(bodies.rating),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        fc.tuple(aTask, fc.constantFrom('claim', 'release')).map(([s, act]) => `/api/v1/tasks/${s}/${act}`),
+        rawBody(json),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        aTask.map((s) => `/api/v1/tasks/${s}/transfer`),
+        rawBody(bodies.transfer),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        aTask.map((s) => `/api/v1/tasks/${s}/signers`),
+        rawBody(bodies.signers),
+      ),
+      fc.tuple(fc.constant('POST'), fc.constant('/api/v1/webhooks'), rawBody(bodies.webhook)),
+      fc.tuple(
+        fc.constant('DELETE'),
+        segment.map((s) => `/api/v1/webhooks/${s}`),
+        fc.constant(undefined),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        fc.tuple(segment, segment).map(([s, d]) => `/api/v1/webhooks/${s}/deliveries/${d}/redeliver`),
+        rawBody(json),
+      ),
+      fc.tuple(
+        fc.constant('POST'),
+        fc.constantFrom('/api/v1/audit/checkpoints', '/api/v1/queue-dashboard/sessions'),
+        rawBody(json),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(writes, callers, async ([method, path, body], as) => {
+        await probe(method, path, as, body);
+      }),
+      { numRuns: RUNS * 4 },
     );
   });
 });
