@@ -33,6 +33,25 @@ describe('expected completion', () => {
     expect(result).toEqual(hours(2));
   });
 
+  it('never projects an overdue open step, or what waits for it, into the past', () => {
+    // a was due an hour ago (escalated, still open): it counts as finishing now, not an hour ago.
+    expect(
+      expectedCompletion(input({ a: 'open', b: 'approved', c: 'approved', d: 'approved' }, { a: hours(-1) })),
+    ).toEqual(now);
+    // c waits for it and takes 4h from now.
+    expect(
+      expectedCompletion(input({ a: 'open', b: 'approved', c: 'blocked', d: 'approved' }, { a: hours(-1) })),
+    ).toEqual(hours(4));
+  });
+
+  it('projects a returned step as reopened now with its full limit, not at its old due time', () => {
+    // a was due in an hour when returned; corrected now it has its full 2h again, then c 4h and d 1h.
+    const result = expectedCompletion(
+      input({ a: 'returned', b: 'approved', c: 'blocked', d: 'blocked' }, { a: hours(1) }),
+    );
+    expect(result).toEqual(hours(7));
+  });
+
   it('is null when nothing is left', () => {
     expect(
       expectedCompletion(input({ a: 'approved', b: 'skipped', c: 'approved', d: 'approved' }, {})),

@@ -15,8 +15,10 @@ export interface ProjectionInput {
 const DONE: StepStatus[] = ['approved', 'skipped', 'rejected', 'cancelled'];
 
 /**
- * The latest due time along what is left of the work: open steps finish at their due time, blocked steps are
- * projected to open when their last prerequisite is due. Null when nothing is left.
+ * The latest due time along what is left of the work: open steps finish at their due time, or now for one already
+ * past it (an escalated step is still being worked on, never done in the past); a returned step is reopened with a
+ * fresh full limit by the resubmission, so it is projected as though corrected now; blocked steps are projected to
+ * open when their last prerequisite is due. Null when nothing is left.
  */
 export function expectedCompletion(input: ProjectionInput): Date | null {
   const finish = new Map<string, Date>();
@@ -26,8 +28,11 @@ export function expectedCompletion(input: ProjectionInput): Date | null {
     let end: Date;
     if (status === undefined || DONE.includes(status)) {
       end = input.now;
-    } else if (status === 'open' || status === 'returned') {
-      end = input.dueAt[step] ?? input.now;
+    } else if (status === 'open') {
+      const due = input.dueAt[step];
+      end = due && due > input.now ? due : input.now;
+    } else if (status === 'returned') {
+      end = input.due(step, input.now);
     } else {
       const start = (input.dependencies[step] ?? [])
         .map((p) => finish.get(p) ?? input.now)
