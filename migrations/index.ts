@@ -19,6 +19,7 @@ import { NotifyOnlyListened1796360901838 } from './1796360901838-NotifyOnlyListe
 import { ListIndexes1796585312425 } from './1796585312425-ListIndexes.js';
 import { WebhookWakeIndex1796605706935 } from './1796605706935-WebhookWakeIndex.js';
 import { WorkflowDocument1796627562951 } from './1796627562951-WorkflowDocument.js';
+import { CheckpointNodes1796639364875 } from './1796639364875-CheckpointNodes.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -42,4 +43,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   ListIndexes1796585312425,
   WebhookWakeIndex1796605706935,
   WorkflowDocument1796627562951,
+  CheckpointNodes1796639364875,
 ];

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { CheckpointScheduler } from '../src/audit/checkpoint.scheduler.js';
 import { CheckpointService } from '../src/audit/checkpoint.service.js';
 import { chainHash, GENESIS_HASH } from '../src/audit/hash-chain.util.js';
-import { verifyInclusion } from '../src/audit/merkle.util.js';
+import { KEPT_SUBTREE, proofRanges, verifyInclusion } from '../src/audit/merkle.util.js';
 import { eventually } from './support/eventually.js';
 import {
   expectProblem,
@@ -109,6 +109,13 @@ describe('audit: append-only history and signed checkpoints', () => {
       await checkpoint();
       await expect(t.query("UPDATE audit_checkpoints SET root = 'x'")).rejects.toThrow(/append-only: UPDATE/);
       await expect(t.query('DELETE FROM audit_checkpoint_leaves')).rejects.toThrow(/append-only: DELETE/);
+      // A stored subtree root is appended like the rest (a row of no checkpoint: nothing reads it).
+      await t.query(`INSERT INTO audit_checkpoint_nodes VALUES (2147483647, 0, 64, 'x')`);
+      await expect(t.query("UPDATE audit_checkpoint_nodes SET hash = 'y'")).rejects.toThrow(
+        /append-only: UPDATE/,
+      );
+      await expect(t.query('DELETE FROM audit_checkpoint_nodes')).rejects.toThrow(/append-only: DELETE/);
+      await expect(t.query('TRUNCATE audit_checkpoint_nodes')).rejects.toThrow(/append-only: TRUNCATE/);
       await expect(t.query('TRUNCATE audit_checkpoints CASCADE')).rejects.toThrow(/append-only: TRUNCATE/);
       // An id chosen by the writer is replaced by the next one of the sequence.
       const at = new Date().toISOString();
@@ -386,6 +393,34 @@ describe('audit: append-only history and signed checkpoints', () => {
         const view = await history(id);
         expect(view.checkpoint.checkpoint.seq).toBe(signed.seq);
         expect(provenIn(id, view)).toBe(true);
+      }
+
+      // The proofs come from the subtree roots stored with the checkpoint. One of them changed behind the service's
+      // back, the proofs through it fail and the verification names the checkpoint; with none stored (a checkpoint
+      // signed before they were), the proofs are computed from the leaves again.
+      const [leaf] = await t.query<{ id: string; index: number }>(
+        `SELECT application_id AS id, leaf_index AS index FROM audit_checkpoint_leaves
+          WHERE checkpoint_seq = $1 AND application_id = ANY($2) ORDER BY leaf_index LIMIT 1`,
+        [signed.seq, ids],
+      );
+      const stored = proofRanges(signed.leafCount, leaf!.index).find((r) => r.to - r.from >= KEPT_SUBTREE)!;
+      await t.query('ALTER TABLE audit_checkpoint_nodes DISABLE TRIGGER audit_checkpoint_nodes_append_only');
+      try {
+        const changed = await t.query(
+          `UPDATE audit_checkpoint_nodes SET hash = $4
+            WHERE checkpoint_seq = $1 AND from_leaf = $2 AND to_leaf = $3 RETURNING hash`,
+          [signed.seq, stored.from, stored.to, 'f'.repeat(64)],
+        );
+        expect(changed).toHaveLength(1);
+        expect(provenIn(leaf!.id, await history(leaf!.id))).toBe(false);
+        const report = await verifyReport();
+        expect(report.failedCheckpoints).toContain(signed.seq);
+        expect(report.failed).not.toContain(leaf!.id);
+        await t.query('DELETE FROM audit_checkpoint_nodes WHERE checkpoint_seq = $1', [signed.seq]);
+        expect(provenIn(leaf!.id, await history(leaf!.id))).toBe(true);
+        expect((await verifyReport()).failedCheckpoints).not.toContain(signed.seq);
+      } finally {
+        await t.query('ALTER TABLE audit_checkpoint_nodes ENABLE TRIGGER audit_checkpoint_nodes_append_only');
       }
     });
 

@@ -3,14 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { KeyObject } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import type { VerifyReport } from './audit.dto.js';
-import { CheckpointLeafEntity } from './checkpoint-leaf.entity.js';
-import { toHead, toSigned } from './checkpoint.service.js';
+import { toSigned } from './checkpoint.service.js';
 import { CheckpointEntity } from './checkpoint.entity.js';
-import { checkpointProblem } from './checkpoint.util.js';
+import { checkpointProblem, storedNodesProblem } from './checkpoint.util.js';
 import type { SignedCheckpoint } from './checkpoint.util.js';
 import { verifyChain } from './hash-chain.util.js';
 import { toChained } from './history.service.js';
 import { HistoryEntity } from './history.entity.js';
+import type { ChainHead, SubtreeRoot } from './merkle.util.js';
 
 const APPLICATION_BATCH = 200;
 
@@ -41,12 +41,18 @@ export class AuditVerifyService {
     const checkpoints = (await manager.find(CheckpointEntity, { order: { seq: 'ASC' } })).map(toSigned);
     let previous: SignedCheckpoint | null = null;
     for (const checkpoint of checkpoints) {
-      const heads = (
-        await manager.find(CheckpointLeafEntity, {
-          where: { checkpointSeq: checkpoint.seq },
-          order: { leafIndex: 'ASC' },
-        })
-      ).map(toHead);
+      // Plain rows, not entities: a checkpoint may hold tens of thousands of leaves.
+      const [heads, nodes] = await Promise.all([
+        manager.query<ChainHead[]>(
+          `SELECT application_id AS "applicationId", seq, hash FROM audit_checkpoint_leaves
+            WHERE checkpoint_seq = $1 ORDER BY leaf_index`,
+          [checkpoint.seq],
+        ),
+        manager.query<SubtreeRoot[]>(
+          `SELECT from_leaf AS "from", to_leaf AS "to", hash FROM audit_checkpoint_nodes WHERE checkpoint_seq = $1`,
+          [checkpoint.seq],
+        ),
+      ]);
       const problem = checkpointProblem(checkpoint, previous, heads, publicKey);
       if (problem) {
         // Its leaves cannot be told from forgeries: every application it names fails with it.
@@ -54,6 +60,12 @@ export class AuditVerifyService {
         reasons.push(`checkpoint ${checkpoint.seq}: ${problem}`);
         for (const head of heads) failed.add(head.applicationId);
       } else {
+        // Its leaves are sound, so are the heads they sign; only the proofs served from these roots would fail.
+        const nodesProblem = storedNodesProblem(heads, nodes);
+        if (nodesProblem) {
+          failedCheckpoints.push(checkpoint.seq);
+          reasons.push(`checkpoint ${checkpoint.seq}: ${nodesProblem}`);
+        }
         for (const head of heads) {
           const list = signedHeads.get(head.applicationId) ?? [];
           list.push({ seq: head.seq, hash: head.hash, checkpoint: checkpoint.seq });

@@ -15,11 +15,20 @@ import type {
   PublicKeyView,
 } from './audit.dto.js';
 import { CheckpointLeafEntity } from './checkpoint-leaf.entity.js';
+import { CheckpointNodeEntity } from './checkpoint-node.entity.js';
 import { CheckpointEntity } from './checkpoint.entity.js';
 import { FIRST_PREV_HASH, headLeaves, keyIdOf, signStatement, STATEMENT_VERSION } from './checkpoint.util.js';
 import type { SignedCheckpoint } from './checkpoint.util.js';
-import { MerkleTree, merkleRoot } from './merkle.util.js';
-import type { ChainHead } from './merkle.util.js';
+import {
+  headLeafData,
+  KEPT_SUBTREE,
+  leafHash,
+  merkleNodes,
+  MerkleTree,
+  proofRanges,
+  storedProof,
+} from './merkle.util.js';
+import type { ChainHead, LeafRange } from './merkle.util.js';
 
 /** Taken shared by the history insert trigger (AuditLog migration), exclusively here to read the high-water mark. */
 export const HISTORY_APPEND_LOCK = 7_140_312_002;
@@ -45,12 +54,6 @@ export function toSigned(row: CheckpointEntity): SignedCheckpoint {
     signature: row.signature,
   };
 }
-
-export const toHead = (leaf: CheckpointLeafEntity): ChainHead => ({
-  applicationId: leaf.applicationId,
-  seq: leaf.seq,
-  hash: leaf.hash,
-});
 
 /**
  * Signed checkpoints over the history: each one signs the Merkle root of the chain heads of every application whose
@@ -108,6 +111,7 @@ export class CheckpointService {
       const toId = BigInt(mark) > BigInt(fromId) ? mark : fromId;
       const heads = await this.changedHeads(manager, fromId, toId);
       if (trigger === 'schedule' && heads.length === 0) return null;
+      const tree = merkleNodes(headLeaves(heads));
 
       const signed = signStatement(
         {
@@ -117,7 +121,7 @@ export class CheckpointService {
           fromId,
           toId,
           leafCount: heads.length,
-          root: merkleRoot(headLeaves(heads)),
+          root: tree.root,
           prevHash: last?.hash ?? FIRST_PREV_HASH,
           keyId: this.keyId,
         },
@@ -132,6 +136,17 @@ export class CheckpointService {
             checkpointSeq: signed.seq,
             leafIndex: from + i,
             ...head,
+          })),
+        );
+      }
+      for (let from = 0; from < tree.nodes.length; from += LEAF_INSERT_BATCH) {
+        await manager.insert(
+          CheckpointNodeEntity,
+          tree.nodes.slice(from, from + LEAF_INSERT_BATCH).map((node) => ({
+            checkpointSeq: signed.seq,
+            fromLeaf: node.from,
+            toLeaf: node.to,
+            hash: node.hash,
           })),
         );
       }
@@ -164,22 +179,59 @@ export class CheckpointService {
       take: 1,
     });
     if (!mine) return null;
-    const [checkpoint, tree] = await Promise.all([
-      manager.findOneByOrFail(CheckpointEntity, { seq: mine.checkpointSeq }),
-      this.tree(mine.checkpointSeq),
-    ]);
+    const checkpoint = await manager.findOneByOrFail(CheckpointEntity, { seq: mine.checkpointSeq });
+    const proof =
+      (await this.proofFromStored(checkpoint.seq, proofRanges(checkpoint.leafCount, mine.leafIndex))) ??
+      (await this.tree(mine.checkpointSeq)).proof(mine.leafIndex);
     return {
       checkpoint: toSigned(checkpoint),
       leaf: { index: mine.leafIndex, seq: mine.seq, hash: mine.hash },
-      proof: tree.proof(mine.leafIndex),
+      proof,
     };
   }
 
   /**
-   * A checkpoint's tree, kept for the next proof in it. A checkpoint holds every application whose history grew in
-   * its interval (tens of thousands at a hundred submissions a second), and each history read proves one head:
-   * without it, every read loaded all the leaves and hashed the whole tree again. Its leaves were written with it,
-   * in one transaction, and never change. The trees last asked of are kept, most recent last.
+   * The proof from what the checkpoint stored: the roots of the large sibling subtrees, and the leaves of the small
+   * ones (fewer than KEPT_SUBTREE each, so fewer than 64 per level of the tree, about a hundred in all for most
+   * leaves), two indexed reads whatever the checkpoint's size. Null for a checkpoint signed before its subtree roots
+   * were stored: the whole tree is read then (`tree`).
+   */
+  private async proofFromStored(seq: number, ranges: LeafRange[]): Promise<string[] | null> {
+    const large = ranges.filter((r) => r.to - r.from >= KEPT_SUBTREE);
+    const small = ranges.filter((r) => r.to - r.from < KEPT_SUBTREE);
+    const [nodes, leaves] = await Promise.all([
+      large.length === 0
+        ? []
+        : this.dataSource.query<{ from: number; to: number; hash: string }[]>(
+            `SELECT n.from_leaf AS "from", n.to_leaf AS "to", n.hash
+               FROM unnest($2::int[], $3::int[]) AS r(from_leaf, to_leaf)
+               JOIN audit_checkpoint_nodes n
+                 ON n.checkpoint_seq = $1 AND n.from_leaf = r.from_leaf AND n.to_leaf = r.to_leaf`,
+            [seq, large.map((r) => r.from), large.map((r) => r.to)],
+          ),
+      small.length === 0
+        ? []
+        : this.dataSource.query<(ChainHead & { index: number })[]>(
+            `SELECT l.leaf_index AS "index", l.application_id AS "applicationId", l.seq, l.hash
+               FROM unnest($2::int[], $3::int[]) AS r(from_leaf, to_leaf)
+               JOIN audit_checkpoint_leaves l
+                 ON l.checkpoint_seq = $1 AND l.leaf_index >= r.from_leaf AND l.leaf_index < r.to_leaf`,
+            [seq, small.map((r) => r.from), small.map((r) => r.to)],
+          ),
+    ]);
+    const roots = new Map(nodes.map((n) => [`${n.from}-${n.to}`, n.hash]));
+    const leafHashes = new Map(leaves.map((l) => [l.index, leafHash(headLeafData(l))]));
+    return storedProof(ranges, {
+      root: ({ from, to }) => roots.get(`${from}-${to}`),
+      leaf: (index) => leafHashes.get(index),
+    });
+  }
+
+  /**
+   * A checkpoint's tree, for a checkpoint signed before its subtree roots were stored (proofFromStored), kept for the
+   * next proof in it: such a checkpoint holds every application whose history grew in its interval (tens of
+   * thousands at a hundred submissions a second), and without it every read loaded all the leaves and hashed the
+   * whole tree again. Its leaves never change. The trees last asked of are kept, most recent last.
    */
   private tree(seq: number): Promise<MerkleTree> {
     let tree = this.trees.get(seq);

@@ -8,9 +8,10 @@ import {
   signStatement,
   statementBytes,
   STATEMENT_VERSION,
+  storedNodesProblem,
 } from './checkpoint.util.js';
 import type { SignedCheckpoint } from './checkpoint.util.js';
-import { merkleRoot } from './merkle.util.js';
+import { merkleNodes, merkleRoot } from './merkle.util.js';
 import type { ChainHead } from './merkle.util.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -104,5 +105,29 @@ describe('checkpoint statements', () => {
     expect(checkpointProblem(gap, first, heads2, publicKey)).toBe(
       'its id range does not follow its predecessor',
     );
+  });
+});
+
+describe('stored subtree roots', () => {
+  const many = Array.from({ length: 130 }, (_, i) => ({
+    applicationId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    seq: 1,
+    hash: 'a'.repeat(64),
+  }));
+  const { nodes } = merkleNodes(headLeaves(many));
+
+  it('accepts the roots its leaves give, and none at all (a checkpoint signed before they were stored)', () => {
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(storedNodesProblem(many, nodes)).toBeNull();
+    expect(storedNodesProblem(many, [])).toBeNull();
+  });
+
+  it('refuses a changed, a missing or an extra root', () => {
+    const problem = 'its stored subtree roots do not match its leaves';
+    expect(storedNodesProblem(many, [{ ...nodes[0]!, hash: 'f'.repeat(64) }, ...nodes.slice(1)])).toBe(
+      problem,
+    );
+    expect(storedNodesProblem(many, nodes.slice(1))).toBe(problem);
+    expect(storedNodesProblem(many, [...nodes, { from: 0, to: 3, hash: 'f'.repeat(64) }])).toBe(problem);
   });
 });

@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.util.js';
-import { headLeafData, leafHash, merkleRoot } from './merkle.util.js';
-import type { ChainHead } from './merkle.util.js';
+import { headLeafData, leafHash, merkleNodes, merkleRoot } from './merkle.util.js';
+import type { ChainHead, SubtreeRoot } from './merkle.util.js';
 
 /** What the `prevHash` of the first checkpoint points at. */
 export const FIRST_PREV_HASH = '0'.repeat(64);
@@ -86,4 +86,20 @@ export function checkpointProblem(
   if (merkleRoot(headLeaves(heads)) !== checkpoint.root)
     return 'its stored leaves do not give the signed root';
   return null;
+}
+
+/**
+ * Why a checkpoint's stored subtree roots cannot serve its proofs, or null: each must be the root its leaves give.
+ * None at all is a checkpoint signed before they were stored (its proofs are computed from the leaves).
+ */
+export function storedNodesProblem(
+  heads: readonly ChainHead[],
+  stored: readonly SubtreeRoot[],
+): string | null {
+  if (stored.length === 0) return null;
+  const expected = new Map(merkleNodes(headLeaves(heads)).nodes.map((n) => [`${n.from}-${n.to}`, n.hash]));
+  const matching = stored.filter((n) => expected.get(`${n.from}-${n.to}`) === n.hash).length;
+  return matching === stored.length && matching === expected.size
+    ? null
+    : 'its stored subtree roots do not match its leaves';
 }

@@ -5,10 +5,14 @@ import {
   EMPTY_ROOT,
   headLeafData,
   inclusionProof,
+  KEPT_SUBTREE,
   leafHash,
+  merkleNodes,
   MerkleTree,
   merkleRoot,
   nodeHash,
+  proofRanges,
+  storedProof,
   verifyInclusion,
 } from './merkle.util.js';
 
@@ -82,6 +86,49 @@ describe('merkle tree (RFC 9162)', () => {
         }
       }),
     );
+  });
+
+  it('stores with a tree its root and the root of every subtree of at least 64 leaves, and proves from them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 700 }).chain((n) => fc.tuple(fc.constant(n), fc.nat({ max: n - 1 }))),
+        ([n, index]) => {
+          const all = leaves(n);
+          const { root, nodes } = merkleNodes(all);
+          expect(root).toBe(merkleRoot(all));
+          for (const node of nodes) {
+            expect(node.to - node.from).toBeGreaterThanOrEqual(KEPT_SUBTREE);
+            expect(node.hash).toBe(merkleRoot(all.slice(node.from, node.to)));
+          }
+          const roots = new Map(nodes.map((node) => [`${node.from}-${node.to}`, node.hash]));
+          const ranges = proofRanges(n, index);
+          const path = storedProof(ranges, {
+            root: ({ from, to }) => roots.get(`${from}-${to}`),
+            leaf: (i) => all[i],
+          });
+          expect(path).toEqual(inclusionProof(all, index));
+          // What it reads: a stored root for each large sibling, fewer than 64 leaves for each small one.
+          for (const range of ranges) {
+            if (range.to - range.from >= KEPT_SUBTREE)
+              expect(roots.has(`${range.from}-${range.to}`)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
+  it('proves nothing from stored parts when a root or a leaf it needs is missing', () => {
+    const all = leaves(300);
+    const roots = new Map(merkleNodes(all).nodes.map((node) => [`${node.from}-${node.to}`, node.hash]));
+    const ranges = proofRanges(300, 5);
+    expect(storedProof(ranges, { root: () => undefined, leaf: (i) => all[i] })).toBeNull();
+    expect(
+      storedProof(ranges, {
+        root: ({ from, to }) => roots.get(`${from}-${to}`),
+        leaf: (i) => (i === 4 ? undefined : all[i]),
+      }),
+    ).toBeNull();
+    expect(merkleNodes([])).toEqual({ root: EMPTY_ROOT, nodes: [] });
   });
 
   it('fails the proof of a changed leaf', () => {

@@ -63,8 +63,96 @@ export function inclusionProof(leaves: readonly string[], index: number): string
   return new MerkleTree(leaves).proof(index);
 }
 
-/** Subtrees of at least this many leaves keep their root once computed; a smaller one costs little to compute again. */
-const KEPT_SUBTREE = 64;
+/**
+ * Subtrees of at least this many leaves keep their root once computed (MerkleTree), and a checkpoint stores their
+ * roots (merkleNodes); a smaller one costs little to compute again from its leaves.
+ */
+export const KEPT_SUBTREE = 64;
+
+/** A subtree, by the leaves it spans: [from, to). */
+export interface LeafRange {
+  from: number;
+  to: number;
+}
+
+export interface SubtreeRoot extends LeafRange {
+  hash: string;
+}
+
+/**
+ * The tree's root and the root of each of its subtrees of at least `minSize` leaves, in one pass over the leaves:
+ * what a checkpoint stores so that a proof reads a few of them and a few small runs of leaves (proofRanges),
+ * never the whole tree again.
+ */
+export function merkleNodes(
+  leaves: readonly string[],
+  minSize = KEPT_SUBTREE,
+): { root: string; nodes: SubtreeRoot[] } {
+  const nodes: SubtreeRoot[] = [];
+  const walk = (from: number, to: number): string => {
+    const n = to - from;
+    if (n === 1) return leaves[from]!;
+    const k = split(n);
+    const hash = nodeHash(walk(from, from + k), walk(from + k, to));
+    if (n >= minSize) nodes.push({ from, to, hash });
+    return hash;
+  };
+  return { root: leaves.length === 0 ? EMPTY_ROOT : walk(0, leaves.length), nodes };
+}
+
+/**
+ * The sibling subtrees whose roots make the inclusion proof of the leaf at `index` in a tree of `size` leaves,
+ * bottom-up, as the proof lists them. They depend on the two numbers alone.
+ */
+export function proofRanges(size: number, index: number): LeafRange[] {
+  if (!Number.isInteger(index) || index < 0 || index >= size) {
+    throw new RangeError(`leaf index ${index} is outside a tree of ${size} leaves`);
+  }
+  const ranges: LeafRange[] = [];
+  let from = 0;
+  let to = size;
+  // Walk down from the root, keeping the sibling subtree at each level.
+  while (to - from > 1) {
+    const k = split(to - from);
+    if (index < from + k) {
+      ranges.push({ from: from + k, to });
+      to = from + k;
+    } else {
+      ranges.push({ from, to: from + k });
+      from += k;
+    }
+  }
+  return ranges.reverse();
+}
+
+/**
+ * A proof over `ranges` (proofRanges) from what a checkpoint stored: the root of each subtree of at least `minSize`
+ * leaves (merkleNodes) and the leaf hashes of the smaller ones. Null when any of them is missing.
+ */
+export function storedProof(
+  ranges: readonly LeafRange[],
+  stored: { root: (range: LeafRange) => string | undefined; leaf: (index: number) => string | undefined },
+  minSize = KEPT_SUBTREE,
+): string[] | null {
+  const path: string[] = [];
+  for (const range of ranges) {
+    if (range.to - range.from >= minSize) {
+      const root = stored.root(range);
+      if (root === undefined) return null;
+      path.push(root);
+      continue;
+    }
+    const run: string[] = [];
+    for (let i = range.from; i < range.to; i += 1) {
+      const leaf = stored.leaf(i);
+      if (leaf === undefined) return null;
+      run.push(leaf);
+    }
+    // A subtree has the shape of a whole tree of as many leaves.
+    path.push(merkleRoot(run));
+  }
+  return path;
+}
 
 /**
  * One tree's proofs. One proof hashes the whole tree (each sibling subtree's root); a checkpoint's leaves never
@@ -77,25 +165,7 @@ export class MerkleTree {
   constructor(private readonly leaves: readonly string[]) {}
 
   proof(index: number): string[] {
-    const size = this.leaves.length;
-    if (!Number.isInteger(index) || index < 0 || index >= size) {
-      throw new RangeError(`leaf index ${index} is outside a tree of ${size} leaves`);
-    }
-    const path: string[] = [];
-    let from = 0;
-    let to = size;
-    // Walk down from the root, keeping the sibling subtree at each level; the path lists them bottom-up.
-    while (to - from > 1) {
-      const k = split(to - from);
-      if (index < from + k) {
-        path.push(this.subtree(from + k, to));
-        to = from + k;
-      } else {
-        path.push(this.subtree(from, from + k));
-        from += k;
-      }
-    }
-    return path.reverse();
+    return proofRanges(this.leaves.length, index).map(({ from, to }) => this.subtree(from, to));
   }
 
   private subtree(from: number, to: number): string {

@@ -1,6 +1,7 @@
 import { DataSource, MigrationExecutor } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { CheckpointLeafEntity } from '../audit/checkpoint-leaf.entity.js';
+import { CheckpointNodeEntity } from '../audit/checkpoint-node.entity.js';
 import { CheckpointEntity } from '../audit/checkpoint.entity.js';
 import { HistoryEntity } from '../audit/history.entity.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
@@ -28,6 +29,7 @@ export const entities = [
   RatingEntity,
   CheckpointEntity,
   CheckpointLeafEntity,
+  CheckpointNodeEntity,
   DisclosureEntity,
   NotifyListenerEntity,
 ];
