@@ -923,6 +923,28 @@ describe('plan: return for correction and resubmission', () => {
     expect(renamed.state.application.produced).toEqual({ licenceNo: 'L-1' });
   });
 
+  it('reopens a step whose rule reads a value a reopened step produced, wherever the order puts it', () => {
+    const ruled = compile([
+      // First in the order: nothing orders it after the step whose value its rule reads.
+      step('check', { fields: ['name'], autoApprove: { '!!': [{ var: 'licenceNo' }] } }),
+      step('issue', { fields: ['seats'], produces: ['licenceNo'] }),
+      step('other', { fields: ['name'] }),
+    ]);
+    const returned = run(ruled, [
+      submit({ name: 'Bar', seats: 50 }),
+      approve('check', 'carol'),
+      approve('issue', 'alice', 1, { licenceNo: 'L-1' }),
+      returnFor('other', 1, ['name']),
+    ]).state;
+    expect(ruled.order.indexOf('check')).toBeLessThan(ruled.order.indexOf('issue'));
+    const p = plan(
+      returned,
+      { type: 'resubmit', applicant: 'ann', data: { name: 'Bar', seats: 60 } },
+      context(ruled),
+    );
+    expect(reopenedOf(p)).toEqual(['check', 'issue', 'other']);
+  });
+
   it('reopens a returned step behind a prerequisite it waits for again, and refuses a resubmission in review', () => {
     const serial = compile([
       step('first', { fields: ['m'] }),

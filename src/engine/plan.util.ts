@@ -101,17 +101,19 @@ export function resubmission(
   const stillSkipped = workflow.order.filter(
     (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
   );
-  // In dependency order, so a producer is settled before the steps that need its values.
-  const reopen: string[] = [];
-  for (const id of workflow.order) {
-    const step = workflow.step(id);
-    if (steps[id] === 'returned') reopen.push(id);
-    else if (steps[id] === 'approved' && reads(step)) {
-      reopen.push(id);
-      withdrawn.push(...(step.produces ?? []));
+  // Until nothing more reopens: a rule may read a value produced by a step that comes after it in the order (only
+  // `after` and `needs` order steps), so one pass could judge it before the producer gives its value up.
+  const reopened = new Set(workflow.order.filter((id) => steps[id] === 'returned'));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const id of workflow.order) {
+      if (reopened.has(id) || steps[id] !== 'approved' || !reads(workflow.step(id))) continue;
+      reopened.add(id);
+      withdrawn.push(...(workflow.step(id).produces ?? []));
+      grew = true;
     }
   }
-  return { changed, reopen, stillSkipped };
+  return { changed, reopen: workflow.order.filter((id) => reopened.has(id)), stillSkipped };
 }
 
 export interface Resubmission {
