@@ -52,6 +52,14 @@ describe('expected completion', () => {
     expect(result).toEqual(hours(7));
   });
 
+  it('projects a returned step to reopen once the work not waiting for it is due, as no resubmission comes sooner', () => {
+    // b is open until +5h: the applicant can resubmit only then; a takes its 2h, c 4h after it, d 1h after c.
+    const result = expectedCompletion(
+      input({ a: 'returned', b: 'open', c: 'blocked', d: 'blocked' }, { a: hours(1), b: hours(5) }),
+    );
+    expect(result).toEqual(hours(12));
+  });
+
   it('is null when nothing is left', () => {
     expect(
       expectedCompletion(input({ a: 'approved', b: 'skipped', c: 'approved', d: 'approved' }, {})),
