@@ -64,12 +64,8 @@ export class AuthGuard implements CanActivate {
         cooldownDuration: JWKS_COOLDOWN_MS,
         timeoutDuration: 5_000,
       });
-      this.jwks = async (token) => {
-        const { payload } = await jwtVerify(token, keys, { ...common, algorithms: JWKS_ALGORITHMS });
-        const problem = providerTokenProblem(payload, Math.floor(Date.now() / 1000), this.maxTokenAgeSeconds);
-        if (problem) throw DomainException.unauthenticated(problem);
-        return payload;
-      };
+      this.jwks = async (token) =>
+        (await jwtVerify(token, keys, { ...common, algorithms: JWKS_ALGORITHMS })).payload;
     } else {
       this.jwks = null;
     }
@@ -106,16 +102,22 @@ export class AuthGuard implements CanActivate {
     const now = Date.now();
     let payload = this.verified.get(token, now);
     if (payload === undefined) {
+      let verify: Verifier | null;
       try {
         const { alg } = decodeProtectedHeader(token);
-        const verify =
+        verify =
           alg === 'HS256' ? this.hs256 : this.jwks && JWKS_ALGORITHMS.includes(alg ?? '') ? this.jwks : null;
         if (!verify) throw new Error('unsupported algorithm');
         payload = await verify(token);
-      } catch (error) {
-        if (error instanceof DomainException) throw error;
+      } catch {
         throw DomainException.unauthenticated('The bearer token is invalid or expired');
       }
+      // Checked once, before it is remembered: what makes a provider's token unusable does not pass with time.
+      const problem =
+        verify === this.jwks
+          ? providerTokenProblem(payload, Math.floor(now / 1000), this.maxTokenAgeSeconds)
+          : null;
+      if (problem) throw DomainException.unauthenticated(problem);
       this.verified.remember(token, payload, now);
     }
     const tooOld = tokenAgeProblem(payload, Math.floor(now / 1000), this.maxTokenAgeSeconds);

@@ -50,7 +50,8 @@ export function providerTokenProblem(
 ): string | null {
   if (typeof payload.iat === 'number') return null;
   if (typeof payload.exp !== 'number') return 'The token carries neither exp nor iat';
-  return payload.exp - nowSeconds > maxAgeSeconds
+  // The issuer's clock may run ahead of ours, as for iat: a token issued for exactly the maximum age still passes.
+  return payload.exp - nowSeconds > maxAgeSeconds + CLOCK_SKEW_SECONDS
     ? 'The token has no iat and its exp lies beyond the maximum token age'
     : null;
 }
