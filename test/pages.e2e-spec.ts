@@ -193,15 +193,29 @@ describeInBrowser(describe)('status page and officer console in a real browser',
   });
 
   it('says the link has expired once its token has, and stops asking the server', async () => {
-    const { page, requested, close } = await open(`/status/${id}`, await t.token(ann, { expiresIn: '4s' }), {
-      locale: 'en-US',
+    const context = await browser.newContext({ locale: 'en-US' });
+    // Time flows as usual, and the test can run the page's timers ahead when it wants to.
+    await context.clock.install();
+    const page = await context.newPage();
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith(`/applications/${id}/events`)) streams.push(request.url());
     });
-    await page.locator('#live[data-state="live"]').waitFor();
-    // The server ends the stream at the token's exp; the page's one attempt to resume is refused, and it stops.
-    await page.locator('#live[data-state="expired"]').waitFor({ timeout: 20_000 });
+    await page.goto(`${t.baseUrl}/status/${id}#token=${await t.token(ann, { expiresIn: '6s' })}`);
+    // The server ends the stream at the token's exp; the page's attempt to resume is refused, and it stops.
+    await page.locator('#live[data-state="expired"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#message').innerText()).toContain('This link has expired');
-    expect(requested.filter((url) => url.endsWith(`/applications/${id}/events`))).toHaveLength(2);
-    await close();
+    const refusedAfter = streams.length;
+    expect(refusedAfter).toBeLessThanOrEqual(2);
+    // A minute of the page's timers run at once: a stream still retrying would ask again within three seconds.
+    await page.clock.runFor(60_000);
+    // A request sent after them shows every request they might have sent already went out.
+    await Promise.all([
+      page.waitForRequest((request) => request.url().endsWith('/health/live')),
+      page.evaluate(() => fetch('/health/live').then((response) => response.status)),
+    ]);
+    expect(streams).toHaveLength(refusedAfter);
+    await context.close();
   });
 
   it("lists the department's inbox most urgent first, takes decisions, and shows new tasks live", async () => {

@@ -46,6 +46,7 @@ const STRINGS = {
     'status.offline': 'reconnecting…',
     'status.ended': 'final',
     'status.expiredShort': 'expired',
+    'status.forbidden': 'This link does not give access to this page.',
     'status.expired': 'This link has expired: ask for a new one to follow your application.',
     'console.expired': 'Your access has expired: open the console with a new link.',
     'state.in_review': 'In review',
@@ -121,6 +122,7 @@ const STRINGS = {
     'status.offline': '正在重连…',
     'status.ended': '已办结',
     'status.expiredShort': '已过期',
+    'status.forbidden': '此链接无权访问本页面。',
     'status.expired': '此链接已过期，请重新获取链接以查看申请进度。',
     'console.expired': '访问令牌已过期，请用新的链接打开工作台。',
     'state.in_review': '审批中',
@@ -225,8 +227,9 @@ export async function api(token, path, init = {}) {
 /**
  * Server-sent events over fetch, because EventSource cannot send the Authorization header (and the token must
  * never go into a query string). Resumes with Last-Event-ID after a dropped connection; a 204 or an `end` event
- * means there is nothing more to come. A 401 or 403 is the token's end (the server closes a stream when its token
- * expires): asking again every few seconds could only be refused again, so the stream stops with `expired`.
+ * means there is nothing more to come. A 401 is the token's end (the server closes a stream when its token
+ * expires), a 403 a token that may not follow this stream: asking again every few seconds could only be refused
+ * again, so the stream stops, `expired` or `forbidden`.
  */
 export function stream(token, path, { onEvent, onState }) {
   const controller = new AbortController();
@@ -245,7 +248,7 @@ export function stream(token, path, { onEvent, onState }) {
           return;
         }
         if (response.status === 401 || response.status === 403) {
-          onState('expired');
+          onState(response.status === 401 ? 'expired' : 'forbidden');
           return;
         }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);

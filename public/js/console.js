@@ -25,10 +25,15 @@ if (!token) {
           live.hidden = false;
           live.dataset.state = state;
           live.textContent = t(
-            state === 'live' ? 'status.live' : state === 'expired' ? 'status.expiredShort' : 'status.offline',
+            state === 'live'
+              ? 'status.live'
+              : state === 'expired' || state === 'forbidden'
+                ? 'status.expiredShort'
+                : 'status.offline',
           );
           if (state === 'live') void loadInbox();
           if (state === 'expired') showMessage(t('console.expired'));
+          if (state === 'forbidden') showMessage(t('status.forbidden'));
         },
       }),
     )

@@ -55,6 +55,7 @@ if (!token) {
           liveState = state;
           renderLive();
           if (state === 'expired') showMessage(t('status.expired'));
+          if (state === 'forbidden') showMessage(t('status.forbidden'));
         },
       }),
     )
@@ -99,7 +100,7 @@ function renderLive() {
       ? 'status.live'
       : liveState === 'ended'
         ? 'status.ended'
-        : liveState === 'expired'
+        : liveState === 'expired' || liveState === 'forbidden'
           ? 'status.expiredShort'
           : 'status.offline',
   );
