@@ -196,6 +196,12 @@ describe('business calendars', () => {
       expect(response.body.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
     });
 
+    it('reads from as the rest of the API reads instants: a space for T, an offset without its colon', async () => {
+      for (const from of ['2025-09-30T10:00:00+0800', '2025-09-30 10:00:00+08:00', '2025-09-30t02:00:00z']) {
+        expect(await dueAt(t, 'cn-mainland', q(from, 'workingDays=3'))).toBe('2025-10-11T23:59:59.999+08:00');
+      }
+    });
+
     it('answers any authenticated role', async () => {
       for (const as of [ADMIN, officer('anyone'), ann]) {
         const response = await due(t, 'cn-mainland', q('2025-09-30T10:00:00+08:00', 'workingDays=3'), as);

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '../common/domain.exception.js';
+import { parseInstant } from '../common/instant.util.js';
 import type { FieldError } from '../common/domain.exception.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import type { Duration } from '../definitions/definition.types.js';
@@ -30,7 +31,7 @@ export class CalendarController {
   @ApiProblems(400, 401, { 404: 'No such calendar' })
   due(@Param('name') name: string, @Query() query: DueQuery): DueTimeDto {
     const given = UNITS.filter((unit) => query[unit] !== undefined);
-    const from = new Date(query.from);
+    const from = parseInstant(query.from);
     // Every problem of the query in one answer, as everywhere else.
     const errors: FieldError[] = [];
     if (given.length !== 1) {
@@ -39,10 +40,10 @@ export class CalendarController {
         message: 'exactly one of workingDays, hours, minutes or seconds is required',
       });
     }
-    if (Number.isNaN(from.getTime()) || !isRealDate(query.from)) {
+    if (from === null) {
       errors.push({ path: '$.from', message: 'is not a real date-time' });
     }
-    if (errors.length > 0) {
+    if (errors.length > 0 || from === null) {
       throw DomainException.invalid(
         given.length !== 1
           ? 'Give exactly one of workingDays, hours, minutes or seconds'
@@ -55,10 +56,4 @@ export class CalendarController {
     const { dueAt, beyondData } = this.calendars.due(name, from, limit, 'a due time asked for');
     return { dueAt: instantInZone(dueAt, this.calendars.get(name).timeZone), beyondData };
   }
-}
-
-/** The DTO's pattern lets 31 February through; a real date survives a round trip through Date.UTC. */
-function isRealDate(value: string): boolean {
-  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
 }

@@ -3,8 +3,9 @@ import { IsOptional, Matches } from 'class-validator';
 
 const COUNT = /^[1-9]\d{0,6}$/;
 /** Years 1900–2999 only: calendars hold no data beyond, and JavaScript dates end at 275760. */
+/** A date-time with an offset, written as the rest of the API reads instants (a space for `T`, `+0800`). */
 const FROM =
-  /^(19|2\d)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+  /^(19|2\d)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$/i;
 const COUNT_MESSAGE = 'must be a positive integer';
 /** Up to MAX_WORKING_DAYS (about 40 years): beyond that the count is refused, not looped through. */
 const WORKING_DAYS = /^([1-9]\d{0,3}|10000)$/;
