@@ -86,39 +86,56 @@ export function resubmission(
 ): Resubmission {
   const changed = changedPaths(application.data, data);
   const steps = statusesOf(application.snapshot);
-  /** Values a reopened step produced: it gives them up (applyKind), so a step that read them reads them anew. */
-  const withdrawn: string[] = [];
   const touched = (paths: readonly string[] | null) =>
-    paths === null
-      ? changed.length > 0
-      : paths.some((p) => changed.some((c) => pathsOverlap(p, c)) || withdrawn.includes(p.split('.')[0]!));
-  // A step that names no `fields` sees the whole form.
-  const reads = (s: StepDefinition) =>
-    touched(s.fields ?? null) ||
-    touched(s.needs ?? []) ||
-    (s.autoApprove !== undefined && touched(ruleDataPaths(s.autoApprove, workflow.definition.facts)));
+    paths === null ? changed.length > 0 : paths.some((p) => changed.some((c) => pathsOverlap(p, c)));
   const meter = ruleMeter();
   const stillSkipped = workflow.order.filter(
     (id) => steps[id] === 'skipped' && verdict(workflow.step(id).when, data, meter) !== 'fails',
   );
+  // What each approved step reads, judged against the changed paths once: there are as many of those as the
+  // applicant sends, so the cascade below must not compare them again on every pass. A step that names no `fields`
+  // sees the whole form; a rule with a computed `var` may read anything, so any change reopens it.
+  const approved = workflow.order
+    .filter((id) => steps[id] === 'approved')
+    .map((id) => {
+      const step = workflow.step(id);
+      const rule =
+        step.autoApprove === undefined ? [] : ruleDataPaths(step.autoApprove, workflow.definition.facts);
+      return {
+        id,
+        produces: step.produces ?? [],
+        readsChange: touched(step.fields ?? null) || touched(step.needs ?? []) || touched(rule),
+        values: [...(step.needs ?? []), ...(rule ?? [])].map((p) => p.split('.')[0]!),
+      };
+    });
+  // A reopened step gives up the values it produced (applyKind), so a step that read one is decided again after it.
   // Until nothing more reopens: a rule may read a value produced by a step that comes after it in the order (only
   // `after` and `needs` order steps), so one pass could judge it before the producer gives its value up.
   const reopened = new Set(workflow.order.filter((id) => steps[id] === 'returned'));
+  const withdrawn = new Set<string>();
   for (let grew = true; grew;) {
     grew = false;
-    for (const id of workflow.order) {
-      if (reopened.has(id) || steps[id] !== 'approved' || !reads(workflow.step(id))) continue;
-      reopened.add(id);
-      withdrawn.push(...(workflow.step(id).produces ?? []));
+    for (const step of approved) {
+      if (reopened.has(step.id)) continue;
+      if (!step.readsChange && !step.values.some((v) => withdrawn.has(v))) continue;
+      reopened.add(step.id);
+      for (const name of step.produces) withdrawn.add(name);
       grew = true;
     }
   }
-  return { changed, reopen: workflow.order.filter((id) => reopened.has(id)), stillSkipped };
+  return {
+    changed,
+    reopen: workflow.order.filter((id) => reopened.has(id)),
+    withdrawn: [...withdrawn],
+    stillSkipped,
+  };
 }
 
 export interface Resubmission {
   changed: string[];
   reopen: string[];
+  /** The produced values the reopened steps give up with their approvals. */
+  withdrawn: string[];
   stillSkipped: string[];
 }
 
@@ -391,8 +408,7 @@ function applyKind<E extends Exclude<PlanEvent, { type: 'submit' }>>(
   project(draft, { state: result, before, attribution: kind.attribution(event) }, application.id, ctx);
   // A reopened step's values went with the approval it is to give again: an officer's gives them anew, a rule's or
   // a deemed one none, so none may outlive the data they were given for.
-  const reopened = event.type === 'resubmit' ? (resubmissions.get(event)?.reopen ?? []) : [];
-  const withdrawn = new Set(reopened.flatMap((id) => ctx.workflow.step(id).produces ?? []));
+  const withdrawn = new Set(event.type === 'resubmit' ? (resubmissions.get(event)?.withdrawn ?? []) : []);
   if (withdrawn.size > 0)
     draft.produced = Object.fromEntries(
       Object.entries(draft.produced).filter(([name]) => !withdrawn.has(name)),
