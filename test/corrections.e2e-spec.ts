@@ -220,6 +220,9 @@ describe('return for correction and resubmission', () => {
     expect(v.corrections).toEqual([]);
     expect(stepOf(v, 'fire').status).toBe('returned');
     expect(['licence', 'food', 'sign'].map((s) => stepOf(v, s).status)).toEqual(['open', 'open', 'open']);
+    // The applicant can answer only once the others are done; the returned step then has its full 24 hours again.
+    const othersDue = Math.max(...['licence', 'food', 'sign'].map((s) => Date.parse(stepOf(v, s).dueAt)));
+    expect(Date.parse(v.expectedBy)).toBe(othersDue + 24 * 3600_000);
   });
 
   it('rejects the application when its last department still reviewing rejects, though another returned it', async () => {
