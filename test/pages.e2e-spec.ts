@@ -3,12 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { describeInBrowser, launchBrowser } from './support/browser.js';
-import { eventually } from './support/eventually.js';
+import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
+import { secondsToNextHour } from '../src/disclosures/disclosure.util.js';
+import { eventually, sleep } from './support/eventually.js';
 import {
   inboxTask,
   registerNew,
   simpleWorkflow,
   submitApplication,
+  taskIds,
   viewOf,
   stepOf,
 } from './support/helpers.js';
@@ -19,8 +22,8 @@ const ann = applicant('ann');
 
 /**
  * Seven departments: `intake` is approved by an officer, `fire` runs past its two-second limit and stays open
- * (escalated, overdue), `alcohol` is skipped (its `when` is false), `health` stays open, `licence` waits for the
- * others, `register` is approved by its rule at once (秒批) and `noise` is deemed approved when its second passes.
+ * (escalated, overdue), `alcohol` is skipped (its `when` is false) though the workflow's critical path runs through
+ * it, `health` stays open, `licence` waits for the others, `register` is approved by its rule at once (秒批) and `noise` is deemed approved when its second passes.
  */
 const counter = simpleWorkflow(
   'status-page',
@@ -30,14 +33,14 @@ const counter = simpleWorkflow(
     {
       id: 'alcohol',
       name: 'Alcohol licence',
-      timeLimit: { hours: 24 },
+      timeLimit: { hours: 72 },
       when: { '==': [{ var: 'note' }, 'alcohol'] },
     },
     { id: 'health', name: 'Food hygiene', timeLimit: { hours: 48 } },
     {
       id: 'licence',
       name: 'Business licence',
-      after: ['intake', 'fire', 'health'],
+      after: ['intake', 'fire', 'alcohol', 'health'],
       timeLimit: { hours: 24 },
     },
     { id: 'register', name: 'Registry entry', timeLimit: { hours: 24 }, autoApprove: true },
@@ -69,14 +72,29 @@ const corrections = simpleWorkflow(
   },
 );
 
+/** One desk whose officers may see 101 task views an hour: enough for a first page of 100 and one more. */
+const quotaDesk = simpleWorkflow(
+  'console-quota',
+  [{ id: 'desk', timeLimit: { hours: 24 } }],
+  () => 'cq-desk',
+);
+const DESK_QUOTA = 101;
+
 describeInBrowser(describe)('status page and officer console in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
   let id: string;
 
   beforeAll(async () => {
-    t = await TestApp.start();
-    await registerNew(t, [counter, corrections]);
+    t = await TestApp.start({
+      config: {
+        security: {
+          ...SECURITY_DEFAULTS,
+          piiReadQuotas: { departments: new Map([['cq-desk', DESK_QUOTA]]), others: undefined },
+        },
+      },
+    });
+    await registerNew(t, [counter, corrections, quotaDesk]);
     browser = await launchBrowser();
     id = await submitApplication(t, 'status-page', { note: 'no alcohol' });
     const intake = await inboxTask(t, 'st-intake', id);
@@ -137,7 +155,8 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     expect(await row(page, 'register').innerText()).toContain('rule (instant approval)');
     await expect(row(page, 'noise').getAttribute('data-status')).resolves.toBe('approved');
     expect(await row(page, 'noise').innerText()).toContain('deemed approval (time limit passed)');
-    // The analysis's critical path runs through the longest prerequisite (health, 48 h) into the licence.
+    // The workflow's critical path runs through alcohol (72 h), but this application skipped it: its own runs through
+    // the longest prerequisite it has (health, 48 h) into the licence.
     expect(
       await page.locator('.step--critical').evaluateAll((r) => r.map((e) => e.getAttribute('data-step'))),
     ).toEqual(['health', 'licence']);
@@ -253,6 +272,72 @@ describeInBrowser(describe)('status page and officer console in a real browser',
     expect(errors).toEqual([]);
     await close();
   });
+
+  it('reads a long inbox a page at a time, and marks the changes a read quota holds back until it frees up', async () => {
+    // 101 open tasks, due in the order they were submitted: the first page shows the 100 due first. Each shows a
+    // field, so each view of it is a disclosure and counts against the quota.
+    const applications: string[] = [];
+    for (let i = 0; i < DESK_QUOTA; i++) {
+      applications.push(await submitApplication(t, 'console-quota', { note: `shop ${i}` }));
+    }
+    const taskOf = async (application: string) => (await taskIds(t, application)).desk!;
+    const [first, last] = [await taskOf(applications[0]!), await taskOf(applications[DESK_QUOTA - 1]!)];
+    // The quota counts in the clock hour: start with a minute of it left (else wait for the next), so that every
+    // view below falls in one hour, whenever the test runs.
+    const left = secondsToNextHour(new Date());
+    if (left < 60) await sleep(left * 1000);
+    const context = await browser.newContext({ locale: 'en-US' });
+    await context.clock.install();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const inboxReads: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/v1/tasks') inboxReads.push(request.url());
+    });
+    await page.goto(`${t.baseUrl}/console#token=${await t.token(officer('cq-desk', 'gus'))}`);
+    const items = page.locator('#inbox li[data-task]');
+    await page.locator('#more').waitFor();
+    expect(await items.count()).toBe(100);
+    expect(await page.locator(`#inbox li[data-task="${last}"]`).count()).toBe(0);
+    await page.locator('#more').click();
+    await page.locator(`#inbox li[data-task="${last}"]`).waitFor();
+    expect(await items.count()).toBe(DESK_QUOTA);
+    expect(await page.locator('#more').count()).toBe(0);
+    // Once per connection: the page read, then the one after it, no more.
+    expect(inboxReads).toHaveLength(2);
+
+    // The desk has seen its 101 views this hour. Another officer decides the first task: the stream announces the
+    // change without the view, and the row says it is out of date instead of showing the task as open.
+    const decided = await t.request('POST', `/api/v1/tasks/${first}/decision`, {
+      as: officer('cq-desk', 'hal'),
+      body: { outcome: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+    await page.locator(`#inbox li[data-task="${first}"][data-withheld="true"]`).waitFor();
+    expect(await page.locator('#withheld').innerText()).toContain('hourly limit');
+
+    // When the quota should have freed up, the page reads the inbox again; still refused, it keeps waiting quietly.
+    await page.clock.runFor(3_601_000);
+    await eventually(
+      () => Promise.resolve(inboxReads.length),
+      (n) => n === 3,
+    );
+    await page.locator('#withheld').waitFor();
+    expect(await page.locator('#message').isHidden()).toBe(true);
+
+    // The hour turns (its views leave the count) and the next read shows the inbox as it is.
+    await t.query(
+      `BEGIN; SET LOCAL pa.disclosures_purge = 'on'; DELETE FROM disclosures WHERE recipient_department = 'cq-desk'; COMMIT`,
+    );
+    await page.clock.runFor(3_601_000);
+    await page.locator('#withheld').waitFor({ state: 'detached' });
+    await page.locator(`#inbox li[data-task="${first}"]`).waitFor({ state: 'detached' });
+    expect(await items.count()).toBe(DESK_QUOTA - 1);
+    expect(await page.locator('#inbox li[data-withheld="true"]').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 150_000);
 
   it('returns for correction and countersigns from the console; the status page lists what to correct, live, and resubmits', async () => {
     const returning = await submitApplication(t, 'console-return', {

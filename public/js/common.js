@@ -79,6 +79,11 @@ const STRINGS = {
     'console.done': 'Decision recorded.',
     'console.data': 'Granted fields',
     'console.due': 'due {when}',
+    'console.more': 'More tasks',
+    'console.quota':
+      'Your department has reached its hourly limit of task views: the inbox is read again at {when}.',
+    'console.withheld':
+      'Tasks changed after your department reached its hourly limit of task views: marked ↻, they show at {when}.',
   },
   zh: {
     'lang.zh': '中文',
@@ -155,6 +160,9 @@ const STRINGS = {
     'console.done': '已提交办理意见。',
     'console.data': '可见字段',
     'console.due': '时限 {when}',
+    'console.more': '更多待办',
+    'console.quota': '本部门本小时的查阅次数已用完，将于 {when} 重新读取待办。',
+    'console.withheld': '本部门本小时的查阅次数已用完，其间有待办变化（标 ↻），将于 {when} 显示。',
   },
 };
 
@@ -203,10 +211,12 @@ export function takeToken(scope) {
 }
 
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfterSeconds) {
     super(problem?.detail ?? `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    /** From `Retry-After` on a 429 or 503: when asking again can succeed. */
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -220,7 +230,14 @@ export async function api(token, path, init = {}) {
   });
   const text = await response.text();
   const body = text === '' ? null : JSON.parse(text);
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ApiError(
+      response.status,
+      body,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
+  }
   return body;
 }
 

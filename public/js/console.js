@@ -5,6 +5,30 @@ const $ = (selector) => document.querySelector(selector);
 
 /** Open tasks by id; the inbox shows them most urgent (earliest due) first. */
 const tasks = new Map();
+/** The API lists the inbox by due time: the first page is the most urgent, later ones are read on request. */
+const PAGE = '/tasks?limit=100';
+let nextCursor = null;
+/** Whether a whole read of the inbox has succeeded yet: until then an empty list says nothing. */
+let loaded = false;
+/**
+ * One read at a time: each page read shows form fields, so it is one disclosure per task in the ledger and counts
+ * against the department's hourly quota; a double click or a reload racing "More tasks" must not read twice.
+ */
+let reads = Promise.resolve();
+let reading = false;
+let wholeQueued = false;
+/**
+ * Changes that arrive while the whole inbox is being read wait for it and apply after it: the read's answer may be
+ * older than they are.
+ */
+let arrived = null;
+/**
+ * Tasks whose change the stream announced without their view (`withheld`: the department is past its hourly quota of
+ * task views), and when the inbox is read again to show them.
+ */
+const withheld = new Set();
+let withheldUntil = null;
+let refreshTimer = null;
 let selected = null;
 let notice = null;
 
@@ -13,31 +37,37 @@ setupLanguage(render);
 if (!token) {
   showMessage(t('console.noToken'));
 } else {
-  loadInbox()
-    .then(() =>
-      stream(token, '/tasks/events', {
-        onEvent: (event, data) => {
-          if (event === 'task') upsert(data);
-          else if (event === 'resync') void loadInbox();
-        },
-        onState: (state) => {
-          const live = $('#live');
-          live.hidden = false;
-          live.dataset.state = state;
-          live.textContent = t(
-            state === 'live'
-              ? 'status.live'
-              : state === 'expired' || state === 'forbidden'
-                ? 'status.expiredShort'
-                : 'status.offline',
-          );
-          if (state === 'live') void loadInbox();
-          if (state === 'expired') showMessage(t('console.expired'));
-          if (state === 'forbidden') showMessage(t('status.forbidden'));
-        },
-      }),
-    )
-    .catch((error) => showMessage(error.message));
+  // The inbox is read on each `ready`, which the server sends once it is listening: nothing that changes between the
+  // read and the stream can be missed, and each read (one disclosure per task shown) happens once per connection.
+  let asked = false;
+  stream(token, '/tasks/events', {
+    onEvent: (event, data) => {
+      if (event === 'ready' || event === 'resync') {
+        asked = true;
+        loadInbox();
+      } else if (event === 'task') afterRead(() => upsert(data));
+      else if (event === 'withheld') afterRead(() => holdBack(data.retryAfterSeconds, data.id));
+    },
+    onState: (state) => {
+      const live = $('#live');
+      live.hidden = false;
+      live.dataset.state = state;
+      live.textContent = t(
+        state === 'live'
+          ? 'status.live'
+          : state === 'expired' || state === 'forbidden'
+            ? 'status.expiredShort'
+            : 'status.offline',
+      );
+      // Without a stream the inbox still shows what is open, once.
+      if (state === 'offline' && !asked) {
+        asked = true;
+        loadInbox();
+      }
+      if (state === 'expired') showMessage(t('console.expired'));
+      if (state === 'forbidden') showMessage(t('status.forbidden'));
+    },
+  });
 }
 
 function showMessage(text) {
@@ -46,17 +76,83 @@ function showMessage(text) {
   message.hidden = !text;
 }
 
-async function loadInbox() {
-  const page = await api(token, '/tasks?limit=100');
-  tasks.clear();
-  for (const task of page.items) tasks.set(task.id, task);
-  if (selected && !tasks.has(selected.id)) selected = null;
+/** Reads the inbox from its first page, once whatever read is under way is done (and only once, however asked). */
+function loadInbox() {
+  if (wholeQueued) return;
+  wholeQueued = true;
+  queueRead(() => {
+    wholeQueued = false;
+    return PAGE;
+  }, true);
+}
+
+/** Reads the page after the last one read. */
+function loadMore() {
+  queueRead(() => (nextCursor ? `${PAGE}&cursor=${encodeURIComponent(nextCursor)}` : null), false);
+}
+
+function queueRead(pathNow, whole) {
+  reads = reads.then(() => read(pathNow(), whole)).catch((error) => showMessage(error.message));
+}
+
+/** Reads one page of the inbox; past the quota, reads the whole inbox again when the quota frees up. */
+async function read(path, whole) {
+  if (path === null) return;
+  reading = true;
+  if (whole) {
+    clearTimeout(refreshTimer);
+    refreshTimer = null;
+    arrived = [];
+  }
+  render();
+  try {
+    const page = await api(token, path);
+    if (whole) {
+      tasks.clear();
+      withheld.clear();
+      withheldUntil = null;
+      loaded = true;
+    }
+    for (const task of page.items) {
+      tasks.set(task.id, task);
+      withheld.delete(task.id);
+    }
+    nextCursor = page.nextCursor;
+    if (selected && !tasks.has(selected.id)) selected = null;
+  } catch (error) {
+    if (error.status === 429 && error.retryAfterSeconds) holdBack(error.retryAfterSeconds);
+    else showMessage(error.message);
+  } finally {
+    reading = false;
+    const waiting = whole ? arrived : [];
+    if (whole) arrived = null;
+    for (const change of waiting) change();
+    render();
+  }
+}
+
+/** A change now, or after the whole read under way (whose answer may be older than the change). */
+function afterRead(change) {
+  if (arrived) arrived.push(change);
+  else change();
+}
+
+/** Marks what changed unseen, and reads the inbox again once the department may see it. */
+function holdBack(seconds, id) {
+  if (id !== undefined) withheld.add(id);
+  const until = Date.now() + seconds * 1000;
+  if (refreshTimer === null || until > withheldUntil) {
+    withheldUntil = until;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(loadInbox, seconds * 1000);
+  }
   render();
 }
 
 function upsert(task) {
   if (task.status === 'open') tasks.set(task.id, task);
   else tasks.delete(task.id);
+  withheld.delete(task.id);
   if (selected?.id === task.id) selected = task;
   render();
 }
@@ -73,33 +169,51 @@ function renderInbox() {
   );
   const departments = [...new Set(items.map((task) => task.department))];
   $('#department').textContent = departments.join(', ');
-  if (items.length === 0) {
-    $('#inbox').replaceChildren(el('li', { class: 'muted' }, t('console.empty')));
-    return;
-  }
-  $('#inbox').replaceChildren(
-    ...items.map((task) =>
-      el(
+  const held =
+    withheldUntil === null
+      ? null
+      : el(
+          'li',
+          { class: 'inbox__held', id: 'withheld', role: 'status' },
+          t(withheld.size > 0 ? 'console.withheld' : 'console.quota', {
+            when: formatTime(new Date(withheldUntil).toISOString()),
+          }),
+        );
+  const more = nextCursor
+    ? el(
         'li',
-        {
-          class: `inbox__item${task.overdue ? ' inbox__item--overdue' : ''}${selected?.id === task.id ? ' inbox__item--selected' : ''}`,
-          'data-task': task.id,
-          'data-overdue': String(task.overdue),
-        },
-        el(
-          'button',
-          { type: 'button', onclick: () => select(task.id) },
-          el('span', { class: 'inbox__name' }, task.name),
-          task.overdue ? el('span', { class: 'badge badge--overdue' }, t('status.overdue')) : null,
+        {},
+        el('button', { type: 'button', id: 'more', disabled: reading, onclick: loadMore }, t('console.more')),
+      )
+    : null;
+  const rows =
+    items.length === 0
+      ? loaded
+        ? [el('li', { class: 'muted' }, t('console.empty'))]
+        : []
+      : items.map((task) =>
           el(
-            'span',
-            { class: 'muted inbox__meta' },
-            `${task.workflow.key} · ${t('console.due', { when: formatTime(task.dueAt) })}`,
+            'li',
+            {
+              class: `inbox__item${task.overdue ? ' inbox__item--overdue' : ''}${selected?.id === task.id ? ' inbox__item--selected' : ''}${withheld.has(task.id) ? ' inbox__item--withheld' : ''}`,
+              'data-task': task.id,
+              'data-overdue': String(task.overdue),
+              'data-withheld': String(withheld.has(task.id)),
+            },
+            el(
+              'button',
+              { type: 'button', onclick: () => select(task.id) },
+              el('span', { class: 'inbox__name' }, withheld.has(task.id) ? `↻ ${task.name}` : task.name),
+              task.overdue ? el('span', { class: 'badge badge--overdue' }, t('status.overdue')) : null,
+              el(
+                'span',
+                { class: 'muted inbox__meta' },
+                `${task.workflow.key} · ${t('console.due', { when: formatTime(task.dueAt) })}`,
+              ),
+            ),
           ),
-        ),
-      ),
-    ),
-  );
+        );
+  $('#inbox').replaceChildren(...[held, ...rows, more].filter(Boolean));
 }
 
 async function select(id) {
@@ -221,7 +335,7 @@ function renderTask() {
       });
       notice = t('console.done');
       showMessage('');
-      upsert(decided);
+      afterRead(() => upsert(decided));
       if (decided.status !== 'open') selected = null;
       render();
     } catch (error) {
