@@ -20,6 +20,7 @@ import { ListIndexes1796585312425 } from './1796585312425-ListIndexes.js';
 import { WebhookWakeIndex1796605706935 } from './1796605706935-WebhookWakeIndex.js';
 import { WorkflowDocument1796627562951 } from './1796627562951-WorkflowDocument.js';
 import { CheckpointNodes1796639364875 } from './1796639364875-CheckpointNodes.js';
+import { InboxNotifyOnly1796648185752 } from './1796648185752-InboxNotifyOnly.js';
 
 /** Every migration, in order: imported explicitly so the same list works compiled and under Jest. */
 export const migrations: (new () => MigrationInterface)[] = [
@@ -44,4 +45,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   WebhookWakeIndex1796605706935,
   WorkflowDocument1796627562951,
   CheckpointNodes1796639364875,
+  InboxNotifyOnly1796648185752,
 ];

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { eventually } from './support/eventually.js';
 import {
@@ -7,8 +10,10 @@ import {
   inboxTask,
   registerNew,
   simpleWorkflow,
+  stepOf,
   submitApplication,
   unreachableFactWorkflow,
+  viewOf,
 } from './support/helpers.js';
 import { SECURITY_DEFAULTS } from '../src/config/security-config.js';
 import { SseClient } from './support/sse.js';
@@ -330,23 +335,45 @@ describe('live updates: a task waiting for its fact rule', () => {
     simpleWorkflow(`${department}-plain`, [{ id: 'plain', timeLimit: { hours: 24 } }], () => department),
   ];
 
+  /** A registry that says every company is active: a rule reading it approves. */
+  let registry: Server;
+  let registryUrl: string;
+
+  const startWorker = () =>
+    TestApp.start({
+      databaseUrl: api.databaseUrl,
+      queuePrefix: new URL(api.databaseUrl).pathname.slice(1),
+      config: { processRole: 'worker', factsAllowedHosts: ['127.0.0.1'] },
+    });
+
   beforeAll(async () => {
-    // An API process alone: rule jobs wait in the queue until a worker starts (the last test starts one).
+    registry = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ status: 'active' }));
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}/status`;
+    // An API process alone: rule jobs wait in the queue until a worker starts (the last tests start one).
     api = await TestApp.start({
       config: {
         processRole: 'api',
+        factsAllowedHosts: ['127.0.0.1'],
         security: {
           ...SECURITY_DEFAULTS,
           piiReadQuotas: { departments: new Map([['live-quota', 1]]), others: undefined },
         },
       },
     });
-    await registerNew(api, [...workflows('live-facts'), ...workflows('live-quota')]);
+    const approving = unreachableFactWorkflow('live-facts-approved', 'live-facts');
+    approving.facts.registry.url = registryUrl;
+    await registerNew(api, [...workflows('live-facts'), ...workflows('live-quota'), approving]);
   });
 
   afterAll(async () => {
     await worker?.close();
     await api?.close();
+    registry?.closeAllConnections();
+    await new Promise((resolve) => registry?.close(resolve));
   });
 
   it('is not announced as withheld to a department past its read quota', async () => {
@@ -398,11 +425,7 @@ describe('live updates: a task waiting for its fact rule', () => {
       );
       expect(recorded[0]).toEqual({ n: 0 });
 
-      worker = await TestApp.start({
-        databaseUrl: api.databaseUrl,
-        queuePrefix: new URL(api.databaseUrl).pathname.slice(1),
-        config: { processRole: 'worker' },
-      });
+      worker ??= await startWorker();
       // The rule has spoken (it did not hold): the task is in the inbox, and the stream sends it.
       const after = await inbox.until((m) =>
         m.some((e) => e.event === 'task' && e.data.applicationId === ruled),
@@ -411,6 +434,35 @@ describe('live updates: a task waiting for its fact rule', () => {
         expect.objectContaining({ step: 'ruled', department: 'live-facts', status: 'open' }),
       );
       expect(await inboxTask(api, 'live-facts', ruled)).toMatchObject({ step: 'ruled', status: 'open' });
+    } finally {
+      inbox.close();
+    }
+  });
+
+  it('is never announced when its rule approves it while it waits: the inbox never held it', async () => {
+    worker ??= await startWorker();
+    const inbox = await SseClient.open(`${api.baseUrl}/api/v1/tasks/events`, {
+      authorization: `Bearer ${await api.token(officer('live-facts'))}`,
+    });
+    try {
+      await inbox.until((m) => m.some((e) => e.event === 'ready'));
+      const approved = await submitApplication(api, 'live-facts-approved', { note: 'a field to show' });
+      await eventually(
+        () => viewOf(api, approved),
+        (view) => stepOf(view, 'ruled').status === 'approved' && stepOf(view, 'ruled').decidedBy === 'rule',
+      );
+      // Submitted after the rule's commit: once the stream has sent this one, it has dealt with the rule's too.
+      const plain = await submitApplication(api, 'live-facts-plain');
+      const events = await inbox.until((m) =>
+        m.some((e) => e.event === 'task' && e.data.applicationId === plain),
+      );
+      expect(events.filter((e) => e.data?.applicationId === approved)).toEqual([]);
+      // No officer was shown it, so the ledger records no view of it.
+      const recorded = await api.query(
+        `SELECT count(*)::int AS n FROM disclosures WHERE application_id = $1 AND kind = 'task-view'`,
+        [approved],
+      );
+      expect(recorded[0]).toEqual({ n: 0 });
     } finally {
       inbox.close();
     }
