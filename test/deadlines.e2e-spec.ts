@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { deadlineJobId } from '../src/engine/plan.util.js';
+import { enqueue } from '../src/events/event-jobs.util.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import { TimersProcessor } from '../src/timers/timers.processor.js';
 import {
@@ -48,6 +49,7 @@ describe('committed time limits', () => {
       { id: 'remind', timeLimit: { seconds: 4 }, remindBefore: { seconds: 3 }, onTimeout: 'escalate' },
     ]);
     await register(t, 'racing', [{ id: 'race', timeLimit: { seconds: 2 }, onTimeout: 'approve' }]);
+    await register(t, 'punctual', [{ id: 'exact', timeLimit: { seconds: 3 }, onTimeout: 'approve' }]);
   });
   afterAll(async () => {
     await t.close();
@@ -131,6 +133,39 @@ describe('committed time limits', () => {
     const v = await viewOf(t, id);
     expect(stepOf(v, 'race')).toMatchObject({ status: 'approved', decidedBy: 'officer' });
     expect(await historyTypes(t, id)).not.toContain('deemed_approved');
+  });
+
+  it('applies a deadline the queue hands over early (its clock ahead of the worker) at the due time, not before', async () => {
+    const id = await submitApplication(t, 'punctual');
+    const [task] = await t.query<{ id: string; attempt: number; due_at: Date }>(
+      'SELECT id, attempt, due_at FROM tasks WHERE application_id = $1',
+      [id],
+    );
+    const dueAt = task!.due_at;
+    // The job a queue whose clock runs 900 ms ahead of the worker's hands over: 900 ms before the step is due.
+    const early = `early-${task!.id}`;
+    await enqueue(t.app.get(QueueService), [
+      {
+        queue: 'deadlines',
+        id: early,
+        data: {
+          taskId: task!.id,
+          applicationId: id,
+          step: 'exact',
+          attempt: task!.attempt,
+          at: dueAt.toISOString(),
+        },
+        runAt: new Date(dueAt.getTime() - 900),
+      },
+    ]);
+    await jobCompleted(t, 'deadlines', early);
+    const [decided] = await t.query<{ decided_at: Date; decided_by: string }>(
+      'SELECT decided_at, decided_by FROM tasks WHERE id = $1',
+      [task!.id],
+    );
+    // Deemed approved by the time limit, and not one millisecond before the department's time was up.
+    expect(decided!.decided_by).toBe('timeout');
+    expect(decided!.decided_at.getTime()).toBeGreaterThanOrEqual(dueAt.getTime());
   });
 
   it('answers 409 to an officer decision that arrives after a deemed approval', async () => {

@@ -151,6 +151,12 @@ export interface TaskJobData {
    * are empty and `attempt` is the correction round). Absent: a task's timer.
    */
   kind?: 'lapse';
+  /**
+   * A timer's instant (ISO 8601): the due time, reminder time or end of the correction window it was enqueued for.
+   * A queue whose clock runs ahead of the worker's may hand the job over before it; the worker waits for it.
+   * Absent in rule jobs, and in timer jobs enqueued before it was added.
+   */
+  at?: string;
 }
 
 export interface PlannedJob {

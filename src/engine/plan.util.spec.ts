@@ -110,6 +110,9 @@ describe('plan: one event, one plan', () => {
     expect(p!.insertTasks[0]!.dueAt).toEqual(new Date(T0.getTime() + 3600_000));
     expect(types(p!)).toEqual(['submitted', 'step_opened']);
     expect(p!.jobs.map((j) => j.queue)).toEqual(['deadlines']);
+    // The job carries its instant, which the worker waits for should the queue hand it over early.
+    expect(p!.jobs[0]!.data.at).toBe(new Date(T0.getTime() + 3600_000).toISOString());
+    expect(p!.jobs[0]!.runAt).toEqual(new Date(T0.getTime() + 3600_000));
     expect(state.application).toMatchObject({ revision: 1, status: 'in_review', historySeq: 2 });
     expect(state.application.expectedBy).toEqual(new Date(T0.getTime() + 2 * 3600_000));
   });
@@ -665,6 +668,7 @@ describe('plan: return for correction and resubmission', () => {
       expect.objectContaining({
         queue: 'deadlines',
         id: lapseJobId(done.state.application.id, 0),
+        data: expect.objectContaining({ kind: 'lapse', at: new Date(T0.getTime() + 600_000).toISOString() }),
         runAt: new Date(T0.getTime() + 600_000),
       }),
     ]);

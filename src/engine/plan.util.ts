@@ -601,7 +601,14 @@ export function jobsForApplication(
     {
       queue: 'deadlines',
       id: lapseJobId(application.id, round),
-      data: { taskId: '', applicationId: application.id, step: '', attempt: round, kind: 'lapse' },
+      data: {
+        taskId: '',
+        applicationId: application.id,
+        step: '',
+        attempt: round,
+        kind: 'lapse',
+        at: dueAt.toISOString(),
+      },
       runAt: dueAt,
     },
   ];
@@ -668,10 +675,14 @@ export function jobsForTask(
   const jobs: PlannedJob[] = [];
   if (task.rulePending && readsFacts(step.autoApprove))
     jobs.push({ queue: 'rules', id: ruleJobId(task), data, runAt: ctx.now });
-  if (!task.overdue && task.dueAt <= ctx.timerHorizon)
-    jobs.push({ queue: 'deadlines', id: deadlineJobId(task), data, runAt: task.dueAt });
-  if (task.remindAt && !task.reminded && task.remindAt <= ctx.timerHorizon)
-    jobs.push({ queue: 'reminders', id: reminderJobId(task), data, runAt: task.remindAt });
+  if (!task.overdue && task.dueAt <= ctx.timerHorizon) {
+    const at = task.dueAt.toISOString();
+    jobs.push({ queue: 'deadlines', id: deadlineJobId(task), data: { ...data, at }, runAt: task.dueAt });
+  }
+  if (task.remindAt && !task.reminded && task.remindAt <= ctx.timerHorizon) {
+    const at = task.remindAt.toISOString();
+    jobs.push({ queue: 'reminders', id: reminderJobId(task), data: { ...data, at }, runAt: task.remindAt });
+  }
   return jobs;
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { TaskEntity } from '../applications/task.entity.js';
@@ -9,10 +10,25 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import type { TaskJobData } from '../events/event-jobs.util.js';
 import type { PlanEvent, PlannedJob } from '../engine/plan.types.js';
-import { correctionRound, jobsForApplication, jobsForTask } from '../engine/plan.util.js';
+import { correctionRound, EARLY_TOLERANCE_MS, jobsForApplication, jobsForTask } from '../engine/plan.util.js';
 import { EventExecutor } from '../events/event-executor.service.js';
 import { enqueue, timerHorizon } from '../events/event-jobs.util.js';
 import { QueueService } from '../queue/queue.service.js';
+
+/**
+ * A timer job handed over a little before its instant (a queue or producer whose clock runs ahead of this worker's)
+ * waits for it here, outside any transaction: the planner, reading this worker's clock, would otherwise apply it
+ * early by up to EARLY_TOLERANCE_MS, and a department's committed time would end before it was due. One early by
+ * more than that is left as it is (the planner calls it stale, the sweep acts on it when due).
+ */
+async function untilDue(at: string | undefined): Promise<void> {
+  if (at === undefined) return;
+  const due = Date.parse(at);
+  // A timer may wake a millisecond before its time by Date.now(): it sleeps again until the instant has come.
+  for (let early = due - Date.now(); early > 0 && early <= EARLY_TOLERANCE_MS; early = due - Date.now()) {
+    await sleep(early);
+  }
+}
 
 /** How many tasks one sweep acts on, or enqueues jobs for in one `addBulk`; the next batch or sweep takes the rest. */
 const SWEEP_BATCH = 500;
@@ -60,6 +76,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
    * job early by more than clock skew all leave everything as it is.
    */
   async onDeadline(data: TaskJobData): Promise<void> {
+    await untilDue(data.at);
     if (data.kind === 'lapse') return this.onLapse(data.applicationId, data.attempt);
     await this.apply(data.applicationId, { type: 'timeout', step: data.step, attempt: data.attempt });
   }
@@ -73,6 +90,7 @@ export class TimersProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onReminder(data: TaskJobData): Promise<void> {
+    await untilDue(data.at);
     await this.apply(data.applicationId, { type: 'remind', step: data.step, attempt: data.attempt });
   }
 
