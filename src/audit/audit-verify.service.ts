@@ -5,7 +5,7 @@ import { DataSource, In } from 'typeorm';
 import type { VerifyReport } from './audit.dto.js';
 import { toSigned } from './checkpoint.service.js';
 import { CheckpointEntity } from './checkpoint.entity.js';
-import { checkpointProblem, storedNodesProblem } from './checkpoint.util.js';
+import { checkpointProblem, checkpointTree, storedNodesProblem } from './checkpoint.util.js';
 import type { SignedCheckpoint } from './checkpoint.util.js';
 import { verifyChain } from './hash-chain.util.js';
 import { toChained } from './history.service.js';
@@ -53,7 +53,8 @@ export class AuditVerifyService {
           [checkpoint.seq],
         ),
       ]);
-      const problem = checkpointProblem(checkpoint, previous, heads, publicKey);
+      const tree = checkpointTree(heads);
+      const problem = checkpointProblem(checkpoint, previous, tree, publicKey);
       if (problem) {
         // Its leaves cannot be told from forgeries: every application it names fails with it.
         failedCheckpoints.push(checkpoint.seq);
@@ -61,7 +62,7 @@ export class AuditVerifyService {
         for (const head of heads) failed.add(head.applicationId);
       } else {
         // Its leaves are sound, so are the heads they sign; only the proofs served from these roots would fail.
-        const nodesProblem = storedNodesProblem(heads, nodes);
+        const nodesProblem = storedNodesProblem(tree, nodes);
         if (nodesProblem) {
           failedCheckpoints.push(checkpoint.seq);
           reasons.push(`checkpoint ${checkpoint.seq}: ${nodesProblem}`);

@@ -17,17 +17,16 @@ import type {
 import { CheckpointLeafEntity } from './checkpoint-leaf.entity.js';
 import { CheckpointNodeEntity } from './checkpoint-node.entity.js';
 import { CheckpointEntity } from './checkpoint.entity.js';
-import { FIRST_PREV_HASH, headLeaves, keyIdOf, signStatement, STATEMENT_VERSION } from './checkpoint.util.js';
-import type { SignedCheckpoint } from './checkpoint.util.js';
 import {
-  headLeafData,
-  KEPT_SUBTREE,
-  leafHash,
-  merkleNodes,
-  MerkleTree,
-  proofRanges,
-  storedProof,
-} from './merkle.util.js';
+  checkpointTree,
+  FIRST_PREV_HASH,
+  headLeaves,
+  keyIdOf,
+  signStatement,
+  STATEMENT_VERSION,
+} from './checkpoint.util.js';
+import type { SignedCheckpoint } from './checkpoint.util.js';
+import { headLeafData, KEPT_SUBTREE, leafHash, MerkleTree, proofRanges, storedProof } from './merkle.util.js';
 import type { ChainHead, LeafRange } from './merkle.util.js';
 
 /** Taken shared by the history insert trigger (AuditLog migration), exclusively here to read the high-water mark. */
@@ -111,7 +110,7 @@ export class CheckpointService {
       const toId = BigInt(mark) > BigInt(fromId) ? mark : fromId;
       const heads = await this.changedHeads(manager, fromId, toId);
       if (trigger === 'schedule' && heads.length === 0) return null;
-      const tree = merkleNodes(headLeaves(heads));
+      const tree = checkpointTree(heads);
 
       const signed = signStatement(
         {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import {
   checkpointProblem,
+  checkpointTree,
   FIRST_PREV_HASH,
   headLeaves,
   keyIdOf,
@@ -11,7 +12,7 @@ import {
   storedNodesProblem,
 } from './checkpoint.util.js';
 import type { SignedCheckpoint } from './checkpoint.util.js';
-import { merkleNodes, merkleRoot } from './merkle.util.js';
+import { merkleRoot } from './merkle.util.js';
 import type { ChainHead } from './merkle.util.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -55,45 +56,55 @@ describe('checkpoint statements', () => {
   });
 
   it('accepts a chain of untouched checkpoints', () => {
-    expect(checkpointProblem(first, null, heads1, publicKey)).toBeNull();
-    expect(checkpointProblem(second, first, heads2, publicKey)).toBeNull();
+    expect(checkpointProblem(first, null, checkpointTree(heads1), publicKey)).toBeNull();
+    expect(checkpointProblem(second, first, checkpointTree(heads2), publicKey)).toBeNull();
   });
 
   it.each([
-    ['another key', () => checkpointProblem(first, null, heads1, other), 'the signature does not verify'],
+    [
+      'another key',
+      () => checkpointProblem(first, null, checkpointTree(heads1), other),
+      'the signature does not verify',
+    ],
     [
       'an edited root',
-      () => checkpointProblem({ ...first, root: merkleRoot([]) }, null, heads1, publicKey),
+      () => checkpointProblem({ ...first, root: merkleRoot([]) }, null, checkpointTree(heads1), publicKey),
       'the signature does not verify',
     ],
     [
       'a garbled signature',
-      () => checkpointProblem({ ...first, signature: 'nope' }, null, heads1, publicKey),
+      () => checkpointProblem({ ...first, signature: 'nope' }, null, checkpointTree(heads1), publicKey),
       'the signature does not verify',
     ],
     [
       'a wrong hash',
-      () => checkpointProblem({ ...first, hash: FIRST_PREV_HASH }, null, heads1, publicKey),
+      () => checkpointProblem({ ...first, hash: FIRST_PREV_HASH }, null, checkpointTree(heads1), publicKey),
       'its hash does not match',
     ],
     [
       'a missing predecessor',
-      () => checkpointProblem(second, null, heads2, publicKey),
+      () => checkpointProblem(second, null, checkpointTree(heads2), publicKey),
       'checkpoint 1 is missing',
     ],
     [
       'another predecessor',
-      () => checkpointProblem(second, signed(1, null, [head(4)]), heads2, publicKey),
+      () => checkpointProblem(second, signed(1, null, [head(4)]), checkpointTree(heads2), publicKey),
       'does not link to its predecessor',
     ],
     [
       'a rewritten leaf',
-      () => checkpointProblem(first, null, [head(1), { ...head(2), hash: 'f'.repeat(64) }], publicKey),
+      () =>
+        checkpointProblem(
+          first,
+          null,
+          checkpointTree([head(1), { ...head(2), hash: 'f'.repeat(64) }]),
+          publicKey,
+        ),
       'do not give the signed root',
     ],
     [
       'a dropped leaf',
-      () => checkpointProblem(first, null, [head(1)], publicKey),
+      () => checkpointProblem(first, null, checkpointTree([head(1)]), publicKey),
       'it signs 2 leaves, 1 are stored',
     ],
   ])('refuses %s', (_name, problem, message) => {
@@ -102,7 +113,7 @@ describe('checkpoint statements', () => {
 
   it('refuses an id range that does not follow its predecessor', () => {
     const gap = signStatement({ ...second, fromId: '11' }, privateKey);
-    expect(checkpointProblem(gap, first, heads2, publicKey)).toBe(
+    expect(checkpointProblem(gap, first, checkpointTree(heads2), publicKey)).toBe(
       'its id range does not follow its predecessor',
     );
   });
@@ -114,20 +125,21 @@ describe('stored subtree roots', () => {
     seq: 1,
     hash: 'a'.repeat(64),
   }));
-  const { nodes } = merkleNodes(headLeaves(many));
+  const tree = checkpointTree(many);
+  const { nodes } = tree;
 
   it('accepts the roots its leaves give, and none at all (a checkpoint signed before they were stored)', () => {
     expect(nodes.length).toBeGreaterThan(0);
-    expect(storedNodesProblem(many, nodes)).toBeNull();
-    expect(storedNodesProblem(many, [])).toBeNull();
+    expect(storedNodesProblem(tree, nodes)).toBeNull();
+    expect(storedNodesProblem(tree, [])).toBeNull();
   });
 
   it('refuses a changed, a missing or an extra root', () => {
     const problem = 'its stored subtree roots do not match its leaves';
-    expect(storedNodesProblem(many, [{ ...nodes[0]!, hash: 'f'.repeat(64) }, ...nodes.slice(1)])).toBe(
+    expect(storedNodesProblem(tree, [{ ...nodes[0]!, hash: 'f'.repeat(64) }, ...nodes.slice(1)])).toBe(
       problem,
     );
-    expect(storedNodesProblem(many, nodes.slice(1))).toBe(problem);
-    expect(storedNodesProblem(many, [...nodes, { from: 0, to: 3, hash: 'f'.repeat(64) }])).toBe(problem);
+    expect(storedNodesProblem(tree, nodes.slice(1))).toBe(problem);
+    expect(storedNodesProblem(tree, [...nodes, { from: 0, to: 3, hash: 'f'.repeat(64) }])).toBe(problem);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.util.js';
-import { headLeafData, leafHash, merkleNodes, merkleRoot } from './merkle.util.js';
+import { headLeafData, leafHash, merkleNodes } from './merkle.util.js';
 import type { ChainHead, SubtreeRoot } from './merkle.util.js';
 
 /** What the `prevHash` of the first checkpoint points at. */
@@ -59,11 +59,23 @@ export function headLeaves(heads: readonly ChainHead[]): string[] {
   return heads.map((head) => leafHash(headLeafData(head)));
 }
 
+/** What a checkpoint's stored leaves give: their number, their root and the roots of their large subtrees. */
+export interface CheckpointTree {
+  size: number;
+  root: string;
+  nodes: SubtreeRoot[];
+}
+
+/** The tree of a checkpoint's heads, hashed once for every check of the checkpoint that needs it. */
+export function checkpointTree(heads: readonly ChainHead[]): CheckpointTree {
+  return { size: heads.length, ...merkleNodes(headLeaves(heads)) };
+}
+
 /** Why a checkpoint cannot be trusted, or null when it can: signature, hash, link to its predecessor, leaves. */
 export function checkpointProblem(
   checkpoint: SignedCheckpoint,
   previous: SignedCheckpoint | null,
-  heads: readonly ChainHead[],
+  tree: CheckpointTree,
   publicKey: KeyObject,
 ): string | null {
   const bytes = statementBytes(checkpoint);
@@ -81,10 +93,9 @@ export function checkpointProblem(
   if (checkpoint.prevHash !== (previous?.hash ?? FIRST_PREV_HASH))
     return 'it does not link to its predecessor';
   if (checkpoint.fromId !== (previous?.toId ?? '0')) return 'its id range does not follow its predecessor';
-  if (heads.length !== checkpoint.leafCount)
-    return `it signs ${checkpoint.leafCount} leaves, ${heads.length} are stored`;
-  if (merkleRoot(headLeaves(heads)) !== checkpoint.root)
-    return 'its stored leaves do not give the signed root';
+  if (tree.size !== checkpoint.leafCount)
+    return `it signs ${checkpoint.leafCount} leaves, ${tree.size} are stored`;
+  if (tree.root !== checkpoint.root) return 'its stored leaves do not give the signed root';
   return null;
 }
 
@@ -92,12 +103,9 @@ export function checkpointProblem(
  * Why a checkpoint's stored subtree roots cannot serve its proofs, or null: each must be the root its leaves give.
  * None at all is a checkpoint signed before they were stored (its proofs are computed from the leaves).
  */
-export function storedNodesProblem(
-  heads: readonly ChainHead[],
-  stored: readonly SubtreeRoot[],
-): string | null {
+export function storedNodesProblem(tree: CheckpointTree, stored: readonly SubtreeRoot[]): string | null {
   if (stored.length === 0) return null;
-  const expected = new Map(merkleNodes(headLeaves(heads)).nodes.map((n) => [`${n.from}-${n.to}`, n.hash]));
+  const expected = new Map(tree.nodes.map((n) => [`${n.from}-${n.to}`, n.hash]));
   const matching = stored.filter((n) => expected.get(`${n.from}-${n.to}`) === n.hash).length;
   return matching === stored.length && matching === expected.size
     ? null
