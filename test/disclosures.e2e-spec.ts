@@ -419,7 +419,7 @@ describe('the ledger of data flows', () => {
     expect(hourStart(new Date()).getTime()).toBe(hour);
     expectProblem(next, 429);
     expect(Number(next.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-  });
+  }, 150_000);
 
   it("answers 429 with Retry-After past the department quota for the hour, records nothing, counts it, and withholds the inbox stream's views", async () => {
     const id = await submitApplication(t, 'quota-permit', data);
@@ -508,7 +508,7 @@ describe('the ledger of data flows', () => {
     // Other departments and admins are not held by this department's quota.
     expect((await t.request('GET', `/api/v1/tasks/${task}`, { as: ADMIN })).status).toBe(200);
     expect((await t.request('GET', '/api/v1/tasks', { as: officer('fire-safety') })).status).toBe(200);
-  });
+  }, 150_000);
 
   it('refuses UPDATE, DELETE and TRUNCATE of the ledger in PostgreSQL itself, DELETE unless a purge asks', async () => {
     const id = await submitApplication(t, 'ledger-permit', data);
