@@ -17,10 +17,7 @@ let loaded = false;
 let reads = Promise.resolve();
 let reading = false;
 let wholeQueued = false;
-/**
- * Changes that arrive while the whole inbox is being read wait for it and apply after it: the read's answer may be
- * older than they are.
- */
+/** Changes that arrive while a page is being read wait for it and apply after it: its answer may be older. */
 let arrived = null;
 /**
  * Tasks whose change the stream announced without their view (`withheld`: the department is past its hourly quota of
@@ -99,10 +96,10 @@ function queueRead(pathNow, whole) {
 async function read(path, whole) {
   if (path === null) return;
   reading = true;
+  arrived = [];
   if (whole) {
     clearTimeout(refreshTimer);
     refreshTimer = null;
-    arrived = [];
   }
   render();
   try {
@@ -124,14 +121,14 @@ async function read(path, whole) {
     else showMessage(error.message);
   } finally {
     reading = false;
-    const waiting = whole ? arrived : [];
-    if (whole) arrived = null;
+    const waiting = arrived;
+    arrived = null;
     for (const change of waiting) change();
     render();
   }
 }
 
-/** A change now, or after the whole read under way (whose answer may be older than the change). */
+/** A change now, or after the read under way (whose answer may be older than the change). */
 function afterRead(change) {
   if (arrived) arrived.push(change);
   else change();
