@@ -474,7 +474,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events for the department's inbox: a `task` event with the task view on every change (`withheld`, without the view, past the read quota) */
+        /** Server-sent events for the department's inbox: a `task` event with the task view whenever a task enters, changes in or leaves the inbox (`withheld`, without the view, past the read quota) */
         get: operations["LiveController_inbox"];
         put?: never;
         post?: never;
@@ -3693,7 +3693,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `ready`, then a `task` event (its `data` a TaskViewDto) on every change, `resync` after a gap, `withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota. The stream ends when the caller's token stops being accepted: reconnect with a new one */
+            /** @description `ready`, then a `task` event (its `data` a TaskViewDto) whenever a task enters, changes in or leaves the inbox (a task waiting for its fact rule is out of it, and one its rule decides never enters it), `resync` after a gap, `withheld` (`{ id, retryAfterSeconds }`) for a change past the read quota. The stream ends when the caller's token stops being accepted: reconnect with a new one */
             200: {
                 headers: {
                     [name: string]: unknown;
