@@ -779,6 +779,70 @@ describe('an application from submission to approval', () => {
     });
   });
 
+  describe('commitment', () => {
+    // On cn-mainland: five working days from Monday 2 March 2026, 09:00 (the analysis's reference instant) end on
+    // Monday 9 March at 23:59:59.999 local, past the weekend: 7 d 15 h = 658,800 s. Plain days would end on Saturday.
+    const committed = {
+      key: 'commit-flow',
+      name: 'Committed time',
+      calendar: 'cn-mainland',
+      form: { type: 'object', properties: { kind: { type: 'string' } } },
+      steps: [
+        step('survey', 'commit-a', { timeLimit: { workingDays: 5 } }),
+        step('inspect', 'commit-b', {
+          timeLimit: { hours: 200 },
+          when: { '==': [{ var: 'kind' }, 'large'] },
+        }),
+        step('seal', 'commit-c', { timeLimit: { hours: 100 }, after: ['inspect'] }),
+      ],
+    };
+
+    beforeAll(async () => {
+      await register(committed);
+    });
+
+    it("is the workflow's analysis when the application takes every step", async () => {
+      const submitted = await submit('commit-flow', { kind: 'large' });
+      const workflow = await t.request('GET', '/api/v1/workflows/commit-flow', { as: ADMIN });
+      const { unit, serial, parallel, compression, criticalPath, referenceInstant } = workflow.body.analysis;
+      expect(submitted.body.commitment).toEqual({
+        unit,
+        serial,
+        parallel,
+        compression,
+        criticalPath,
+        referenceInstant,
+      });
+      // inspect then seal: 300 h, longer than the survey's 658,800 s.
+      expect(criticalPath).toEqual(['inspect', 'seal']);
+    });
+
+    it('leaves out a skipped step: its dependants start at once, and working days fall on the calendar', async () => {
+      const submitted = await submit('commit-flow', { kind: 'small' });
+      expect(statusOf(submitted.body).inspect).toBe('skipped');
+      expect(submitted.body.commitment).toEqual({
+        unit: 'seconds',
+        serial: 658_800 + 100 * 3600,
+        parallel: 658_800,
+        compression: Math.round((1 - 658_800 / (658_800 + 360_000)) * 10_000) / 10_000,
+        criticalPath: ['survey'],
+        referenceInstant: '2026-03-02T01:00:00.000Z',
+      });
+      // The same as the analysis of the workflow without the step.
+      const without = await t.request('POST', '/api/v1/workflows/analyze', {
+        as: ADMIN,
+        body: {
+          ...committed,
+          steps: [committed.steps[0], { ...committed.steps[2], after: [] }],
+        },
+      });
+      expect(without.body.analysis).toMatchObject(submitted.body.commitment);
+
+      const again = await t.request('GET', `/api/v1/applications/${submitted.body.id}`, { as: ann });
+      expect(again.body.commitment).toEqual(submitted.body.commitment);
+    });
+  });
+
   describe('history', () => {
     beforeAll(async () => {
       await register({

@@ -362,25 +362,12 @@ function showRefusal(error, fields) {
   resubmission.errors.set('', { text: [error.message, ...general].join(' · ') });
 }
 
-/** A step's committed limit in seconds (a working day counts as a day, as the analysis does). */
-function limitSeconds(limit) {
-  return (
-    (limit.workingDays ?? 0) * 86400 +
-    (limit.hours ?? 0) * 3600 +
-    (limit.minutes ?? 0) * 60 +
-    (limit.seconds ?? 0)
-  );
-}
-
 function renderTiming() {
-  const taken = workflow.definition.steps.filter(
-    (step) => view.steps.find((s) => s.id === step.id)?.status !== 'skipped',
-  );
-  const end = view.decidedAt ? Date.parse(view.decidedAt) : Date.now();
+  // The server's account of this application's commitment: the steps it skipped take no time.
+  const { unit, serial } = view.commitment;
   const committed =
-    workflow.analysis.unit === 'workingDays'
-      ? t('unit.workingDays', { n: taken.reduce((sum, step) => sum + (step.timeLimit.workingDays ?? 0), 0) })
-      : formatDuration(taken.reduce((sum, step) => sum + limitSeconds(step.timeLimit), 0) * 1000);
+    unit === 'workingDays' ? t('unit.workingDays', { n: serial }) : formatDuration(serial * 1000);
+  const end = view.decidedAt ? Date.parse(view.decidedAt) : Date.now();
   const actual = view.steps
     .filter((s) => s.openedAt)
     .reduce((sum, s) => sum + ((s.decidedAt ? Date.parse(s.decidedAt) : end) - Date.parse(s.openedAt)), 0);
@@ -424,50 +411,9 @@ function decider(step) {
   return t(`status.by.${step.decidedBy}`);
 }
 
-/**
- * The steps this application's committed time runs along: the analysis's critical path, unless a step on it was
- * skipped at submission. A skipped step is satisfied at once, so the chain is found again over the steps taken, by
- * their committed limits (a working day counting as a day, as the timing section counts them).
- */
-function criticalSteps() {
-  const skipped = new Set(view.steps.filter((s) => s.status === 'skipped').map((s) => s.id));
-  const path = workflow.analysis.criticalPath;
-  if (!path.some((step) => skipped.has(step))) return new Set(path);
-  const byDays = workflow.analysis.unit === 'workingDays';
-  const limits = new Map(
-    workflow.definition.steps.map((s) => [
-      s.id,
-      byDays ? (s.timeLimit.workingDays ?? 0) : limitSeconds(s.timeLimit),
-    ]),
-  );
-  const finish = new Map();
-  const via = new Map();
-  const finishOf = (step) => {
-    if (!finish.has(step)) {
-      let start = 0;
-      let latest;
-      for (const before of workflow.analysis.dependencies[step] ?? []) {
-        if (skipped.has(before)) continue;
-        const f = finishOf(before);
-        if (latest === undefined || f > start) [start, latest] = [f, before];
-      }
-      finish.set(step, start + limits.get(step));
-      via.set(step, latest);
-    }
-    return finish.get(step);
-  };
-  let last;
-  for (const { id: step } of workflow.definition.steps) {
-    if (!skipped.has(step) && (last === undefined || finishOf(step) > finishOf(last))) last = step;
-  }
-  const chain = new Set();
-  for (let step = last; step !== undefined; step = via.get(step)) chain.add(step);
-  return chain;
-}
-
 function renderSteps() {
   $('#steps-card').hidden = false;
-  const critical = criticalSteps();
+  const critical = new Set(view.commitment.criticalPath);
   $('#timeline').replaceChildren(
     ...view.steps.map((step) => {
       const by = decider(step);

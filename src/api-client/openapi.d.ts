@@ -817,12 +817,12 @@ export interface components {
         };
         AnalysisDto: {
             /**
-             * @description Unit of `serial` and `parallel`: workingDays when every limit is in working days, else seconds
+             * @description Unit of `serial` and `parallel`: workingDays when every limit taken is in working days, else seconds
              * @enum {string}
              */
             unit: "workingDays" | "seconds";
             /**
-             * @description Sum of every step limit: the serial process
+             * @description Sum of the limits of the steps taken: the serial process
              * @example 40
              */
             serial: number;
@@ -836,17 +836,17 @@ export interface components {
              * @example 0.625
              */
             compression: number;
-            /** @description Step ids of the longest chain */
+            /** @description Step ids of the longest chain of committed limits, first step first */
             criticalPath: string[];
-            /** @description Each step's resolved prerequisites: `after` plus the producers of what it `needs` */
-            dependencies: {
-                [key: string]: string[];
-            };
             /**
              * Format: date-time
              * @description Present when working days mix with other units: the instant the first steps are taken to open
              */
             referenceInstant?: string;
+            /** @description Each step's resolved prerequisites: `after` plus the producers of what it `needs` */
+            dependencies: {
+                [key: string]: string[];
+            };
             /** @description The minimal dependency graph */
             edges: components["schemas"]["DependencyEdgeDto"][];
             /** @description Each hand-off of the old serial order: kept, or dropped */
@@ -909,6 +909,35 @@ export interface components {
         WorkflowRefDto: {
             key: string;
             version: number;
+        };
+        CommitmentDto: {
+            /**
+             * @description Unit of `serial` and `parallel`: workingDays when every limit taken is in working days, else seconds
+             * @enum {string}
+             */
+            unit: "workingDays" | "seconds";
+            /**
+             * @description Sum of the limits of the steps taken: the serial process
+             * @example 40
+             */
+            serial: number;
+            /**
+             * @description Length of the critical path: the parallel process
+             * @example 15
+             */
+            parallel: number;
+            /**
+             * @description The share of serial time the parallel process saves: 1 - parallel / serial, to four decimals (0 when serial is 0)
+             * @example 0.625
+             */
+            compression: number;
+            /** @description Step ids of the longest chain of committed limits, first step first */
+            criticalPath: string[];
+            /**
+             * Format: date-time
+             * @description Present when working days mix with other units: the instant the first steps are taken to open
+             */
+            referenceInstant?: string;
         };
         StepViewDto: {
             id: string;
@@ -983,6 +1012,8 @@ export interface components {
              * @example 2026-12-04T23:59:59.999+08:00
              */
             expectedBy: string | null;
+            /** @description What the departments committed to for this application: the workflow's analysis over the steps it takes. A step it skipped holds nothing up, so where one lay on the workflow's critical path, this application's runs elsewhere */
+            commitment: components["schemas"]["CommitmentDto"];
             revision: number;
             data: {
                 [key: string]: unknown;

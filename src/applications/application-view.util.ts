@@ -23,6 +23,10 @@ export function applicationView(application: ApplicationRow, workflow: CompiledW
     decidedAt: application.decidedAt?.toISOString() ?? null,
     // Due times in the calendar's own time (the end of a working day reads as one); other instants in UTC.
     expectedBy: application.expectedBy ? instantInZone(application.expectedBy, workflow.timeZone) : null,
+    // What the departments committed to for this application: a step it skipped holds nothing up.
+    commitment: workflow.commitment(
+      workflow.definition.steps.filter((step) => stepStatus[step.id] === 'skipped').map((step) => step.id),
+    ),
     revision: application.revision,
     data: application.data,
     produced: application.produced,

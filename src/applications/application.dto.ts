@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { FreeForm } from '../common/free-form.pipe.js';
+import { CommitmentDto } from '../definitions/workflow-response.dto.js';
 import { APPLICATION_STATUSES } from '../engine/workflow-machine.util.js';
 
 export class SubmitApplicationDto {
@@ -137,6 +138,12 @@ export class ApplicationViewDto {
     example: '2026-12-04T23:59:59.999+08:00',
   })
   expectedBy: string | null;
+  @ApiProperty({
+    type: CommitmentDto,
+    description:
+      "What the departments committed to for this application: the workflow's analysis over the steps it takes. A step it skipped holds nothing up, so where one lay on the workflow's critical path, this application's runs elsewhere",
+  })
+  commitment: CommitmentDto;
   @ApiProperty({ type: 'integer' }) revision: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true }) produced: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import type { AnyStateMachine } from 'xstate';
-import type { Analysis, StepDefinition, WorkflowDefinition } from './definition.types.js';
+import type { Analysis, Commitment, StepDefinition, WorkflowDefinition } from './definition.types.js';
 
 /** Everything derived from one stored version, built once and cached: versions are immutable. */
 export interface CompiledWorkflow {
@@ -15,6 +15,8 @@ export interface CompiledWorkflow {
   /** Step ids, every step after its prerequisites. */
   order: string[];
   analysis: Analysis;
+  /** The committed time of an application that skips these steps (ids in document order), remembered per set. */
+  commitment(skipped: readonly string[]): Commitment;
   machine: AnyStateMachine;
   validateForm: ValidateFunction;
   step(id: string): StepDefinition;

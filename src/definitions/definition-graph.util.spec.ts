@@ -5,6 +5,7 @@ import { analysisClock } from '../calendar/analysis-clock.util.js';
 import { dueTime, parseCalendar } from '../calendar/calendar.util.js';
 import {
   analyze,
+  commitment,
   contentHash,
   dependencyGraph,
   durationSeconds,
@@ -403,6 +404,121 @@ describe('analyze with working days mixed with hours and minutes', () => {
     // review due Fri 13:00; site visit counts Mon 9 and Tue 10 March; sign-off due Wed 11 00:29:59.999.
     const expected = dueTime(new Date('2026-03-10T23:59:59.999+08:00'), { minutes: 30 }).dueAt;
     expect(a.parallel).toBe(Math.round((expected.getTime() - friday.getTime()) / 1000));
+  });
+});
+
+/** The commitment of `d` with `skipped` left out, on the plain-days clock. */
+function commitmentOf(d: WorkflowDefinition, skipped: string[] = []) {
+  return commitment({
+    def: d,
+    dependencies: resolveDependencies(d),
+    order: topologicalOrder(d),
+    skipped: new Set(skipped),
+  });
+}
+
+describe('commitment', () => {
+  it('with steps skipped is the analysis of the workflow without them', () => {
+    // In one unit family the serial sum does not depend on the order, which removing steps may change.
+    fc.assert(
+      fc.property(
+        randomDag.chain((d) => fc.tuple(fc.constant(d), fc.subarray(d.steps.map((s) => s.id)))),
+        ([d, skipped]) => {
+          const gone = new Set(skipped);
+          const values = new Set(skipped.map((id) => `v${id.slice(1)}`));
+          const without = def(
+            d.steps
+              .filter((s) => !gone.has(s.id))
+              .map((s) => ({
+                ...s,
+                after: (s.after ?? []).filter((id) => !gone.has(id)),
+                needs: (s.needs ?? []).filter((v) => !values.has(v)),
+              })),
+          );
+          const { unit, serial, parallel, compression, criticalPath } = analyze(without);
+          // With every step skipped there is nothing left to measure by: the workflow's unit is kept.
+          const kept = without.steps.length > 0 ? unit : analyze(d).unit;
+          expect(commitmentOf(d, skipped)).toEqual({
+            unit: kept,
+            serial,
+            parallel,
+            compression,
+            criticalPath,
+          });
+        },
+      ),
+    );
+  });
+
+  it('gives a skipped step no time and lets its dependants start at once', () => {
+    // bb skipped: dd waits only for cc (4 + 1), as long as ee (5); the earlier-listed wins the tie.
+    expect(commitmentOf(example, ['bb'])).toEqual({
+      unit: 'workingDays',
+      serial: 2 + 4 + 1 + 5,
+      parallel: 5,
+      compression: 0.5833,
+      criticalPath: ['cc', 'dd'],
+    });
+  });
+
+  it('places a working day on the clock, not as a plain 24 hours, once the skipped step leaves a mix', () => {
+    // A working day opened Monday 09:00 ends Tuesday 23:59:59.999: 140,400 s, longer than 30 h (108,000 s).
+    const d = def([
+      step('slow', { workingDays: 1 }),
+      step('fast', { hours: 30 }),
+      step('rare', { hours: 100 }),
+    ]);
+    expect(analyze(d).criticalPath).toEqual(['rare']);
+    expect(commitmentOf(d, ['rare'])).toEqual({
+      unit: 'seconds',
+      serial: 140_400 + 108_000,
+      parallel: 140_400,
+      compression: 0.4348,
+      criticalPath: ['slow'],
+      referenceInstant: '2026-03-02T09:00:00.000Z',
+    });
+    // What is left decides the unit: working days alone count as days, wall-clock units alone need no instant.
+    expect(commitmentOf(d, ['fast', 'rare'])).toEqual({
+      unit: 'workingDays',
+      serial: 1,
+      parallel: 1,
+      compression: 0,
+      criticalPath: ['slow'],
+    });
+    expect(commitmentOf(d, ['slow'])).toMatchObject({ unit: 'seconds', parallel: 360_000 });
+    expect(commitmentOf(d, ['slow'])).not.toHaveProperty('referenceInstant');
+  });
+
+  it("keeps the workflow's unit when every step is skipped, with nothing to wait for", () => {
+    const d = def([step('only', { hours: 5 })]);
+    expect(commitmentOf(d, ['only'])).toEqual({
+      unit: 'seconds',
+      serial: 0,
+      parallel: 0,
+      compression: 0,
+      criticalPath: [],
+    });
+  });
+
+  it('with any steps skipped, runs its critical path along prerequisites taken and keeps parallel within serial', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .oneof(randomDag, randomDagOf('mixed'))
+          .chain((d) => fc.tuple(fc.constant(d), fc.subarray(d.steps.map((s) => s.id)))),
+        ([d, skipped]) => {
+          const c = commitmentOf(d, skipped);
+          const taken = (id: string) => !skipped.includes(id);
+          const dependencies = resolveDependencies(d);
+          expect(c.parallel).toBeLessThanOrEqual(c.serial);
+          expect(c.criticalPath.every(taken)).toBe(true);
+          expect(c.criticalPath.length === 0).toBe(skipped.length === d.steps.length);
+          const [first, ...rest] = c.criticalPath;
+          if (first !== undefined) expect(dependencies[first]!.filter(taken)).toEqual([]);
+          rest.forEach((id, i) => expect(dependencies[id]).toContain(c.criticalPath[i]));
+        },
+      ),
+    );
   });
 });
 

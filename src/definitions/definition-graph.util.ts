@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.util.js';
-import type { Analysis, Duration, StepDefinition, WorkflowDefinition } from './definition.types.js';
+import type {
+  Analysis,
+  Commitment,
+  Duration,
+  StepDefinition,
+  WorkflowDefinition,
+} from './definition.types.js';
 
 /** Wall-clock length of a limit in hours, minutes or seconds (a working day has no fixed length). */
 export function durationSeconds(d: Duration): number {
@@ -81,9 +87,49 @@ const PLAIN_DAYS_CLOCK: AnalysisClock = {
 
 export function analyze(def: WorkflowDefinition, clock: AnalysisClock = PLAIN_DAYS_CLOCK): Analysis {
   const dependencies = resolveDependencies(def);
-  const allWorkingDays = def.steps.every((s) => s.timeLimit.workingDays !== undefined);
-  const mixesWorkingDays = !allWorkingDays && def.steps.some((s) => s.timeLimit.workingDays !== undefined);
-  const byId = new Map(def.steps.map((s) => [s.id, s]));
+  const { referenceInstant, ...schedule } = commitment({
+    def,
+    dependencies,
+    order: topologicalOrder(def),
+    clock,
+  });
+  return {
+    ...schedule,
+    dependencies,
+    ...(referenceInstant !== undefined ? { referenceInstant } : {}),
+    ...dependencyGraph(def, dependencies),
+  };
+}
+
+export interface CommitmentInput {
+  def: WorkflowDefinition;
+  dependencies: Record<string, string[]>;
+  /** Step ids, every step after its prerequisites (`topologicalOrder`). */
+  order: readonly string[];
+  clock?: AnalysisClock;
+  /** Steps an application skips: they take no time and satisfy their dependants at once. */
+  skipped?: ReadonlySet<string>;
+}
+
+/**
+ * The schedule of committed time over the steps taken: the analysis's `unit`, `serial`, `parallel`, `compression`
+ * and `criticalPath` (and `referenceInstant` when units mix). With nothing skipped it is the workflow's own; with an
+ * application's skipped steps, that application's, which is why it is apart from the graph's reading.
+ */
+export function commitment({
+  def,
+  dependencies,
+  order,
+  clock = PLAIN_DAYS_CLOCK,
+  skipped,
+}: CommitmentInput): Commitment {
+  const taken = def.steps.filter((s) => !skipped?.has(s.id));
+  const takenOrder = skipped ? order.filter((id) => !skipped.has(id)) : order;
+  // The unit follows the steps taken; an application that takes none keeps the workflow's.
+  const measured = taken.length > 0 ? taken : def.steps;
+  const allWorkingDays = measured.every((s) => s.timeLimit.workingDays !== undefined);
+  const mixesWorkingDays = !allWorkingDays && measured.some((s) => s.timeLimit.workingDays !== undefined);
+  const byId = new Map(taken.map((s) => [s.id, s]));
 
   // Working days add up exactly (a step opening at the end of a working day is due N working days later), and so do
   // wall-clock units; only a mix needs the calendar, from the reference instant. Times here are offsets from it:
@@ -97,15 +143,15 @@ export function analyze(def: WorkflowDefinition, clock: AnalysisClock = PLAIN_DA
         : start + durationSeconds(s.timeLimit) * 1000;
   const measure = (t: number): number => (allWorkingDays ? t : Math.round((t - start0) / 1000));
 
-  // Earliest finish of each step when it opens as soon as its last prerequisite is done.
+  // Earliest finish of each step when it opens as soon as its last prerequisite taken is done.
   const finish = new Map<string, number>();
   const via = new Map<string, string | undefined>();
-  const order = topologicalOrder(def);
-  for (const id of order) {
+  for (const id of takenOrder) {
     let start = start0;
     let latest: string | undefined;
     for (const p of dependencies[id] ?? []) {
-      const f = finish.get(p) ?? start0;
+      const f = finish.get(p);
+      if (f === undefined) continue;
       if (latest === undefined || f > start) [start, latest] = [f, p];
     }
     finish.set(id, end(byId.get(id)!, start));
@@ -113,26 +159,23 @@ export function analyze(def: WorkflowDefinition, clock: AnalysisClock = PLAIN_DA
   }
 
   let last: string | undefined;
-  for (const s of def.steps) if (last === undefined || finish.get(s.id)! > finish.get(last)!) last = s.id;
+  for (const s of taken) if (last === undefined || finish.get(s.id)! > finish.get(last)!) last = s.id;
   const criticalPath: string[] = [];
   for (let id = last; id !== undefined; id = via.get(id)) criticalPath.unshift(id);
 
   // The old serial process: each step opens when the one before it is due, in the listed order (moved only where a
   // step is listed before one it waits for). Day boundaries make a mix of units order-sensitive, and an order that
   // respects the dependencies is what keeps parallel time within serial time.
-  const serial = measure(order.reduce((t, id) => end(byId.get(id)!, t), start0));
+  const serial = measure(takenOrder.reduce((t, id) => end(byId.get(id)!, t), start0));
   const parallel = last === undefined ? 0 : measure(finish.get(last)!);
   const compression = serial === 0 ? 0 : Math.round((1 - parallel / serial) * 10_000) / 10_000;
-  const graph = dependencyGraph(def, dependencies);
   return {
     unit: allWorkingDays ? 'workingDays' : 'seconds',
     serial,
     parallel,
     compression,
     criticalPath,
-    dependencies,
     ...(mixesWorkingDays ? { referenceInstant: clock.from.toISOString() } : {}),
-    ...graph,
   };
 }
 

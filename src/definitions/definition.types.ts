@@ -52,7 +52,8 @@ export interface DefinitionError {
   message: string;
 }
 
-export interface Analysis {
+/** Committed time over the steps taken: a workflow's (nothing skipped), or one application's. */
+export interface Commitment {
   /**
    * Unit of `serial` and `parallel`: `workingDays` when every limit is in working days, else `seconds`. Working days
    * mixed with other units are placed on the workflow's calendar from `referenceInstant`.
@@ -62,10 +63,13 @@ export interface Analysis {
   parallel: number;
   compression: number;
   criticalPath: string[];
-  /** Each step's resolved prerequisites: `after` plus the producers of what it `needs`. */
-  dependencies: Record<string, string[]>;
   /** Present when working days mix with other units: the instant the first steps are taken to open. */
   referenceInstant?: string;
+}
+
+export interface Analysis extends Commitment {
+  /** Each step's resolved prerequisites: `after` plus the producers of what it `needs`. */
+  dependencies: Record<string, string[]>;
   /** The minimal dependency graph: resolved dependencies that no chain of other prerequisites implies. */
   edges: DependencyEdge[];
   /** Each hand-off of the old serial order (the order steps are listed in): kept, or dropped as no data flows. */

@@ -17,8 +17,9 @@ import type { NamedStatement } from '../common/prepared-statement.util.js';
 import { WorkerThread, WorkerThreadTimeoutError } from '../common/worker-thread.util.js';
 import { buildWorkflowMachine } from '../engine/workflow-machine.util.js';
 import type { CompiledWorkflow } from './compiled-workflow.types.js';
-import { analyze, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
-import type { Analysis, DefinitionError, WorkflowDefinition } from './definition.types.js';
+import { analyze, commitment, resolveDependencies, topologicalOrder } from './definition-graph.util.js';
+import type { AnalysisClock } from './definition-graph.util.js';
+import type { Analysis, Commitment, DefinitionError, WorkflowDefinition } from './definition.types.js';
 import { compileFormSchema, loadFormValidator } from './form-schema.util.js';
 import { checkAndHash } from './check-definition.util.js';
 import type { CheckedDefinition } from './check-definition.util.js';
@@ -47,6 +48,9 @@ const FORM_COMPILE_HEAP_MB = CHECK_HEAP_MB;
  * characters of fields with patterns took 50-120 ms, holding every other request for as long.
  */
 const FORM_ON_LOOP_MAX_CHARS = 4096;
+
+/** Sets of skipped steps whose commitment a compiled version remembers. */
+const COMMITMENTS_KEPT = 256;
 
 export interface Registration {
   created: boolean;
@@ -197,8 +201,11 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
 
   /** The analysis on the workflow's own calendar, which places working days when units mix. */
   analyze(definition: WorkflowDefinition): Analysis {
-    const calendar = definition.calendar ? this.calendars.get(definition.calendar) : undefined;
-    return analyze(definition, analysisClock(calendar));
+    return analyze(definition, this.clockOf(definition));
+  }
+
+  private clockOf(definition: WorkflowDefinition): AnalysisClock {
+    return analysisClock(definition.calendar ? this.calendars.get(definition.calendar) : undefined);
   }
 
   /** `{ warnings }` when there are any, else nothing: a contract-shaped body in the usual case. */
@@ -331,7 +338,12 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
     const definition = row.definition;
     const validateForm = await this.formValidator(id, definition.form);
     const dependencies = resolveDependencies(definition);
+    const order = topologicalOrder(definition);
     const steps = new Map(definition.steps.map((s) => [s.id, s]));
+    const clock = this.clockOf(definition);
+    // One entry per set of skipped steps seen: a handful for a real workflow, whose `when`s follow its data. The cap
+    // keeps a workflow of many `when`s from growing it without end; past it, a view computes its own.
+    const commitments = new Map<string, Commitment>();
     return {
       key: row.key,
       version: row.version,
@@ -339,8 +351,19 @@ export class DefinitionsService implements OnModuleInit, OnApplicationBootstrap,
       timeZone: definition.calendar ? this.calendars.get(definition.calendar).timeZone : null,
       document: row.document ?? definition,
       dependencies,
-      order: topologicalOrder(definition),
-      analysis: this.analyze(definition),
+      order,
+      analysis: analyze(definition, clock),
+      commitment: (skipped) => {
+        const key = skipped.join(' ');
+        const known = commitments.get(key);
+        if (known) return known;
+        const computed = Object.freeze(
+          commitment({ def: definition, dependencies, order, clock, skipped: new Set(skipped) }),
+        );
+        Object.freeze(computed.criticalPath);
+        if (commitments.size < COMMITMENTS_KEPT) commitments.set(key, computed);
+        return computed;
+      },
       machine: buildWorkflowMachine(definition, row.version, dependencies),
       validateForm,
       step: (stepId) => {

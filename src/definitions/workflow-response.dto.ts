@@ -3,6 +3,7 @@ import { FieldErrorDto } from '../common/problem.dto.js';
 import { WorkflowDefinitionDto } from './definition.dto.js';
 import type {
   Analysis,
+  Commitment,
   DependencyEdge,
   Handoff,
   RedundantAfter,
@@ -10,7 +11,8 @@ import type {
 } from './definition.types.js';
 
 /**
- * The answers of /workflows: the shapes of definition.types.ts (Analysis and its parts), for the OpenAPI document.
+ * The answers of /workflows: the shapes of definition.types.ts (Analysis and its parts), for the OpenAPI document
+ * (and an application view's `commitment`).
  * Each `implements` its type, so a field added there fails to compile until it is described here.
  */
 
@@ -53,14 +55,16 @@ export class RedundantAfterDto implements RedundantAfter {
   @ApiProperty({ type: [String], description: 'The chain that implies it' }) via: string[];
 }
 
-export class AnalysisDto implements Analysis {
+/** In a workflow's analysis every step is taken; in an application's view, every step it did not skip. */
+export class CommitmentDto implements Commitment {
   @ApiProperty({
     enum: ['workingDays', 'seconds'],
     description:
-      'Unit of `serial` and `parallel`: workingDays when every limit is in working days, else seconds',
+      'Unit of `serial` and `parallel`: workingDays when every limit taken is in working days, else seconds',
   })
   unit: 'workingDays' | 'seconds';
-  @ApiProperty({ description: 'Sum of every step limit: the serial process', example: 40 }) serial: number;
+  @ApiProperty({ description: 'Sum of the limits of the steps taken: the serial process', example: 40 })
+  serial: number;
   @ApiProperty({ description: 'Length of the critical path: the parallel process', example: 15 })
   parallel: number;
   @ApiProperty({
@@ -69,19 +73,26 @@ export class AnalysisDto implements Analysis {
     example: 0.625,
   })
   compression: number;
-  @ApiProperty({ type: [String], description: 'Step ids of the longest chain' }) criticalPath: string[];
   @ApiProperty({
-    type: 'object',
-    additionalProperties: { type: 'array', items: { type: 'string' } },
-    description: "Each step's resolved prerequisites: `after` plus the producers of what it `needs`",
+    type: [String],
+    description: 'Step ids of the longest chain of committed limits, first step first',
   })
-  dependencies: Record<string, string[]>;
+  criticalPath: string[];
   @ApiPropertyOptional({
     format: 'date-time',
     description:
       'Present when working days mix with other units: the instant the first steps are taken to open',
   })
   referenceInstant?: string;
+}
+
+export class AnalysisDto extends CommitmentDto implements Analysis {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+    description: "Each step's resolved prerequisites: `after` plus the producers of what it `needs`",
+  })
+  dependencies: Record<string, string[]>;
   @ApiProperty({ type: [DependencyEdgeDto], description: 'The minimal dependency graph' })
   edges: DependencyEdgeDto[];
   @ApiProperty({ type: [HandoffDto], description: 'Each hand-off of the old serial order: kept, or dropped' })
