@@ -26,7 +26,6 @@ const FINAL: readonly string[] = FINAL_STATUSES;
 const started = Date.now();
 
 type Role = 'admin' | 'officer' | 'applicant';
-type Limit = { workingDays?: number; hours?: number; minutes?: number; seconds?: number };
 interface StepView {
   id: string;
   status: string;
@@ -49,9 +48,9 @@ interface AppView {
   steps: StepView[];
   corrections: Correction[];
   waitingForApplicant: { waiting: boolean; since: string | null; seconds: number };
+  commitment: { unit: string; serial: number };
 }
 interface WorkflowView {
-  definition: { steps: { id: string; timeLimit: Limit }[] };
   analysis: { unit: string; serial: number; parallel: number; criticalPath: string[] };
 }
 interface TaskItem {
@@ -432,19 +431,10 @@ async function main(): Promise<void> {
   );
   for (const app of apps) {
     const view = await call<AppView>('GET', `/applications/${app.id}`, app.token);
-    const workflow = await call<WorkflowView>(
-      'GET',
-      `/workflows/${view.workflow.key}?version=${view.workflow.version}`,
-      app.token,
-    );
     const end = view.decidedAt ? Date.parse(view.decidedAt) : Date.now();
-    const taken = workflow.definition.steps.filter(
-      (step) => view.steps.find((s) => s.id === step.id)?.status !== 'skipped',
-    );
-    const committed =
-      workflow.analysis.unit === 'workingDays'
-        ? `${taken.reduce((n, s) => n + (s.timeLimit.workingDays ?? 0), 0)} working days`
-        : `${taken.reduce((n, s) => n + seconds(s.timeLimit), 0)} s`;
+    // The service's own account: the steps this application skipped take no time.
+    const { unit, serial } = view.commitment;
+    const committed = unit === 'workingDays' ? `${serial} working days` : `${serial} s`;
     const actual = view.steps.reduce(
       (n, s) =>
         s.openedAt ? n + ((s.decidedAt ? Date.parse(s.decidedAt) : end) - Date.parse(s.openedAt)) : n,
@@ -470,20 +460,6 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   process.stdout.write('\nThe server keeps running for these links; Ctrl-C stops it.\n');
-}
-
-function seconds(limit: {
-  workingDays?: number;
-  hours?: number;
-  minutes?: number;
-  seconds?: number;
-}): number {
-  return (
-    (limit.workingDays ?? 0) * 86400 +
-    (limit.hours ?? 0) * 3600 +
-    (limit.minutes ?? 0) * 60 +
-    (limit.seconds ?? 0)
-  );
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
