@@ -597,21 +597,22 @@ export function jobsForApplication(
   const dueAt = application.correctionDueAt;
   if (application.status !== 'correction_requested' || dueAt === null || dueAt > ctx.timerHorizon) return [];
   const round = correctionRound(application);
-  return [
-    {
-      queue: 'deadlines',
-      id: lapseJobId(application.id, round),
-      data: {
-        taskId: '',
-        applicationId: application.id,
-        step: '',
-        attempt: round,
-        kind: 'lapse',
-        at: dueAt.toISOString(),
-      },
-      runAt: dueAt,
-    },
-  ];
+  const data = {
+    taskId: '',
+    applicationId: application.id,
+    step: '',
+    attempt: round,
+    kind: 'lapse' as const,
+  };
+  return [timerJob({ queue: 'deadlines', id: lapseJobId(application.id, round), data }, dueAt)];
+}
+
+/**
+ * A timer's job: run at its instant, which its data also carries, for the worker to wait for should the queue hand
+ * the job over early (its clock ahead of the worker's).
+ */
+function timerJob(job: Omit<PlannedJob, 'runAt'>, at: Date): PlannedJob {
+  return { ...job, data: { ...job.data, at: at.toISOString() }, runAt: at };
 }
 
 export const lapseJobId = (applicationId: string, round: number) => `lapse-${applicationId}-${round}`;
@@ -675,14 +676,10 @@ export function jobsForTask(
   const jobs: PlannedJob[] = [];
   if (task.rulePending && readsFacts(step.autoApprove))
     jobs.push({ queue: 'rules', id: ruleJobId(task), data, runAt: ctx.now });
-  if (!task.overdue && task.dueAt <= ctx.timerHorizon) {
-    const at = task.dueAt.toISOString();
-    jobs.push({ queue: 'deadlines', id: deadlineJobId(task), data: { ...data, at }, runAt: task.dueAt });
-  }
-  if (task.remindAt && !task.reminded && task.remindAt <= ctx.timerHorizon) {
-    const at = task.remindAt.toISOString();
-    jobs.push({ queue: 'reminders', id: reminderJobId(task), data: { ...data, at }, runAt: task.remindAt });
-  }
+  if (!task.overdue && task.dueAt <= ctx.timerHorizon)
+    jobs.push(timerJob({ queue: 'deadlines', id: deadlineJobId(task), data }, task.dueAt));
+  if (task.remindAt && !task.reminded && task.remindAt <= ctx.timerHorizon)
+    jobs.push(timerJob({ queue: 'reminders', id: reminderJobId(task), data }, task.remindAt));
   return jobs;
 }
 
